@@ -1,0 +1,94 @@
+//! One error type for deepfield-core. Domain crates wrap it with `#[from] deepfield_core::Error`.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in deepfield-core. User input never panics: it ends up here.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A libtorch operation failed (shape mismatch, dtype, device, …).
+    #[error("torch: {0}")]
+    Torch(#[from] tch::TchError),
+
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// JSON (config, metrics) could not be read or written.
+    #[error("{context}: {source}")]
+    Json {
+        context: String,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// A CSV/table could not be read or has the wrong content.
+    #[error("table {path}: {message}")]
+    Table { path: PathBuf, message: String },
+
+    /// A dataset folder or file of the data directory is missing.
+    #[error("{0}")]
+    MissingData(String),
+
+    /// A configuration value is invalid (checked once, before any work).
+    #[error("invalid config: {0}")]
+    Config(String),
+
+    /// Input data has the wrong shape, length or values.
+    #[error("invalid input: {0}")]
+    Input(String),
+
+    /// A checkpoint is missing a tensor, has one of the wrong shape, or does not match the model.
+    #[error("checkpoint {path}: {message}")]
+    Checkpoint { path: PathBuf, message: String },
+
+    /// Drawing a plot failed.
+    #[error("plot {path}: {message}")]
+    Plot { path: PathBuf, message: String },
+}
+
+/// `Result` with deepfield-core's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An I/O error tied to the path it happened on.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A configuration error.
+    pub fn config(msg: impl Into<String>) -> Self {
+        Error::Config(msg.into())
+    }
+
+    /// An input error.
+    pub fn input(msg: impl Into<String>) -> Self {
+        Error::Input(msg.into())
+    }
+}
+
+/// Return `Err(Error::Config(..))` unless `cond` holds.
+#[macro_export]
+macro_rules! ensure_config {
+    ($cond:expr, $($arg:tt)+) => {
+        if !$cond {
+            return Err($crate::Error::Config(format!($($arg)+)));
+        }
+    };
+}
+
+/// Return `Err(Error::Input(..))` unless `cond` holds.
+#[macro_export]
+macro_rules! ensure_input {
+    ($cond:expr, $($arg:tt)+) => {
+        if !$cond {
+            return Err($crate::Error::Input(format!($($arg)+)));
+        }
+    };
+}

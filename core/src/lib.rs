@@ -1,0 +1,31 @@
+//! # deepfield-core
+//!
+//! The shared core of deepfield over libtorch (through `tch`): device and seeding, data sets and
+//! splits, layer and model builders from serde configs, one [`train::Trainer`], metrics,
+//! safetensors checkpoints and result reports. Domain crates (`deepfield-audio`,
+//! `deepfield-graph`, …) do their own preprocessing and call these builders.
+//!
+//! Reading order: [`data`] → [`nn`] → [`train`] → [`metrics`] → [`checkpoint`] → [`report`] →
+//! [`repro`].
+
+pub mod checkpoint;
+pub mod data;
+pub mod device;
+pub mod error;
+pub mod fsutil;
+pub mod metrics;
+pub mod nn;
+pub mod progress;
+pub mod python;
+pub mod report;
+pub mod repro;
+pub mod rng;
+pub mod train;
+
+pub use device::{device, seed};
+pub use error::{Error, Result};
+pub use nn::Forward;
+pub use rng::Rng;
+
+/// Re-export of `tch`, so domain crates use the very same version.
+pub use tch;

@@ -1,0 +1,135 @@
+//! Multi-layer perceptron (the "ANN" of the AMD kinetic-test paper and the tabular baselines).
+
+use serde::{Deserialize, Serialize};
+use tch::{nn, Tensor};
+
+use super::{check_dropout, dropout, Activation, Forward};
+use crate::{ensure_config, Result};
+
+/// MLP configuration. Parameters are named `hidden.{i}.weight|bias` and `out.weight|bias`
+/// (PyTorch: `nn.ModuleList` `hidden` of `nn.Linear` and an `nn.Linear` `out`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MlpConfig {
+    /// Input features.
+    pub input: i64,
+    /// Hidden layer widths, in order; empty gives a linear model.
+    pub hidden: Vec<i64>,
+    /// Output features (classes for classification, targets for regression).
+    pub output: i64,
+    /// Non-linearity after each hidden layer.
+    pub activation: Activation,
+    /// Dropout after each hidden activation.
+    pub dropout: f64,
+}
+
+impl Default for MlpConfig {
+    fn default() -> Self {
+        MlpConfig {
+            input: 1,
+            hidden: vec![64, 64],
+            output: 1,
+            activation: Activation::Relu,
+            dropout: 0.0,
+        }
+    }
+}
+
+impl MlpConfig {
+    /// A config with the given sizes and the other fields at their defaults.
+    pub fn new(input: i64, hidden: impl Into<Vec<i64>>, output: i64) -> Self {
+        MlpConfig {
+            input,
+            hidden: hidden.into(),
+            output,
+            ..Default::default()
+        }
+    }
+
+    /// Check sizes and dropout.
+    pub fn validate(&self) -> Result<()> {
+        ensure_config!(self.input > 0, "mlp: input must be > 0, got {}", self.input);
+        ensure_config!(self.output > 0, "mlp: output must be > 0, got {}", self.output);
+        ensure_config!(
+            self.hidden.iter().all(|&h| h > 0),
+            "mlp: hidden sizes must be > 0, got {:?}",
+            self.hidden
+        );
+        check_dropout("mlp", self.dropout)
+    }
+
+    /// Create the parameters under `path`.
+    pub fn init(&self, path: &nn::Path) -> Result<Mlp> {
+        self.validate()?;
+        let mut hidden = Vec::with_capacity(self.hidden.len());
+        let mut d = self.input;
+        let hp = path / "hidden";
+        for (i, &h) in self.hidden.iter().enumerate() {
+            hidden.push(nn::linear(&hp / i, d, h, Default::default()));
+            d = h;
+        }
+        let out = nn::linear(path / "out", d, self.output, Default::default());
+        Ok(Mlp {
+            hidden,
+            out,
+            config: self.clone(),
+        })
+    }
+}
+
+/// A multi-layer perceptron; see [`MlpConfig`].
+#[derive(Debug)]
+pub struct Mlp {
+    hidden: Vec<nn::Linear>,
+    out: nn::Linear,
+    config: MlpConfig,
+}
+
+impl Mlp {
+    /// The config this model was built from.
+    pub fn config(&self) -> &MlpConfig {
+        &self.config
+    }
+}
+
+impl Forward for Mlp {
+    /// # Shapes
+    /// * `xs`: `[B, input]` (or `[..., input]`)
+    /// * returns `[B, output]`
+    fn forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Tensor {
+        let mut h = xs.shallow_clone();
+        for layer in &self.hidden {
+            h = dropout(self.config.activation.apply(&h.apply(layer)), self.config.dropout, train);
+        }
+        h.apply(&self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    #[test]
+    fn shapes_and_parameter_names() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let m = MlpConfig::new(8, [16, 4], 3).init(&vs.root()).unwrap();
+        let y = m.predict(&Tensor::zeros([5, 8], (Kind::Float, Device::Cpu)), None);
+        assert_eq!(y.size(), vec![5, 3]);
+        let mut names: Vec<String> = vs.variables().into_keys().collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["hidden.0.bias", "hidden.0.weight", "hidden.1.bias", "hidden.1.weight", "out.bias", "out.weight"]
+        );
+    }
+
+    #[test]
+    fn bad_config_is_an_error() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        assert!(MlpConfig::new(0, [4], 1).init(&vs.root()).is_err());
+        let mut c = MlpConfig::new(2, [4], 1);
+        c.dropout = 1.5;
+        assert!(c.init(&vs.root()).is_err());
+    }
+}

@@ -1,0 +1,60 @@
+//! Layers and model builders.
+//!
+//! Every builder is a serde `*Config` (defaults documented, usually from a paper) with
+//! `init(&self, path) -> Result<Model>`; the model's `forward` documents its shapes in a
+//! `# Shapes` section. Every sub-layer gets its own named sub-path (`&p / "encoder" / "0"`), so
+//! checkpoint names are stable and match the equivalent PyTorch `nn.Module` state dict.
+//!
+//! All models implement [`Forward`], the one interface the [`crate::train::Trainer`] calls.
+
+pub mod activation;
+pub mod attention;
+pub mod autoencoder;
+pub mod cnn;
+pub mod cnn_lstm;
+pub mod mlp;
+pub mod rnn;
+pub mod seq2seq;
+pub mod spec;
+pub mod transformer;
+
+pub use activation::Activation;
+
+use tch::Tensor;
+
+/// The forward pass every deepfield model exposes.
+pub trait Forward {
+    /// Run the model.
+    ///
+    /// * `xs` — a batch of inputs, batch first.
+    /// * `mask` — for padded sequences, `[B, T]` bool, true at real time steps; models that are
+    ///   not sequence models ignore it.
+    /// * `train` — training mode (dropout active, batch-norm statistics updated).
+    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor;
+
+    /// Inference: `forward_t(xs, mask, false)`.
+    fn predict(&self, xs: &Tensor, mask: Option<&Tensor>) -> Tensor {
+        self.forward_t(xs, mask, false)
+    }
+}
+
+impl<T: Forward + ?Sized> Forward for Box<T> {
+    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor {
+        (**self).forward_t(xs, mask, train)
+    }
+}
+
+/// Apply dropout with probability `p` in training mode (no-op when `p == 0` or not training).
+pub fn dropout(xs: Tensor, p: f64, train: bool) -> Tensor {
+    if train && p > 0.0 {
+        xs.dropout(p, true)
+    } else {
+        xs
+    }
+}
+
+/// Check a dropout probability.
+pub fn check_dropout(name: &str, p: f64) -> crate::Result<()> {
+    crate::ensure_config!((0.0..1.0).contains(&p), "{name}: dropout must be in [0, 1), got {p}");
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! Reproductions: the shared runner interface and core's own reproductions.
+//!
+//! Every domain crate implements [`Reproduction`] for its papers and exposes them through its
+//! binary (`deepfield-<crate> repro <id>`), which `cargo xtask repro <id>` calls. A reproduction
+//! writes `results/<id>/`: `metrics.json`, `report.md`, PNG plots, `config.json` and the trained
+//! model (`model/` with safetensors weights).
+
+pub mod cli;
+pub mod concrete;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{dir, DatasetSpec};
+use crate::Result;
+
+/// How a reproduction is run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReproOptions {
+    /// A short run for tests and smoke checks (fewer epochs/folds); numbers are not the paper's.
+    pub quick: bool,
+    /// Seed for weights, splits and shuffling.
+    pub seed: u64,
+    /// Output folder (default `results/<id>`).
+    pub out: PathBuf,
+    /// Data directory override (default: [`crate::data::data_dir`]).
+    pub data: Option<PathBuf>,
+    /// libtorch threads (0: libtorch's default).
+    pub threads: usize,
+}
+
+impl ReproOptions {
+    /// Defaults for `id`: full run, seed 0, `results/<id>`.
+    pub fn new(id: &str) -> Self {
+        ReproOptions {
+            quick: false,
+            seed: 0,
+            out: PathBuf::from("results").join(id),
+            data: None,
+            threads: 0,
+        }
+    }
+
+    /// Locate a dataset under the data directory (or the override).
+    pub fn dataset(&self, spec: &DatasetSpec) -> Result<PathBuf> {
+        match &self.data {
+            Some(root) => dir::dataset_in(root, spec),
+            None => dir::dataset(spec),
+        }
+    }
+}
+
+/// One paper's reproduction.
+pub trait Reproduction {
+    /// Stable id, e.g. `concrete-mlp`.
+    fn id(&self) -> &'static str;
+    /// One line for `list`.
+    fn description(&self) -> &'static str;
+    /// Run it, writing everything into `opts.out`; returns the headline metrics.
+    fn run(&self, opts: &ReproOptions) -> Result<serde_json::Value>;
+}
+
+/// Every reproduction that lives in deepfield-core.
+pub fn all() -> Vec<Box<dyn Reproduction>> {
+    vec![Box::new(concrete::ConcreteMlp)]
+}
+
+/// Find a reproduction by id.
+pub fn find<'a>(repros: &'a [Box<dyn Reproduction>], id: &str) -> Option<&'a dyn Reproduction> {
+    repros.iter().find(|r| r.id() == id).map(|r| r.as_ref())
+}
+
+/// The model folder of a results directory.
+pub fn model_dir(out: &Path) -> PathBuf {
+    out.join("model")
+}

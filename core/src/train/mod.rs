@@ -1,0 +1,464 @@
+//! One [`Trainer`] for classification and regression.
+//!
+//! Adam / AdamW / SGD with momentum ([`OptimizerConfig`]), step / cosine / reduce-on-plateau
+//! schedules ([`Schedule`]), gradient-norm clipping, early stopping on a chosen validation metric
+//! with restore of the best weights, per-epoch [`History`], class weights (through [`Task`]), and a
+//! progress bar that is quiet when output is not a terminal or `CI` is set.
+//!
+//! The hot loop never synchronises with the host: batch losses are summed on the device and read
+//! once per epoch, and gradient clipping is computed on the device.
+
+pub mod history;
+pub mod loss;
+pub mod optim;
+pub mod schedule;
+
+pub use history::{EpochRecord, History};
+pub use loss::{LossFn, RegressionLoss, Task};
+pub use optim::OptimizerConfig;
+pub use schedule::{Schedule, Scheduler};
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tch::{nn::VarStore, Device, Kind, Tensor};
+
+use crate::data::{Batch, TensorDataset};
+use crate::metrics::{ClassificationMetrics, RegressionMetrics};
+use crate::nn::Forward;
+use crate::rng::Rng;
+use crate::{ensure_config, Error, Result};
+
+/// Early stopping on a monitored quantity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EarlyStopping {
+    /// `val_loss`, `train_loss`, or `val_<metric>` (e.g. `val_accuracy`, `val_f1_macro`, `val_rmse`,
+    /// `val_nse`). Loss-like metrics are minimised, scores maximised.
+    pub monitor: String,
+    /// Epochs without improvement before stopping.
+    pub patience: usize,
+    /// Smallest change that counts as an improvement.
+    pub min_delta: f64,
+    /// Put the best epoch's weights back at the end.
+    pub restore_best: bool,
+}
+
+impl Default for EarlyStopping {
+    fn default() -> Self {
+        EarlyStopping {
+            monitor: "val_loss".into(),
+            patience: 10,
+            min_delta: 0.0,
+            restore_best: true,
+        }
+    }
+}
+
+/// Training hyper-parameters. Everything a run needs is here, so a run is reproducible from its
+/// saved config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub optimizer: OptimizerConfig,
+    pub schedule: Schedule,
+    /// Clip the global gradient L2 norm to this value.
+    pub grad_clip_norm: Option<f64>,
+    pub early_stopping: Option<EarlyStopping>,
+    /// Seed of the batch shuffling stream (weights are seeded by [`crate::seed`]).
+    pub seed: u64,
+    pub shuffle: bool,
+    pub drop_last: bool,
+    /// Draw a progress bar (only ever on an interactive terminal without `CI`).
+    pub progress: bool,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 100,
+            batch_size: 32,
+            optimizer: OptimizerConfig::default(),
+            schedule: Schedule::Constant,
+            grad_clip_norm: None,
+            early_stopping: None,
+            seed: 0,
+            shuffle: true,
+            drop_last: false,
+            progress: true,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Check every field.
+    pub fn validate(&self) -> Result<()> {
+        ensure_config!(self.epochs > 0, "train: epochs must be > 0");
+        ensure_config!(self.batch_size > 0, "train: batch_size must be > 0");
+        self.optimizer.validate()?;
+        self.schedule.validate()?;
+        if let Some(c) = self.grad_clip_norm {
+            ensure_config!(c > 0.0 && c.is_finite(), "train: grad_clip_norm must be > 0");
+        }
+        if let Some(es) = &self.early_stopping {
+            ensure_config!(
+                es.monitor == "train_loss" || es.monitor.starts_with("val_"),
+                "train: early_stopping.monitor must be train_loss or val_<metric>, got {}",
+                es.monitor
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Whether larger values of a monitored quantity are better.
+pub fn higher_is_better(name: &str) -> bool {
+    let m = name.trim_start_matches("val_").trim_start_matches("train_");
+    !matches!(m, "loss" | "mae" | "mse" | "rmse" | "mape")
+}
+
+/// Loss and metrics of a model on a dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub loss: f64,
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// Trains any [`Forward`] model for a [`Task`].
+#[derive(Debug, Clone)]
+pub struct Trainer {
+    pub config: TrainConfig,
+    pub task: Task,
+}
+
+impl Trainer {
+    /// A trainer; fails on an invalid config or task.
+    pub fn new(config: TrainConfig, task: Task) -> Result<Self> {
+        config.validate()?;
+        task.validate()?;
+        Ok(Trainer { config, task })
+    }
+
+    /// Train with the task's loss. Data is moved to the VarStore's device once.
+    pub fn fit<M: Forward + ?Sized>(
+        &self,
+        model: &M,
+        vs: &mut VarStore,
+        train: &TensorDataset,
+        val: Option<&TensorDataset>,
+    ) -> Result<History> {
+        let loss_fn = self.task.loss_fn(vs.device());
+        self.fit_with(model, vs, train, val, |out, b| {
+            loss_fn.compute(out, &b.y, b.mask.as_ref())
+        })
+    }
+
+    /// Train with a custom loss `loss(output, batch)` (e.g. a VAE's ELBO); validation still reports
+    /// this loss and the task's metrics.
+    pub fn fit_with<M, L>(
+        &self,
+        model: &M,
+        vs: &mut VarStore,
+        train: &TensorDataset,
+        val: Option<&TensorDataset>,
+        loss: L,
+    ) -> Result<History>
+    where
+        M: Forward + ?Sized,
+        L: Fn(&Tensor, &Batch) -> Result<Tensor>,
+    {
+        let cfg = &self.config;
+        if train.is_empty() {
+            return Err(Error::input("train: the training set is empty"));
+        }
+        if val.is_some_and(TensorDataset::is_empty) {
+            return Err(Error::input("train: the validation set is empty"));
+        }
+        let device = vs.device();
+        let train = on_device(train, device);
+        let val = val.map(|v| on_device(v, device));
+        let mut opt = cfg.optimizer.build(vs)?;
+        let params = vs.trainable_variables();
+        let mut sched = Scheduler::new(cfg.schedule.clone(), cfg.optimizer.lr());
+        let mut rng = Rng::new(cfg.seed);
+        let mut history = History::default();
+        let mut best: Option<(f64, Vec<Tensor>)> = None;
+        let mut bad_epochs = 0usize;
+        let monitor = cfg.early_stopping.as_ref().map(|e| e.monitor.clone());
+        let bar = crate::progress::bar(cfg.epochs as u64, "training");
+        if !cfg.progress {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+
+        for epoch in 0..cfg.epochs {
+            let start = Instant::now();
+            let lr = sched.lr();
+            opt.set_lr(lr);
+            let mut sum = Tensor::zeros([], (Kind::Float, device));
+            let mut count = 0i64;
+            let shuffle = if cfg.shuffle { Some(&mut rng) } else { None };
+            for batch in train.batches_opts(cfg.batch_size, shuffle, cfg.drop_last) {
+                let out = model.forward_t(&batch.x, batch.mask.as_ref(), true);
+                let l = loss(&out, &batch)?;
+                opt.zero_grad();
+                l.f_backward()?;
+                if let Some(max) = cfg.grad_clip_norm {
+                    clip_grad_norm(&params, max);
+                }
+                opt.step();
+                let b = batch.x.size()[0];
+                sum += l.detach() * b;
+                count += b;
+            }
+            if count == 0 {
+                return Err(Error::input(format!(
+                    "train: no batch ran ({} samples, batch_size {}, drop_last)",
+                    train.len(),
+                    cfg.batch_size
+                )));
+            }
+            let train_loss = f64::try_from(&sum)? / count as f64;
+            if !train_loss.is_finite() {
+                return Err(Error::input(format!(
+                    "train: loss became {train_loss} in epoch {}; lower the learning rate or check the inputs for NaN",
+                    epoch + 1
+                )));
+            }
+            let (val_loss, val_metrics) = match &val {
+                Some(v) => {
+                    let e = self.evaluate_with(model, v, &loss)?;
+                    (Some(e.loss), e.metrics)
+                }
+                None => (None, BTreeMap::new()),
+            };
+            history.epochs.push(EpochRecord {
+                epoch: epoch + 1,
+                train_loss,
+                val_loss,
+                val_metrics,
+                lr,
+                seconds: start.elapsed().as_secs_f64(),
+            });
+            let rec = history.epochs.last().ok_or_else(|| Error::input("train: no epoch"))?;
+            bar.set_prefix(match rec.val_loss {
+                Some(v) => format!("loss {train_loss:.4} val {v:.4}"),
+                None => format!("loss {train_loss:.4}"),
+            });
+            bar.inc(1);
+
+            // The monitored value, oriented so that lower is better.
+            let watched = monitor
+                .as_deref()
+                .map(|m| monitored_value(rec, m))
+                .transpose()?;
+            let plateau_value = watched.or(rec.val_loss).or(Some(train_loss));
+            sched.step(epoch, plateau_value);
+
+            if let (Some(es), Some(v)) = (&cfg.early_stopping, watched) {
+                let improved = best.as_ref().is_none_or(|(b, _)| v < b - es.min_delta);
+                if improved {
+                    let snapshot = if es.restore_best {
+                        tch::no_grad(|| params.iter().map(|p| p.detach().copy()).collect())
+                    } else {
+                        Vec::new()
+                    };
+                    best = Some((v, snapshot));
+                    history.best_epoch = Some(epoch + 1);
+                    history.best_value = Some(if higher_is_better(&es.monitor) { -v } else { v });
+                    bad_epochs = 0;
+                } else {
+                    bad_epochs += 1;
+                    if bad_epochs > es.patience {
+                        history.stopped_early = true;
+                        break;
+                    }
+                }
+            }
+        }
+        bar.finish_and_clear();
+        if let (Some(es), Some((_, snapshot))) = (&cfg.early_stopping, &best) {
+            if es.restore_best && !snapshot.is_empty() {
+                tch::no_grad(|| {
+                    for (p, s) in params.iter().zip(snapshot) {
+                        p.shallow_clone().copy_(s);
+                    }
+                });
+            }
+        } else if cfg.early_stopping.is_none() {
+            history.best_epoch = history.epochs.last().map(|e| e.epoch);
+        }
+        Ok(history)
+    }
+
+    /// Loss and task metrics of `model` on `ds` (eval mode, no gradients).
+    /// `vs` is the model's VarStore (its device is where the data goes).
+    pub fn evaluate<M: Forward + ?Sized>(
+        &self,
+        model: &M,
+        vs: &VarStore,
+        ds: &TensorDataset,
+    ) -> Result<Evaluation> {
+        let device = vs.device();
+        let loss_fn = self.task.loss_fn(device);
+        self.evaluate_with(model, &on_device(ds, device), &|out: &Tensor, b: &Batch| {
+            loss_fn.compute(out, &b.y, b.mask.as_ref())
+        })
+    }
+
+    fn evaluate_with<M, L>(&self, model: &M, ds: &TensorDataset, loss: &L) -> Result<Evaluation>
+    where
+        M: Forward + ?Sized,
+        L: Fn(&Tensor, &Batch) -> Result<Tensor>,
+    {
+        let bs = self.config.batch_size.max(256);
+        let mut sum = Tensor::zeros([], (Kind::Float, ds.x.device()));
+        let mut outs = Vec::new();
+        tch::no_grad(|| -> Result<()> {
+            for b in ds.batches(bs, None) {
+                let out = model.forward_t(&b.x, b.mask.as_ref(), false);
+                sum += loss(&out, &b)?.detach() * b.x.size()[0];
+                outs.push(out);
+            }
+            Ok(())
+        })?;
+        let out = Tensor::f_cat(&outs, 0)?;
+        let loss = f64::try_from(&sum)? / ds.len() as f64;
+        let metrics = task_metrics(&self.task, &out, &ds.y, ds.mask.as_ref())?;
+        Ok(Evaluation { loss, metrics })
+    }
+}
+
+/// Model outputs for every sample of `ds`, in order (eval mode, no gradients, on the data's device).
+pub fn predict<M: Forward + ?Sized>(model: &M, ds: &TensorDataset, batch_size: usize) -> Result<Tensor> {
+    let outs: Vec<Tensor> = tch::no_grad(|| {
+        ds.batches(batch_size.max(1), None)
+            .map(|b| model.forward_t(&b.x, b.mask.as_ref(), false))
+            .collect()
+    });
+    if outs.is_empty() {
+        return Err(Error::input("predict: empty dataset"));
+    }
+    Ok(Tensor::f_cat(&outs, 0)?)
+}
+
+/// Validation metrics of the task from full-set outputs.
+///
+/// Classification: accuracy, balanced_accuracy, precision/recall/f1 (macro), f1_micro, and
+/// roc_auc when defined. Regression: mae, rmse, mape, r2, nse (averaged over outputs).
+pub fn task_metrics(
+    task: &Task,
+    output: &Tensor,
+    target: &Tensor,
+    mask: Option<&Tensor>,
+) -> Result<BTreeMap<String, f64>> {
+    let mut m = BTreeMap::new();
+    match task {
+        Task::Classification { n_classes, .. } => {
+            let (logits, target) = if output.dim() == 3 {
+                let c = output.size()[2];
+                let flat = output.f_reshape([-1, c])?;
+                let t = target.f_reshape([-1])?;
+                match mask {
+                    Some(mk) => {
+                        let keep = mk.f_reshape([-1])?.nonzero().squeeze_dim(1);
+                        (flat.index_select(0, &keep), t.index_select(0, &keep))
+                    }
+                    None => (flat, t),
+                }
+            } else {
+                (output.shallow_clone(), target.shallow_clone())
+            };
+            let mut cm = ClassificationMetrics::new(*n_classes);
+            cm.update(&logits, &target)?;
+            let r = cm.compute()?;
+            m.insert("accuracy".into(), r.accuracy);
+            m.insert("balanced_accuracy".into(), r.balanced_accuracy);
+            m.insert("precision_macro".into(), r.precision_macro);
+            m.insert("recall_macro".into(), r.recall_macro);
+            m.insert("f1_macro".into(), r.f1_macro);
+            m.insert("f1_micro".into(), r.f1_micro);
+            if let Ok(auc) = cm.roc_auc() {
+                m.insert("roc_auc".into(), auc);
+            }
+        }
+        Task::Regression { .. } => {
+            let n_out = if output.dim() >= 2 {
+                output.size().last().copied().unwrap_or(1) as usize
+            } else {
+                1
+            };
+            let mut rm = RegressionMetrics::new(n_out);
+            rm.update(output, target)?;
+            match rm.compute() {
+                Ok(r) => {
+                    m.insert("mae".into(), r.mae);
+                    m.insert("rmse".into(), r.rmse);
+                    m.insert("mape".into(), r.mape);
+                    m.insert("r2".into(), r.r2);
+                    m.insert("nse".into(), r.nse);
+                }
+                Err(_) => {
+                    // constant targets: r2/nse undefined; keep the error-based metrics
+                    let p = Vec::<f64>::try_from(output.to_kind(Kind::Double).flatten(0, -1))?;
+                    let t = Vec::<f64>::try_from(target.to_kind(Kind::Double).flatten(0, -1))?;
+                    m.insert("mae".into(), crate::metrics::mae(&t, &p)?);
+                    m.insert("rmse".into(), crate::metrics::rmse(&t, &p)?);
+                }
+            }
+        }
+    }
+    Ok(m)
+}
+
+fn monitored_value(rec: &EpochRecord, monitor: &str) -> Result<f64> {
+    let v = match monitor {
+        "train_loss" => Some(rec.train_loss),
+        "val_loss" => rec.val_loss,
+        m => rec.val_metrics.get(m.trim_start_matches("val_")).copied(),
+    };
+    let v = v.ok_or_else(|| {
+        Error::config(format!(
+            "early stopping monitors `{monitor}`, which this run does not produce (available: train_loss{}{})",
+            if rec.val_loss.is_some() { ", val_loss" } else { " — no validation set was given" },
+            rec.val_metrics
+                .keys()
+                .map(|k| format!(", val_{k}"))
+                .collect::<String>()
+        ))
+    })?;
+    Ok(if higher_is_better(monitor) { -v } else { v })
+}
+
+/// Scale gradients so their global L2 norm is at most `max`, entirely on the device.
+pub fn clip_grad_norm(params: &[Tensor], max: f64) {
+    tch::no_grad(|| {
+        let grads: Vec<Tensor> = params.iter().map(Tensor::grad).filter(Tensor::defined).collect();
+        if grads.is_empty() {
+            return;
+        }
+        let norms: Vec<Tensor> = grads.iter().map(|g| g.norm()).collect();
+        let total = Tensor::stack(&norms, 0).norm();
+        let coef = (total + 1e-6).reciprocal().g_mul_scalar(max).clamp_max(1.0);
+        for mut g in grads {
+            let _ = g.g_mul_(&coef);
+        }
+    })
+}
+
+fn on_device(ds: &TensorDataset, device: Device) -> TensorDataset {
+    if ds.x.device() == device && ds.y.device() == device {
+        TensorDataset {
+            x: ds.x.shallow_clone(),
+            y: ds.y.shallow_clone(),
+            mask: ds.mask.as_ref().map(Tensor::shallow_clone),
+        }
+    } else {
+        ds.to_device(device)
+    }
+}
+
+#[cfg(test)]
+mod tests;

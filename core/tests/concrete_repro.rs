@@ -1,0 +1,57 @@
+//! Integration test of the first end-to-end reproduction on real data: `concrete-mlp --quick`.
+//! Reads `concrete_strength` from the data directory (DEEPFIELD_DATA or ../shared/datasets).
+
+use deepfield_core::repro::concrete::{evaluate_csv, ConcreteMlp, DATASET};
+use deepfield_core::repro::{ReproOptions, Reproduction};
+
+#[test]
+fn quick_concrete_repro_beats_linear_and_writes_results() {
+    let out = tempfile::tempdir().unwrap();
+    let mut opts = ReproOptions::new("concrete-mlp");
+    opts.quick = true;
+    opts.seed = 7;
+    opts.out = out.path().join("concrete-mlp");
+    let m = ConcreteMlp.run(&opts).expect("concrete-mlp --quick");
+
+    let mlp_r2 = m["mlp"]["r2"].as_f64().unwrap();
+    let lin_r2 = m["linear"]["r2"].as_f64().unwrap();
+    let mlp_rmse = m["mlp"]["rmse"].as_f64().unwrap();
+    // OLS on this data is known to reach R² ≈ 0.6; a short MLP run must be far better.
+    assert!((0.45..0.75).contains(&lin_r2), "linear R² {lin_r2}");
+    assert!(mlp_r2 > 0.80, "MLP R² {mlp_r2}");
+    assert!(mlp_r2 > lin_r2 + 0.1, "MLP {mlp_r2} vs linear {lin_r2}");
+    assert!(mlp_rmse < 8.0, "MLP RMSE {mlp_rmse} MPa");
+
+    for f in [
+        "metrics.json",
+        "report.md",
+        "config.json",
+        "training_curves.png",
+        "pred_vs_true.png",
+        "r2_comparison.png",
+        "model/model.safetensors",
+        "model/config.json",
+    ] {
+        let p = opts.out.join(f);
+        assert!(p.metadata().map(|m| m.len() > 0).unwrap_or(false), "missing {}", p.display());
+    }
+    let report = std::fs::read_to_string(opts.out.join("report.md")).unwrap();
+    assert!(report.contains("Yeh") && report.contains("R²"), "{report}");
+
+    // The saved model runs on a user's CSV in the training format and reports metrics.
+    let csv = deepfield_core::data::dataset(&DATASET).unwrap().join("concrete_data.csv");
+    let preds = out.path().join("preds.csv");
+    let e = evaluate_csv(&opts.out.join("model"), &csv, Some(&preds)).unwrap();
+    assert_eq!(e.predictions.len(), 1030);
+    let r2_all = e.metrics.unwrap().r2;
+    assert!(r2_all > 0.8, "R² on the whole file {r2_all}");
+    let text = std::fs::read_to_string(&preds).unwrap();
+    assert_eq!(text.lines().count(), 1031);
+    assert!(text.starts_with("row,prediction,target"));
+
+    // A CSV without the needed columns is a clear error naming the column.
+    let bad = out.path().join("bad.csv");
+    std::fs::write(&bad, "cement_kg_m3,water_kg_m3\n1,2\n").unwrap();
+    let err = evaluate_csv(&opts.out.join("model"), &bad, None).unwrap_err().to_string();
+    assert!(err.contains("blast_furnace_slag_kg_m3"), "{err}");
+}

@@ -1,0 +1,234 @@
+//! `cargo xtask` — deepfield's set-up, test, bench and reproduction runner.
+//!
+//! It never depends on `tch`: it must run before libtorch exists, install it, and then drive cargo.
+//!
+//! ```text
+//! cargo xtask setup                      install PyTorch 2.13.0 (libtorch) if missing, link target/libtorch
+//! cargo xtask doctor                     torch version, library path, CUDA, threads
+//! cargo xtask test [cargo test args]     the whole test suite (installs what it needs first)
+//! cargo xtask bench core [--threads N]   Trainer steps/s against PyTorch eager, with ratios
+//! cargo xtask list                       every reproduction with its crate
+//! cargo xtask repro <id> [--quick] [--seed N] [--out DIR] [--data DIR]
+//! ```
+
+mod repros;
+mod torch_env;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn fail<T>(msg: impl Into<String>) -> Result<T> {
+    Err(msg.into().into())
+}
+
+fn workspace_root() -> PathBuf {
+    // xtask/Cargo.toml sits one level below the workspace root.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(workspace_root());
+    cmd
+}
+
+fn run(mut cmd: Command, what: &str) -> Result<()> {
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start {what}: {e}"))?;
+    if !status.success() {
+        return fail(format!("{what} failed ({status})"));
+    }
+    Ok(())
+}
+
+fn with_python_env(cmd: &mut Command, env: &torch_env::TorchEnv) {
+    cmd.env("DEEPFIELD_PYTHON", &env.python);
+}
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  setup                         install PyTorch 2.13.0 (libtorch for tch) when missing and link it
+  doctor                        print torch version, library path, CUDA availability, thread count
+  test [ARGS]                   run the whole test suite (extra ARGS go to `cargo test`)
+  bench core [--threads N]      Trainer training steps/s vs PyTorch eager, printed with ratios
+  list                          list every reproduction with its crate and description
+  repro <id> [--quick] [--seed N] [--out DIR] [--data DIR]
+                                run a reproduction; writes results/<id>/
+
+environment:
+  DEEPFIELD_DATA       data directory (default: ../shared/datasets beside the checkout)
+  DEEPFIELD_TORCH_ENV  where the PyTorch environment lives (default: ~/.cache/deepfield/torch-2.13.0)
+  PYTHON               the Python 3 used to create that environment (default: python3)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup().map(|_| ()),
+        Some("doctor") => doctor(),
+        Some("test") => test(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        Some("list") => {
+            repros::print_list();
+            Ok(())
+        }
+        Some("repro") => repro(&args[1..]),
+        Some("-h") | Some("--help") | Some("help") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => fail(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn setup() -> Result<torch_env::TorchEnv> {
+    let env = torch_env::ensure(&workspace_root())?;
+    eprintln!(
+        "xtask: torch {} ready: {} (linked as target/libtorch)",
+        env.version,
+        env.torch_dir.display()
+    );
+    Ok(env)
+}
+
+fn doctor() -> Result<()> {
+    let env = setup()?;
+    println!("python env      {}", env.venv.display());
+    println!("torch (python)  {}", env.version);
+    println!("libtorch dir    {}", env.torch_dir.display());
+    let mut cmd = cargo();
+    cmd.args(["run", "--quiet", "-p", "deepfield-core", "--bin", "deepfield-core", "--", "doctor"]);
+    run(cmd, "deepfield-core doctor")
+}
+
+fn test(extra: &[String]) -> Result<()> {
+    let env = setup()?;
+    // The checkpoint interop test loads deepfield weights in PyTorch through safetensors.
+    torch_env::ensure_python_packages(&env, &[("safetensors", "safetensors"), ("numpy", "numpy")])?;
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace"]).args(extra);
+    with_python_env(&mut cmd, &env);
+    run(cmd, "cargo test --workspace")
+}
+
+fn bench(args: &[String]) -> Result<()> {
+    let target = args.first().map(String::as_str).unwrap_or("core");
+    if target != "core" {
+        return fail(format!("no bench named `{target}` (available: core)"));
+    }
+    let env = setup()?;
+    let root = workspace_root();
+    let threads: Vec<String> = match args.iter().position(|a| a == "--threads") {
+        Some(i) => vec![args
+            .get(i + 1)
+            .cloned()
+            .ok_or("--threads needs a number")?],
+        None => {
+            let all = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1);
+            if all > 1 {
+                vec!["1".into(), all.to_string()]
+            } else {
+                vec!["1".into()]
+            }
+        }
+    };
+    let mut build = cargo();
+    build.args(["build", "--release", "-p", "deepfield-core", "--bin", "deepfield-core"]);
+    run(build, "cargo build --release")?;
+    let bin = root.join("target/release/deepfield-core");
+    let script = root.join("core/bench/bench_core.py");
+    let mut rust = Vec::new();
+    let mut py = Vec::new();
+    for t in &threads {
+        let out = capture(
+            Command::new(&bin).args(["bench", "--threads", t]),
+            "deepfield-core bench",
+        )?;
+        rust.extend(parse_bench(&out));
+        let out = capture(
+            Command::new(&env.python).arg(&script).args(["--threads", t]),
+            "PyTorch eager bench",
+        )?;
+        py.extend(parse_bench(&out));
+    }
+    println!();
+    println!("{:<8} {:>7} {:>16} {:>16} {:>7}", "model", "threads", "deepfield st/s", "pytorch st/s", "ratio");
+    for (model, t, ours) in &rust {
+        if let Some((_, _, theirs)) = py.iter().find(|(m, tt, _)| m == model && tt == t) {
+            println!("{model:<8} {t:>7} {ours:>16.1} {theirs:>16.1} {:>7.2}", ours / theirs);
+        }
+    }
+    println!();
+    for (model, t, ours) in &rust {
+        if let Some((_, _, theirs)) = py.iter().find(|(m, tt, _)| m == model && tt == t) {
+            println!(
+                "ratio {model} {:.2} (threads {t}: deepfield {ours:.1} / pytorch eager {theirs:.1} steps/s)",
+                ours / theirs
+            );
+        }
+    }
+    Ok(())
+}
+
+fn capture(cmd: &mut Command, what: &str) -> Result<String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("could not start {what}: {e}"))?;
+    if !out.status.success() {
+        return fail(format!(
+            "{what} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    print!("{text}");
+    Ok(text)
+}
+
+/// Lines `bench <model> threads=<n> steps_per_s=<x>` from either side.
+fn parse_bench(out: &str) -> Vec<(String, String, f64)> {
+    out.lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            if it.next()? != "bench" {
+                return None;
+            }
+            let model = it.next()?.to_string();
+            let threads = it.next()?.strip_prefix("threads=")?.to_string();
+            let sps = it.next()?.strip_prefix("steps_per_s=")?.parse().ok()?;
+            Some((model, threads, sps))
+        })
+        .collect()
+}
+
+fn repro(args: &[String]) -> Result<()> {
+    let Some(id) = args.first() else {
+        repros::print_list();
+        return fail("repro needs an id (see the list above)");
+    };
+    let Some(entry) = repros::find(id) else {
+        repros::print_list();
+        return fail(format!("no reproduction with id `{id}`"));
+    };
+    setup()?;
+    let mut cmd = cargo();
+    cmd.args(["run", "--release", "-p", entry.package, "--bin", entry.binary, "--", "repro"])
+        .args(args);
+    run(cmd, &format!("repro {id}"))
+}
