@@ -498,7 +498,7 @@ mod tests {
 
         // A VarStore whose dtype safetensors cannot store fails cleanly, leaving nothing.
         let vs_c = VarStore::new(Device::Cpu);
-        vs_c.root().add(
+        let _z = vs_c.root().add(
             "z",
             Tensor::zeros([2], (Kind::ComplexFloat, Device::Cpu)),
             false,

@@ -10,3 +10,10 @@ pub mod weights;
 
 pub use dataset::{Batch, BatchIter, TensorDataset};
 pub use dir::{data_dir, dataset, DatasetSpec};
+pub use scale::{FittedScaler, MinMaxScaler, Scaler, StandardScaler};
+pub use split::{
+    chronological_split, group_kfold, group_split, kfold, leave_one_group_out, random_split,
+    stratified_kfold, stratified_split, Fold, Split,
+};
+pub use table::{numeric_matrix, read_csv, Table};
+pub use weights::{class_weights, sample_weights, ClassWeightMode};

@@ -214,7 +214,12 @@ impl Report {
     /// than the header are padded with empty cells; a longer row widens the table. Nothing is
     /// added when there are neither headers nor rows.
     pub fn table(&mut self, headers: &[&str], rows: &[Vec<String>]) -> &mut Self {
-        let width = rows.iter().map(Vec::len).chain([headers.len()]).max().unwrap_or(0);
+        let width = rows
+            .iter()
+            .map(Vec::len)
+            .chain([headers.len()])
+            .max()
+            .unwrap_or(0);
         if width == 0 {
             return self;
         }
@@ -250,7 +255,13 @@ impl Report {
                     Some(a) => fmt_signed(c.ours - a),
                     None => "—".to_string(),
                 };
-                vec![c.metric.clone(), fmt_num(c.ours), anchor, delta, c.note.clone()]
+                vec![
+                    c.metric.clone(),
+                    fmt_num(c.ours),
+                    anchor,
+                    delta,
+                    c.note.clone(),
+                ]
             })
             .collect();
         self.table(
@@ -276,7 +287,11 @@ impl Report {
         while text.contains(&fence) {
             fence.push('`');
         }
-        self.push(format!("{fence}{}\n{}\n{fence}", lang.trim(), text.trim_end_matches('\n')))
+        self.push(format!(
+            "{fence}{}\n{}\n{fence}",
+            lang.trim(),
+            text.trim_end_matches('\n')
+        ))
     }
 
     /// Raw markdown, added as its own block.
@@ -302,7 +317,9 @@ impl Report {
             Err(_) if !dataset_dir.is_dir() => {
                 items.push("**The folder does not exist** (no provenance available).".to_string())
             }
-            Err(_) => items.push(format!("No `{SOURCE_FILE}` in this folder: provenance not recorded.")),
+            Err(_) => items.push(format!(
+                "No `{SOURCE_FILE}` in this folder: provenance not recorded."
+            )),
         }
         self.heading(2, "Data").bullet(&items)
     }
@@ -341,7 +358,15 @@ struct SourceSummary {
 
 impl SourceSummary {
     const KEYWORDS: [&'static str; 9] = [
-        "origin", "licen", "source", "cite", "citation", "doi", "url", "author", "copyright",
+        "origin",
+        "licen",
+        "source",
+        "cite",
+        "citation",
+        "doi",
+        "url",
+        "author",
+        "copyright",
     ];
 
     fn parse(text: &str) -> Self {
@@ -367,7 +392,10 @@ impl SourceSummary {
             };
             // The item's indented continuation lines (nested bullets, wrapped text).
             let mut children = Vec::new();
-            while i < lines.len() && lines[i].starts_with([' ', '\t']) && !lines[i].trim().is_empty() {
+            while i < lines.len()
+                && lines[i].starts_with([' ', '\t'])
+                && !lines[i].trim().is_empty()
+            {
                 children.push(lines[i]);
                 i += 1;
             }
@@ -471,7 +499,7 @@ mod tests {
             (123456.7, "123457"),
             (0.912345, "0.9123"),
             (12.3456, "12.35"),
-            (-3.14159, "-3.142"),
+            (-2.71234, "-2.712"),
             (1.0, "1"),
             (0.5, "0.5"),
             (0.99996, "1"),
@@ -606,9 +634,14 @@ Two layers, *200* epochs.
 
     #[test]
     fn provenance_falls_back_to_first_paragraph() {
-        let s = SourceSummary::parse("Some data\n\nDownloaded from example.org by hand.\nSecond line.\n\nMore.");
+        let s = SourceSummary::parse(
+            "Some data\n\nDownloaded from example.org by hand.\nSecond line.\n\nMore.",
+        );
         assert_eq!(s.title.as_deref(), Some("Some data"));
-        assert_eq!(s.lines, vec!["Downloaded from example.org by hand.", "Second line."]);
+        assert_eq!(
+            s.lines,
+            vec!["Downloaded from example.org by hand.", "Second line."]
+        );
     }
 
     #[test]
@@ -632,10 +665,17 @@ Two layers, *200* epochs.
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        assert_eq!(names, vec![METRICS_FILE, REPORT_FILE], "temp file left behind");
+        assert_eq!(
+            names,
+            vec![METRICS_FILE, REPORT_FILE],
+            "temp file left behind"
+        );
 
         for bad in ["", ".", "..", "a/b", "../x", "a b"] {
-            assert!(ResultsDir::create(root.path(), bad).is_err(), "{bad:?} accepted");
+            assert!(
+                ResultsDir::create(root.path(), bad).is_err(),
+                "{bad:?} accepted"
+            );
         }
         let nested = ResultsDir::at(root.path().join("p/q")).unwrap();
         assert!(nested.path().is_dir());
@@ -643,7 +683,9 @@ Two layers, *200* epochs.
 
     #[test]
     fn comparison_round_trips_through_json() {
-        let c = Comparison::new("rmse", 4.2).with_anchor(5.0, "paper").with_note("n");
+        let c = Comparison::new("rmse", 4.2)
+            .with_anchor(5.0, "paper")
+            .with_note("n");
         let s = serde_json::to_string(&c).unwrap();
         let back: Comparison = serde_json::from_str(&s).unwrap();
         assert_eq!(back, c);

@@ -107,7 +107,7 @@ impl ConcreteConfig {
             seed,
             ..Default::default()
         };
-        c.train.epochs = 60;
+        c.train.epochs = 100;
         c.train.seed = seed;
         c
     }
@@ -164,7 +164,7 @@ fn feature_refs(cfg: &ConcreteConfig) -> Vec<&str> {
 
 /// Run the whole reproduction from a config and a CSV, writing `out`.
 pub fn run(cfg: &ConcreteConfig, csv: &Path, data_dir: &Path, out: &Path) -> Result<serde_json::Value> {
-    let (x, y) = table::load_xy(csv, &feature_refs(cfg), &[cfg.target.as_str()])?;
+    let (x, y) = table::Table::load_xy(csv, &feature_refs(cfg), &[cfg.target.as_str()])?;
     let n = x.size()[0] as usize;
     let results = ResultsDir::at(out)?;
     let folds: Vec<(Vec<usize>, Vec<usize>)> = if cfg.folds <= 1 {
@@ -245,7 +245,7 @@ pub fn run(cfg: &ConcreteConfig, csv: &Path, data_dir: &Path, out: &Path) -> Res
         &results.file("training_curves.png"),
         &history.train_losses(),
         Some(&history.val_losses()),
-        Some(("val RMSE (standardised)", &val_rmse)),
+        Some(("RMSE (standardised)", &val_rmse)),
     )?;
     plots::pred_vs_true(
         &results.file("pred_vs_true.png"),
@@ -342,7 +342,7 @@ fn ols_predict(train: &TensorDataset, x_test: &Tensor, ys: &StandardScaler) -> R
     };
     let a = with_bias(&train.x);
     let b = train.y.to_kind(Kind::Double);
-    let (coef, _, _, _) = a.f_linalg_lstsq(&b, None, None)?;
+    let (coef, _, _, _) = a.f_linalg_lstsq(&b, None, "gelsd")?;
     let pred = with_bias(x_test).matmul(&coef).to_kind(Kind::Float);
     to_vec(&ys.inverse_transform(&pred)?)
 }
