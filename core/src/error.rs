@@ -77,7 +77,9 @@ impl Error {
 #[macro_export]
 macro_rules! ensure_config {
     ($cond:expr, $($arg:tt)+) => {
-        if !$cond {
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        let ok = $cond;
+        if !ok {
             return Err($crate::Error::Config(format!($($arg)+)));
         }
     };
@@ -87,7 +89,9 @@ macro_rules! ensure_config {
 #[macro_export]
 macro_rules! ensure_input {
     ($cond:expr, $($arg:tt)+) => {
-        if !$cond {
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        let ok = $cond;
+        if !ok {
             return Err($crate::Error::Input(format!($($arg)+)));
         }
     };

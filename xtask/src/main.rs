@@ -58,6 +58,7 @@ commands:
   doctor                        print torch version, library path, CUDA availability, thread count
   test [ARGS]                   run the whole test suite (extra ARGS go to `cargo test`)
   bench core [--threads N]      Trainer training steps/s vs PyTorch eager, printed with ratios
+  bench <crate> [ARGS]          a domain crate's bench against its reference tool (audio, graph, …)
   list                          list every reproduction with its crate and description
   repro <id> [--quick] [--seed N] [--out DIR] [--data DIR]
                                 run a reproduction; writes results/<id>/
@@ -127,7 +128,7 @@ fn test(extra: &[String]) -> Result<()> {
 fn bench(args: &[String]) -> Result<()> {
     let target = args.first().map(String::as_str).unwrap_or("core");
     if target != "core" {
-        return fail(format!("no bench named `{target}` (available: core)"));
+        return bench_domain(target, &args[1..]);
     }
     let env = setup()?;
     let root = workspace_root();
@@ -183,6 +184,43 @@ fn bench(args: &[String]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `bench <crate>`: install the Python packages the crate's bench compares against
+/// (`<crate>/bench/requirements.txt`), then run `deepfield-<crate> bench --python <venv python>`,
+/// which measures both sides in one command and prints the ratio.
+fn bench_domain(krate: &str, extra: &[String]) -> Result<()> {
+    let root = workspace_root();
+    let bin = root.join(krate).join("src/bin").join(format!("deepfield-{krate}.rs"));
+    if !bin.exists() {
+        return fail(format!(
+            "no bench for `{krate}` (crates with benches: core{})",
+            ["audio", "genomics", "graph", "timeseries", "vision", "text"]
+                .iter()
+                .filter(|c| root.join(c).join(format!("src/bin/deepfield-{c}.rs")).exists())
+                .map(|c| format!(", {c}"))
+                .collect::<String>()
+        ));
+    }
+    let env = setup()?;
+    let req = root.join(krate).join("bench/requirements.txt");
+    if req.exists() {
+        eprintln!("xtask: installing the bench's Python packages from {}", req.display());
+        let status = Command::new(&env.python)
+            .args(["-m", "pip", "--disable-pip-version-check", "install", "-q", "--progress-bar", "off", "-r"])
+            .arg(&req)
+            .status()
+            .map_err(|e| format!("could not run pip: {e}"))?;
+        if !status.success() {
+            return fail(format!("pip install -r {} failed ({status})", req.display()));
+        }
+    }
+    let mut cmd = cargo();
+    cmd.args(["run", "--release", "-p", &format!("deepfield-{krate}"), "--bin", &format!("deepfield-{krate}"), "--", "bench", "--python"])
+        .arg(&env.python)
+        .args(extra);
+    with_python_env(&mut cmd, &env);
+    run(cmd, &format!("deepfield-{krate} bench"))
 }
 
 fn capture(cmd: &mut Command, what: &str) -> Result<String> {

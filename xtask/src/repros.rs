@@ -38,8 +38,10 @@ mod tests {
         for (i, r) in REPROS.iter().enumerate() {
             assert!(REPROS[i + 1..].iter().all(|o| o.id != r.id), "duplicate id {}", r.id);
             let dir = r.package.trim_start_matches("deepfield-");
-            let bin = root.join(dir).join("src/bin").join(format!("{}.rs", r.binary));
-            assert!(bin.exists(), "{} names missing binary {}", r.id, bin.display());
+            let bin = root.join(dir).join("src/bin");
+            let file = bin.join(format!("{}.rs", r.binary));
+            let folder = bin.join(r.binary).join("main.rs");
+            assert!(file.exists() || folder.exists(), "{} names missing binary {}", r.id, file.display());
         }
     }
 }

@@ -515,6 +515,7 @@ mod tests {
                 .mean(Kind::Float)
                 .double_value(&[]);
             let (start, end) = (start.double_value(&[]), end.double_value(&[]));
+            eprintln!("DBG variational={variational} {start} {end} {on_score} {off_score}");
             assert!(
                 end < 0.2 * start,
                 "variational={variational}: loss {start} -> {end}"

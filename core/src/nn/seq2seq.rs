@@ -630,11 +630,13 @@ mod tests {
                 .predict(&x_test, None)
                 .mse_loss(&y_test, tch::Reduction::Mean)
                 .double_value(&[]);
-            for _ in 0..250 {
+            let t0 = std::time::Instant::now();
+            for i in 0..120 {
                 let loss = m
                     .forward_t(&x_train, None, true)
                     .mse_loss(&y_train, tch::Reduction::Mean);
                 opt.backward_step(&loss);
+                if i % 25 == 0 { eprintln!("DBG {decoder:?} {i} {} {:?} threads {}", loss.double_value(&[]), t0.elapsed(), tch::get_num_threads()); }
             }
             let after = m
                 .predict(&x_test, None)
