@@ -122,6 +122,11 @@ fn test(extra: &[String]) -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(extra);
     with_python_env(&mut cmd, &env);
+    // Test binaries run in parallel on few cores: one libtorch thread each avoids
+    // oversubscription stalls (set OMP_NUM_THREADS yourself to override).
+    if std::env::var_os("OMP_NUM_THREADS").is_none() {
+        cmd.env("OMP_NUM_THREADS", "1");
+    }
     run(cmd, "cargo test --workspace")
 }
 

@@ -135,6 +135,15 @@ impl AttentionPooling {
 }
 
 impl Forward for AttentionPooling {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        mask: Option<&Tensor>,
+        _train: bool,
+    ) -> crate::Result<Tensor> {
+        self.f_forward_weights(xs, mask).map(|(pooled, _)| pooled)
+    }
+
     /// # Shapes
     /// * `xs`: `[B, T, input]`, `mask`: `[B, T]`
     /// * returns the pooled `[B, input]`

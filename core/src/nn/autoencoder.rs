@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 use tch::nn::Linear;
-use tch::{nn, Kind, Tensor};
+use tch::{nn, Tensor};
 
 use super::{check_dropout, dropout, Activation, Forward};
 use crate::{ensure_config, ensure_input, Result};
@@ -312,6 +312,15 @@ pub fn gaussian_kl(mu: &Tensor, logvar: &Tensor) -> Result<Tensor> {
 }
 
 impl Forward for Autoencoder {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        _mask: Option<&Tensor>,
+        train: bool,
+    ) -> crate::Result<Tensor> {
+        self.try_forward(xs, train)
+    }
+
     /// The reconstruction (see [`Autoencoder::try_forward`]); train a VAE with
     /// [`Autoencoder::loss`], which adds the KL term.
     ///
@@ -333,7 +342,7 @@ impl Forward for Autoencoder {
 mod tests {
     use super::*;
     use tch::nn::{OptimizerConfig, VarStore};
-    use tch::Device;
+    use tch::{Device, Kind};
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol
@@ -479,8 +488,9 @@ mod tests {
         }
     }
 
-    /// Points on a line in 4-D (plus small noise): after training, points off the line score far
-    /// higher than fresh points on it, for both the plain autoencoder and the VAE.
+    /// Points on a line in 4-D (plus small noise): after training, points off the line score over
+    /// 100× higher than fresh points on it (about 1000× is reached), for both the plain
+    /// autoencoder and the VAE.
     #[test]
     fn trained_models_flag_off_manifold_points() {
         let direction = Tensor::from_slice(&[1.0f32, 2.0, -1.0, 0.5]).view([1, 4]);
@@ -515,13 +525,12 @@ mod tests {
                 .mean(Kind::Float)
                 .double_value(&[]);
             let (start, end) = (start.double_value(&[]), end.double_value(&[]));
-            eprintln!("DBG variational={variational} {start} {end} {on_score} {off_score}");
             assert!(
-                end < 0.2 * start,
+                end < 0.1 * start,
                 "variational={variational}: loss {start} -> {end}"
             );
             assert!(
-                off_score > 10.0 * on_score,
+                off_score > 100.0 * on_score,
                 "variational={variational}: on-line score {on_score}, off-line {off_score}"
             );
         }

@@ -446,6 +446,15 @@ impl ConvStack {
 }
 
 impl Forward for ConvStack {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        _mask: Option<&Tensor>,
+        train: bool,
+    ) -> crate::Result<Tensor> {
+        self.f_forward_t(xs, train)
+    }
+
     /// # Shapes
     /// As [`ConvStack::f_forward_t`]; `mask` is ignored.
     ///
@@ -629,6 +638,15 @@ impl CnnClassifier {
 }
 
 impl Forward for CnnClassifier {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        _mask: Option<&Tensor>,
+        train: bool,
+    ) -> crate::Result<Tensor> {
+        self.f_forward_t(xs, train)
+    }
+
     /// # Shapes
     /// * `xs`: `[B, C, L]` / `[B, C, H, W]` (channels first) or `[B, L, C]` / `[B, H, W, C]`
     ///   (channels last); `mask` is ignored

@@ -143,6 +143,15 @@ impl CnnLstm {
 }
 
 impl Forward for CnnLstm {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        _mask: Option<&Tensor>,
+        train: bool,
+    ) -> crate::Result<Tensor> {
+        self.f_forward_t(xs, train)
+    }
+
     /// # Shapes
     /// * `xs`: `[B, T, input]`; `mask` is ignored (the model expects fixed-length windows:
     ///   convolution and pooling would mix padded steps into real ones)

@@ -49,7 +49,11 @@ impl MlpConfig {
     /// Check sizes and dropout.
     pub fn validate(&self) -> Result<()> {
         ensure_config!(self.input > 0, "mlp: input must be > 0, got {}", self.input);
-        ensure_config!(self.output > 0, "mlp: output must be > 0, got {}", self.output);
+        ensure_config!(
+            self.output > 0,
+            "mlp: output must be > 0, got {}",
+            self.output
+        );
         ensure_config!(
             self.hidden.iter().all(|&h| h > 0),
             "mlp: hidden sizes must be > 0, got {:?}",
@@ -99,7 +103,11 @@ impl Forward for Mlp {
     fn forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Tensor {
         let mut h = xs.shallow_clone();
         for layer in &self.hidden {
-            h = dropout(self.config.activation.apply(&h.apply(layer)), self.config.dropout, train);
+            h = dropout(
+                self.config.activation.apply(&h.apply(layer)),
+                self.config.dropout,
+                train,
+            );
         }
         h.apply(&self.out)
     }
@@ -120,7 +128,14 @@ mod tests {
         names.sort();
         assert_eq!(
             names,
-            ["hidden.0.bias", "hidden.0.weight", "hidden.1.bias", "hidden.1.weight", "out.bias", "out.weight"]
+            [
+                "hidden.0.bias",
+                "hidden.0.weight",
+                "hidden.1.bias",
+                "hidden.1.weight",
+                "out.bias",
+                "out.weight"
+            ]
         );
     }
 

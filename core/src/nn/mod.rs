@@ -32,6 +32,17 @@ pub trait Forward {
     /// * `train` — training mode (dropout active, batch-norm statistics updated).
     fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor;
 
+    /// The forward pass with bad input (wrong shape, bad mask) as an error instead of a panic.
+    /// Models override it with their checked path; the [`crate::train::Trainer`] calls this.
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        mask: Option<&Tensor>,
+        train: bool,
+    ) -> crate::Result<Tensor> {
+        Ok(self.forward_t(xs, mask, train))
+    }
+
     /// Inference: `forward_t(xs, mask, false)`.
     fn predict(&self, xs: &Tensor, mask: Option<&Tensor>) -> Tensor {
         self.forward_t(xs, mask, false)
@@ -41,6 +52,15 @@ pub trait Forward {
 impl<T: Forward + ?Sized> Forward for Box<T> {
     fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor {
         (**self).forward_t(xs, mask, train)
+    }
+
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        mask: Option<&Tensor>,
+        train: bool,
+    ) -> crate::Result<Tensor> {
+        (**self).try_forward_t(xs, mask, train)
     }
 }
 
@@ -55,6 +75,9 @@ pub fn dropout(xs: Tensor, p: f64, train: bool) -> Tensor {
 
 /// Check a dropout probability.
 pub fn check_dropout(name: &str, p: f64) -> crate::Result<()> {
-    crate::ensure_config!((0.0..1.0).contains(&p), "{name}: dropout must be in [0, 1), got {p}");
+    crate::ensure_config!(
+        (0.0..1.0).contains(&p),
+        "{name}: dropout must be in [0, 1), got {p}"
+    );
     Ok(())
 }

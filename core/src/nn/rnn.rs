@@ -360,6 +360,16 @@ impl Rnn {
 }
 
 impl Forward for Rnn {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        mask: Option<&Tensor>,
+        train: bool,
+    ) -> crate::Result<Tensor> {
+        self.f_forward_seq(xs, mask, train)
+            .map(|(outputs, _)| outputs)
+    }
+
     /// # Shapes
     /// * `xs`: `[B, T, input]`, `mask`: `[B, T]`
     /// * returns the outputs `[B, T, hidden × dirs]` of [`Rnn::f_forward_seq`]
@@ -630,6 +640,15 @@ impl SequenceClassifier {
 }
 
 impl Forward for SequenceClassifier {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        mask: Option<&Tensor>,
+        train: bool,
+    ) -> crate::Result<Tensor> {
+        self.f_forward_t(xs, mask, train)
+    }
+
     /// # Shapes
     /// * `xs`: `[B, T, input]`, `mask`: `[B, T]` right-padded (`None`: all steps real)
     /// * returns `[B, output]`

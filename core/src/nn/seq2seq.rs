@@ -397,6 +397,15 @@ fn check_prefix_mask(mask: &Tensor, b: i64, t: i64) -> Result<Tensor> {
 }
 
 impl Forward for Seq2Seq {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        mask: Option<&Tensor>,
+        train: bool,
+    ) -> crate::Result<Tensor> {
+        self.try_forward(xs, mask, train)
+    }
+
     /// See [`Seq2Seq::try_forward`].
     ///
     /// # Shapes
@@ -465,7 +474,7 @@ mod tests {
         let vs = VarStore::new(Device::Cpu);
         let lstm = Lstm::new(&vs.root(), 1, 1, 1, 0.0).unwrap();
         tch::no_grad(|| {
-            let _ = lstm.weights[0]
+            lstm.weights[0]
                 .shallow_clone()
                 .copy_(&Tensor::from_slice(&[0.5f32, -0.5, 1.0, 2.0]).view([4, 1]));
             let _ = lstm.weights[1].shallow_clone().zero_();
@@ -611,8 +620,8 @@ mod tests {
         )
     }
 
-    /// Both decoders learn to continue a sine wave: held-out MSE < 0.005 (the series' variance
-    /// is 0.5) after 250 full-batch Adam steps.
+    /// Both decoders learn to continue a sine wave: held-out MSE < 0.002 (the series' variance
+    /// is 0.5; about 1.5e-4 is reached) after 120 full-batch Adam steps.
     #[test]
     fn learns_a_sine_continuation() {
         let mut rng = Rng::new(11);
@@ -630,20 +639,18 @@ mod tests {
                 .predict(&x_test, None)
                 .mse_loss(&y_test, tch::Reduction::Mean)
                 .double_value(&[]);
-            let t0 = std::time::Instant::now();
-            for i in 0..120 {
+            for _ in 0..120 {
                 let loss = m
                     .forward_t(&x_train, None, true)
                     .mse_loss(&y_train, tch::Reduction::Mean);
                 opt.backward_step(&loss);
-                if i % 25 == 0 { eprintln!("DBG {decoder:?} {i} {} {:?} threads {}", loss.double_value(&[]), t0.elapsed(), tch::get_num_threads()); }
             }
             let after = m
                 .predict(&x_test, None)
                 .mse_loss(&y_test, tch::Reduction::Mean)
                 .double_value(&[]);
             assert!(
-                after < 0.005,
+                after < 0.002,
                 "{decoder:?}: test MSE {after} (before training {before})"
             );
             assert!(before > 0.1, "{decoder:?}: untrained MSE {before}");

@@ -118,7 +118,11 @@ mod tests {
             ..Default::default()
         };
         vec![
-            (ModelSpec::Mlp(MlpConfig::new(7, [5], 2)), vec![4, 7], vec![4, 2]),
+            (
+                ModelSpec::Mlp(MlpConfig::new(7, [5], 2)),
+                vec![4, 7],
+                vec![4, 2],
+            ),
             (ModelSpec::Cnn(cnn), vec![4, 3, 32], vec![4, 4]),
             (ModelSpec::Rnn(rnn), vec![4, 9, 13], vec![4, 3]),
             (ModelSpec::CnnLstm(cnn_lstm), vec![4, 12, 5], vec![4, 2]),
@@ -132,7 +136,10 @@ mod tests {
     fn every_spec_round_trips_through_json_and_rebuilds_identically() {
         for (spec, input, output) in all_specs() {
             let json = serde_json::to_string(&spec).unwrap();
-            assert!(json.contains(&format!("\"model\":\"{}\"", spec.name())), "{json}");
+            assert!(
+                json.contains(&format!("\"model\":\"{}\"", spec.name())),
+                "{json}"
+            );
             let back = ModelSpec::from_json(&json).unwrap();
             assert_eq!(back, spec);
             let x = Tensor::randn(input.as_slice(), (Kind::Float, Device::Cpu));

@@ -54,8 +54,8 @@ pub enum Pooling {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TransformerEncoderConfig {
-    /// Input features, linearly projected to `d_model` (`input_proj`); `None` = no projection,
-    /// the inputs must then have `d_model` features.
+    /// Input features, linearly projected to `d_model` (`input_proj`); `None` (or 0) = no
+    /// projection, the inputs must then have `d_model` features.
     pub input: Option<i64>,
     /// Model width (paper: 512).
     pub d_model: i64,
@@ -125,8 +125,8 @@ impl TransformerEncoderConfig {
         let name = "transformer encoder";
         if let Some(input) = self.input {
             ensure_config!(
-                input > 0,
-                "{name}: input must be > 0 (or null for no projection), got {input}"
+                input >= 0,
+                "{name}: input must be > 0 (or 0/null for no projection), got {input}"
             );
         }
         ensure_config!(
@@ -178,8 +178,8 @@ impl TransformerEncoderConfig {
         self.validate()?;
         let d = self.d_model;
         let input_proj = match self.input {
-            Some(input) => Some(torch_linear(&(path / "input_proj"), input, d)?),
-            None => None,
+            Some(input) if input > 0 => Some(torch_linear(&(path / "input_proj"), input, d)?),
+            _ => None,
         };
         let cls_token = match self.pooling {
             Pooling::Cls => Some(path.f_var(
@@ -468,7 +468,10 @@ impl TransformerEncoder {
     ///   `[B, O]` when pooled, `[B, T, O]` with pooling `none`
     pub fn try_forward(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Result<Tensor> {
         let c = &self.config;
-        let features = c.input.unwrap_or(c.d_model);
+        let features = match c.input {
+            Some(input) if input > 0 => input,
+            _ => c.d_model,
+        };
         let size = xs.size();
         ensure_input!(
             size.len() == 3 && size[2] == features,
@@ -566,6 +569,15 @@ fn check_mask(mask: &Tensor, b: i64, t: i64) -> Result<Tensor> {
 }
 
 impl Forward for TransformerEncoder {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        mask: Option<&Tensor>,
+        train: bool,
+    ) -> crate::Result<Tensor> {
+        self.try_forward(xs, mask, train)
+    }
+
     /// See [`TransformerEncoder::try_forward`].
     ///
     /// # Shapes
@@ -790,21 +802,33 @@ mod tests {
         assert!(TransformerEncoderConfig::new(Some(3), 10, 4, 1, Some(1))
             .init(&root)
             .is_err());
-        assert!(TransformerEncoderConfig::new(Some(0), 8, 2, 1, Some(1))
+        assert!(TransformerEncoderConfig::new(Some(-1), 8, 2, 1, Some(1))
             .init(&root)
             .is_err());
+        // input 0 means no projection, like null.
+        let vs0 = VarStore::new(Device::Cpu);
+        let m = TransformerEncoderConfig::new(Some(0), 8, 2, 1, Some(1))
+            .init(&vs0.root())
+            .unwrap();
+        assert!(!vs0.variables().keys().any(|k| k.starts_with("input_proj")));
+        let xs = Tensor::randn([2, 3, 8], (Kind::Float, Device::Cpu));
+        assert_eq!(m.try_forward(&xs, None, false).unwrap().size(), vec![2, 1]);
         assert!(TransformerEncoderConfig::new(Some(3), 8, 2, 0, Some(1))
             .init(&root)
             .is_err());
         assert!(TransformerEncoderConfig::new(Some(3), 8, 2, 1, Some(0))
             .init(&root)
             .is_err());
-        let mut c = TransformerEncoderConfig::default();
-        c.dropout = 1.0;
+        let c = TransformerEncoderConfig {
+            dropout: 1.0,
+            ..Default::default()
+        };
         assert!(c.validate().is_err());
-        let mut c = TransformerEncoderConfig::default();
-        c.pooling = Pooling::Cls;
-        c.max_len = 1;
+        let c = TransformerEncoderConfig {
+            pooling: Pooling::Cls,
+            max_len: 1,
+            ..Default::default()
+        };
         assert!(c.validate().is_err());
         assert!(TransformerEncoderConfig::default().validate().is_ok());
     }

@@ -70,7 +70,10 @@ impl Task {
             label_smoothing,
         } = self
         {
-            ensure_config!(*n_classes >= 2, "task: n_classes must be >= 2, got {n_classes}");
+            ensure_config!(
+                *n_classes >= 2,
+                "task: n_classes must be >= 2, got {n_classes}"
+            );
             if let Some(w) = class_weights {
                 ensure_config!(
                     w.len() == *n_classes && w.iter().all(|x| x.is_finite() && *x >= 0.0),
@@ -120,7 +123,12 @@ impl LossFn {
     /// * classification: `output` `[B, C]` and `target` `[B]` (int64), or `[B, T, C]` and `[B, T]`
     ///   with `mask` `[B, T]` (false steps ignored)
     /// * regression: `output` and `target` of equal shape (targets are cast to the output's dtype)
-    pub fn compute(&self, output: &Tensor, target: &Tensor, mask: Option<&Tensor>) -> Result<Tensor> {
+    pub fn compute(
+        &self,
+        output: &Tensor,
+        target: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> Result<Tensor> {
         match self {
             LossFn::CrossEntropy {
                 weights,
@@ -160,9 +168,53 @@ impl LossFn {
                 Ok(match kind {
                     RegressionLoss::Mse => output.f_mse_loss(&target, Reduction::Mean)?,
                     RegressionLoss::Mae => output.f_l1_loss(&target, Reduction::Mean)?,
-                    RegressionLoss::Huber(d) => output.f_huber_loss(&target, Reduction::Mean, *d)?,
+                    RegressionLoss::Huber(d) => {
+                        output.f_huber_loss(&target, Reduction::Mean, *d)?
+                    }
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::Device;
+
+    #[test]
+    fn weighted_cross_entropy_matches_hand_value() {
+        // logits for 2 samples over 2 classes; targets 0 and 1; class weights (1, 3)
+        let logits = Tensor::from_slice(&[2.0f32, 0.0, 0.0, 1.0]).view([2, 2]);
+        let target = Tensor::from_slice(&[0i64, 1]);
+        let task = Task::Classification {
+            n_classes: 2,
+            class_weights: Some(vec![1.0, 3.0]),
+            label_smoothing: 0.0,
+        };
+        let l = task
+            .loss_fn(Device::Cpu)
+            .compute(&logits, &target, None)
+            .unwrap();
+        let nll0 = (1.0 + (-2.0f64).exp()).ln(); // -log softmax([2,0])[0]
+        let nll1 = (1.0 + (-1.0f64).exp()).ln(); // -log softmax([0,1])[1]
+        let want = (1.0 * nll0 + 3.0 * nll1) / 4.0; // torch: weighted mean
+        assert!((l.double_value(&[]) - want).abs() < 1e-6);
+    }
+
+    #[test]
+    fn sequence_labelling_ignores_padded_steps() {
+        let logits = Tensor::from_slice(&[1.0f32, 0.0, 0.0, 1.0, 5.0, -5.0]).view([1, 3, 2]);
+        let target = Tensor::from_slice(&[0i64, 1, 1]).view([1, 3]);
+        let mask = Tensor::from_slice(&[true, true, false]).view([1, 3]);
+        let f = Task::classification(2).loss_fn(Device::Cpu);
+        let masked = f
+            .compute(&logits, &target, Some(&mask))
+            .unwrap()
+            .double_value(&[]);
+        let want = (1.0 + (-1.0f64).exp()).ln(); // both real steps have margin 1
+        assert!((masked - want).abs() < 1e-6, "{masked}");
+        let unmasked = f.compute(&logits, &target, None).unwrap().double_value(&[]);
+        assert!(unmasked > masked + 1.0);
     }
 }

@@ -101,7 +101,10 @@ impl TrainConfig {
         self.optimizer.validate()?;
         self.schedule.validate()?;
         if let Some(c) = self.grad_clip_norm {
-            ensure_config!(c > 0.0 && c.is_finite(), "train: grad_clip_norm must be > 0");
+            ensure_config!(
+                c > 0.0 && c.is_finite(),
+                "train: grad_clip_norm must be > 0"
+            );
         }
         if let Some(es) = &self.early_stopping {
             ensure_config!(
@@ -201,7 +204,7 @@ impl Trainer {
             let mut count = 0i64;
             let shuffle = if cfg.shuffle { Some(&mut rng) } else { None };
             for batch in train.batches_opts(cfg.batch_size, shuffle, cfg.drop_last) {
-                let out = model.forward_t(&batch.x, batch.mask.as_ref(), true);
+                let out = model.try_forward_t(&batch.x, batch.mask.as_ref(), true)?;
                 let l = loss(&out, &batch)?;
                 opt.zero_grad();
                 l.f_backward()?;
@@ -242,7 +245,10 @@ impl Trainer {
                 lr,
                 seconds: start.elapsed().as_secs_f64(),
             });
-            let rec = history.epochs.last().ok_or_else(|| Error::input("train: no epoch"))?;
+            let rec = history
+                .epochs
+                .last()
+                .ok_or_else(|| Error::input("train: no epoch"))?;
             bar.set_prefix(match rec.val_loss {
                 Some(v) => format!("loss {train_loss:.4} val {v:.4}"),
                 None => format!("loss {train_loss:.4}"),
@@ -318,7 +324,7 @@ impl Trainer {
         let mut outs = Vec::new();
         tch::no_grad(|| -> Result<()> {
             for b in ds.batches(bs, None) {
-                let out = model.forward_t(&b.x, b.mask.as_ref(), false);
+                let out = model.try_forward_t(&b.x, b.mask.as_ref(), false)?;
                 sum += loss(&out, &b)?.detach() * b.x.size()[0];
                 outs.push(out);
             }
@@ -332,12 +338,16 @@ impl Trainer {
 }
 
 /// Model outputs for every sample of `ds`, in order (eval mode, no gradients, on the data's device).
-pub fn predict<M: Forward + ?Sized>(model: &M, ds: &TensorDataset, batch_size: usize) -> Result<Tensor> {
+pub fn predict<M: Forward + ?Sized>(
+    model: &M,
+    ds: &TensorDataset,
+    batch_size: usize,
+) -> Result<Tensor> {
     let outs: Vec<Tensor> = tch::no_grad(|| {
         ds.batches(batch_size.max(1), None)
-            .map(|b| model.forward_t(&b.x, b.mask.as_ref(), false))
-            .collect()
-    });
+            .map(|b| model.try_forward_t(&b.x, b.mask.as_ref(), false))
+            .collect::<Result<_>>()
+    })?;
     if outs.is_empty() {
         return Err(Error::input("predict: empty dataset"));
     }
@@ -435,7 +445,11 @@ fn monitored_value(rec: &EpochRecord, monitor: &str) -> Result<f64> {
 /// Scale gradients so their global L2 norm is at most `max`, entirely on the device.
 pub fn clip_grad_norm(params: &[Tensor], max: f64) {
     tch::no_grad(|| {
-        let grads: Vec<Tensor> = params.iter().map(Tensor::grad).filter(Tensor::defined).collect();
+        let grads: Vec<Tensor> = params
+            .iter()
+            .map(Tensor::grad)
+            .filter(Tensor::defined)
+            .collect();
         if grads.is_empty() {
             return;
         }

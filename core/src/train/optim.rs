@@ -109,7 +109,10 @@ impl OptimizerConfig {
     /// Check the hyper-parameters.
     pub fn validate(&self) -> Result<()> {
         let lr = self.lr();
-        ensure_config!(lr > 0.0 && lr.is_finite(), "optimizer: lr must be > 0, got {lr}");
+        ensure_config!(
+            lr > 0.0 && lr.is_finite(),
+            "optimizer: lr must be > 0, got {lr}"
+        );
         match self {
             OptimizerConfig::Adam {
                 beta1,

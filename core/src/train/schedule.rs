@@ -137,13 +137,25 @@ mod tests {
 
     #[test]
     fn step_and_cosine_match_torch_formulas() {
-        let mut s = Scheduler::new(Schedule::Step { step_size: 2, gamma: 0.1 }, 1.0);
+        let mut s = Scheduler::new(
+            Schedule::Step {
+                step_size: 2,
+                gamma: 0.1,
+            },
+            1.0,
+        );
         let lrs: Vec<f64> = (0..5).map(|e| s.step(e, None)).collect();
         let want = [1.0, 0.1, 0.1, 0.01, 0.01];
         for (a, b) in lrs.iter().zip(want) {
             assert!((a - b).abs() < 1e-12, "{lrs:?}");
         }
-        let mut c = Scheduler::new(Schedule::Cosine { t_max: 4, eta_min: 0.0 }, 1.0);
+        let mut c = Scheduler::new(
+            Schedule::Cosine {
+                t_max: 4,
+                eta_min: 0.0,
+            },
+            1.0,
+        );
         let lrs: Vec<f64> = (0..4).map(|e| c.step(e, None)).collect();
         // torch CosineAnnealingLR(T_max=4): 0.8536, 0.5, 0.1464, 0.0
         let want = [0.853_553_390_593_273_8, 0.5, 0.146_446_609_406_726_24, 0.0];
@@ -162,10 +174,19 @@ mod tests {
         };
         let mut s = Scheduler::new(sch, 1.0);
         let vals = [1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95];
-        let lrs: Vec<f64> = vals.iter().enumerate().map(|(e, v)| s.step(e, Some(*v))).collect();
+        let lrs: Vec<f64> = vals
+            .iter()
+            .enumerate()
+            .map(|(e, v)| s.step(e, Some(*v)))
+            .collect();
         assert_eq!(lrs, vec![1.0, 1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.125]);
-        assert!(Schedule::ReduceOnPlateau { factor: 1.5, patience: 1, threshold: 0.0, min_lr: 0.0 }
-            .validate()
-            .is_err());
+        assert!(Schedule::ReduceOnPlateau {
+            factor: 1.5,
+            patience: 1,
+            threshold: 0.0,
+            min_lr: 0.0
+        }
+        .validate()
+        .is_err());
     }
 }

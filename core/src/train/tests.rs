@@ -14,7 +14,11 @@ fn blobs(n: usize, seed: u64) -> TensorDataset {
         }
         y.push(c);
     }
-    TensorDataset::new(Tensor::from_slice(&x).view([n as i64, 4]), Tensor::from_slice(&y)).unwrap()
+    TensorDataset::new(
+        Tensor::from_slice(&x).view([n as i64, 4]),
+        Tensor::from_slice(&y),
+    )
+    .unwrap()
 }
 
 fn train_once(seed: u64, cfg: &TrainConfig) -> (VarStore, History) {
@@ -24,7 +28,9 @@ fn train_once(seed: u64, cfg: &TrainConfig) -> (VarStore, History) {
     mc.dropout = 0.1;
     let model = mc.init(&vs.root()).unwrap();
     let tr = Trainer::new(cfg.clone(), Task::classification(2)).unwrap();
-    let h = tr.fit(&model, &mut vs, &blobs(200, 1), Some(&blobs(100, 2))).unwrap();
+    let h = tr
+        .fit(&model, &mut vs, &blobs(200, 1), Some(&blobs(100, 2)))
+        .unwrap();
     (vs, h)
 }
 
@@ -58,7 +64,11 @@ fn learns_separable_blobs_and_records_history() {
     let (_, h) = train_once(1, &quick());
     assert_eq!(h.epochs.len(), 5);
     let last = h.last().unwrap();
-    assert!(last.val_metrics["accuracy"] > 0.95, "{:?}", last.val_metrics);
+    assert!(
+        last.val_metrics["accuracy"] > 0.95,
+        "{:?}",
+        last.val_metrics
+    );
     assert!(h.epochs[4].train_loss < h.epochs[0].train_loss);
     assert!(last.val_metrics.contains_key("roc_auc"));
 }
@@ -89,7 +99,10 @@ fn early_stopping_stops_and_restores_best() {
         assert_eq!(h.epochs.len(), best + 4);
     }
     let now = tr.evaluate(&model, &vs, &val).unwrap().loss;
-    assert!((now - best_loss).abs() < 1e-5, "restored {now} vs best {best_loss}");
+    assert!(
+        (now - best_loss).abs() < 1e-5,
+        "restored {now} vs best {best_loss}"
+    );
 }
 
 #[test]
@@ -103,7 +116,9 @@ fn unknown_monitor_is_a_clear_error() {
     let mut vs = VarStore::new(Device::Cpu);
     let model = MlpConfig::new(4, [8], 2).init(&vs.root()).unwrap();
     let tr = Trainer::new(cfg, Task::classification(2)).unwrap();
-    let e = tr.fit(&model, &mut vs, &blobs(40, 1), Some(&blobs(20, 2))).unwrap_err();
+    let e = tr
+        .fit(&model, &mut vs, &blobs(40, 1), Some(&blobs(20, 2)))
+        .unwrap_err();
     assert!(e.to_string().contains("val_accuracy"), "{e}");
 }
 
@@ -122,18 +137,26 @@ fn regression_with_clipping_and_cosine_fits_a_line() {
         epochs: 40,
         batch_size: 32,
         optimizer: OptimizerConfig::adam(0.05),
-        schedule: Schedule::Cosine { t_max: 40, eta_min: 0.0 },
+        schedule: Schedule::Cosine {
+            t_max: 40,
+            eta_min: 0.0,
+        },
         grad_clip_norm: Some(1.0),
         progress: false,
         ..Default::default()
     };
     crate::seed(0);
     let mut vs = VarStore::new(Device::Cpu);
-    let model = MlpConfig::new(1, Vec::<i64>::new(), 1).init(&vs.root()).unwrap();
+    let model = MlpConfig::new(1, Vec::<i64>::new(), 1)
+        .init(&vs.root())
+        .unwrap();
     let tr = Trainer::new(cfg, Task::regression()).unwrap();
     let h = tr.fit(&model, &mut vs, &ds, Some(&ds)).unwrap();
     let m = &h.last().unwrap().val_metrics;
-    assert!(m["r2"] > 0.999 && m["nse"] > 0.999 && m["rmse"] < 0.05, "{m:?}");
+    assert!(
+        m["r2"] > 0.999 && m["nse"] > 0.999 && m["rmse"] < 0.05,
+        "{m:?}"
+    );
     assert!(h.epochs.last().unwrap().lr < 0.001);
 }
 

@@ -1,0 +1,76 @@
+//! The genomics error type. Every bad input (a malformed FASTA line, an empty record, a duplicated
+//! id, a PennCNV file without its columns) ends up here with the file and line, never as a panic.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in deepfield-genomics.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An error of the shared core (torch, checkpoints, data directory, plots, …).
+    #[error(transparent)]
+    Core(#[from] deepfield_core::Error),
+
+    /// A libtorch operation failed.
+    #[error("torch: {0}")]
+    Torch(#[from] tch::TchError),
+
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A sequence, metadata or signal file is malformed at a given line (1-based).
+    #[error("{path}:{line}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+
+    /// Input data has the wrong shape, length or values.
+    #[error("invalid input: {0}")]
+    Input(String),
+
+    /// A configuration value is invalid.
+    #[error("invalid config: {0}")]
+    Config(String),
+}
+
+/// `Result` with the genomics [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An I/O error tied to its path.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// An input error.
+    pub fn input(msg: impl Into<String>) -> Self {
+        Error::Input(msg.into())
+    }
+
+    /// A configuration error.
+    pub fn config(msg: impl Into<String>) -> Self {
+        Error::Config(msg.into())
+    }
+}
+
+/// Reproductions report through the core's error type; genomics errors keep their message.
+impl From<Error> for deepfield_core::Error {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Core(c) => c,
+            Error::Torch(t) => deepfield_core::Error::Torch(t),
+            Error::Io { path, source } => deepfield_core::Error::Io { path, source },
+            Error::Config(m) => deepfield_core::Error::Config(m),
+            other => deepfield_core::Error::Input(other.to_string()),
+        }
+    }
+}
