@@ -18,9 +18,9 @@ pub fn bar(len: u64, message: impl Into<String>) -> ProgressBar {
             ProgressDrawTarget::hidden()
         },
     );
-    if let Ok(style) =
-        ProgressStyle::with_template("{msg:<24} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta} {prefix}")
-    {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg:<24} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta} {prefix}",
+    ) {
         pb.set_style(style.progress_chars("=> "));
     }
     pb.set_message(message.into());

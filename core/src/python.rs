@@ -8,6 +8,7 @@ pub fn interpreter() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("DEEPFIELD_PYTHON") {
         return Some(PathBuf::from(p));
     }
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/deepfield-venv/bin/python");
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/deepfield-venv/bin/python");
     p.exists().then_some(p)
 }

@@ -33,13 +33,19 @@ fn quick_concrete_repro_beats_linear_and_writes_results() {
         "model/config.json",
     ] {
         let p = opts.out.join(f);
-        assert!(p.metadata().map(|m| m.len() > 0).unwrap_or(false), "missing {}", p.display());
+        assert!(
+            p.metadata().map(|m| m.len() > 0).unwrap_or(false),
+            "missing {}",
+            p.display()
+        );
     }
     let report = std::fs::read_to_string(opts.out.join("report.md")).unwrap();
     assert!(report.contains("Yeh") && report.contains("R²"), "{report}");
 
     // The saved model runs on a user's CSV in the training format and reports metrics.
-    let csv = deepfield_core::data::dataset(&DATASET).unwrap().join("concrete_data.csv");
+    let csv = deepfield_core::data::dataset(&DATASET)
+        .unwrap()
+        .join("concrete_data.csv");
     let preds = out.path().join("preds.csv");
     let e = evaluate_csv(&opts.out.join("model"), &csv, Some(&preds)).unwrap();
     assert_eq!(e.predictions.len(), 1030);
@@ -52,6 +58,8 @@ fn quick_concrete_repro_beats_linear_and_writes_results() {
     // A CSV without the needed columns is a clear error naming the column.
     let bad = out.path().join("bad.csv");
     std::fs::write(&bad, "cement_kg_m3,water_kg_m3\n1,2\n").unwrap();
-    let err = evaluate_csv(&opts.out.join("model"), &bad, None).unwrap_err().to_string();
+    let err = evaluate_csv(&opts.out.join("model"), &bad, None)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("blast_furnace_slag_kg_m3"), "{err}");
 }

@@ -111,7 +111,16 @@ fn doctor() -> Result<()> {
     println!("torch (python)  {}", env.version);
     println!("libtorch dir    {}", env.torch_dir.display());
     let mut cmd = cargo();
-    cmd.args(["run", "--quiet", "-p", "deepfield-core", "--bin", "deepfield-core", "--", "doctor"]);
+    cmd.args([
+        "run",
+        "--quiet",
+        "-p",
+        "deepfield-core",
+        "--bin",
+        "deepfield-core",
+        "--",
+        "doctor",
+    ]);
     run(cmd, "deepfield-core doctor")
 }
 
@@ -138,10 +147,7 @@ fn bench(args: &[String]) -> Result<()> {
     let env = setup()?;
     let root = workspace_root();
     let threads: Vec<String> = match args.iter().position(|a| a == "--threads") {
-        Some(i) => vec![args
-            .get(i + 1)
-            .cloned()
-            .ok_or("--threads needs a number")?],
+        Some(i) => vec![args.get(i + 1).cloned().ok_or("--threads needs a number")?],
         None => {
             let all = std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -154,7 +160,14 @@ fn bench(args: &[String]) -> Result<()> {
         }
     };
     let mut build = cargo();
-    build.args(["build", "--release", "-p", "deepfield-core", "--bin", "deepfield-core"]);
+    build.args([
+        "build",
+        "--release",
+        "-p",
+        "deepfield-core",
+        "--bin",
+        "deepfield-core",
+    ]);
     run(build, "cargo build --release")?;
     let bin = root.join("target/release/deepfield-core");
     let script = root.join("core/bench/bench_core.py");
@@ -167,16 +180,24 @@ fn bench(args: &[String]) -> Result<()> {
         )?;
         rust.extend(parse_bench(&out));
         let out = capture(
-            Command::new(&env.python).arg(&script).args(["--threads", t]),
+            Command::new(&env.python)
+                .arg(&script)
+                .args(["--threads", t]),
             "PyTorch eager bench",
         )?;
         py.extend(parse_bench(&out));
     }
     println!();
-    println!("{:<8} {:>7} {:>16} {:>16} {:>7}", "model", "threads", "deepfield st/s", "pytorch st/s", "ratio");
+    println!(
+        "{:<8} {:>7} {:>16} {:>16} {:>7}",
+        "model", "threads", "deepfield st/s", "pytorch st/s", "ratio"
+    );
     for (model, t, ours) in &rust {
         if let Some((_, _, theirs)) = py.iter().find(|(m, tt, _)| m == model && tt == t) {
-            println!("{model:<8} {t:>7} {ours:>16.1} {theirs:>16.1} {:>7.2}", ours / theirs);
+            println!(
+                "{model:<8} {t:>7} {ours:>16.1} {theirs:>16.1} {:>7.2}",
+                ours / theirs
+            );
         }
     }
     println!();
@@ -196,13 +217,19 @@ fn bench(args: &[String]) -> Result<()> {
 /// which measures both sides in one command and prints the ratio.
 fn bench_domain(krate: &str, extra: &[String]) -> Result<()> {
     let root = workspace_root();
-    let bin = root.join(krate).join("src/bin").join(format!("deepfield-{krate}.rs"));
+    let bin = root
+        .join(krate)
+        .join("src/bin")
+        .join(format!("deepfield-{krate}.rs"));
     if !bin.exists() {
         return fail(format!(
             "no bench for `{krate}` (crates with benches: core{})",
             ["audio", "genomics", "graph", "timeseries", "vision", "text"]
                 .iter()
-                .filter(|c| root.join(c).join(format!("src/bin/deepfield-{c}.rs")).exists())
+                .filter(|c| root
+                    .join(c)
+                    .join(format!("src/bin/deepfield-{c}.rs"))
+                    .exists())
                 .map(|c| format!(", {c}"))
                 .collect::<String>()
         ));
@@ -210,20 +237,45 @@ fn bench_domain(krate: &str, extra: &[String]) -> Result<()> {
     let env = setup()?;
     let req = root.join(krate).join("bench/requirements.txt");
     if req.exists() {
-        eprintln!("xtask: installing the bench's Python packages from {}", req.display());
+        eprintln!(
+            "xtask: installing the bench's Python packages from {}",
+            req.display()
+        );
         let status = Command::new(&env.python)
-            .args(["-m", "pip", "--disable-pip-version-check", "install", "-q", "--progress-bar", "off", "-r"])
+            .args([
+                "-m",
+                "pip",
+                "--disable-pip-version-check",
+                "install",
+                "-q",
+                "--progress-bar",
+                "off",
+                "-r",
+            ])
             .arg(&req)
             .status()
             .map_err(|e| format!("could not run pip: {e}"))?;
         if !status.success() {
-            return fail(format!("pip install -r {} failed ({status})", req.display()));
+            return fail(format!(
+                "pip install -r {} failed ({status})",
+                req.display()
+            ));
         }
     }
     let mut cmd = cargo();
-    cmd.args(["run", "--release", "-p", &format!("deepfield-{krate}"), "--bin", &format!("deepfield-{krate}"), "--", "bench", "--python"])
-        .arg(&env.python)
-        .args(extra);
+    cmd.args([
+        "run",
+        "--release",
+        "-p",
+        &format!("deepfield-{krate}"),
+        "--bin",
+        &format!("deepfield-{krate}"),
+        "--",
+        "bench",
+        "--python",
+    ])
+    .arg(&env.python)
+    .args(extra);
     with_python_env(&mut cmd, &env);
     run(cmd, &format!("deepfield-{krate} bench"))
 }
@@ -271,7 +323,16 @@ fn repro(args: &[String]) -> Result<()> {
     };
     setup()?;
     let mut cmd = cargo();
-    cmd.args(["run", "--release", "-p", entry.package, "--bin", entry.binary, "--", "repro"])
-        .args(args);
+    cmd.args([
+        "run",
+        "--release",
+        "-p",
+        entry.package,
+        "--bin",
+        entry.binary,
+        "--",
+        "repro",
+    ])
+    .args(args);
     run(cmd, &format!("repro {id}"))
 }

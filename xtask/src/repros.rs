@@ -36,12 +36,21 @@ mod tests {
     fn ids_are_unique_and_binaries_exist() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         for (i, r) in REPROS.iter().enumerate() {
-            assert!(REPROS[i + 1..].iter().all(|o| o.id != r.id), "duplicate id {}", r.id);
+            assert!(
+                REPROS[i + 1..].iter().all(|o| o.id != r.id),
+                "duplicate id {}",
+                r.id
+            );
             let dir = r.package.trim_start_matches("deepfield-");
             let bin = root.join(dir).join("src/bin");
             let file = bin.join(format!("{}.rs", r.binary));
             let folder = bin.join(r.binary).join("main.rs");
-            assert!(file.exists() || folder.exists(), "{} names missing binary {}", r.id, file.display());
+            assert!(
+                file.exists() || folder.exists(),
+                "{} names missing binary {}",
+                r.id,
+                file.display()
+            );
         }
     }
 }

@@ -68,10 +68,9 @@ fn find_python3() -> Result<PathBuf> {
         None => vec![PathBuf::from("python3"), PathBuf::from("python")],
     };
     for c in candidates {
-        if let Some(v) = run_capture(Command::new(&c).args([
-            "-c",
-            "import sys; print('%d.%d' % sys.version_info[:2])",
-        ])) {
+        if let Some(v) = run_capture(
+            Command::new(&c).args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]),
+        ) {
             let ok = v
                 .split_once('.')
                 .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
@@ -219,7 +218,11 @@ pub fn ensure_python_packages(env: &TorchEnv, packages: &[(&str, &str)]) -> Resu
     if missing.is_empty() {
         return Ok(());
     }
-    eprintln!("xtask: installing {} into {}", missing.join(" "), env.venv.display());
+    eprintln!(
+        "xtask: installing {} into {}",
+        missing.join(" "),
+        env.venv.display()
+    );
     let mut args = vec!["install", "--progress-bar", "off"];
     args.extend(missing.iter().copied());
     pip(&env.python, &args)

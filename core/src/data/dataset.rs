@@ -75,7 +75,9 @@ impl TensorDataset {
         let index = index_tensor(idx, self.x.device());
         Ok(TensorDataset {
             x: self.x.f_index_select(0, &index)?,
-            y: self.y.f_index_select(0, &index.to_device(self.y.device()))?,
+            y: self
+                .y
+                .f_index_select(0, &index.to_device(self.y.device()))?,
             mask: match &self.mask {
                 Some(m) => Some(m.f_index_select(0, &index.to_device(m.device()))?),
                 None => None,
@@ -99,7 +101,12 @@ impl TensorDataset {
     }
 
     /// Like [`batches`](Self::batches), optionally dropping a last incomplete batch.
-    pub fn batches_opts(&self, batch_size: usize, rng: Option<&mut Rng>, drop_last: bool) -> BatchIter {
+    pub fn batches_opts(
+        &self,
+        batch_size: usize,
+        rng: Option<&mut Rng>,
+        drop_last: bool,
+    ) -> BatchIter {
         let n = self.len();
         let (x, y, mask) = match rng {
             Some(rng) if n > 1 => {
@@ -107,7 +114,9 @@ impl TensorDataset {
                 (
                     self.x.index_select(0, &perm),
                     self.y.index_select(0, &perm.to_device(self.y.device())),
-                    self.mask.as_ref().map(|m| m.index_select(0, &perm.to_device(m.device()))),
+                    self.mask
+                        .as_ref()
+                        .map(|m| m.index_select(0, &perm.to_device(m.device()))),
                 )
             }
             _ => (

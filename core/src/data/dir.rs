@@ -101,7 +101,10 @@ mod tests {
             source: "https://example.org/toy",
         };
         let e = dataset_in(root.path(), &spec).unwrap_err().to_string();
-        assert!(e.contains("toy") && e.contains("a.csv") && e.contains("example.org"), "{e}");
+        assert!(
+            e.contains("toy") && e.contains("a.csv") && e.contains("example.org"),
+            "{e}"
+        );
         std::fs::create_dir(root.path().join("toy")).unwrap();
         std::fs::write(root.path().join("toy/a.csv"), "x").unwrap();
         let e = dataset_in(root.path(), &spec).unwrap_err().to_string();

@@ -70,7 +70,10 @@ pub fn run(repros: &[Box<dyn Reproduction>], args: &ReproArgs) -> Result<serde_j
         opts.out.display()
     );
     let metrics = repro.run(&opts)?;
-    println!("{}", serde_json::to_string_pretty(&metrics).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&metrics).unwrap_or_default()
+    );
     println!("results written to {}", opts.out.display());
     Ok(metrics)
 }

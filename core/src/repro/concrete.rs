@@ -154,7 +154,12 @@ impl Reproduction for ConcreteMlp {
         };
         cfg.train.seed = opts.seed;
         let data_dir = opts.dataset(&DATASET)?;
-        run(&cfg, &data_dir.join("concrete_data.csv"), &data_dir, &opts.out)
+        run(
+            &cfg,
+            &data_dir.join("concrete_data.csv"),
+            &data_dir,
+            &opts.out,
+        )
     }
 }
 
@@ -163,7 +168,12 @@ fn feature_refs(cfg: &ConcreteConfig) -> Vec<&str> {
 }
 
 /// Run the whole reproduction from a config and a CSV, writing `out`.
-pub fn run(cfg: &ConcreteConfig, csv: &Path, data_dir: &Path, out: &Path) -> Result<serde_json::Value> {
+pub fn run(
+    cfg: &ConcreteConfig,
+    csv: &Path,
+    data_dir: &Path,
+    out: &Path,
+) -> Result<serde_json::Value> {
     let (x, y) = table::Table::load_xy(csv, &feature_refs(cfg), &[cfg.target.as_str()])?;
     let n = x.size()[0] as usize;
     let results = ResultsDir::at(out)?;
@@ -261,7 +271,11 @@ pub fn run(cfg: &ConcreteConfig, csv: &Path, data_dir: &Path, out: &Path) -> Res
     plots::bar_chart(
         &results.file("r2_comparison.png"),
         "Test R² (mean over folds)",
-        &["deepfield MLP".into(), "linear (OLS)".into(), "Yeh 1998 ANN".into()],
+        &[
+            "deepfield MLP".into(),
+            "linear (OLS)".into(),
+            "Yeh 1998 ANN".into(),
+        ],
         &r2s,
         "R²",
     )?;
@@ -348,7 +362,9 @@ fn ols_predict(train: &TensorDataset, x_test: &Tensor, ys: &StandardScaler) -> R
 }
 
 fn to_vec(t: &Tensor) -> Result<Vec<f64>> {
-    Ok(Vec::<f64>::try_from(t.to_kind(Kind::Double).flatten(0, -1))?)
+    Ok(Vec::<f64>::try_from(
+        t.to_kind(Kind::Double).flatten(0, -1),
+    )?)
 }
 
 fn mean_std(v: &[f64]) -> (f64, f64) {
@@ -370,7 +386,13 @@ fn write_report(
     results: &ResultsDir,
 ) -> Result<()> {
     let g = |model: &str, k: &str| metrics[model][k].as_f64().unwrap_or(f64::NAN);
-    let pm = |model: &str, k: &str| format!("{} ± {}", fmt_num(g(model, k)), fmt_num(g(model, &format!("{k}_std"))));
+    let pm = |model: &str, k: &str| {
+        format!(
+            "{} ± {}",
+            fmt_num(g(model, k)),
+            fmt_num(g(model, &format!("{k}_std")))
+        )
+    };
     let mut r = Report::new("concrete-mlp — MLP regression of concrete compressive strength");
     r.para(
         "Reproduces the setting of I-Cheng Yeh, *Modeling of strength of high-performance concrete using \
@@ -396,8 +418,20 @@ fn write_report(
     r.table(
         &["model", "MAE (MPa)", "RMSE (MPa)", "R²", "MAPE"],
         &[
-            vec!["deepfield MLP".into(), pm("mlp", "mae"), pm("mlp", "rmse"), pm("mlp", "r2"), pm("mlp", "mape")],
-            vec!["linear (OLS)".into(), pm("linear", "mae"), pm("linear", "rmse"), pm("linear", "r2"), pm("linear", "mape")],
+            vec![
+                "deepfield MLP".into(),
+                pm("mlp", "mae"),
+                pm("mlp", "rmse"),
+                pm("mlp", "r2"),
+                pm("mlp", "mape"),
+            ],
+            vec![
+                "linear (OLS)".into(),
+                pm("linear", "mae"),
+                pm("linear", "rmse"),
+                pm("linear", "r2"),
+                pm("linear", "mape"),
+            ],
         ],
     );
     r.comparison(&[
@@ -430,7 +464,17 @@ fn write_report(
             ]
         })
         .collect();
-    r.table(&["fold", "MLP RMSE", "MLP R²", "OLS RMSE", "OLS R²", "best/ran epochs"], &rows);
+    r.table(
+        &[
+            "fold",
+            "MLP RMSE",
+            "MLP R²",
+            "OLS RMSE",
+            "OLS R²",
+            "best/ran epochs",
+        ],
+        &rows,
+    );
     r.heading(2, "Plots");
     r.image("training curves (fold 1)", "training_curves.png");
     r.image("out-of-fold predictions", "pred_vs_true.png");
@@ -462,8 +506,14 @@ pub fn evaluate_csv(model: &Path, csv: &Path, out: Option<&Path>) -> Result<Eval
     let df = table::read_csv(csv)?;
     let x = table::numeric_matrix(&df, &feature_refs(&saved.config))?;
     let predictions = predict_mpa(&mlp, &saved.x_scaler, &saved.y_scaler, &x, device)?;
-    let target = if table::columns(&df).iter().any(|c| c == &saved.config.target) {
-        Some(to_vec(&table::numeric_matrix(&df, &[saved.config.target.as_str()])?)?)
+    let target = if table::columns(&df)
+        .iter()
+        .any(|c| c == &saved.config.target)
+    {
+        Some(to_vec(&table::numeric_matrix(
+            &df,
+            &[saved.config.target.as_str()],
+        )?)?)
     } else {
         None
     };
@@ -472,7 +522,11 @@ pub fn evaluate_csv(model: &Path, csv: &Path, out: Option<&Path>) -> Result<Eval
         None => None,
     };
     if let Some(out) = out {
-        let mut text = String::from(if target.is_some() { "row,prediction,target\n" } else { "row,prediction\n" });
+        let mut text = String::from(if target.is_some() {
+            "row,prediction,target\n"
+        } else {
+            "row,prediction\n"
+        });
         for (i, p) in predictions.iter().enumerate() {
             match &target {
                 Some(t) => text.push_str(&format!("{},{p},{}\n", i + 1, t[i])),
@@ -481,7 +535,10 @@ pub fn evaluate_csv(model: &Path, csv: &Path, out: Option<&Path>) -> Result<Eval
         }
         crate::fsutil::write_atomic(out, text.as_bytes())?;
     }
-    Ok(EvalOutput { predictions, metrics })
+    Ok(EvalOutput {
+        predictions,
+        metrics,
+    })
 }
 
 /// Default output folder of this reproduction.

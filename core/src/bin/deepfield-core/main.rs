@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use deepfield_core::repro::{self, cli::ReproArgs};
 
 #[derive(Parser)]
-#[command(name = "deepfield-core", version, about = "deepfield core: doctor, bench, reproductions, evaluation")]
+#[command(
+    name = "deepfield-core",
+    version,
+    about = "deepfield core: doctor, bench, reproductions, evaluation"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -67,8 +71,14 @@ fn run(cmd: Command) -> deepfield_core::Result<()> {
             println!("tch crate       0.26 (built for PyTorch 2.13.0)");
             println!("libtorch dir    {}", libtorch_dir());
             println!("device          {}", info.device);
-            println!("cuda available  {} ({} device(s), cuDNN {})", info.cuda_available, info.cuda_devices, info.cudnn_available);
-            println!("threads         {} intra-op, {} inter-op", info.threads, info.interop_threads);
+            println!(
+                "cuda available  {} ({} device(s), cuDNN {})",
+                info.cuda_available, info.cuda_devices, info.cudnn_available
+            );
+            println!(
+                "threads         {} intra-op, {} inter-op",
+                info.threads, info.interop_threads
+            );
             match deepfield_core::data::data_dir() {
                 Ok(d) => println!("data directory  {}", d.display()),
                 Err(e) => println!("data directory  missing: {e}"),
@@ -81,12 +91,20 @@ fn run(cmd: Command) -> deepfield_core::Result<()> {
             Ok(())
         }
         Command::Repro(args) => repro::cli::run(&repro::all(), &args).map(|_| ()),
-        Command::Eval { id, model, csv, out } => match id.as_str() {
+        Command::Eval {
+            id,
+            model,
+            csv,
+            out,
+        } => match id.as_str() {
             "concrete-mlp" => {
                 let r = repro::concrete::evaluate_csv(&model, &csv, out.as_deref())?;
                 println!("{} predictions", r.predictions.len());
                 if let Some(m) = r.metrics {
-                    println!("MAE {:.3} MPa, RMSE {:.3} MPa, R² {:.4}, MAPE {:.4}", m.mae, m.rmse, m.r2, m.mape);
+                    println!(
+                        "MAE {:.3} MPa, RMSE {:.3} MPa, R² {:.4}, MAPE {:.4}",
+                        m.mae, m.rmse, m.r2, m.mape
+                    );
                 }
                 if let Some(o) = out {
                     println!("predictions written to {}", o.display());
