@@ -1,10 +1,30 @@
 //! # deepfield-audio
 //!
-//! Domain crate of deepfield for audio. It does its own preprocessing and then calls the shared
-//! builders, Trainer, metrics and reports of [`deepfield_core`]. It depends on `deepfield-core`
-//! only, never on another domain crate.
+//! WAV → MFCC → BiLSTM classification of coughs and spoken digits, over [`deepfield_core`].
 //!
-//! Planned here (see the project roadmap): the audio reproductions. This crate is a documented empty
-//! library until its issue lands.
+//! Reading order, top-down:
+//! 1. [`wav`] — reading WAV files (all PCM widths and float, downmix, clear errors per file);
+//! 2. [`resample`] — band-limited windowed-sinc resampling to the model rate;
+//! 3. [`features`] — pre-emphasis, frames, windows, mel filterbanks (HTK/Slaney), log, DCT-II,
+//!    MFCC (librosa and python_speech_features presets), deltas, CMVN, the front end;
+//! 4. [`segment`] — splitting a recording into cough or word epochs by energy with hysteresis;
+//! 5. [`data`] — the two real datasets (cough_etiquette, fsdd) and padded, masked batches;
+//! 6. [`model`] — the BiLSTM of the cough paper (core's masked `SequenceClassifier`), a 1-D CNN
+//!    and an MLP over pooled features;
+//! 7. [`combine`] — subject-level decisions from epoch probabilities;
+//! 8. [`repro`] — the reproductions `cough-bilstm` and `spoken-digits`;
+//! 9. [`predict`] — a trained model on a user's folder of WAV files or on one file.
+
+pub mod error;
+pub mod wav;
+pub mod resample;
+pub mod features;
+pub mod segment;
+pub mod data;
+pub mod model;
+pub mod combine;
+pub mod repro;
+pub mod predict;
 
 pub use deepfield_core as core;
+pub use error::{Error, Result};

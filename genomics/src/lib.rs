@@ -1,10 +1,28 @@
 //! # deepfield-genomics
 //!
-//! Domain crate of deepfield for genomics. It does its own preprocessing and then calls the shared
-//! builders, Trainer, metrics and reports of [`deepfield_core`]. It depends on `deepfield-core`
-//! only, never on another domain crate.
+//! Genomics over [`deepfield_core`]: sequences and SNP arrays in, reproductions out.
 //!
-//! Planned here (see the project roadmap): the genomics reproductions. This crate is a documented empty
-//! library until its issue lands.
+//! Reading order, top-down:
+//! 1. [`seq`] — streaming FASTA/FASTQ (gzip, multi-line, IUPAC policy), 2-bit k-mers with a rolling
+//!    update and canonical form, a fast k-mer counter, k-mer profiles, one-hot encoding, metadata.
+//! 2. [`gmna`] — Naive Bayes and CNN location classifiers → misclassification networks
+//!    (`gmna` reproduction).
+//! 3. [`snp`] — PennCNV signal files, a SNP-array simulator with known breakpoints, 40,000-probe
+//!    windows, the Deep SNP CNN + attention model and a change-point baseline (`deep-snp`).
+//! 4. [`bench`] — k-mer counting throughput against `jellyfish count`.
+//!
+//! It depends on `deepfield-core` only, never on another domain crate.
+
+pub mod bench;
+pub mod error;
+pub mod gmna;
+pub mod seq;
+pub mod snp;
 
 pub use deepfield_core as core;
+pub use error::{Error, Result};
+
+/// Every reproduction of this crate.
+pub fn reproductions() -> Vec<Box<dyn deepfield_core::repro::Reproduction>> {
+    vec![Box::new(gmna::Gmna), Box::new(snp::DeepSnpRepro)]
+}

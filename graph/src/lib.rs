@@ -1,10 +1,29 @@
 //! # deepfield-graph
 //!
-//! Domain crate of deepfield for graph. It does its own preprocessing and then calls the shared
-//! builders, Trainer, metrics and reports of [`deepfield_core`]. It depends on `deepfield-core`
-//! only, never on another domain crate.
+//! Graph learning over libtorch: graph data with sparse features, sparse normalised adjacency,
+//! GCN / GraphSAGE / GAT / GIN layers, supervised node classification, the self-supervised
+//! methods of the GraphFM benchmark (Xu et al., "GraphFM: A Comprehensive Benchmark for Graph
+//! Foundation Model", 2024) with their downstream evaluators, and the `graphfm` reproduction on
+//! Cora.
 //!
-//! Planned here (see the project roadmap): the graph reproductions. This crate is a documented empty
-//! library until its issue lands.
+//! Reading order: [`features`] → [`graph`] → [`io`] → [`split`] → [`adjacency`] → [`sampler`]
+//! → [`layers`] → [`encoder`] → [`supervised`] → [`ssl`] → [`eval`] → [`repro`].
+
+pub mod error;
+pub mod features;
+pub mod graph;
+pub mod io;
+pub mod split;
+pub mod adjacency;
+pub mod sampler;
+pub mod layers;
+pub mod encoder;
 
 pub use deepfield_core as core;
+pub use error::{GraphError, Result};
+pub use graph::Graph;
+pub mod memory;
+pub mod train;
+pub mod supervised;
+pub mod ssl;
+pub mod eval;

@@ -1,10 +1,28 @@
 //! # deepfield-timeseries
 //!
-//! Domain crate of deepfield for timeseries. It does its own preprocessing and then calls the shared
-//! builders, Trainer, metrics and reports of [`deepfield_core`]. It depends on `deepfield-core`
-//! only, never on another domain crate.
+//! Forecasting and anomaly detection on time series over [`deepfield_core`]. Reading order:
 //!
-//! Planned here (see the project roadmap): the timeseries reproductions. This crate is a documented empty
-//! library until its issue lands.
+//! 1. [`data`] — polars CSV loading with timestamps, missing values, resampling, outlier removal,
+//!    sliding windows, chronological and walk-forward splits, scalers fitted on training rows.
+//! 2. [`sim`] — the AMD kinetic-test simulator (the paper's data is private).
+//! 3. [`models`] — forecasters through core's builders (MLP, LSTM, encoder–decoder LSTM,
+//!    CNN-LSTM), baselines (persistence, seasonal naive, linear autoregression), and StackVAE-G.
+//! 4. [`anomaly`] — labels from windows, point-adjusted precision/recall/F1.
+//! 5. [`forecast`] / [`detect`] — the training and evaluation pipelines, saved models and their
+//!    use on a user's CSV.
+//! 6. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`.
+//!
+//! It depends on `deepfield-core` only, never on another domain crate.
+
+pub mod error;
+
+pub mod data;
+pub mod sim;
+pub mod models;
+pub mod anomaly;
+pub mod forecast;
+pub mod detect;
+pub mod repro;
 
 pub use deepfield_core as core;
+pub use error::{Error, Result};

@@ -1,0 +1,63 @@
+//! The audio crate's error type. Every failure on user input ends here, naming the file it
+//! concerns; library code never panics on bad audio.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in deepfield-audio.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An error of the shared core (torch, I/O, config, checkpoint, …).
+    #[error(transparent)]
+    Core(#[from] deepfield_core::Error),
+
+    /// A file is not a readable WAV, or its content is unusable (empty, NaN, too long, …).
+    #[error("{path}: {message}")]
+    BadAudio { path: PathBuf, message: String },
+
+    /// A feature or model parameter is invalid.
+    #[error("invalid config: {0}")]
+    Config(String),
+
+    /// Input data (signals, labels, folders) has the wrong shape or content.
+    #[error("invalid input: {0}")]
+    Input(String),
+}
+
+/// `Result` with the audio [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A bad-audio error for `path`.
+    pub fn bad_audio(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::BadAudio {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A configuration error.
+    pub fn config(message: impl Into<String>) -> Self {
+        Error::Config(message.into())
+    }
+
+    /// An input error.
+    pub fn input(message: impl Into<String>) -> Self {
+        Error::Input(message.into())
+    }
+}
+
+impl From<tch::TchError> for Error {
+    fn from(e: tch::TchError) -> Self {
+        Error::Core(e.into())
+    }
+}
+
+/// Return `Err(Error::Config(..))` unless `cond` holds.
+macro_rules! ensure_config {
+    ($cond:expr, $($arg:tt)+) => {
+        if !($cond) {
+            return Err($crate::Error::Config(format!($($arg)+)));
+        }
+    };
+}
+pub(crate) use ensure_config;

@@ -1,0 +1,209 @@
+//! Classifiers over MFCC sequences `[B, T, F]` with a right-padding mask `[B, T]`, all built
+//! with deepfield-core:
+//!
+//! * **BiLSTM** — the model of Balamurali, Hee, Kapoor, Teoh, Teng, Lee, Herremans & Chen,
+//!   "Deep Neural Network-Based Respiratory Pathology Classification Using Cough Sounds",
+//!   *Sensors* 21(16):5555, 2021: MFCC frames into a bidirectional LSTM, class posteriors per
+//!   cough epoch. Core's masked [`SequenceClassifier`] packs the padded batch, so each sequence is
+//!   processed at its own length.
+//! * **CNN** — a 1-D convolution stack over time with global average pooling (a baseline; it sees
+//!   the zero padding of shorter sequences).
+//! * **MLP** — an MLP on the per-utterance mean and standard deviation of every coefficient over
+//!   the real frames (the classic pooled-feature baseline).
+
+use deepfield_core::nn::cnn::{
+    CnnClassifier, CnnClassifierConfig, ConvBlockConfig, ConvStackConfig, Layout, PoolConfig,
+};
+use deepfield_core::nn::mlp::{Mlp, MlpConfig};
+use deepfield_core::nn::rnn::{Cell, Pooling, RnnConfig, SequenceClassifier, SequenceClassifierConfig};
+use deepfield_core::tch::{nn, Kind, Tensor};
+use deepfield_core::Forward;
+use serde::{Deserialize, Serialize};
+
+use crate::Result;
+
+/// An MLP over pooled per-coefficient statistics (mean and standard deviation over real frames).
+/// Parameters: `mlp.hidden.{i}.*`, `mlp.out.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PooledMlpConfig {
+    /// Features per frame `F` (the MLP sees `2F`).
+    pub input: i64,
+    pub hidden: Vec<i64>,
+    pub output: i64,
+    pub dropout: f64,
+}
+
+/// See [`PooledMlpConfig`].
+#[derive(Debug)]
+pub struct PooledMlp {
+    mlp: Mlp,
+}
+
+impl PooledMlpConfig {
+    /// Create the parameters under `path`.
+    pub fn init(&self, path: &nn::Path) -> Result<PooledMlp> {
+        let cfg = MlpConfig {
+            input: 2 * self.input,
+            hidden: self.hidden.clone(),
+            output: self.output,
+            dropout: self.dropout,
+            ..Default::default()
+        };
+        Ok(PooledMlp {
+            mlp: cfg.init(&(path / "mlp"))?,
+        })
+    }
+}
+
+/// `[mean, std]` over the real frames: `[B, T, F]`, `[B, T]` → `[B, 2F]`.
+pub fn mean_std_pool(xs: &Tensor, mask: Option<&Tensor>) -> Tensor {
+    let m = match mask {
+        Some(m) => m.to_kind(xs.kind()).unsqueeze(-1),
+        None => xs.ones_like().narrow(2, 0, 1),
+    };
+    let n = m.sum_dim_intlist(1, false, xs.kind()).clamp_min(1.0);
+    let mean = (xs * &m).sum_dim_intlist(1, false, xs.kind()) / &n;
+    let centred = (xs - mean.unsqueeze(1)) * &m;
+    let var = centred.square().sum_dim_intlist(1, false, xs.kind()) / &n;
+    Tensor::cat(&[mean, (var + 1e-8).sqrt()], 1)
+}
+
+impl Forward for PooledMlp {
+    /// `[B, T, F]` with mask `[B, T]` → `[B, output]`.
+    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor {
+        self.mlp.forward_t(&mean_std_pool(xs, mask), None, train)
+    }
+}
+
+/// Which classifier, with its configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ModelConfig {
+    Bilstm(SequenceClassifierConfig),
+    Cnn(CnnClassifierConfig),
+    Mlp(PooledMlpConfig),
+}
+
+impl ModelConfig {
+    /// The paper's BiLSTM: one bidirectional LSTM layer (64 units per direction) over the frames,
+    /// final states `[forward at the last real frame, backward at the first]`, dropout 0.3,
+    /// linear softmax layer.
+    pub fn bilstm(features: i64, classes: i64) -> Self {
+        ModelConfig::Bilstm(SequenceClassifierConfig {
+            rnn: RnnConfig::new(Cell::Lstm, features, 64, true),
+            pooling: Pooling::Last,
+            attention_hidden: 64,
+            head_hidden: Vec::new(),
+            output: classes,
+            dropout: 0.3,
+        })
+    }
+
+    /// 1-D CNN baseline: conv(64, 5) → BN → ReLU → max-pool 2, conv(64, 5) → BN → ReLU, global
+    /// average pooling, dropout 0.3, linear layer.
+    pub fn cnn(features: i64, classes: i64) -> Self {
+        let block = |c| ConvBlockConfig::new(c, 5).with_batch_norm(true);
+        let stack = ConvStackConfig {
+            blocks: vec![block(64).with_pool(PoolConfig::max(2)), block(64)],
+            ..ConvStackConfig::new(1, features, [64, 64], 5)
+        };
+        ModelConfig::Cnn(CnnClassifierConfig {
+            stack,
+            layout: Layout::ChannelsLast,
+            head_hidden: Vec::new(),
+            output: classes,
+            dropout: 0.3,
+            ..Default::default()
+        })
+    }
+
+    /// Pooled-feature MLP baseline: `[mean, std]` (2F) → 64 → classes, dropout 0.3.
+    pub fn mlp(features: i64, classes: i64) -> Self {
+        ModelConfig::Mlp(PooledMlpConfig {
+            input: features,
+            hidden: vec![64],
+            output: classes,
+            dropout: 0.3,
+        })
+    }
+
+    /// Short name for tables.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModelConfig::Bilstm(_) => "BiLSTM",
+            ModelConfig::Cnn(_) => "CNN",
+            ModelConfig::Mlp(_) => "MLP (pooled)",
+        }
+    }
+
+    /// Build the model under `path`.
+    pub fn init(&self, path: &nn::Path) -> Result<AudioModel> {
+        Ok(match self {
+            ModelConfig::Bilstm(c) => AudioModel::Bilstm(c.init(path)?),
+            ModelConfig::Cnn(c) => AudioModel::Cnn(c.init(path)?),
+            ModelConfig::Mlp(c) => AudioModel::Mlp(c.init(path)?),
+        })
+    }
+}
+
+/// A built classifier.
+#[derive(Debug)]
+pub enum AudioModel {
+    Bilstm(SequenceClassifier),
+    Cnn(CnnClassifier),
+    Mlp(PooledMlp),
+}
+
+impl Forward for AudioModel {
+    /// `xs [B, T, F]`, `mask [B, T]` → logits `[B, classes]`.
+    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor {
+        match self {
+            AudioModel::Bilstm(m) => m.forward_t(xs, mask, train),
+            AudioModel::Cnn(m) => m.forward_t(xs, mask, train),
+            AudioModel::Mlp(m) => m.forward_t(xs, mask, train),
+        }
+    }
+}
+
+impl AudioModel {
+    /// Log-probabilities `[B, classes]`, with errors instead of panics for the BiLSTM.
+    pub fn log_probs(&self, xs: &Tensor, mask: Option<&Tensor>) -> Result<Tensor> {
+        let logits = match self {
+            AudioModel::Bilstm(m) => m.f_forward_t(xs, mask, false)?,
+            AudioModel::Cnn(m) => m.f_forward_t(xs, false)?,
+            AudioModel::Mlp(m) => m.forward_t(xs, mask, false),
+        };
+        Ok(logits.f_log_softmax(-1, Kind::Float)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deepfield_core::tch::Device;
+
+    #[test]
+    fn every_model_maps_padded_batches_to_logits() {
+        let xs = Tensor::randn([3, 7, 6], (Kind::Float, Device::Cpu));
+        let mask = Tensor::from_slice(&[1i64, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0])
+            .view([3, 7])
+            .to_kind(Kind::Bool);
+        for cfg in [ModelConfig::bilstm(6, 4), ModelConfig::cnn(6, 4), ModelConfig::mlp(6, 4)] {
+            let vs = nn::VarStore::new(Device::Cpu);
+            let m = cfg.init(&vs.root()).unwrap();
+            let lp = tch_no_grad(|| m.log_probs(&xs, Some(&mask)).unwrap());
+            assert_eq!(lp.size(), [3, 4], "{}", cfg.name());
+            let total = lp.exp().sum(Kind::Float).double_value(&[]);
+            assert!((total - 3.0).abs() < 1e-4);
+        }
+        // Pooling ignores padded frames.
+        let p = mean_std_pool(&xs, Some(&mask));
+        let alone = mean_std_pool(&xs.narrow(0, 2, 1).narrow(1, 0, 2), None);
+        let d = (p.narrow(0, 2, 1) - alone).abs().max().double_value(&[]);
+        assert!(d < 1e-5, "{d}");
+    }
+
+    fn tch_no_grad<T>(f: impl FnOnce() -> T) -> T {
+        deepfield_core::tch::no_grad(f)
+    }
+}

@@ -1,0 +1,13 @@
+//! The reproductions of this crate (shared CLI: [`deepfield_core::repro::cli`]).
+
+pub mod cough;
+pub mod digits;
+pub mod experiment;
+pub mod report;
+
+use deepfield_core::repro::Reproduction;
+
+/// Every reproduction of deepfield-audio.
+pub fn all() -> Vec<Box<dyn Reproduction>> {
+    vec![Box::new(cough::CoughBilstm), Box::new(digits::SpokenDigits)]
+}

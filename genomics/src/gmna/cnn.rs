@@ -1,0 +1,86 @@
+//! The GMNA CNN location classifier: a core 1-D [`CnnClassifier`] over one-hot genomes
+//! (`[B, 4, L]`, see [`crate::seq::onehot`]). A strided first convolution and three max-pool
+//! stages bring a 30 kb genome down to ~120 positions before global max pooling, so the network
+//! detects the presence of short sequence signatures (the mutations that mark lineages) wherever
+//! they are.
+
+use deepfield_core::data::TensorDataset;
+use deepfield_core::nn::cnn::{
+    CnnClassifier, CnnClassifierConfig, ConvBlockConfig, ConvStackConfig, GlobalPool, PoolConfig,
+};
+use deepfield_core::train::{OptimizerConfig, TrainConfig};
+use serde::{Deserialize, Serialize};
+use tch::{Kind, Tensor};
+
+use crate::seq::{onehot, Record};
+use crate::Result;
+
+/// CNN settings of a GMNA run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CnnSettings {
+    /// Genome length after padding/truncation (SARS-CoV-2 reference: 29,903 nt).
+    pub length: usize,
+    pub model: CnnClassifierConfig,
+    pub train: TrainConfig,
+}
+
+impl Default for CnnSettings {
+    fn default() -> Self {
+        let mut b1 = ConvBlockConfig::new(32, 12).with_pool(PoolConfig::max(4));
+        b1.stride = 4;
+        let model = CnnClassifierConfig {
+            stack: ConvStackConfig {
+                dims: 1,
+                input: 4,
+                blocks: vec![
+                    b1,
+                    ConvBlockConfig::new(32, 8).with_pool(PoolConfig::max(4)),
+                    ConvBlockConfig::new(64, 8).with_pool(PoolConfig::max(4)),
+                ],
+            },
+            global_pool: GlobalPool::Max,
+            head_hidden: vec![64],
+            output: 2,
+            dropout: 0.2,
+            ..Default::default()
+        };
+        CnnSettings {
+            length: 30_000,
+            model,
+            train: TrainConfig {
+                epochs: 25,
+                batch_size: 16,
+                optimizer: OptimizerConfig::adam(1e-3),
+                progress: false,
+                ..Default::default()
+            },
+        }
+    }
+}
+
+/// One-hot inputs `[N, 4, length]` of `records`.
+pub fn one_hot_tensor(records: &[&Record], length: usize) -> Tensor {
+    let mut buf = Vec::with_capacity(records.len() * 4 * length);
+    for r in records {
+        onehot::one_hot_into(&r.seq, length, &mut buf);
+    }
+    Tensor::from_slice(&buf).view([records.len() as i64, 4, length as i64])
+}
+
+/// Dataset of one-hot genomes and class ids.
+pub fn dataset(records: &[&Record], y: &[usize], length: usize) -> Result<TensorDataset> {
+    let ys: Vec<i64> = y.iter().map(|&c| c as i64).collect();
+    Ok(TensorDataset::new(
+        one_hot_tensor(records, length),
+        Tensor::from_slice(&ys).to_kind(Kind::Int64),
+    )?)
+}
+
+/// Softmax probabilities of the model on `x` (rows of class probabilities).
+pub fn predict_proba(model: &CnnClassifier, x: &Tensor) -> Result<Vec<Vec<f64>>> {
+    let ds = TensorDataset::new(x.shallow_clone(), Tensor::zeros([x.size()[0]], (Kind::Int64, x.device())))?;
+    let logits = deepfield_core::train::predict(model, &ds, 32)?;
+    let p = logits.softmax(-1, Kind::Double).to_device(tch::Device::Cpu);
+    Ok(Vec::<Vec<f64>>::try_from(&p)?)
+}

@@ -1,0 +1,16 @@
+//! SNP arrays: signal files, the simulator, windows, the Deep SNP model, the change-point
+//! baseline and the `deep-snp` reproduction.
+//! Reading order: [`signal`] → [`simulate`] → [`window`] → [`model`] / [`changepoint`] → [`repro`].
+
+pub mod changepoint;
+pub mod model;
+pub mod repro;
+pub mod signal;
+pub mod simulate;
+pub mod window;
+
+pub use model::{DeepSnp, DeepSnpConfig};
+pub use repro::{predict_signal, DeepSnpRepro, DeepSnpRunConfig};
+pub use signal::{read_penncnv, write_penncnv, SnpSignal};
+pub use simulate::{simulate, CopyState, SimConfig};
+pub use window::{windows, Window, WindowConfig};

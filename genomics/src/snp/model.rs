@@ -1,0 +1,152 @@
+//! The Deep SNP network: a 1-D CNN over the LRR/BAF channels, an attention unit over the CNN's
+//! positions, and a linear classifier of the attention-pooled features.
+//!
+//! Paper: Hamid Eghbal-zadeh, Lukas Fischer, Niko Popitsch, Florian Kromp, Sabine Taschner-Mandl,
+//! Khaled Koutini, Teresa Gerber, Eva Bozsaky, Peter F. Ambros, Inge M. Ambros, Gerhard Widmer,
+//! Bernhard A. Moser, "Deep SNP: An End-to-end Deep Neural Network with Attention-based
+//! Localization for Break-point Detection in SNP Array Genomic data" (2018). The network is trained
+//! only on window labels (breakpoint or not); the attention weights over positions, read at test
+//! time, localise the breakpoint — no coordinates are used in training.
+//!
+//! Built from core pieces: [`ConvStack`] (conv → batch norm → ReLU → max-pool blocks) and
+//! [`AttentionPooling`] (additive attention, Bahdanau et al. 2015). Parameters: `cnn.blocks.*`,
+//! `attention.proj|score.*`, `head.weight|bias`.
+
+use deepfield_core::nn::attention::{AttentionPooling, AttentionPoolingConfig};
+use deepfield_core::nn::cnn::{ConvBlockConfig, ConvStack, ConvStackConfig, PoolConfig};
+use deepfield_core::Forward;
+use serde::{Deserialize, Serialize};
+use tch::{nn, Tensor};
+
+use crate::{Error, Result};
+
+/// Deep SNP configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeepSnpConfig {
+    /// Convolution blocks over `[B, 2, L]` (LRR, BAF).
+    pub cnn: ConvStackConfig,
+    /// Width of the attention projection.
+    pub attention_hidden: i64,
+    /// Dropout on the pooled features.
+    pub dropout: f64,
+}
+
+impl Default for DeepSnpConfig {
+    /// Four blocks (16-32-32-32 filters), a stride-4 first convolution and max-pools 4·4·2: one
+    /// attention position per 128 probes, receptive field ≈ 1,300 probes.
+    fn default() -> Self {
+        let mut b1 = ConvBlockConfig::new(16, 16)
+            .with_batch_norm(true)
+            .with_pool(PoolConfig::max(4));
+        b1.stride = 4;
+        DeepSnpConfig {
+            cnn: ConvStackConfig {
+                dims: 1,
+                input: 2,
+                blocks: vec![
+                    b1,
+                    ConvBlockConfig::new(32, 9).with_batch_norm(true).with_pool(PoolConfig::max(4)),
+                    ConvBlockConfig::new(32, 9).with_batch_norm(true).with_pool(PoolConfig::max(2)),
+                    ConvBlockConfig::new(32, 5).with_batch_norm(true),
+                ],
+            },
+            attention_hidden: 32,
+            dropout: 0.1,
+        }
+    }
+}
+
+impl DeepSnpConfig {
+    /// Create the parameters under `path`.
+    pub fn init(&self, path: &nn::Path) -> Result<DeepSnp> {
+        if self.cnn.input != 2 {
+            return Err(Error::config(format!("Deep SNP takes 2 input channels (LRR, BAF), got {}", self.cnn.input)));
+        }
+        deepfield_core::nn::check_dropout("deep snp", self.dropout)?;
+        let cnn = self.cnn.init(&(path / "cnn"))?;
+        let c = self.cnn.out_channels();
+        let attention = AttentionPoolingConfig::new(c, self.attention_hidden).init(&(path / "attention"))?;
+        let head = nn::linear(path / "head", c, 2, Default::default());
+        Ok(DeepSnp {
+            cnn,
+            attention,
+            head,
+            config: self.clone(),
+        })
+    }
+}
+
+/// The Deep SNP model; see [`DeepSnpConfig`].
+#[derive(Debug)]
+pub struct DeepSnp {
+    cnn: ConvStack,
+    attention: AttentionPooling,
+    head: nn::Linear,
+    config: DeepSnpConfig,
+}
+
+impl DeepSnp {
+    /// The config.
+    pub fn config(&self) -> &DeepSnpConfig {
+        &self.config
+    }
+
+    /// Logits and attention weights.
+    ///
+    /// # Shapes
+    /// * `xs`: `[B, 2, L]`
+    /// * returns `(logits [B, 2], attention [B, T])`, `T` = the CNN's output length
+    pub fn f_forward_attention(&self, xs: &Tensor, train: bool) -> Result<(Tensor, Tensor)> {
+        let feats = self.cnn.f_forward_t(xs, train)?; // [B, C, T]
+        let seq = feats.f_transpose(1, 2)?; // [B, T, C]
+        let (pooled, weights) = self.attention.f_forward_weights(&seq, None)?;
+        let pooled = deepfield_core::nn::dropout(pooled, self.config.dropout, train);
+        Ok((pooled.f_linear(&self.head.ws, self.head.bs.as_ref())?, weights))
+    }
+
+    /// Probe index (within a window of `len` probes) of attention position `t` of `t_len`: the
+    /// centre of the stretch of probes that position summarises.
+    pub fn position_to_probe(t: usize, t_len: usize, len: usize) -> usize {
+        (((t as f64 + 0.5) * len as f64 / t_len.max(1) as f64) as usize).min(len.saturating_sub(1))
+    }
+}
+
+impl Forward for DeepSnp {
+    /// # Shapes
+    /// `[B, 2, L]` → logits `[B, 2]`.
+    ///
+    /// # Panics
+    /// On a wrongly shaped input; [`DeepSnp::f_forward_attention`] returns an error instead.
+    fn forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Tensor {
+        self.f_forward_attention(xs, train)
+            .map(|(l, _)| l)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    #[test]
+    fn shapes_names_and_weights() {
+        tch::manual_seed(0);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let m = DeepSnpConfig::default().init(&vs.root()).unwrap();
+        let x = Tensor::randn([3, 2, 4000], (Kind::Float, Device::Cpu));
+        let (logits, w) = m.f_forward_attention(&x, false).unwrap();
+        assert_eq!(logits.size(), [3, 2]);
+        assert_eq!(w.size(), [3, 31]);
+        let s = w.sum_dim_intlist(1, false, Kind::Float);
+        assert!((s - 1.0).abs().max().double_value(&[]) < 1e-5);
+        let names = vs.variables();
+        assert!(names.contains_key("cnn.blocks.0.conv.weight"));
+        assert!(names.contains_key("attention.score.weight"));
+        assert!(names.contains_key("head.weight"));
+        assert!(m.f_forward_attention(&Tensor::zeros([1, 3, 4000], (Kind::Float, Device::Cpu)), false).is_err());
+        assert_eq!(DeepSnp::position_to_probe(0, 31, 4000), 64);
+        assert_eq!(DeepSnp::position_to_probe(30, 31, 4000), 3935);
+    }
+}

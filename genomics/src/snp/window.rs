@@ -1,0 +1,134 @@
+//! Windowing of a SNP-array signal into fixed-length probe windows (Deep SNP uses 40,000 probes)
+//! with a configurable stride, their breakpoint labels, and the network input encoding.
+//!
+//! Windows never cross a chromosome. A chromosome shorter than the window gives one window of its
+//! own length when `allow_short` (prediction on real arrays: the model is length-agnostic); it is
+//! skipped otherwise (training needs equal lengths).
+//!
+//! Labels: 1 if a breakpoint lies at least `margin` probes inside the window, 0 if the window holds
+//! no breakpoint at all, and *ambiguous* (`None`, left out of training and scoring) if its only
+//! breakpoints are within `margin` of an edge, where no method could see both sides.
+//!
+//! Input encoding, channels first `[2, L]`: LRR clipped to [−4, 4], and `2·(BAF − 0.5)` in [−1, 1];
+//! NaN (failed probes) becomes 0 in both channels (LRR of two copies, BAF of a heterozygote).
+
+use serde::{Deserialize, Serialize};
+use tch::Tensor;
+
+use super::signal::SnpSignal;
+use crate::{Error, Result};
+
+/// Window settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WindowConfig {
+    /// Probes per window.
+    pub length: usize,
+    /// Step between window starts.
+    pub stride: usize,
+    /// Breakpoints closer than this to an edge make a window ambiguous.
+    pub margin: usize,
+}
+
+impl Default for WindowConfig {
+    fn default() -> Self {
+        WindowConfig {
+            length: 40_000,
+            stride: 20_000,
+            margin: 100,
+        }
+    }
+}
+
+impl WindowConfig {
+    /// Check sizes.
+    pub fn validate(&self) -> Result<()> {
+        if self.length < 64 || self.stride == 0 || 2 * self.margin >= self.length {
+            return Err(Error::config(format!(
+                "window length must be ≥ 64, stride > 0 and 2·margin < length (got {self:?})"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// One window of probes `[start, start + len)` (global indices).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Window {
+    pub chrom: String,
+    pub start: usize,
+    pub len: usize,
+    /// 1 breakpoint, 0 none, `None` ambiguous (or unknown without truth).
+    pub label: Option<u8>,
+    /// Breakpoints inside the window, relative to `start`.
+    pub breakpoints: Vec<usize>,
+}
+
+/// Cut `signal` into windows; with `breakpoints` (sorted global indices) they are labelled.
+pub fn windows(signal: &SnpSignal, cfg: &WindowConfig, breakpoints: Option<&[usize]>, allow_short: bool) -> Result<Vec<Window>> {
+    cfg.validate()?;
+    let mut out = Vec::new();
+    for (chrom, r) in signal.chromosomes() {
+        let n = r.len();
+        let mut starts: Vec<usize> = Vec::new();
+        if n < cfg.length {
+            if allow_short && n >= 64 {
+                starts.push(r.start);
+            }
+        } else {
+            let mut s = 0;
+            while s + cfg.length <= n {
+                starts.push(r.start + s);
+                s += cfg.stride;
+            }
+        }
+        for start in starts {
+            let len = cfg.length.min(n);
+            let (bps, label) = match breakpoints {
+                Some(b) => {
+                    let lo = b.partition_point(|&x| x < start);
+                    let hi = b.partition_point(|&x| x < start + len);
+                    let inside: Vec<usize> = b[lo..hi].iter().map(|&x| x - start).collect();
+                    let inner = inside.iter().any(|&x| x >= cfg.margin && x + cfg.margin < len);
+                    let label = if inner {
+                        Some(1)
+                    } else if inside.is_empty() {
+                        Some(0)
+                    } else {
+                        None
+                    };
+                    (inside, label)
+                }
+                None => (Vec::new(), None),
+            };
+            out.push(Window {
+                chrom: chrom.clone(),
+                start,
+                len,
+                label,
+                breakpoints: bps,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Append the `[2 × len]` encoding of a window to `buf`.
+pub fn encode_into(signal: &SnpSignal, w: &Window, buf: &mut Vec<f32>) {
+    let r = w.start..w.start + w.len;
+    buf.extend(signal.lrr[r.clone()].iter().map(|&x| if x.is_finite() { x.clamp(-4.0, 4.0) } else { 0.0 }));
+    buf.extend(signal.baf[r].iter().map(|&x| if x.is_finite() { 2.0 * (x.clamp(0.0, 1.0) - 0.5) } else { 0.0 }));
+}
+
+/// Inputs `[N, 2, L]` of windows of equal length.
+pub fn tensor(signal: &SnpSignal, ws: &[&Window]) -> Result<Tensor> {
+    let len = ws.first().map(|w| w.len).ok_or_else(|| Error::input("no windows"))?;
+    if ws.iter().any(|w| w.len != len) {
+        return Err(Error::input("windows of different lengths in one batch"));
+    }
+    let mut buf = Vec::with_capacity(ws.len() * 2 * len);
+    for w in ws {
+        encode_into(signal, w, &mut buf);
+    }
+    Ok(Tensor::from_slice(&buf).view([ws.len() as i64, 2, len as i64]))
+}

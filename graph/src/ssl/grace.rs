@@ -1,0 +1,90 @@
+//! GRACE. Paper: Yanqiao Zhu, Yichen Xu, Feng Yu, Qiang Liu, Shu Wu & Liang Wang, "Deep Graph
+//! Contrastive Representation Learning", ICML GRL+ workshop 2020. Two views (edge dropping,
+//! feature masking) through a shared 2-layer GCN and a projection head; an InfoNCE loss with
+//! inter- and intra-view negatives at temperature τ. Cora defaults: 128 units, τ = 0.4, edge drop
+//! 0.2 / 0.4, feature mask 0.3 / 0.4, Adam 5e-4, weight decay 1e-5, 200 epochs.
+
+use deepfield_core::tch::{nn, Kind, Tensor};
+use serde::{Deserialize, Serialize};
+
+use super::augment::{drop_edges, mask_features};
+use super::{SslMethod, SslTrainConfig};
+use crate::adjacency::MessageGraph;
+use crate::encoder::{Encoder, EncoderConfig, LayerKind};
+use crate::Result;
+
+/// GRACE configuration. Parameters: `encoder.*`, `proj.fc1|fc2.weight|bias`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GraceConfig {
+    pub encoder: EncoderConfig,
+    pub proj_dim: i64,
+    pub tau: f64,
+    pub drop_edge: [f64; 2],
+    pub drop_feature: [f64; 2],
+    pub train: SslTrainConfig,
+}
+
+impl GraceConfig {
+    /// The paper's Cora setting.
+    pub fn paper(input: i64) -> Self {
+        let mut encoder = EncoderConfig::new(LayerKind::Gcn, input, [256, 128]);
+        encoder.last_activation = true;
+        encoder.dropout = 0.0;
+        GraceConfig {
+            encoder,
+            proj_dim: 128,
+            tau: 0.4,
+            drop_edge: [0.2, 0.4],
+            drop_feature: [0.3, 0.4],
+            train: SslTrainConfig { epochs: 200, lr: 5e-4, weight_decay: 1e-5, patience: None },
+        }
+    }
+
+    /// Build under `p`.
+    pub fn init(&self, p: &nn::Path) -> Result<Grace> {
+        let d = self.encoder.out_dim();
+        let proj = p / "proj";
+        Ok(Grace {
+            encoder: self.encoder.init(&(p / "encoder"))?,
+            fc1: nn::linear(&proj / "fc1", d, self.proj_dim, Default::default()),
+            fc2: nn::linear(&proj / "fc2", self.proj_dim, d, Default::default()),
+            cfg: self.clone(),
+        })
+    }
+}
+
+/// A GRACE model.
+pub struct Grace {
+    encoder: Encoder,
+    fc1: nn::Linear,
+    fc2: nn::Linear,
+    cfg: GraceConfig,
+}
+
+fn semi_loss(z1: &Tensor, z2: &Tensor, tau: f64) -> Tensor {
+    let refl = (z1.mm(&z1.tr()) / tau).exp();
+    let between = (z1.mm(&z2.tr()) / tau).exp();
+    let denom = refl.sum_dim_intlist(1, false, Kind::Float) + between.sum_dim_intlist(1, false, Kind::Float) - refl.diag(0);
+    -(between.diag(0) / denom).log()
+}
+
+impl SslMethod for Grace {
+    fn loss(&self, x: &Tensor, g: &MessageGraph) -> Result<Tensor> {
+        let c = &self.cfg;
+        let (g1, g2) = (drop_edges(g, c.drop_edge[0])?, drop_edges(g, c.drop_edge[1])?);
+        let h1 = self.encoder.forward(&mask_features(x, c.drop_feature[0]), &g1, true);
+        let h2 = self.encoder.forward(&mask_features(x, c.drop_feature[1]), &g2, true);
+        let proj = |h: &Tensor| h.apply(&self.fc1).elu().apply(&self.fc2);
+        let norm = |z: Tensor| {
+            let n = z.norm_scalaropt_dim(2, [1], true).clamp_min(1e-12);
+            z / n
+        };
+        let (z1, z2) = (norm(proj(&h1)), norm(proj(&h2)));
+        let l = (semi_loss(&z1, &z2, c.tau) + semi_loss(&z2, &z1, c.tau)) * 0.5;
+        Ok(l.mean(Kind::Float))
+    }
+
+    fn embed(&self, x: &Tensor, g: &MessageGraph) -> Tensor {
+        self.encoder.forward(x, g, false)
+    }
+}

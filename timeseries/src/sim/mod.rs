@@ -1,0 +1,5 @@
+//! Simulators for data that is not public.
+
+pub mod amd;
+
+pub use amd::{simulate, KineticTest, KineticTestConfig, PARAMETERS};
