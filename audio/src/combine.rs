@@ -28,7 +28,10 @@ pub struct Combined {
 fn argmax(v: &[f64]) -> usize {
     v.iter()
         .enumerate()
-        .fold((0, f64::NEG_INFINITY), |b, (i, &x)| if x > b.1 { (i, x) } else { b })
+        .fold(
+            (0, f64::NEG_INFINITY),
+            |b, (i, &x)| if x > b.1 { (i, x) } else { b },
+        )
         .0
 }
 

@@ -99,7 +99,10 @@ pub fn cough_clips(dir: &Path) -> Result<Vec<Clip>> {
     let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
     let col = |name: &str| {
         header.iter().position(|h| h.trim() == name).ok_or_else(|| {
-            Error::input(format!("{}: no `{name}` column (header {header:?})", csv.display()))
+            Error::input(format!(
+                "{}: no `{name}` column (header {header:?})",
+                csv.display()
+            ))
         })
     };
     let (fc, pc, ec) = (col("file")?, col("participant_id")?, col("etiquette")?);
@@ -219,7 +222,10 @@ mod tests {
     #[test]
     fn file_name_rules() {
         let r = LabelRule::CoughEtiquette;
-        assert_eq!(r.parse(Path::new("x/97-f-h-12.wav")), Some((1, "97".into())));
+        assert_eq!(
+            r.parse(Path::new("x/97-f-h-12.wav")),
+            Some((1, "97".into()))
+        );
         assert_eq!(r.parse(Path::new("1-m-x-01.wav")), None);
         let d = LabelRule::FsddDigit;
         assert_eq!(d.parse(Path::new("7_theo_3.wav")), Some((7, "theo".into())));

@@ -54,10 +54,11 @@ impl From<tch::TchError> for Error {
 
 /// Return `Err(Error::Config(..))` unless `cond` holds.
 macro_rules! ensure_config {
-    ($cond:expr, $($arg:tt)+) => {
-        if !($cond) {
+    ($cond:expr, $($arg:tt)+) => {{
+        let ok: bool = $cond;
+        if !ok {
             return Err($crate::Error::Config(format!($($arg)+)));
         }
-    };
+    }};
 }
 pub(crate) use ensure_config;

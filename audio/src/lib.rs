@@ -15,16 +15,16 @@
 //! 8. [`repro`] — the reproductions `cough-bilstm` and `spoken-digits`;
 //! 9. [`predict`] — a trained model on a user's folder of WAV files or on one file.
 
-pub mod error;
-pub mod wav;
-pub mod resample;
-pub mod features;
-pub mod segment;
-pub mod data;
-pub mod model;
 pub mod combine;
-pub mod repro;
+pub mod data;
+pub mod error;
+pub mod features;
+pub mod model;
 pub mod predict;
+pub mod repro;
+pub mod resample;
+pub mod segment;
+pub mod wav;
 
 pub use deepfield_core as core;
 pub use error::{Error, Result};

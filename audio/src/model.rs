@@ -15,7 +15,9 @@ use deepfield_core::nn::cnn::{
     CnnClassifier, CnnClassifierConfig, ConvBlockConfig, ConvStackConfig, Layout, PoolConfig,
 };
 use deepfield_core::nn::mlp::{Mlp, MlpConfig};
-use deepfield_core::nn::rnn::{Cell, Pooling, RnnConfig, SequenceClassifier, SequenceClassifierConfig};
+use deepfield_core::nn::rnn::{
+    Cell, Pooling, RnnConfig, SequenceClassifier, SequenceClassifierConfig,
+};
 use deepfield_core::tch::{nn, Kind, Tensor};
 use deepfield_core::Forward;
 use serde::{Deserialize, Serialize};
@@ -185,10 +187,16 @@ mod tests {
     #[test]
     fn every_model_maps_padded_batches_to_logits() {
         let xs = Tensor::randn([3, 7, 6], (Kind::Float, Device::Cpu));
-        let mask = Tensor::from_slice(&[1i64, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0])
-            .view([3, 7])
-            .to_kind(Kind::Bool);
-        for cfg in [ModelConfig::bilstm(6, 4), ModelConfig::cnn(6, 4), ModelConfig::mlp(6, 4)] {
+        let mask = Tensor::from_slice(&[
+            1i64, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0,
+        ])
+        .view([3, 7])
+        .to_kind(Kind::Bool);
+        for cfg in [
+            ModelConfig::bilstm(6, 4),
+            ModelConfig::cnn(6, 4),
+            ModelConfig::mlp(6, 4),
+        ] {
             let vs = nn::VarStore::new(Device::Cpu);
             let m = cfg.init(&vs.root()).unwrap();
             let lp = tch_no_grad(|| m.log_probs(&xs, Some(&mask)).unwrap());

@@ -62,13 +62,22 @@ pub fn read_label_csv(path: &Path, class_names: &[String]) -> Result<HashMap<Str
     for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
         let (Some(file), Some(label)) = (f.get(fc), f.get(lc)) else {
-            return Err(Error::input(format!("{} line {}: too few fields", path.display(), i + 2)));
+            return Err(Error::input(format!(
+                "{} line {}: too few fields",
+                path.display(),
+                i + 2
+            )));
         };
         let idx = class_names
             .iter()
             .position(|c| c == label)
             .map(|i| i as i64)
-            .or_else(|| label.parse::<i64>().ok().filter(|&k| k >= 0 && (k as usize) < class_names.len()))
+            .or_else(|| {
+                label
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|&k| k >= 0 && (k as usize) < class_names.len())
+            })
             .ok_or_else(|| {
                 Error::input(format!(
                     "{} line {}: label {label:?} is not one of {class_names:?}",
@@ -76,7 +85,10 @@ pub fn read_label_csv(path: &Path, class_names: &[String]) -> Result<HashMap<Str
                     i + 2
                 ))
             })?;
-        let name = Path::new(file).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = Path::new(file)
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         out.insert(name, idx);
     }
     Ok(out)
@@ -96,13 +108,18 @@ pub fn evaluate_folder(
     let csv_labels = labels_csv.map(|p| read_label_csv(p, &names)).transpose()?;
     let files = crate::wav::wav_files(dir)?;
     if files.is_empty() {
-        return Err(Error::input(format!("{}: no .wav files in this folder", dir.display())));
+        return Err(Error::input(format!(
+            "{}: no .wav files in this folder",
+            dir.display()
+        )));
     }
     let mut skipped = Vec::new();
     let mut kept: Vec<(PathBuf, FeatureMatrix, Option<i64>)> = Vec::new();
     for f in files {
         let label = match &csv_labels {
-            Some(m) => f.file_name().and_then(|n| m.get(n.to_string_lossy().as_ref()).copied()),
+            Some(m) => f
+                .file_name()
+                .and_then(|n| m.get(n.to_string_lossy().as_ref()).copied()),
             None => saved.label_rule.parse(&f).map(|(l, _)| l),
         };
         match front.from_file(&f) {
@@ -114,7 +131,11 @@ pub fn evaluate_folder(
         return Err(Error::input(format!(
             "{}: none of the WAV files could be read: {}",
             dir.display(),
-            skipped.iter().map(|(p, e)| format!("{}: {e}", p.display())).collect::<Vec<_>>().join("; ")
+            skipped
+                .iter()
+                .map(|(p, e)| format!("{}: {e}", p.display()))
+                .collect::<Vec<_>>()
+                .join("; ")
         )));
     }
     let feats: Vec<&FeatureMatrix> = kept.iter().map(|k| &k.1).collect();
@@ -150,7 +171,11 @@ pub fn evaluate_folder(
             "file,predicted,confidence\n"
         });
         for pr in &predictions {
-            let name = pr.file.file_name().map(|s| s.to_string_lossy()).unwrap_or_default();
+            let name = pr
+                .file
+                .file_name()
+                .map(|s| s.to_string_lossy())
+                .unwrap_or_default();
             text.push_str(&format!("{name},{},{:.6}", pr.predicted, pr.confidence));
             if with_label {
                 text.push_str(&format!(",{}", pr.label.as_deref().unwrap_or("")));

@@ -45,7 +45,10 @@ pub fn resample(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
 
 /// [`resample`] with explicit quality parameters.
 pub fn resample_with(x: &[f32], from: u32, to: u32, cfg: &ResampleConfig) -> Result<Vec<f32>> {
-    ensure_config!(from > 0 && to > 0, "resample: rates must be > 0, got {from} → {to}");
+    ensure_config!(
+        from > 0 && to > 0,
+        "resample: rates must be > 0, got {from} → {to}"
+    );
     ensure_config!(
         cfg.zero_crossings > 0 && cfg.rolloff > 0.0 && cfg.rolloff <= 1.0 && cfg.kaiser_beta >= 0.0,
         "resample: invalid quality parameters {cfg:?}"
@@ -110,7 +113,9 @@ pub fn resample_with(x: &[f32], from: u32, to: u32, cfg: &ResampleConfig) -> Res
         out.push(acc as f32);
     }
     if out.iter().any(|v| !v.is_finite()) {
-        return Err(Error::input("resample: non-finite output (non-finite input?)"));
+        return Err(Error::input(
+            "resample: non-finite output (non-finite input?)",
+        ));
     }
     Ok(out)
 }

@@ -76,7 +76,11 @@ impl SegmentConfig {
 /// Short-time energy in dB (`10·log10(mean square + 1e-12)`) of frames `frame` long every `hop`.
 pub fn frame_energy_db(x: &[f32], frame: usize, hop: usize) -> Vec<f64> {
     let (frame, hop) = (frame.max(1), hop.max(1));
-    let n = if x.len() <= frame { 1 } else { 1 + (x.len() - frame).div_ceil(hop) };
+    let n = if x.len() <= frame {
+        1
+    } else {
+        1 + (x.len() - frame).div_ceil(hop)
+    };
     (0..n)
         .map(|t| {
             let s = (t * hop).min(x.len());
@@ -128,7 +132,10 @@ pub fn segment(x: &[f32], sample_rate: u32, cfg: &SegmentConfig) -> Result<Vec<E
     let to_sample = |f: usize| (f * hop).min(x.len());
     let mut epochs: Vec<Epoch> = Vec::new();
     for (s, e) in runs {
-        let (start, end) = (to_sample(s), (to_sample(e.saturating_sub(1)) + frame).min(x.len()));
+        let (start, end) = (
+            to_sample(s),
+            (to_sample(e.saturating_sub(1)) + frame).min(x.len()),
+        );
         match epochs.last_mut() {
             Some(last) if (start as f64 - last.end as f64) / sr < cfg.min_gap_s => {
                 last.end = end.max(last.end);
@@ -180,9 +187,17 @@ mod tests {
         }
         let ep = segment(&x, sr, &SegmentConfig::default()).unwrap();
         assert_eq!(ep.len(), 2, "{ep:?}");
-        assert!((ep[0].start_s - 0.3).abs() < 0.03 && (ep[0].end_s - 0.5).abs() < 0.03, "{ep:?}");
-        assert!((ep[1].start_s - 1.2).abs() < 0.03 && (ep[1].end_s - 1.5).abs() < 0.03, "{ep:?}");
-        assert!(segment(&vec![0.0; 100], sr, &SegmentConfig::default()).unwrap().is_empty());
+        assert!(
+            (ep[0].start_s - 0.3).abs() < 0.03 && (ep[0].end_s - 0.5).abs() < 0.03,
+            "{ep:?}"
+        );
+        assert!(
+            (ep[1].start_s - 1.2).abs() < 0.03 && (ep[1].end_s - 1.5).abs() < 0.03,
+            "{ep:?}"
+        );
+        assert!(segment(&vec![0.0; 100], sr, &SegmentConfig::default())
+            .unwrap()
+            .is_empty());
         let bad = SegmentConfig {
             low_db: 10.0,
             ..Default::default()

@@ -123,7 +123,13 @@ fn collect<S, I: Iterator<Item = hound::Result<S>>>(
     let (lo, _) = samples.size_hint();
     let mut out = Vec::with_capacity(lo);
     for s in samples {
-        out.push(f(s.map_err(|e| Error::bad_audio(path, describe(e)))?));
+        out.push(f(s.map_err(|e| match e {
+            hound::Error::IoError(io) => Error::bad_audio(
+                path,
+                format!("the file ends before its data does (truncated WAV: {io})"),
+            ),
+            other => Error::bad_audio(path, describe(other)),
+        })?));
     }
     Ok(out)
 }
@@ -149,11 +155,9 @@ pub fn write_wav_i16(path: &Path, samples: &[f32], sample_rate: u32) -> Result<(
         sample_format: hound::SampleFormat::Int,
     };
     deepfield_core::fsutil::write_atomic_with(path, |tmp| {
-        let io = |e: hound::Error| {
-            deepfield_core::Error::Io {
-                path: tmp.to_path_buf(),
-                source: std::io::Error::other(e.to_string()),
-            }
+        let io = |e: hound::Error| deepfield_core::Error::Io {
+            path: tmp.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
         };
         let mut w = hound::WavWriter::create(tmp, spec).map_err(io)?;
         for &s in samples {
@@ -194,7 +198,10 @@ pub fn wav_files(dir: &Path) -> Result<Vec<PathBuf>> {
 pub fn read_folder(dir: &Path, max_seconds: f64) -> Result<FolderRead> {
     let files = wav_files(dir)?;
     if files.is_empty() {
-        return Err(Error::input(format!("{}: no .wav files in this folder", dir.display())));
+        return Err(Error::input(format!(
+            "{}: no .wav files in this folder",
+            dir.display()
+        )));
     }
     let mut out = FolderRead::default();
     for f in files {
@@ -219,7 +226,12 @@ mod tests {
         let a = read_wav(&p).unwrap();
         assert_eq!(a.sample_rate, 8000);
         assert_eq!(a.samples.len(), 800);
-        let err = a.samples.iter().zip(&x).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let err = a
+            .samples
+            .iter()
+            .zip(&x)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
         assert!(err < 1.0 / 32767.0, "{err}");
         assert!((a.seconds() - 0.1).abs() < 1e-12);
         let e = read_wav_limited(&p, 0.05).unwrap_err().to_string();

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::adjacency::MessageGraph;
 use crate::error::{ensure_cfg, Result};
-use crate::layers::{dropout, Act, Activation, GatConfig, GcnConfig, GinConfig, GraphLayer, SageConfig};
+use crate::layers::{
+    dropout, Act, Activation, GatConfig, GcnConfig, GinConfig, GraphLayer, SageConfig,
+};
 
 /// Which layer the encoder stacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +28,9 @@ impl std::str::FromStr for LayerKind {
             "sage" | "graphsage" => Ok(LayerKind::Sage),
             "gat" => Ok(LayerKind::Gat),
             "gin" => Ok(LayerKind::Gin),
-            other => Err(crate::GraphError::config(format!("unknown layer `{other}` (gcn, sage, gat, gin)"))),
+            other => Err(crate::GraphError::config(format!(
+                "unknown layer `{other}` (gcn, sage, gat, gin)"
+            ))),
         }
     }
 }
@@ -78,7 +82,12 @@ impl Default for EncoderConfig {
 impl EncoderConfig {
     /// A `kind` encoder `input → dims…` with the defaults otherwise.
     pub fn new(kind: LayerKind, input: i64, dims: impl Into<Vec<i64>>) -> Self {
-        EncoderConfig { kind, input, dims: dims.into(), ..Default::default() }
+        EncoderConfig {
+            kind,
+            input,
+            dims: dims.into(),
+            ..Default::default()
+        }
     }
 
     /// Output width.
@@ -93,7 +102,11 @@ impl EncoderConfig {
     /// Build the encoder under `p`.
     pub fn init(&self, p: &nn::Path) -> Result<Encoder> {
         ensure_cfg!(!self.dims.is_empty(), "encoder: at least one layer needed");
-        ensure_cfg!((0.0..1.0).contains(&self.dropout), "encoder: dropout {} not in [0, 1)", self.dropout);
+        ensure_cfg!(
+            (0.0..1.0).contains(&self.dropout),
+            "encoder: dropout {} not in [0, 1)",
+            self.dropout
+        );
         let mut layers: Vec<Box<dyn GraphLayer>> = Vec::new();
         let mut norms = Vec::new();
         let mut acts = Vec::new();
@@ -108,7 +121,10 @@ impl EncoderConfig {
                 LayerKind::Gat => {
                     let h = self.heads_of(i);
                     let concat = i < last || self.last_concat;
-                    ensure_cfg!(!concat || d % h == 0, "encoder: GAT layer {i} width {d} does not divide by {h} heads");
+                    ensure_cfg!(
+                        !concat || d % h == 0,
+                        "encoder: GAT layer {i} width {d} does not divide by {h} heads"
+                    );
                     let mut c = GatConfig::new(inp, if concat { d / h } else { d }, h);
                     c.concat = concat;
                     c.attn_dropout = self.attn_dropout;
@@ -117,8 +133,15 @@ impl EncoderConfig {
             };
             let out = layer.out_dim();
             if i < last || self.last_activation {
-                norms.push(self.batch_norm.then(|| nn::batch_norm1d(p / "norms" / i, out, Default::default())));
-                acts.push(Some(Activation::new(&(p / "acts" / i), self.activation, out)));
+                norms.push(
+                    self.batch_norm
+                        .then(|| nn::batch_norm1d(p / "norms" / i, out, Default::default())),
+                );
+                acts.push(Some(Activation::new(
+                    &(p / "acts" / i),
+                    self.activation,
+                    out,
+                )));
             } else {
                 norms.push(None);
                 acts.push(None);
@@ -126,7 +149,12 @@ impl EncoderConfig {
             layers.push(layer);
             inp = out;
         }
-        Ok(Encoder { layers, norms, acts, cfg: self.clone() })
+        Ok(Encoder {
+            layers,
+            norms,
+            acts,
+            cfg: self.clone(),
+        })
     }
 }
 

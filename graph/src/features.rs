@@ -141,13 +141,17 @@ mod tests {
 
     #[test]
     fn csr_round_trip_and_row_normalisation() {
-        let mut f = SparseFeatures::from_dense(&[vec![1.0, 0.0, 3.0], vec![0.0, 0.0, 0.0]]).unwrap();
+        let mut f =
+            SparseFeatures::from_dense(&[vec![1.0, 0.0, 3.0], vec![0.0, 0.0, 0.0]]).unwrap();
         assert_eq!(f.nnz(), 2);
         assert_eq!(f.indptr, vec![0, 2, 2]);
         f.row_normalize();
         let d = Vec::<f32>::try_from(f.to_dense(Device::Cpu).unwrap().flatten(0, -1)).unwrap();
         assert_eq!(d, vec![0.25, 0.0, 0.75, 0.0, 0.0, 0.0]);
-        let sub = f.to_tensor(Some(&[1, 0]), Device::Cpu).unwrap().to_dense(None, false);
+        let sub = f
+            .to_tensor(Some(&[1, 0]), Device::Cpu)
+            .unwrap()
+            .to_dense(None, false);
         assert_eq!(sub.size(), vec![2, 3]);
         assert!(f.to_tensor(Some(&[5]), Device::Cpu).is_err());
         assert!(SparseFeatures::from_rows(vec![vec![(4, 1.0)]], 3).is_err());

@@ -59,7 +59,9 @@ impl Graph {
     ) -> Result<Self> {
         let n = ids.len();
         if n == 0 {
-            return Err(GraphError::invalid(format!("{name}: the graph has no nodes")));
+            return Err(GraphError::invalid(format!(
+                "{name}: the graph has no nodes"
+            )));
         }
         if features.n_rows != n || labels.len() != n {
             return Err(GraphError::invalid(format!(
@@ -68,7 +70,10 @@ impl Graph {
                 labels.len()
             )));
         }
-        if let Some(&l) = labels.iter().find(|&&l| l < -1 || l >= class_names.len() as i64) {
+        if let Some(&l) = labels
+            .iter()
+            .find(|&&l| l < -1 || l >= class_names.len() as i64)
+        {
             return Err(GraphError::invalid(format!(
                 "{name}: label {l} outside 0..{}",
                 class_names.len()
@@ -118,7 +123,11 @@ impl Graph {
 
     /// Node index of every id.
     pub fn id_index(&self) -> HashMap<&str, usize> {
-        self.ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect()
+        self.ids
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_str(), i))
+            .collect()
     }
 
     /// Degree of every node (undirected, no self-loops).
@@ -200,8 +209,13 @@ mod tests {
     use super::*;
 
     pub(crate) fn toy() -> Graph {
-        let f = SparseFeatures::from_dense(&[vec![1.0, 0.0], vec![0.0, 1.0], vec![1.0, 1.0], vec![0.0, 0.0]])
-            .unwrap();
+        let f = SparseFeatures::from_dense(&[
+            vec![1.0, 0.0],
+            vec![0.0, 1.0],
+            vec![1.0, 1.0],
+            vec![0.0, 0.0],
+        ])
+        .unwrap();
         Graph::new(
             "toy",
             (0..4).map(|i| i.to_string()).collect(),
@@ -219,7 +233,10 @@ mod tests {
         let g = toy();
         assert_eq!(g.edges, vec![(0, 1), (1, 2)]);
         let s = g.stats();
-        assert_eq!((s.components, s.largest_component, s.isolated, s.labelled), (2, 3, 1, 3));
+        assert_eq!(
+            (s.components, s.largest_component, s.isolated, s.labelled),
+            (2, 3, 1, 3)
+        );
         assert_eq!(g.neighbours()[1], vec![0, 2]);
         assert_eq!(g.petgraph().edge_count(), 2);
     }
@@ -227,9 +244,25 @@ mod tests {
     #[test]
     fn inconsistent_graphs_are_errors() {
         let f = SparseFeatures::from_dense(&[vec![1.0]]).unwrap();
-        let e = Graph::new("x", vec!["a".into()], f.clone(), vec![0], vec!["c".into()], vec![(0, 3)], None);
+        let e = Graph::new(
+            "x",
+            vec!["a".into()],
+            f.clone(),
+            vec![0],
+            vec!["c".into()],
+            vec![(0, 3)],
+            None,
+        );
         assert!(e.unwrap_err().to_string().contains("outside"));
-        let e = Graph::new("x", vec!["a".into()], f, vec![2], vec!["c".into()], vec![], None);
+        let e = Graph::new(
+            "x",
+            vec!["a".into()],
+            f,
+            vec![2],
+            vec!["c".into()],
+            vec![],
+            None,
+        );
         assert!(e.unwrap_err().to_string().contains("label 2"));
     }
 }

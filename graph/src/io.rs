@@ -46,7 +46,7 @@ fn read_text(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| deepfield_core::Error::io(path, e).into())
 }
 
-fn split_fields<'a>(line: &'a str, delim: Option<char>) -> Vec<&'a str> {
+fn split_fields(line: &str, delim: Option<char>) -> Vec<&str> {
     match delim {
         Some(d) => line.split(d).map(str::trim).collect(),
         None => line.split_whitespace().collect(),
@@ -54,7 +54,12 @@ fn split_fields<'a>(line: &'a str, delim: Option<char>) -> Vec<&'a str> {
 }
 
 fn delimiter(path: &Path) -> Option<char> {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("tsv") | Some("tab") => Some('\t'),
         Some("csv") => Some(','),
         _ => None,
@@ -72,7 +77,10 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
 /// Labels as classes: numeric labels keep their numbers (`0..=max`), others are sorted names.
 fn encode_labels(raw: &[Option<String>]) -> (Vec<i64>, Vec<String>) {
     let names: BTreeSet<&str> = raw.iter().flatten().map(String::as_str).collect();
-    let numeric: Option<Vec<i64>> = names.iter().map(|s| s.parse::<i64>().ok().filter(|v| *v >= 0)).collect();
+    let numeric: Option<Vec<i64>> = names
+        .iter()
+        .map(|s| s.parse::<i64>().ok().filter(|v| *v >= 0))
+        .collect();
     match numeric {
         Some(nums) => {
             let k = nums.iter().copied().max().map_or(0, |m| m + 1);
@@ -83,8 +91,15 @@ fn encode_labels(raw: &[Option<String>]) -> (Vec<i64>, Vec<String>) {
             (labels, (0..k).map(|c| c.to_string()).collect())
         }
         None => {
-            let index: HashMap<&str, i64> = names.iter().enumerate().map(|(i, s)| (*s, i as i64)).collect();
-            let labels = raw.iter().map(|r| r.as_deref().map_or(-1, |s| index[s])).collect();
+            let index: HashMap<&str, i64> = names
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (*s, i as i64))
+                .collect();
+            let labels = raw
+                .iter()
+                .map(|r| r.as_deref().map_or(-1, |s| index[s]))
+                .collect();
             (labels, names.iter().map(|s| s.to_string()).collect())
         }
     }
@@ -96,8 +111,16 @@ fn parse_label(s: &str) -> Option<String> {
 }
 
 /// Collects the split column into a [`NodeSplit`] (None when no node is marked).
-fn build_split(marks: &[Option<String>], path: &Path, line_of: &[usize]) -> Result<Option<NodeSplit>> {
-    let mut s = NodeSplit { train: vec![], val: vec![], test: vec![] };
+fn build_split(
+    marks: &[Option<String>],
+    path: &Path,
+    line_of: &[usize],
+) -> Result<Option<NodeSplit>> {
+    let mut s = NodeSplit {
+        train: vec![],
+        val: vec![],
+        test: vec![],
+    };
     for (i, m) in marks.iter().enumerate() {
         match m.as_deref().map(str::to_ascii_lowercase).as_deref() {
             Some("train") => s.train.push(i),
@@ -124,7 +147,11 @@ fn read_edges(path: &Path, index: &HashMap<&str, usize>) -> Result<Vec<(usize, u
     for (k, (no, line)) in lines(&text).enumerate() {
         let f = split_fields(line, delim);
         if f.len() < 2 {
-            return Err(GraphError::parse(path, no, format!("expected two node ids, found {:?}", line)));
+            return Err(GraphError::parse(
+                path,
+                no,
+                format!("expected two node ids, found {:?}", line),
+            ));
         }
         match (index.get(f[0]), index.get(f[1])) {
             (Some(&a), Some(&b)) => edges.push((a, b)),
@@ -158,12 +185,20 @@ pub fn read_planetoid(dir: &Path) -> Result<Graph> {
     let nodes_path = dir.join("nodes.tsv");
     let text = read_text(&nodes_path)?;
     let mut it = lines(&text);
-    let (_, header) = it
-        .next()
-        .ok_or_else(|| GraphError::parse(&nodes_path, 1, "empty file: expected a header node<TAB>label[<TAB>split]"))?;
+    let (_, header) = it.next().ok_or_else(|| {
+        GraphError::parse(
+            &nodes_path,
+            1,
+            "empty file: expected a header node<TAB>label[<TAB>split]",
+        )
+    })?;
     let cols = split_fields(header, Some('\t'));
     if cols.len() < 2 {
-        return Err(GraphError::parse(&nodes_path, 1, "header must be node<TAB>label[<TAB>split]"));
+        return Err(GraphError::parse(
+            &nodes_path,
+            1,
+            "header must be node<TAB>label[<TAB>split]",
+        ));
     }
     let has_split = cols.len() >= 3;
     let mut ids = Vec::new();
@@ -181,7 +216,11 @@ pub fn read_planetoid(dir: &Path) -> Result<Graph> {
             ));
         }
         if let Some(first) = seen.insert(f[0].to_string(), no) {
-            return Err(GraphError::parse(&nodes_path, no, format!("duplicate node id `{}` (first on line {first})", f[0])));
+            return Err(GraphError::parse(
+                &nodes_path,
+                no,
+                format!("duplicate node id `{}` (first on line {first})", f[0]),
+            ));
         }
         ids.push(f[0].to_string());
         raw_labels.push(parse_label(f[1]));
@@ -200,7 +239,11 @@ pub fn read_planetoid(dir: &Path) -> Result<Graph> {
             if line.trim().is_empty() {
                 continue;
             }
-            return Err(GraphError::parse(&feat_path, no, format!("more feature lines than the {} nodes", ids.len())));
+            return Err(GraphError::parse(
+                &feat_path,
+                no,
+                format!("more feature lines than the {} nodes", ids.len()),
+            ));
         }
         let mut row = Vec::new();
         for tok in line.split_whitespace() {
@@ -209,10 +252,18 @@ pub fn read_planetoid(dir: &Path) -> Result<Graph> {
                 None => (tok, Some(1.0)),
             };
             let (Ok(c), Some(v)) = (c.parse::<i64>(), v) else {
-                return Err(GraphError::parse(&feat_path, no, format!("`{tok}` is not a feature index (or index:value)")));
+                return Err(GraphError::parse(
+                    &feat_path,
+                    no,
+                    format!("`{tok}` is not a feature index (or index:value)"),
+                ));
             };
             if c < 0 || !v.is_finite() {
-                return Err(GraphError::parse(&feat_path, no, format!("bad feature entry `{tok}`")));
+                return Err(GraphError::parse(
+                    &feat_path,
+                    no,
+                    format!("bad feature entry `{tok}`"),
+                ));
             }
             max_col = max_col.max(c);
             row.push((c, v));
@@ -223,11 +274,19 @@ pub fn read_planetoid(dir: &Path) -> Result<Graph> {
         return Err(GraphError::parse(
             &feat_path,
             rows.len() + 1,
-            format!("{} feature lines for {} nodes in nodes.tsv", rows.len(), ids.len()),
+            format!(
+                "{} feature lines for {} nodes in nodes.tsv",
+                rows.len(),
+                ids.len()
+            ),
         ));
     }
     let features = SparseFeatures::from_rows(rows, (max_col + 1).max(1) as usize)?;
-    let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
     let edges = read_edges(&dir.join("edges.txt"), &index)?;
     let (labels, class_names) = encode_labels(&raw_labels);
     let name = dir.file_name().and_then(|s| s.to_str()).unwrap_or("graph");
@@ -239,11 +298,17 @@ pub fn read_csv_pair(nodes: &Path, edges: &Path) -> Result<Graph> {
     let text = read_text(nodes)?;
     let delim = delimiter(nodes);
     let mut it = lines(&text);
-    let (_, header) = it
-        .next()
-        .ok_or_else(|| GraphError::parse(nodes, 1, "empty file: expected a header with an id column"))?;
-    let cols: Vec<String> = split_fields(header, delim).iter().map(|s| s.to_string()).collect();
-    let find = |names: &[&str]| cols.iter().position(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)));
+    let (_, header) = it.next().ok_or_else(|| {
+        GraphError::parse(nodes, 1, "empty file: expected a header with an id column")
+    })?;
+    let cols: Vec<String> = split_fields(header, delim)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let find = |names: &[&str]| {
+        cols.iter()
+            .position(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)))
+    };
     let id_col = find(&["id", "node", "node_id"]).unwrap_or(0);
     let label_col = find(&["label", "class", "y"]);
     let split_col = find(&["split"]);
@@ -251,7 +316,11 @@ pub fn read_csv_pair(nodes: &Path, edges: &Path) -> Result<Graph> {
         .filter(|&c| c != id_col && Some(c) != label_col && Some(c) != split_col)
         .collect();
     if feat_cols.is_empty() {
-        return Err(GraphError::parse(nodes, 1, "no feature columns besides id/label/split"));
+        return Err(GraphError::parse(
+            nodes,
+            1,
+            "no feature columns besides id/label/split",
+        ));
     }
     let mut ids = Vec::new();
     let mut raw_labels = Vec::new();
@@ -262,18 +331,34 @@ pub fn read_csv_pair(nodes: &Path, edges: &Path) -> Result<Graph> {
     for (no, line) in it {
         let f = split_fields(line, delim);
         if f.len() != cols.len() {
-            return Err(GraphError::parse(nodes, no, format!("{} fields, the header has {}", f.len(), cols.len())));
+            return Err(GraphError::parse(
+                nodes,
+                no,
+                format!("{} fields, the header has {}", f.len(), cols.len()),
+            ));
         }
         if let Some(first) = seen.insert(f[id_col].to_string(), no) {
-            return Err(GraphError::parse(nodes, no, format!("duplicate node id `{}` (first on line {first})", f[id_col])));
+            return Err(GraphError::parse(
+                nodes,
+                no,
+                format!("duplicate node id `{}` (first on line {first})", f[id_col]),
+            ));
         }
         let mut row = Vec::new();
         for (j, &c) in feat_cols.iter().enumerate() {
             let v: f32 = f[c].parse().map_err(|_| {
-                GraphError::parse(nodes, no, format!("column `{}`: `{}` is not a number", cols[c], f[c]))
+                GraphError::parse(
+                    nodes,
+                    no,
+                    format!("column `{}`: `{}` is not a number", cols[c], f[c]),
+                )
             })?;
             if !v.is_finite() {
-                return Err(GraphError::parse(nodes, no, format!("column `{}`: {v} is not finite", cols[c])));
+                return Err(GraphError::parse(
+                    nodes,
+                    no,
+                    format!("column `{}`: {v} is not finite", cols[c]),
+                ));
             }
             if v != 0.0 {
                 row.push((j as i64, v));
@@ -287,10 +372,17 @@ pub fn read_csv_pair(nodes: &Path, edges: &Path) -> Result<Graph> {
     }
     let split = build_split(&marks, nodes, &line_of)?;
     let features = SparseFeatures::from_rows(rows, feat_cols.len())?;
-    let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
     let edge_list = read_edges(edges, &index)?;
     let (labels, class_names) = encode_labels(&raw_labels);
-    let name = nodes.file_stem().and_then(|s| s.to_str()).unwrap_or("graph");
+    let name = nodes
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("graph");
     Graph::new(name, ids, features, labels, class_names, edge_list, split)
 }
 
@@ -310,11 +402,17 @@ pub fn write_planetoid(g: &Graph, dir: &Path) -> Result<()> {
     for i in 0..g.n_nodes() {
         nodes.push_str(&format!("{}\t{}\t{}\n", g.ids[i], g.labels[i], split_of(i)));
         let r = g.features.indptr[i]..g.features.indptr[i + 1];
-        let toks: Vec<String> = r.map(|k| format!("{}:{}", g.features.indices[k], g.features.values[k])).collect();
+        let toks: Vec<String> = r
+            .map(|k| format!("{}:{}", g.features.indices[k], g.features.values[k]))
+            .collect();
         feats.push_str(&toks.join(" "));
         feats.push('\n');
     }
-    let edges: String = g.edges.iter().map(|&(a, b)| format!("{} {}\n", g.ids[a], g.ids[b])).collect();
+    let edges: String = g
+        .edges
+        .iter()
+        .map(|&(a, b)| format!("{} {}\n", g.ids[a], g.ids[b]))
+        .collect();
     let w = deepfield_core::fsutil::write_atomic;
     w(&dir.join("nodes.tsv"), nodes.as_bytes())?;
     w(&dir.join("features.txt"), feats.as_bytes())?;

@@ -9,21 +9,24 @@
 //! Reading order: [`features`] → [`graph`] → [`io`] → [`split`] → [`adjacency`] → [`sampler`]
 //! → [`layers`] → [`encoder`] → [`supervised`] → [`ssl`] → [`eval`] → [`repro`].
 
+pub mod adjacency;
+pub mod encoder;
 pub mod error;
 pub mod features;
 pub mod graph;
 pub mod io;
-pub mod split;
-pub mod adjacency;
-pub mod sampler;
 pub mod layers;
-pub mod encoder;
+pub mod sampler;
+pub mod split;
 
 pub use deepfield_core as core;
 pub use error::{GraphError, Result};
 pub use graph::Graph;
-pub mod memory;
-pub mod train;
-pub mod supervised;
-pub mod ssl;
+pub mod bench;
 pub mod eval;
+pub mod memory;
+pub mod predict;
+pub mod repro;
+pub mod ssl;
+pub mod supervised;
+pub mod train;

@@ -33,7 +33,9 @@ impl NeighbourSampler {
     /// `fanouts[l]` neighbours per node at hop `l + 1`; every fan-out must be > 0.
     pub fn new(fanouts: Vec<usize>) -> Result<Self> {
         if fanouts.is_empty() || fanouts.contains(&0) {
-            return Err(GraphError::config(format!("sampler: fan-outs must be non-empty and > 0, got {fanouts:?}")));
+            return Err(GraphError::config(format!(
+                "sampler: fan-outs must be non-empty and > 0, got {fanouts:?}"
+            )));
         }
         Ok(NeighbourSampler { fanouts })
     }
@@ -45,13 +47,21 @@ impl NeighbourSampler {
 
     /// Sample the subgraph around `seeds` (distinct global ids) in the graph given by its
     /// neighbour lists.
-    pub fn sample(&self, neighbours: &[Vec<usize>], seeds: &[usize], rng: &mut Rng) -> Result<Subgraph> {
+    pub fn sample(
+        &self,
+        neighbours: &[Vec<usize>],
+        seeds: &[usize],
+        rng: &mut Rng,
+    ) -> Result<Subgraph> {
         let mut local: HashMap<usize, usize> = HashMap::with_capacity(seeds.len() * 8);
         let mut nodes = Vec::with_capacity(seeds.len() * 8);
         let mut hop = Vec::new();
         for &s in seeds {
             if s >= neighbours.len() {
-                return Err(GraphError::invalid(format!("seed {s} outside the {} nodes", neighbours.len())));
+                return Err(GraphError::invalid(format!(
+                    "seed {s} outside the {} nodes",
+                    neighbours.len()
+                )));
             }
             if local.insert(s, nodes.len()).is_some() {
                 return Err(GraphError::invalid(format!("seed {s} given twice")));
@@ -103,5 +113,8 @@ impl NeighbourSampler {
 pub fn batches(nodes: &[usize], batch_size: usize, rng: &mut Rng) -> Vec<Vec<usize>> {
     let mut order = nodes.to_vec();
     rng.shuffle(&mut order);
-    order.chunks(batch_size.max(1)).map(<[usize]>::to_vec).collect()
+    order
+        .chunks(batch_size.max(1))
+        .map(<[usize]>::to_vec)
+        .collect()
 }

@@ -21,13 +21,21 @@ impl NodeSplit {
     /// Indices inside `0..n` and the three parts disjoint.
     pub fn check(&self, n: usize) -> Result<()> {
         let mut seen = HashSet::new();
-        for (name, part) in [("train", &self.train), ("val", &self.val), ("test", &self.test)] {
+        for (name, part) in [
+            ("train", &self.train),
+            ("val", &self.val),
+            ("test", &self.test),
+        ] {
             for &i in part {
                 if i >= n {
-                    return Err(GraphError::invalid(format!("{name} node {i} outside the {n} nodes")));
+                    return Err(GraphError::invalid(format!(
+                        "{name} node {i} outside the {n} nodes"
+                    )));
                 }
                 if !seen.insert(i) {
-                    return Err(GraphError::invalid(format!("node {i} is in two split parts")));
+                    return Err(GraphError::invalid(format!(
+                        "node {i} is in two split parts"
+                    )));
                 }
             }
         }
@@ -136,7 +144,9 @@ pub fn edge_split(
     }
     let max_pairs = n * n.saturating_sub(1) / 2;
     if max_pairs < edges.len() + n_val + n_test {
-        return Err(GraphError::invalid("edge split: the graph is too dense to sample negatives"));
+        return Err(GraphError::invalid(
+            "edge split: the graph is too dense to sample negatives",
+        ));
     }
     let mut rng = Rng::new(seed);
     let mut perm: Vec<usize> = (0..edges.len()).collect();

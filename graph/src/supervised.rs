@@ -55,7 +55,14 @@ impl SupervisedConfig {
         encoder.activation = Act::Elu;
         encoder.dropout = 0.6;
         encoder.attn_dropout = 0.6;
-        SupervisedConfig { encoder, lr: 0.005, weight_decay: 5e-4, epochs: 200, mode: BatchMode::Full, seed: 0 }
+        SupervisedConfig {
+            encoder,
+            lr: 0.005,
+            weight_decay: 5e-4,
+            epochs: 200,
+            mode: BatchMode::Full,
+            seed: 0,
+        }
     }
 
     /// A 2-layer GraphSAGE-mean or GIN classifier with the GCN's training settings.
@@ -86,7 +93,10 @@ pub struct SupervisedRun {
 /// Accuracy of `logits` `[N, C]` on the `nodes` with labels `y`.
 pub fn accuracy(logits: &Tensor, y: &Tensor, nodes: &Tensor) -> f64 {
     let pred = logits.index_select(0, nodes).argmax(-1, false);
-    pred.eq_tensor(&y.index_select(0, nodes)).to_kind(Kind::Float).mean(Kind::Float).double_value(&[])
+    pred.eq_tensor(&y.index_select(0, nodes))
+        .to_kind(Kind::Float)
+        .mean(Kind::Float)
+        .double_value(&[])
 }
 
 /// Int64 index tensor of `nodes`.
@@ -97,19 +107,46 @@ pub fn index(nodes: &[usize], device: Device) -> Tensor {
 /// Train a node classifier on `data` with `split`.
 pub fn train(data: &Prepared, split: &NodeSplit, cfg: &SupervisedConfig) -> Result<SupervisedRun> {
     let classes = data.graph.n_classes() as i64;
-    ensure_cfg!(cfg.encoder.out_dim() == classes, "supervised: last layer width {} but {} classes", cfg.encoder.out_dim(), classes);
-    ensure_cfg!(cfg.encoder.input == data.graph.n_features() as i64, "supervised: encoder input {} but {} features", cfg.encoder.input, data.graph.n_features());
-    ensure_cfg!(cfg.epochs > 0 && cfg.lr > 0.0, "supervised: epochs and lr must be > 0");
-    if split.train.iter().chain(&split.val).chain(&split.test).any(|&i| data.graph.labels[i] < 0) {
+    ensure_cfg!(
+        cfg.encoder.out_dim() == classes,
+        "supervised: last layer width {} but {} classes",
+        cfg.encoder.out_dim(),
+        classes
+    );
+    ensure_cfg!(
+        cfg.encoder.input == data.graph.n_features() as i64,
+        "supervised: encoder input {} but {} features",
+        cfg.encoder.input,
+        data.graph.n_features()
+    );
+    ensure_cfg!(
+        cfg.epochs > 0 && cfg.lr > 0.0,
+        "supervised: epochs and lr must be > 0"
+    );
+    if split
+        .train
+        .iter()
+        .chain(&split.val)
+        .chain(&split.test)
+        .any(|&i| data.graph.labels[i] < 0)
+    {
         return Err(GraphError::invalid("supervised: a split node has no label"));
     }
     let dev = data.device;
     deepfield_core::seed(cfg.seed);
     let vs = nn::VarStore::new(dev);
     let model = cfg.encoder.init(&vs.root())?;
-    let mut opt = nn::Adam { wd: cfg.weight_decay, ..Default::default() }.build(&vs, cfg.lr)?;
+    let mut opt = nn::Adam {
+        wd: cfg.weight_decay,
+        ..Default::default()
+    }
+    .build(&vs, cfg.lr)?;
     let y = Tensor::from_slice(&data.graph.labels).to_device(dev);
-    let (tr, va, te) = (index(&split.train, dev), index(&split.val, dev), index(&split.test, dev));
+    let (tr, va, te) = (
+        index(&split.train, dev),
+        index(&split.val, dev),
+        index(&split.test, dev),
+    );
     let sampler = Prepared::sampler(&cfg.mode)?;
     let mut rng = Rng::new(cfg.seed ^ 0x5a6e);
 
@@ -122,7 +159,9 @@ pub fn train(data: &Prepared, split: &NodeSplit, cfg: &SupervisedConfig) -> Resu
         let loss = match &sampler {
             None => {
                 let out = model.forward(&data.x, &data.mg, true);
-                let loss = out.index_select(0, &tr).cross_entropy_for_logits(&y.index_select(0, &tr));
+                let loss = out
+                    .index_select(0, &tr)
+                    .cross_entropy_for_logits(&y.index_select(0, &tr));
                 opt.backward_step(&loss);
                 meter.add_nodes(split.train.len());
                 loss.double_value(&[])
@@ -133,7 +172,9 @@ pub fn train(data: &Prepared, split: &NodeSplit, cfg: &SupervisedConfig) -> Resu
                 for seeds in &parts {
                     let sub = s.sample(&data.neighbours, seeds, &mut rng)?;
                     let (x, mg) = data.subgraph(&sub)?;
-                    let out = model.forward(&x, &mg, true).narrow(0, 0, sub.n_seeds as i64);
+                    let out = model
+                        .forward(&x, &mg, true)
+                        .narrow(0, 0, sub.n_seeds as i64);
                     let loss = out.cross_entropy_for_logits(&y.index_select(0, &index(seeds, dev)));
                     opt.backward_step(&loss);
                     meter.add_nodes(seeds.len());
@@ -146,7 +187,11 @@ pub fn train(data: &Prepared, split: &NodeSplit, cfg: &SupervisedConfig) -> Resu
         let val = accuracy(&logits, &y, &va);
         if val > best.0 {
             best = (val, epoch, accuracy(&logits, &y, &te));
-            best_weights = vs.trainable_variables().iter().map(|t| t.detach().copy()).collect();
+            best_weights = vs
+                .trainable_variables()
+                .iter()
+                .map(|t| t.detach().copy())
+                .collect();
         }
         losses.push(loss);
         vals.push(val);

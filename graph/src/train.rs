@@ -16,13 +16,19 @@ use crate::{memory, Result};
 #[serde(rename_all = "snake_case")]
 pub enum BatchMode {
     Full,
-    Mini { batch_size: usize, fanouts: Vec<usize> },
+    Mini {
+        batch_size: usize,
+        fanouts: Vec<usize>,
+    },
 }
 
 impl BatchMode {
     /// The mini-batch mode of GraphFM-style comparisons: 512 seeds, fan-outs 10 per layer.
     pub fn mini(layers: usize) -> Self {
-        BatchMode::Mini { batch_size: 512, fanouts: vec![10; layers.max(1)] }
+        BatchMode::Mini {
+            batch_size: 512,
+            fanouts: vec![10; layers.max(1)],
+        }
     }
 
     /// `full` or `mini-batch`.
@@ -51,7 +57,13 @@ impl Prepared {
         let x = graph.features.to_tensor(None, device)?;
         let mg = MessageGraph::of(&graph, device)?;
         let neighbours = graph.neighbours();
-        Ok(Prepared { graph, x, mg, neighbours, device })
+        Ok(Prepared {
+            graph,
+            x,
+            mg,
+            neighbours,
+            device,
+        })
     }
 
     /// Features and message graph of a sampled subgraph.
@@ -65,7 +77,10 @@ impl Prepared {
     pub fn sampler(mode: &BatchMode) -> Result<Option<(usize, NeighbourSampler)>> {
         match mode {
             BatchMode::Full => Ok(None),
-            BatchMode::Mini { batch_size, fanouts } => Ok(Some((*batch_size, NeighbourSampler::new(fanouts.clone())?))),
+            BatchMode::Mini {
+                batch_size,
+                fanouts,
+            } => Ok(Some((*batch_size, NeighbourSampler::new(fanouts.clone())?))),
         }
     }
 }
@@ -95,7 +110,11 @@ impl Meter {
     /// Start measuring (resets the peak-RSS watermark).
     pub fn start() -> Self {
         memory::reset_peak();
-        Meter { start: Instant::now(), rss0: memory::rss_mib(), nodes: 0.0 }
+        Meter {
+            start: Instant::now(),
+            rss0: memory::rss_mib(),
+            nodes: 0.0,
+        }
     }
 
     /// Count `n` processed training nodes.

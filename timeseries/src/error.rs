@@ -23,18 +23,31 @@ pub enum Error {
         "column \"{column}\": bad timestamp \"{value}\" at data row {row} (expected YYYY-MM-DD, \
          YYYY-MM-DD HH:MM[:SS[.ffffff]], YYYY-MM or an integer step)"
     )]
-    Timestamp { column: String, row: usize, value: String },
+    Timestamp {
+        column: String,
+        row: usize,
+        value: String,
+    },
 
     /// A column holds one value only, so it carries no signal (and cannot be scaled).
     #[error("column \"{column}\" is constant ({value}) over the {rows} rows used; drop it or use a longer span")]
-    ConstantColumn { column: String, value: f64, rows: usize },
+    ConstantColumn {
+        column: String,
+        value: f64,
+        rows: usize,
+    },
 
     /// A sliding window does not fit into the series.
     #[error(
         "a window of {needed} steps (lookback {lookback} + horizon {horizon}) is longer than the \
          series ({len} steps)"
     )]
-    WindowTooLong { lookback: usize, horizon: usize, needed: usize, len: usize },
+    WindowTooLong {
+        lookback: usize,
+        horizon: usize,
+        needed: usize,
+        len: usize,
+    },
 
     /// Input data has the wrong shape, length or values.
     #[error("invalid input: {0}")]
@@ -61,7 +74,10 @@ impl Error {
 
     /// A data-file error tied to its path.
     pub fn data(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        Error::Data { path: path.into(), message: message.into() }
+        Error::Data {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 

@@ -16,13 +16,13 @@
 
 pub mod error;
 
-pub mod data;
-pub mod sim;
-pub mod models;
 pub mod anomaly;
-pub mod forecast;
+pub mod data;
 pub mod detect;
+pub mod forecast;
+pub mod models;
 pub mod repro;
+pub mod sim;
 
 pub use deepfield_core as core;
 pub use error::{Error, Result};

@@ -7,11 +7,14 @@ pub fn dct2_ortho_matrix(n_in: usize, n_out: usize) -> Vec<Vec<f64>> {
     let n = n_in as f64;
     (0..n_out)
         .map(|k| {
-            let s = if k == 0 { (1.0 / n).sqrt() } else { (2.0 / n).sqrt() };
+            let s = if k == 0 {
+                (1.0 / n).sqrt()
+            } else {
+                (2.0 / n).sqrt()
+            };
             (0..n_in)
                 .map(|i| {
-                    s * (std::f64::consts::PI * k as f64 * (2.0 * i as f64 + 1.0) / (2.0 * n))
-                        .cos()
+                    s * (std::f64::consts::PI * k as f64 * (2.0 * i as f64 + 1.0) / (2.0 * n)).cos()
                 })
                 .collect()
         })

@@ -218,7 +218,11 @@ impl Mfcc {
         let mut spec = self.fft.make_output_vec();
         let mut scratch = self.fft.make_scratch_vec();
         let mut power = vec![0f32; fr.n_fft / 2 + 1];
-        let scale = if cfg.power_by_nfft { 1.0 / fr.n_fft as f32 } else { 1.0 };
+        let scale = if cfg.power_by_nfft {
+            1.0 / fr.n_fft as f32
+        } else {
+            1.0
+        };
         for t in 0..n_frames {
             let start = self.offset + (t * fr.hop_length) as isize;
             windowed_frame(x, start, &self.window, &mut frame);

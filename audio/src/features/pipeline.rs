@@ -53,7 +53,10 @@ impl FeatureConfig {
     /// Check every parameter.
     pub fn validate(&self) -> Result<()> {
         self.mfcc.validate()?;
-        ensure_config!(self.delta_order <= 2, "features: delta_order must be 0, 1 or 2");
+        ensure_config!(
+            self.delta_order <= 2,
+            "features: delta_order must be 0, 1 or 2"
+        );
         ensure_config!(self.delta_width >= 1, "features: delta_width must be ≥ 1");
         ensure_config!(self.max_frames >= 1, "features: max_frames must be ≥ 1");
         ensure_config!(self.max_seconds > 0.0, "features: max_seconds must be > 0");

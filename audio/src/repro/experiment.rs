@@ -6,7 +6,9 @@
 use std::path::Path;
 
 use deepfield_core::checkpoint;
-use deepfield_core::data::split::{group_kfold, group_split, leave_one_group_out, stratified_split};
+use deepfield_core::data::split::{
+    group_kfold, group_split, leave_one_group_out, stratified_split,
+};
 use deepfield_core::metrics::{classification_report, ClassificationReport};
 use deepfield_core::tch::{nn::VarStore, Device, Kind};
 use deepfield_core::train::{EarlyStopping, History, OptimizerConfig, Task, TrainConfig, Trainer};
@@ -112,13 +114,19 @@ impl SavedModel {
     }
 
     /// Load a saved model folder: config, front end and weights.
-    pub fn load(dir: &Path, device: Device) -> Result<(SavedModel, FrontEnd, VarStore, AudioModel)> {
-        let (saved, vs, model) =
-            checkpoint::restore(dir, device, |c: &SavedModel, p| -> deepfield_core::Result<AudioModel> {
+    pub fn load(
+        dir: &Path,
+        device: Device,
+    ) -> Result<(SavedModel, FrontEnd, VarStore, AudioModel)> {
+        let (saved, vs, model) = checkpoint::restore(
+            dir,
+            device,
+            |c: &SavedModel, p| -> deepfield_core::Result<AudioModel> {
                 c.model
                     .init(p)
                     .map_err(|e| deepfield_core::Error::config(e.to_string()))
-            })?;
+            },
+        )?;
         let front = FrontEnd::new(&saved.features)?;
         Ok((saved, front, vs, model))
     }
@@ -126,7 +134,9 @@ impl SavedModel {
 
 /// Keep at most `max` clips per (group, label), in order.
 fn limit_clips(clips: &[Clip], max: Option<usize>) -> Vec<Clip> {
-    let Some(max) = max else { return clips.to_vec() };
+    let Some(max) = max else {
+        return clips.to_vec();
+    };
     let mut seen: std::collections::HashMap<(String, i64), usize> = Default::default();
     clips
         .iter()
@@ -244,7 +254,10 @@ pub fn run(cfg: &ExperimentConfig, clips: &[Clip]) -> Result<ExperimentOutput> {
 }
 
 /// Log-probabilities of every sample of `ds` (CPU rows).
-pub fn log_probs(model: &AudioModel, ds: &deepfield_core::data::TensorDataset) -> Result<Vec<Vec<f64>>> {
+pub fn log_probs(
+    model: &AudioModel,
+    ds: &deepfield_core::data::TensorDataset,
+) -> Result<Vec<Vec<f64>>> {
     let device = deepfield_core::device();
     let mut rows = Vec::with_capacity(ds.len());
     deepfield_core::tch::no_grad(|| -> Result<()> {
@@ -267,6 +280,9 @@ pub fn log_probs(model: &AudioModel, ds: &deepfield_core::data::TensorDataset) -
 pub fn argmax(v: &[f64]) -> usize {
     v.iter()
         .enumerate()
-        .fold((0, f64::NEG_INFINITY), |b, (i, &x)| if x > b.1 { (i, x) } else { b })
+        .fold(
+            (0, f64::NEG_INFINITY),
+            |b, (i, &x)| if x > b.1 { (i, x) } else { b },
+        )
         .0
 }

@@ -93,7 +93,10 @@ pub fn write(
         &results.file("confusion_matrix.png"),
         &main.epoch.confusion,
         &class_names,
-        &format!("{} out-of-fold confusion ({} test clips)", main.name, main.epoch.n),
+        &format!(
+            "{} out-of-fold confusion ({} test clips)",
+            main.name, main.epoch.n
+        ),
     )?;
     let val_acc = history.val_metric("accuracy");
     plots::training_curves(
@@ -105,19 +108,24 @@ pub fn write(
     let (clip, feats) = &out.example;
     let n_mfcc = cfg.features.mfcc.n_mfcc;
     let image: Vec<Vec<f64>> = (0..n_mfcc)
-        .rev()
         .map(|c| (0..feats.rows).map(|t| feats.row(t)[c] as f64).collect())
         .collect();
     plots::heatmap(
         &results.file("mfcc_example.png"),
         &format!(
             "MFCC of {} (class {})",
-            clip.path.file_name().map(|s| s.to_string_lossy()).unwrap_or_default(),
-            class_names.get(clip.label as usize).cloned().unwrap_or_default()
+            clip.path
+                .file_name()
+                .map(|s| s.to_string_lossy())
+                .unwrap_or_default(),
+            class_names
+                .get(clip.label as usize)
+                .cloned()
+                .unwrap_or_default()
         ),
         &image,
         "frame (10 ms)",
-        "coefficient (c0 at the bottom)",
+        "coefficient (row 0 = c0, log energy)",
     )?;
     let mut labels = Vec::new();
     let mut values = Vec::new();
@@ -199,7 +207,13 @@ pub fn write(
                 fmt_num(m.epoch.accuracy),
                 fmt_num(m.epoch.balanced_accuracy),
                 fmt_num(m.epoch.f1_macro),
-                m.epoch.per_class.f1.iter().map(|v| fmt_num(*v)).collect::<Vec<_>>().join(" / "),
+                m.epoch
+                    .per_class
+                    .f1
+                    .iter()
+                    .map(|v| fmt_num(*v))
+                    .collect::<Vec<_>>()
+                    .join(" / "),
                 fmt_num(m.combined.mean_log_prob_accuracy),
                 fmt_num(m.combined.majority_vote_accuracy),
             ]
@@ -226,7 +240,10 @@ pub fn write(
         note: anchors.note.into(),
     }];
     cmp.push(Comparison {
-        metric: format!("combined accuracy per {} (BiLSTM, mean log-p)", text.group_unit),
+        metric: format!(
+            "combined accuracy per {} (BiLSTM, mean log-p)",
+            text.group_unit
+        ),
         ours: main.combined.mean_log_prob_accuracy,
         anchor: anchors.subject,
         anchor_source: anchors.source.into(),
@@ -244,7 +261,13 @@ pub fn write(
     hdr.extend(class_names.iter().map(String::as_str));
     r.table(&hdr, &cm_rows);
     r.heading(2, "Differences from the paper");
-    r.bullet(&text.differences.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    r.bullet(
+        &text
+            .differences
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+    );
     r.heading(2, "Plots");
     r.image("confusion matrix", "confusion_matrix.png");
     r.image("training curves (fold 1, BiLSTM)", "training_curves.png");

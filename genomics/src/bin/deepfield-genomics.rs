@@ -9,7 +9,11 @@ use deepfield_core::repro::cli::{self, ReproArgs};
 use deepfield_genomics::{bench, gmna, snp, Error, Result};
 
 #[derive(Parser)]
-#[command(name = "deepfield-genomics", version, about = "deepfield genomics: GMNA misclassification networks, Deep SNP breakpoints")]
+#[command(
+    name = "deepfield-genomics",
+    version,
+    about = "deepfield genomics: GMNA misclassification networks, Deep SNP breakpoints"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -95,8 +99,17 @@ fn run(cmd: Command) -> Result<()> {
         Command::Repro(args) => {
             cli::run(&deepfield_genomics::reproductions(), &args)?;
         }
-        Command::Predict(Predict::Gmna { model, fasta, metadata, id_column, label_column, out }) => {
-            let meta = metadata.as_deref().map(|m| (m, id_column.as_str(), label_column.as_str()));
+        Command::Predict(Predict::Gmna {
+            model,
+            fasta,
+            metadata,
+            id_column,
+            label_column,
+            out,
+        }) => {
+            let meta = metadata
+                .as_deref()
+                .map(|m| (m, id_column.as_str(), label_column.as_str()));
             let e = gmna::evaluate_fasta(&model, &fasta, meta, out.as_deref())?;
             println!("{} genomes, {} with a known label", e.genomes, e.labelled);
             if let (Some(nb), Some(cnn)) = (e.nb_accuracy, e.cnn_accuracy) {
@@ -111,13 +124,22 @@ fn run(cmd: Command) -> Result<()> {
             let called = p.iter().filter(|w| w.p_breakpoint > 0.5).count();
             println!("{} windows, {called} with p(breakpoint) > 0.5", p.len());
             for w in p.iter().filter(|w| w.p_breakpoint > 0.5) {
-                println!("  chr{} {}-{}: p = {:.3}, attention peak at {}", w.chrom, w.start_bp, w.end_bp, w.p_breakpoint, w.attention_peak_bp);
+                println!(
+                    "  chr{} {}-{}: p = {:.3}, attention peak at {}",
+                    w.chrom, w.start_bp, w.end_bp, w.p_breakpoint, w.attention_peak_bp
+                );
             }
             if let Some(o) = out {
                 println!("predictions written to {}", o.display());
             }
         }
-        Command::Bench { threads, python: _, fasta, k, repeats } => {
+        Command::Bench {
+            threads,
+            python: _,
+            fasta,
+            k,
+            repeats,
+        } => {
             let fasta = match fasta {
                 Some(f) => f,
                 None => deepfield_core::data::dataset(&gmna::repro::DATASET)

@@ -27,7 +27,7 @@ pub struct CnnSettings {
 
 impl Default for CnnSettings {
     fn default() -> Self {
-        let mut b1 = ConvBlockConfig::new(32, 12).with_pool(PoolConfig::max(4));
+        let mut b1 = ConvBlockConfig::new(16, 12).with_pool(PoolConfig::max(4));
         b1.stride = 4;
         let model = CnnClassifierConfig {
             stack: ConvStackConfig {
@@ -36,11 +36,11 @@ impl Default for CnnSettings {
                 blocks: vec![
                     b1,
                     ConvBlockConfig::new(32, 8).with_pool(PoolConfig::max(4)),
-                    ConvBlockConfig::new(64, 8).with_pool(PoolConfig::max(4)),
+                    ConvBlockConfig::new(32, 8).with_pool(PoolConfig::max(4)),
                 ],
             },
             global_pool: GlobalPool::Max,
-            head_hidden: vec![64],
+            head_hidden: vec![32],
             output: 2,
             dropout: 0.2,
             ..Default::default()
@@ -49,7 +49,7 @@ impl Default for CnnSettings {
             length: 30_000,
             model,
             train: TrainConfig {
-                epochs: 25,
+                epochs: 12,
                 batch_size: 16,
                 optimizer: OptimizerConfig::adam(1e-3),
                 progress: false,
@@ -79,7 +79,10 @@ pub fn dataset(records: &[&Record], y: &[usize], length: usize) -> Result<Tensor
 
 /// Softmax probabilities of the model on `x` (rows of class probabilities).
 pub fn predict_proba(model: &CnnClassifier, x: &Tensor) -> Result<Vec<Vec<f64>>> {
-    let ds = TensorDataset::new(x.shallow_clone(), Tensor::zeros([x.size()[0]], (Kind::Int64, x.device())))?;
+    let ds = TensorDataset::new(
+        x.shallow_clone(),
+        Tensor::zeros([x.size()[0]], (Kind::Int64, x.device())),
+    )?;
     let logits = deepfield_core::train::predict(model, &ds, 32)?;
     let p = logits.softmax(-1, Kind::Double).to_device(tch::Device::Cpu);
     Ok(Vec::<Vec<f64>>::try_from(&p)?)

@@ -229,7 +229,9 @@ impl MisclassificationNetwork {
                     path: path.to_path_buf(),
                     message: e.to_string(),
                 })
-                .and_then(|()| std::fs::rename(&png, tmp).map_err(|e| deepfield_core::Error::io(tmp, e)));
+                .and_then(|()| {
+                    std::fs::rename(&png, tmp).map_err(|e| deepfield_core::Error::io(tmp, e))
+                });
             if r.is_err() {
                 let _ = std::fs::remove_file(&png);
             }
@@ -247,12 +249,17 @@ impl MisclassificationNetwork {
         let (w, h) = (1000i32, 1000i32);
         let root = BitMapBackend::new(png, (w as u32, h as u32)).into_drawing_area();
         root.fill(&WHITE)?;
-        root.draw(&Text::new(title.to_string(), (20, 15), ("sans-serif", 26).into_font()))?;
+        root.draw(&Text::new(
+            title.to_string(),
+            (20, 15),
+            ("sans-serif", 26).into_font(),
+        ))?;
         let n = self.labels.len();
         let (cx, cy, radius) = (w as f64 / 2.0, h as f64 / 2.0 + 20.0, 360.0);
         let pos: Vec<(f64, f64)> = (0..n)
             .map(|i| {
-                let a = 2.0 * std::f64::consts::PI * i as f64 / n as f64 - std::f64::consts::FRAC_PI_2;
+                let a =
+                    2.0 * std::f64::consts::PI * i as f64 / n as f64 - std::f64::consts::FRAC_PI_2;
                 (cx + radius * a.cos(), cy + radius * a.sin())
             })
             .collect();
@@ -279,8 +286,14 @@ impl MisclassificationNetwork {
             let len = (dx * dx + dy * dy).sqrt().max(1e-9);
             let (ux, uy) = (dx / len, dy / len);
             let (ox, oy) = (-uy * 6.0, ux * 6.0);
-            let start = (p.0 + ux * node_r[a.index()] + ox, p.1 + uy * node_r[a.index()] + oy);
-            let end = (q.0 - ux * node_r[b.index()] + ox, q.1 - uy * node_r[b.index()] + oy);
+            let start = (
+                p.0 + ux * node_r[a.index()] + ox,
+                p.1 + uy * node_r[a.index()] + oy,
+            );
+            let end = (
+                q.0 - ux * node_r[b.index()] + ox,
+                q.1 - uy * node_r[b.index()] + oy,
+            );
             let color = RGBColor(40, 40, 120).mix(0.15 + 0.85 * rel);
             let style = ShapeStyle {
                 color,
@@ -288,7 +301,10 @@ impl MisclassificationNetwork {
                 stroke_width: (1.0 + 9.0 * rel).round() as u32,
             };
             root.draw(&PathElement::new(
-                vec![(start.0 as i32, start.1 as i32), (end.0 as i32, end.1 as i32)],
+                vec![
+                    (start.0 as i32, start.1 as i32),
+                    (end.0 as i32, end.1 as i32),
+                ],
                 style,
             ))?;
             let head = 10.0 + 6.0 * rel;
@@ -296,8 +312,14 @@ impl MisclassificationNetwork {
             root.draw(&Polygon::new(
                 vec![
                     (end.0 as i32, end.1 as i32),
-                    ((base.0 - uy * head * 0.5) as i32, (base.1 + ux * head * 0.5) as i32),
-                    ((base.0 + uy * head * 0.5) as i32, (base.1 - ux * head * 0.5) as i32),
+                    (
+                        (base.0 - uy * head * 0.5) as i32,
+                        (base.1 + ux * head * 0.5) as i32,
+                    ),
+                    (
+                        (base.0 + uy * head * 0.5) as i32,
+                        (base.1 - ux * head * 0.5) as i32,
+                    ),
                 ],
                 color.filled(),
             ))?;
@@ -310,9 +332,14 @@ impl MisclassificationNetwork {
             );
             let (x, y) = (pos[i].0 as i32, pos[i].1 as i32);
             root.draw(&Circle::new((x, y), node_r[i] as i32, c.filled()))?;
-            root.draw(&Circle::new((x, y), node_r[i] as i32, BLACK.stroke_width(1)))?;
+            root.draw(&Circle::new(
+                (x, y),
+                node_r[i] as i32,
+                BLACK.stroke_width(1),
+            ))?;
             let a = (pos[i].1 - cy).atan2(pos[i].0 - cx);
-            let lx = pos[i].0 + (node_r[i] + 14.0) * a.cos() - if a.cos() < -0.3 { 90.0 } else { 0.0 };
+            let lx =
+                pos[i].0 + (node_r[i] + 14.0) * a.cos() - if a.cos() < -0.3 { 90.0 } else { 0.0 };
             let ly = pos[i].1 + (node_r[i] + 14.0) * a.sin() - 8.0;
             root.draw(&Text::new(
                 format!("{} ({})", self.labels[i], self.genomes[i]),
@@ -386,8 +413,8 @@ pub fn louvain(w: &[Vec<f64>]) -> Vec<usize> {
                 let gain = |c: usize| links[c] - tot[c] * k[i] / two_m;
                 let mut best = old;
                 let mut best_gain = gain(old);
-                for c in 0..m {
-                    if links[c] > 0.0 && gain(c) > best_gain + 1e-12 {
+                for (c, &l) in links.iter().enumerate() {
+                    if l > 0.0 && gain(c) > best_gain + 1e-12 {
                         best = c;
                         best_gain = gain(c);
                     }
@@ -449,7 +476,15 @@ mod tests {
     fn louvain_finds_two_cliques() {
         // Two triangles joined by one weak edge.
         let mut w = vec![vec![0.0; 6]; 6];
-        for (a, b, x) in [(0, 1, 1.0), (1, 2, 1.0), (0, 2, 1.0), (3, 4, 1.0), (4, 5, 1.0), (3, 5, 1.0), (2, 3, 0.1)] {
+        for (a, b, x) in [
+            (0, 1, 1.0),
+            (1, 2, 1.0),
+            (0, 2, 1.0),
+            (3, 4, 1.0),
+            (4, 5, 1.0),
+            (3, 5, 1.0),
+            (2, 3, 0.1),
+        ] {
             w[a][b] = x;
             w[b][a] = x;
         }
@@ -469,7 +504,9 @@ mod tests {
             vec![0.3, 0.7, 0.0],
             vec![0.0, 0.1, 0.9],
         ];
-        let net = MisclassificationNetwork::from_probabilities(&labels, &[0, 0, 1, 2], &probs, 0.05).unwrap();
+        let net =
+            MisclassificationNetwork::from_probabilities(&labels, &[0, 0, 1, 2], &probs, 0.05)
+                .unwrap();
         assert!((net.matrix[0][1] - 0.3).abs() < 1e-12);
         assert!((net.matrix[1][0] - 0.3).abs() < 1e-12);
         assert_eq!(net.graph.edge_count(), 3);
@@ -481,6 +518,12 @@ mod tests {
         assert!(dot.contains("n0 -> n1") && dot.starts_with("digraph"));
         let gml = net.to_graphml(&net.communities());
         assert_eq!(gml.matches("<edge ").count(), 3);
-        assert!(MisclassificationNetwork::from_probabilities(&labels, &[5], &[vec![1.0, 0.0, 0.0]], 0.0).is_err());
+        assert!(MisclassificationNetwork::from_probabilities(
+            &labels,
+            &[5],
+            &[vec![1.0, 0.0, 0.0]],
+            0.0
+        )
+        .is_err());
     }
 }

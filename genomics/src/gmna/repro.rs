@@ -73,7 +73,7 @@ impl Default for GmnaConfig {
     fn default() -> Self {
         GmnaConfig {
             id_column: "strain".into(),
-            label_column: "region".into(),
+            label_column: "country".into(),
             min_class_size: 5,
             folds: 5,
             cnn_folds: 5,
@@ -173,10 +173,22 @@ struct ModelOutcome {
 }
 
 /// Run GMNA on a FASTA + metadata pair, writing `out`.
-pub fn run(cfg: &GmnaConfig, fasta: &Path, metadata: &Path, data_dir: &Path, out: &Path) -> Result<serde_json::Value> {
+pub fn run(
+    cfg: &GmnaConfig,
+    fasta: &Path,
+    metadata: &Path,
+    data_dir: &Path,
+    out: &Path,
+) -> Result<serde_json::Value> {
     cfg.validate()?;
     let results = ResultsDir::at(out)?;
-    let corpus = corpus::load(fasta, metadata, &cfg.id_column, &cfg.label_column, cfg.min_class_size)?;
+    let corpus = corpus::load(
+        fasta,
+        metadata,
+        &cfg.id_column,
+        &cfg.label_column,
+        cfg.min_class_size,
+    )?;
     let n = corpus.records.len();
     let n_classes = corpus.labels.len();
 
@@ -222,7 +234,16 @@ pub fn run(cfg: &GmnaConfig, fasta: &Path, metadata: &Path, data_dir: &Path, out
     cnn_model_cfg.output = n_classes as i64;
     for (k, f) in folds.iter().take(cfg.cnn_folds).enumerate() {
         let seed = cfg.seed.wrapping_add(k as u64);
-        let (vs, model, history) = train_cnn(cfg, &cnn_model_cfg, &x_all, &y_all, &y_i64, &f.train, n_classes, seed)?;
+        let (vs, model, history) = train_cnn(
+            cfg,
+            &cnn_model_cfg,
+            &x_all,
+            &y_all,
+            &y_i64,
+            &f.train,
+            n_classes,
+            seed,
+        )?;
         let xt = x_all.index_select(0, &idx(&f.test));
         let probs = cnn::predict_proba(&model, &xt.to_device(vs.device()))?;
         cnn_out.evaluated.extend_from_slice(&f.test);
@@ -247,19 +268,36 @@ pub fn run(cfg: &GmnaConfig, fasta: &Path, metadata: &Path, data_dir: &Path, out
     let mut networks = serde_json::Map::new();
     for (name, o) in [("naive_bayes", &nb), ("cnn", &cnn_out)] {
         let truth: Vec<usize> = o.evaluated.iter().map(|&i| corpus.y[i]).collect();
-        let net = MisclassificationNetwork::from_probabilities(&corpus.labels, &truth, &o.probs, cfg.edge_threshold)?;
+        let net = MisclassificationNetwork::from_probabilities(
+            &corpus.labels,
+            &truth,
+            &o.probs,
+            cfg.edge_threshold,
+        )?;
         let comm = net.communities();
         let q = net.modularity(&comm);
-        deepfield_core::fsutil::write_atomic(&results.file(&format!("network_{name}.dot")), net.to_dot().as_bytes())?;
-        deepfield_core::fsutil::write_atomic(&results.file(&format!("network_{name}.graphml")), net.to_graphml(&comm).as_bytes())?;
+        deepfield_core::fsutil::write_atomic(
+            &results.file(&format!("network_{name}.dot")),
+            net.to_dot().as_bytes(),
+        )?;
+        deepfield_core::fsutil::write_atomic(
+            &results.file(&format!("network_{name}.graphml")),
+            net.to_graphml(&comm).as_bytes(),
+        )?;
         net.draw_png(
             &results.file(&format!("network_{name}.png")),
-            &format!("GMNA misclassification network ({name}, {})", cfg.label_column),
+            &format!(
+                "GMNA misclassification network ({name}, {})",
+                cfg.label_column
+            ),
             &comm,
         )?;
         plots::heatmap(
             &results.file(&format!("soft_confusion_{name}.png")),
-            &format!("Soft confusion M[true][predicted] ({name}; labels {})", corpus.labels.join(", ")),
+            &format!(
+                "Soft confusion M[true][predicted] ({name}; labels {})",
+                corpus.labels.join(", ")
+            ),
             &net.matrix,
             "predicted label index",
             "true label index",
@@ -276,16 +314,35 @@ pub fn run(cfg: &GmnaConfig, fasta: &Path, metadata: &Path, data_dir: &Path, out
             }),
         );
     }
-    plots::confusion_matrix(&results.file("confusion_naive_bayes.png"), &nb_rep.confusion, &corpus.labels, "Naive Bayes (out-of-fold)")?;
-    plots::confusion_matrix(&results.file("confusion_cnn.png"), &cnn_rep.confusion, &corpus.labels, "CNN (out-of-fold)")?;
+    plots::confusion_matrix(
+        &results.file("confusion_naive_bayes.png"),
+        &nb_rep.confusion,
+        &corpus.labels,
+        "Naive Bayes (out-of-fold)",
+    )?;
+    plots::confusion_matrix(
+        &results.file("confusion_cnn.png"),
+        &cnn_rep.confusion,
+        &corpus.labels,
+        "CNN (out-of-fold)",
+    )?;
     plots::bar_chart(
         &results.file("accuracy.png"),
         &format!("Out-of-fold accuracy, label `{}`", cfg.label_column),
-        &["majority class".into(), "Naive Bayes (k-mers)".into(), "CNN (one-hot)".into()],
+        &[
+            "majority class".into(),
+            "Naive Bayes (k-mers)".into(),
+            "CNN (one-hot)".into(),
+        ],
         &[majority, nb_rep.accuracy, cnn_rep.accuracy],
         "accuracy",
     )?;
-    plots::training_curves(&results.file("cnn_training_curves.png"), &history.train_losses(), None, None)?;
+    plots::training_curves(
+        &results.file("cnn_training_curves.png"),
+        &history.train_losses(),
+        None,
+        None,
+    )?;
 
     let bases_per_s = bases as f64 / profile_secs.max(1e-9);
     let metrics = serde_json::json!({
@@ -320,7 +377,15 @@ pub fn run(cfg: &GmnaConfig, fasta: &Path, metadata: &Path, data_dir: &Path, out
     save_nb(&mdir.join(NB_FILE), &nb_all)?;
     deepfield_core::fsutil::write_json(&results.file("config.json"), cfg)?;
     deepfield_core::fsutil::write_json(&results.file("metrics.json"), &metrics)?;
-    write_report(cfg, &corpus, &metrics, mean_nnz, bases_per_s, data_dir, &results)?;
+    write_report(
+        cfg,
+        &corpus,
+        &metrics,
+        mean_nnz,
+        bases_per_s,
+        data_dir,
+        &results,
+    )?;
     Ok(metrics)
 }
 
@@ -342,7 +407,8 @@ fn train_cnn(
     seed: u64,
 ) -> Result<CnnFold> {
     let ids = idx(train_idx);
-    let ds = deepfield_core::data::TensorDataset::new(x.index_select(0, &ids), y.index_select(0, &ids))?;
+    let ds =
+        deepfield_core::data::TensorDataset::new(x.index_select(0, &ids), y.index_select(0, &ids))?;
     let ys: Vec<i64> = train_idx.iter().map(|&i| y_i64[i]).collect();
     let w = class_weights(&ys, n_classes, ClassWeightMode::Balanced)?;
     let task = Task::Classification {
@@ -366,7 +432,11 @@ fn save_nb(path: &Path, nb: &MultinomialNb) -> Result<()> {
     let alpha = Tensor::from_slice(&[nb.alpha]);
     checkpoint::write_tensors(
         path,
-        &[("feature_log_prob", &flp), ("class_log_prior", &prior), ("alpha", &alpha)],
+        &[
+            ("feature_log_prob", &flp),
+            ("class_log_prior", &prior),
+            ("alpha", &alpha),
+        ],
     )?;
     Ok(())
 }
@@ -384,7 +454,10 @@ pub fn load_nb(path: &Path) -> Result<MultinomialNb> {
     let flp = get("feature_log_prob")?;
     let size = flp.size();
     if size.len() != 2 {
-        return Err(Error::input(format!("{}: feature_log_prob must be 2-D", path.display())));
+        return Err(Error::input(format!(
+            "{}: feature_log_prob must be 2-D",
+            path.display()
+        )));
     }
     Ok(MultinomialNb {
         alpha: f64::try_from(get("alpha")?.get(0))?,
@@ -404,7 +477,9 @@ fn write_report(
     results: &ResultsDir,
 ) -> Result<()> {
     let f = |v: &serde_json::Value| fmt_num(v.as_f64().unwrap_or(f64::NAN));
-    let mut r = Report::new("gmna — genome misclassification network analysis (SARS-CoV-2 sampling location)");
+    let mut r = Report::new(
+        "gmna — genome misclassification network analysis (SARS-CoV-2 sampling location)",
+    );
     r.para(
         "Reproduces the setting of He, Eliassi-Rad & Scarpino, *A Misclassification Network-Based Method for \
          Comparative Genomic Analysis* (arXiv 2412.07051): location classifiers on genomes (multinomial Naive \
@@ -451,18 +526,50 @@ fn write_report(
     r.provenance(data_dir);
     r.heading(2, "Classification (out-of-fold)");
     r.table(
-        &["model", "genomes evaluated", "accuracy", "balanced accuracy", "macro F1"],
         &[
-            vec!["majority class".into(), m["genomes"].to_string(), f(&m["majority_accuracy"]), "—".into(), "—".into()],
-            vec!["Naive Bayes (k-mers)".into(), m["naive_bayes"]["evaluated"].to_string(), f(&m["naive_bayes"]["accuracy"]), f(&m["naive_bayes"]["balanced_accuracy"]), f(&m["naive_bayes"]["f1_macro"])],
-            vec!["CNN (one-hot)".into(), m["cnn"]["evaluated"].to_string(), f(&m["cnn"]["accuracy"]), f(&m["cnn"]["balanced_accuracy"]), f(&m["cnn"]["f1_macro"])],
+            "model",
+            "genomes evaluated",
+            "accuracy",
+            "balanced accuracy",
+            "macro F1",
+        ],
+        &[
+            vec![
+                "majority class".into(),
+                m["genomes"].to_string(),
+                f(&m["majority_accuracy"]),
+                "—".into(),
+                "—".into(),
+            ],
+            vec![
+                "Naive Bayes (k-mers)".into(),
+                m["naive_bayes"]["evaluated"].to_string(),
+                f(&m["naive_bayes"]["accuracy"]),
+                f(&m["naive_bayes"]["balanced_accuracy"]),
+                f(&m["naive_bayes"]["f1_macro"]),
+            ],
+            vec![
+                "CNN (one-hot)".into(),
+                m["cnn"]["evaluated"].to_string(),
+                f(&m["cnn"]["accuracy"]),
+                f(&m["cnn"]["balanced_accuracy"]),
+                f(&m["cnn"]["f1_macro"]),
+            ],
         ],
     );
     r.comparison(&[
-        Comparison::new("Naive Bayes accuracy", m["naive_bayes"]["accuracy"].as_f64().unwrap_or(f64::NAN))
-            .with_note("paper: > 500,000 genomes, many more locations; no number for this 418-genome corpus"),
-        Comparison::new("CNN accuracy", m["cnn"]["accuracy"].as_f64().unwrap_or(f64::NAN))
-            .with_note("paper: CNN on genome sequences, same qualitative claim (well above chance)"),
+        Comparison::new(
+            "Naive Bayes accuracy",
+            m["naive_bayes"]["accuracy"].as_f64().unwrap_or(f64::NAN),
+        )
+        .with_note(
+            "paper: > 500,000 genomes, many more locations; no number for this 418-genome corpus",
+        ),
+        Comparison::new(
+            "CNN accuracy",
+            m["cnn"]["accuracy"].as_f64().unwrap_or(f64::NAN),
+        )
+        .with_note("paper: CNN on genome sequences, same qualitative claim (well above chance)"),
     ]);
     r.heading(2, "Misclassification networks");
     for name in ["naive_bayes", "cnn"] {
@@ -472,7 +579,13 @@ fn write_report(
             .as_array()
             .map(|a| {
                 a.iter()
-                    .map(|e| vec![e["from"].as_str().unwrap_or("").to_string(), e["to"].as_str().unwrap_or("").to_string(), f(&e["weight"])])
+                    .map(|e| {
+                        vec![
+                            e["from"].as_str().unwrap_or("").to_string(),
+                            e["to"].as_str().unwrap_or("").to_string(),
+                            f(&e["weight"]),
+                        ]
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -495,8 +608,21 @@ fn write_report(
                     .collect()
             })
             .unwrap_or_default();
-        r.table(&["label", "genomes", "M[i][i]", "out-strength", "in-strength", "community"], &srows);
-        r.para(&format!("Modularity of the Louvain partition: {}.", f(&net["modularity"])));
+        r.table(
+            &[
+                "label",
+                "genomes",
+                "M[i][i]",
+                "out-strength",
+                "in-strength",
+                "community",
+            ],
+            &srows,
+        );
+        r.para(&format!(
+            "Modularity of the Louvain partition: {}.",
+            f(&net["modularity"])
+        ));
         r.image(&format!("network ({name})"), &format!("network_{name}.png"));
     }
     r.para("Exports: `network_*.dot` (Graphviz), `network_*.graphml` (Gephi, networkx), soft confusion heat maps `soft_confusion_*.png`.");
@@ -548,7 +674,12 @@ pub struct GmnaEval {
 
 /// Run a saved GMNA model folder on `fasta`; with `metadata = (tsv, id column, label column)`
 /// accuracies are computed; `out` gets `id,nb_label,nb_prob,cnn_label,cnn_prob[,true_label]`.
-pub fn evaluate_fasta(model: &Path, fasta: &Path, metadata: Option<(&Path, &str, &str)>, out: Option<&Path>) -> Result<GmnaEval> {
+pub fn evaluate_fasta(
+    model: &Path,
+    fasta: &Path,
+    metadata: Option<(&Path, &str, &str)>,
+    out: Option<&Path>,
+) -> Result<GmnaEval> {
     let saved: SavedGmna = checkpoint::load(model)?;
     let nb = load_nb(&model.join(NB_FILE))?;
     let mut mcfg = saved.config.cnn.model.clone();
@@ -558,10 +689,19 @@ pub fn evaluate_fasta(model: &Path, fasta: &Path, metadata: Option<(&Path, &str,
     checkpoint::load_weights(&checkpoint::weights_path(model), &mut vs)?;
     let (records, _) = crate::seq::read_all(fasta)?;
     let truth: Option<std::collections::HashMap<String, String>> = match metadata {
-        Some((tsv, idc, lc)) => Some(crate::seq::read_metadata(tsv, idc, lc)?.rows.into_iter().collect()),
+        Some((tsv, idc, lc)) => Some(
+            crate::seq::read_metadata(tsv, idc, lc)?
+                .rows
+                .into_iter()
+                .collect(),
+        ),
         None => None,
     };
-    let mut text = String::from(if truth.is_some() { "id,nb_label,nb_prob,cnn_label,cnn_prob,true_label\n" } else { "id,nb_label,nb_prob,cnn_label,cnn_prob\n" });
+    let mut text = String::from(if truth.is_some() {
+        "id,nb_label,nb_prob,cnn_label,cnn_prob,true_label\n"
+    } else {
+        "id,nb_label,nb_prob,cnn_label,cnn_prob\n"
+    });
     let (mut labelled, mut nb_hits, mut cnn_hits) = (0usize, 0usize, 0usize);
     for chunk in records.chunks(64) {
         let refs: Vec<&crate::seq::Record> = chunk.iter().collect();
@@ -571,7 +711,12 @@ pub fn evaluate_fasta(model: &Path, fasta: &Path, metadata: Option<(&Path, &str,
             let np = nb.predict_proba(&saved.config.profile.sparse(&r.seq)?)?;
             let (ni, ci) = (argmax(&np), argmax(&cp));
             let (nl, cl) = (&saved.labels[ni], &saved.labels[ci]);
-            text.push_str(&format!("{},{nl},{:.6},{cl},{:.6}", csv_field(&r.id), np[ni], cp[ci]));
+            text.push_str(&format!(
+                "{},{nl},{:.6},{cl},{:.6}",
+                csv_field(&r.id),
+                np[ni],
+                cp[ci]
+            ));
             if let Some(t) = &truth {
                 let tl = t.get(&r.id).cloned().unwrap_or_default();
                 if saved.labels.contains(&tl) {

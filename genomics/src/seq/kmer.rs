@@ -34,7 +34,9 @@ pub static CODE: [u8; 256] = {
 /// Check `k` against [`MAX_K`].
 pub fn check_k(k: usize) -> Result<()> {
     if k == 0 || k > MAX_K {
-        return Err(Error::config(format!("k-mer length must be in 1..={MAX_K}, got {k}")));
+        return Err(Error::config(format!(
+            "k-mer length must be in 1..={MAX_K}, got {k}"
+        )));
     }
     Ok(())
 }
@@ -46,7 +48,11 @@ pub fn check_k(k: usize) -> Result<()> {
 #[inline]
 pub fn for_each_kmer(seq: &[u8], k: usize, canonical: bool, mut f: impl FnMut(u64)) {
     debug_assert!((1..=MAX_K).contains(&k));
-    let mask: u64 = if k == 32 { u64::MAX } else { (1u64 << (2 * k)) - 1 };
+    let mask: u64 = if k == 32 {
+        u64::MAX
+    } else {
+        (1u64 << (2 * k)) - 1
+    };
     let shift = 2 * (k as u64 - 1);
     let (mut fwd, mut rev, mut run) = (0u64, 0u64, 0usize);
     for &b in seq {
@@ -302,7 +308,13 @@ mod tests {
     fn counter_grows_and_matches_naive() {
         let mut rng = deepfield_core::Rng::new(3);
         let seq: Vec<u8> = (0..50_000)
-            .map(|_| b"ACGTN"[if rng.uniform() < 0.01 { 4 } else { rng.below(4) }])
+            .map(|_| {
+                b"ACGTN"[if rng.uniform() < 0.01 {
+                    4
+                } else {
+                    rng.below(4)
+                }]
+            })
             .collect();
         for (k, canonical) in [(5, true), (13, false), (31, true)] {
             let mut c = KmerCounter::new(k, canonical).unwrap();

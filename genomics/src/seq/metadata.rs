@@ -25,7 +25,12 @@ pub fn read_metadata(path: &Path, id_column: &str, label_column: &str) -> Result
 }
 
 /// Parse TSV text (see [`read_metadata`]); `path` only names the file in errors.
-pub fn parse_metadata(text: &str, path: &Path, id_column: &str, label_column: &str) -> Result<Metadata> {
+pub fn parse_metadata(
+    text: &str,
+    path: &Path,
+    id_column: &str,
+    label_column: &str,
+) -> Result<Metadata> {
     let err = |line: usize, message: String| Error::Parse {
         path: path.to_path_buf(),
         line,
@@ -40,7 +45,10 @@ pub fn parse_metadata(text: &str, path: &Path, id_column: &str, label_column: &s
         header.iter().position(|c| *c == name).ok_or_else(|| {
             err(
                 1,
-                format!("no column `{name}` in the header (columns: {})", header.join(", ")),
+                format!(
+                    "no column `{name}` in the header (columns: {})",
+                    header.join(", ")
+                ),
             )
         })
     };
@@ -63,7 +71,10 @@ pub fn parse_metadata(text: &str, path: &Path, id_column: &str, label_column: &s
             return Err(err(i + 1, format!("empty `{id_column}`")));
         }
         if let Some(first) = seen.insert(id.to_string(), i + 1) {
-            return Err(err(i + 1, format!("duplicated id `{id}` (first on line {first})")));
+            return Err(err(
+                i + 1,
+                format!("duplicated id `{id}` (first on line {first})"),
+            ));
         }
         let label = fields[label_col].trim();
         if label.is_empty() || label == "?" {
@@ -122,11 +133,20 @@ mod tests {
     #[test]
     fn parse_join_and_errors() {
         let p = Path::new("m.tsv");
-        let m = parse_metadata("strain\tregion\na\tAsia\nb\t?\nc\tEurope\nz\tAsia\n", p, "strain", "region").unwrap();
+        let m = parse_metadata(
+            "strain\tregion\na\tAsia\nb\t?\nc\tEurope\nz\tAsia\n",
+            p,
+            "strain",
+            "region",
+        )
+        .unwrap();
         assert_eq!(m.rows.len(), 3);
         assert_eq!(m.unknown_labels, 1);
         let j = join(&["a", "b", "c", "d"], &m).unwrap();
-        assert_eq!(j.matched, vec![(0, "Asia".to_string()), (2, "Europe".to_string())]);
+        assert_eq!(
+            j.matched,
+            vec![(0, "Asia".to_string()), (2, "Europe".to_string())]
+        );
         assert_eq!(j.metadata_without_sequence, 1);
         assert_eq!(j.sequences_without_label, 2);
         assert!(join(&["q"], &m).is_err());

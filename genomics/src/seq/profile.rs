@@ -158,6 +158,11 @@ mod tests {
         let s = h.sparse(b"ACGTACGTACGTTTGACCA").unwrap();
         assert_eq!(s.dim, 1024);
         assert_eq!(s.total(), 8.0);
-        assert!(ProfileConfig { k: 40, ..Default::default() }.validate().is_err());
+        assert!(ProfileConfig {
+            k: 40,
+            ..Default::default()
+        }
+        .validate()
+        .is_err());
     }
 }

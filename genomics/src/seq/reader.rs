@@ -242,16 +242,15 @@ impl<R: BufRead> SeqReader<R> {
             if self.line.iter().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
-            self.format = Some(match self.line[0] {
-                b'>' => Format::Fasta,
-                b'@' => Format::Fastq,
-                _ => {
-                    return Err(self.err(
+            self.format =
+                Some(match self.line[0] {
+                    b'>' => Format::Fasta,
+                    b'@' => Format::Fastq,
+                    _ => return Err(self.err(
                         self.line_no,
                         "expected a FASTA header ('>') or a FASTQ header ('@') on the first line",
-                    ))
-                }
-            });
+                    )),
+                });
             return Ok(Some(self.line.clone()));
         }
     }
@@ -300,7 +299,12 @@ impl<R: BufRead> SeqReader<R> {
             if !self.next_line()? {
                 break;
             }
-            qual.extend(self.line.iter().copied().filter(|b| !b.is_ascii_whitespace()));
+            qual.extend(
+                self.line
+                    .iter()
+                    .copied()
+                    .filter(|b| !b.is_ascii_whitespace()),
+            );
         }
         if qual.len() != seq.len() {
             return Err(self.err(
@@ -428,7 +432,10 @@ mod tests {
         let e = parse(">a\n>b\nACGT\n").unwrap_err().to_string();
         assert!(e.contains("`a` has no sequence"), "{e}");
         let e = parse(">a\nAC\n>a\nGT\n").unwrap_err().to_string();
-        assert!(e.contains("duplicated record id `a`") && e.contains(":3"), "{e}");
+        assert!(
+            e.contains("duplicated record id `a`") && e.contains(":3"),
+            "{e}"
+        );
         let e = parse("ACGT\n").unwrap_err().to_string();
         assert!(e.contains("first line"), "{e}");
         let e = parse(">\nACGT\n").unwrap_err().to_string();

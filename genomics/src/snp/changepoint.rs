@@ -17,7 +17,12 @@ pub fn best_split(lrr: &[f32], baf: &[f32], min_seg: usize) -> (f64, usize) {
         return (0.0, n / 2);
     }
     let a = standardise(&lrr[..n].iter().map(|&x| x as f64).collect::<Vec<_>>());
-    let b = standardise(&baf[..n].iter().map(|&x| (x as f64 - 0.5).abs()).collect::<Vec<_>>());
+    let b = standardise(
+        &baf[..n]
+            .iter()
+            .map(|&x| (x as f64 - 0.5).abs())
+            .collect::<Vec<_>>(),
+    );
     let (pa, pb) = (prefix(&a), prefix(&b));
     let (ta, tb) = (pa[n], pb[n]);
     let mut best = (0.0, n / 2);
@@ -61,7 +66,13 @@ fn standardise(x: &[f64]) -> Vec<f64> {
     let mut dev: Vec<f64> = finite.iter().map(|v| (v - med).abs()).collect();
     let mad = (1.4826 * median(&mut dev)).max(1e-6);
     x.iter()
-        .map(|&v| if v.is_finite() { ((v - med) / mad).clamp(-10.0, 10.0) } else { 0.0 })
+        .map(|&v| {
+            if v.is_finite() {
+                ((v - med) / mad).clamp(-10.0, 10.0)
+            } else {
+                0.0
+            }
+        })
         .collect()
 }
 
@@ -101,7 +112,9 @@ mod tests {
         let lrr: Vec<f32> = (0..2000)
             .map(|i| (if i < 1200 { 0.0 } else { -0.6 }) + 0.2 * rng.normal() as f32)
             .collect();
-        let baf: Vec<f32> = (0..2000).map(|_| if rng.uniform() < 0.5 { 0.0 } else { 1.0 }).collect();
+        let baf: Vec<f32> = (0..2000)
+            .map(|_| if rng.uniform() < 0.5 { 0.0 } else { 1.0 })
+            .collect();
         let (z, t) = best_split(&lrr, &baf, 10);
         assert!((t as i64 - 1200).abs() <= 5, "{t}");
         assert!(z > 20.0, "{z}");

@@ -46,8 +46,12 @@ impl Default for DeepSnpConfig {
                 input: 2,
                 blocks: vec![
                     b1,
-                    ConvBlockConfig::new(32, 9).with_batch_norm(true).with_pool(PoolConfig::max(4)),
-                    ConvBlockConfig::new(32, 9).with_batch_norm(true).with_pool(PoolConfig::max(2)),
+                    ConvBlockConfig::new(32, 9)
+                        .with_batch_norm(true)
+                        .with_pool(PoolConfig::max(4)),
+                    ConvBlockConfig::new(32, 9)
+                        .with_batch_norm(true)
+                        .with_pool(PoolConfig::max(2)),
                     ConvBlockConfig::new(32, 5).with_batch_norm(true),
                 ],
             },
@@ -61,12 +65,16 @@ impl DeepSnpConfig {
     /// Create the parameters under `path`.
     pub fn init(&self, path: &nn::Path) -> Result<DeepSnp> {
         if self.cnn.input != 2 {
-            return Err(Error::config(format!("Deep SNP takes 2 input channels (LRR, BAF), got {}", self.cnn.input)));
+            return Err(Error::config(format!(
+                "Deep SNP takes 2 input channels (LRR, BAF), got {}",
+                self.cnn.input
+            )));
         }
         deepfield_core::nn::check_dropout("deep snp", self.dropout)?;
         let cnn = self.cnn.init(&(path / "cnn"))?;
         let c = self.cnn.out_channels();
-        let attention = AttentionPoolingConfig::new(c, self.attention_hidden).init(&(path / "attention"))?;
+        let attention =
+            AttentionPoolingConfig::new(c, self.attention_hidden).init(&(path / "attention"))?;
         let head = nn::linear(path / "head", c, 2, Default::default());
         Ok(DeepSnp {
             cnn,
@@ -102,7 +110,10 @@ impl DeepSnp {
         let seq = feats.f_transpose(1, 2)?; // [B, T, C]
         let (pooled, weights) = self.attention.f_forward_weights(&seq, None)?;
         let pooled = deepfield_core::nn::dropout(pooled, self.config.dropout, train);
-        Ok((pooled.f_linear(&self.head.ws, self.head.bs.as_ref())?, weights))
+        Ok((
+            pooled.f_linear(&self.head.ws, self.head.bs.as_ref())?,
+            weights,
+        ))
     }
 
     /// Probe index (within a window of `len` probes) of attention position `t` of `t_len`: the
@@ -145,7 +156,12 @@ mod tests {
         assert!(names.contains_key("cnn.blocks.0.conv.weight"));
         assert!(names.contains_key("attention.score.weight"));
         assert!(names.contains_key("head.weight"));
-        assert!(m.f_forward_attention(&Tensor::zeros([1, 3, 4000], (Kind::Float, Device::Cpu)), false).is_err());
+        assert!(m
+            .f_forward_attention(
+                &Tensor::zeros([1, 3, 4000], (Kind::Float, Device::Cpu)),
+                false
+            )
+            .is_err());
         assert_eq!(DeepSnp::position_to_probe(0, 31, 4000), 64);
         assert_eq!(DeepSnp::position_to_probe(30, 31, 4000), 3935);
     }

@@ -65,21 +65,21 @@ impl Default for DeepSnpRunConfig {
             windows: WindowConfig::default(),
             model: DeepSnpConfig::default(),
             train: TrainConfig {
-                epochs: 20,
+                epochs: 12,
                 batch_size: 16,
                 optimizer: OptimizerConfig::adam(1e-3),
                 early_stopping: Some(EarlyStopping {
                     monitor: "val_loss".into(),
-                    patience: 5,
+                    patience: 3,
                     min_delta: 0.0,
                     restore_best: true,
                 }),
                 progress: false,
                 ..Default::default()
             },
-            train_windows: 1200,
+            train_windows: 800,
             val_windows: 200,
-            test_windows: 400,
+            test_windows: 300,
             chromosomes_per_sample: 4,
             baseline_min_segment: 20,
             seed: 0,
@@ -116,10 +116,14 @@ impl DeepSnpRunConfig {
         self.sim.validate()?;
         self.windows.validate()?;
         if self.windows.length > self.sim.probes_per_chromosome {
-            return Err(Error::config("windows.length must be ≤ sim.probes_per_chromosome"));
+            return Err(Error::config(
+                "windows.length must be ≤ sim.probes_per_chromosome",
+            ));
         }
         if self.train_windows < 4 || self.val_windows < 2 || self.test_windows < 2 {
-            return Err(Error::config("need ≥ 4 training, ≥ 2 validation and ≥ 2 test windows"));
+            return Err(Error::config(
+                "need ≥ 4 training, ≥ 2 validation and ≥ 2 test windows",
+            ));
         }
         Ok(())
     }
@@ -153,7 +157,10 @@ impl WindowSet {
     pub fn channels(&self, i: usize) -> (Vec<f32>, Vec<f32>) {
         let o = i * 2 * self.len;
         let lrr = self.x[o..o + self.len].to_vec();
-        let baf = self.x[o + self.len..o + 2 * self.len].iter().map(|v| v / 2.0 + 0.5).collect();
+        let baf = self.x[o + self.len..o + 2 * self.len]
+            .iter()
+            .map(|v| v / 2.0 + 0.5)
+            .collect();
         (lrr, baf)
     }
 
@@ -166,7 +173,12 @@ impl WindowSet {
 }
 
 /// Simulate samples until `n` balanced, unambiguous windows are collected.
-pub fn simulate_windows(cfg: &DeepSnpRunConfig, n: usize, rng: &mut Rng, tag: &str) -> Result<WindowSet> {
+pub fn simulate_windows(
+    cfg: &DeepSnpRunConfig,
+    n: usize,
+    rng: &mut Rng,
+    tag: &str,
+) -> Result<WindowSet> {
     let len = cfg.windows.length;
     let (want_pos, want_neg) = (n / 2, n - n / 2);
     let mut set = WindowSet {
@@ -180,8 +192,18 @@ pub fn simulate_windows(cfg: &DeepSnpRunConfig, n: usize, rng: &mut Rng, tag: &s
         if pos >= want_pos && neg >= want_neg {
             break;
         }
-        let sample = simulate(&cfg.sim, cfg.chromosomes_per_sample, &format!("{tag}{s}"), rng)?;
-        let ws = window::windows(&sample.signal, &cfg.windows, Some(&sample.breakpoints), false)?;
+        let sample = simulate(
+            &cfg.sim,
+            cfg.chromosomes_per_sample,
+            &format!("{tag}{s}"),
+            rng,
+        )?;
+        let ws = window::windows(
+            &sample.signal,
+            &cfg.windows,
+            Some(&sample.breakpoints),
+            false,
+        )?;
         for w in ws {
             let take = match w.label {
                 Some(1) if pos < want_pos => {
@@ -202,7 +224,9 @@ pub fn simulate_windows(cfg: &DeepSnpRunConfig, n: usize, rng: &mut Rng, tag: &s
         }
     }
     if pos < want_pos || neg < want_neg {
-        return Err(Error::config("the simulator settings give too few windows of one class"));
+        return Err(Error::config(
+            "the simulator settings give too few windows of one class",
+        ));
     }
     Ok(set)
 }
@@ -215,9 +239,14 @@ pub fn predict(model: &DeepSnp, x: &Tensor, batch: i64) -> Result<(Vec<f64>, Vec
     for s in (0..n).step_by(batch.max(1) as usize) {
         let b = x.narrow(0, s, batch.min(n - s)).to_device(device);
         let (logits, w) = tch::no_grad(|| model.f_forward_attention(&b, false))?;
-        let p = logits.softmax(-1, Kind::Double).select(1, 1).to_device(tch::Device::Cpu);
+        let p = logits
+            .softmax(-1, Kind::Double)
+            .select(1, 1)
+            .to_device(tch::Device::Cpu);
         probs.extend(Vec::<f64>::try_from(&p)?);
-        atts.extend(Vec::<Vec<f64>>::try_from(&w.to_kind(Kind::Double).to_device(tch::Device::Cpu))?);
+        atts.extend(Vec::<Vec<f64>>::try_from(
+            &w.to_kind(Kind::Double).to_device(tch::Device::Cpu),
+        )?);
     }
     Ok((probs, atts))
 }
@@ -275,8 +304,20 @@ fn loc_errors(peaks: &[usize], bps: &[Vec<usize>], which: &[usize]) -> Vec<f64> 
 fn summary(errs: &[f64], len: usize) -> serde_json::Value {
     let mut v = errs.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
-    let q = |p: f64| if v.is_empty() { f64::NAN } else { v[((v.len() - 1) as f64 * p).round() as usize] };
-    let within = |d: f64| if v.is_empty() { f64::NAN } else { v.iter().filter(|&&e| e <= d).count() as f64 / v.len() as f64 };
+    let q = |p: f64| {
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            v[((v.len() - 1) as f64 * p).round() as usize]
+        }
+    };
+    let within = |d: f64| {
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            v.iter().filter(|&&e| e <= d).count() as f64 / v.len() as f64
+        }
+    };
     serde_json::json!({
         "n": v.len(),
         "median": q(0.5), "p90": q(0.9),
@@ -314,7 +355,11 @@ pub struct WindowPrediction {
 }
 
 /// Run a model on every window of a signal (short chromosomes: one window of their length).
-pub fn predict_signal_with(model: &DeepSnp, saved: &SavedDeepSnp, signal: &SnpSignal) -> Result<Vec<WindowPrediction>> {
+pub fn predict_signal_with(
+    model: &DeepSnp,
+    saved: &SavedDeepSnp,
+    signal: &SnpSignal,
+) -> Result<Vec<WindowPrediction>> {
     let ws = window::windows(signal, &saved.config.windows, None, true)?;
     if ws.is_empty() {
         return Err(Error::input(format!(
@@ -328,7 +373,11 @@ pub fn predict_signal_with(model: &DeepSnp, saved: &SavedDeepSnp, signal: &SnpSi
         let (p, att) = predict(model, &x, 1)?;
         let peak = attention_peak(&att[0], w.len);
         let r = w.start..w.start + w.len;
-        let (score, split) = changepoint::best_split(&signal.lrr[r.clone()], &signal.baf[r], saved.config.baseline_min_segment);
+        let (score, split) = changepoint::best_split(
+            &signal.lrr[r.clone()],
+            &signal.baf[r],
+            saved.config.baseline_min_segment,
+        );
         out.push(WindowPrediction {
             sample: signal.sample.clone(),
             chrom: w.chrom.clone(),
@@ -352,7 +401,17 @@ pub fn predictions_csv(preds: &[WindowPrediction]) -> String {
     for p in preds {
         t.push_str(&format!(
             "{},{},{},{},{},{},{:.6},{},{:.4},{},{}\n",
-            p.sample, p.chrom, p.first_probe, p.probes, p.start_bp, p.end_bp, p.p_breakpoint, p.attention_peak_bp, p.baseline_score, p.baseline_call, p.baseline_split_bp
+            p.sample,
+            p.chrom,
+            p.first_probe,
+            p.probes,
+            p.start_bp,
+            p.end_bp,
+            p.p_breakpoint,
+            p.attention_peak_bp,
+            p.baseline_score,
+            p.baseline_call,
+            p.baseline_split_bp
         ));
     }
     t
@@ -368,7 +427,11 @@ pub fn load_model(model: &Path) -> Result<(SavedDeepSnp, VarStore, DeepSnp)> {
 }
 
 /// Run a saved model on a user's PennCNV signal file; write the CSV to `out` if given.
-pub fn predict_signal(model: &Path, signal: &Path, out: Option<&Path>) -> Result<Vec<WindowPrediction>> {
+pub fn predict_signal(
+    model: &Path,
+    signal: &Path,
+    out: Option<&Path>,
+) -> Result<Vec<WindowPrediction>> {
     let (saved, _vs, m) = load_model(model)?;
     let s = read_penncnv(signal)?;
     let preds = predict_signal_with(&m, &saved, &s)?;
@@ -393,7 +456,12 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
     let model = cfg.model.init(&vs.root())?;
     let mut tc = cfg.train.clone();
     tc.seed = cfg.seed;
-    let history = Trainer::new(tc, Task::classification(2))?.fit(&model, &mut vs, &train.dataset()?, Some(&val.dataset()?))?;
+    let history = Trainer::new(tc, Task::classification(2))?.fit(
+        &model,
+        &mut vs,
+        &train.dataset()?,
+        Some(&val.dataset()?),
+    )?;
 
     // Test windows.
     let tds = test.dataset()?;
@@ -404,7 +472,11 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
     let auc = roc_auc(&y, &probs)?;
     let peaks: Vec<usize> = atts.iter().map(|a| attention_peak(a, test.len)).collect();
     let positives: Vec<usize> = (0..test.n()).filter(|&i| test.labels[i] == 1).collect();
-    let true_pos: Vec<usize> = positives.iter().copied().filter(|&i| pred[i] == 1).collect();
+    let true_pos: Vec<usize> = positives
+        .iter()
+        .copied()
+        .filter(|&i| pred[i] == 1)
+        .collect();
     let deep_loc_all = summary(&loc_errors(&peaks, &test.breakpoints, &positives), test.len);
     let deep_loc_tp = summary(&loc_errors(&peaks, &test.breakpoints, &true_pos), test.len);
 
@@ -415,8 +487,15 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
     let bpred: Vec<i64> = scores.iter().map(|&s| i64::from(s > thr)).collect();
     let brep = classification_report(&y, &bpred, 2)?;
     let bauc = roc_auc(&y, &scores)?;
-    let base_tp: Vec<usize> = positives.iter().copied().filter(|&i| bpred[i] == 1).collect();
-    let base_loc_all = summary(&loc_errors(&splits, &test.breakpoints, &positives), test.len);
+    let base_tp: Vec<usize> = positives
+        .iter()
+        .copied()
+        .filter(|&i| bpred[i] == 1)
+        .collect();
+    let base_loc_all = summary(
+        &loc_errors(&splits, &test.breakpoints, &positives),
+        test.len,
+    );
     let base_loc_tp = summary(&loc_errors(&splits, &test.breakpoints, &base_tp), test.len);
 
     let saved = SavedDeepSnp {
@@ -430,7 +509,10 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
         let s = read_penncnv(&data_dir.join(f))?;
         real.extend(predict_signal_with(&model, &saved, &s)?);
     }
-    deepfield_core::fsutil::write_atomic(&results.file("real_predictions.csv"), predictions_csv(&real).as_bytes())?;
+    deepfield_core::fsutil::write_atomic(
+        &results.file("real_predictions.csv"),
+        predictions_csv(&real).as_bytes(),
+    )?;
 
     let metrics = serde_json::json!({
         "id": "deep-snp",
@@ -461,12 +543,20 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
         Some(&history.val_losses()),
         Some(("accuracy", &history.val_metric("accuracy"))),
     )?;
-    plot_example(&results.file("example_window.png"), &test, &atts, &positives)?;
+    plot_example(
+        &results.file("example_window.png"),
+        &test,
+        &atts,
+        &positives,
+    )?;
     let g = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
     plots::bar_chart(
         &results.file("localisation_error.png"),
         "Median localisation error on breakpoint windows (probes)",
-        &["Deep SNP attention peak".into(), "binary segmentation split".into()],
+        &[
+            "Deep SNP attention peak".into(),
+            "binary segmentation split".into(),
+        ],
         &[g(&deep_loc_all["median"]), g(&base_loc_all["median"])],
         "probes",
     )?;
@@ -481,20 +571,36 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
     Ok(metrics)
 }
 
-fn plot_example(path: &Path, test: &WindowSet, atts: &[Vec<f64>], positives: &[usize]) -> Result<()> {
+fn plot_example(
+    path: &Path,
+    test: &WindowSet,
+    atts: &[Vec<f64>],
+    positives: &[usize],
+) -> Result<()> {
     let Some(&i) = positives.first() else {
         return Ok(());
     };
     let (lrr, baf) = test.channels(i);
     let step = (test.len / 2000).max(1);
-    let lrr_s: Vec<(f64, f64)> = (0..test.len).step_by(step).map(|j| (j as f64, lrr[j] as f64)).collect();
-    let baf_s: Vec<(f64, f64)> = (0..test.len).step_by(step).map(|j| (j as f64, baf[j] as f64 + 1.5)).collect();
+    let lrr_s: Vec<(f64, f64)> = (0..test.len)
+        .step_by(step)
+        .map(|j| (j as f64, lrr[j] as f64))
+        .collect();
+    let baf_s: Vec<(f64, f64)> = (0..test.len)
+        .step_by(step)
+        .map(|j| (j as f64, baf[j] as f64 + 1.5))
+        .collect();
     let a = &atts[i];
     let amax = a.iter().copied().fold(1e-12, f64::max);
     let att_s: Vec<(f64, f64)> = a
         .iter()
         .enumerate()
-        .map(|(t, &w)| (DeepSnp::position_to_probe(t, a.len(), test.len) as f64, -2.0 + 1.5 * w / amax))
+        .map(|(t, &w)| {
+            (
+                DeepSnp::position_to_probe(t, a.len(), test.len) as f64,
+                -2.0 + 1.5 * w / amax,
+            )
+        })
         .collect();
     let mut series = vec![
         plots::Series::new("LRR", lrr_s),
@@ -502,14 +608,31 @@ fn plot_example(path: &Path, test: &WindowSet, atts: &[Vec<f64>], positives: &[u
         plots::Series::new("attention (scaled, −2 … −0.5)", att_s),
     ];
     for (k, &b) in test.breakpoints[i].iter().enumerate() {
-        series.push(plots::Series::new(if k == 0 { "true breakpoint" } else { "" }, vec![(b as f64, -2.2), (b as f64, 2.6)]));
+        series.push(plots::Series::new(
+            if k == 0 { "true breakpoint" } else { "" },
+            vec![(b as f64, -2.2), (b as f64, 2.6)],
+        ));
     }
-    Ok(plots::line_plot(path, "A simulated test window with a breakpoint", "probe in window", "signal", &series)?)
+    Ok(plots::line_plot(
+        path,
+        "A simulated test window with a breakpoint",
+        "probe in window",
+        "signal",
+        &series,
+    )?)
 }
 
-fn write_report(cfg: &DeepSnpRunConfig, m: &serde_json::Value, real: &[WindowPrediction], data_dir: &Path, results: &ResultsDir) -> Result<()> {
+fn write_report(
+    cfg: &DeepSnpRunConfig,
+    m: &serde_json::Value,
+    real: &[WindowPrediction],
+    data_dir: &Path,
+    results: &ResultsDir,
+) -> Result<()> {
     let f = |v: &serde_json::Value| fmt_num(v.as_f64().unwrap_or(f64::NAN));
-    let mut r = Report::new("deep-snp — breakpoint detection and attention localisation in SNP-array windows");
+    let mut r = Report::new(
+        "deep-snp — breakpoint detection and attention localisation in SNP-array windows",
+    );
     r.para(
         "Reproduces the setting of Eghbal-zadeh et al., *Deep SNP: An End-to-end Deep Neural Network with Attention-based \
          Localization for Break-point Detection in SNP Array Genomic data* (2018): a CNN over log R ratio and B allele \
@@ -560,8 +683,20 @@ fn write_report(cfg: &DeepSnpRunConfig, m: &serde_json::Value, real: &[WindowPre
         ]
     };
     r.table(
-        &["method", "accuracy", "F1 (breakpoint)", "ROC AUC", "median loc. error (all positives, probes)", "p90 loc. error", "median loc. error (true positives)", "share within 1 % of window"],
-        &[row("Deep SNP (attention peak)", "deep_snp"), row("binary segmentation", "baseline")],
+        &[
+            "method",
+            "accuracy",
+            "F1 (breakpoint)",
+            "ROC AUC",
+            "median loc. error (all positives, probes)",
+            "p90 loc. error",
+            "median loc. error (true positives)",
+            "share within 1 % of window",
+        ],
+        &[
+            row("Deep SNP (attention peak)", "deep_snp"),
+            row("binary segmentation", "baseline"),
+        ],
     );
     r.comparison(&[
         Comparison::new("window accuracy", m["deep_snp"]["accuracy"].as_f64().unwrap_or(f64::NAN))
@@ -581,11 +716,26 @@ fn write_report(cfg: &DeepSnpRunConfig, m: &serde_json::Value, real: &[WindowPre
                 p.probes.to_string(),
                 fmt_num(p.p_breakpoint),
                 p.attention_peak_bp.to_string(),
-                format!("{} ({})", if p.baseline_call { "yes" } else { "no" }, fmt_num(p.baseline_score)),
+                format!(
+                    "{} ({})",
+                    if p.baseline_call { "yes" } else { "no" },
+                    fmt_num(p.baseline_score)
+                ),
             ]
         })
         .collect();
-    r.table(&["sample", "chr", "window (bp)", "probes", "p(breakpoint)", "attention peak (bp)", "baseline call (score)"], &rows);
+    r.table(
+        &[
+            "sample",
+            "chr",
+            "window (bp)",
+            "probes",
+            "p(breakpoint)",
+            "attention peak (bp)",
+            "baseline call (score)",
+        ],
+        &rows,
+    );
     r.para("All windows: `real_predictions.csv`. Without truth these are observations, not accuracy; the simulator's noise model differs from this array's, so calibrations (and the baseline threshold) may not transfer.");
     r.heading(2, "Plots");
     r.image("training curves", "training_curves.png");

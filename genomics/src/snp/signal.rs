@@ -49,9 +49,14 @@ impl SnpSignal {
     /// Check lengths agree.
     pub fn validate(&self) -> Result<()> {
         let n = self.pos.len();
-        if [self.names.len(), self.chrom.len(), self.lrr.len(), self.baf.len()]
-            .iter()
-            .any(|&l| l != n)
+        if [
+            self.names.len(),
+            self.chrom.len(),
+            self.lrr.len(),
+            self.baf.len(),
+        ]
+        .iter()
+        .any(|&l| l != n)
         {
             return Err(Error::input("SNP signal: column lengths differ"));
         }
@@ -97,7 +102,10 @@ pub fn parse_penncnv(text: &str, path: &Path) -> Result<SnpSignal> {
         })
     };
     let name_c = find(&|c| c.eq_ignore_ascii_case("Name"), "Name")?;
-    let chr_c = find(&|c| c.eq_ignore_ascii_case("Chr") || c.eq_ignore_ascii_case("Chromosome"), "Chr")?;
+    let chr_c = find(
+        &|c| c.eq_ignore_ascii_case("Chr") || c.eq_ignore_ascii_case("Chromosome"),
+        "Chr",
+    )?;
     let pos_c = find(&|c| c.eq_ignore_ascii_case("Position"), "Position")?;
     let lrr_c = find(&|c| c.ends_with("Log R Ratio"), "Log R Ratio")?;
     let baf_c = find(&|c| c.ends_with("B Allele Freq"), "B Allele Freq")?;
@@ -110,7 +118,10 @@ pub fn parse_penncnv(text: &str, path: &Path) -> Result<SnpSignal> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default()
         });
-    let need = [name_c, chr_c, pos_c, lrr_c, baf_c].into_iter().max().unwrap_or(0);
+    let need = [name_c, chr_c, pos_c, lrr_c, baf_c]
+        .into_iter()
+        .max()
+        .unwrap_or(0);
     let mut rows: Vec<(usize, u64, String, String, f32, f32)> = Vec::new();
     let mut chrom_order: Vec<String> = Vec::new();
     for (i, line) in lines {
@@ -119,16 +130,29 @@ pub fn parse_penncnv(text: &str, path: &Path) -> Result<SnpSignal> {
         }
         let f: Vec<&str> = line.split('\t').collect();
         if f.len() <= need {
-            return Err(err(i + 1, format!("{} fields, expected at least {}", f.len(), need + 1)));
+            return Err(err(
+                i + 1,
+                format!("{} fields, expected at least {}", f.len(), need + 1),
+            ));
         }
-        let pos: u64 = f[pos_c]
-            .trim()
-            .parse()
-            .map_err(|_| err(i + 1, format!("Position `{}` is not a whole number", f[pos_c].trim())))?;
-        let lrr = parse_value(f[lrr_c])
-            .ok_or_else(|| err(i + 1, format!("Log R Ratio `{}` is not a number", f[lrr_c].trim())))?;
-        let baf = parse_value(f[baf_c])
-            .ok_or_else(|| err(i + 1, format!("B Allele Freq `{}` is not a number", f[baf_c].trim())))?;
+        let pos: u64 = f[pos_c].trim().parse().map_err(|_| {
+            err(
+                i + 1,
+                format!("Position `{}` is not a whole number", f[pos_c].trim()),
+            )
+        })?;
+        let lrr = parse_value(f[lrr_c]).ok_or_else(|| {
+            err(
+                i + 1,
+                format!("Log R Ratio `{}` is not a number", f[lrr_c].trim()),
+            )
+        })?;
+        let baf = parse_value(f[baf_c]).ok_or_else(|| {
+            err(
+                i + 1,
+                format!("B Allele Freq `{}` is not a number", f[baf_c].trim()),
+            )
+        })?;
         if baf.is_finite() && !(-0.01..=1.01).contains(&baf) {
             return Err(err(i + 1, format!("B Allele Freq {baf} outside [0, 1]")));
         }
@@ -191,18 +215,27 @@ mod tests {
         assert_eq!(s.sample, "S1");
         assert_eq!(s.names, ["rs1", "rs2", "rs3"]);
         assert!(s.lrr[0].is_nan() && s.baf[0].is_nan());
-        assert_eq!(s.chromosomes(), vec![("3".to_string(), 0..2), ("X".to_string(), 2..3)]);
+        assert_eq!(
+            s.chromosomes(),
+            vec![("3".to_string(), 0..2), ("X".to_string(), 2..3)]
+        );
     }
 
     #[test]
     fn bad_files_are_errors() {
         let p = Path::new("s.txt");
-        let e = parse_penncnv("Name\tChr\tPosition\tLRR\n", p).unwrap_err().to_string();
+        let e = parse_penncnv("Name\tChr\tPosition\tLRR\n", p)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("Log R Ratio"), "{e}");
         let h = "Name\tChr\tPosition\tLog R Ratio\tB Allele Freq\n";
-        let e = parse_penncnv(&format!("{h}rs1\t1\tx\t0\t0\n"), p).unwrap_err().to_string();
+        let e = parse_penncnv(&format!("{h}rs1\t1\tx\t0\t0\n"), p)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("s.txt:2") && e.contains("Position"), "{e}");
-        let e = parse_penncnv(&format!("{h}rs1\t1\t5\t0\t1.7\n"), p).unwrap_err().to_string();
+        let e = parse_penncnv(&format!("{h}rs1\t1\t5\t0\t1.7\n"), p)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("outside [0, 1]"), "{e}");
         assert!(parse_penncnv(h, p).is_err());
         assert!(parse_penncnv("", p).is_err());

@@ -28,7 +28,7 @@ use super::signal::SnpSignal;
 use crate::{Error, Result};
 
 /// Copy-number state of a segment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CopyState {
     HomDel,
@@ -126,7 +126,9 @@ impl SimConfig {
             || self.state_weights.iter().any(|&w| w < 0.0)
             || self.state_weights.iter().sum::<f64>() <= 0.0
         {
-            return Err(Error::config(format!("invalid simulator settings: {self:?}")));
+            return Err(Error::config(format!(
+                "invalid simulator settings: {self:?}"
+            )));
         }
         Ok(())
     }
@@ -155,7 +157,12 @@ pub struct SimulatedSample {
 }
 
 /// Simulate `chromosomes` chromosomes of one sample.
-pub fn simulate(cfg: &SimConfig, chromosomes: usize, sample: &str, rng: &mut Rng) -> Result<SimulatedSample> {
+pub fn simulate(
+    cfg: &SimConfig,
+    chromosomes: usize,
+    sample: &str,
+    rng: &mut Rng,
+) -> Result<SimulatedSample> {
     cfg.validate()?;
     let n = cfg.probes_per_chromosome;
     let lrr_sd = 0.12 + 0.13 * rng.uniform();
@@ -174,14 +181,21 @@ pub fn simulate(cfg: &SimConfig, chromosomes: usize, sample: &str, rng: &mut Rng
     for c in 0..chromosomes {
         let chrom = format!("sim{}", c + 1);
         let base = c * n;
-        let (p1, p2) = (rng.uniform() * 6.283, rng.uniform() * 6.283);
+        let (p1, p2) = (
+            rng.uniform() * std::f64::consts::TAU,
+            rng.uniform() * std::f64::consts::TAU,
+        );
         // Events: non-overlapping, at least one probe of normal between them.
         let k = poisson(cfg.events_per_chromosome, rng);
         let mut events: Vec<(usize, usize, CopyState, f64)> = Vec::new();
         for _ in 0..k {
             for _attempt in 0..20 {
                 let state = pick_state(&cfg.state_weights, rng);
-                let max_len = if state == CopyState::HomDel { cfg.max_event_probes.min(2_000) } else { cfg.max_event_probes };
+                let max_len = if state == CopyState::HomDel {
+                    cfg.max_event_probes.min(2_000)
+                } else {
+                    cfg.max_event_probes
+                };
                 let min_len = cfg.min_event_probes.min(max_len);
                 let len = log_uniform(min_len, max_len, rng);
                 if len + 2 >= n {
@@ -192,7 +206,11 @@ pub fn simulate(cfg: &SimConfig, chromosomes: usize, sample: &str, rng: &mut Rng
                 if events.iter().any(|&(s, e, _, _)| start <= e && s <= end) {
                     continue;
                 }
-                let f = if rng.uniform() < cfg.mosaic_prob { 0.3 + 0.6 * rng.uniform() } else { 1.0 };
+                let f = if rng.uniform() < cfg.mosaic_prob {
+                    0.3 + 0.6 * rng.uniform()
+                } else {
+                    1.0
+                };
                 events.push((start, end, state, f));
                 break;
             }
@@ -230,7 +248,9 @@ pub fn simulate(cfg: &SimConfig, chromosomes: usize, sample: &str, rng: &mut Rng
                 let p = 0.02 + 0.96 * rng.uniform();
                 let b0 = u8::from(rng.uniform() < p) + u8::from(rng.uniform() < p);
                 let coin = rng.uniform() < 0.5;
-                let gc = gc_amp * ((6.283 * pos / l1 + p1).sin() + 0.5 * (6.283 * pos / l2 + p2).sin());
+                let gc = gc_amp
+                    * ((std::f64::consts::TAU * pos / l1 + p1).sin()
+                        + 0.5 * (std::f64::consts::TAU * pos / l2 + p2).sin());
                 let mut lrr = mu + gc + lrr_sd * rng.normal();
                 if rng.uniform() < 0.001 {
                     lrr += if rng.uniform() < 0.5 { -1.0 } else { 1.0 };
@@ -273,7 +293,13 @@ fn log_uniform(lo: usize, hi: usize, rng: &mut Rng) -> usize {
 }
 
 fn pick_state(w: &[f64; 5], rng: &mut Rng) -> CopyState {
-    let states = [CopyState::HomDel, CopyState::Del, CopyState::Dup, CopyState::Amp, CopyState::CnLoh];
+    let states = [
+        CopyState::HomDel,
+        CopyState::Del,
+        CopyState::Dup,
+        CopyState::Amp,
+        CopyState::CnLoh,
+    ];
     let total: f64 = w.iter().sum();
     let mut u = rng.uniform() * total;
     for (s, &x) in states.iter().zip(w) {

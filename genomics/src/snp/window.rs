@@ -65,7 +65,12 @@ pub struct Window {
 }
 
 /// Cut `signal` into windows; with `breakpoints` (sorted global indices) they are labelled.
-pub fn windows(signal: &SnpSignal, cfg: &WindowConfig, breakpoints: Option<&[usize]>, allow_short: bool) -> Result<Vec<Window>> {
+pub fn windows(
+    signal: &SnpSignal,
+    cfg: &WindowConfig,
+    breakpoints: Option<&[usize]>,
+    allow_short: bool,
+) -> Result<Vec<Window>> {
     cfg.validate()?;
     let mut out = Vec::new();
     for (chrom, r) in signal.chromosomes() {
@@ -89,7 +94,9 @@ pub fn windows(signal: &SnpSignal, cfg: &WindowConfig, breakpoints: Option<&[usi
                     let lo = b.partition_point(|&x| x < start);
                     let hi = b.partition_point(|&x| x < start + len);
                     let inside: Vec<usize> = b[lo..hi].iter().map(|&x| x - start).collect();
-                    let inner = inside.iter().any(|&x| x >= cfg.margin && x + cfg.margin < len);
+                    let inner = inside
+                        .iter()
+                        .any(|&x| x >= cfg.margin && x + cfg.margin < len);
                     let label = if inner {
                         Some(1)
                     } else if inside.is_empty() {
@@ -116,13 +123,28 @@ pub fn windows(signal: &SnpSignal, cfg: &WindowConfig, breakpoints: Option<&[usi
 /// Append the `[2 × len]` encoding of a window to `buf`.
 pub fn encode_into(signal: &SnpSignal, w: &Window, buf: &mut Vec<f32>) {
     let r = w.start..w.start + w.len;
-    buf.extend(signal.lrr[r.clone()].iter().map(|&x| if x.is_finite() { x.clamp(-4.0, 4.0) } else { 0.0 }));
-    buf.extend(signal.baf[r].iter().map(|&x| if x.is_finite() { 2.0 * (x.clamp(0.0, 1.0) - 0.5) } else { 0.0 }));
+    buf.extend(signal.lrr[r.clone()].iter().map(|&x| {
+        if x.is_finite() {
+            x.clamp(-4.0, 4.0)
+        } else {
+            0.0
+        }
+    }));
+    buf.extend(signal.baf[r].iter().map(|&x| {
+        if x.is_finite() {
+            2.0 * (x.clamp(0.0, 1.0) - 0.5)
+        } else {
+            0.0
+        }
+    }));
 }
 
 /// Inputs `[N, 2, L]` of windows of equal length.
 pub fn tensor(signal: &SnpSignal, ws: &[&Window]) -> Result<Tensor> {
-    let len = ws.first().map(|w| w.len).ok_or_else(|| Error::input("no windows"))?;
+    let len = ws
+        .first()
+        .map(|w| w.len)
+        .ok_or_else(|| Error::input("no windows"))?;
     if ws.iter().any(|w| w.len != len) {
         return Err(Error::input("windows of different lengths in one batch"));
     }

@@ -1,1 +1,179 @@
-fn main() {}
+//! `deepfield-graph`: list / run the reproductions, run the GraphFM pipeline on your own graph,
+//! predict node classes with a trained model, and the GCN benchmark against PyTorch Geometric.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use deepfield_core::repro::cli::ReproArgs;
+use deepfield_graph::io::GraphSource;
+use deepfield_graph::repro::graphfm::{self, GraphFmConfig};
+use deepfield_graph::{GraphError, Result};
+
+#[derive(Parser)]
+#[command(
+    name = "deepfield-graph",
+    version,
+    about = "deepfield graph: GNN layers, self-supervised GNNs (GraphFM) on Cora or your graph"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// A graph given on the command line: a Planetoid-layout folder, or a node file plus an edge list.
+#[derive(Args, Debug, Clone)]
+struct GraphArgs {
+    /// Folder in the Planetoid text layout (nodes.tsv, features.txt, edges.txt).
+    #[arg(long, conflicts_with_all = ["nodes", "edges"])]
+    graph: Option<PathBuf>,
+    /// Node CSV/TSV: id column, optional label and split columns, numeric feature columns.
+    #[arg(long, requires = "edges")]
+    nodes: Option<PathBuf>,
+    /// Edge list (CSV/TSV/whitespace), first two columns node ids.
+    #[arg(long, requires = "nodes")]
+    edges: Option<PathBuf>,
+}
+
+impl GraphArgs {
+    fn source(&self) -> Result<GraphSource> {
+        match (&self.graph, &self.nodes, &self.edges) {
+            (Some(g), _, _) => Ok(GraphSource::Planetoid(g.clone())),
+            (None, Some(n), Some(e)) => Ok(GraphSource::CsvPair {
+                nodes: n.clone(),
+                edges: e.clone(),
+            }),
+            _ => Err(GraphError::config(
+                "give --graph DIR or --nodes FILE --edges FILE",
+            )),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the reproductions.
+    List,
+    /// Run a reproduction, writing results/<id>/.
+    Repro(ReproArgs),
+    /// Run the GraphFM benchmark pipeline on another graph.
+    Run {
+        #[command(flatten)]
+        graph: GraphArgs,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Comma-separated methods (gcn, gat, dgi, grace, cca-ssg, bgrl, graphmae).
+        #[arg(long)]
+        methods: Option<String>,
+        /// Short run: one seed, few epochs.
+        #[arg(long)]
+        quick: bool,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Use seeded random splits even when the data gives one.
+        #[arg(long)]
+        random_split: bool,
+        /// libtorch threads (0: default).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
+    /// Predict node classes of a graph with a trained classifier (results/graphfm/model).
+    Predict {
+        #[arg(long)]
+        model: PathBuf,
+        #[command(flatten)]
+        graph: GraphArgs,
+        /// Write node,predicted,probability,label to this CSV.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Per-epoch time of a 2-layer GCN on Cora, ours vs PyTorch Geometric, with the ratio.
+    Bench {
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Python with torch and torch_geometric [default: DEEPFIELD_PYTHON or the workspace venv].
+        #[arg(long)]
+        python: Option<PathBuf>,
+        /// Data directory [default: DEEPFIELD_DATA or ../shared/datasets].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long, default_value_t = 200)]
+        epochs: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse().command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cmd: Command) -> Result<()> {
+    let repros = deepfield_graph::repro::all();
+    match cmd {
+        Command::List => {
+            deepfield_core::repro::cli::print_list(&repros);
+            Ok(())
+        }
+        Command::Repro(args) => deepfield_core::repro::cli::run(&repros, &args)
+            .map(|_| ())
+            .map_err(Into::into),
+        Command::Run {
+            graph,
+            out,
+            methods,
+            quick,
+            seed,
+            random_split,
+            threads,
+        } => {
+            deepfield_core::device::set_threads(threads);
+            let mut cfg = if quick {
+                GraphFmConfig::quick(seed)
+            } else {
+                GraphFmConfig {
+                    seed,
+                    ..Default::default()
+                }
+            };
+            if let Some(m) = methods {
+                cfg.methods = m
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+            }
+            cfg.given_split = !random_split;
+            let m = graphfm::run(&cfg, &graph.source()?, &out)?;
+            for (name, v) in m["methods"].as_object().into_iter().flatten() {
+                if let Some(a) = v["full-batch"]["accuracy"].as_f64() {
+                    println!("{name:<10} accuracy {:.4}", a);
+                }
+            }
+            println!("results written to {}", out.display());
+            Ok(())
+        }
+        Command::Predict { model, graph, out } => {
+            let p = deepfield_graph::predict::predict(&model, &graph.source()?, out.as_deref())?;
+            println!("{} nodes predicted", p.ids.len());
+            if let Some(a) = p.accuracy {
+                println!("accuracy {a:.4} on {} labelled nodes", p.scored_nodes);
+            }
+            if let Some(o) = out {
+                println!("predictions written to {}", o.display());
+            }
+            Ok(())
+        }
+        Command::Bench {
+            threads,
+            python,
+            data,
+            epochs,
+        } => deepfield_graph::bench::run(threads, python, data, epochs),
+    }
+}

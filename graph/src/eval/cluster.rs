@@ -16,10 +16,18 @@ pub struct ClusterScores {
 }
 
 /// k-means on the rows of `x` `[N, d]`: cluster of every row.
-pub fn kmeans(x: &Tensor, k: usize, restarts: usize, iters: usize, seed: u64) -> Result<Vec<usize>> {
+pub fn kmeans(
+    x: &Tensor,
+    k: usize,
+    restarts: usize,
+    iters: usize,
+    seed: u64,
+) -> Result<Vec<usize>> {
     let n = x.size()[0] as usize;
     if k == 0 || k > n {
-        return Err(GraphError::config(format!("k-means: k = {k} for {n} points")));
+        return Err(GraphError::config(format!(
+            "k-means: k = {k} for {n} points"
+        )));
     }
     let x = x.detach().to_kind(Kind::Float).to_device(Device::Cpu);
     let sq = x.square().sum_dim_intlist(1, true, Kind::Float); // [N, 1]
@@ -28,7 +36,11 @@ pub fn kmeans(x: &Tensor, k: usize, restarts: usize, iters: usize, seed: u64) ->
     for _ in 0..restarts.max(1) {
         // k-means++ seeding.
         let mut centres = vec![rng.below(n)];
-        let mut d2 = Vec::<f32>::try_from((&x - x.get(centres[0] as i64)).square().sum_dim_intlist(1, false, Kind::Float))?;
+        let mut d2 = Vec::<f32>::try_from(
+            (&x - x.get(centres[0] as i64))
+                .square()
+                .sum_dim_intlist(1, false, Kind::Float),
+        )?;
         while centres.len() < k {
             let total: f64 = d2.iter().map(|&v| v as f64).sum();
             let mut r = rng.uniform() * total;
@@ -41,26 +53,46 @@ pub fn kmeans(x: &Tensor, k: usize, restarts: usize, iters: usize, seed: u64) ->
                 }
             }
             centres.push(pick);
-            let nd = Vec::<f32>::try_from((&x - x.get(pick as i64)).square().sum_dim_intlist(1, false, Kind::Float))?;
+            let nd = Vec::<f32>::try_from((&x - x.get(pick as i64)).square().sum_dim_intlist(
+                1,
+                false,
+                Kind::Float,
+            ))?;
             d2.iter_mut().zip(nd).for_each(|(a, b)| *a = a.min(b));
         }
         let idx = Tensor::from_slice(&centres.iter().map(|&c| c as i64).collect::<Vec<_>>());
         let mut c = x.index_select(0, &idx);
         let mut assign = Tensor::zeros([n as i64], (Kind::Int64, Device::Cpu));
         for it in 0..iters {
-            let dist = &sq - x.mm(&c.tr()) * 2.0 + c.square().sum_dim_intlist(1, false, Kind::Float).unsqueeze(0);
+            let dist = &sq - x.mm(&c.tr()) * 2.0
+                + c.square()
+                    .sum_dim_intlist(1, false, Kind::Float)
+                    .unsqueeze(0);
             let new = dist.argmin(1, false);
             if it > 0 && new.equal(&assign) {
                 break;
             }
             assign = new;
-            let sums = Tensor::zeros([k as i64, x.size()[1]], (Kind::Float, Device::Cpu)).index_add(0, &assign, &x);
-            let counts = Tensor::zeros([k as i64], (Kind::Float, Device::Cpu)).index_add(0, &assign, &Tensor::ones([n as i64], (Kind::Float, Device::Cpu)));
+            let sums = Tensor::zeros([k as i64, x.size()[1]], (Kind::Float, Device::Cpu))
+                .index_add(0, &assign, &x);
+            let counts = Tensor::zeros([k as i64], (Kind::Float, Device::Cpu)).index_add(
+                0,
+                &assign,
+                &Tensor::ones([n as i64], (Kind::Float, Device::Cpu)),
+            );
             let empty = counts.eq(0.0).unsqueeze(1);
             c = (sums / counts.clamp_min(1.0).unsqueeze(1)).where_self(&empty.logical_not(), &c);
         }
-        let dist = &sq - x.mm(&c.tr()) * 2.0 + c.square().sum_dim_intlist(1, false, Kind::Float).unsqueeze(0);
-        let inertia = dist.min_dim(1, false).0.clamp_min(0.0).sum(Kind::Double).double_value(&[]);
+        let dist = &sq - x.mm(&c.tr()) * 2.0
+            + c.square()
+                .sum_dim_intlist(1, false, Kind::Float)
+                .unsqueeze(0);
+        let inertia = dist
+            .min_dim(1, false)
+            .0
+            .clamp_min(0.0)
+            .sum(Kind::Double)
+            .double_value(&[]);
         if inertia < best.0 {
             let a = Vec::<i64>::try_from(dist.argmin(1, false))?;
             best = (inertia, a.into_iter().map(|v| v as usize).collect());
@@ -82,13 +114,21 @@ fn contingency(a: &[usize], b: &[usize]) -> (Vec<Vec<f64>>, Vec<f64>, Vec<f64>) 
 }
 
 fn entropy(counts: &[f64], n: f64) -> f64 {
-    counts.iter().filter(|&&c| c > 0.0).map(|&c| -(c / n) * (c / n).ln()).sum()
+    counts
+        .iter()
+        .filter(|&&c| c > 0.0)
+        .map(|&c| -(c / n) * (c / n).ln())
+        .sum()
 }
 
 /// Normalised mutual information with arithmetic-mean normalisation.
 pub fn nmi(a: &[usize], b: &[usize]) -> Result<f64> {
     if a.len() != b.len() || a.is_empty() {
-        return Err(GraphError::invalid(format!("nmi: {} vs {} labels", a.len(), b.len())));
+        return Err(GraphError::invalid(format!(
+            "nmi: {} vs {} labels",
+            a.len(),
+            b.len()
+        )));
     }
     let n = a.len() as f64;
     let (t, ra, rb) = contingency(a, b);
@@ -110,7 +150,11 @@ pub fn nmi(a: &[usize], b: &[usize]) -> Result<f64> {
 /// Adjusted Rand index.
 pub fn ari(a: &[usize], b: &[usize]) -> Result<f64> {
     if a.len() != b.len() || a.is_empty() {
-        return Err(GraphError::invalid(format!("ari: {} vs {} labels", a.len(), b.len())));
+        return Err(GraphError::invalid(format!(
+            "ari: {} vs {} labels",
+            a.len(),
+            b.len()
+        )));
     }
     let c2 = |x: f64| x * (x - 1.0) / 2.0;
     let (t, ra, rb) = contingency(a, b);
@@ -138,5 +182,8 @@ pub fn evaluate(emb: &Tensor, labels: &[i64], k: usize, seed: u64) -> Result<Clu
             b.push(assign[i]);
         }
     }
-    Ok(ClusterScores { nmi: nmi(&a, &b)?, ari: ari(&a, &b)? })
+    Ok(ClusterScores {
+        nmi: nmi(&a, &b)?,
+        ari: ari(&a, &b)?,
+    })
 }

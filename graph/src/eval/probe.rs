@@ -21,7 +21,12 @@ pub struct ProbeConfig {
 
 impl Default for ProbeConfig {
     fn default() -> Self {
-        ProbeConfig { lr: 0.01, weight_decay: 1e-4, epochs: 300, normalize: false }
+        ProbeConfig {
+            lr: 0.01,
+            weight_decay: 1e-4,
+            epochs: 300,
+            normalize: false,
+        }
     }
 }
 
@@ -34,9 +39,24 @@ pub struct ProbeResult {
 }
 
 /// Fit and score a linear probe on `emb` `[N, d]` with `labels` over `split`.
-pub fn linear_probe(emb: &Tensor, labels: &[i64], n_classes: usize, split: &NodeSplit, cfg: &ProbeConfig, seed: u64) -> Result<ProbeResult> {
-    ensure_cfg!(cfg.epochs > 0 && cfg.lr > 0.0, "probe: epochs and lr must be > 0");
-    ensure_cfg!(emb.size()[0] as usize == labels.len(), "probe: {} embeddings for {} labels", emb.size()[0], labels.len());
+pub fn linear_probe(
+    emb: &Tensor,
+    labels: &[i64],
+    n_classes: usize,
+    split: &NodeSplit,
+    cfg: &ProbeConfig,
+    seed: u64,
+) -> Result<ProbeResult> {
+    ensure_cfg!(
+        cfg.epochs > 0 && cfg.lr > 0.0,
+        "probe: epochs and lr must be > 0"
+    );
+    ensure_cfg!(
+        emb.size()[0] as usize == labels.len(),
+        "probe: {} embeddings for {} labels",
+        emb.size()[0],
+        labels.len()
+    );
     let dev = emb.device();
     let mut x = emb.detach().to_kind(Kind::Float);
     if cfg.normalize {
@@ -44,19 +64,40 @@ pub fn linear_probe(emb: &Tensor, labels: &[i64], n_classes: usize, split: &Node
     }
     deepfield_core::seed(seed);
     let vs = nn::VarStore::new(dev);
-    let lin = nn::linear(vs.root() / "fc", x.size()[1], n_classes as i64, Default::default());
-    let mut opt = nn::Adam { wd: cfg.weight_decay, ..Default::default() }.build(&vs, cfg.lr)?;
+    let lin = nn::linear(
+        vs.root() / "fc",
+        x.size()[1],
+        n_classes as i64,
+        Default::default(),
+    );
+    let mut opt = nn::Adam {
+        wd: cfg.weight_decay,
+        ..Default::default()
+    }
+    .build(&vs, cfg.lr)?;
     let y = Tensor::from_slice(labels).to_device(dev);
-    let (tr, va, te) = (index(&split.train, dev), index(&split.val, dev), index(&split.test, dev));
+    let (tr, va, te) = (
+        index(&split.train, dev),
+        index(&split.val, dev),
+        index(&split.test, dev),
+    );
     let (xtr, ytr) = (x.index_select(0, &tr), y.index_select(0, &tr));
-    let mut best = ProbeResult { val_acc: -1.0, test_acc: 0.0, best_epoch: 0 };
+    let mut best = ProbeResult {
+        val_acc: -1.0,
+        test_acc: 0.0,
+        best_epoch: 0,
+    };
     for epoch in 1..=cfg.epochs {
         let loss = lin.forward(&xtr).cross_entropy_for_logits(&ytr);
         opt.backward_step(&loss);
         let logits = deepfield_core::tch::no_grad(|| lin.forward(&x));
         let val = accuracy(&logits, &y, &va);
         if val > best.val_acc {
-            best = ProbeResult { val_acc: val, test_acc: accuracy(&logits, &y, &te), best_epoch: epoch };
+            best = ProbeResult {
+                val_acc: val,
+                test_acc: accuracy(&logits, &y, &te),
+                best_epoch: epoch,
+            };
         }
     }
     Ok(best)

@@ -30,7 +30,14 @@ pub struct GatConfig {
 impl GatConfig {
     /// `heads` heads of `output` channels, concatenated, slope 0.2, no attention dropout.
     pub fn new(input: i64, output: i64, heads: i64) -> Self {
-        GatConfig { input, output, heads, concat: true, negative_slope: 0.2, attn_dropout: 0.0 }
+        GatConfig {
+            input,
+            output,
+            heads,
+            concat: true,
+            negative_slope: 0.2,
+            attn_dropout: 0.0,
+        }
     }
 
     /// Create the parameters under `p`.
@@ -42,7 +49,11 @@ impl GatConfig {
             self.heads,
             self.output
         );
-        ensure_cfg!((0.0..1.0).contains(&self.attn_dropout), "gat: attention dropout {} not in [0, 1)", self.attn_dropout);
+        ensure_cfg!(
+            (0.0..1.0).contains(&self.attn_dropout),
+            "gat: attention dropout {} not in [0, 1)",
+            self.attn_dropout
+        );
         let (h, c) = (self.heads, self.output);
         let a = (6.0 / (h + c) as f64).sqrt();
         let att = nn::Init::Uniform { lo: -a, up: a };
@@ -69,7 +80,12 @@ pub struct GatConv {
 impl GatConv {
     /// Attention coefficients `[E + N, heads]` over the edges plus self-loops, and the layer
     /// output; exposed for tests.
-    pub fn forward_with_attention(&self, x: &Tensor, g: &MessageGraph, train: bool) -> (Tensor, Tensor) {
+    pub fn forward_with_attention(
+        &self,
+        x: &Tensor,
+        g: &MessageGraph,
+        train: bool,
+    ) -> (Tensor, Tensor) {
         let (h, c, n) = (self.cfg.heads, self.cfg.output, g.n as i64);
         let xw = linear(x, &self.weight).view([n, h, c]);
         let a_src = (&xw * &self.att_src).sum_dim_intlist(-1, false, Kind::Float); // [N, H]
@@ -77,17 +93,32 @@ impl GatConv {
         let loops = Tensor::arange(n, (Kind::Int64, g.device()));
         let src = Tensor::cat(&[&g.src, &loops], 0);
         let dst = Tensor::cat(&[&g.dst, &loops], 0);
-        let e = (a_src.index_select(0, &src) + a_dst.index_select(0, &dst)).leaky(self.cfg.negative_slope);
+        let e = (a_src.index_select(0, &src) + a_dst.index_select(0, &dst))
+            .leaky(self.cfg.negative_slope);
         // Softmax over the incoming edges of every target node.
-        let max = Tensor::full([n, h], f64::NEG_INFINITY, (Kind::Float, g.device()))
-            .index_reduce(0, &dst, &e.detach(), "amax", true);
+        // (libtorch prints once that index_reduce is "beta"; tch exposes no other scatter-max.)
+        let max = Tensor::full([n, h], f64::NEG_INFINITY, (Kind::Float, g.device())).index_reduce(
+            0,
+            &dst,
+            &e.detach(),
+            "amax",
+            true,
+        );
         let ex = (e - max.index_select(0, &dst)).exp();
         let denom = Tensor::zeros([n, h], (Kind::Float, g.device())).index_add(0, &dst, &ex);
         let alpha = ex / (denom.index_select(0, &dst) + 1e-16);
-        let alpha_d = if train && self.cfg.attn_dropout > 0.0 { alpha.dropout(self.cfg.attn_dropout, true) } else { alpha.shallow_clone() };
+        let alpha_d = if train && self.cfg.attn_dropout > 0.0 {
+            alpha.dropout(self.cfg.attn_dropout, true)
+        } else {
+            alpha.shallow_clone()
+        };
         let msg = xw.index_select(0, &src) * alpha_d.unsqueeze(-1); // [E+N, H, C]
         let out = Tensor::zeros([n, h, c], (Kind::Float, g.device())).index_add(0, &dst, &msg);
-        let out = if self.cfg.concat { out.view([n, h * c]) } else { out.mean_dim(1, false, Kind::Float) };
+        let out = if self.cfg.concat {
+            out.view([n, h * c])
+        } else {
+            out.mean_dim(1, false, Kind::Float)
+        };
         (out + &self.bias, alpha)
     }
 }

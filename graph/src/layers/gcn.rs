@@ -6,7 +6,7 @@ use deepfield_core::tch::{nn, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::{glorot, linear, GraphLayer};
-use crate::adjacency::MessageGraph;
+use crate::adjacency::{spmm, MessageGraph};
 use crate::error::{ensure_cfg, Result};
 
 /// GCN layer configuration. Parameters: `lin.weight` `[out, in]`, `bias` `[out]` (PyG `GCNConv`).
@@ -20,12 +20,21 @@ pub struct GcnConfig {
 impl GcnConfig {
     /// `input → output` with a bias.
     pub fn new(input: i64, output: i64) -> Self {
-        GcnConfig { input, output, bias: true }
+        GcnConfig {
+            input,
+            output,
+            bias: true,
+        }
     }
 
     /// Create the parameters under `p`.
     pub fn init(&self, p: &nn::Path) -> Result<GcnConv> {
-        ensure_cfg!(self.input > 0 && self.output > 0, "gcn: sizes must be > 0, got {} → {}", self.input, self.output);
+        ensure_cfg!(
+            self.input > 0 && self.output > 0,
+            "gcn: sizes must be > 0, got {} → {}",
+            self.input,
+            self.output
+        );
         Ok(GcnConv {
             weight: glorot(&(p / "lin"), "weight", self.output, self.input),
             bias: self.bias.then(|| p.zeros("bias", &[self.output])),
@@ -46,7 +55,7 @@ impl GraphLayer for GcnConv {
     /// # Shapes
     /// `x` `[N, in]` dense or sparse → `[N, out]`.
     fn forward(&self, x: &Tensor, g: &MessageGraph, _train: bool) -> Tensor {
-        let h = g.gcn.mm(&linear(x, &self.weight));
+        let h = spmm(&g.gcn, &linear(x, &self.weight));
         match &self.bias {
             Some(b) => h + b,
             None => h,

@@ -6,7 +6,7 @@ use deepfield_core::tch::{nn, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::{glorot, linear, GraphLayer};
-use crate::adjacency::MessageGraph;
+use crate::adjacency::{spmm, MessageGraph};
 use crate::error::{ensure_cfg, Result};
 
 /// GIN layer configuration. Parameters: `nn.0.weight|bias`, `nn.2.weight|bias` (PyG
@@ -23,7 +23,13 @@ pub struct GinConfig {
 impl GinConfig {
     /// `input → output` with an MLP hidden width equal to `output`, ε = 0 fixed.
     pub fn new(input: i64, output: i64) -> Self {
-        GinConfig { input, hidden: output, output, eps: 0.0, train_eps: false }
+        GinConfig {
+            input,
+            hidden: output,
+            output,
+            eps: 0.0,
+            train_eps: false,
+        }
     }
 
     /// Create the parameters under `p`.
@@ -68,7 +74,7 @@ impl GraphLayer for GinConv {
     /// the sum aggregation (exact: both are linear), so sparse inputs stay sparse.
     fn forward(&self, x: &Tensor, g: &MessageGraph, _train: bool) -> Tensor {
         let xw = linear(x, &self.w0);
-        let h = g.sum.mm(&xw) + &xw * (&self.eps + 1.0) + &self.b0;
+        let h = spmm(&g.sum, &xw) + &xw * (&self.eps + 1.0) + &self.b0;
         linear(&h.relu(), &self.w2) + &self.b2
     }
 

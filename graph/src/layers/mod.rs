@@ -35,9 +35,13 @@ pub fn glorot(p: &nn::Path, name: &str, out: i64, inp: i64) -> Tensor {
     p.var(name, &[out, inp], nn::Init::Uniform { lo: -a, up: a })
 }
 
-/// `x · wᵀ` for a dense or sparse 2-D `x`.
+/// `x · wᵀ` for a dense or sparse (COO) 2-D `x`; the sparse product costs `nnz × out`.
 pub fn linear(x: &Tensor, w: &Tensor) -> Tensor {
-    x.mm(&w.tr())
+    if x.is_sparse() {
+        crate::adjacency::spmm(x, &w.tr())
+    } else {
+        x.mm(&w.tr())
+    }
 }
 
 /// Dropout that also works on sparse COO features (it drops stored values).
@@ -46,9 +50,19 @@ pub fn dropout(x: &Tensor, p: f64, train: bool) -> Tensor {
         return x.shallow_clone();
     }
     if x.is_sparse() {
-        let x = if x.is_coalesced() { x.shallow_clone() } else { x.coalesce() };
+        let x = if x.is_coalesced() {
+            x.shallow_clone()
+        } else {
+            x.coalesce()
+        };
         let vals = x.values().dropout(p, true);
-        Tensor::sparse_coo_tensor_indices_size(&x.indices(), &vals, x.size(), (vals.kind(), vals.device()), true)
+        Tensor::sparse_coo_tensor_indices_size(
+            &x.indices(),
+            &vals,
+            x.size(),
+            (vals.kind(), vals.device()),
+            true,
+        )
     } else {
         x.dropout(p, true)
     }
@@ -101,7 +115,10 @@ mod tests {
         let vs = nn::VarStore::new(Device::Cpu);
         let a = Activation::new(&vs.root(), Act::Prelu, 2);
         let y = a.apply(&Tensor::from_slice(&[-4.0f32, 2.0]).view([1, 2]));
-        assert_eq!(Vec::<f32>::try_from(y.flatten(0, -1)).unwrap(), vec![-1.0, 2.0]);
+        assert_eq!(
+            Vec::<f32>::try_from(y.flatten(0, -1)).unwrap(),
+            vec![-1.0, 2.0]
+        );
         let x = Tensor::eye(4, (Kind::Float, Device::Cpu)).to_sparse_sparse_dim(2);
         let d = dropout(&x, 0.5, true);
         assert!(d.is_sparse());

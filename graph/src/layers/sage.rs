@@ -6,7 +6,7 @@ use deepfield_core::tch::{nn, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::{glorot, linear, GraphLayer};
-use crate::adjacency::MessageGraph;
+use crate::adjacency::{spmm, MessageGraph};
 use crate::error::{ensure_cfg, Result};
 
 /// GraphSAGE layer configuration. Parameters: `lin_l.weight`, `lin_l.bias` (neighbours),
@@ -25,7 +25,12 @@ impl SageConfig {
 
     /// Create the parameters under `p`.
     pub fn init(&self, p: &nn::Path) -> Result<SageConv> {
-        ensure_cfg!(self.input > 0 && self.output > 0, "sage: sizes must be > 0, got {} → {}", self.input, self.output);
+        ensure_cfg!(
+            self.input > 0 && self.output > 0,
+            "sage: sizes must be > 0, got {} → {}",
+            self.input,
+            self.output
+        );
         let l = p / "lin_l";
         Ok(SageConv {
             w_l: glorot(&l, "weight", self.output, self.input),
@@ -49,7 +54,7 @@ impl GraphLayer for SageConv {
     /// # Shapes
     /// `x` `[N, in]` dense or sparse → `[N, out]`.
     fn forward(&self, x: &Tensor, g: &MessageGraph, _train: bool) -> Tensor {
-        g.mean.mm(&linear(x, &self.w_l)) + &self.b_l + linear(x, &self.w_r)
+        spmm(&g.mean, &linear(x, &self.w_l)) + &self.b_l + linear(x, &self.w_r)
     }
 
     fn out_dim(&self) -> i64 {

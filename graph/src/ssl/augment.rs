@@ -18,7 +18,13 @@ pub fn mask_features(x: &Tensor, p: f64) -> Tensor {
         let x = x.coalesce();
         let idx = x.indices();
         let vals = x.values() * keep.index_select(0, &idx.get(1));
-        Tensor::sparse_coo_tensor_indices_size(&idx, &vals, x.size(), (Kind::Float, x.device()), true)
+        Tensor::sparse_coo_tensor_indices_size(
+            &idx,
+            &vals,
+            x.size(),
+            (Kind::Float, x.device()),
+            true,
+        )
     } else {
         x * keep.unsqueeze(0)
     }
@@ -26,7 +32,9 @@ pub fn mask_features(x: &Tensor, p: f64) -> Tensor {
 
 /// Drop every directed edge with probability `p`.
 pub fn drop_edges(g: &MessageGraph, p: f64) -> Result<MessageGraph> {
-    let keep = Tensor::empty([g.n_edges()], (Kind::Float, g.device())).bernoulli_float_(1.0 - p).to_kind(Kind::Bool);
+    let keep = Tensor::empty([g.n_edges()], (Kind::Float, g.device()))
+        .bernoulli_float_(1.0 - p)
+        .to_kind(Kind::Bool);
     g.drop_edges(&keep)
 }
 
@@ -39,7 +47,14 @@ pub fn permute_rows(x: &Tensor, perm: &Tensor) -> Tensor {
         let inv = perm.argsort(0, false);
         let rows = inv.index_select(0, &idx.get(0));
         let new_idx = Tensor::stack(&[rows, idx.get(1)], 0);
-        Tensor::sparse_coo_tensor_indices_size(&new_idx, &x.values(), x.size(), (Kind::Float, x.device()), false).coalesce()
+        Tensor::sparse_coo_tensor_indices_size(
+            &new_idx,
+            &x.values(),
+            x.size(),
+            (Kind::Float, x.device()),
+            false,
+        )
+        .coalesce()
     } else {
         x.index_select(0, perm)
     }
@@ -56,7 +71,10 @@ mod tests {
         let perm = Tensor::from_slice(&[2i64, 0, 1]);
         let a = permute_rows(&d, &perm);
         let b = permute_rows(&d.to_sparse_sparse_dim(2), &perm).to_dense(None, false);
-        assert_eq!(Vec::<f32>::try_from(a.flatten(0, -1)).unwrap(), vec![3.0, 0.0, 1.0, 0.0, 0.0, 2.0]);
+        assert_eq!(
+            Vec::<f32>::try_from(a.flatten(0, -1)).unwrap(),
+            vec![3.0, 0.0, 1.0, 0.0, 0.0, 2.0]
+        );
         assert!(a.equal(&b));
         let m = mask_features(&d.to_sparse_sparse_dim(2), 0.0);
         assert!(m.to_dense(None, false).equal(&d));

@@ -44,7 +44,12 @@ impl BgrlConfig {
             tau: 0.99,
             drop_edge: [0.3, 0.2],
             drop_feature: [0.3, 0.2],
-            train: SslTrainConfig { epochs: 500, lr: 1e-3, weight_decay: 1e-5, patience: None },
+            train: SslTrainConfig {
+                epochs: 500,
+                lr: 1e-3,
+                weight_decay: 1e-5,
+                patience: None,
+            },
         }
     }
 
@@ -70,7 +75,16 @@ impl BgrlConfig {
                 }
             }
         });
-        Ok(Bgrl { encoder, target, _target_vs: target_vs, pairs, fc1, act, fc2, cfg: self.clone() })
+        Ok(Bgrl {
+            encoder,
+            target,
+            _target_vs: target_vs,
+            pairs,
+            fc1,
+            act,
+            fc2,
+            cfg: self.clone(),
+        })
     }
 }
 
@@ -95,12 +109,23 @@ fn cosine(a: &Tensor, b: &Tensor) -> Tensor {
 impl SslMethod for Bgrl {
     fn loss(&self, x: &Tensor, g: &MessageGraph) -> Result<Tensor> {
         let c = &self.cfg;
-        let (g1, g2) = (drop_edges(g, c.drop_edge[0])?, drop_edges(g, c.drop_edge[1])?);
-        let (x1, x2) = (mask_features(x, c.drop_feature[0]), mask_features(x, c.drop_feature[1]));
+        let (g1, g2) = (
+            drop_edges(g, c.drop_edge[0])?,
+            drop_edges(g, c.drop_edge[1])?,
+        );
+        let (x1, x2) = (
+            mask_features(x, c.drop_feature[0]),
+            mask_features(x, c.drop_feature[1]),
+        );
         let predict = |h: Tensor| self.act.apply(&h.apply(&self.fc1)).apply(&self.fc2);
         let p1 = predict(self.encoder.forward(&x1, &g1, true));
         let p2 = predict(self.encoder.forward(&x2, &g2, true));
-        let (t1, t2) = deepfield_core::tch::no_grad(|| (self.target.forward(&x1, &g1, true), self.target.forward(&x2, &g2, true)));
+        let (t1, t2) = deepfield_core::tch::no_grad(|| {
+            (
+                self.target.forward(&x1, &g1, true),
+                self.target.forward(&x2, &g2, true),
+            )
+        });
         let l = -(cosine(&p1, &t2) + cosine(&p2, &t1)) * 2.0 + 4.0;
         Ok(l.mean(Kind::Float))
     }
@@ -110,7 +135,8 @@ impl SslMethod for Bgrl {
     }
 
     fn after_step(&mut self, progress: f64) {
-        let tau = 1.0 - (1.0 - self.cfg.tau) * ((std::f64::consts::PI * progress).cos() + 1.0) / 2.0;
+        let tau =
+            1.0 - (1.0 - self.cfg.tau) * ((std::f64::consts::PI * progress).cos() + 1.0) / 2.0;
         deepfield_core::tch::no_grad(|| {
             for (t, o) in self.pairs.iter_mut() {
                 let new = &*t * tau + o.detach() * (1.0 - tau);

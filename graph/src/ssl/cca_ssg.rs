@@ -34,13 +34,21 @@ impl CcaSsgConfig {
             lambda: 1e-3,
             drop_feature: 0.1,
             drop_edge: 0.4,
-            train: SslTrainConfig { epochs: 50, lr: 1e-3, weight_decay: 0.0, patience: None },
+            train: SslTrainConfig {
+                epochs: 50,
+                lr: 1e-3,
+                weight_decay: 0.0,
+                patience: None,
+            },
         }
     }
 
     /// Build under `p`.
     pub fn init(&self, p: &nn::Path) -> Result<CcaSsg> {
-        Ok(CcaSsg { encoder: self.encoder.init(&(p / "encoder"))?, cfg: self.clone() })
+        Ok(CcaSsg {
+            encoder: self.encoder.init(&(p / "encoder"))?,
+            cfg: self.clone(),
+        })
     }
 }
 
@@ -62,7 +70,11 @@ impl SslMethod for CcaSsg {
         let n = g.n as f64;
         let view = |x: &Tensor| -> Result<Tensor> {
             let gv = drop_edges(g, c.drop_edge)?;
-            Ok(standardise(&self.encoder.forward(&mask_features(x, c.drop_feature), &gv, true)))
+            Ok(standardise(&self.encoder.forward(
+                &mask_features(x, c.drop_feature),
+                &gv,
+                true,
+            )))
         };
         let (z1, z2) = (view(x)?, view(x)?);
         let d = z1.size()[1];

@@ -28,7 +28,15 @@ impl DgiConfig {
         encoder.activation = Act::Prelu;
         encoder.last_activation = true;
         encoder.dropout = 0.0;
-        DgiConfig { encoder, train: SslTrainConfig { epochs: 1000, lr: 0.001, weight_decay: 0.0, patience: Some(20) } }
+        DgiConfig {
+            encoder,
+            train: SslTrainConfig {
+                epochs: 1000,
+                lr: 0.001,
+                weight_decay: 0.0,
+                patience: Some(20),
+            },
+        }
     }
 
     /// Build under `p`.
@@ -62,8 +70,19 @@ impl SslMethod for Dgi {
         let pos = h.mv(&ws) + &self.bias;
         let neg = hc.mv(&ws) + &self.bias;
         let logits = Tensor::cat(&[pos, neg], 0);
-        let target = Tensor::cat(&[Tensor::ones([n], (Kind::Float, x.device())), Tensor::zeros([n], (Kind::Float, x.device()))], 0);
-        Ok(logits.binary_cross_entropy_with_logits::<Tensor>(&target, None, None, deepfield_core::tch::Reduction::Mean))
+        let target = Tensor::cat(
+            &[
+                Tensor::ones([n], (Kind::Float, x.device())),
+                Tensor::zeros([n], (Kind::Float, x.device())),
+            ],
+            0,
+        );
+        Ok(logits.binary_cross_entropy_with_logits::<Tensor>(
+            &target,
+            None,
+            None,
+            deepfield_core::tch::Reduction::Mean,
+        ))
     }
 
     fn embed(&self, x: &Tensor, g: &MessageGraph) -> Tensor {

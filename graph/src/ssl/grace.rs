@@ -36,7 +36,12 @@ impl GraceConfig {
             tau: 0.4,
             drop_edge: [0.2, 0.4],
             drop_feature: [0.3, 0.4],
-            train: SslTrainConfig { epochs: 200, lr: 5e-4, weight_decay: 1e-5, patience: None },
+            train: SslTrainConfig {
+                epochs: 200,
+                lr: 5e-4,
+                weight_decay: 1e-5,
+                patience: None,
+            },
         }
     }
 
@@ -64,16 +69,25 @@ pub struct Grace {
 fn semi_loss(z1: &Tensor, z2: &Tensor, tau: f64) -> Tensor {
     let refl = (z1.mm(&z1.tr()) / tau).exp();
     let between = (z1.mm(&z2.tr()) / tau).exp();
-    let denom = refl.sum_dim_intlist(1, false, Kind::Float) + between.sum_dim_intlist(1, false, Kind::Float) - refl.diag(0);
+    let denom = refl.sum_dim_intlist(1, false, Kind::Float)
+        + between.sum_dim_intlist(1, false, Kind::Float)
+        - refl.diag(0);
     -(between.diag(0) / denom).log()
 }
 
 impl SslMethod for Grace {
     fn loss(&self, x: &Tensor, g: &MessageGraph) -> Result<Tensor> {
         let c = &self.cfg;
-        let (g1, g2) = (drop_edges(g, c.drop_edge[0])?, drop_edges(g, c.drop_edge[1])?);
-        let h1 = self.encoder.forward(&mask_features(x, c.drop_feature[0]), &g1, true);
-        let h2 = self.encoder.forward(&mask_features(x, c.drop_feature[1]), &g2, true);
+        let (g1, g2) = (
+            drop_edges(g, c.drop_edge[0])?,
+            drop_edges(g, c.drop_edge[1])?,
+        );
+        let h1 = self
+            .encoder
+            .forward(&mask_features(x, c.drop_feature[0]), &g1, true);
+        let h2 = self
+            .encoder
+            .forward(&mask_features(x, c.drop_feature[1]), &g2, true);
         let proj = |h: &Tensor| h.apply(&self.fc1).elu().apply(&self.fc2);
         let norm = |z: Tensor| {
             let n = z.norm_scalaropt_dim(2, [1], true).clamp_min(1e-12);

@@ -41,7 +41,12 @@ impl GraphMaeConfig {
             mask_rate: 0.5,
             replace_rate: 0.05,
             alpha: 3.0,
-            train: SslTrainConfig { epochs: 1500, lr: 1e-3, weight_decay: 2e-4, patience: None },
+            train: SslTrainConfig {
+                epochs: 1500,
+                lr: 1e-3,
+                weight_decay: 2e-4,
+                patience: None,
+            },
         }
     }
 
@@ -101,9 +106,13 @@ impl SslMethod for GraphMae {
         let h = self.encoder.forward(&xm, g, true);
         let rep = linear(&h, &self.enc2dec).index_fill(0, &mask_nodes, 0.0);
         let recon = self.decoder.forward(&rep, g, true);
-        let (a, b) = (x.index_select(0, &mask_nodes), recon.index_select(0, &mask_nodes));
+        let (a, b) = (
+            x.index_select(0, &mask_nodes),
+            recon.index_select(0, &mask_nodes),
+        );
         let cos = (&a * &b).sum_dim_intlist(1, false, Kind::Float)
-            / (a.norm_scalaropt_dim(2, [1], false).clamp_min(1e-12) * b.norm_scalaropt_dim(2, [1], false).clamp_min(1e-12));
+            / (a.norm_scalaropt_dim(2, [1], false).clamp_min(1e-12)
+                * b.norm_scalaropt_dim(2, [1], false).clamp_min(1e-12));
         Ok((-cos + 1.0).pow_tensor_scalar(c.alpha).mean(Kind::Float))
     }
 

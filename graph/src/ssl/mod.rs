@@ -65,7 +65,12 @@ impl SslConfig {
             "cca-ssg" => SslConfig::CcaSsg(cca_ssg::CcaSsgConfig::paper(input)),
             "bgrl" => SslConfig::Bgrl(bgrl::BgrlConfig::paper(input)),
             "graphmae" => SslConfig::Graphmae(graphmae::GraphMaeConfig::paper(input)),
-            other => return Err(crate::GraphError::config(format!("unknown method `{other}` (one of {})", METHODS.join(", ")))),
+            other => {
+                return Err(crate::GraphError::config(format!(
+                    "unknown method `{other}` (one of {})",
+                    METHODS.join(", ")
+                )))
+            }
         })
     }
 
@@ -116,10 +121,30 @@ impl SslConfig {
     /// Its linear-probe settings.
     pub fn probe(&self) -> ProbeConfig {
         match self {
-            SslConfig::Dgi(_) => ProbeConfig { lr: 0.01, weight_decay: 0.0, epochs: 300, normalize: false },
-            SslConfig::Grace(_) | SslConfig::Bgrl(_) => ProbeConfig { lr: 0.01, weight_decay: 1e-4, epochs: 300, normalize: true },
-            SslConfig::CcaSsg(_) => ProbeConfig { lr: 0.01, weight_decay: 1e-4, epochs: 300, normalize: false },
-            SslConfig::Graphmae(_) => ProbeConfig { lr: 0.01, weight_decay: 1e-4, epochs: 300, normalize: false },
+            SslConfig::Dgi(_) => ProbeConfig {
+                lr: 0.01,
+                weight_decay: 0.0,
+                epochs: 300,
+                normalize: false,
+            },
+            SslConfig::Grace(_) | SslConfig::Bgrl(_) => ProbeConfig {
+                lr: 0.01,
+                weight_decay: 1e-4,
+                epochs: 300,
+                normalize: true,
+            },
+            SslConfig::CcaSsg(_) => ProbeConfig {
+                lr: 0.01,
+                weight_decay: 1e-4,
+                epochs: 300,
+                normalize: false,
+            },
+            SslConfig::Graphmae(_) => ProbeConfig {
+                lr: 0.01,
+                weight_decay: 1e-4,
+                epochs: 300,
+                normalize: false,
+            },
         }
     }
 
@@ -153,7 +178,11 @@ impl SslRun {
 /// Train `cfg`'s method on `data` in `mode` with seed `seed`.
 pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> Result<SslRun> {
     let tc = cfg.train();
-    ensure_cfg!(tc.epochs > 0 && tc.lr > 0.0, "{}: epochs and lr must be > 0", cfg.name());
+    ensure_cfg!(
+        tc.epochs > 0 && tc.lr > 0.0,
+        "{}: epochs and lr must be > 0",
+        cfg.name()
+    );
     ensure_cfg!(
         cfg.encoder().input == data.graph.n_features() as i64,
         "{}: encoder input {} but the graph has {} features",
@@ -164,7 +193,11 @@ pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> R
     deepfield_core::seed(seed);
     let vs = nn::VarStore::new(data.device);
     let mut method = cfg.build(&vs)?;
-    let mut opt = nn::Adam { wd: tc.weight_decay, ..Default::default() }.build(&vs, tc.lr)?;
+    let mut opt = nn::Adam {
+        wd: tc.weight_decay,
+        ..Default::default()
+    }
+    .build(&vs, tc.lr)?;
     let sampler = Prepared::sampler(mode)?;
     let mut rng = Rng::new(seed ^ 0x551);
     let all: Vec<usize> = (0..data.graph.n_nodes()).collect();
@@ -203,7 +236,11 @@ pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> R
         if let Some(patience) = tc.patience {
             if loss < best.0 {
                 best = (loss, epoch);
-                best_weights = vs.trainable_variables().iter().map(|t| t.detach().copy()).collect();
+                best_weights = vs
+                    .trainable_variables()
+                    .iter()
+                    .map(|t| t.detach().copy())
+                    .collect();
             } else if epoch - best.1 >= patience {
                 break;
             }
@@ -217,5 +254,10 @@ pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> R
             }
         });
     }
-    Ok(SslRun { vs, method, losses, stats })
+    Ok(SslRun {
+        vs,
+        method,
+        losses,
+        stats,
+    })
 }

@@ -13,7 +13,7 @@ use crate::{Error, Result};
 /// The NAB subset in the data directory.
 pub const DATASET: DatasetSpec = DatasetSpec {
     name: "nab_subset",
-    files: &["labels/combined_windows.json", "data/realKnownCause", "data/realAWSCloudwatch"],
+    files: &["labels/combined_windows.json", "labels/combined_labels.json", "data/realKnownCause", "data/realAWSCloudwatch"],
     source: "Numenta Anomaly Benchmark, github.com/numenta/NAB (data/realKnownCause, data/realAWSCloudwatch, labels/combined_windows.json; MIT-style licence)",
 };
 
@@ -28,9 +28,15 @@ pub fn read_windows(dir: &Path) -> Result<BTreeMap<String, Vec<(i64, i64)>>> {
                 .map(|w| match w.as_slice() {
                     [a, b] => match (parse_timestamp(a), parse_timestamp(b)) {
                         (Some(a), Some(b)) => Ok((a, b)),
-                        _ => Err(Error::data(&path, format!("{k}: bad window timestamps {a:?}, {b:?}"))),
+                        _ => Err(Error::data(
+                            &path,
+                            format!("{k}: bad window timestamps {a:?}, {b:?}"),
+                        )),
                     },
-                    _ => Err(Error::data(&path, format!("{k}: a window must be [start, end]"))),
+                    _ => Err(Error::data(
+                        &path,
+                        format!("{k}: a window must be [start, end]"),
+                    )),
                 })
                 .collect::<Result<Vec<_>>>()?;
             Ok((k, ws))
@@ -38,7 +44,27 @@ pub fn read_windows(dir: &Path) -> Result<BTreeMap<String, Vec<(i64, i64)>>> {
         .collect()
 }
 
+/// Labelled anomaly timestamps per file key (`labels/combined_labels.json`).
+pub fn read_points(dir: &Path) -> Result<BTreeMap<String, Vec<i64>>> {
+    let path = dir.join("labels/combined_labels.json");
+    let raw: BTreeMap<String, Vec<String>> = deepfield_core::fsutil::read_json(&path)?;
+    raw.into_iter()
+        .map(|(k, ts)| {
+            let ts = ts
+                .iter()
+                .map(|t| {
+                    parse_timestamp(t)
+                        .ok_or_else(|| Error::data(&path, format!("{k}: bad timestamp {t:?}")))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((k, ts))
+        })
+        .collect()
+}
+
 /// Read one NAB series (`timestamp,value`).
 pub fn read_series(dir: &Path, key: &str) -> Result<Series> {
-    Series::from_csv(&dir.join("data").join(key), &LoadOptions::new("timestamp", &["value"]))
+    let mut opts = LoadOptions::new("timestamp", &["value"]);
+    opts.merge_duplicates = true;
+    Series::from_csv(&dir.join("data").join(key), &opts)
 }

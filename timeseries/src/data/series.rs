@@ -27,6 +27,9 @@ pub struct LoadOptions {
     pub columns: Vec<String>,
     /// Keep only rows whose text column `.0` equals `.1` (e.g. `("Stock", "AAPL")`).
     pub filter: Option<(String, String)>,
+    /// Average rows that share a timestamp instead of refusing them (NAB files repeat the
+    /// hour of a daylight-saving change).
+    pub merge_duplicates: bool,
 }
 
 impl LoadOptions {
@@ -36,6 +39,7 @@ impl LoadOptions {
             time_column: time_column.into(),
             columns: columns.iter().map(|s| s.to_string()).collect(),
             filter: None,
+            merge_duplicates: false,
         }
     }
 
@@ -47,7 +51,10 @@ impl LoadOptions {
 }
 
 fn is_missing(cell: &str) -> bool {
-    matches!(cell.trim().to_ascii_lowercase().as_str(), "" | "na" | "nan" | "null" | "none")
+    matches!(
+        cell.trim().to_ascii_lowercase().as_str(),
+        "" | "na" | "nan" | "null" | "none"
+    )
 }
 
 /// Cells of a column as text (numbers formatted), `None` for nulls.
@@ -69,10 +76,13 @@ fn numeric_cells(path: &Path, name: &str, col: &Column) -> Result<Vec<f64>> {
         let c = col
             .cast(&DataType::Float64)
             .map_err(|e| Error::data(path, format!("column \"{name}\": {e}")))?;
-        let ca = c.f64().map_err(|e| Error::data(path, format!("column \"{name}\": {e}")))?;
+        let ca = c
+            .f64()
+            .map_err(|e| Error::data(path, format!("column \"{name}\": {e}")))?;
         return Ok(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect());
     }
-    let cells = text_cells(col).map_err(|e| Error::data(path, format!("column \"{name}\": {e}")))?;
+    let cells =
+        text_cells(col).map_err(|e| Error::data(path, format!("column \"{name}\": {e}")))?;
     cells
         .iter()
         .enumerate()
@@ -82,7 +92,10 @@ fn numeric_cells(path: &Path, name: &str, col: &Column) -> Result<Vec<f64>> {
             Some(c) => c.trim().parse::<f64>().map_err(|_| {
                 Error::data(
                     path,
-                    format!("column \"{name}\" is not numeric: cell \"{c}\" at data row {}", r + 1),
+                    format!(
+                        "column \"{name}\" is not numeric: cell \"{c}\" at data row {}",
+                        r + 1
+                    ),
                 )
             }),
         })
@@ -91,9 +104,43 @@ fn numeric_cells(path: &Path, name: &str, col: &Column) -> Result<Vec<f64>> {
 
 fn column<'a>(path: &Path, df: &'a DataFrame, name: &str) -> Result<&'a Column> {
     df.column(name).map_err(|_| {
-        let have: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
-        Error::data(path, format!("no column \"{name}\"; available columns: {}", have.join(", ")))
+        let have: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        Error::data(
+            path,
+            format!(
+                "no column \"{name}\"; available columns: {}",
+                have.join(", ")
+            ),
+        )
     })
+}
+
+/// Average the rows of sorted `time` that share a timestamp (missing values ignored).
+fn merge_duplicates(time: &[i64], values: &[Vec<f64>]) -> (Vec<i64>, Vec<Vec<f64>>) {
+    let mut t_out = Vec::new();
+    let mut v_out: Vec<Vec<f64>> = vec![Vec::new(); values.len()];
+    let mut i = 0;
+    while i < time.len() {
+        let mut j = i;
+        while j < time.len() && time[j] == time[i] {
+            j += 1;
+        }
+        t_out.push(time[i]);
+        for (c, v) in values.iter().enumerate() {
+            let ok: Vec<f64> = v[i..j].iter().copied().filter(|x| x.is_finite()).collect();
+            v_out[c].push(if ok.is_empty() {
+                f64::NAN
+            } else {
+                ok.iter().sum::<f64>() / ok.len() as f64
+            });
+        }
+        i = j;
+    }
+    (t_out, v_out)
 }
 
 impl Series {
@@ -130,7 +177,11 @@ impl Series {
         for c in &columns {
             crate::ensure_input!(seen.insert(c), "series: column \"{c}\" appears twice");
         }
-        Ok(Series { time, columns, values })
+        Ok(Series {
+            time,
+            columns,
+            values,
+        })
     }
 
     /// Read a CSV file (header row) through polars, sort it by time and check it.
@@ -145,7 +196,10 @@ impl Series {
         let keep: Vec<bool> = match &opts.filter {
             Some((col, want)) => {
                 let cells = text_cells(column(path, df, col)?).map_err(|e| Error::data(path, e))?;
-                cells.iter().map(|c| c.as_deref().map(str::trim) == Some(want.as_str())).collect()
+                cells
+                    .iter()
+                    .map(|c| c.as_deref().map(str::trim) == Some(want.as_str()))
+                    .collect()
             }
             None => vec![true; df.height()],
         };
@@ -157,12 +211,17 @@ impl Series {
 
         let tcol = column(path, df, &opts.time_column)?;
         let time_all: Vec<Option<i64>> = if tcol.dtype().is_integer() {
-            let c = tcol.cast(&DataType::Int64).map_err(|e| Error::data(path, e.to_string()))?;
+            let c = tcol
+                .cast(&DataType::Int64)
+                .map_err(|e| Error::data(path, e.to_string()))?;
             let ca = c.i64().map_err(|e| Error::data(path, e.to_string()))?;
             ca.iter().collect()
         } else {
             let cells = text_cells(tcol).map_err(|e| Error::data(path, e))?;
-            cells.iter().map(|c| c.as_deref().and_then(parse_timestamp)).collect()
+            cells
+                .iter()
+                .map(|c| c.as_deref().and_then(parse_timestamp))
+                .collect()
         };
         let mut time = Vec::with_capacity(rows.len());
         for &r in &rows {
@@ -173,7 +232,11 @@ impl Series {
                         .ok()
                         .and_then(|c| c[r].clone())
                         .unwrap_or_else(|| "<empty>".into());
-                    return Err(Error::Timestamp { column: opts.time_column.clone(), row: r + 1, value });
+                    return Err(Error::Timestamp {
+                        column: opts.time_column.clone(),
+                        row: r + 1,
+                        value,
+                    });
                 }
             }
         }
@@ -190,12 +253,19 @@ impl Series {
         } else {
             opts.columns.clone()
         };
-        crate::ensure_input!(!names.is_empty(), "{}: no numeric value column", path.display());
+        crate::ensure_input!(
+            !names.is_empty(),
+            "{}: no numeric value column",
+            path.display()
+        );
         let mut values = Vec::with_capacity(names.len());
         for name in &names {
             let all = numeric_cells(path, name, column(path, df, name)?)?;
             if let Some((r, v)) = all.iter().enumerate().find(|(_, v)| v.is_infinite()) {
-                return Err(Error::data(path, format!("column \"{name}\" has {v} at data row {}", r + 1)));
+                return Err(Error::data(
+                    path,
+                    format!("column \"{name}\" has {v} at data row {}", r + 1),
+                ));
             }
             values.push(rows.iter().map(|&r| all[r]).collect::<Vec<f64>>());
         }
@@ -203,17 +273,24 @@ impl Series {
         // Sort by time (files may be descending), then refuse duplicates.
         let mut order: Vec<usize> = (0..time.len()).collect();
         order.sort_by_key(|&i| time[i]);
-        let time: Vec<i64> = order.iter().map(|&i| time[i]).collect();
-        if let Some(w) = time.windows(2).find(|w| w[0] == w[1]) {
-            return Err(Error::data(
-                path,
-                format!("duplicate timestamp {} in column \"{}\"", super::time::format_timestamp(w[0]), opts.time_column),
-            ));
-        }
-        let values = values
+        let mut time: Vec<i64> = order.iter().map(|&i| time[i]).collect();
+        let mut values: Vec<Vec<f64>> = values
             .into_iter()
             .map(|v| order.iter().map(|&i| v[i]).collect())
             .collect();
+        if opts.merge_duplicates {
+            (time, values) = merge_duplicates(&time, &values);
+        }
+        if let Some(w) = time.windows(2).find(|w| w[0] == w[1]) {
+            return Err(Error::data(
+                path,
+                format!(
+                    "duplicate timestamp {} in column \"{}\"",
+                    super::time::format_timestamp(w[0]),
+                    opts.time_column
+                ),
+            ));
+        }
         Series::new(time, names, values)
     }
 
@@ -255,13 +332,19 @@ impl Series {
     /// Position of a column, or an error listing the available ones.
     pub fn index_of(&self, name: &str) -> Result<usize> {
         self.columns.iter().position(|c| c == name).ok_or_else(|| {
-            Error::input(format!("no column \"{name}\"; available columns: {}", self.columns.join(", ")))
+            Error::input(format!(
+                "no column \"{name}\"; available columns: {}",
+                self.columns.join(", ")
+            ))
         })
     }
 
     /// A series with only the given columns, in that order.
     pub fn select(&self, names: &[&str]) -> Result<Series> {
-        let idx: Vec<usize> = names.iter().map(|n| self.index_of(n)).collect::<Result<_>>()?;
+        let idx: Vec<usize> = names
+            .iter()
+            .map(|n| self.index_of(n))
+            .collect::<Result<_>>()?;
         Series::new(
             self.time.clone(),
             idx.iter().map(|&i| self.columns[i].clone()).collect(),
@@ -271,7 +354,11 @@ impl Series {
 
     /// Rows `start..end`.
     pub fn slice(&self, start: usize, end: usize) -> Result<Series> {
-        crate::ensure_input!(start < end && end <= self.len(), "series: bad row range {start}..{end} of {}", self.len());
+        crate::ensure_input!(
+            start < end && end <= self.len(),
+            "series: bad row range {start}..{end} of {}",
+            self.len()
+        );
         Series::new(
             self.time[start..end].to_vec(),
             self.columns.clone(),
@@ -281,17 +368,28 @@ impl Series {
 
     /// Number of missing (`NaN`) cells per column.
     pub fn missing(&self) -> Vec<usize> {
-        self.values.iter().map(|v| v.iter().filter(|x| x.is_nan()).count()).collect()
+        self.values
+            .iter()
+            .map(|v| v.iter().filter(|x| x.is_nan()).count())
+            .collect()
     }
 
     /// Error ([`Error::ConstantColumn`]) if a column is constant over rows `start..end`.
     pub fn check_not_constant(&self, start: usize, end: usize) -> Result<()> {
         let end = end.min(self.len());
         for (c, v) in self.columns.iter().zip(&self.values) {
-            let span: Vec<f64> = v[start.min(end)..end].iter().copied().filter(|x| x.is_finite()).collect();
+            let span: Vec<f64> = v[start.min(end)..end]
+                .iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .collect();
             if let Some(&first) = span.first() {
                 if span.iter().all(|&x| x == first) {
-                    return Err(Error::ConstantColumn { column: c.clone(), value: first, rows: end - start });
+                    return Err(Error::ConstantColumn {
+                        column: c.clone(),
+                        value: first,
+                        rows: end - start,
+                    });
                 }
             }
         }
@@ -346,13 +444,18 @@ mod tests {
             "a.csv",
             "Date,Close,Volume,Stock\n2017-01-03,2.0,10,X\n2017-01-02,1.0,NA,X\n2017-01-02,5,5,Y\n",
         );
-        let s = Series::from_csv(&p, &LoadOptions::new("Date", &["Close", "Volume"]).filter("Stock", "X")).unwrap();
+        let s = Series::from_csv(
+            &p,
+            &LoadOptions::new("Date", &["Close", "Volume"]).filter("Stock", "X"),
+        )
+        .unwrap();
         assert_eq!(s.len(), 2);
         assert_eq!(s.column("Close").unwrap(), &[1.0, 2.0]);
         assert!(s.column("Volume").unwrap()[0].is_nan());
         assert_eq!(s.missing(), vec![0, 1]);
         assert_eq!(s.time()[1] - s.time()[0], 86_400);
-        let all = Series::from_csv(&p, &LoadOptions::new("Date", &[]).filter("Stock", "X")).unwrap();
+        let all =
+            Series::from_csv(&p, &LoadOptions::new("Date", &[]).filter("Stock", "X")).unwrap();
         assert_eq!(all.columns(), &["Close", "Volume"]);
     }
 
@@ -360,19 +463,45 @@ mod tests {
     fn bad_inputs_are_clear_errors() {
         let d = tempfile::tempdir().unwrap();
         let p = write(d.path(), "t.csv", "t,v\n2017-01-01,1\n2017-02-30,2\n");
-        let e = Series::from_csv(&p, &LoadOptions::new("t", &["v"])).unwrap_err().to_string();
-        assert!(e.contains("bad timestamp \"2017-02-30\"") && e.contains("row 2"), "{e}");
+        let e = Series::from_csv(&p, &LoadOptions::new("t", &["v"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("bad timestamp \"2017-02-30\"") && e.contains("row 2"),
+            "{e}"
+        );
         let p = write(d.path(), "n.csv", "t,v\n2017-01-01,1\n2017-01-02,abc\n");
-        let e = Series::from_csv(&p, &LoadOptions::new("t", &["v"])).unwrap_err().to_string();
-        assert!(e.contains("not numeric") && e.contains("\"abc\"") && e.contains("row 2"), "{e}");
-        let e = Series::from_csv(&p, &LoadOptions::new("t", &["w"])).unwrap_err().to_string();
-        assert!(e.contains("no column \"w\"") && e.contains("available"), "{e}");
+        let e = Series::from_csv(&p, &LoadOptions::new("t", &["v"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("not numeric") && e.contains("\"abc\"") && e.contains("row 2"),
+            "{e}"
+        );
+        let e = Series::from_csv(&p, &LoadOptions::new("t", &["w"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no column \"w\"") && e.contains("available"),
+            "{e}"
+        );
         let p = write(d.path(), "dup.csv", "t,v\n2017-01-01,1\n2017-01-01,2\n");
-        let e = Series::from_csv(&p, &LoadOptions::new("t", &["v"])).unwrap_err().to_string();
+        let e = Series::from_csv(&p, &LoadOptions::new("t", &["v"]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("duplicate timestamp"), "{e}");
+        let mut o = LoadOptions::new("t", &["v"]);
+        o.merge_duplicates = true;
+        assert_eq!(
+            Series::from_csv(&p, &o).unwrap().column("v").unwrap(),
+            &[1.5]
+        );
         let p = write(d.path(), "c.csv", "t,v\n1,3\n2,3\n3,3\n");
         let s = Series::from_csv(&p, &LoadOptions::new("t", &["v"])).unwrap();
-        assert!(matches!(s.check_not_constant(0, 3), Err(Error::ConstantColumn { .. })));
+        assert!(matches!(
+            s.check_not_constant(0, 3),
+            Err(Error::ConstantColumn { .. })
+        ));
         assert!(s.to_tensor().is_ok());
     }
 }

@@ -23,13 +23,20 @@ pub struct Spans {
 /// `chronological_split`).
 pub fn chronological(n: usize, val_frac: f64, test_frac: f64) -> Result<Spans> {
     let s = deepfield_core::data::chronological_split(n, val_frac, test_frac)?;
-    Ok(Spans { train_end: s.train.len(), val_end: s.train.len() + s.val.len(), n })
+    Ok(Spans {
+        train_end: s.train.len(),
+        val_end: s.train.len() + s.val.len(),
+        n,
+    })
 }
 
 /// Walk-forward (expanding window) evaluation: fold `k` trains on `0..initial + k·test` and
 /// tests on the next `test` rows (no validation span).
 pub fn walk_forward(n: usize, initial: usize, test: usize, folds: usize) -> Result<Vec<Spans>> {
-    ensure_config!(initial > 0 && test > 0 && folds > 0, "walk-forward: initial, test and folds must be > 0");
+    ensure_config!(
+        initial > 0 && test > 0 && folds > 0,
+        "walk-forward: initial, test and folds must be > 0"
+    );
     ensure_input!(
         initial + folds * test <= n,
         "walk-forward: {folds} folds of {test} rows after {initial} training rows need {} rows, the series has {n}",
@@ -38,7 +45,11 @@ pub fn walk_forward(n: usize, initial: usize, test: usize, folds: usize) -> Resu
     Ok((0..folds)
         .map(|k| {
             let end = initial + k * test;
-            Spans { train_end: end, val_end: end, n: end + test }
+            Spans {
+                train_end: end,
+                val_end: end,
+                n: end + test,
+            }
         })
         .collect())
 }
@@ -61,7 +72,10 @@ pub fn assign(windows: &Windows, spans: &Spans) -> (Vec<usize>, Vec<usize>, Vec<
 
 /// Fit `scaler` on rows `0..train_end` of `data` `[n, F]` only.
 pub fn fit_scaler(scaler: &Scaler, data: &Tensor, train_end: usize) -> Result<FittedScaler> {
-    ensure_input!(train_end > 1, "scaler: the training span has {train_end} rows; need at least 2");
+    ensure_input!(
+        train_end > 1,
+        "scaler: the training span has {train_end} rows; need at least 2"
+    );
     Ok(scaler.fit(&data.narrow(0, 0, train_end as i64))?)
 }
 
@@ -79,7 +93,9 @@ mod tests {
         assert_eq!((spans.train_end, spans.val_end), (30, 40));
         let (tr, va, te) = assign(&w, &spans);
         assert!(tr.iter().all(|&i| w.target_rows(i).end <= 30));
-        assert!(va.iter().all(|&i| w.target_rows(i).start >= 30 && w.target_rows(i).end <= 40));
+        assert!(va
+            .iter()
+            .all(|&i| w.target_rows(i).start >= 30 && w.target_rows(i).end <= 40));
         assert!(te.iter().all(|&i| w.target_rows(i).start >= 40));
         // Windows straddling a boundary are dropped: 44 windows, 2 × 2 straddle.
         assert_eq!(tr.len() + va.len() + te.len(), w.len() - 4);
@@ -87,17 +103,28 @@ mod tests {
 
     #[test]
     fn scaler_sees_training_rows_only() {
-        let data = Tensor::cat(&[Tensor::zeros([10, 1], (Kind::Float, Device::Cpu)), Tensor::ones([10, 1], (Kind::Float, Device::Cpu)) * 100.0], 0);
+        let data = Tensor::cat(
+            &[
+                Tensor::zeros([10, 1], (Kind::Float, Device::Cpu)),
+                Tensor::ones([10, 1], (Kind::Float, Device::Cpu)) * 100.0,
+            ],
+            0,
+        );
         let data = data + Tensor::arange(20, (Kind::Float, Device::Cpu)).view([20, 1]) * 0.01;
         let s = fit_scaler(&Scaler::Standard, &data, 10).unwrap();
-        let FittedScaler::Standard(st) = s else { panic!() };
+        let FittedScaler::Standard(st) = s else {
+            panic!()
+        };
         assert!((st.mean()[0] - 0.045).abs() < 1e-6, "{:?}", st.mean());
     }
 
     #[test]
     fn walk_forward_folds_expand() {
         let f = walk_forward(100, 50, 10, 3).unwrap();
-        assert_eq!(f.iter().map(|s| (s.train_end, s.n)).collect::<Vec<_>>(), [(50, 60), (60, 70), (70, 80)]);
+        assert_eq!(
+            f.iter().map(|s| (s.train_end, s.n)).collect::<Vec<_>>(),
+            [(50, 60), (60, 70), (70, 80)]
+        );
         assert!(walk_forward(100, 80, 10, 3).is_err());
     }
 }

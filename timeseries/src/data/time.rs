@@ -24,7 +24,15 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 fn days_in_month(y: i64, m: u32) -> u32 {
@@ -97,18 +105,40 @@ mod tests {
     fn parses_the_dataset_formats() {
         assert_eq!(parse_timestamp("1970-01-01"), Some(0));
         assert_eq!(parse_timestamp("1970-01-02 00:00:01"), Some(86_401));
-        assert_eq!(parse_timestamp("2014-02-26 13:45:00.000000"), parse_timestamp("2014-02-26T13:45"));
-        assert_eq!(parse_timestamp("2000-03-01"), Some(days_from_civil(2000, 3, 1) * 86_400));
-        assert_eq!(days_from_civil(2000, 3, 1) - days_from_civil(2000, 2, 28), 2); // leap year
+        assert_eq!(
+            parse_timestamp("2014-02-26 13:45:00.000000"),
+            parse_timestamp("2014-02-26T13:45")
+        );
+        assert_eq!(
+            parse_timestamp("2000-03-01"),
+            Some(days_from_civil(2000, 3, 1) * 86_400)
+        );
+        assert_eq!(
+            days_from_civil(2000, 3, 1) - days_from_civil(2000, 2, 28),
+            2
+        ); // leap year
         assert_eq!(parse_timestamp("1949-01"), parse_timestamp("1949-01-01"));
-        for bad in ["", "2014-13-01", "2014-04-31", "2014-02-29", "2014-01-01 25:00", "yesterday", "14-01-01", "2014-01-01 10"] {
+        for bad in [
+            "",
+            "2014-13-01",
+            "2014-04-31",
+            "2014-02-29",
+            "2014-01-01 25:00",
+            "yesterday",
+            "14-01-01",
+            "2014-01-01 10",
+        ] {
             assert_eq!(parse_timestamp(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn format_round_trips() {
-        for s in ["2014-07-06 20:10:00", "1960-12-01 00:00:00", "2017-12-29 23:59:59"] {
+        for s in [
+            "2014-07-06 20:10:00",
+            "1960-12-01 00:00:00",
+            "2017-12-29 23:59:59",
+        ] {
             assert_eq!(format_timestamp(parse_timestamp(s).unwrap()), s);
         }
         for z in [-800_000, -1, 0, 59, 11_000, 20_000] {

@@ -14,7 +14,9 @@ use tch::{nn, Tensor};
 use deepfield_core::nn::cnn::{ConvBlockConfig, PoolConfig};
 use deepfield_core::nn::cnn_lstm::{CnnLstm, CnnLstmConfig};
 use deepfield_core::nn::mlp::{Mlp, MlpConfig};
-use deepfield_core::nn::rnn::{Cell, Pooling, RnnConfig, SequenceClassifier, SequenceClassifierConfig};
+use deepfield_core::nn::rnn::{
+    Cell, Pooling, RnnConfig, SequenceClassifier, SequenceClassifierConfig,
+};
 use deepfield_core::nn::seq2seq::{Seq2Seq, Seq2SeqConfig};
 use deepfield_core::nn::Activation;
 use deepfield_core::Forward;
@@ -25,10 +27,26 @@ use crate::{ensure_config, Result};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ForecastModel {
-    Mlp { hidden: Vec<i64>, dropout: f64 },
-    Lstm { hidden: i64, layers: i64, dropout: f64 },
-    EdLstm { hidden: i64, layers: i64 },
-    CnnLstm { filters: i64, kernel: i64, pool: i64, activation: Activation, hidden: i64 },
+    Mlp {
+        hidden: Vec<i64>,
+        dropout: f64,
+    },
+    Lstm {
+        hidden: i64,
+        layers: i64,
+        dropout: f64,
+    },
+    EdLstm {
+        hidden: i64,
+        layers: i64,
+    },
+    CnnLstm {
+        filters: i64,
+        kernel: i64,
+        pool: i64,
+        activation: Activation,
+        hidden: i64,
+    },
 }
 
 impl ForecastModel {
@@ -44,7 +62,13 @@ impl ForecastModel {
 
     /// Lu et al. (2020)'s CNN-LSTM: 32 filters of kernel 1, tanh, no pooling, LSTM(64).
     pub fn cnn_lstm_paper() -> Self {
-        ForecastModel::CnnLstm { filters: 32, kernel: 1, pool: 1, activation: Activation::Tanh, hidden: 64 }
+        ForecastModel::CnnLstm {
+            filters: 32,
+            kernel: 1,
+            pool: 1,
+            activation: Activation::Tanh,
+            hidden: 64,
+        }
     }
 }
 
@@ -78,7 +102,12 @@ pub struct Forecaster {
 impl ForecasterConfig {
     /// Check sizes.
     pub fn validate(&self) -> Result<()> {
-        for (n, v) in [("lookback", self.lookback), ("features", self.features), ("horizon", self.horizon), ("targets", self.targets)] {
+        for (n, v) in [
+            ("lookback", self.lookback),
+            ("features", self.features),
+            ("horizon", self.horizon),
+            ("targets", self.targets),
+        ] {
             ensure_config!(v > 0, "forecaster: {n} must be > 0, got {v}");
         }
         Ok(())
@@ -90,12 +119,23 @@ impl ForecasterConfig {
         let out = self.horizon * self.targets;
         let net = match &self.model {
             ForecastModel::Mlp { hidden, dropout } => {
-                let c = MlpConfig { dropout: *dropout, ..MlpConfig::new(self.lookback * self.features, hidden.clone(), out) };
+                let c = MlpConfig {
+                    dropout: *dropout,
+                    ..MlpConfig::new(self.lookback * self.features, hidden.clone(), out)
+                };
                 Net::Mlp(c.init(path)?)
             }
-            ForecastModel::Lstm { hidden, layers, dropout } => {
+            ForecastModel::Lstm {
+                hidden,
+                layers,
+                dropout,
+            } => {
                 let c = SequenceClassifierConfig {
-                    rnn: RnnConfig { layers: *layers, dropout: if *layers > 1 { *dropout } else { 0.0 }, ..RnnConfig::new(Cell::Lstm, self.features, *hidden, false) },
+                    rnn: RnnConfig {
+                        layers: *layers,
+                        dropout: if *layers > 1 { *dropout } else { 0.0 },
+                        ..RnnConfig::new(Cell::Lstm, self.features, *hidden, false)
+                    },
                     pooling: Pooling::Last,
                     output: out,
                     dropout: *dropout,
@@ -104,19 +144,38 @@ impl ForecasterConfig {
                 Net::Lstm(c.init(path)?)
             }
             ForecastModel::EdLstm { hidden, layers } => {
-                let c = Seq2SeqConfig { layers: *layers, ..Seq2SeqConfig::new(self.features, *hidden, self.horizon, self.targets) };
+                let c = Seq2SeqConfig {
+                    layers: *layers,
+                    ..Seq2SeqConfig::new(self.features, *hidden, self.horizon, self.targets)
+                };
                 Net::EdLstm(c.init(path)?)
             }
-            ForecastModel::CnnLstm { filters, kernel, pool, activation, hidden } => {
-                let mut block = ConvBlockConfig { activation: *activation, ..ConvBlockConfig::new(*filters, *kernel) };
+            ForecastModel::CnnLstm {
+                filters,
+                kernel,
+                pool,
+                activation,
+                hidden,
+            } => {
+                let mut block = ConvBlockConfig {
+                    activation: *activation,
+                    ..ConvBlockConfig::new(*filters, *kernel)
+                };
                 if *pool > 1 {
                     block = block.with_pool(PoolConfig::max(*pool));
                 }
-                let c = CnnLstmConfig { conv: vec![block], hidden: *hidden, ..CnnLstmConfig::new(self.features, out) };
+                let c = CnnLstmConfig {
+                    conv: vec![block],
+                    hidden: *hidden,
+                    ..CnnLstmConfig::new(self.features, out)
+                };
                 Net::CnnLstm(c.init(path)?)
             }
         };
-        Ok(Forecaster { net, config: self.clone() })
+        Ok(Forecaster {
+            net,
+            config: self.clone(),
+        })
     }
 }
 
@@ -157,7 +216,8 @@ impl Forward for Forecaster {
     /// # Panics
     /// On bad input; [`Forecaster::try_forward`] returns an error instead.
     fn forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Tensor {
-        self.try_forward(xs, train).unwrap_or_else(|e| panic!("{e}"))
+        self.try_forward(xs, train)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -169,21 +229,56 @@ mod tests {
     #[test]
     fn every_model_maps_windows_to_horizon_by_targets() {
         let models = [
-            ForecastModel::Mlp { hidden: vec![8], dropout: 0.0 },
-            ForecastModel::Lstm { hidden: 8, layers: 1, dropout: 0.0 },
-            ForecastModel::EdLstm { hidden: 8, layers: 1 },
+            ForecastModel::Mlp {
+                hidden: vec![8],
+                dropout: 0.0,
+            },
+            ForecastModel::Lstm {
+                hidden: 8,
+                layers: 1,
+                dropout: 0.0,
+            },
+            ForecastModel::EdLstm {
+                hidden: 8,
+                layers: 1,
+            },
             ForecastModel::cnn_lstm_paper(),
-            ForecastModel::CnnLstm { filters: 4, kernel: 3, pool: 2, activation: Activation::Relu, hidden: 8 },
+            ForecastModel::CnnLstm {
+                filters: 4,
+                kernel: 3,
+                pool: 2,
+                activation: Activation::Relu,
+                hidden: 8,
+            },
         ];
         for m in models {
             let vs = nn::VarStore::new(Device::Cpu);
-            let cfg = ForecasterConfig { model: m.clone(), lookback: 6, features: 3, horizon: 2, targets: 4 };
+            let cfg = ForecasterConfig {
+                model: m.clone(),
+                lookback: 6,
+                features: 3,
+                horizon: 2,
+                targets: 4,
+            };
             let f = cfg.init(&vs.root()).unwrap();
-            let y = f.try_forward(&Tensor::randn([5, 6, 3], (Kind::Float, Device::Cpu)), false).unwrap();
+            let y = f
+                .try_forward(&Tensor::randn([5, 6, 3], (Kind::Float, Device::Cpu)), false)
+                .unwrap();
             assert_eq!(y.size(), [5, 2, 4], "{}", m.name());
-            assert!(f.try_forward(&Tensor::randn([5, 7, 3], (Kind::Float, Device::Cpu)), false).is_err());
+            assert!(f
+                .try_forward(&Tensor::randn([5, 7, 3], (Kind::Float, Device::Cpu)), false)
+                .is_err());
         }
-        let bad = ForecasterConfig { model: ForecastModel::EdLstm { hidden: 8, layers: 1 }, lookback: 0, features: 1, horizon: 1, targets: 1 };
+        let bad = ForecasterConfig {
+            model: ForecastModel::EdLstm {
+                hidden: 8,
+                layers: 1,
+            },
+            lookback: 0,
+            features: 1,
+            horizon: 1,
+            targets: 1,
+        };
         assert!(bad.init(&nn::VarStore::new(Device::Cpu).root()).is_err());
     }
 }

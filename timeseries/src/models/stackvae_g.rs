@@ -50,18 +50,41 @@ pub struct StackVaeGConfig {
 
 impl Default for StackVaeGConfig {
     fn default() -> Self {
-        StackVaeGConfig { window: 32, channels: 1, hidden: vec![64], latent: 8, embed: 8, top_k: 2, alpha: 3.0, beta: 0.5, sparsity: 1e-3 }
+        StackVaeGConfig {
+            window: 32,
+            channels: 1,
+            hidden: vec![64],
+            latent: 8,
+            embed: 8,
+            top_k: 2,
+            alpha: 3.0,
+            beta: 0.5,
+            sparsity: 1e-3,
+        }
     }
 }
 
 impl StackVaeGConfig {
     /// Check sizes.
     pub fn validate(&self) -> Result<()> {
-        ensure_config!(self.window > 1, "stackvae-g: window must be > 1, got {}", self.window);
+        ensure_config!(
+            self.window > 1,
+            "stackvae-g: window must be > 1, got {}",
+            self.window
+        );
         ensure_config!(self.channels > 0, "stackvae-g: channels must be > 0");
-        ensure_config!(self.latent > 0 && self.embed > 0 && self.top_k > 0, "stackvae-g: latent, embed and top_k must be > 0");
-        ensure_config!(self.hidden.iter().all(|&h| h > 0), "stackvae-g: hidden sizes must be > 0");
-        ensure_config!(self.beta >= 0.0 && self.sparsity >= 0.0 && self.alpha > 0.0, "stackvae-g: beta, sparsity >= 0 and alpha > 0");
+        ensure_config!(
+            self.latent > 0 && self.embed > 0 && self.top_k > 0,
+            "stackvae-g: latent, embed and top_k must be > 0"
+        );
+        ensure_config!(
+            self.hidden.iter().all(|&h| h > 0),
+            "stackvae-g: hidden sizes must be > 0"
+        );
+        ensure_config!(
+            self.beta >= 0.0 && self.sparsity >= 0.0 && self.alpha > 0.0,
+            "stackvae-g: beta, sparsity >= 0 and alpha > 0"
+        );
         Ok(())
     }
 
@@ -78,7 +101,10 @@ impl StackVaeGConfig {
         let mu = nn::linear(path / "mu", d, self.latent, Default::default());
         let logvar = nn::linear(path / "logvar", d, self.latent, Default::default());
         let graph = nn::linear(path / "graph", self.latent, self.latent, Default::default());
-        let emb = Init::Randn { mean: 0.0, stdev: 1.0 };
+        let emb = Init::Randn {
+            mean: 0.0,
+            stdev: 1.0,
+        };
         let node_emb1 = path.f_var("node_emb1", &[self.channels, self.embed], emb)?;
         let node_emb2 = path.f_var("node_emb2", &[self.channels, self.embed], emb)?;
         let mut decoder = Vec::new();
@@ -88,7 +114,17 @@ impl StackVaeGConfig {
             d = h;
         }
         let out = nn::linear(path / "out", d, self.window, Default::default());
-        Ok(StackVaeG { encoder, mu, logvar, graph, node_emb1, node_emb2, decoder, out, config: self.clone() })
+        Ok(StackVaeG {
+            encoder,
+            mu,
+            logvar,
+            graph,
+            node_emb1,
+            node_emb2,
+            decoder,
+            out,
+            config: self.clone(),
+        })
     }
 }
 
@@ -124,8 +160,17 @@ impl StackVaeG {
         if n == 1 {
             return Ok(Tensor::f_zeros([1, 1], (Kind::Float, dev))?);
         }
-        let m = self.node_emb1.f_matmul(&self.node_emb2.f_transpose(0, 1)?)?.f_mul_scalar(self.config.alpha)?.f_tanh()?.f_relu()?;
-        let m = m.f_mul(&Tensor::f_eye(n, (Kind::Float, dev))?.f_neg()?.f_add_scalar(1.0)?)?;
+        let m = self
+            .node_emb1
+            .f_matmul(&self.node_emb2.f_transpose(0, 1)?)?
+            .f_mul_scalar(self.config.alpha)?
+            .f_tanh()?
+            .f_relu()?;
+        let m = m.f_mul(
+            &Tensor::f_eye(n, (Kind::Float, dev))?
+                .f_neg()?
+                .f_add_scalar(1.0)?,
+        )?;
         let k = self.config.top_k.min(n - 1);
         let (_, idx) = m.f_topk(k, -1, true, false)?;
         let mask = m.f_zeros_like()?.f_scatter_value(1, &idx, 1.0)?;
@@ -137,12 +182,20 @@ impl StackVaeG {
     pub fn run(&self, xs: &Tensor, train: bool) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
         let c = &self.config;
         let s = xs.size();
-        ensure_input!(s.len() == 3 && s[1] == c.window && s[2] == c.channels, "stackvae-g: expected windows [B, {}, {}], got {s:?}", c.window, c.channels);
+        ensure_input!(
+            s.len() == 3 && s[1] == c.window && s[2] == c.channels,
+            "stackvae-g: expected windows [B, {}, {}], got {s:?}",
+            c.window,
+            c.channels
+        );
         let mut h = xs.f_transpose(1, 2)?; // [B, N, W]: one block per channel
         for l in &self.encoder {
             h = lin(&h, l)?.f_relu()?;
         }
-        let (mu, logvar) = (lin(&h, &self.mu)?, lin(&h, &self.logvar)?.f_clamp(-10.0, 10.0)?);
+        let (mu, logvar) = (
+            lin(&h, &self.mu)?,
+            lin(&h, &self.logvar)?.f_clamp(-10.0, 10.0)?,
+        );
         let z = reparameterize(&mu, &logvar, train)?;
         let a = self.adjacency()?;
         let z = z.f_add(&lin(&a.f_matmul(&z)?, &self.graph)?)?;
@@ -159,9 +212,22 @@ impl StackVaeG {
     pub fn loss(&self, xs: &Tensor, train: bool) -> Result<(Tensor, Tensor, Tensor)> {
         let (recon, mu, logvar, a) = self.run(xs, train)?;
         let b = xs.size()[0];
-        let rec = recon.f_sub(xs)?.f_square()?.f_sum(Kind::Float)?.f_div_scalar(b as f64)?;
-        let kl = gaussian_kl(&mu.f_reshape([-1, self.config.latent])?, &logvar.f_reshape([-1, self.config.latent])?)?.f_sum(Kind::Float)?.f_div_scalar(b as f64)?;
-        let total = rec.f_add(&kl.f_mul_scalar(self.config.beta)?)?.f_add(&a.f_abs()?.f_sum(Kind::Float)?.f_mul_scalar(self.config.sparsity)?)?;
+        let rec = recon
+            .f_sub(xs)?
+            .f_square()?
+            .f_sum(Kind::Float)?
+            .f_div_scalar(b as f64)?;
+        let kl = gaussian_kl(
+            &mu.f_reshape([-1, self.config.latent])?,
+            &logvar.f_reshape([-1, self.config.latent])?,
+        )?
+        .f_sum(Kind::Float)?
+        .f_div_scalar(b as f64)?;
+        let total = rec.f_add(&kl.f_mul_scalar(self.config.beta)?)?.f_add(
+            &a.f_abs()?
+                .f_sum(Kind::Float)?
+                .f_mul_scalar(self.config.sparsity)?,
+        )?;
         Ok((total, rec, kl))
     }
 }
@@ -172,7 +238,9 @@ impl Forward for StackVaeG {
     /// # Panics
     /// On bad input; [`StackVaeG::run`] returns an error instead.
     fn forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Tensor {
-        self.run(xs, train).map(|r| r.0).unwrap_or_else(|e| panic!("{e}"))
+        self.run(xs, train)
+            .map(|r| r.0)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -185,7 +253,12 @@ mod tests {
     fn shapes_sparsity_and_shared_weights() {
         tch::manual_seed(1);
         let vs = nn::VarStore::new(Device::Cpu);
-        let cfg = StackVaeGConfig { window: 10, channels: 5, top_k: 2, ..Default::default() };
+        let cfg = StackVaeGConfig {
+            window: 10,
+            channels: 5,
+            top_k: 2,
+            ..Default::default()
+        };
         let m = cfg.init(&vs.root()).unwrap();
         let x = Tensor::randn([4, 10, 5], (Kind::Float, Device::Cpu));
         let (r, mu, _, a) = m.run(&x, true).unwrap();
@@ -207,8 +280,20 @@ mod tests {
         assert!(total.double_value(&[]) >= rec.double_value(&[]) && kl.double_value(&[]) >= 0.0);
         total.backward();
         assert!(vs.variables()["node_emb1"].grad().defined());
-        assert!(m.run(&Tensor::zeros([2, 9, 5], (Kind::Float, Device::Cpu)), false).is_err());
-        let one = StackVaeGConfig { window: 10, channels: 1, ..Default::default() }.init(&nn::VarStore::new(Device::Cpu).root()).unwrap();
-        assert_eq!(one.predict(&Tensor::zeros([2, 10, 1], (Kind::Float, Device::Cpu)), None).size(), [2, 10, 1]);
+        assert!(m
+            .run(&Tensor::zeros([2, 9, 5], (Kind::Float, Device::Cpu)), false)
+            .is_err());
+        let one = StackVaeGConfig {
+            window: 10,
+            channels: 1,
+            ..Default::default()
+        }
+        .init(&nn::VarStore::new(Device::Cpu).root())
+        .unwrap();
+        assert_eq!(
+            one.predict(&Tensor::zeros([2, 10, 1], (Kind::Float, Device::Cpu)), None)
+                .size(),
+            [2, 10, 1]
+        );
     }
 }

@@ -39,7 +39,9 @@ use crate::data::Series;
 use crate::{ensure_config, Result};
 
 /// The seven measured parameters, in column order (units in the names).
-pub const PARAMETERS: [&str; 7] = ["pH", "ORP_mV", "EC_uS_cm", "TDS_mg_L", "SO4_mg_L", "Fe_mg_L", "Mn_mg_L"];
+pub const PARAMETERS: [&str; 7] = [
+    "pH", "ORP_mV", "EC_uS_cm", "TDS_mg_L", "SO4_mg_L", "Fe_mg_L", "Mn_mg_L",
+];
 
 /// Simulator parameters; the defaults give a test that turns acidic around week 35–45.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,7 +101,10 @@ impl KineticTestConfig {
             ("k_neutral", self.k_neutral),
             ("volume", self.volume),
         ] {
-            ensure_config!(v > 0.0 && v.is_finite(), "kinetic test: {n} must be > 0, got {v}");
+            ensure_config!(
+                v > 0.0 && v.is_finite(),
+                "kinetic test: {n} must be > 0, got {v}"
+            );
         }
         for (n, v) in [
             ("catalysis", self.catalysis),
@@ -108,9 +113,15 @@ impl KineticTestConfig {
             ("orp_noise", self.orp_noise),
             ("rel_noise", self.rel_noise),
         ] {
-            ensure_config!(v >= 0.0 && v.is_finite(), "kinetic test: {n} must be >= 0, got {v}");
+            ensure_config!(
+                v >= 0.0 && v.is_finite(),
+                "kinetic test: {n} must be >= 0, got {v}"
+            );
         }
-        ensure_config!((0.0..1.0).contains(&self.outlier_rate), "kinetic test: outlier_rate must be in [0, 1)");
+        ensure_config!(
+            (0.0..1.0).contains(&self.outlier_rate),
+            "kinetic test: outlier_rate must be in [0, 1)"
+        );
         Ok(())
     }
 }
@@ -137,7 +148,11 @@ pub struct KineticTest {
 impl KineticTest {
     /// The observed readings as a [`Series`] (time = week number).
     pub fn series(&self) -> Result<Series> {
-        Series::new(self.week.clone(), PARAMETERS.iter().map(|s| s.to_string()).collect(), self.observed.clone())
+        Series::new(
+            self.week.clone(),
+            PARAMETERS.iter().map(|s| s.to_string()).collect(),
+            self.observed.clone(),
+        )
     }
 
     /// CSV text `week,pH,…` of the observed readings.
@@ -172,8 +187,8 @@ pub fn simulate(cfg: &KineticTestConfig) -> Result<KineticTest> {
     let mut ph_prev = 8.0;
     let mut t = KineticTest {
         week: (1..=cfg.weeks as i64).collect(),
-        clean: vec![Vec::with_capacity(cfg.weeks); 7],
-        observed: vec![Vec::with_capacity(cfg.weeks); 7],
+        clean: vec![Vec::new(); 7],
+        observed: vec![Vec::new(); 7],
         outliers: Vec::new(),
         pyrite: Vec::new(),
         carbonate: Vec::new(),
@@ -204,7 +219,8 @@ pub fn simulate(cfg: &KineticTestConfig) -> Result<KineticTest> {
         let mn = 0.008 * ca + 0.06 * sigmoid((4.2 - ph) / 0.4) * (p / cfg.pyrite0);
         let (so4_mg, fe_mg, mn_mg) = (so4 / v * 96.06, fe * 55.85, mn * 54.94);
         let orp = 780.0 - 59.0 * ph + 25.0 * (1.0 + fe_mg).log10();
-        let ec = 160.0 + 1.45 * so4_mg + 2.6 * ca * 40.08 + 350.0 * acidity + 2.0 * fe_mg + 2.0 * mn_mg;
+        let ec =
+            160.0 + 1.45 * so4_mg + 2.6 * ca * 40.08 + 350.0 * acidity + 2.0 * fe_mg + 2.0 * mn_mg;
         let tds = 0.67 * ec + 0.05 * so4_mg;
         let clean = [ph, orp, ec, tds, so4_mg, fe_mg, mn_mg];
         for (k, &v) in clean.iter().enumerate() {
@@ -245,7 +261,11 @@ mod tests {
         let cfg = KineticTestConfig::default();
         let t = simulate(&cfg).unwrap();
         assert_eq!(t.week.len(), 83);
-        assert!(t.observed.iter().chain(&t.clean).all(|p| p.len() == 83 && p.iter().all(|v| v.is_finite())));
+        assert!(t
+            .observed
+            .iter()
+            .chain(&t.clean)
+            .all(|p| p.len() == 83 && p.iter().all(|v| v.is_finite())));
         // Mass balance: pyrite left + oxidised = initial; sulfate released = 2 × oxidised.
         for i in 0..83 {
             assert!((t.pyrite[i] + t.oxidised[i] - cfg.pyrite0).abs() < 1e-9);
@@ -254,18 +274,32 @@ mod tests {
         assert!((so4 - 2.0 * t.oxidised[82]).abs() < 1e-9);
         // Stocks never grow and never go negative.
         assert!(t.pyrite.windows(2).all(|w| w[1] <= w[0]) && t.pyrite.iter().all(|&p| p >= 0.0));
-        assert!(t.carbonate.windows(2).all(|w| w[1] <= w[0]) && t.carbonate.iter().all(|&c| c >= 0.0));
+        assert!(
+            t.carbonate.windows(2).all(|w| w[1] <= w[0]) && t.carbonate.iter().all(|&c| c >= 0.0)
+        );
         // Delayed acidification: neutral at first, acidic once carbonate is spent.
         let ph = &t.clean[0];
-        assert!(ph[..30].iter().all(|&p| p > 7.0) && ph[75..].iter().all(|&p| p < 3.0), "{ph:?}");
-        assert!(ph.windows(2).all(|w| w[1] <= w[0] + 1e-12), "pH never rises in this run");
+        assert!(
+            ph[..30].iter().all(|&p| p > 7.0) && ph[75..].iter().all(|&p| p < 3.0),
+            "{ph:?}"
+        );
+        assert!(
+            ph.windows(2).all(|w| w[1] <= w[0] + 1e-12),
+            "pH never rises in this run"
+        );
         // Acid drainage brings sulfate and iron up, and ORP with them.
         assert!(t.clean[4][82] > 1.8 * t.clean[4][0]);
         assert!(t.clean[5][82] > 100.0 * t.clean[5][0]);
         assert!(t.clean[1][82] > t.clean[1][0] + 250.0);
         // Deterministic under the seed; noise-free when asked.
         assert_eq!(simulate(&cfg).unwrap(), t);
-        let quiet = KineticTestConfig { ph_noise: 0.0, orp_noise: 0.0, rel_noise: 0.0, outlier_rate: 0.0, ..cfg.clone() };
+        let quiet = KineticTestConfig {
+            ph_noise: 0.0,
+            orp_noise: 0.0,
+            rel_noise: 0.0,
+            outlier_rate: 0.0,
+            ..cfg.clone()
+        };
         let q = simulate(&quiet).unwrap();
         assert_eq!(q.observed, q.clean);
         assert!(simulate(&KineticTestConfig { weeks: 1, ..cfg }).is_err());
@@ -273,13 +307,26 @@ mod tests {
 
     #[test]
     fn outlier_removal_recovers_injected_errors() {
-        let cfg = KineticTestConfig { outlier_rate: 0.03, seed: 3, ..Default::default() };
+        let cfg = KineticTestConfig {
+            outlier_rate: 0.03,
+            seed: 3,
+            ..Default::default()
+        };
         let t = simulate(&cfg).unwrap();
         assert!(t.outliers.len() >= 8, "{}", t.outliers.len());
         let mut s = t.series().unwrap();
         let flagged = crate::data::clean::remove_outliers(&mut s, Default::default()).unwrap();
         let caught = t.outliers.iter().filter(|o| flagged.contains(o)).count();
-        assert!(caught * 10 >= t.outliers.len() * 8, "caught {caught} of {}", t.outliers.len());
-        assert!(flagged.len() <= t.outliers.len() + 6, "{} flagged for {} injected", flagged.len(), t.outliers.len());
+        assert!(
+            caught * 10 >= t.outliers.len() * 8,
+            "caught {caught} of {}",
+            t.outliers.len()
+        );
+        assert!(
+            flagged.len() <= t.outliers.len() + 6,
+            "{} flagged for {} injected",
+            flagged.len(),
+            t.outliers.len()
+        );
     }
 }

@@ -1,0 +1,69 @@
+"""PyTorch-eager twin of `deepfield-timeseries bench`: the same CNN-LSTM, shapes and loop.
+
+CNN-LSTM (core's default `CnnLstmConfig::new(8, 1)`): Conv1d(8→64, kernel 3, padding 1), ReLU,
+MaxPool1d(2), LSTM(64, batch_first), Linear(64→1) on the last step. Windows 30 × 8, batch 64,
+20 batches per epoch, MSE, Adam(1e-3). Per epoch, as deepfield's Trainer: a seeded permutation
+gathered once, batches as views, loss summed on the device and read once per epoch.
+Prints `bench cnn_lstm_pytorch threads=<n> steps_per_s=<x>`.
+"""
+import argparse
+import time
+
+import torch
+from torch import nn
+
+
+class CnnLstm(nn.Module):
+    def __init__(self, features=8, filters=64, hidden=64):
+        super().__init__()
+        self.conv = nn.Conv1d(features, filters, 3, padding=1)
+        self.pool = nn.MaxPool1d(2)
+        self.lstm = nn.LSTM(filters, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        h = self.pool(torch.relu(self.conv(x.transpose(1, 2))))
+        o, _ = self.lstm(h.transpose(1, 2))
+        return self.out(o[:, -1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seconds", type=float, default=5.0)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    n, batch = 64 * 20, 64
+    x, y = torch.randn(n, 30, 8), torch.randn(n, 1)
+    model = CnnLstm()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.MSELoss()
+    gen = torch.Generator().manual_seed(0)
+
+    def epoch():
+        perm = torch.randperm(n, generator=gen)
+        xs, ys = x[perm], y[perm]
+        total = torch.zeros(())
+        steps = 0
+        for s in range(0, n, batch):
+            xb, yb = xs[s:s + batch], ys[s:s + batch]
+            loss = loss_fn(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.detach() * xb.shape[0]
+            steps += 1
+        float(total)
+        return steps
+
+    epoch()
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < a.seconds:
+        steps += epoch()
+    sps = steps / (time.perf_counter() - start)
+    print(f"bench cnn_lstm_pytorch threads={a.threads} steps_per_s={sps:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+//! `deepfield-timeseries`: list/run reproductions, evaluate a trained model on your own CSV, and
+//! benchmark the CNN-LSTM training loop against PyTorch eager.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use deepfield_core::data::TensorDataset;
+use deepfield_core::nn::cnn_lstm::CnnLstmConfig;
+use deepfield_core::repro::cli::{print_list, run as run_repro, ReproArgs};
+use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
+use deepfield_core::train::{OptimizerConfig, Task, TrainConfig, Trainer};
+use deepfield_timeseries::{detect, forecast, repro, Error, Result};
+
+#[derive(Parser)]
+#[command(
+    name = "deepfield-timeseries",
+    version,
+    about = "deepfield timeseries: forecasting (NSE), CNN-LSTM, StackVAE-G anomaly detection"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the reproductions.
+    List,
+    /// Run a reproduction, writing results/<id>/.
+    Repro(ReproArgs),
+    /// Run a trained model (results/<id>/model) on your CSV: forecasts or anomaly scores.
+    #[command(alias = "predict")]
+    Eval {
+        /// The model folder.
+        #[arg(long)]
+        model: PathBuf,
+        /// CSV with the training column names (time column included).
+        #[arg(long)]
+        csv: PathBuf,
+        /// Write forecasts / scores to this CSV.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// CNN-LSTM training steps/s here and in PyTorch eager (same shapes, same loop).
+    Bench {
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Python with torch (default: the workspace venv).
+        #[arg(long)]
+        python: Option<PathBuf>,
+        /// Seconds to measure each side.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse().command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cmd: Command) -> Result<()> {
+    match cmd {
+        Command::List => {
+            print_list(&repro::all());
+            Ok(())
+        }
+        Command::Repro(args) => run_repro(&repro::all(), &args)
+            .map(|_| ())
+            .map_err(Error::from),
+        Command::Eval { model, csv, out } => eval(&model, &csv, out.as_deref()),
+        Command::Bench {
+            threads,
+            python,
+            seconds,
+        } => bench(threads, python, seconds),
+    }
+}
+
+fn eval(model: &Path, csv: &Path, out: Option<&Path>) -> Result<()> {
+    let cfg: serde_json::Value = deepfield_core::checkpoint::load(model)?;
+    match cfg["kind"].as_str() {
+        Some("forecaster") => {
+            let r = forecast::evaluate_csv(model, csv, out)?;
+            println!(
+                "{} forecasts (one per window, the last one beyond the end of the file)",
+                r.origin.len()
+            );
+            for m in r.metrics.iter().flatten() {
+                println!(
+                    "{:<12} NSE {:.4}  RMSE {:.4}  MAE {:.4}",
+                    m.target, m.nse, m.rmse, m.mae
+                );
+            }
+        }
+        Some("detector") => {
+            let (_, scores, flags) = detect::evaluate_csv(model, csv, out)?;
+            println!(
+                "{} scores, {} flagged as anomalous",
+                scores.len(),
+                flags.iter().filter(|&&f| f).count()
+            );
+        }
+        other => {
+            return Err(Error::input(format!(
+                "{}: unknown model kind {other:?}",
+                model.display()
+            )))
+        }
+    }
+    if let Some(o) = out {
+        println!("written to {}", o.display());
+    }
+    Ok(())
+}
+
+/// Fixed shapes of the bench: windows of 30 days × 8 features, batch 64, 20 batches per epoch.
+const N: i64 = 64 * 20;
+const T: i64 = 30;
+const F: i64 = 8;
+
+fn bench(threads: usize, python: Option<PathBuf>, seconds: f64) -> Result<()> {
+    deepfield_core::device::set_threads(threads);
+    deepfield_core::seed(0);
+    let x = Tensor::randn([N, T, F], (Kind::Float, Device::Cpu));
+    let y = Tensor::randn([N, 1], (Kind::Float, Device::Cpu));
+    let data = TensorDataset::new(x, y)?;
+    let mut vs = VarStore::new(Device::Cpu);
+    let model = CnnLstmConfig::new(F, 1).init(&vs.root())?;
+    let cfg = |epochs| TrainConfig {
+        epochs,
+        batch_size: 64,
+        optimizer: OptimizerConfig::adam(1e-3),
+        progress: false,
+        ..Default::default()
+    };
+    let t = Instant::now();
+    Trainer::new(cfg(1), Task::regression())?.fit(&model, &mut vs, &data, None)?;
+    let epochs = ((seconds / t.elapsed().as_secs_f64().max(1e-4)).ceil() as usize).max(1);
+    let t = Instant::now();
+    Trainer::new(cfg(epochs), Task::regression())?.fit(&model, &mut vs, &data, None)?;
+    let ours = (epochs as f64 * (N / 64) as f64) / t.elapsed().as_secs_f64();
+    println!("bench cnn_lstm threads={threads} steps_per_s={ours:.2}");
+
+    let python = python
+        .or_else(deepfield_core::python::interpreter)
+        .ok_or_else(|| {
+            Error::input("no python with torch: pass --python or run `cargo xtask setup`")
+        })?;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/bench_cnn_lstm.py");
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .args([
+            "--threads",
+            &threads.to_string(),
+            "--seconds",
+            &seconds.to_string(),
+        ])
+        .output()
+        .map_err(|e| Error::input(format!("cannot run {}: {e}", python.display())))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(Error::input(format!(
+            "{} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    print!("{text}");
+    let theirs = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("bench cnn_lstm_pytorch ")
+                .and_then(|r| r.split("steps_per_s=").nth(1))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+        })
+        .ok_or_else(|| Error::input(format!("no steps_per_s line in the python output: {text}")))?;
+    println!(
+        "ratio cnn_lstm threads={threads} deepfield/pytorch={:.3}",
+        ours / theirs
+    );
+    Ok(())
+}
