@@ -210,8 +210,16 @@ fn quick_deep_snp_detects_and_localises_breakpoints() {
         .as_f64()
         .unwrap();
     let base_acc = m["baseline"]["accuracy"].as_f64().unwrap();
-    // Measured (seed 0): accuracy 0.87, AUC 0.96, median error 161 probes of 4,000; baseline 0.90.
-    assert!(acc > 0.75, "accuracy {acc}");
+    eprintln!("deep_snp metrics: {}", m["deep_snp"]);
+    let f1 = m["deep_snp"]["f1"].as_f64().unwrap();
+    let thr = m["deep_snp"]["threshold"].as_f64().unwrap();
+    assert!(thr > 0.0 && thr < 1.0, "threshold {thr}");
+    // The 0.5-cut numbers are reported beside the calibrated ones.
+    assert!(m["deep_snp"]["at_0_5"]["accuracy"].as_f64().is_some());
+    // Measured (seed 0): at the validation threshold (0.18) accuracy 0.875, F1 0.876 (at 0.5:
+    // 0.875, 0.870), AUC 0.95, median error 195 probes of 4,000; baseline 0.90.
+    assert!(acc > 0.8, "accuracy {acc}");
+    assert!(f1 > 0.8, "F1 {f1}");
     assert!(auc > 0.85, "AUC {auc}");
     // A uniformly random peak is ≈ 1,000 probes from the breakpoint; the attention must be far closer.
     assert!(loc < 500.0, "median localisation error {loc}");
@@ -231,6 +239,13 @@ fn quick_deep_snp_detects_and_localises_breakpoints() {
     // The saved model on a user's PennCNV file.
     let data = deepfield_core::data::dataset(&DATASET).unwrap();
     let csv = out.path().join("w.csv");
+    // The validation threshold is saved with the model and drives the calls on user files.
+    let cfg: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(opts.out.join("model/config.json")).unwrap())
+            .unwrap();
+    // (JSON round trip: equal up to the last bit of the decimal text.)
+    let saved_thr = cfg["decision_threshold"].as_f64().unwrap();
+    assert!((saved_thr - thr).abs() < 1e-12, "{saved_thr} vs {thr}");
     let p = predict_signal(
         &opts.out.join("model"),
         &data.join("offspring.txt"),
@@ -240,7 +255,9 @@ fn quick_deep_snp_detects_and_localises_breakpoints() {
     assert_eq!(p.len(), 40);
     assert!(p.iter().all(|w| (0.0..=1.0).contains(&w.p_breakpoint)
         && w.start_bp <= w.attention_peak_bp
-        && w.attention_peak_bp <= w.end_bp));
+        && w.attention_peak_bp <= w.end_bp
+        && w.threshold == saved_thr
+        && w.breakpoint_call == (w.p_breakpoint >= saved_thr)));
     assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 41);
 
     // Bad signal file: clear error naming the missing column; nothing written.

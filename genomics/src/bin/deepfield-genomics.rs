@@ -121,9 +121,13 @@ fn run(cmd: Command) -> Result<()> {
         }
         Command::Predict(Predict::DeepSnp { model, signal, out }) => {
             let p = snp::predict_signal(&model, &signal, out.as_deref())?;
-            let called = p.iter().filter(|w| w.p_breakpoint > 0.5).count();
-            println!("{} windows, {called} with p(breakpoint) > 0.5", p.len());
-            for w in p.iter().filter(|w| w.p_breakpoint > 0.5) {
+            let called = p.iter().filter(|w| w.breakpoint_call).count();
+            let thr = p.first().map_or(0.5, |w| w.threshold);
+            println!(
+                "{} windows, {called} with p(breakpoint) ≥ {thr:.4} (the model's validation threshold)",
+                p.len()
+            );
+            for w in p.iter().filter(|w| w.breakpoint_call) {
                 println!(
                     "  chr{} {}-{}: p = {:.3}, attention peak at {}",
                     w.chrom, w.start_bp, w.end_bp, w.p_breakpoint, w.attention_peak_bp

@@ -1,12 +1,13 @@
 //! SNP arrays: signal files, the simulator, windows, the Deep SNP model, the change-point
 //! baseline and the `deep-snp` reproduction.
-//! Reading order: [`signal`] → [`simulate`] → [`window`] → [`model`] / [`changepoint`] → [`repro`].
+//! Reading order: [`signal`] → [`simulate`] → [`window`] → [`model`] / [`changepoint`] → [`threshold`] → [`repro`].
 
 pub mod changepoint;
 pub mod model;
 pub mod repro;
 pub mod signal;
 pub mod simulate;
+pub mod threshold;
 pub mod window;
 
 pub use model::{DeepSnp, DeepSnpConfig};

@@ -10,6 +10,11 @@
 //! 4,000-probe windows from 16,000-probe chromosomes so that it trains in seconds on a CPU — its
 //! numbers are not the full run's. Baseline: a binary-segmentation split statistic on the same
 //! windows ([`crate::snp::changepoint`]).
+//!
+//! Decisions: the network's breakpoint probability is cut at a threshold chosen on the
+//! validation windows (F1-maximising, ties → higher; [`crate::snp::threshold`]), saved in the
+//! model's `config.json` as `decision_threshold` and used for the test metrics, the report, the
+//! real-array calls and `predict deep-snp`. The metrics at the fixed 0.5 cut are reported too.
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +33,7 @@ use super::changepoint;
 use super::model::{DeepSnp, DeepSnpConfig};
 use super::signal::{read_penncnv, SnpSignal};
 use super::simulate::{simulate, SimConfig};
+use super::threshold::{calls, choose_f1_threshold};
 use super::window::{self, WindowConfig};
 use crate::{Error, Result};
 
@@ -135,6 +141,14 @@ pub struct SavedDeepSnp {
     pub config: DeepSnpRunConfig,
     /// Baseline score threshold fitted on the simulated training windows.
     pub baseline_threshold: f64,
+    /// Deep SNP calls a breakpoint when `p(breakpoint) ≥ decision_threshold`; chosen on the
+    /// validation windows ([`choose_f1_threshold`]). Models saved before it existed read 0.5.
+    #[serde(default = "one_half")]
+    pub decision_threshold: f64,
+}
+
+fn one_half() -> f64 {
+    0.5
 }
 
 /// Encoded windows with their truth.
@@ -347,6 +361,10 @@ pub struct WindowPrediction {
     pub start_bp: u64,
     pub end_bp: u64,
     pub p_breakpoint: f64,
+    /// `p_breakpoint ≥ threshold`.
+    pub breakpoint_call: bool,
+    /// The model's decision threshold (from its saved config).
+    pub threshold: f64,
     /// Attention peak (bp position of the probe).
     pub attention_peak_bp: u64,
     pub baseline_score: f64,
@@ -386,6 +404,8 @@ pub fn predict_signal_with(
             start_bp: signal.pos[w.start],
             end_bp: signal.pos[w.start + w.len - 1],
             p_breakpoint: p[0],
+            breakpoint_call: p[0] >= saved.decision_threshold,
+            threshold: saved.decision_threshold,
             attention_peak_bp: signal.pos[w.start + peak],
             baseline_score: score,
             baseline_call: score > saved.baseline_threshold,
@@ -397,10 +417,10 @@ pub fn predict_signal_with(
 
 /// CSV text of window predictions.
 pub fn predictions_csv(preds: &[WindowPrediction]) -> String {
-    let mut t = String::from("sample,chrom,first_probe,probes,start_bp,end_bp,p_breakpoint,attention_peak_bp,baseline_score,baseline_call,baseline_split_bp\n");
+    let mut t = String::from("sample,chrom,first_probe,probes,start_bp,end_bp,p_breakpoint,breakpoint_call,attention_peak_bp,baseline_score,baseline_call,baseline_split_bp\n");
     for p in preds {
         t.push_str(&format!(
-            "{},{},{},{},{},{},{:.6},{},{:.4},{},{}\n",
+            "{},{},{},{},{},{},{:.6},{},{},{:.4},{},{}\n",
             p.sample,
             p.chrom,
             p.first_probe,
@@ -408,6 +428,7 @@ pub fn predictions_csv(preds: &[WindowPrediction]) -> String {
             p.start_bp,
             p.end_bp,
             p.p_breakpoint,
+            p.breakpoint_call,
             p.attention_peak_bp,
             p.baseline_score,
             p.baseline_call,
@@ -463,12 +484,19 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
         Some(&val.dataset()?),
     )?;
 
+    // Decision threshold on the validation windows (never the test windows).
+    let (val_probs, _) = predict(&model, &val.dataset()?.x, 32)?;
+    let chosen = choose_f1_threshold(&val_probs, &val.labels)?;
+
     // Test windows.
     let tds = test.dataset()?;
     let (probs, atts) = predict(&model, &tds.x, 32)?;
     let y: Vec<i64> = test.labels.iter().map(|&l| l as i64).collect();
-    let pred: Vec<i64> = probs.iter().map(|&p| i64::from(p > 0.5)).collect();
+    let pred = calls(&probs, chosen.threshold);
     let rep = classification_report(&y, &pred, 2)?;
+    // For transparency: the uncalibrated rule `p > 0.5`.
+    let pred_half: Vec<i64> = probs.iter().map(|&p| i64::from(p > 0.5)).collect();
+    let rep_half = classification_report(&y, &pred_half, 2)?;
     let auc = roc_auc(&y, &probs)?;
     let peaks: Vec<usize> = atts.iter().map(|a| attention_peak(a, test.len)).collect();
     let positives: Vec<usize> = (0..test.n()).filter(|&i| test.labels[i] == 1).collect();
@@ -501,6 +529,7 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
     let saved = SavedDeepSnp {
         config: cfg.clone(),
         baseline_threshold: thr,
+        decision_threshold: chosen.threshold,
     };
 
     // Real arrays (no truth).
@@ -521,6 +550,13 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
         "windows": {"train": train.n(), "val": val.n(), "test": test.n()},
         "deep_snp": {"accuracy": rep.accuracy, "f1": rep.per_class.f1.get(1).copied().unwrap_or(f64::NAN),
                      "f1_macro": rep.f1_macro, "roc_auc": auc,
+                     "threshold": chosen.threshold, "threshold_rule": "F1-maximising on validation windows, p >= t",
+                     "val_f1_at_threshold": chosen.f1,
+                     "at_0_5": {"accuracy": rep_half.accuracy,
+                                "f1": rep_half.per_class.f1.get(1).copied().unwrap_or(f64::NAN),
+                                "f1_macro": rep_half.f1_macro,
+                                "called": pred_half.iter().sum::<i64>()},
+                     "called": pred.iter().sum::<i64>(),
                      "localisation_all_positives": deep_loc_all, "localisation_true_positives": deep_loc_tp},
         "baseline": {"accuracy": brep.accuracy, "f1": brep.per_class.f1.get(1).copied().unwrap_or(f64::NAN),
                      "f1_macro": brep.f1_macro, "roc_auc": bauc, "threshold": thr,
@@ -528,7 +564,7 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
         "epochs_run": history.epochs.len(),
         "best_epoch": history.best_epoch,
         "real_windows": real.len(),
-        "real_windows_called": real.iter().filter(|p| p.p_breakpoint > 0.5).count(),
+        "real_windows_called": real.iter().filter(|p| p.breakpoint_call).count(),
         "seed": cfg.seed,
     });
 
@@ -563,8 +599,12 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
     plots::bar_chart(
         &results.file("window_accuracy.png"),
         "Window accuracy (test, balanced)",
-        &["Deep SNP".into(), "binary segmentation".into()],
-        &[rep.accuracy, brep.accuracy],
+        &[
+            "Deep SNP (validation threshold)".into(),
+            "Deep SNP (p > 0.5)".into(),
+            "binary segmentation".into(),
+        ],
+        &[rep.accuracy, rep_half.accuracy, brep.accuracy],
         "accuracy",
     )?;
     write_report(cfg, &metrics, &real, data_dir, &results)?;
@@ -664,6 +704,13 @@ fn write_report(
             m["best_epoch"]
         ),
         format!(
+            "Decision threshold: Deep SNP calls a window a breakpoint window when p(breakpoint) ≥ {} — the F1-maximising cut on the \
+             validation windows (ties → the higher cut; validation F1 {}), saved in the model's config.json and used for every call \
+             below and by `predict deep-snp`. The fixed 0.5 cut is reported beside it.",
+            f(&m["deep_snp"]["threshold"]),
+            f(&m["deep_snp"]["val_f1_at_threshold"])
+        ),
+        format!(
             "Baseline: one binary-segmentation split on LRR and |BAF − 0.5| (robustly standardised), threshold fitted on the training windows ({}).",
             f(&m["baseline"]["threshold"])
         ),
@@ -694,10 +741,25 @@ fn write_report(
             "share within 1 % of window",
         ],
         &[
-            row("Deep SNP (attention peak)", "deep_snp"),
+            row(
+                "Deep SNP (attention peak), validation threshold",
+                "deep_snp",
+            ),
             row("binary segmentation", "baseline"),
         ],
     );
+    let h = &m["deep_snp"]["at_0_5"];
+    r.para(&format!(
+        "Deep SNP at the fixed cut p > 0.5 (uncalibrated, for transparency): accuracy {}, F1 {}, macro F1 {}, {} of {} test windows called \
+         (validation threshold {}: {} called). ROC AUC does not depend on the cut.",
+        f(&h["accuracy"]),
+        f(&h["f1"]),
+        f(&h["f1_macro"]),
+        h["called"],
+        m["windows"]["test"],
+        f(&m["deep_snp"]["threshold"]),
+        m["deep_snp"]["called"]
+    ));
     r.comparison(&[
         Comparison::new("window accuracy", m["deep_snp"]["accuracy"].as_f64().unwrap_or(f64::NAN))
             .with_note("paper: private clinical arrays, not comparable; claim reproduced = accurate detection plus attention localisation without coordinates"),
@@ -705,7 +767,11 @@ fn write_report(
             .with_note(&format!("one attention position covers {} probes", cfg.windows.length / attention_positions(cfg).max(1))),
     ]);
     r.heading(2, "Real arrays: PennCNV example trio (no truth)");
-    r.para("The trained model on every window of the real files (chromosomes shorter than a window form one window of their own length: the CNN + attention is length-agnostic). Windows with p > 0.5:");
+    r.para(&format!("The trained model on every window of the real files (chromosomes shorter than a window form one window of their own length: the CNN + attention is length-agnostic). Windows called at the validation threshold (p ≥ {}): {} of {}.",
+        f(&m["deep_snp"]["threshold"]),
+        m["real_windows_called"],
+        m["real_windows"]
+    ));
     let rows: Vec<Vec<String>> = real
         .iter()
         .map(|p| {
@@ -715,6 +781,7 @@ fn write_report(
                 format!("{}–{}", p.start_bp, p.end_bp),
                 p.probes.to_string(),
                 fmt_num(p.p_breakpoint),
+                if p.breakpoint_call { "yes" } else { "no" }.to_string(),
                 p.attention_peak_bp.to_string(),
                 format!(
                     "{} ({})",
@@ -731,6 +798,7 @@ fn write_report(
             "window (bp)",
             "probes",
             "p(breakpoint)",
+            "called",
             "attention peak (bp)",
             "baseline call (score)",
         ],

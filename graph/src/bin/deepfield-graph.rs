@@ -71,6 +71,9 @@ enum Command {
         quick: bool,
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Number of seeds [default: 5, quick: 1].
+        #[arg(long)]
+        seeds: Option<usize>,
         /// Use seeded random splits even when the data gives one.
         #[arg(long)]
         random_split: bool,
@@ -129,6 +132,7 @@ fn run(cmd: Command) -> Result<()> {
             methods,
             quick,
             seed,
+            seeds,
             random_split,
             threads,
         } => {
@@ -149,6 +153,9 @@ fn run(cmd: Command) -> Result<()> {
                     .collect();
             }
             cfg.given_split = !random_split;
+            if let Some(n) = seeds {
+                cfg.seeds = n.max(1);
+            }
             let m = graphfm::run(&cfg, &graph.source()?, &out)?;
             for (name, v) in m["methods"].as_object().into_iter().flatten() {
                 if let Some(a) = v["full-batch"]["accuracy"].as_f64() {
