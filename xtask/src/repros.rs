@@ -10,12 +10,71 @@ pub struct Repro {
     pub description: &'static str,
 }
 
-pub const REPROS: &[Repro] = &[Repro {
-    id: "concrete-mlp",
-    package: "deepfield-core",
-    binary: "deepfield-core",
-    description: "MLP regressor vs linear baseline on UCI concrete compressive strength (Yeh 1998): MAE, RMSE, R²",
-}];
+pub const REPROS: &[Repro] = &[
+    repro(
+        "concrete-mlp",
+        "core",
+        "MLP regressor vs linear baseline on UCI concrete compressive strength (Yeh 1998): MAE, RMSE, R²",
+    ),
+    repro(
+        "cough-bilstm",
+        "audio",
+        "MFCC → BiLSTM cough classification, participant-independent, cough- and group-level decisions",
+    ),
+    repro(
+        "spoken-digits",
+        "audio",
+        "MFCC → BiLSTM on the Free Spoken Digit Dataset with a speaker-independent split",
+    ),
+    repro(
+        "graphfm",
+        "graph",
+        "GraphFM on Cora: supervised GNNs and self-supervised methods × node classification, link prediction, clustering",
+    ),
+    repro(
+        "gmna",
+        "genomics",
+        "GMNA: k-mer Naive Bayes and CNN location classifiers on SARS-CoV-2 genomes → misclassification network",
+    ),
+    repro(
+        "deep-snp",
+        "genomics",
+        "Deep SNP: CNN + attention breakpoint detection in 40k-probe SNP-array windows vs binary segmentation",
+    ),
+    repro(
+        "amd-kinetic",
+        "timeseries",
+        "Acid mine drainage kinetic-test forecasting (simulator): ANN, LSTM, encoder-decoder LSTM, NSE per parameter",
+    ),
+    repro(
+        "stock-cnn-lstm",
+        "timeseries",
+        "CNN-LSTM vs LSTM vs MLP vs persistence on real daily prices: RMSE, MAE, direction accuracy",
+    ),
+    repro(
+        "stackvae-g",
+        "timeseries",
+        "StackVAE-G anomaly detection on NAB series vs VAE and LSTM autoencoder, point-adjusted F1",
+    ),
+];
+
+const fn repro(id: &'static str, krate: &'static str, description: &'static str) -> Repro {
+    let (package, binary) = match krate.as_bytes() {
+        b"core" => ("deepfield-core", "deepfield-core"),
+        b"audio" => ("deepfield-audio", "deepfield-audio"),
+        b"graph" => ("deepfield-graph", "deepfield-graph"),
+        b"genomics" => ("deepfield-genomics", "deepfield-genomics"),
+        b"timeseries" => ("deepfield-timeseries", "deepfield-timeseries"),
+        b"vision" => ("deepfield-vision", "deepfield-vision"),
+        _ => ("deepfield-text", "deepfield-text"),
+    };
+    Repro {
+        id,
+        package,
+        binary,
+        description,
+    }
+}
 
 pub fn find(id: &str) -> Option<&'static Repro> {
     REPROS.iter().find(|r| r.id == id)
