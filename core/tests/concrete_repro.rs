@@ -16,11 +16,11 @@ fn quick_concrete_repro_beats_linear_and_writes_results() {
     let mlp_r2 = m["mlp"]["r2"].as_f64().unwrap();
     let lin_r2 = m["linear"]["r2"].as_f64().unwrap();
     let mlp_rmse = m["mlp"]["rmse"].as_f64().unwrap();
-    // OLS on this data is known to reach R² ≈ 0.6; a short MLP run must be far better.
-    assert!((0.45..0.75).contains(&lin_r2), "linear R² {lin_r2}");
-    assert!(mlp_r2 > 0.80, "MLP R² {mlp_r2}");
-    assert!(mlp_r2 > lin_r2 + 0.1, "MLP {mlp_r2} vs linear {lin_r2}");
-    assert!(mlp_rmse < 8.0, "MLP RMSE {mlp_rmse} MPa");
+    // OLS with ln(1 + age) reaches R² ≈ 0.8 on this data; a short MLP run must beat it.
+    assert!((0.7..0.88).contains(&lin_r2), "linear R² {lin_r2}");
+    assert!(mlp_r2 > 0.85, "MLP R² {mlp_r2}");
+    assert!(mlp_r2 > lin_r2 + 0.04, "MLP {mlp_r2} vs linear {lin_r2}");
+    assert!(mlp_rmse < 7.0, "MLP RMSE {mlp_rmse} MPa");
 
     for f in [
         "metrics.json",
@@ -50,7 +50,7 @@ fn quick_concrete_repro_beats_linear_and_writes_results() {
     let e = evaluate_csv(&opts.out.join("model"), &csv, Some(&preds)).unwrap();
     assert_eq!(e.predictions.len(), 1030);
     let r2_all = e.metrics.unwrap().r2;
-    assert!(r2_all > 0.8, "R² on the whole file {r2_all}");
+    assert!(r2_all > 0.85, "R² on the whole file {r2_all}");
     let text = std::fs::read_to_string(&preds).unwrap();
     assert_eq!(text.lines().count(), 1031);
     assert!(text.starts_with("row,prediction,target"));
