@@ -178,12 +178,16 @@ fn model_inputs(cfg: &ConcreteConfig, x: Tensor) -> Result<Tensor> {
         return Ok(x);
     }
     let Some(col) = cfg.features.iter().position(|f| f == "age_days") else {
-        return Err(Error::config("concrete: log_age needs an `age_days` feature"));
+        return Err(Error::config(
+            "concrete: log_age needs an `age_days` feature",
+        ));
     };
     let age = x.f_narrow(1, col as i64, 1)?;
     let min = age.min().double_value(&[]);
     if min < 0.0 {
-        return Err(Error::input(format!("concrete: age_days must be >= 0, found {min}")));
+        return Err(Error::input(format!(
+            "concrete: age_days must be >= 0, found {min}"
+        )));
     }
     let x = x.copy();
     x.narrow(1, col as i64, 1).copy_(&age.log1p());
