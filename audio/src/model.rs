@@ -72,8 +72,14 @@ pub fn mean_std_pool(xs: &Tensor, mask: Option<&Tensor>) -> Tensor {
 
 impl Forward for PooledMlp {
     /// `[B, T, F]` with mask `[B, T]` → `[B, output]`.
-    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor {
-        self.mlp.forward_t(&mean_std_pool(xs, mask), None, train)
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        mask: Option<&Tensor>,
+        train: bool,
+    ) -> deepfield_core::Result<Tensor> {
+        self.mlp
+            .try_forward_t(&mean_std_pool(xs, mask), None, train)
     }
 }
 
@@ -158,11 +164,16 @@ pub enum AudioModel {
 
 impl Forward for AudioModel {
     /// `xs [B, T, F]`, `mask [B, T]` → logits `[B, classes]`.
-    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        mask: Option<&Tensor>,
+        train: bool,
+    ) -> deepfield_core::Result<Tensor> {
         match self {
-            AudioModel::Bilstm(m) => m.forward_t(xs, mask, train),
-            AudioModel::Cnn(m) => m.forward_t(xs, mask, train),
-            AudioModel::Mlp(m) => m.forward_t(xs, mask, train),
+            AudioModel::Bilstm(m) => m.try_forward_t(xs, mask, train),
+            AudioModel::Cnn(m) => m.try_forward_t(xs, mask, train),
+            AudioModel::Mlp(m) => m.try_forward_t(xs, mask, train),
         }
     }
 }

@@ -135,6 +135,9 @@ impl AttentionPooling {
 }
 
 impl Forward for AttentionPooling {
+    /// # Shapes
+    /// * `xs`: `[B, T, input]`, `mask`: `[B, T]`
+    /// * returns the pooled `[B, input]`
     fn try_forward_t(
         &self,
         xs: &Tensor,
@@ -142,16 +145,6 @@ impl Forward for AttentionPooling {
         _train: bool,
     ) -> crate::Result<Tensor> {
         self.f_forward_weights(xs, mask).map(|(pooled, _)| pooled)
-    }
-
-    /// # Shapes
-    /// * `xs`: `[B, T, input]`, `mask`: `[B, T]`
-    /// * returns the pooled `[B, input]`
-    ///
-    /// # Panics
-    /// If `xs` or `mask` have the wrong shape.
-    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, _train: bool) -> Tensor {
-        self.forward_weights(xs, mask).0
     }
 }
 

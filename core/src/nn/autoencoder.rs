@@ -312,6 +312,12 @@ pub fn gaussian_kl(mu: &Tensor, logvar: &Tensor) -> Result<Tensor> {
 }
 
 impl Forward for Autoencoder {
+    /// The reconstruction (see [`Autoencoder::try_forward`]); train a VAE with
+    /// [`Autoencoder::loss`], which adds the KL term.
+    ///
+    /// # Shapes
+    /// * `xs`: `[B, input]`; `mask` is ignored
+    /// * returns `[B, input]`
     fn try_forward_t(
         &self,
         xs: &Tensor,
@@ -319,22 +325,6 @@ impl Forward for Autoencoder {
         train: bool,
     ) -> crate::Result<Tensor> {
         self.try_forward(xs, train)
-    }
-
-    /// The reconstruction (see [`Autoencoder::try_forward`]); train a VAE with
-    /// [`Autoencoder::loss`], which adds the KL term.
-    ///
-    /// # Shapes
-    /// * `xs`: `[B, input]`; `mask` is ignored
-    /// * returns `[B, input]`
-    ///
-    /// # Panics
-    /// On invalid input (the trait returns a bare tensor); use `try_forward` to get an error.
-    fn forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Tensor {
-        match self.try_forward(xs, train) {
-            Ok(ys) => ys,
-            Err(e) => panic!("{e}"),
-        }
     }
 }
 

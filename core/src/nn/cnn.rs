@@ -446,6 +446,8 @@ impl ConvStack {
 }
 
 impl Forward for ConvStack {
+    /// # Shapes
+    /// As [`ConvStack::f_forward_t`]; `mask` is ignored.
     fn try_forward_t(
         &self,
         xs: &Tensor,
@@ -453,16 +455,6 @@ impl Forward for ConvStack {
         train: bool,
     ) -> crate::Result<Tensor> {
         self.f_forward_t(xs, train)
-    }
-
-    /// # Shapes
-    /// As [`ConvStack::f_forward_t`]; `mask` is ignored.
-    ///
-    /// # Panics
-    /// On bad input; [`ConvStack::f_forward_t`] returns an error instead.
-    fn forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Tensor {
-        self.f_forward_t(xs, train)
-            .unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -638,6 +630,10 @@ impl CnnClassifier {
 }
 
 impl Forward for CnnClassifier {
+    /// # Shapes
+    /// * `xs`: `[B, C, L]` / `[B, C, H, W]` (channels first) or `[B, L, C]` / `[B, H, W, C]`
+    ///   (channels last); `mask` is ignored
+    /// * returns `[B, output]`
     fn try_forward_t(
         &self,
         xs: &Tensor,
@@ -645,18 +641,6 @@ impl Forward for CnnClassifier {
         train: bool,
     ) -> crate::Result<Tensor> {
         self.f_forward_t(xs, train)
-    }
-
-    /// # Shapes
-    /// * `xs`: `[B, C, L]` / `[B, C, H, W]` (channels first) or `[B, L, C]` / `[B, H, W, C]`
-    ///   (channels last); `mask` is ignored
-    /// * returns `[B, output]`
-    ///
-    /// # Panics
-    /// On bad input; [`CnnClassifier::f_forward_t`] returns an error instead.
-    fn forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Tensor {
-        self.f_forward_t(xs, train)
-            .unwrap_or_else(|e| panic!("{e}"))
     }
 }
 

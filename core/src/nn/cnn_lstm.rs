@@ -143,6 +143,10 @@ impl CnnLstm {
 }
 
 impl Forward for CnnLstm {
+    /// # Shapes
+    /// * `xs`: `[B, T, input]`; `mask` is ignored (the model expects fixed-length windows:
+    ///   convolution and pooling would mix padded steps into real ones)
+    /// * returns `[B, output]`
     fn try_forward_t(
         &self,
         xs: &Tensor,
@@ -150,18 +154,6 @@ impl Forward for CnnLstm {
         train: bool,
     ) -> crate::Result<Tensor> {
         self.f_forward_t(xs, train)
-    }
-
-    /// # Shapes
-    /// * `xs`: `[B, T, input]`; `mask` is ignored (the model expects fixed-length windows:
-    ///   convolution and pooling would mix padded steps into real ones)
-    /// * returns `[B, output]`
-    ///
-    /// # Panics
-    /// On bad input; [`CnnLstm::f_forward_t`] returns an error instead.
-    fn forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Tensor {
-        self.f_forward_t(xs, train)
-            .unwrap_or_else(|e| panic!("{e}"))
     }
 }
 

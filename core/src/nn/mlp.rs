@@ -100,7 +100,14 @@ impl Forward for Mlp {
     /// # Shapes
     /// * `xs`: `[B, input]` (or `[..., input]`)
     /// * returns `[B, output]`
-    fn forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Tensor {
+    fn try_forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Result<Tensor> {
+        let last = xs.size().last().copied().unwrap_or(0);
+        crate::ensure_input!(
+            last == self.config.input,
+            "mlp: expected [..., {}] inputs, got {:?}",
+            self.config.input,
+            xs.size()
+        );
         let mut h = xs.shallow_clone();
         for layer in &self.hidden {
             h = dropout(
@@ -109,7 +116,7 @@ impl Forward for Mlp {
                 train,
             );
         }
-        h.apply(&self.out)
+        Ok(h.apply(&self.out))
     }
 }
 

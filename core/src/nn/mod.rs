@@ -24,23 +24,27 @@ use tch::Tensor;
 
 /// The forward pass every deepfield model exposes.
 pub trait Forward {
-    /// Run the model.
+    /// Run the model; bad input (wrong shape, bad mask) is an error, never a panic. This is the
+    /// one method a model implements, and the one the [`crate::train::Trainer`] calls.
     ///
     /// * `xs` — a batch of inputs, batch first.
     /// * `mask` — for padded sequences, `[B, T]` bool, true at real time steps; models that are
     ///   not sequence models ignore it.
     /// * `train` — training mode (dropout active, batch-norm statistics updated).
-    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor;
-
-    /// The forward pass with bad input (wrong shape, bad mask) as an error instead of a panic.
-    /// Models override it with their checked path; the [`crate::train::Trainer`] calls this.
     fn try_forward_t(
         &self,
         xs: &Tensor,
         mask: Option<&Tensor>,
         train: bool,
-    ) -> crate::Result<Tensor> {
-        Ok(self.forward_t(xs, mask, train))
+    ) -> crate::Result<Tensor>;
+
+    /// [`try_forward_t`](Self::try_forward_t) for inputs known to be well formed.
+    ///
+    /// # Panics
+    /// On input `try_forward_t` rejects.
+    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor {
+        self.try_forward_t(xs, mask, train)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Inference: `forward_t(xs, mask, false)`.
@@ -50,10 +54,6 @@ pub trait Forward {
 }
 
 impl<T: Forward + ?Sized> Forward for Box<T> {
-    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor {
-        (**self).forward_t(xs, mask, train)
-    }
-
     fn try_forward_t(
         &self,
         xs: &Tensor,

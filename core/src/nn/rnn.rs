@@ -360,6 +360,9 @@ impl Rnn {
 }
 
 impl Forward for Rnn {
+    /// # Shapes
+    /// * `xs`: `[B, T, input]`, `mask`: `[B, T]`
+    /// * returns the outputs `[B, T, hidden × dirs]` of [`Rnn::f_forward_seq`]
     fn try_forward_t(
         &self,
         xs: &Tensor,
@@ -368,16 +371,6 @@ impl Forward for Rnn {
     ) -> crate::Result<Tensor> {
         self.f_forward_seq(xs, mask, train)
             .map(|(outputs, _)| outputs)
-    }
-
-    /// # Shapes
-    /// * `xs`: `[B, T, input]`, `mask`: `[B, T]`
-    /// * returns the outputs `[B, T, hidden × dirs]` of [`Rnn::f_forward_seq`]
-    ///
-    /// # Panics
-    /// On bad input, as [`Rnn::forward_seq`].
-    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor {
-        self.forward_seq(xs, mask, train).0
     }
 }
 
@@ -640,6 +633,9 @@ impl SequenceClassifier {
 }
 
 impl Forward for SequenceClassifier {
+    /// # Shapes
+    /// * `xs`: `[B, T, input]`, `mask`: `[B, T]` right-padded (`None`: all steps real)
+    /// * returns `[B, output]`
     fn try_forward_t(
         &self,
         xs: &Tensor,
@@ -647,17 +643,6 @@ impl Forward for SequenceClassifier {
         train: bool,
     ) -> crate::Result<Tensor> {
         self.f_forward_t(xs, mask, train)
-    }
-
-    /// # Shapes
-    /// * `xs`: `[B, T, input]`, `mask`: `[B, T]` right-padded (`None`: all steps real)
-    /// * returns `[B, output]`
-    ///
-    /// # Panics
-    /// On bad input; [`SequenceClassifier::f_forward_t`] returns an error instead.
-    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor {
-        self.f_forward_t(xs, mask, train)
-            .unwrap_or_else(|e| panic!("{e}"))
     }
 }
 

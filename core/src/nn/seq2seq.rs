@@ -397,6 +397,11 @@ fn check_prefix_mask(mask: &Tensor, b: i64, t: i64) -> Result<Tensor> {
 }
 
 impl Forward for Seq2Seq {
+    /// See [`Seq2Seq::try_forward`].
+    ///
+    /// # Shapes
+    /// * `xs`: `[B, T, input]`, `mask`: `[B, T]` bool (true = real step, padding at the end)
+    /// * returns `[B, horizon, output]`
     fn try_forward_t(
         &self,
         xs: &Tensor,
@@ -404,21 +409,6 @@ impl Forward for Seq2Seq {
         train: bool,
     ) -> crate::Result<Tensor> {
         self.try_forward(xs, mask, train)
-    }
-
-    /// See [`Seq2Seq::try_forward`].
-    ///
-    /// # Shapes
-    /// * `xs`: `[B, T, input]`, `mask`: `[B, T]` bool (true = real step, padding at the end)
-    /// * returns `[B, horizon, output]`
-    ///
-    /// # Panics
-    /// On invalid input (the trait returns a bare tensor); use `try_forward` to get an error.
-    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor {
-        match self.try_forward(xs, mask, train) {
-            Ok(ys) => ys,
-            Err(e) => panic!("{e}"),
-        }
     }
 }
 

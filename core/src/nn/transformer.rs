@@ -569,6 +569,11 @@ fn check_mask(mask: &Tensor, b: i64, t: i64) -> Result<Tensor> {
 }
 
 impl Forward for TransformerEncoder {
+    /// See [`TransformerEncoder::try_forward`].
+    ///
+    /// # Shapes
+    /// * `xs`: `[B, T, input]`, `mask`: `[B, T]` bool (true = real step)
+    /// * returns `[B, output]` when pooled, `[B, T, output]` (or `d_model`) with pooling `none`
     fn try_forward_t(
         &self,
         xs: &Tensor,
@@ -576,21 +581,6 @@ impl Forward for TransformerEncoder {
         train: bool,
     ) -> crate::Result<Tensor> {
         self.try_forward(xs, mask, train)
-    }
-
-    /// See [`TransformerEncoder::try_forward`].
-    ///
-    /// # Shapes
-    /// * `xs`: `[B, T, input]`, `mask`: `[B, T]` bool (true = real step)
-    /// * returns `[B, output]` when pooled, `[B, T, output]` (or `d_model`) with pooling `none`
-    ///
-    /// # Panics
-    /// On invalid input (the trait returns a bare tensor); use `try_forward` to get an error.
-    fn forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Tensor {
-        match self.try_forward(xs, mask, train) {
-            Ok(ys) => ys,
-            Err(e) => panic!("{e}"),
-        }
     }
 }
 

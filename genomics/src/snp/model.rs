@@ -126,13 +126,15 @@ impl DeepSnp {
 impl Forward for DeepSnp {
     /// # Shapes
     /// `[B, 2, L]` → logits `[B, 2]`.
-    ///
-    /// # Panics
-    /// On a wrongly shaped input; [`DeepSnp::f_forward_attention`] returns an error instead.
-    fn forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Tensor {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        _mask: Option<&Tensor>,
+        train: bool,
+    ) -> deepfield_core::Result<Tensor> {
         self.f_forward_attention(xs, train)
             .map(|(l, _)| l)
-            .unwrap_or_else(|e| panic!("{e}"))
+            .map_err(|e| deepfield_core::Error::input(e.to_string()))
     }
 }
 

@@ -212,12 +212,14 @@ impl Forecaster {
 impl Forward for Forecaster {
     /// # Shapes
     /// * `xs`: `[B, lookback, features]`; returns `[B, horizon, targets]`
-    ///
-    /// # Panics
-    /// On bad input; [`Forecaster::try_forward`] returns an error instead.
-    fn forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Tensor {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        _mask: Option<&Tensor>,
+        train: bool,
+    ) -> deepfield_core::Result<Tensor> {
         self.try_forward(xs, train)
-            .unwrap_or_else(|e| panic!("{e}"))
+            .map_err(|e| deepfield_core::Error::input(e.to_string()))
     }
 }
 

@@ -234,13 +234,15 @@ impl StackVaeG {
 
 impl Forward for StackVaeG {
     /// The reconstruction `[B, W, N]` of windows `[B, W, N]` (posterior mean in evaluation).
-    ///
-    /// # Panics
-    /// On bad input; [`StackVaeG::run`] returns an error instead.
-    fn forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Tensor {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        _mask: Option<&Tensor>,
+        train: bool,
+    ) -> deepfield_core::Result<Tensor> {
         self.run(xs, train)
             .map(|r| r.0)
-            .unwrap_or_else(|e| panic!("{e}"))
+            .map_err(|e| deepfield_core::Error::input(e.to_string()))
     }
 }
 
