@@ -85,6 +85,30 @@ fn gcn_layer_matches_a_hand_computed_value() {
 }
 
 #[test]
+fn gat_on_target_nodes_equals_the_full_layer_at_those_rows() {
+    let g = MessageGraph::from_undirected(
+        6,
+        &[(0, 1), (1, 2), (2, 3), (0, 4), (4, 5), (1, 5)],
+        Device::Cpu,
+    )
+    .unwrap();
+    let vs = nn::VarStore::new(Device::Cpu);
+    deepfield_core::seed(1);
+    let x = Tensor::randn([6, 5], (Kind::Float, Device::Cpu));
+    let targets = Tensor::from_slice(&[4i64, 0, 5]);
+    for (heads, concat) in [(3, true), (2, false), (1, false)] {
+        let mut cfg = GatConfig::new(5, 8, heads);
+        cfg.concat = concat;
+        let gat = cfg.init(&(vs.root() / heads)).unwrap();
+        let full = gat.forward(&x, &g, false).index_select(0, &targets);
+        let part = gat.forward_targets(&x, &g, &targets, false);
+        assert_eq!(part.size(), full.size(), "heads {heads}");
+        let diff = (part - full).abs().max().double_value(&[]);
+        assert!(diff < 1e-5, "heads {heads}: max difference {diff}");
+    }
+}
+
+#[test]
 fn gat_attention_sums_to_one_and_other_layers_have_their_shapes() {
     let g =
         MessageGraph::from_undirected(5, &[(0, 1), (1, 2), (2, 3), (0, 4)], Device::Cpu).unwrap();

@@ -15,11 +15,11 @@ use tch::{Kind, Tensor};
 
 use deepfield_core::checkpoint;
 use deepfield_core::data::scale::FittedScaler;
+use deepfield_core::data::Batch;
 use deepfield_core::data::TensorDataset;
 use deepfield_core::nn::autoencoder::{Autoencoder, AutoencoderConfig};
 use deepfield_core::nn::seq2seq::{Seq2Seq, Seq2SeqConfig};
-use deepfield_core::train::OptimizerConfig;
-use deepfield_core::Rng;
+use deepfield_core::train::{LossModel, OptimizerConfig, Task, TrainConfig, Trainer};
 
 use crate::data::clean::interpolate_missing;
 use crate::data::{reconstruction_windows, LoadOptions, Series};
@@ -154,6 +154,16 @@ impl Detector {
     }
 }
 
+impl LossModel for Detector {
+    /// [`Detector::loss`] of the batch's windows (inputs are their own targets).
+    fn batch_loss(&self, batch: &Batch, train: bool) -> deepfield_core::Result<Tensor> {
+        self.loss(&batch.x, train).map_err(|e| match e {
+            crate::Error::Core(c) => c,
+            other => deepfield_core::Error::Input(other.to_string()),
+        })
+    }
+}
+
 /// A trained detector, its weights and per-epoch training losses.
 pub struct TrainedDetector {
     pub vs: VarStore,
@@ -170,31 +180,26 @@ pub fn fit(
 ) -> Result<TrainedDetector> {
     deepfield_core::seed(seed);
     let device = deepfield_core::device();
-    let vs = VarStore::new(device);
+    let mut vs = VarStore::new(device);
     let detector = Detector::build(kind, cfg, data.size()[1], &vs.root())?;
     let (x, _) = reconstruction_windows(data, cfg.window, cfg.train_stride)?;
-    let ds = TensorDataset::new(x.shallow_clone(), x)?.to_device(device);
-    let mut opt = OptimizerConfig::adam(cfg.lr).build(&vs)?;
-    let mut rng = Rng::new(seed);
-    let mut losses = Vec::new();
-    for epoch in 0..cfg.epochs {
-        let mut sum = Tensor::zeros([], (Kind::Float, device));
-        for b in ds.batches(cfg.batch_size, Some(&mut rng)) {
-            let l = detector.loss(&b.x, true)?;
-            opt.zero_grad();
-            l.f_backward()?;
-            opt.step();
-            sum += l.detach() * b.x.size()[0];
-        }
-        let mean = f64::try_from(&sum)? / ds.len() as f64;
-        ensure_input!(
-            mean.is_finite(),
-            "detector {}: loss became {mean} in epoch {}",
-            kind.name(),
-            epoch + 1
-        );
-        losses.push(mean);
-    }
+    let ds = TensorDataset::new(x.shallow_clone(), x)?;
+    let train = TrainConfig {
+        epochs: cfg.epochs,
+        batch_size: cfg.batch_size,
+        optimizer: OptimizerConfig::adam(cfg.lr),
+        seed,
+        ..Default::default()
+    };
+    let history = Trainer::new(train, Task::regression())?
+        .fit_loss(&detector, &mut vs, &ds, None)
+        .map_err(|e| match e {
+            deepfield_core::Error::Input(m) => crate::Error::from(deepfield_core::Error::Input(
+                format!("detector {}: {m}", kind.name()),
+            )),
+            other => other.into(),
+        })?;
+    let losses = history.epochs.iter().map(|e| e.train_loss).collect();
     Ok(TrainedDetector {
         vs,
         detector,
@@ -279,7 +284,7 @@ pub fn evaluate_csv(
     )?;
     checkpoint::load_weights(&checkpoint::weights_path(model_dir), &mut vs)?;
     let cols: Vec<&str> = saved.columns.iter().map(String::as_str).collect();
-    let mut s = Series::from_csv(csv, &LoadOptions::new(&saved.time_column, &cols))?;
+    let mut s = Series::from_file(csv, &LoadOptions::new(&saved.time_column, &cols))?;
     interpolate_missing(&mut s)?;
     let data = saved.scaler.transform(&s.to_tensor()?)?;
     let sc = scores(&det, &data, saved.config.window)?;

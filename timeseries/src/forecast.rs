@@ -166,7 +166,7 @@ impl ForecastSetup {
     pub fn load(&self, path: &Path) -> Result<Series> {
         let cols: Vec<String> = self.columns();
         let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
-        Series::from_csv(path, &LoadOptions::new(&self.time_column, &refs))
+        Series::from_file(path, &LoadOptions::new(&self.time_column, &refs))
     }
 
     /// Clean, split, scale and window `series`.

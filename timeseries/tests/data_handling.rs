@@ -121,3 +121,40 @@ fn bad_inputs_give_clear_errors() {
     .to_string();
     assert!(e.contains("missing.csv"), "{e}");
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn parquet_timestamps_dates_and_nulls_load_like_csv() {
+    // Written by pyarrow (scripts/make_parquet_fixture.py): timestamp[us], date32, a null value,
+    // one row out of time order.
+    let path = fixture("readings.parquet");
+    let s = Series::from_file(&path, &LoadOptions::new("timestamp", &["value", "count"])).unwrap();
+    let t0 = deepfield_timeseries::data::time::parse_timestamp("2024-03-01 12:00:00").unwrap();
+    assert_eq!(s.time(), [t0, t0 + 300, t0 + 600, t0 + 900]);
+    let v = s.column("value").unwrap();
+    assert_eq!((v[0], v[1], v[3]), (1.5, -2.0, 4.25));
+    assert!(v[2].is_nan(), "a Parquet null is a missing value");
+    assert_eq!(s.column("count").unwrap(), [1.0, 2.0, 3.0, 4.0]);
+    // Every row falls on the same day: as time column, a clear duplicate-timestamp error.
+    let err = Series::from_file(&path, &LoadOptions::new("day", &["value"]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("duplicate timestamp 2024-03-01"), "{err}");
+    // The same data as CSV gives the same series.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("readings.csv");
+    std::fs::write(
+        &csv,
+        "timestamp,value,count\n2024-03-01 12:00:00,1.5,1\n2024-03-01 12:10:00,,3\n\
+         2024-03-01 12:05:00,-2.0,2\n2024-03-01 12:15:00,4.25,4\n",
+    )
+    .unwrap();
+    let c = Series::from_file(&csv, &LoadOptions::new("timestamp", &["value", "count"])).unwrap();
+    assert_eq!(c.time(), s.time());
+    assert_eq!(c.column("count").unwrap(), s.column("count").unwrap());
+}

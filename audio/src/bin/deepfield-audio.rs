@@ -79,13 +79,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse().command) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    deepfield_core::repro::cli::exit_code(run(Cli::parse().command))
 }
 
 fn run(cmd: Command) -> deepfield_audio::Result<()> {

@@ -15,5 +15,7 @@ pub use split::{
     chronological_split, group_kfold, group_split, kfold, leave_one_group_out, random_split,
     stratified_kfold, stratified_split, Fold, Split,
 };
-pub use table::{numeric_matrix, read_csv, Table};
+pub use table::{numeric_matrix, read_csv, read_table, Table, TableFormat};
+#[cfg(feature = "parquet")]
+pub use table::{read_parquet, write_parquet};
 pub use weights::{class_weights, sample_weights, ClassWeightMode};

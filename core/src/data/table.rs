@@ -1,7 +1,8 @@
-//! Tabular data from CSV files (through polars) into `f32` tensors.
+//! Tabular data from CSV (and, with the `parquet` feature, Parquet) files through polars into
+//! `f32` tensors.
 //!
 //! [`read_csv`] reads a file with a header row into a polars [`DataFrame`] (column types inferred
-//! from the whole file); [`numeric_matrix`] turns chosen columns into an `[N, k]` `f32` tensor,
+//! from the whole file); [`read_table`] picks the reader from the file's extension; [`numeric_matrix`] turns chosen columns into an `[N, k]` `f32` tensor,
 //! refusing anything that is not a finite number. Errors name the file (through [`Table`]), the
 //! column, and the 1-based data row (the header line is not counted, so data row `r` is line
 //! `r + 1` of the file).
@@ -27,6 +28,76 @@ pub fn read_csv(path: impl AsRef<Path>) -> Result<DataFrame> {
         .try_into_reader_with_file_path(Some(path.to_path_buf()))
         .and_then(|reader| reader.finish())
         .map_err(|e| table_error(path, format!("cannot read CSV: {e}")))
+}
+
+/// Read an Apache Parquet file (every column, types from its schema).
+#[cfg(feature = "parquet")]
+pub fn read_parquet(path: impl AsRef<Path>) -> Result<DataFrame> {
+    use polars::prelude::ParquetReader;
+    let path = path.as_ref();
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(table_error(path, "is not a file"));
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| table_error(path, format!("cannot read Parquet: {e}")))
+}
+
+/// Write `df` as Parquet (zstd-compressed), atomically (temp file, then rename).
+#[cfg(feature = "parquet")]
+pub fn write_parquet(path: impl AsRef<Path>, df: &DataFrame) -> Result<()> {
+    use polars::prelude::ParquetWriter;
+    let path = path.as_ref();
+    let mut df = df.clone();
+    crate::fsutil::write_atomic_with(path, |tmp| {
+        let file = std::fs::File::create(tmp).map_err(|e| Error::io(tmp, e))?;
+        ParquetWriter::new(file)
+            .finish(&mut df)
+            .map(|_| ())
+            .map_err(|e| table_error(path, format!("cannot write Parquet: {e}")))
+    })
+}
+
+/// The table formats [`read_table`] knows, by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    /// `.csv`, `.tsv`, `.txt` or no extension: text with a header row.
+    Csv,
+    /// `.parquet` / `.pq`.
+    Parquet,
+}
+
+impl TableFormat {
+    /// The format of `path` by its extension (case-insensitive).
+    pub fn of(path: &Path) -> TableFormat {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("parquet" | "pq") => TableFormat::Parquet,
+            _ => TableFormat::Csv,
+        }
+    }
+}
+
+/// Read a CSV or Parquet file, chosen by [`TableFormat::of`]. Parquet needs deepfield-core's
+/// `parquet` feature; without it a Parquet path is a clear error.
+pub fn read_table(path: impl AsRef<Path>) -> Result<DataFrame> {
+    let path = path.as_ref();
+    match TableFormat::of(path) {
+        TableFormat::Csv => read_csv(path),
+        #[cfg(feature = "parquet")]
+        TableFormat::Parquet => read_parquet(path),
+        #[cfg(not(feature = "parquet"))]
+        TableFormat::Parquet => Err(table_error(
+            path,
+            "Parquet support is not compiled in (enable deepfield-core's `parquet` feature)",
+        )),
+    }
 }
 
 fn table_error(path: &Path, message: impl Into<String>) -> Error {
@@ -127,11 +198,11 @@ pub struct Table {
 }
 
 impl Table {
-    /// Read `path` with [`read_csv`].
+    /// Read `path` with [`read_table`] (CSV, or Parquet by extension).
     pub fn read(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         Ok(Table {
-            df: read_csv(path)?,
+            df: read_table(path)?,
             path: path.to_path_buf(),
         })
     }
@@ -195,6 +266,33 @@ a,b,name,c,d,e
 
     fn values(t: &Tensor) -> Vec<f32> {
         Vec::<f32>::try_from(&t.flatten(0, -1)).unwrap()
+    }
+
+    #[cfg(feature = "parquet")]
+    #[test]
+    fn parquet_round_trip_keeps_columns_and_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("t.csv");
+        std::fs::write(&csv, "a,b,name\n1,2.5,x\n3,-4.25,y\n").unwrap();
+        let df = read_csv(&csv).unwrap();
+        let pq = dir.path().join("t.parquet");
+        write_parquet(&pq, &df).unwrap();
+        assert_eq!(TableFormat::of(&pq), TableFormat::Parquet);
+        let back = read_table(&pq).unwrap();
+        assert_eq!(columns(&back), ["a", "b", "name"]);
+        let m = Table::read(&pq).unwrap().matrix(&["a", "b"]).unwrap();
+        assert_eq!(
+            Vec::<f32>::try_from(m.reshape([-1])).unwrap(),
+            [1.0, 2.5, 3.0, -4.25]
+        );
+        // A CSV renamed .parquet is a clear error naming the file, not a panic.
+        let fake = dir.path().join("fake.parquet");
+        std::fs::copy(&csv, &fake).unwrap();
+        let err = read_table(&fake).unwrap_err().to_string();
+        assert!(
+            err.contains("fake.parquet") && err.contains("Parquet"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -27,8 +27,37 @@ use tch::{Kind, Tensor};
 
 use crate::Result;
 
+/// Mean and sample standard deviation (`n − 1` in the denominator, as `numpy.std(ddof=1)`) of
+/// per-seed or per-fold results; the deviation is 0 for fewer than two values and both are 0
+/// for none. For "mean ± std over seeds" tables.
+pub fn mean_std(values: &[f64]) -> (f64, f64) {
+    if values.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    if values.len() < 2 {
+        return (mean, 0.0);
+    }
+    let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, var.sqrt())
+}
+
 /// All values of a tensor (any shape, kind or device) as a flat row-major `Vec<f64>`.
 fn tensor_to_f64(t: &Tensor) -> Result<Vec<f64>> {
     let flat = t.f_detach()?.f_to_kind(Kind::Double)?.f_reshape([-1])?;
     Ok(Vec::<f64>::try_from(&flat)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn mean_std_is_the_sample_deviation() {
+        // numpy: np.std([2, 4, 4, 4, 5, 5, 7, 9], ddof=1) = 2.138089935299395
+        let (m, s) = super::mean_std(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);
+        assert_eq!(m, 5.0);
+        assert!((s - 2.138089935299395).abs() < 1e-12);
+        assert_eq!(super::mean_std(&[3.5]), (3.5, 0.0));
+        assert_eq!(super::mean_std(&[]), (0.0, 0.0));
+    }
 }

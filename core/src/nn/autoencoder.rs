@@ -328,6 +328,14 @@ impl Forward for Autoencoder {
     }
 }
 
+impl crate::train::LossModel for Autoencoder {
+    /// [`Autoencoder::loss`]'s total on `batch.x` (the targets are ignored: the input is its own
+    /// target), so `Trainer::fit_loss` trains an AE/VAE with its KL term.
+    fn batch_loss(&self, batch: &crate::data::Batch, train: bool) -> Result<Tensor> {
+        Ok(self.loss(&batch.x, train)?.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

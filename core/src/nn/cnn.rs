@@ -397,6 +397,7 @@ impl ConvBlock {
         if let Some(p) = &c.pool {
             let (k, s) = (p.size, p.step());
             ys = match (p.kind, dims) {
+                (PoolKind::Max, 1) if k == s => max_pool1d_disjoint(&ys, k)?,
                 (PoolKind::Max, 1) => ys.f_max_pool1d([k], [s], [0], [1], false)?,
                 (PoolKind::Avg, 1) => ys.f_avg_pool1d([k], [s], [0], false, true)?,
                 (PoolKind::Max, _) => ys.f_max_pool2d([k, k], [s, s], [0, 0], [1, 1], false)?,
@@ -405,6 +406,23 @@ impl ConvBlock {
         }
         Ok(dropout(ys, c.dropout, train))
     }
+}
+
+/// 1-D max pooling over disjoint windows of `k` steps (window = stride, no padding, floor mode):
+/// the same values and gradients as `max_pool1d`, computed as a max over a reshaped last axis.
+/// libtorch routes a training-mode `max_pool1d` through the 2-D kernel with indices, which at one
+/// thread costs more than the convolution before it.
+fn max_pool1d_disjoint(xs: &Tensor, k: i64) -> Result<Tensor> {
+    let size = xs.size();
+    ensure_input!(
+        size.len() == 3 && size[2] >= k,
+        "max pool {k}: expected [B, C, T] with T >= {k}, got {size:?}"
+    );
+    let n = size[2] / k;
+    let windows = xs
+        .f_narrow(2, 0, n * k)?
+        .f_reshape([size[0], size[1], n, k])?;
+    Ok(windows.f_max_dim(-1, false)?.0)
 }
 
 /// A stack of convolution blocks; see [`ConvStackConfig`].
@@ -655,6 +673,24 @@ mod tests {
 
     fn values(t: &Tensor) -> Vec<f32> {
         Vec::try_from(t.reshape([-1])).unwrap()
+    }
+
+    #[test]
+    fn disjoint_max_pool_matches_libtorch_values_and_gradients() {
+        for (k, t) in [(2, 10), (2, 11), (3, 11), (4, 4)] {
+            let x = Tensor::randn([3, 5, t], cpu()).set_requires_grad(true);
+            let w = Tensor::randn([3, 5, t / k], cpu());
+            let ours = max_pool1d_disjoint(&x, k).unwrap();
+            let g_ours =
+                Tensor::run_backward(&[(&ours * &w).sum(Kind::Float)], &[&x], false, false);
+            let theirs = x.max_pool1d([k], [k], [0], [1], false);
+            let g_theirs =
+                Tensor::run_backward(&[(&theirs * &w).sum(Kind::Float)], &[&x], false, false);
+            assert_eq!(ours.size(), theirs.size(), "k {k}, t {t}");
+            assert_eq!(values(&ours), values(&theirs), "k {k}, t {t}");
+            assert_eq!(values(&g_ours[0]), values(&g_theirs[0]), "k {k}, t {t}");
+        }
+        assert!(max_pool1d_disjoint(&Tensor::randn([1, 2, 1], cpu()), 2).is_err());
     }
 
     #[test]

@@ -96,8 +96,10 @@ const COOLWARM: [(u8, u8, u8); 5] = [
     (180, 4, 38),
 ];
 
-type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
-type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
+/// The white bitmap a [`render_png`] closure draws on.
+pub type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+/// What a drawing closure returns (plotters' errors boxed).
+pub type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
 /// One named line of points `(x, y)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,7 +167,7 @@ pub fn line_plot(
         integer_x: false,
     };
     chart.validate(path)?;
-    render(path, LINE_SIZE, |root| chart.draw(root))
+    render_png(path, LINE_SIZE, |root| chart.draw(root))
 }
 
 /// Loss per epoch (training, and validation if given; its best epoch is marked) and, if
@@ -207,7 +209,7 @@ pub fn training_curves(
     };
     loss.validate(path)?;
     let Some((name, values)) = val_metric else {
-        return render(path, LINE_SIZE, |root| loss.draw(root));
+        return render_png(path, LINE_SIZE, |root| loss.draw(root));
     };
     let metric = LineChart {
         caption: name,
@@ -222,7 +224,7 @@ pub fn training_curves(
         integer_x: true,
     };
     metric.validate(path)?;
-    render(path, TWO_PANEL_SIZE, |root| {
+    render_png(path, TWO_PANEL_SIZE, |root| {
         let (left, right) = root.split_horizontally(TWO_PANEL_SIZE.0 / 2);
         loss.draw(&left)?;
         metric.draw(&right)
@@ -252,7 +254,7 @@ pub fn confusion_matrix(
             format!("row {i} has {} entries, expected {n}", row.len()),
         ));
     }
-    render(path, CONFUSION_SIZE, |root| {
+    render_png(path, CONFUSION_SIZE, |root| {
         draw_confusion(root, matrix, class_names, title)
     })
 }
@@ -284,7 +286,7 @@ pub fn heatmap(
             return Err(plot_error(path, format!("value [{i}][{j}] is {}", row[j])));
         }
     }
-    render(path, HEATMAP_SIZE, |root| {
+    render_png(path, HEATMAP_SIZE, |root| {
         draw_heatmap(root, title, values, x_label, y_label)
     })
 }
@@ -302,7 +304,7 @@ pub fn pred_vs_true(path: &Path, title: &str, y_true: &[f64], y_pred: &[f64]) ->
     })?;
     check_finite(path, "y_true", y_true)?;
     check_finite(path, "y_pred", y_pred)?;
-    render(path, SCATTER_SIZE, |root| {
+    render_png(path, SCATTER_SIZE, |root| {
         draw_pred_vs_true(root, title, y_true, y_pred)
     })
 }
@@ -335,7 +337,7 @@ pub fn forecast(
         integer_x: false,
     };
     chart.validate(path)?;
-    render(path, FORECAST_SIZE, |root| chart.draw(root))
+    render_png(path, FORECAST_SIZE, |root| chart.draw(root))
 }
 
 /// 2-D points (e.g. an embedding after PCA/t-SNE) coloured by class `labels[i]`, which index
@@ -370,7 +372,7 @@ pub fn scatter_classes(
     {
         return Err(plot_error(path, format!("point {i} is {:?}", points[i])));
     }
-    render(path, SCATTER_SIZE, |root| {
+    render_png(path, SCATTER_SIZE, |root| {
         draw_scatter_classes(root, title, points, labels, class_names)
     })
 }
@@ -389,7 +391,7 @@ pub fn bar_chart(
         format!("{} labels but {} values", labels.len(), values.len())
     })?;
     check_finite(path, "values", values)?;
-    render(path, LINE_SIZE, |root| {
+    render_png(path, LINE_SIZE, |root| {
         draw_bars(root, title, labels, values, y_label)
     })
 }
@@ -421,8 +423,13 @@ fn check_finite(path: &Path, what: &str, xs: &[f64]) -> Result<()> {
 }
 
 /// Draw onto a white `size` bitmap and write it to `path` (must end in `.png`) atomically:
-/// the image goes to a temporary `.png` beside the target, then is renamed into place.
-fn render(path: &Path, size: (u32, u32), draw: impl FnOnce(&Area) -> DrawResult) -> Result<()> {
+/// the image goes to a temporary `.png` beside the target, then is renamed into place. The way
+/// to write a custom plot (a network drawing, a map) with the same guarantees as the plots here.
+pub fn render_png(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(&Area) -> DrawResult,
+) -> Result<()> {
     let is_png = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("png"));
@@ -1316,7 +1323,7 @@ mod tests {
     /// Size in bytes of an all-white PNG of `size`: a drawn plot compresses far worse.
     fn blank_png_len(dir: &Path, size: (u32, u32)) -> u64 {
         let p = dir.join(format!("blank_{}x{}.png", size.0, size.1));
-        render(&p, size, |_| Ok(())).unwrap();
+        render_png(&p, size, |_| Ok(())).unwrap();
         std::fs::metadata(&p).unwrap().len()
     }
 

@@ -42,6 +42,20 @@ impl ReproArgs {
     }
 }
 
+/// The process exit status of a command's result: success, or the error printed as
+/// `error: …` on stderr and a failure status. Every deepfield binary's `main` ends with it.
+pub fn exit_code<E: std::fmt::Display>(
+    result: std::result::Result<(), E>,
+) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Print `id  description` for each reproduction.
 pub fn print_list(repros: &[Box<dyn Reproduction>]) {
     for r in repros {

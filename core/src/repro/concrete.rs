@@ -248,7 +248,7 @@ pub fn run(
     let summary = |f: fn(&FoldResult) -> &RegressionReport| -> serde_json::Value {
         let get = |m: fn(&RegressionReport) -> f64| {
             let v: Vec<f64> = fold_results.iter().map(|r| m(f(r))).collect();
-            mean_std(&v)
+            crate::metrics::mean_std(&v)
         };
         let (mae, mae_sd) = get(|r| r.mae);
         let (rmse, rmse_sd) = get(|r| r.rmse);
@@ -393,17 +393,6 @@ fn to_vec(t: &Tensor) -> Result<Vec<f64>> {
     Ok(Vec::<f64>::try_from(
         t.to_kind(Kind::Double).flatten(0, -1),
     )?)
-}
-
-fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len().max(1) as f64;
-    let m = v.iter().sum::<f64>() / n;
-    let var = if v.len() > 1 {
-        v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    (m, var.sqrt())
 }
 
 fn write_report(

@@ -123,6 +123,13 @@ pub fn higher_is_better(name: &str) -> bool {
     !matches!(m, "loss" | "mae" | "mse" | "rmse" | "mape")
 }
 
+/// A model that computes its training objective from a whole batch itself (inputs, targets and
+/// any terms of its own such as a KL divergence), for [`Trainer::fit_loss`].
+pub trait LossModel {
+    /// The mean loss of `batch` (a scalar tensor with gradients when `train`).
+    fn batch_loss(&self, batch: &Batch, train: bool) -> Result<Tensor>;
+}
+
 /// Loss and metrics of a model on a dataset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
@@ -173,6 +180,65 @@ impl Trainer {
         M: Forward + ?Sized,
         L: Fn(&Tensor, &Batch) -> Result<Tensor>,
     {
+        self.run_epochs(
+            vs,
+            train,
+            val,
+            |batch| {
+                let out = model.try_forward_t(&batch.x, batch.mask.as_ref(), true)?;
+                loss(&out, batch)
+            },
+            |v| {
+                let e = self.evaluate_with(model, v, &loss)?;
+                Ok((e.loss, e.metrics))
+            },
+        )
+    }
+
+    /// Train a model that computes its own loss from a batch ([`LossModel`]: a VAE's ELBO with
+    /// its KL term, a contrastive or masked-reconstruction objective). Validation reports the
+    /// same loss (as `val_loss`, in evaluation mode); there are no task metrics, so early
+    /// stopping monitors `val_loss` or `train_loss`.
+    pub fn fit_loss<M: LossModel + ?Sized>(
+        &self,
+        model: &M,
+        vs: &mut VarStore,
+        train: &TensorDataset,
+        val: Option<&TensorDataset>,
+    ) -> Result<History> {
+        self.run_epochs(
+            vs,
+            train,
+            val,
+            |batch| model.batch_loss(batch, true),
+            |v| {
+                let bs = self.config.batch_size.max(256);
+                let mut sum = Tensor::zeros([], (Kind::Float, v.x.device()));
+                tch::no_grad(|| -> Result<()> {
+                    for b in v.batches(bs, None) {
+                        sum += model.batch_loss(&b, false)?.detach() * b.x.size()[0];
+                    }
+                    Ok(())
+                })?;
+                Ok((f64::try_from(&sum)? / v.len() as f64, BTreeMap::new()))
+            },
+        )
+    }
+
+    /// The epoch loop behind [`fit_with`](Self::fit_with) and [`fit_loss`](Self::fit_loss):
+    /// `step_loss` gives a training batch's loss, `validate` a validation set's loss and metrics.
+    fn run_epochs<S, V>(
+        &self,
+        vs: &mut VarStore,
+        train: &TensorDataset,
+        val: Option<&TensorDataset>,
+        step_loss: S,
+        validate: V,
+    ) -> Result<History>
+    where
+        S: Fn(&Batch) -> Result<Tensor>,
+        V: Fn(&TensorDataset) -> Result<(f64, BTreeMap<String, f64>)>,
+    {
         let cfg = &self.config;
         if train.is_empty() {
             return Err(Error::input("train: the training set is empty"));
@@ -204,8 +270,7 @@ impl Trainer {
             let mut count = 0i64;
             let shuffle = if cfg.shuffle { Some(&mut rng) } else { None };
             for batch in train.batches_opts(cfg.batch_size, shuffle, cfg.drop_last) {
-                let out = model.try_forward_t(&batch.x, batch.mask.as_ref(), true)?;
-                let l = loss(&out, &batch)?;
+                let l = step_loss(&batch)?;
                 opt.zero_grad();
                 l.f_backward()?;
                 if let Some(max) = cfg.grad_clip_norm {
@@ -232,8 +297,8 @@ impl Trainer {
             }
             let (val_loss, val_metrics) = match &val {
                 Some(v) => {
-                    let e = self.evaluate_with(model, v, &loss)?;
-                    (Some(e.loss), e.metrics)
+                    let (l, m) = validate(v)?;
+                    (Some(l), m)
                 }
                 None => (None, BTreeMap::new()),
             };

@@ -185,3 +185,37 @@ fn bad_configs_and_inputs_are_errors() {
     let tr = Trainer::new(quick(), Task::regression()).unwrap();
     assert!(tr.fit(&model, &mut vs, &ds, None).is_err());
 }
+
+#[test]
+fn fit_loss_trains_a_vae_on_its_own_objective_with_early_stopping() {
+    use crate::nn::autoencoder::AutoencoderConfig;
+    crate::seed(3);
+    let mut vs = VarStore::new(Device::Cpu);
+    let vae = AutoencoderConfig::new(4, [16], 2)
+        .variational(0.1)
+        .init(&vs.root())
+        .unwrap();
+    let (train, val) = (blobs(200, 1), blobs(100, 2));
+    let before = tch::no_grad(|| vae.loss(&val.x, false).unwrap().0.double_value(&[]));
+    let cfg = TrainConfig {
+        epochs: 40,
+        early_stopping: Some(EarlyStopping {
+            patience: 3,
+            ..Default::default()
+        }),
+        ..quick()
+    };
+    let h = Trainer::new(cfg, Task::regression())
+        .unwrap()
+        .fit_loss(&vae, &mut vs, &train, Some(&val))
+        .unwrap();
+    let after = tch::no_grad(|| vae.loss(&val.x, false).unwrap().0.double_value(&[]));
+    assert!(after < 0.5 * before, "val loss {before} -> {after}");
+    // val_loss is the model's own loss in evaluation mode, and the best epoch's weights are back.
+    let best = h.best_value.unwrap();
+    assert!(
+        (best - after).abs() < 1e-4,
+        "best {best} vs restored {after}"
+    );
+    assert!(h.epochs.iter().all(|e| e.val_metrics.is_empty()));
+}

@@ -84,13 +84,7 @@ enum Predict {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse().command) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    deepfield_core::repro::cli::exit_code(run(Cli::parse().command))
 }
 
 fn run(cmd: Command) -> Result<()> {

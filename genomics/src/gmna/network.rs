@@ -221,34 +221,19 @@ impl MisclassificationNetwork {
     /// Draw the network (circular layout; node area ∝ genomes, colour = community, edge width and
     /// opacity ∝ weight, an arrow head at the predicted label) to a PNG, atomically.
     pub fn draw_png(&self, path: &Path, title: &str, communities: &[usize]) -> Result<()> {
-        deepfield_core::fsutil::write_atomic_with(path, |tmp| {
-            let png = tmp.with_extension("png");
-            let r = self
-                .draw_to(&png, title, communities)
-                .map_err(|e| deepfield_core::Error::Plot {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                })
-                .and_then(|()| {
-                    std::fs::rename(&png, tmp).map_err(|e| deepfield_core::Error::io(tmp, e))
-                });
-            if r.is_err() {
-                let _ = std::fs::remove_file(&png);
-            }
-            r
+        deepfield_core::report::plots::render_png(path, (1000, 1000), |root| {
+            self.draw_on(root, title, communities)
         })?;
         Ok(())
     }
 
-    fn draw_to(
+    fn draw_on(
         &self,
-        png: &Path,
+        root: &deepfield_core::report::plots::Area,
         title: &str,
         communities: &[usize],
-    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    ) -> deepfield_core::report::plots::DrawResult {
         let (w, h) = (1000i32, 1000i32);
-        let root = BitMapBackend::new(png, (w as u32, h as u32)).into_drawing_area();
-        root.fill(&WHITE)?;
         root.draw(&Text::new(
             title.to_string(),
             (20, 15),
@@ -347,7 +332,6 @@ impl MisclassificationNetwork {
                 ("sans-serif", 18).into_font(),
             ))?;
         }
-        root.present()?;
         Ok(())
     }
 }

@@ -80,6 +80,15 @@ enum Command {
         /// libtorch threads (0: default).
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// Start from this JSON config (any `GraphFmConfig` fields; the flags above override it).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Link prediction on the first N seeds only (it retrains every encoder).
+        #[arg(long)]
+        link_seeds: Option<usize>,
+        /// Keep the runs an interrupted run with the same config left in --out.
+        #[arg(long)]
+        resume: bool,
     },
     /// Predict node classes of a graph with a trained classifier (results/graphfm/model).
     Predict {
@@ -107,13 +116,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse().command) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    deepfield_core::repro::cli::exit_code(run(Cli::parse().command))
 }
 
 fn run(cmd: Command) -> Result<()> {
@@ -135,9 +138,18 @@ fn run(cmd: Command) -> Result<()> {
             seeds,
             random_split,
             threads,
+            config,
+            link_seeds,
+            resume,
         } => {
             deepfield_core::device::set_threads(threads);
-            let mut cfg = if quick {
+            let mut cfg = if let Some(path) = config {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    GraphError::config(format!("cannot read {}: {e}", path.display()))
+                })?;
+                serde_json::from_str::<GraphFmConfig>(&text)
+                    .map_err(|e| GraphError::config(format!("{}: {e}", path.display())))?
+            } else if quick {
                 GraphFmConfig::quick(seed)
             } else {
                 GraphFmConfig {
@@ -156,7 +168,10 @@ fn run(cmd: Command) -> Result<()> {
             if let Some(n) = seeds {
                 cfg.seeds = n.max(1);
             }
-            let m = graphfm::run(&cfg, &graph.source()?, &out)?;
+            if link_seeds.is_some() {
+                cfg.link_seeds = link_seeds;
+            }
+            let m = graphfm::run_resumable(&cfg, &graph.source()?, &out, resume)?;
             for (name, v) in m["methods"].as_object().into_iter().flatten() {
                 if let Some(a) = v["full-batch"]["accuracy"].as_f64() {
                     println!("{name:<10} accuracy {:.4}", a);

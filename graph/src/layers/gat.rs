@@ -95,23 +95,7 @@ impl GatConv {
         let dst = Tensor::cat(&[&g.dst, &loops], 0);
         let e = (a_src.index_select(0, &src) + a_dst.index_select(0, &dst))
             .leaky(self.cfg.negative_slope);
-        // Softmax over the incoming edges of every target node.
-        // (libtorch prints once that index_reduce is "beta"; tch exposes no other scatter-max.)
-        let max = Tensor::full([n, h], f64::NEG_INFINITY, (Kind::Float, g.device())).index_reduce(
-            0,
-            &dst,
-            &e.detach(),
-            "amax",
-            true,
-        );
-        let ex = (e - max.index_select(0, &dst)).exp();
-        let denom = Tensor::zeros([n, h], (Kind::Float, g.device())).index_add(0, &dst, &ex);
-        let alpha = ex / (denom.index_select(0, &dst) + 1e-16);
-        let alpha_d = if train && self.cfg.attn_dropout > 0.0 {
-            alpha.dropout(self.cfg.attn_dropout, true)
-        } else {
-            alpha.shallow_clone()
-        };
+        let (alpha, alpha_d) = self.edge_softmax(e, &dst, n, train);
         let msg = xw.index_select(0, &src) * alpha_d.unsqueeze(-1); // [E+N, H, C]
         let out = Tensor::zeros([n, h, c], (Kind::Float, g.device())).index_add(0, &dst, &msg);
         let out = if self.cfg.concat {
@@ -120,6 +104,77 @@ impl GatConv {
             out.mean_dim(1, false, Kind::Float)
         };
         (out + &self.bias, alpha)
+    }
+
+    /// Softmax of the edge logits `e` `[E, H]` over the incoming edges of every target node
+    /// (`dst` in `0..n`), and the same coefficients after attention dropout.
+    fn edge_softmax(&self, e: Tensor, dst: &Tensor, n: i64, train: bool) -> (Tensor, Tensor) {
+        let h = self.cfg.heads;
+        // (libtorch prints once that index_reduce is "beta"; tch exposes no other scatter-max.)
+        let max = Tensor::full([n, h], f64::NEG_INFINITY, (Kind::Float, e.device())).index_reduce(
+            0,
+            dst,
+            &e.detach(),
+            "amax",
+            true,
+        );
+        let ex = (e - max.index_select(0, dst)).exp();
+        let denom = Tensor::zeros([n, h], (Kind::Float, ex.device())).index_add(0, dst, &ex);
+        let alpha = ex / (denom.index_select(0, dst) + 1e-16);
+        let alpha_d = if train && self.cfg.attn_dropout > 0.0 {
+            alpha.dropout(self.cfg.attn_dropout, true)
+        } else {
+            alpha.shallow_clone()
+        };
+        (alpha, alpha_d)
+    }
+
+    /// The layer's output at the distinct nodes `targets` `[R]` only: `[R, out]`, equal to
+    /// `forward(x, g, train).index_select(0, targets)` up to rounding. It aggregates the inputs
+    /// before projecting them (`Σ_j α_ij W x_j = W Σ_j α_ij x_j`, with the attention logits taken
+    /// through `Wᵀa`), so only the target rows are projected and messages carry `in` channels
+    /// instead of `heads·out`: the cheap way to run a wide decoder (GraphMAE reconstructs 1433
+    /// features of the masked nodes only).
+    pub fn forward_targets(
+        &self,
+        x: &Tensor,
+        g: &MessageGraph,
+        targets: &Tensor,
+        train: bool,
+    ) -> Tensor {
+        let (h, c, n, inp) = (self.cfg.heads, self.cfg.output, g.n as i64, self.cfg.input);
+        let dev = g.device();
+        let x = if x.is_sparse() {
+            x.to_dense(None, false)
+        } else {
+            x.shallow_clone()
+        };
+        let w = self.weight.view([h, c, inp]);
+        let v_src = (&w * self.att_src.view([h, c, 1])).sum_dim_intlist(1, false, Kind::Float);
+        let v_dst = (&w * self.att_dst.view([h, c, 1])).sum_dim_intlist(1, false, Kind::Float);
+        let r = targets.size()[0];
+        let local = Tensor::arange(r, (Kind::Int64, dev));
+        // Position of every node among the targets (-1 elsewhere); keep edges into a target.
+        let pos = Tensor::full([n], -1, (Kind::Int64, dev)).index_copy(0, targets, &local);
+        let pos_dst = pos.index_select(0, &g.dst);
+        let keep = pos_dst.ge(0).nonzero().squeeze_dim(1);
+        let src = Tensor::cat(&[&g.src.index_select(0, &keep), targets], 0);
+        let dst = Tensor::cat(&[&pos_dst.index_select(0, &keep), &local], 0);
+        let a_src = x.mm(&v_src.tr()); // [N, H]
+        let a_dst = x.index_select(0, targets).mm(&v_dst.tr()); // [R, H]
+        let e = (a_src.index_select(0, &src) + a_dst.index_select(0, &dst))
+            .leaky(self.cfg.negative_slope);
+        let (_, alpha_d) = self.edge_softmax(e, &dst, r, train);
+        let msg = x.index_select(0, &src).unsqueeze(1) * alpha_d.unsqueeze(-1); // [E', H, in]
+        let agg = Tensor::zeros([r, h, inp], (Kind::Float, dev)).index_add(0, &dst, &msg);
+        // [H, R, in] × [H, in, C] → [R, H, C]
+        let out = agg.transpose(0, 1).bmm(&w.transpose(1, 2)).transpose(0, 1);
+        let out = if self.cfg.concat {
+            out.reshape([r, h * c])
+        } else {
+            out.mean_dim(1, false, Kind::Float)
+        };
+        out + &self.bias
     }
 }
 

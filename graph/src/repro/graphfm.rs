@@ -47,6 +47,9 @@ pub struct GraphFmConfig {
     pub ssl_epochs: Option<usize>,
     pub supervised_epochs: usize,
     pub link_prediction: bool,
+    /// Link prediction (which retrains every encoder without the held-out edges) on the first
+    /// this many seeds only (None: every seed).
+    pub link_seeds: Option<usize>,
     pub edge_val: f64,
     pub edge_test: f64,
     /// The mini-batch mode compared with full-batch training (on the first seed).
@@ -68,13 +71,16 @@ impl Default for GraphFmConfig {
             ssl_epochs: None,
             supervised_epochs: 200,
             link_prediction: true,
+            // GraphMAE's 1500 epochs make every extra link-prediction seed cost ~15 CPU minutes.
+            link_seeds: Some(1),
             edge_val: 0.05,
             edge_test: 0.1,
             mini_batch: Some(BatchMode::Mini {
                 batch_size: 1024,
                 fanouts: vec![10, 10],
             }),
-            mini_epochs: None,
+            // Cora's 2708 nodes make 3 sampled batches per epoch, each nearly the whole graph.
+            mini_epochs: Some(300),
         }
     }
 }
@@ -159,19 +165,46 @@ pub fn into_core(e: GraphError) -> deepfield_core::Error {
     }
 }
 
-fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len().max(1) as f64;
-    let m = v.iter().sum::<f64>() / n;
-    let var = if v.len() > 1 {
-        v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    (m, var.sqrt())
-}
-
 /// Run the benchmark on the graph of `source`, writing `out`.
 pub fn run(cfg: &GraphFmConfig, source: &GraphSource, out: &Path) -> Result<serde_json::Value> {
+    run_resumable(cfg, source, out, false)
+}
+
+/// The finished (method, seed, mode) runs of an interrupted run in `out` (`runs.json`, written
+/// after every run), when they were made with the same config.
+fn finished_runs(cfg: &GraphFmConfig, out: &Path) -> Result<Vec<RunRecord>> {
+    let (cfg_path, runs_path) = (out.join("config.json"), out.join(RUNS_FILE));
+    if !runs_path.exists() || !cfg_path.exists() {
+        return Ok(Vec::new());
+    }
+    let read = |p: &Path| {
+        std::fs::read_to_string(p)
+            .map_err(|e| GraphError::invalid(format!("cannot read {}: {e}", p.display())))
+    };
+    let old: GraphFmConfig = serde_json::from_str(&read(&cfg_path)?)
+        .map_err(|e| GraphError::invalid(format!("{}: {e}", cfg_path.display())))?;
+    if &old != cfg {
+        return Err(GraphError::config(format!(
+            "graphfm: {} holds a run with another config; resume with the same settings or \
+             choose another output folder",
+            out.display()
+        )));
+    }
+    serde_json::from_str(&read(&runs_path)?)
+        .map_err(|e| GraphError::invalid(format!("{}: {e}", runs_path.display())))
+}
+
+/// Every finished run, rewritten (atomically) after each one.
+const RUNS_FILE: &str = "runs.json";
+
+/// [`run`], optionally skipping the runs an interrupted run with the same config in `out`
+/// already finished (`resume`).
+pub fn run_resumable(
+    cfg: &GraphFmConfig,
+    source: &GraphSource,
+    out: &Path,
+    resume: bool,
+) -> Result<serde_json::Value> {
     let mut graph = source.load()?;
     if cfg.normalize_features {
         graph.features.row_normalize();
@@ -195,7 +228,12 @@ pub fn run(cfg: &GraphFmConfig, source: &GraphSource, out: &Path) -> Result<serd
     let (nf, nc) = (graph.n_features() as i64, graph.n_classes() as i64);
     let labels = graph.labels.clone();
     let data = Prepared::new(graph.clone(), device)?;
-    let mut records: Vec<RunRecord> = Vec::new();
+    let mut records: Vec<RunRecord> = if resume {
+        finished_runs(cfg, out)?
+    } else {
+        Vec::new()
+    };
+    deepfield_core::fsutil::write_json(&results.file("config.json"), cfg)?;
     let mut best_emb: Option<(f64, String, Tensor)> = None;
     let mut saved_gcn = false;
 
@@ -205,7 +243,7 @@ pub fn run(cfg: &GraphFmConfig, source: &GraphSource, out: &Path) -> Result<serd
             (Some(sp), true) => sp.clone(),
             (given, _) => same_size_split(&labels, nc as usize, given.as_ref(), seed)?,
         };
-        let link = if cfg.link_prediction {
+        let link = if cfg.link_prediction && s < cfg.link_seeds.unwrap_or(cfg.seeds) {
             let es = edge_split(
                 graph.n_nodes(),
                 &graph.edges,
@@ -224,6 +262,13 @@ pub fn run(cfg: &GraphFmConfig, source: &GraphSource, out: &Path) -> Result<serd
                 modes.extend(cfg.mini_batch.clone());
             }
             for mode in modes {
+                let done = records
+                    .iter()
+                    .any(|r| &r.method == method && r.seed == seed && r.mode == mode.label());
+                if done {
+                    eprintln!("graphfm: seed {seed} {method} {} done before", mode.label());
+                    continue;
+                }
                 eprintln!("graphfm: seed {seed} {method} {}", mode.label());
                 let rec = if method == "gcn" || method == "gat" {
                     let mut sc = cfg.supervised_config(method, nf, nc);
@@ -276,11 +321,11 @@ pub fn run(cfg: &GraphFmConfig, source: &GraphSource, out: &Path) -> Result<serd
                     rec.accuracy, rec.stats.seconds
                 );
                 records.push(rec);
+                deepfield_core::fsutil::write_json(&results.file(RUNS_FILE), &records)?;
             }
         }
     }
     let metrics = summarise(cfg, &records, &stats, &graph.name);
-    deepfield_core::fsutil::write_json(&results.file("config.json"), cfg)?;
     results.write_metrics(&metrics)?;
     write_plots(&results, &records, &labels, &graph, best_emb.as_ref())?;
     write_report(
@@ -393,7 +438,7 @@ fn summarise(
             for (k, f) in fields.iter() {
                 let v = collect(records, m, mode, f);
                 if !v.is_empty() {
-                    let (mu, sd) = mean_std(&v);
+                    let (mu, sd) = deepfield_core::metrics::mean_std(&v);
                     e.insert(k.to_string(), serde_json::json!(mu));
                     e.insert(format!("{k}_std"), serde_json::json!(sd));
                     e.insert(format!("{k}_n"), serde_json::json!(v.len()));
@@ -508,7 +553,8 @@ fn write_report(
             if cfg.given_split { "the split given with the data (Cora: 140 / 500 / 1000)" } else { "seeded random splits of the same sizes" }, cfg.normalize_features),
         format!("Epochs: supervised {}, self-supervised {}.", cfg.supervised_epochs,
             cfg.ssl_epochs.map_or("the papers' values (DGI ≤ 1000 with patience 20, GRACE 200, CCA-SSG 50, BGRL 500, GraphMAE 1500)".to_string(), |e| format!("at most {e} (short run: numbers are not the papers')"))),
-        format!("Link prediction: {}% / {}% of the edges held out (val / test), removed from the message-passing graph, the encoder retrained on the rest, pairs scored by cosine similarity; as many non-edges sampled as negatives.", 100.0 * cfg.edge_val, 100.0 * cfg.edge_test),
+        format!("Link prediction: {}% / {}% of the edges held out (val / test), removed from the message-passing graph, the encoder retrained on the rest, pairs scored by cosine similarity; as many non-edges sampled as negatives; {}.", 100.0 * cfg.edge_val, 100.0 * cfg.edge_test,
+            match cfg.link_seeds { Some(k) if k < cfg.seeds => format!("on the first {k} seed(s) only (each costs a second training run)"), _ => "on every seed".into() }),
         format!("Mini-batch mode (first seed): {}{}.", match &cfg.mini_batch { Some(BatchMode::Mini { batch_size, fanouts }) => format!("GraphSAGE neighbour sampling, {batch_size} seed nodes per batch, fan-outs {fanouts:?}; the self-supervised loss is computed on each sampled subgraph"), _ => "off".into() },
             cfg.mini_epochs.map_or(String::new(), |e| format!("; self-supervised mini-batch runs capped at {e} epochs"))),
         format!("Device {}, {} libtorch threads. Peak memory is the process's peak RSS during training (CPU).", metrics["device"].as_str().unwrap_or("?"), metrics["threads"]),

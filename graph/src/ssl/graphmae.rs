@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{SslMethod, SslTrainConfig};
 use crate::adjacency::MessageGraph;
 use crate::encoder::{Encoder, EncoderConfig, LayerKind};
-use crate::layers::{linear, Act, GatConfig, GatConv, GraphLayer};
+use crate::layers::{linear, Act, GatConfig, GatConv};
 use crate::Result;
 
 /// GraphMAE configuration. Parameters: `encoder.*`, `encoder_to_decoder.weight`, `decoder.*`,
@@ -105,10 +105,10 @@ impl SslMethod for GraphMae {
         }
         let h = self.encoder.forward(&xm, g, true);
         let rep = linear(&h, &self.enc2dec).index_fill(0, &mask_nodes, 0.0);
-        let recon = self.decoder.forward(&rep, g, true);
+        // Only the masked nodes are scored, so only they are decoded.
         let (a, b) = (
             x.index_select(0, &mask_nodes),
-            recon.index_select(0, &mask_nodes),
+            self.decoder.forward_targets(&rep, g, &mask_nodes, true),
         );
         let cos = (&a * &b).sum_dim_intlist(1, false, Kind::Float)
             / (a.norm_scalaropt_dim(2, [1], false).clamp_min(1e-12)

@@ -66,5 +66,5 @@ pub fn read_points(dir: &Path) -> Result<BTreeMap<String, Vec<i64>>> {
 pub fn read_series(dir: &Path, key: &str) -> Result<Series> {
     let mut opts = LoadOptions::new("timestamp", &["value"]);
     opts.merge_duplicates = true;
-    Series::from_csv(&dir.join("data").join(key), &opts)
+    Series::from_file(&dir.join("data").join(key), &opts)
 }

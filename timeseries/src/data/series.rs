@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use polars::prelude::{Column, DataFrame, DataType};
+use polars::prelude::{Column, DataFrame, DataType, TimeUnit};
 use tch::Tensor;
 
 use super::time::parse_timestamp;
@@ -190,6 +190,13 @@ impl Series {
         Self::from_frame(path, &df, opts)
     }
 
+    /// Read a CSV or Parquet file (by extension: `.parquet` / `.pq` is Parquet), sort it by time
+    /// and check it. Parquet timestamps may be integer, date/datetime or text columns.
+    pub fn from_file(path: &Path, opts: &LoadOptions) -> Result<Self> {
+        let df = deepfield_core::data::read_table(path)?;
+        Self::from_frame(path, &df, opts)
+    }
+
     /// Build from an already-read polars frame; `path` is only used in messages.
     pub fn from_frame(path: &Path, df: &DataFrame, opts: &LoadOptions) -> Result<Self> {
         crate::ensure_input!(df.height() > 0, "{}: no data rows", path.display());
@@ -210,12 +217,33 @@ impl Series {
         }
 
         let tcol = column(path, df, &opts.time_column)?;
-        let time_all: Vec<Option<i64>> = if tcol.dtype().is_integer() {
+        // Seconds per stored unit of a date/datetime column (Parquet keeps them as integers).
+        let unit = match tcol.dtype() {
+            DataType::Date => Some(86_400),
+            DataType::Datetime(TimeUnit::Milliseconds, _) => Some(-1_000),
+            DataType::Datetime(TimeUnit::Microseconds, _) => Some(-1_000_000),
+            DataType::Datetime(TimeUnit::Nanoseconds, _) => Some(-1_000_000_000),
+            d if d.is_integer() => Some(1),
+            _ => None,
+        };
+        let time_all: Vec<Option<i64>> = if let Some(unit) = unit {
             let c = tcol
+                .to_physical_repr()
                 .cast(&DataType::Int64)
                 .map_err(|e| Error::data(path, e.to_string()))?;
             let ca = c.i64().map_err(|e| Error::data(path, e.to_string()))?;
-            ca.iter().collect()
+            // Positive: multiply to seconds; negative: divide (floor) to seconds.
+            ca.iter()
+                .map(|t| {
+                    t.map(|t| {
+                        if unit > 0 {
+                            t * unit
+                        } else {
+                            t.div_euclid(-unit)
+                        }
+                    })
+                })
+                .collect()
         } else {
             let cells = text_cells(tcol).map_err(|e| Error::data(path, e))?;
             cells

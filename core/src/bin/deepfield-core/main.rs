@@ -54,14 +54,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    deepfield_core::repro::cli::exit_code(run(Cli::parse().command))
 }
 
 fn run(cmd: Command) -> deepfield_core::Result<()> {
