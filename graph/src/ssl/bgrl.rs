@@ -49,6 +49,7 @@ impl BgrlConfig {
                 lr: 1e-3,
                 weight_decay: 1e-5,
                 patience: None,
+                cosine: false,
             },
         }
     }

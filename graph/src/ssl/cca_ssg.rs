@@ -39,6 +39,7 @@ impl CcaSsgConfig {
                 lr: 1e-3,
                 weight_decay: 0.0,
                 patience: None,
+                cosine: false,
             },
         }
     }

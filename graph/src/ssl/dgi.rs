@@ -35,6 +35,7 @@ impl DgiConfig {
                 lr: 0.001,
                 weight_decay: 0.0,
                 patience: Some(20),
+                cosine: false,
             },
         }
     }

@@ -41,6 +41,7 @@ impl GraceConfig {
                 lr: 5e-4,
                 weight_decay: 1e-5,
                 patience: None,
+                cosine: false,
             },
         }
     }

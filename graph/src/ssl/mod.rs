@@ -40,6 +40,22 @@ pub struct SslTrainConfig {
     pub weight_decay: f64,
     /// Stop when the loss has not improved for this many epochs, restoring the best weights (DGI).
     pub patience: Option<usize>,
+    /// Cosine decay of the learning rate to 0 over the epochs, `lr·(1 + cos(π·epoch/epochs))/2`
+    /// (GraphMAE's `scheduler: True`).
+    #[serde(default)]
+    pub cosine: bool,
+}
+
+impl SslTrainConfig {
+    /// The learning rate of `epoch` (0-based).
+    pub fn lr_at(&self, epoch: usize) -> f64 {
+        if self.cosine {
+            let t = epoch as f64 / self.epochs.max(1) as f64;
+            self.lr * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+        } else {
+            self.lr
+        }
+    }
 }
 
 /// Which method, with its configuration.
@@ -208,6 +224,7 @@ pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> R
     let mut epochs_run = 0;
     for epoch in 0..tc.epochs {
         let progress = epoch as f64 / tc.epochs as f64;
+        opt.set_lr(tc.lr_at(epoch));
         let loss = match &sampler {
             None => {
                 let loss = method.loss(&data.x, &data.mg)?;
@@ -260,4 +277,25 @@ pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> R
         losses,
         stats,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SslTrainConfig;
+
+    #[test]
+    fn cosine_schedule_halves_at_mid_training_and_constant_stays() {
+        let mut c = SslTrainConfig {
+            epochs: 1500,
+            lr: 1e-3,
+            weight_decay: 0.0,
+            patience: None,
+            cosine: true,
+        };
+        assert_eq!(c.lr_at(0), 1e-3);
+        assert!((c.lr_at(750) - 5e-4).abs() < 1e-12);
+        assert!(c.lr_at(1499) < 1e-8 && c.lr_at(1499) > 0.0);
+        c.cosine = false;
+        assert_eq!(c.lr_at(1499), 1e-3);
+    }
 }
