@@ -3,7 +3,7 @@
 
 use deepfield_graph::io::{read_planetoid, GraphSource, CORA};
 use deepfield_graph::predict::predict;
-use deepfield_graph::repro::graphfm::{run, GraphFmConfig};
+use deepfield_graph::repro::graphfm::{run, run_resumable, GraphFmConfig};
 use deepfield_graph::train::BatchMode;
 
 fn tiny(methods: &[&str]) -> GraphFmConfig {
@@ -151,6 +151,34 @@ fn the_same_pipeline_runs_on_a_csv_graph() {
             .unwrap();
         assert!(acc > 0.8, "{method} {acc}");
     }
+    // Resuming a finished run re-runs nothing: the same numbers, the plots rebuilt from the
+    // saved encoder; a resume with another config is refused.
+    let res = out.path().join("res");
+    std::fs::remove_file(res.join("embeddings_pca.png")).unwrap();
+    let again = run_resumable(&cfg, &source, &res, true).unwrap();
+    let accs = |v: &serde_json::Value| -> Vec<(String, f64)> {
+        v["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["method"].to_string() + &r["mode"].to_string(),
+                    r["accuracy"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(accs(&m).len(), 4);
+    for ((a, x), (b, y)) in accs(&m).iter().zip(accs(&again)) {
+        assert_eq!(a, &b);
+        assert!((x - y).abs() < 1e-9, "{a}: {x} vs {y}");
+    }
+    assert!(res.join("embeddings_pca.png").is_file());
+    let mut other = cfg.clone();
+    other.supervised_epochs = 50;
+    let err = run_resumable(&other, &source, &res, true).unwrap_err();
+    assert!(err.to_string().contains("another config"), "{err}");
     // Cora itself still reads (the repro's data) — the layouts are interchangeable.
     let dir = deepfield_core::data::dataset(&CORA).unwrap();
     assert_eq!(read_planetoid(&dir).unwrap().n_features(), 1433);

@@ -325,6 +325,9 @@ pub fn run_resumable(
             }
         }
     }
+    if best_emb.is_none() {
+        best_emb = saved_best_embedding(cfg, &records, &data, out)?;
+    }
     let metrics = summarise(cfg, &records, &stats, &graph.name);
     results.write_metrics(&metrics)?;
     write_plots(&results, &records, &labels, &graph, best_emb.as_ref())?;
@@ -338,6 +341,38 @@ pub fn run_resumable(
         best_emb.as_ref().map(|b| b.1.as_str()),
     )?;
     Ok(metrics)
+}
+
+/// For a resumed run whose self-supervised runs all finished before: the first seed's
+/// embeddings of the method with the best probe accuracy, from its saved encoder.
+fn saved_best_embedding(
+    cfg: &GraphFmConfig,
+    records: &[RunRecord],
+    data: &Prepared,
+    out: &Path,
+) -> Result<Option<(f64, String, Tensor)>> {
+    let best = records
+        .iter()
+        .filter(|r| r.seed == cfg.seed && r.mode == BatchMode::Full.label())
+        .filter(|r| out.join("encoders").join(&r.method).is_dir())
+        .max_by(|a, b| a.accuracy.total_cmp(&b.accuracy));
+    let Some(r) = best else {
+        return Ok(None);
+    };
+    let dir = out.join("encoders").join(&r.method);
+    let sc: SslConfig = deepfield_core::checkpoint::load(&dir)?;
+    let mut vs = deepfield_core::tch::nn::VarStore::new(data.device);
+    let method = sc.build(&vs)?;
+    deepfield_core::checkpoint::load_weights(
+        &deepfield_core::checkpoint::weights_path(&dir),
+        &mut vs,
+    )?;
+    let emb = deepfield_core::tch::no_grad(|| method.embed(&data.x, &data.mg));
+    Ok(Some((
+        r.accuracy,
+        r.method.clone(),
+        emb.to_device(Device::Cpu),
+    )))
 }
 
 #[allow(clippy::too_many_arguments)]
