@@ -555,8 +555,12 @@ fn write_plots(
     Ok(())
 }
 
+/// `mean ± std`, or `value (1 seed)` when a single seed measured it.
 fn cell(m: &serde_json::Value, key: &str, pct: bool) -> String {
+    let one = m[format!("{key}_n")].as_u64() == Some(1);
     match (m[key].as_f64(), m[format!("{key}_std")].as_f64()) {
+        (Some(v), _) if one && pct => format!("{:.1} (1 seed)", 100.0 * v),
+        (Some(v), _) if one => format!("{} (1 seed)", fmt_num(v)),
         (Some(v), Some(s)) if pct => format!("{:.1} ± {:.1}", 100.0 * v, 100.0 * s),
         (Some(v), Some(s)) => format!("{} ± {}", fmt_num(v), fmt_num(s)),
         _ => "—".into(),
