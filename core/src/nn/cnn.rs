@@ -461,6 +461,91 @@ impl ConvStack {
         }
         Ok(ys)
     }
+
+    /// A 1-D stack on channels-last input `[B, L, C]`, returning `[B, L', C_out]`: the same
+    /// values as `f_forward_t` on the transposed input (the same parameters, PyTorch's layout),
+    /// for sequence models that keep time second (CNN-LSTM). Each convolution is one matrix
+    /// product over `kernel` shifted copies of the input (im2col), which for the narrow inputs
+    /// of time-series windows costs a fraction of libtorch's convolution kernel plus the two
+    /// transposes. `None` when a block needs the general path (batch norm, stride > 1, average
+    /// pooling or overlapping pools), or for 2-D stacks.
+    pub fn f_forward_channels_last(&self, xs: &Tensor, train: bool) -> Result<Option<Tensor>> {
+        let simple = |b: &ConvBlock| {
+            let c = &b.config;
+            b.bn.is_none()
+                && c.stride == 1
+                && c.pool
+                    .as_ref()
+                    .is_none_or(|p| p.kind == PoolKind::Max && p.step() == p.size)
+        };
+        if self.config.dims != 1 || !self.blocks.iter().all(simple) {
+            return Ok(None);
+        }
+        let size = xs.size();
+        ensure_input!(
+            size.len() == 3 && size[2] == self.config.input,
+            "conv stack: expected channels-last input [B, L, {}], got {:?}",
+            self.config.input,
+            size
+        );
+        self.config.output_shape(&size[1..2])?;
+        let mut ys = xs.shallow_clone();
+        for block in &self.blocks {
+            ys = block.forward_channels_last(&ys, train)?;
+        }
+        Ok(Some(ys))
+    }
+}
+
+impl ConvBlock {
+    /// `[B, L, C]` → `[B, L', O]` for a block without batch norm, stride 1 and at most a
+    /// disjoint max pool (checked by the caller).
+    fn forward_channels_last(&self, xs: &Tensor, train: bool) -> Result<Tensor> {
+        let c = &self.config;
+        let (lo, hi) = c.pads();
+        let (b, l, ch) = {
+            let s = xs.size();
+            (s[0], s[1], s[2])
+        };
+        let k = c.kernel;
+        let xs = if lo > 0 || hi > 0 {
+            xs.f_constant_pad_nd([0, 0, lo, hi])?
+        } else {
+            xs.shallow_clone()
+        };
+        let out_len = l + lo + hi - k + 1;
+        // Window t = [x[t], x[t+1], …, x[t+k-1]] (tap-major), against weight [O, C, K] laid out
+        // as [K·C, O] in the same order.
+        let shifted: Vec<Tensor> = (0..k)
+            .map(|j| xs.f_narrow(1, j, out_len))
+            .collect::<std::result::Result<_, _>>()?;
+        let windows = Tensor::f_cat(&shifted, 2)?.f_reshape([b * out_len, k * ch])?;
+        let w = self
+            .weight
+            .f_permute([2, 1, 0])?
+            .f_reshape([k * ch, c.out_channels])?;
+        let ys = match &self.bias {
+            Some(bias) => bias.f_addmm(&windows, &w)?,
+            None => windows.f_mm(&w)?,
+        };
+        let mut ys = c
+            .activation
+            .apply(&ys.f_view([b, out_len, c.out_channels])?);
+        if let Some(p) = &c.pool {
+            let n = out_len / p.size;
+            ensure_input!(
+                n > 0,
+                "max pool {}: a length of {out_len} steps is too short",
+                p.size
+            );
+            ys = ys
+                .f_narrow(1, 0, n * p.size)?
+                .f_reshape([b, n, p.size, c.out_channels])?
+                .f_max_dim(2, false)?
+                .0;
+        }
+        Ok(dropout(ys, c.dropout, train))
+    }
 }
 
 impl Forward for ConvStack {
@@ -673,6 +758,61 @@ mod tests {
 
     fn values(t: &Tensor) -> Vec<f32> {
         Vec::try_from(t.reshape([-1])).unwrap()
+    }
+
+    #[test]
+    fn channels_last_1d_path_matches_the_convolution_path() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let cases = [
+            (3, Padding::Same, Some(PoolConfig::max(2)), Activation::Relu),
+            (2, Padding::Same, None, Activation::Tanh),
+            (
+                5,
+                Padding::Valid,
+                Some(PoolConfig::max(3)),
+                Activation::Relu,
+            ),
+            (1, Padding::Explicit(1), None, Activation::Identity),
+        ];
+        for (i, (kernel, padding, pool, activation)) in cases.into_iter().enumerate() {
+            let vs = nn::VarStore::new(Device::Cpu);
+            let mut cfg = ConvStackConfig::new(1, 4, [6, 5], kernel);
+            cfg.blocks[0].padding = padding;
+            cfg.blocks[0].pool = pool;
+            cfg.blocks[0].activation = activation;
+            let stack = cfg.init(&(vs.root() / i)).unwrap();
+            let x = Tensor::randn([3, 13, 4], cpu());
+            let fast = stack.f_forward_channels_last(&x, false).unwrap().unwrap();
+            let slow = stack
+                .f_forward_t(&x.transpose(1, 2), false)
+                .unwrap()
+                .transpose(1, 2);
+            assert_eq!(fast.size(), slow.size(), "case {i}");
+            let diff = (&fast - &slow).abs().max().double_value(&[]);
+            assert!(diff < 1e-5, "case {i}: {diff}");
+            // Same gradients for the shared parameters.
+            let w = Tensor::randn(fast.size(), cpu());
+            let params = vs.trainable_variables();
+            let gf = Tensor::run_backward(&[(&fast * &w).sum(Kind::Float)], &params, false, false);
+            let gs = Tensor::run_backward(&[(&slow * &w).sum(Kind::Float)], &params, false, false);
+            for (a, b) in gf.iter().zip(&gs) {
+                let d = (a - b).abs().max().double_value(&[]);
+                assert!(d < 1e-4, "case {i}: gradient difference {d}");
+            }
+        }
+        // Batch norm (or stride, or average pooling) takes the general path.
+        let mut cfg = ConvStackConfig::new(1, 4, [6], 3);
+        cfg.blocks[0].batch_norm = true;
+        let stack = cfg.init(&(vs.root() / "bn")).unwrap();
+        let x = Tensor::randn([2, 8, 4], cpu());
+        assert!(stack.f_forward_channels_last(&x, false).unwrap().is_none());
+        // Too short for the pool: an error, as on the general path.
+        let mut cfg = ConvStackConfig::new(1, 4, [6], 3);
+        cfg.blocks[0].pool = Some(PoolConfig::max(2));
+        let stack = cfg.init(&(vs.root() / "short")).unwrap();
+        assert!(stack
+            .f_forward_channels_last(&Tensor::randn([2, 1, 4], cpu()), false)
+            .is_err());
     }
 
     #[test]

@@ -133,10 +133,16 @@ impl CnnLstm {
             self.config.input,
             size
         );
-        let features = self.cnn.f_forward_t(&xs.f_transpose(1, 2)?, train)?; // [B, C, T']
-        let (_, last) = self
-            .lstm
-            .f_forward_seq(&features.f_transpose(1, 2)?, None, train)?;
+        // Time stays second when the blocks allow it (im2col convolutions); else the general
+        // [B, C, T] path. Both compute the same function of the same parameters.
+        let features = match self.cnn.f_forward_channels_last(xs, train)? {
+            Some(f) => f,
+            None => self
+                .cnn
+                .f_forward_t(&xs.f_transpose(1, 2)?, train)?
+                .f_transpose(1, 2)?,
+        }; // [B, T', C]
+        let (_, last) = self.lstm.f_forward_seq(&features, None, train)?;
         let last = dropout(last, self.config.dropout, train);
         Ok(last.f_linear(&self.out.ws, self.out.bs.as_ref())?)
     }
