@@ -144,11 +144,7 @@ fn run(cmd: Command) -> Result<()> {
         } => {
             deepfield_core::device::set_threads(threads);
             let mut cfg = if let Some(path) = config {
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    GraphError::config(format!("cannot read {}: {e}", path.display()))
-                })?;
-                serde_json::from_str::<GraphFmConfig>(&text)
-                    .map_err(|e| GraphError::config(format!("{}: {e}", path.display())))?
+                deepfield_core::fsutil::read_json::<GraphFmConfig>(&path)?
             } else if quick {
                 GraphFmConfig::quick(seed)
             } else {

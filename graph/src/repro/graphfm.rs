@@ -177,12 +177,7 @@ fn finished_runs(cfg: &GraphFmConfig, out: &Path) -> Result<Vec<RunRecord>> {
     if !runs_path.exists() || !cfg_path.exists() {
         return Ok(Vec::new());
     }
-    let read = |p: &Path| {
-        std::fs::read_to_string(p)
-            .map_err(|e| GraphError::invalid(format!("cannot read {}: {e}", p.display())))
-    };
-    let old: GraphFmConfig = serde_json::from_str(&read(&cfg_path)?)
-        .map_err(|e| GraphError::invalid(format!("{}: {e}", cfg_path.display())))?;
+    let old: GraphFmConfig = deepfield_core::fsutil::read_json(&cfg_path)?;
     if &old != cfg {
         return Err(GraphError::config(format!(
             "graphfm: {} holds a run with another config; resume with the same settings or \
@@ -190,8 +185,7 @@ fn finished_runs(cfg: &GraphFmConfig, out: &Path) -> Result<Vec<RunRecord>> {
             out.display()
         )));
     }
-    serde_json::from_str(&read(&runs_path)?)
-        .map_err(|e| GraphError::invalid(format!("{}: {e}", runs_path.display())))
+    Ok(deepfield_core::fsutil::read_json(&runs_path)?)
 }
 
 /// Every finished run, rewritten (atomically) after each one.
