@@ -77,7 +77,7 @@ pub fn run(
     };
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/mfcc_bench.py");
     let t = threads.max(1).to_string();
-    let output = std::process::Command::new(&py)
+    let output = deepfield_core::allocator::configure_child(&mut std::process::Command::new(&py))
         .arg(&script)
         .arg(&rec)
         .arg(min_s.to_string())

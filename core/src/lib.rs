@@ -8,6 +8,7 @@
 //! Reading order: [`data`] → [`nn`] → [`train`] → [`metrics`] → [`checkpoint`] → [`report`] →
 //! [`repro`].
 
+pub mod allocator;
 pub mod checkpoint;
 pub mod data;
 pub mod device;

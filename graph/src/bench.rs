@@ -73,7 +73,7 @@ pub fn run(
         println!("bench gcn-cora pyg skipped: no python (pass --python or set DEEPFIELD_PYTHON)");
         return Ok(());
     };
-    let out = std::process::Command::new(&py)
+    let out = deepfield_core::allocator::configure_child(&mut std::process::Command::new(&py))
         .arg(&script)
         .args([
             "--data",

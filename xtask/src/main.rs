@@ -139,6 +139,15 @@ fn test(extra: &[String]) -> Result<()> {
     run(cmd, "cargo test --workspace")
 }
 
+/// The allocator settings every deepfield binary applies at start-up
+/// (`deepfield_core::allocator::{MMAP_THRESHOLD, TRIM_THRESHOLD}`; xtask does not link core),
+/// given to the PyTorch side of `bench core` so both sides allocate alike. The domain benches
+/// start their twins through `deepfield_core::allocator::configure_child`.
+const TWIN_MALLOC_ENV: [(&str, &str); 2] = [
+    ("MALLOC_MMAP_THRESHOLD_", "33554432"),
+    ("MALLOC_TRIM_THRESHOLD_", "536870912"),
+];
+
 fn bench(args: &[String]) -> Result<()> {
     let target = args.first().map(String::as_str).unwrap_or("core");
     if target != "core" {
@@ -184,6 +193,7 @@ fn bench(args: &[String]) -> Result<()> {
             keep_best(&mut rust, parse_bench(&out));
             let out = capture(
                 Command::new(&env.python)
+                    .envs(TWIN_MALLOC_ENV)
                     .arg(&script)
                     .args(["--threads", t, "--seconds", "2"]),
                 "PyTorch eager bench",

@@ -79,7 +79,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    deepfield_core::repro::cli::exit_code(run(Cli::parse().command))
+    deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
 }
 
 fn run(cmd: Command) -> deepfield_audio::Result<()> {

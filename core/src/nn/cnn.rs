@@ -464,11 +464,14 @@ impl ConvStack {
 
     /// A 1-D stack on channels-last input `[B, L, C]`, returning `[B, L', C_out]`: the same
     /// values as `f_forward_t` on the transposed input (the same parameters, PyTorch's layout),
-    /// for sequence models that keep time second (CNN-LSTM). Each convolution is one matrix
-    /// product over `kernel` shifted copies of the input (im2col), which for the narrow inputs
-    /// of time-series windows costs a fraction of libtorch's convolution kernel plus the two
-    /// transposes. `None` when a block needs the general path (batch norm, stride > 1, average
-    /// pooling or overlapping pools), or for 2-D stacks.
+    /// for sequence models that keep time second (CNN-LSTM). Each convolution is a matrix
+    /// product over `kernel` shifted copies of the input (im2col), one per position in the
+    /// max-pool window, and the pool a running maximum of those products; for the narrow inputs
+    /// of time-series windows this costs a fraction of libtorch's convolution, max pool and two
+    /// transposes. Values agree to rounding (the maximum is computed as `b + relu(a − b)`), and
+    /// at exact ties the gradient goes to the later position where libtorch picks the first.
+    /// `None` when a block needs the general path (batch norm, stride > 1, average pooling or
+    /// overlapping pools), or for 2-D stacks.
     pub fn f_forward_channels_last(&self, xs: &Tensor, train: bool) -> Result<Option<Tensor>> {
         let simple = |b: &ConvBlock| {
             let c = &b.config;
@@ -514,36 +517,59 @@ impl ConvBlock {
             xs.shallow_clone()
         };
         let out_len = l + lo + hi - k + 1;
-        // Window t = [x[t], x[t+1], …, x[t+k-1]] (tap-major), against weight [O, C, K] laid out
-        // as [K·C, O] in the same order.
-        let shifted: Vec<Tensor> = (0..k)
-            .map(|j| xs.f_narrow(1, j, out_len))
-            .collect::<std::result::Result<_, _>>()?;
-        let windows = Tensor::f_cat(&shifted, 2)?.f_reshape([b * out_len, k * ch])?;
+        let pool = c.pool.as_ref().map_or(1, |p| p.size);
+        let n = out_len / pool;
+        ensure_input!(
+            n > 0,
+            "max pool {pool}: a length of {out_len} steps is too short"
+        );
         let w = self
             .weight
             .f_permute([2, 1, 0])?
             .f_reshape([k * ch, c.out_channels])?;
-        let ys = match &self.bias {
-            Some(bias) => bias.f_addmm(&windows, &w)?,
-            None => windows.f_mm(&w)?,
+        // Pre-activations at output steps `pool·i + q`, i < n: one matrix product over the
+        // windows [x[t], x[t+1], …, x[t+k-1]] (tap-major), against the weight [O, C, K] laid out
+        // as [K·C, O] in the same order.
+        let at_offset = |q: i64| -> Result<Tensor> {
+            let taps: Vec<Tensor> = (0..k)
+                .map(|j| xs.f_slice(1, q + j, q + j + pool * (n - 1) + 1, pool))
+                .collect::<std::result::Result<_, _>>()?;
+            let windows = Tensor::f_cat(&taps, 2)?.f_reshape([b * n, k * ch])?;
+            Ok(match &self.bias {
+                Some(bias) if pool == 1 => bias.f_addmm(&windows, &w)?,
+                _ => windows.f_mm(&w)?,
+            })
         };
-        let mut ys = c
-            .activation
-            .apply(&ys.f_view([b, out_len, c.out_channels])?);
-        if let Some(p) = &c.pool {
-            let n = out_len / p.size;
-            ensure_input!(
-                n > 0,
-                "max pool {}: a length of {out_len} steps is too short",
-                p.size
-            );
-            ys = ys
-                .f_narrow(1, 0, n * p.size)?
-                .f_reshape([b, n, p.size, c.out_channels])?
-                .f_max_dim(2, false)?
-                .0;
+        let finish = |y: &Tensor| -> Result<Tensor> {
+            let y = match &self.bias {
+                Some(bias) if pool > 1 => y.f_add(bias)?,
+                _ => y.shallow_clone(),
+            };
+            Ok(c.activation.apply(&y))
+        };
+        // A disjoint max pool is a running maximum over the `pool` offsets, each a contiguous
+        // [B·n, O] matrix; max(m, y) = y + relu(m − y) costs three element-wise passes forward
+        // and back (libtorch's max over a short axis and its scatter backward cost several
+        // times that). The bias and a non-decreasing activation commute with the maximum, so
+        // they run once, after it.
+        let monotone = c.activation.is_non_decreasing();
+        let pre = |q: i64| -> Result<Tensor> {
+            let y = at_offset(q)?;
+            if monotone {
+                Ok(y)
+            } else {
+                finish(&y)
+            }
+        };
+        let mut ys = pre(0)?;
+        for q in 1..pool {
+            let y = pre(q)?;
+            ys = y.f_add(&ys.f_sub(&y)?.f_relu()?)?;
         }
+        if monotone {
+            ys = finish(&ys)?;
+        }
+        let ys = ys.f_view([b, n, c.out_channels])?;
         Ok(dropout(ys, c.dropout, train))
     }
 }
@@ -773,6 +799,32 @@ mod tests {
                 Activation::Relu,
             ),
             (1, Padding::Explicit(1), None, Activation::Identity),
+            // Activations that are not monotone are applied before the pool.
+            (3, Padding::Same, Some(PoolConfig::max(2)), Activation::Gelu),
+            (
+                2,
+                Padding::Valid,
+                Some(PoolConfig::max(2)),
+                Activation::Silu,
+            ),
+            (
+                3,
+                Padding::Same,
+                Some(PoolConfig::max(4)),
+                Activation::Sigmoid,
+            ),
+            (
+                3,
+                Padding::Same,
+                Some(PoolConfig::max(3)),
+                Activation::LeakyRelu(0.1),
+            ),
+            (
+                2,
+                Padding::Same,
+                Some(PoolConfig::max(2)),
+                Activation::LeakyRelu(-0.5),
+            ),
         ];
         for (i, (kernel, padding, pool, activation)) in cases.into_iter().enumerate() {
             let vs = nn::VarStore::new(Device::Cpu);

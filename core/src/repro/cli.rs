@@ -56,6 +56,15 @@ pub fn exit_code<E: std::fmt::Display>(
     }
 }
 
+/// A deepfield binary's `main`: tune the allocator for training ([`crate::allocator::tune`]),
+/// run the command, and turn its result into the exit status ([`exit_code`]).
+pub fn run_main<E: std::fmt::Display>(
+    command: impl FnOnce() -> std::result::Result<(), E>,
+) -> std::process::ExitCode {
+    crate::allocator::tune();
+    exit_code(command())
+}
+
 /// Print `id  description` for each reproduction.
 pub fn print_list(repros: &[Box<dyn Reproduction>]) {
     for r in repros {

@@ -60,7 +60,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    deepfield_core::repro::cli::exit_code(run(Cli::parse().command))
+    deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
 }
 
 fn run(cmd: Command) -> Result<()> {
@@ -174,7 +174,7 @@ fn bench_ours(seconds: f64) -> Result<f64> {
 /// The PyTorch-eager twin (`bench/bench_cnn_lstm.py`) in a separate process.
 fn bench_pytorch(python: &Path, threads: usize, seconds: f64) -> Result<f64> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/bench_cnn_lstm.py");
-    let out = std::process::Command::new(python)
+    let out = deepfield_core::allocator::configure_child(&mut std::process::Command::new(python))
         .arg(&script)
         .args([
             "--threads",
