@@ -93,16 +93,18 @@ fn run_jellyfish(
     ];
     let use_time = Path::new("/usr/bin/time").exists();
     let t = Instant::now();
-    let output = if use_time {
-        Command::new("/usr/bin/time")
-            .arg("-v")
-            .arg("jellyfish")
-            .args(&args)
-            .output()
+    // jellyfish allocates with the same glibc settings as this process.
+    let mut cmd = if use_time {
+        let mut c = Command::new("/usr/bin/time");
+        c.arg("-v").arg("jellyfish");
+        c
     } else {
-        Command::new("jellyfish").args(&args).output()
-    }
-    .map_err(|e| Error::input(format!("running jellyfish: {e}")))?;
+        Command::new("jellyfish")
+    };
+    let output = deepfield_core::allocator::configure_child(&mut cmd)
+        .args(&args)
+        .output()
+        .map_err(|e| Error::input(format!("running jellyfish: {e}")))?;
     let secs = t.elapsed().as_secs_f64();
     if !output.status.success() {
         return Err(Error::input(format!(
