@@ -56,12 +56,7 @@ pub fn train_config(epochs: usize, seed: u64) -> TrainConfig {
         batch_size: 32,
         optimizer: OptimizerConfig::adam(1e-3),
         grad_clip_norm: Some(5.0),
-        early_stopping: Some(EarlyStopping {
-            monitor: "val_loss".into(),
-            patience: 8,
-            min_delta: 0.0,
-            restore_best: true,
-        }),
+        early_stopping: Some(EarlyStopping::new("val_loss", 8)),
         seed,
         progress: false,
         ..Default::default()

@@ -86,12 +86,7 @@ impl Default for ConcreteConfig {
                     threshold: 1e-4,
                     min_lr: 1e-5,
                 },
-                early_stopping: Some(EarlyStopping {
-                    monitor: "val_rmse".into(),
-                    patience: 80,
-                    min_delta: 0.0,
-                    restore_best: true,
-                }),
+                early_stopping: Some(EarlyStopping::new("val_rmse", 80)),
                 ..Default::default()
             },
             features: FEATURES.iter().map(|s| s.to_string()).collect(),

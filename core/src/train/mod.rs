@@ -45,6 +45,18 @@ pub struct EarlyStopping {
     pub restore_best: bool,
 }
 
+impl EarlyStopping {
+    /// Stop after `patience` epochs without improvement of `monitor` (any change counts) and
+    /// restore the best epoch's weights.
+    pub fn new(monitor: impl Into<String>, patience: usize) -> Self {
+        EarlyStopping {
+            monitor: monitor.into(),
+            patience,
+            ..Default::default()
+        }
+    }
+}
+
 impl Default for EarlyStopping {
     fn default() -> Self {
         EarlyStopping {

@@ -64,12 +64,11 @@ fn early_stopping_stops_and_restores_best() {
     cfg.epochs = 60;
     // a huge learning rate with SGD makes validation loss bounce; stopping must pick the best epoch
     cfg.optimizer = OptimizerConfig::sgd(0.5, 0.9);
-    cfg.early_stopping = Some(EarlyStopping {
-        monitor: "val_loss".into(),
-        patience: 3,
-        min_delta: 0.0,
-        restore_best: true,
-    });
+    cfg.early_stopping = Some(EarlyStopping::new("val_loss", 3));
+    assert!(cfg
+        .early_stopping
+        .as_ref()
+        .is_some_and(|e| e.restore_best && e.min_delta == 0.0));
     crate::seed(3);
     let mut vs = VarStore::new(Device::Cpu);
     let model = MlpConfig::new(4, [16], 2).init(&vs.root()).unwrap();

@@ -74,12 +74,7 @@ impl Default for DeepSnpRunConfig {
                 epochs: 12,
                 batch_size: 16,
                 optimizer: OptimizerConfig::adam(1e-3),
-                early_stopping: Some(EarlyStopping {
-                    monitor: "val_loss".into(),
-                    patience: 3,
-                    min_delta: 0.0,
-                    restore_best: true,
-                }),
+                early_stopping: Some(EarlyStopping::new("val_loss", 3)),
                 progress: false,
                 ..Default::default()
             },

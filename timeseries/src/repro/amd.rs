@@ -81,12 +81,7 @@ impl AmdConfig {
                 epochs: if quick { 80 } else { 600 },
                 batch_size: 16,
                 optimizer: OptimizerConfig::adam(3e-3),
-                early_stopping: Some(EarlyStopping {
-                    monitor: "val_loss".into(),
-                    patience: if quick { 40 } else { 100 },
-                    min_delta: 0.0,
-                    restore_best: true,
-                }),
+                early_stopping: Some(EarlyStopping::new("val_loss", if quick { 40 } else { 100 })),
                 progress: false,
                 ..Default::default()
             },

@@ -87,12 +87,7 @@ impl StockConfig {
                 epochs: if quick { 15 } else { 200 },
                 batch_size: 32,
                 optimizer: OptimizerConfig::adam(1e-3),
-                early_stopping: Some(EarlyStopping {
-                    monitor: "val_loss".into(),
-                    patience: if quick { 10 } else { 30 },
-                    min_delta: 0.0,
-                    restore_best: true,
-                }),
+                early_stopping: Some(EarlyStopping::new("val_loss", if quick { 10 } else { 30 })),
                 progress: false,
                 ..Default::default()
             },
