@@ -341,10 +341,30 @@ pub fn forecast(
 }
 
 /// 2-D points (e.g. an embedding after PCA/t-SNE) coloured by class `labels[i]`, which index
-/// `class_names`; a legend lists the classes that occur. Size [`SCATTER_SIZE`].
+/// `class_names`; a legend lists the classes that occur. Axes read "dimension 1/2"; see
+/// [`scatter_classes_with_axes`] for named axes. Size [`SCATTER_SIZE`].
 pub fn scatter_classes(
     path: &Path,
     title: &str,
+    points: &[(f64, f64)],
+    labels: &[usize],
+    class_names: &[String],
+) -> Result<()> {
+    scatter_classes_with_axes(
+        path,
+        title,
+        ("dimension 1", "dimension 2"),
+        points,
+        labels,
+        class_names,
+    )
+}
+
+/// [`scatter_classes`] with the axis descriptions `(x, y)`.
+pub fn scatter_classes_with_axes(
+    path: &Path,
+    title: &str,
+    axes: (&str, &str),
     points: &[(f64, f64)],
     labels: &[usize],
     class_names: &[String],
@@ -373,7 +393,7 @@ pub fn scatter_classes(
         return Err(plot_error(path, format!("point {i} is {:?}", points[i])));
     }
     render_png(path, SCATTER_SIZE, |root| {
-        draw_scatter_classes(root, title, points, labels, class_names)
+        draw_scatter_classes(root, title, axes, points, labels, class_names)
     })
 }
 
@@ -1147,6 +1167,7 @@ fn draw_pred_vs_true(root: &Area, title: &str, y_true: &[f64], y_pred: &[f64]) -
 fn draw_scatter_classes(
     root: &Area,
     title: &str,
+    (x_desc, y_desc): (&str, &str),
     points: &[(f64, f64)],
     labels: &[usize],
     names: &[String],
@@ -1162,8 +1183,8 @@ fn draw_scatter_classes(
         .build_cartesian_2d(x0..x1, y0..y1)?;
     chart
         .configure_mesh()
-        .x_desc("dimension 1")
-        .y_desc("dimension 2")
+        .x_desc(x_desc)
+        .y_desc(y_desc)
         .x_label_formatter(&|v| fmt_num(*v))
         .y_label_formatter(&|v| fmt_num(*v))
         .label_style((FONT, LABEL_PX))
@@ -1601,6 +1622,20 @@ mod tests {
             .collect();
         scatter_classes(&p, "Embedding", &pts, &labels, &names(5)).unwrap();
         assert_plot(&p, SCATTER_SIZE);
+        // Named axes are drawn: the same points with other axis text give another image.
+        let other = tempfile::tempdir().unwrap();
+        let named = other.path().join("named.png");
+        scatter_classes_with_axes(
+            &named,
+            "Embedding",
+            ("speed", "accuracy"),
+            &pts,
+            &labels,
+            &names(5),
+        )
+        .unwrap();
+        assert_plot(&named, SCATTER_SIZE);
+        assert_ne!(std::fs::read(&p).unwrap(), std::fs::read(&named).unwrap());
 
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("bad.png");

@@ -538,9 +538,10 @@ fn write_plots(
         cls.push(i);
     }
     if !pts.is_empty() {
-        plots::scatter_classes(
+        plots::scatter_classes_with_axes(
             &results.file("accuracy_vs_throughput.png"),
-            "test accuracy vs log10(training nodes/s)",
+            "test accuracy vs training throughput",
+            ("log10(training nodes/s)", "test accuracy"),
             &pts,
             &cls,
             &names,
