@@ -16,6 +16,7 @@ pub mod error;
 pub mod fsutil;
 pub mod metrics;
 pub mod nn;
+pub mod overrides;
 pub mod progress;
 pub mod python;
 pub mod report;

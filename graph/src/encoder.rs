@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::adjacency::MessageGraph;
 use crate::error::{ensure_cfg, Result};
 use crate::layers::{
-    dropout, Act, Activation, GatConfig, GcnConfig, GinConfig, GraphLayer, SageConfig,
+    dropout, Act, Activation, GatConfig, GatInit, GcnConfig, GinConfig, GraphLayer, SageConfig,
 };
 
 /// Which layer the encoder stacks.
@@ -59,6 +59,8 @@ pub struct EncoderConfig {
     pub attn_dropout: f64,
     /// Batch norm after every hidden layer (BGRL).
     pub batch_norm: bool,
+    /// GAT weight initialisation.
+    pub gat_init: GatInit,
 }
 
 impl Default for EncoderConfig {
@@ -75,6 +77,7 @@ impl Default for EncoderConfig {
             input_dropout: None,
             attn_dropout: 0.0,
             batch_norm: false,
+            gat_init: GatInit::Pyg,
         }
     }
 }
@@ -128,6 +131,7 @@ impl EncoderConfig {
                     let mut c = GatConfig::new(inp, if concat { d / h } else { d }, h);
                     c.concat = concat;
                     c.attn_dropout = self.attn_dropout;
+                    c.init = self.gat_init;
                     Box::new(c.init(&lp)?)
                 }
             };

@@ -66,11 +66,12 @@ enum Command {
         /// Comma-separated methods (gcn, gat, dgi, grace, cca-ssg, bgrl, graphmae).
         #[arg(long)]
         methods: Option<String>,
-        /// Short run: one seed, few epochs.
-        #[arg(long)]
+        /// Short run: one seed, few epochs (a preset, like `--config`; the two do not combine).
+        #[arg(long, conflicts_with = "config")]
         quick: bool,
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
+        /// First seed [default: 0, or the config's].
+        #[arg(long)]
+        seed: Option<u64>,
         /// Number of seeds [default: 5, quick: 1].
         #[arg(long)]
         seeds: Option<usize>,
@@ -146,13 +147,13 @@ fn run(cmd: Command) -> Result<()> {
             let mut cfg = if let Some(path) = config {
                 deepfield_core::fsutil::read_json::<GraphFmConfig>(&path)?
             } else if quick {
-                GraphFmConfig::quick(seed)
+                GraphFmConfig::quick(0)
             } else {
-                GraphFmConfig {
-                    seed,
-                    ..Default::default()
-                }
+                GraphFmConfig::default()
             };
+            if let Some(s) = seed {
+                cfg.seed = s;
+            }
             if let Some(m) = methods {
                 cfg.methods = m
                     .split(',')

@@ -11,6 +11,18 @@ use super::{glorot, linear, GraphLayer};
 use crate::adjacency::MessageGraph;
 use crate::error::{ensure_cfg, Result};
 
+/// How a GAT layer's weights start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GatInit {
+    /// PyTorch Geometric's `GATConv`: Glorot-uniform projection and attention vectors.
+    #[default]
+    Pyg,
+    /// DGL's `GATConv` (and GraphMAE's copy of it): Xavier-normal with ReLU gain √2 for the
+    /// projection and the attention vectors.
+    Dgl,
+}
+
 /// GAT layer configuration. Parameters (PyG `GATConv`): `lin.weight` `[heads·out, in]`,
 /// `att_src`, `att_dst` `[1, heads, out]`, `bias` `[heads·out]` (concat) or `[out]` (mean).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +37,9 @@ pub struct GatConfig {
     pub negative_slope: f64,
     /// Dropout on the attention coefficients (paper: 0.6 on Cora).
     pub attn_dropout: f64,
+    /// Weight initialisation.
+    #[serde(default)]
+    pub init: GatInit,
 }
 
 impl GatConfig {
@@ -37,6 +52,7 @@ impl GatConfig {
             concat: true,
             negative_slope: 0.2,
             attn_dropout: 0.0,
+            init: GatInit::Pyg,
         }
     }
 
@@ -55,10 +71,25 @@ impl GatConfig {
             self.attn_dropout
         );
         let (h, c) = (self.heads, self.output);
-        let a = (6.0 / (h + c) as f64).sqrt();
-        let att = nn::Init::Uniform { lo: -a, up: a };
+        // Fans as torch's xavier init computes them: [heads·out, in] for the projection, and
+        // (heads·out, out) for the [1, heads, out] attention vectors.
+        let (weight, att) = match self.init {
+            GatInit::Pyg => {
+                let a = (6.0 / (h + c) as f64).sqrt();
+                let w = glorot(&(p / "lin"), "weight", h * c, self.input);
+                (w, nn::Init::Uniform { lo: -a, up: a })
+            }
+            GatInit::Dgl => {
+                let normal = |fan_in: i64, fan_out: i64| nn::Init::Randn {
+                    mean: 0.0,
+                    stdev: 2f64.sqrt() * (2.0 / (fan_in + fan_out) as f64).sqrt(),
+                };
+                let w = (p / "lin").var("weight", &[h * c, self.input], normal(self.input, h * c));
+                (w, normal(h * c, c))
+            }
+        };
         Ok(GatConv {
-            weight: glorot(&(p / "lin"), "weight", h * c, self.input),
+            weight,
             att_src: p.var("att_src", &[1, h, c], att),
             att_dst: p.var("att_dst", &[1, h, c], att),
             bias: p.zeros("bias", &[if self.concat { h * c } else { c }]),
@@ -202,5 +233,33 @@ impl GraphLayer for GatConv {
         } else {
             self.cfg.output
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deepfield_core::tch::Device;
+
+    fn std(t: &Tensor) -> f64 {
+        t.std(true).double_value(&[])
+    }
+
+    #[test]
+    fn initialisations_have_the_libraries_scales() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let mut c = GatConfig::new(1433, 128, 4);
+        let pyg = c.init(&(vs.root() / "pyg")).unwrap();
+        c.init = GatInit::Dgl;
+        let dgl = c.init(&(vs.root() / "dgl")).unwrap();
+        // Glorot-uniform: std √(2/(fan_in + fan_out)); DGL: √2 times that, normal.
+        let glorot = |fi: f64, fo: f64| (2.0 / (fi + fo)).sqrt();
+        let close = |got: f64, want: f64| (got / want - 1.0).abs() < 0.05;
+        assert!(close(std(&pyg.weight), glorot(1433.0, 512.0)));
+        assert!(close(std(&dgl.weight), 2f64.sqrt() * glorot(1433.0, 512.0)));
+        // Attention vectors [1, 4, 128]: torch's fans are (4·128, 128).
+        let att = Tensor::cat(&[&dgl.att_src, &dgl.att_dst], 0);
+        assert!(close(std(&att), 2f64.sqrt() * glorot(512.0, 128.0)));
+        assert!(dgl.bias.abs().max().double_value(&[]) == 0.0);
     }
 }

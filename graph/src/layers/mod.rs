@@ -14,7 +14,7 @@ pub mod sage;
 use deepfield_core::tch::{nn, Tensor};
 use serde::{Deserialize, Serialize};
 
-pub use gat::{GatConfig, GatConv};
+pub use gat::{GatConfig, GatConv, GatInit};
 pub use gcn::{GcnConfig, GcnConv};
 pub use gin::{GinConfig, GinConv};
 pub use sage::{SageConfig, SageConv};
@@ -76,6 +76,8 @@ pub enum Act {
     Relu,
     /// Parametric ReLU with one learned slope per channel (DGI, BGRL).
     Prelu,
+    /// Parametric ReLU with one learned slope for all channels (`torch.nn.PReLU()`).
+    PreluShared,
     Elu,
     Identity,
 }
@@ -88,9 +90,14 @@ pub struct Activation {
 }
 
 impl Activation {
-    /// Build `act` for `dim` channels under `p` (PReLU's slope is `p/weight`, initialised 0.25).
+    /// Build `act` for `dim` channels under `p` (PReLU's slope is `p/weight`, `[dim]` or `[1]`
+    /// when shared, initialised 0.25).
     pub fn new(p: &nn::Path, act: Act, dim: i64) -> Self {
-        let slope = (act == Act::Prelu).then(|| p.var("weight", &[dim], nn::Init::Const(0.25)));
+        let slope = match act {
+            Act::Prelu => Some(p.var("weight", &[dim], nn::Init::Const(0.25))),
+            Act::PreluShared => Some(p.var("weight", &[1], nn::Init::Const(0.25))),
+            _ => None,
+        };
         Activation { act, slope }
     }
 
@@ -99,7 +106,7 @@ impl Activation {
         match (self.act, &self.slope) {
             (Act::Relu, _) => x.relu(),
             (Act::Elu, _) => x.elu(),
-            (Act::Prelu, Some(a)) => x.relu() - (-x).relu() * a,
+            (Act::Prelu | Act::PreluShared, Some(a)) => x.relu() - (-x).relu() * a,
             _ => x.shallow_clone(),
         }
     }
@@ -118,6 +125,17 @@ mod tests {
         assert_eq!(
             Vec::<f32>::try_from(y.flatten(0, -1)).unwrap(),
             vec![-1.0, 2.0]
+        );
+        // Shared: one slope for every channel.
+        let s = Activation::new(&(vs.root() / "shared"), Act::PreluShared, 3);
+        assert_eq!(
+            vs.variables().get("shared.weight").map(|w| w.size()),
+            Some(vec![1])
+        );
+        let y = s.apply(&Tensor::from_slice(&[-4.0f32, 2.0, -8.0]).view([1, 3]));
+        assert_eq!(
+            Vec::<f32>::try_from(y.flatten(0, -1)).unwrap(),
+            vec![-1.0, 2.0, -2.0]
         );
         let x = Tensor::eye(4, (Kind::Float, Device::Cpu)).to_sparse_sparse_dim(2);
         let d = dropout(&x, 0.5, true);

@@ -5,6 +5,7 @@
 //! prediction and node clustering, with full-batch vs mini-batch training compared on accuracy,
 //! peak memory and throughput. Supervised GCN and GAT are the reference rows.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
@@ -56,6 +57,11 @@ pub struct GraphFmConfig {
     pub mini_batch: Option<BatchMode>,
     /// Cap on the self-supervised epochs in mini-batch mode (None: as full-batch).
     pub mini_epochs: Option<usize>,
+    /// Per-method changes to the papers' settings, by method name: any fields of the method's
+    /// config (`SslConfig` or `SupervisedConfig`), nested objects merged, e.g.
+    /// `{"bgrl": {"train": {"epochs": 2000, "cosine": true}, "drop_edge": [0.5, 0.5]}}`.
+    /// Unknown settings are errors.
+    pub overrides: BTreeMap<String, serde_json::Value>,
 }
 
 impl Default for GraphFmConfig {
@@ -81,6 +87,7 @@ impl Default for GraphFmConfig {
             }),
             // Cora's 2708 nodes make 3 sampled batches per epoch, each nearly the whole graph.
             mini_epochs: Some(300),
+            overrides: BTreeMap::new(),
         }
     }
 }
@@ -99,21 +106,44 @@ impl GraphFmConfig {
     }
 
     fn ssl_config(&self, method: &str, input: i64) -> Result<SslConfig> {
-        let mut c = SslConfig::paper(method, input)?;
+        let mut c = self.overridden(method, SslConfig::paper(method, input)?)?;
+        if c.name() != method {
+            return Err(GraphError::config(format!(
+                "graphfm: the overrides of `{method}` may not change its method"
+            )));
+        }
         if let Some(e) = self.ssl_epochs {
             c.train_mut().epochs = e.min(c.train().epochs);
         }
         Ok(c)
     }
 
-    fn supervised_config(&self, method: &str, input: i64, classes: i64) -> SupervisedConfig {
+    fn supervised_config(
+        &self,
+        method: &str,
+        input: i64,
+        classes: i64,
+    ) -> Result<SupervisedConfig> {
         let mut c = if method == "gat" {
             SupervisedConfig::gat(input, classes)
         } else {
             SupervisedConfig::gcn(input, classes)
         };
         c.epochs = self.supervised_epochs;
-        c
+        self.overridden(method, c)
+    }
+
+    /// `base` with this config's overrides for `method`, if any.
+    fn overridden<T: Serialize + serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        base: T,
+    ) -> Result<T> {
+        match self.overrides.get(method) {
+            Some(patch) => deepfield_core::overrides::apply(&base, patch)
+                .map_err(|e| GraphError::config(format!("graphfm: {method}: {e}"))),
+            None => Ok(base),
+        }
     }
 }
 
@@ -208,7 +238,7 @@ pub fn run_resumable(
             "graphfm: node classification needs labels of at least two classes",
         ));
     }
-    for m in &cfg.methods {
+    for m in cfg.methods.iter().chain(cfg.overrides.keys()) {
         if m != "gcn" && m != "gat" && !ssl::METHODS.contains(&m.as_str()) {
             return Err(GraphError::config(format!(
                 "graphfm: unknown method `{m}` (gcn, gat, {})",
@@ -265,7 +295,7 @@ pub fn run_resumable(
                 }
                 eprintln!("graphfm: seed {seed} {method} {}", mode.label());
                 let rec = if method == "gcn" || method == "gat" {
-                    let mut sc = cfg.supervised_config(method, nf, nc);
+                    let mut sc = cfg.supervised_config(method, nf, nc)?;
                     sc.seed = seed;
                     sc.mode = mode.clone();
                     let r = supervised::train(&data, &split, &sc)?;
@@ -592,6 +622,11 @@ fn write_report(
         format!("Mini-batch mode (first seed): {}{}.", match &cfg.mini_batch { Some(BatchMode::Mini { batch_size, fanouts }) => format!("GraphSAGE neighbour sampling, {batch_size} seed nodes per batch, fan-outs {fanouts:?}; the self-supervised loss is computed on each sampled subgraph"), _ => "off".into() },
             cfg.mini_epochs.map_or(String::new(), |e| format!("; self-supervised mini-batch runs capped at {e} epochs"))),
         format!("Device {}, {} libtorch threads. Peak memory is the process's peak RSS during training (CPU).", metrics["device"].as_str().unwrap_or("?"), metrics["threads"]),
+        if cfg.overrides.is_empty() {
+            "Every method with its paper's settings (no overrides).".to_string()
+        } else {
+            format!("Changed from the papers' settings (`overrides`): `{}`.", serde_json::to_string(&cfg.overrides).unwrap_or_default())
+        },
     ]);
     match source {
         GraphSource::Planetoid(dir) => {
@@ -687,4 +722,48 @@ fn write_report(
     r.para("`model/` is the supervised GCN (first seed); `encoders/<method>/` hold the self-supervised encoders (safetensors + config.json).");
     results.write_report(&r)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::{Act, GatInit};
+    use serde_json::json;
+
+    #[test]
+    fn overrides_change_the_named_settings_and_nothing_else() {
+        let mut cfg = GraphFmConfig::default();
+        cfg.overrides.insert(
+            "graphmae".into(),
+            json!({"encoder": {"gat_init": "dgl", "activation": "prelu_shared"},
+                   "decoder_init": "dgl", "train": {"epochs": 300}}),
+        );
+        cfg.overrides.insert("gat".into(), json!({"epochs": 50}));
+        let SslConfig::Graphmae(g) = cfg.ssl_config("graphmae", 1433).unwrap() else {
+            panic!("not graphmae")
+        };
+        let paper = crate::ssl::graphmae::GraphMaeConfig::paper(1433);
+        assert_eq!(g.train.epochs, 300);
+        assert_eq!(g.encoder.gat_init, GatInit::Dgl);
+        assert_eq!(g.encoder.activation, Act::PreluShared);
+        assert_eq!(g.decoder_init, GatInit::Dgl);
+        assert_eq!((g.mask_rate, g.train.lr), (paper.mask_rate, paper.train.lr));
+        assert_eq!(cfg.supervised_config("gat", 1433, 7).unwrap().epochs, 50);
+        assert_eq!(
+            cfg.ssl_config("bgrl", 1433).unwrap(),
+            SslConfig::paper("bgrl", 1433).unwrap()
+        );
+        // A short run's epoch cap still applies on top.
+        cfg.ssl_epochs = Some(20);
+        assert_eq!(cfg.ssl_config("graphmae", 1433).unwrap().train().epochs, 20);
+
+        // Misspelt settings and a changed method are errors.
+        cfg.overrides
+            .insert("dgi".into(), json!({"train": {"epoch": 5}}));
+        let e = cfg.ssl_config("dgi", 1433).unwrap_err().to_string();
+        assert!(e.contains("dgi") && e.contains("train.epoch"), "{e}");
+        cfg.overrides
+            .insert("dgi".into(), json!({"method": "grace"}));
+        assert!(cfg.ssl_config("dgi", 1433).is_err());
+    }
 }

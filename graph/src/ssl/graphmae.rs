@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::{SslMethod, SslTrainConfig};
 use crate::adjacency::MessageGraph;
 use crate::encoder::{Encoder, EncoderConfig, LayerKind};
-use crate::layers::{dropout, linear, Act, GatConfig, GatConv};
+use crate::layers::{dropout, linear, Act, GatConfig, GatConv, GatInit};
 use crate::Result;
 
 /// GraphMAE configuration. Parameters: `encoder.*`, `encoder_to_decoder.weight`, `decoder.*`,
@@ -26,6 +26,11 @@ pub struct GraphMaeConfig {
     pub replace_rate: f64,
     pub alpha: f64,
     pub train: SslTrainConfig,
+    /// Initialisation of the decoder and the encoder-to-decoder map: `pyg` (Glorot, as the
+    /// encoder's default) or `dgl` (the official code: DGL's GAT init for the decoder and
+    /// PyTorch's `nn.Linear` init, U(±1/√in), for the map). The encoder's is `encoder.gat_init`.
+    #[serde(default)]
+    pub decoder_init: GatInit,
 }
 
 impl GraphMaeConfig {
@@ -49,6 +54,7 @@ impl GraphMaeConfig {
                 patience: None,
                 cosine: true,
             },
+            decoder_init: GatInit::Pyg,
         }
     }
 
@@ -58,9 +64,18 @@ impl GraphMaeConfig {
         let mut dec = GatConfig::new(d, self.encoder.input, 1);
         dec.concat = false;
         dec.attn_dropout = self.encoder.attn_dropout;
+        dec.init = self.decoder_init;
+        let e2d = p / "encoder_to_decoder";
+        let enc2dec = match self.decoder_init {
+            GatInit::Pyg => crate::layers::glorot(&e2d, "weight", d, d),
+            GatInit::Dgl => {
+                let b = 1.0 / (d as f64).sqrt();
+                e2d.var("weight", &[d, d], nn::Init::Uniform { lo: -b, up: b })
+            }
+        };
         Ok(GraphMae {
             encoder: self.encoder.init(&(p / "encoder"))?,
-            enc2dec: crate::layers::glorot(&(p / "encoder_to_decoder"), "weight", d, d),
+            enc2dec,
             decoder: dec.init(&(p / "decoder"))?,
             token: p.zeros("enc_mask_token", &[1, self.encoder.input]),
             cfg: self.clone(),
