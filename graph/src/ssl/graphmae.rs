@@ -5,7 +5,9 @@
 //! GAT decoder that reconstructs the masked features, scored by the scaled cosine error
 //! `(1 - cos(x, x̂))^α`. Cora defaults: GAT 2 × (4 heads × 128) PReLU, in-drop 0.2 (encoder and
 //! decoder), attention drop 0.1, mask rate 0.5, replace rate 0.05, α = 3, Adam 1e-3 with cosine
-//! decay, weight decay 2e-4, 1500 epochs (the official `configs.yml`, cora).
+//! decay, weight decay 2e-4, 1500 epochs (the official `configs.yml`, cora); initialisation as
+//! the official (DGL) code: Xavier-normal with gain √2 for the GAT layers, PyTorch's `nn.Linear`
+//! init for the encoder-to-decoder map, one PReLU slope per layer.
 //! The features are densified for the masking and the reconstruction target.
 
 use deepfield_core::tch::{nn, Kind, Tensor};
@@ -38,7 +40,11 @@ impl GraphMaeConfig {
     pub fn paper(input: i64) -> Self {
         let mut encoder = EncoderConfig::new(LayerKind::Gat, input, [512, 512]);
         encoder.heads = vec![4, 4];
-        encoder.activation = Act::Prelu;
+        // As the official code: DGL's GAT initialisation and `nn.PReLU()` (one slope per layer).
+        // On Cora's public split they lift the probe from 82.7 ± 0.5 (PyG's Glorot init,
+        // per-channel slopes) to about 84.8.
+        encoder.activation = Act::PreluShared;
+        encoder.gat_init = GatInit::Dgl;
         encoder.last_activation = true;
         encoder.dropout = 0.2;
         encoder.attn_dropout = 0.1;
@@ -54,7 +60,7 @@ impl GraphMaeConfig {
                 patience: None,
                 cosine: true,
             },
-            decoder_init: GatInit::Pyg,
+            decoder_init: GatInit::Dgl,
         }
     }
 
