@@ -5,9 +5,9 @@
 //! kernel on free (by `munmap` or by trimming the heap) and page-faulted back on the next step:
 //! over a hundred faults per CNN-LSTM step, about a tenth of its time, and a step time that
 //! swings by that much from run to run. [`tune`] raises the mmap threshold to 32 MiB (the
-//! ceiling of glibc's own adaptive threshold) and the trim threshold to 512 MiB, so those blocks stay in the heap and are reused;
-//! the price is that the process keeps up to that much freed memory. It is what PyTorch's CPU
-//! performance guide gets by preloading jemalloc or tcmalloc.
+//! ceiling of glibc's own adaptive threshold) and the trim threshold to 512 MiB, so those blocks
+//! stay in the heap and are reused; the price is that the process keeps up to that much freed
+//! memory. It is what PyTorch's CPU performance guide gets by preloading jemalloc or tcmalloc.
 //!
 //! The deepfield binaries call it first thing. It does nothing when the user set glibc's
 //! allocator variables (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`, `GLIBC_TUNABLES`),

@@ -73,6 +73,16 @@ pub fn dropout(xs: Tensor, p: f64, train: bool) -> Tensor {
     }
 }
 
+/// PyTorch's `nn.Linear` initialisation for weight and bias, U(±1/√fan_in) (tch's own default
+/// weight init, Kaiming-uniform with ReLU gain, is √6 ≈ 2.45 times wider).
+pub fn torch_linear_init(fan_in: i64) -> tch::nn::Init {
+    let bound = 1.0 / (fan_in.max(1) as f64).sqrt();
+    tch::nn::Init::Uniform {
+        lo: -bound,
+        up: bound,
+    }
+}
+
 /// Check a dropout probability.
 pub fn check_dropout(name: &str, p: f64) -> crate::Result<()> {
     crate::ensure_config!(
@@ -80,4 +90,24 @@ pub fn check_dropout(name: &str, p: f64) -> crate::Result<()> {
         "{name}: dropout must be in [0, 1), got {p}"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn torch_linear_init_has_pytorchs_bound() {
+        let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+        let w = vs.root().var("w", &[256, 400], torch_linear_init(400));
+        let bound = 1.0 / 20.0;
+        let max = w.abs().max().double_value(&[]);
+        assert!(max <= bound && max > 0.95 * bound, "max |w| {max}");
+        // U(±b) has std b/√3.
+        let std = w.std(true).double_value(&[]);
+        assert!(
+            (std / (bound / 3f64.sqrt()) - 1.0).abs() < 0.03,
+            "std {std}"
+        );
+    }
 }

@@ -219,11 +219,7 @@ impl TransformerEncoderConfig {
 
 /// A PyTorch-initialised `nn.Linear` (weight and bias U(±1/√fan_in)).
 fn torch_linear(path: &nn::Path, input: i64, output: i64) -> Result<Linear> {
-    let bound = 1.0 / (input as f64).sqrt();
-    let init = Init::Uniform {
-        lo: -bound,
-        up: bound,
-    };
+    let init = super::torch_linear_init(input);
     Ok(Linear {
         ws: path.f_var("weight", &[output, input], init)?,
         bs: Some(path.f_var("bias", &[output], init)?),

@@ -74,10 +74,7 @@ impl GraphMaeConfig {
         let e2d = p / "encoder_to_decoder";
         let enc2dec = match self.decoder_init {
             GatInit::Pyg => crate::layers::glorot(&e2d, "weight", d, d),
-            GatInit::Dgl => {
-                let b = 1.0 / (d as f64).sqrt();
-                e2d.var("weight", &[d, d], nn::Init::Uniform { lo: -b, up: b })
-            }
+            GatInit::Dgl => e2d.var("weight", &[d, d], deepfield_core::nn::torch_linear_init(d)),
         };
         Ok(GraphMae {
             encoder: self.encoder.init(&(p / "encoder"))?,
