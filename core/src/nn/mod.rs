@@ -10,6 +10,7 @@
 pub mod activation;
 pub mod attention;
 pub mod autoencoder;
+pub mod capture;
 pub mod cnn;
 pub mod cnn_lstm;
 pub mod mlp;

@@ -1,4 +1,8 @@
-//! One [`Trainer`] for classification and regression.
+//! One [`Trainer`] for every model: classification and regression on tensor data sets
+//! ([`Trainer::fit`]), custom losses ([`Trainer::fit_with`], [`Trainer::fit_loss`]), and any
+//! model with a [`TrainStep`] over a batch type of its own (a graph, sampled subgraphs, a
+//! multi-input text batch) through [`Trainer::fit_steps`], with [`Callback`]s at every point of
+//! the loop.
 //!
 //! Adam / AdamW / SGD with momentum ([`OptimizerConfig`]), step / cosine / reduce-on-plateau
 //! schedules ([`Schedule`]), gradient-norm clipping, early stopping on a chosen validation metric
@@ -8,18 +12,25 @@
 //! The hot loop never synchronises with the host: batch losses are summed on the device and read
 //! once per epoch, and gradient clipping is computed on the device.
 
+pub mod callback;
+pub mod fit;
 pub mod history;
 pub mod loss;
 pub mod optim;
 pub mod schedule;
+pub mod step;
 
+pub use callback::{AfterEpoch, AfterStep, Callback, Context, Control};
+pub use fit::{Snapshot, Validation, Validator};
 pub use history::{EpochRecord, History};
 pub use loss::{LossFn, RegressionLoss, Task};
 pub use optim::OptimizerConfig;
 pub use schedule::{Schedule, Scheduler};
+pub use step::{
+    BatchSource, DatasetSource, EpochBatches, FnSource, FullBatch, StepOutput, TrainStep,
+};
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use tch::{nn::VarStore, Device, Kind, Tensor};
@@ -27,7 +38,6 @@ use tch::{nn::VarStore, Device, Kind, Tensor};
 use crate::data::{Batch, TensorDataset};
 use crate::metrics::{ClassificationMetrics, RegressionMetrics};
 use crate::nn::Forward;
-use crate::rng::Rng;
 use crate::{ensure_config, Error, Result};
 
 /// Early stopping on a monitored quantity.
@@ -192,19 +202,40 @@ impl Trainer {
         M: Forward + ?Sized,
         L: Fn(&Tensor, &Batch) -> Result<Tensor>,
     {
-        self.run_epochs(
-            vs,
-            train,
-            val,
-            |batch| {
-                let out = model.try_forward_t(&batch.x, batch.mask.as_ref(), true)?;
-                loss(&out, batch)
-            },
-            |v| {
-                let e = self.evaluate_with(model, v, &loss)?;
-                Ok((e.loss, e.metrics))
-            },
-        )
+        self.fit_callbacks(model, vs, train, val, loss, &mut [])
+    }
+
+    /// [`fit_with`](Self::fit_with) with [`Callback`]s (pruning masks, regularisers, logging…).
+    /// Callbacks see the model through a [`ForwardStep`].
+    pub fn fit_callbacks<'m, M, L>(
+        &self,
+        model: &'m M,
+        vs: &mut VarStore,
+        train: &TensorDataset,
+        val: Option<&TensorDataset>,
+        loss: L,
+        callbacks: &mut [&mut dyn Callback<ForwardStep<'m, M, L>, Batch>],
+    ) -> Result<History>
+    where
+        M: Forward + ?Sized,
+        L: Fn(&Tensor, &Batch) -> Result<Tensor>,
+    {
+        let (train, val) = self.prepare(vs, train, val)?;
+        let mut step = ForwardStep { model, loss };
+        let mut source = self.source(&train);
+        match &val {
+            Some(v) => {
+                let mut validate = |s: &ForwardStep<'_, M, L>| {
+                    let e = self.evaluate_with(s.model, v, &s.loss)?;
+                    Ok(Validation {
+                        loss: Some(e.loss),
+                        metrics: e.metrics,
+                    })
+                };
+                self.fit_steps(&mut step, vs, &mut source, Some(&mut validate), callbacks)
+            }
+            None => self.fit_steps(&mut step, vs, &mut source, None, callbacks),
+        }
     }
 
     /// Train a model that computes its own loss from a batch ([`LossModel`]: a VAE's ELBO with
@@ -218,40 +249,35 @@ impl Trainer {
         train: &TensorDataset,
         val: Option<&TensorDataset>,
     ) -> Result<History> {
-        self.run_epochs(
-            vs,
-            train,
-            val,
-            |batch| model.batch_loss(batch, true),
-            |v| {
-                let bs = self.config.batch_size.max(256);
-                let mut sum = Tensor::zeros([], (Kind::Float, v.x.device()));
-                tch::no_grad(|| -> Result<()> {
+        let (train, val) = self.prepare(vs, train, val)?;
+        let mut step = LossStep(model);
+        let mut source = self.source(&train);
+        match &val {
+            Some(v) => {
+                let mut validate = |s: &LossStep<'_, M>| {
+                    let bs = self.config.batch_size.max(256);
+                    let mut sum = Tensor::zeros([], (Kind::Float, v.x.device()));
                     for b in v.batches(bs, None) {
-                        sum += model.batch_loss(&b, false)?.detach() * b.x.size()[0];
+                        sum += s.0.batch_loss(&b, false)?.detach() * b.x.size()[0];
                     }
-                    Ok(())
-                })?;
-                Ok((f64::try_from(&sum)? / v.len() as f64, BTreeMap::new()))
-            },
-        )
+                    Ok(Validation {
+                        loss: Some(f64::try_from(&sum)? / v.len() as f64),
+                        metrics: BTreeMap::new(),
+                    })
+                };
+                self.fit_steps(&mut step, vs, &mut source, Some(&mut validate), &mut [])
+            }
+            None => self.fit_steps(&mut step, vs, &mut source, None, &mut []),
+        }
     }
 
-    /// The epoch loop behind [`fit_with`](Self::fit_with) and [`fit_loss`](Self::fit_loss):
-    /// `step_loss` gives a training batch's loss, `validate` a validation set's loss and metrics.
-    fn run_epochs<S, V>(
+    /// Check the data sets and move them to the VarStore's device once.
+    fn prepare(
         &self,
-        vs: &mut VarStore,
+        vs: &VarStore,
         train: &TensorDataset,
         val: Option<&TensorDataset>,
-        step_loss: S,
-        validate: V,
-    ) -> Result<History>
-    where
-        S: Fn(&Batch) -> Result<Tensor>,
-        V: Fn(&TensorDataset) -> Result<(f64, BTreeMap<String, f64>)>,
-    {
-        let cfg = &self.config;
+    ) -> Result<(TensorDataset, Option<TensorDataset>)> {
         if train.is_empty() {
             return Err(Error::input("train: the training set is empty"));
         }
@@ -259,121 +285,18 @@ impl Trainer {
             return Err(Error::input("train: the validation set is empty"));
         }
         let device = vs.device();
-        let train = on_device(train, device);
-        let val = val.map(|v| on_device(v, device));
-        let mut opt = cfg.optimizer.build(vs)?;
-        let params = vs.trainable_variables();
-        let mut sched = Scheduler::new(cfg.schedule.clone(), cfg.optimizer.lr());
-        let mut rng = Rng::new(cfg.seed);
-        let mut history = History::default();
-        let mut best: Option<(f64, Vec<Tensor>)> = None;
-        let mut bad_epochs = 0usize;
-        let monitor = cfg.early_stopping.as_ref().map(|e| e.monitor.clone());
-        let bar = crate::progress::bar(cfg.epochs as u64, "training");
-        if !cfg.progress {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-        }
+        Ok((on_device(train, device), val.map(|v| on_device(v, device))))
+    }
 
-        for epoch in 0..cfg.epochs {
-            let start = Instant::now();
-            let lr = sched.lr();
-            opt.set_lr(lr);
-            let mut sum = Tensor::zeros([], (Kind::Float, device));
-            let mut count = 0i64;
-            let shuffle = if cfg.shuffle { Some(&mut rng) } else { None };
-            for batch in train.batches_opts(cfg.batch_size, shuffle, cfg.drop_last) {
-                let l = step_loss(&batch)?;
-                opt.zero_grad();
-                l.f_backward()?;
-                if let Some(max) = cfg.grad_clip_norm {
-                    clip_grad_norm(&params, max);
-                }
-                opt.step();
-                let b = batch.x.size()[0];
-                sum += l.detach() * b;
-                count += b;
-            }
-            if count == 0 {
-                return Err(Error::input(format!(
-                    "train: no batch ran ({} samples, batch_size {}, drop_last)",
-                    train.len(),
-                    cfg.batch_size
-                )));
-            }
-            let train_loss = f64::try_from(&sum)? / count as f64;
-            if !train_loss.is_finite() {
-                return Err(Error::input(format!(
-                    "train: loss became {train_loss} in epoch {}; lower the learning rate or check the inputs for NaN",
-                    epoch + 1
-                )));
-            }
-            let (val_loss, val_metrics) = match &val {
-                Some(v) => {
-                    let (l, m) = validate(v)?;
-                    (Some(l), m)
-                }
-                None => (None, BTreeMap::new()),
-            };
-            history.epochs.push(EpochRecord {
-                epoch: epoch + 1,
-                train_loss,
-                val_loss,
-                val_metrics,
-                lr,
-                seconds: start.elapsed().as_secs_f64(),
-            });
-            let rec = history
-                .epochs
-                .last()
-                .ok_or_else(|| Error::input("train: no epoch"))?;
-            bar.set_prefix(match rec.val_loss {
-                Some(v) => format!("loss {train_loss:.4} val {v:.4}"),
-                None => format!("loss {train_loss:.4}"),
-            });
-            bar.inc(1);
-
-            // The monitored value, oriented so that lower is better.
-            let watched = monitor
-                .as_deref()
-                .map(|m| monitored_value(rec, m))
-                .transpose()?;
-            let plateau_value = watched.or(rec.val_loss).or(Some(train_loss));
-            sched.step(epoch, plateau_value);
-
-            if let (Some(es), Some(v)) = (&cfg.early_stopping, watched) {
-                let improved = best.as_ref().is_none_or(|(b, _)| v < b - es.min_delta);
-                if improved {
-                    let snapshot = if es.restore_best {
-                        tch::no_grad(|| params.iter().map(|p| p.detach().copy()).collect())
-                    } else {
-                        Vec::new()
-                    };
-                    best = Some((v, snapshot));
-                    history.best_epoch = Some(epoch + 1);
-                    history.best_value = Some(if higher_is_better(&es.monitor) { -v } else { v });
-                    bad_epochs = 0;
-                } else {
-                    bad_epochs += 1;
-                    if bad_epochs > es.patience {
-                        history.stopped_early = true;
-                        break;
-                    }
-                }
-            }
-        }
-        bar.finish_and_clear();
-        if let (Some(es), Some((_, snapshot))) = (&cfg.early_stopping, &best) {
-            if es.restore_best && !snapshot.is_empty() {
-                tch::no_grad(|| {
-                    for (p, s) in params.iter().zip(snapshot) {
-                        p.shallow_clone().copy_(s);
-                    }
-                });
-            }
-        } else if cfg.early_stopping.is_none() {
-            history.best_epoch = history.epochs.last().map(|e| e.epoch);
-        }
-        Ok(history)
+    /// The configured batching of a tensor data set.
+    fn source<'a>(&self, train: &'a TensorDataset) -> DatasetSource<'a> {
+        let cfg = &self.config;
+        DatasetSource::new(
+            train,
+            cfg.batch_size,
+            cfg.shuffle.then_some(cfg.seed),
+            cfg.drop_last,
+        )
     }
 
     /// Loss and task metrics of `model` on `ds` (eval mode, no gradients).
@@ -411,6 +334,39 @@ impl Trainer {
         let loss = f64::try_from(&sum)? / ds.len() as f64;
         let metrics = task_metrics(&self.task, &out, &ds.y, ds.mask.as_ref())?;
         Ok(Evaluation { loss, metrics })
+    }
+}
+
+/// A [`Forward`] model with a loss on its output: the [`TrainStep`] behind
+/// [`Trainer::fit`], [`Trainer::fit_with`] and [`Trainer::fit_callbacks`].
+pub struct ForwardStep<'a, M: ?Sized, L> {
+    pub model: &'a M,
+    pub loss: L,
+}
+
+impl<M, L> TrainStep<Batch> for ForwardStep<'_, M, L>
+where
+    M: Forward + ?Sized,
+    L: Fn(&Tensor, &Batch) -> Result<Tensor>,
+{
+    fn step(&self, batch: &Batch, train: bool) -> Result<StepOutput> {
+        let out = self
+            .model
+            .try_forward_t(&batch.x, batch.mask.as_ref(), train)?;
+        let loss = (self.loss)(&out, batch)?;
+        Ok(StepOutput::new(loss, batch.x.size()[0]).with_output(out))
+    }
+}
+
+/// A [`LossModel`] as a [`TrainStep`] (behind [`Trainer::fit_loss`]).
+pub struct LossStep<'a, M: ?Sized>(pub &'a M);
+
+impl<M: LossModel + ?Sized> TrainStep<Batch> for LossStep<'_, M> {
+    fn step(&self, batch: &Batch, train: bool) -> Result<StepOutput> {
+        Ok(StepOutput::new(
+            self.0.batch_loss(batch, train)?,
+            batch.x.size()[0],
+        ))
     }
 }
 

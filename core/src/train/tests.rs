@@ -1,5 +1,6 @@
 use super::*;
 use crate::nn::mlp::MlpConfig;
+use crate::rng::Rng;
 use tch::nn::VarStore;
 
 /// Two Gaussian blobs in 4-D, classes 0/1, deterministic.
@@ -218,3 +219,5 @@ fn fit_loss_trains_a_vae_on_its_own_objective_with_early_stopping() {
     );
     assert!(h.epochs.iter().all(|e| e.val_metrics.is_empty()));
 }
+
+mod generic_loop;
