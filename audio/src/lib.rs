@@ -15,6 +15,10 @@
 //! 8. [`repro`] — the reproductions `cough-bilstm` and `spoken-digits`;
 //! 9. [`predict`] — a trained model on a user's folder of WAV files or on one file.
 
+/// The catalog of this crate's reproductions, `id<TAB>description` per line
+/// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
+pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
+
 pub mod combine;
 pub mod data;
 pub mod error;

@@ -48,6 +48,17 @@ pub enum Error {
     /// Drawing a plot failed.
     #[error("plot {path}: {message}")]
     Plot { path: PathBuf, message: String },
+
+    /// A domain crate's error crossing into core (a reproduction, a training step, an
+    /// evaluator): its message is shown unchanged and the original error stays reachable
+    /// through [`std::error::Error::source`] and [`Error::domain_source`].
+    #[error("{source}")]
+    Domain {
+        /// The crate it came from (`audio`, `graph`, …).
+        domain: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
 }
 
 /// `Result` with deepfield-core's [`Error`].
@@ -70,6 +81,25 @@ impl Error {
     /// An input error.
     pub fn input(msg: impl Into<String>) -> Self {
         Error::Input(msg.into())
+    }
+
+    /// Wrap a domain crate's error, keeping it as the source (no flattening to a string).
+    pub fn domain(
+        domain: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Domain {
+            domain,
+            source: Box::new(source),
+        }
+    }
+
+    /// The domain error inside, downcast to its type (`e.domain_source::<GraphError>()`).
+    pub fn domain_source<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match self {
+            Error::Domain { source, .. } => source.downcast_ref::<E>(),
+            _ => None,
+        }
     }
 }
 
@@ -95,4 +125,24 @@ macro_rules! ensure_input {
             return Err($crate::Error::Input(format!($($arg)+)));
         }
     };
+}
+
+#[cfg(test)]
+mod domain_tests {
+    use super::Error;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("graph file {0}: bad edge")]
+    struct GraphLike(String);
+
+    #[test]
+    fn a_domain_error_keeps_its_message_and_source() {
+        let e = Error::domain("graph", GraphLike("cora.csv".into()));
+        assert_eq!(e.to_string(), "graph file cora.csv: bad edge");
+        let inner = e.domain_source::<GraphLike>().expect("downcast");
+        assert_eq!(inner.0, "cora.csv");
+        let src = std::error::Error::source(&e).expect("source");
+        assert_eq!(src.to_string(), "graph file cora.csv: bad edge");
+        assert!(Error::input("x").domain_source::<GraphLike>().is_none());
+    }
 }

@@ -70,7 +70,7 @@ impl From<Error> for deepfield_core::Error {
             Error::Torch(t) => deepfield_core::Error::Torch(t),
             Error::Io { path, source } => deepfield_core::Error::Io { path, source },
             Error::Config(m) => deepfield_core::Error::Config(m),
-            other => deepfield_core::Error::Input(other.to_string()),
+            other => deepfield_core::Error::domain("genomics", other),
         }
     }
 }

@@ -13,6 +13,10 @@
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
 
+/// The catalog of this crate's reproductions, `id<TAB>description` per line
+/// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
+pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
+
 pub mod bench;
 pub mod error;
 pub mod gmna;
@@ -25,4 +29,13 @@ pub use error::{Error, Result};
 /// Every reproduction of this crate.
 pub fn reproductions() -> Vec<Box<dyn deepfield_core::repro::Reproduction>> {
     vec![Box::new(gmna::Gmna), Box::new(snp::DeepSnpRepro)]
+}
+
+#[cfg(test)]
+mod catalog_tests {
+    #[test]
+    fn every_reproduction_is_in_the_catalog_and_back() {
+        deepfield_core::repro::catalog::check(crate::REPRODUCTIONS, &crate::reproductions())
+            .unwrap();
+    }
 }

@@ -9,6 +9,10 @@
 //! Reading order: [`features`] → [`graph`] → [`io`] → [`split`] → [`adjacency`] → [`sampler`]
 //! → [`layers`] → [`encoder`] → [`supervised`] → [`ssl`] → [`eval`] → [`repro`].
 
+/// The catalog of this crate's reproductions, `id<TAB>description` per line
+/// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
+pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
+
 pub mod adjacency;
 pub mod encoder;
 pub mod error;

@@ -7,4 +7,8 @@
 //! Planned here (see the project roadmap): the text reproductions. This crate is a documented empty
 //! library until its issue lands.
 
+/// The catalog of this crate's reproductions, `id<TAB>description` per line
+/// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
+pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
+
 pub use deepfield_core as core;

@@ -159,7 +159,7 @@ impl LossModel for Detector {
     fn batch_loss(&self, batch: &Batch, train: bool) -> deepfield_core::Result<Tensor> {
         self.loss(&batch.x, train).map_err(|e| match e {
             crate::Error::Core(c) => c,
-            other => deepfield_core::Error::Input(other.to_string()),
+            other => deepfield_core::Error::domain("timeseries", other),
         })
     }
 }

@@ -14,6 +14,10 @@
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
 
+/// The catalog of this crate's reproductions, `id<TAB>description` per line
+/// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
+pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
+
 pub mod error;
 
 pub mod anomaly;

@@ -75,10 +75,9 @@ fn main() -> ExitCode {
         Some("doctor") => doctor(),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
-        Some("list") => {
-            repros::print_list();
-            Ok(())
-        }
+        Some("list") => repros::all(&workspace_root())
+            .map(|all| repros::print_list(&all))
+            .map_err(Into::into),
         Some("repro") => repro(&args[1..]),
         Some("-h") | Some("--help") | Some("help") | None => {
             println!("{USAGE}");
@@ -337,12 +336,13 @@ fn parse_bench(out: &str) -> Vec<(String, String, f64)> {
 }
 
 fn repro(args: &[String]) -> Result<()> {
+    let all = repros::all(&workspace_root())?;
     let Some(id) = args.first() else {
-        repros::print_list();
+        repros::print_list(&all);
         return fail("repro needs an id (see the list above)");
     };
-    let Some(entry) = repros::find(id) else {
-        repros::print_list();
+    let Some(entry) = all.iter().find(|r| &r.id == id) else {
+        repros::print_list(&all);
         return fail(format!("no reproduction with id `{id}`"));
     };
     setup()?;
@@ -351,9 +351,9 @@ fn repro(args: &[String]) -> Result<()> {
         "run",
         "--release",
         "-p",
-        entry.package,
+        &entry.package,
         "--bin",
-        entry.binary,
+        &entry.binary,
         "--",
         "repro",
     ])

@@ -1,89 +1,68 @@
-//! The reproductions xtask knows: id → the crate and binary that run it.
-//!
-//! xtask cannot depend on the domain crates (they need libtorch to build), so the table lives here;
-//! each crate's binary answers `repro <id>` for its own ids.
+//! The reproductions xtask knows, read from each crate's `reproductions.tsv` (`id<TAB>description`
+//! per line) — the same file the crate builds its reproduction list from
+//! (`deepfield_core::repro::catalog`), so the two cannot drift. xtask cannot depend on the domain
+//! crates (they need libtorch to build); each crate's binary answers `repro <id>` for its ids.
 
-pub struct Repro {
-    pub id: &'static str,
-    pub package: &'static str,
-    pub binary: &'static str,
-    pub description: &'static str,
-}
+use std::path::Path;
 
-pub const REPROS: &[Repro] = &[
-    repro(
-        "concrete-mlp",
-        "core",
-        "MLP regressor vs linear baseline on UCI concrete compressive strength (Yeh 1998): MAE, RMSE, R²",
-    ),
-    repro(
-        "cough-bilstm",
-        "audio",
-        "MFCC → BiLSTM cough classification, participant-independent, cough- and group-level decisions",
-    ),
-    repro(
-        "spoken-digits",
-        "audio",
-        "MFCC → BiLSTM on the Free Spoken Digit Dataset with a speaker-independent split",
-    ),
-    repro(
-        "graphfm",
-        "graph",
-        "GraphFM on Cora: supervised GNNs and self-supervised methods × node classification, link prediction, clustering",
-    ),
-    repro(
-        "gmna",
-        "genomics",
-        "GMNA: k-mer Naive Bayes and CNN location classifiers on SARS-CoV-2 genomes → misclassification network",
-    ),
-    repro(
-        "deep-snp",
-        "genomics",
-        "Deep SNP: CNN + attention breakpoint detection in 40k-probe SNP-array windows vs binary segmentation",
-    ),
-    repro(
-        "amd-kinetic",
-        "timeseries",
-        "Acid mine drainage kinetic-test forecasting (simulator): ANN, LSTM, encoder-decoder LSTM, NSE per parameter",
-    ),
-    repro(
-        "stock-cnn-lstm",
-        "timeseries",
-        "CNN-LSTM vs LSTM vs MLP vs persistence on real daily prices: RMSE, MAE, direction accuracy",
-    ),
-    repro(
-        "stackvae-g",
-        "timeseries",
-        "StackVAE-G anomaly detection on NAB series vs VAE and LSTM autoencoder, point-adjusted F1",
-    ),
+/// The crates that may hold reproductions, in listing order.
+const CRATES: [&str; 7] = [
+    "core",
+    "audio",
+    "graph",
+    "genomics",
+    "timeseries",
+    "vision",
+    "text",
 ];
 
-const fn repro(id: &'static str, krate: &'static str, description: &'static str) -> Repro {
-    let (package, binary) = match krate.as_bytes() {
-        b"core" => ("deepfield-core", "deepfield-core"),
-        b"audio" => ("deepfield-audio", "deepfield-audio"),
-        b"graph" => ("deepfield-graph", "deepfield-graph"),
-        b"genomics" => ("deepfield-genomics", "deepfield-genomics"),
-        b"timeseries" => ("deepfield-timeseries", "deepfield-timeseries"),
-        b"vision" => ("deepfield-vision", "deepfield-vision"),
-        _ => ("deepfield-text", "deepfield-text"),
-    };
-    Repro {
-        id,
-        package,
-        binary,
-        description,
+pub struct Repro {
+    pub id: String,
+    /// The crate folder (`core`, `audio`, …).
+    pub krate: &'static str,
+    pub package: String,
+    pub binary: String,
+    pub description: String,
+}
+
+/// Every reproduction of every crate under `root`, or the first unreadable catalog as an error.
+pub fn all(root: &Path) -> Result<Vec<Repro>, String> {
+    let mut out = Vec::new();
+    for krate in CRATES {
+        let path = root.join(krate).join("reproductions.tsv");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_end();
+            if line.trim().is_empty() || line.trim_start().starts_with('#') {
+                continue;
+            }
+            let Some((id, description)) = line.split_once('\t') else {
+                return Err(format!(
+                    "{}:{}: expected `id<TAB>description`",
+                    path.display(),
+                    n + 1
+                ));
+            };
+            out.push(Repro {
+                id: id.trim().to_string(),
+                krate,
+                package: format!("deepfield-{krate}"),
+                binary: format!("deepfield-{krate}"),
+                description: description.trim().to_string(),
+            });
+        }
     }
+    Ok(out)
 }
 
-pub fn find(id: &str) -> Option<&'static Repro> {
-    REPROS.iter().find(|r| r.id == id)
-}
-
-pub fn print_list() {
-    println!("{:<16} {:<18} description", "id", "crate");
-    for r in REPROS {
-        println!("{:<16} {:<18} {}", r.id, r.package, r.description);
+/// Print `id  crate  description` for each reproduction.
+pub fn print_list(repros: &[Repro]) {
+    for r in repros {
+        println!("{:<16} {:<11} {}", r.id, r.krate, r.description);
     }
 }
 
@@ -92,24 +71,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_unique_and_binaries_exist() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        for (i, r) in REPROS.iter().enumerate() {
-            assert!(
-                REPROS[i + 1..].iter().all(|o| o.id != r.id),
-                "duplicate id {}",
-                r.id
-            );
-            let dir = r.package.trim_start_matches("deepfield-");
-            let bin = root.join(dir).join("src/bin");
-            let file = bin.join(format!("{}.rs", r.binary));
-            let folder = bin.join(r.binary).join("main.rs");
-            assert!(
-                file.exists() || folder.exists(),
-                "{} names missing binary {}",
-                r.id,
-                file.display()
-            );
+    fn reads_every_crate_catalog_of_the_workspace() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let all = all(&root).unwrap();
+        let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
+        for id in [
+            "concrete-mlp",
+            "cough-bilstm",
+            "graphfm",
+            "deep-snp",
+            "stackvae-g",
+        ] {
+            assert!(ids.contains(&id), "{id} missing from {ids:?}");
         }
+        let snp = all.iter().find(|r| r.id == "deep-snp").unwrap();
+        assert_eq!(snp.package, "deepfield-genomics");
+        assert!(all.iter().all(|r| !r.description.is_empty()));
     }
 }

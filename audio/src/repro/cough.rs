@@ -52,13 +52,13 @@ impl Reproduction for CoughBilstm {
     }
 
     fn description(&self) -> &'static str {
-        "MFCC → BiLSTM cough classification (Balamurali et al. 2021) on real cough clips, leave-one-participant-out"
+        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
     }
 
     fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
         run(opts).map_err(|e| match e {
             crate::Error::Core(c) => c,
-            other => deepfield_core::Error::input(other.to_string()),
+            other => deepfield_core::Error::domain("audio", other),
         })
     }
 }

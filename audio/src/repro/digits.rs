@@ -42,13 +42,13 @@ impl Reproduction for SpokenDigits {
     }
 
     fn description(&self) -> &'static str {
-        "the cough MFCC → BiLSTM pipeline on spoken digits (FSDD), speaker-independent"
+        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
     }
 
     fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
         run(opts).map_err(|e| match e {
             crate::Error::Core(c) => c,
-            other => deepfield_core::Error::input(other.to_string()),
+            other => deepfield_core::Error::domain("audio", other),
         })
     }
 }

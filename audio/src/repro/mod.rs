@@ -11,3 +11,11 @@ use deepfield_core::repro::Reproduction;
 pub fn all() -> Vec<Box<dyn Reproduction>> {
     vec![Box::new(cough::CoughBilstm), Box::new(digits::SpokenDigits)]
 }
+
+#[cfg(test)]
+mod catalog_tests {
+    #[test]
+    fn every_reproduction_is_in_the_catalog_and_back() {
+        deepfield_core::repro::catalog::check(crate::REPRODUCTIONS, &super::all()).unwrap();
+    }
+}

@@ -140,7 +140,7 @@ impl Reproduction for ConcreteMlp {
     }
 
     fn description(&self) -> &'static str {
-        "MLP vs linear regression on UCI concrete compressive strength (Yeh 1998): MAE, RMSE, R², k-fold"
+        crate::repro::catalog::describe(crate::repro::REPRODUCTIONS, self.id())
     }
 
     fn run(&self, opts: &ReproOptions) -> Result<serde_json::Value> {

@@ -5,6 +5,7 @@
 //! writes `results/<id>/`: `metrics.json`, `report.md`, PNG plots, `config.json` and the trained
 //! model (`model/` with safetensors weights).
 
+pub mod catalog;
 pub mod cli;
 pub mod concrete;
 
@@ -60,6 +61,9 @@ pub trait Reproduction {
     /// Run it, writing everything into `opts.out`; returns the headline metrics.
     fn run(&self, opts: &ReproOptions) -> Result<serde_json::Value>;
 }
+
+/// The catalog of core's reproductions ([`catalog`]).
+pub const REPRODUCTIONS: &str = include_str!("../../reproductions.tsv");
 
 /// Every reproduction that lives in deepfield-core.
 pub fn all() -> Vec<Box<dyn Reproduction>> {

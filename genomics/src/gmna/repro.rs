@@ -142,7 +142,7 @@ impl Reproduction for Gmna {
     }
 
     fn description(&self) -> &'static str {
-        "GMNA: Naive Bayes (k-mers) + CNN (one-hot) location classifiers on SARS-CoV-2 genomes → misclassification network"
+        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
     }
 
     fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {

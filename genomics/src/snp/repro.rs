@@ -279,7 +279,7 @@ impl Reproduction for DeepSnpRepro {
     }
 
     fn description(&self) -> &'static str {
-        "Deep SNP: CNN + attention breakpoint detection/localisation in 40,000-probe SNP-array windows (simulated truth; PennCNV trio)"
+        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
     }
 
     fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {

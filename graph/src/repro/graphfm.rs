@@ -170,7 +170,7 @@ impl Reproduction for GraphFm {
     }
 
     fn description(&self) -> &'static str {
-        "GraphFM self-supervised GNN benchmark on Cora: DGI, GRACE, CCA-SSG, BGRL, GraphMAE vs supervised GCN/GAT; probe, links, clusters, full vs mini-batch"
+        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
     }
 
     fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
@@ -191,7 +191,7 @@ impl Reproduction for GraphFm {
 pub fn into_core(e: GraphError) -> deepfield_core::Error {
     match e {
         GraphError::Core(c) => c,
-        other => deepfield_core::Error::Input(other.to_string()),
+        other => deepfield_core::Error::domain("graph", other),
     }
 }
 

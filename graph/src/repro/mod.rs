@@ -8,3 +8,11 @@ use deepfield_core::repro::Reproduction;
 pub fn all() -> Vec<Box<dyn Reproduction>> {
     vec![Box::new(graphfm::GraphFm)]
 }
+
+#[cfg(test)]
+mod catalog_tests {
+    #[test]
+    fn every_reproduction_is_in_the_catalog_and_back() {
+        deepfield_core::repro::catalog::check(crate::REPRODUCTIONS, &super::all()).unwrap();
+    }
+}

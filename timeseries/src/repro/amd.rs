@@ -99,7 +99,7 @@ impl Reproduction for AmdKinetic {
     }
 
     fn description(&self) -> &'static str {
-        "ANN / LSTM / ED-LSTM forecasts of a simulated 83-week AMD kinetic test (7 parameters), NSE per parameter"
+        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
     }
 
     fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {

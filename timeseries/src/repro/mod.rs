@@ -21,7 +21,7 @@ pub(crate) fn to_core(e: crate::Error) -> deepfield_core::Error {
         crate::Error::Core(c) => c,
         crate::Error::Torch(t) => deepfield_core::Error::Torch(t),
         crate::Error::Config(m) => deepfield_core::Error::Config(m),
-        other => deepfield_core::Error::Input(other.to_string()),
+        other => deepfield_core::Error::domain("timeseries", other),
     }
 }
 
@@ -29,4 +29,12 @@ pub(crate) fn to_core(e: crate::Error) -> deepfield_core::Error {
 pub(crate) fn points(xs: &[f64], t: &tch::Tensor, target: i64) -> crate::Result<Vec<(f64, f64)>> {
     let v = Vec::<f64>::try_from(t.select(1, 0).select(1, target).to_kind(tch::Kind::Double))?;
     Ok(xs.iter().copied().zip(v).collect())
+}
+
+#[cfg(test)]
+mod catalog_tests {
+    #[test]
+    fn every_reproduction_is_in_the_catalog_and_back() {
+        deepfield_core::repro::catalog::check(crate::REPRODUCTIONS, &super::all()).unwrap();
+    }
 }

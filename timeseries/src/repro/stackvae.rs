@@ -89,7 +89,7 @@ impl Reproduction for StackVaeGRepro {
     }
 
     fn description(&self) -> &'static str {
-        "StackVAE-G vs VAE vs LSTM-AE anomaly detection on NAB (univariate + 5-channel AWS set): F1 with/without point adjustment"
+        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
     }
 
     fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {

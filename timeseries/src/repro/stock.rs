@@ -105,7 +105,7 @@ impl Reproduction for StockCnnLstm {
     }
 
     fn description(&self) -> &'static str {
-        "CNN-LSTM vs LSTM vs MLP vs persistence on daily OHLCV (AAPL…YHOO 2015–2017): RMSE, MAE, direction accuracy"
+        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
     }
 
     fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
