@@ -2,7 +2,7 @@
 //! Reads `concrete_strength` from the data directory (DEEPFIELD_DATA or ../shared/datasets).
 
 use deepfield_core::repro::concrete::{evaluate_csv, ConcreteMlp, DATASET};
-use deepfield_core::repro::{ReproOptions, Reproduction};
+use deepfield_core::repro::{ReproOptions, Typed};
 
 #[test]
 fn quick_concrete_repro_beats_linear_and_writes_results() {
@@ -11,11 +11,11 @@ fn quick_concrete_repro_beats_linear_and_writes_results() {
     opts.quick = true;
     opts.seed = 7;
     opts.out = out.path().join("concrete-mlp");
-    let m = ConcreteMlp.run(&opts).expect("concrete-mlp --quick");
+    let m = Typed(ConcreteMlp)
+        .run_typed(&opts)
+        .expect("concrete-mlp --quick");
 
-    let mlp_r2 = m["mlp"]["r2"].as_f64().unwrap();
-    let lin_r2 = m["linear"]["r2"].as_f64().unwrap();
-    let mlp_rmse = m["mlp"]["rmse"].as_f64().unwrap();
+    let (mlp_r2, lin_r2, mlp_rmse) = (m.mlp.r2, m.linear.r2, m.mlp.rmse);
     // OLS with ln(1 + age) reaches R² ≈ 0.8 on this data; a short MLP run must beat it.
     assert!((0.7..0.88).contains(&lin_r2), "linear R² {lin_r2}");
     assert!(mlp_r2 > 0.85, "MLP R² {mlp_r2}");
@@ -41,6 +41,17 @@ fn quick_concrete_repro_beats_linear_and_writes_results() {
     }
     let report = std::fs::read_to_string(opts.out.join("report.md")).unwrap();
     assert!(report.contains("Yeh") && report.contains("R²"), "{report}");
+    // The report shows the measured numbers (not only the paper's), and metrics.json holds the
+    // same typed metrics the run returned.
+    let shown = deepfield_core::report::fmt_num(m.mlp.r2);
+    assert!(report.contains(&shown), "report lacks measured R² {shown}");
+    let text = std::fs::read_to_string(opts.out.join("metrics.json")).unwrap();
+    let back: deepfield_core::repro::concrete::ConcreteMetrics =
+        serde_json::from_str(&text).unwrap();
+    assert!(
+        (back.mlp.r2 - m.mlp.r2).abs() < 1e-12 && (back.linear.rmse - m.linear.rmse).abs() < 1e-12
+    );
+    assert_eq!(back.per_fold.len(), 1);
 
     // The saved model runs on a user's CSV in the training format and reports metrics.
     let csv = deepfield_core::data::dataset(&DATASET)

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tch::{nn::VarStore, Kind, Tensor};
 
-use super::{model_dir, ReproOptions, Reproduction};
+use super::{model_dir, Experiment, ReproOptions};
 use crate::checkpoint;
 use crate::data::scale::StandardScaler;
 use crate::data::split::{kfold, random_split};
@@ -134,7 +134,59 @@ pub struct FoldResult {
 /// The reproduction.
 pub struct ConcreteMlp;
 
-impl Reproduction for ConcreteMlp {
+/// Mean ± standard deviation over folds of one model's test metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldSummary {
+    pub mae: f64,
+    pub mae_std: f64,
+    pub rmse: f64,
+    pub rmse_std: f64,
+    pub r2: f64,
+    pub r2_std: f64,
+    pub mape: f64,
+    pub mape_std: f64,
+}
+
+impl FoldSummary {
+    fn of(folds: &[FoldResult], pick: fn(&FoldResult) -> &RegressionReport) -> Self {
+        let get = |m: fn(&RegressionReport) -> f64| {
+            let v: Vec<f64> = folds.iter().map(|r| m(pick(r))).collect();
+            crate::metrics::mean_std(&v)
+        };
+        let (mae, mae_std) = get(|r| r.mae);
+        let (rmse, rmse_std) = get(|r| r.rmse);
+        let (r2, r2_std) = get(|r| r.r2);
+        let (mape, mape_std) = get(|r| r.mape);
+        FoldSummary {
+            mae,
+            mae_std,
+            rmse,
+            rmse_std,
+            r2,
+            r2_std,
+            mape,
+            mape_std,
+        }
+    }
+}
+
+/// Everything `metrics.json` holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConcreteMetrics {
+    pub id: String,
+    pub samples: usize,
+    pub folds: usize,
+    pub seed: u64,
+    pub mlp: FoldSummary,
+    pub linear: FoldSummary,
+    pub per_fold: Vec<FoldResult>,
+    pub paper_ann_r2: f64,
+}
+
+impl Experiment for ConcreteMlp {
+    type Config = ConcreteConfig;
+    type Metrics = ConcreteMetrics;
+
     fn id(&self) -> &'static str {
         "concrete-mlp"
     }
@@ -143,7 +195,7 @@ impl Reproduction for ConcreteMlp {
         crate::repro::catalog::describe(crate::repro::REPRODUCTIONS, self.id())
     }
 
-    fn run(&self, opts: &ReproOptions) -> Result<serde_json::Value> {
+    fn config(&self, opts: &ReproOptions) -> Result<ConcreteConfig> {
         let mut cfg = if opts.quick {
             ConcreteConfig::quick(opts.seed)
         } else {
@@ -153,9 +205,13 @@ impl Reproduction for ConcreteMlp {
             }
         };
         cfg.train.seed = opts.seed;
+        Ok(cfg)
+    }
+
+    fn execute(&self, cfg: &ConcreteConfig, opts: &ReproOptions) -> Result<ConcreteMetrics> {
         let data_dir = opts.dataset(&DATASET)?;
         run(
-            &cfg,
+            cfg,
             &data_dir.join("concrete_data.csv"),
             &data_dir,
             &opts.out,
@@ -195,7 +251,7 @@ pub fn run(
     csv: &Path,
     data_dir: &Path,
     out: &Path,
-) -> Result<serde_json::Value> {
+) -> Result<ConcreteMetrics> {
     let (x, y) = table::Table::load_xy(csv, &feature_refs(cfg), &[cfg.target.as_str()])?;
     let x = model_inputs(cfg, x)?;
     let n = x.size()[0] as usize;
@@ -240,32 +296,16 @@ pub fn run(
     bar.finish_and_clear();
     let (vs, saved, history) = first.ok_or_else(|| Error::input("concrete: no fold ran"))?;
 
-    let summary = |f: fn(&FoldResult) -> &RegressionReport| -> serde_json::Value {
-        let get = |m: fn(&RegressionReport) -> f64| {
-            let v: Vec<f64> = fold_results.iter().map(|r| m(f(r))).collect();
-            crate::metrics::mean_std(&v)
-        };
-        let (mae, mae_sd) = get(|r| r.mae);
-        let (rmse, rmse_sd) = get(|r| r.rmse);
-        let (r2, r2_sd) = get(|r| r.r2);
-        let (mape, mape_sd) = get(|r| r.mape);
-        serde_json::json!({
-            "mae": mae, "mae_std": mae_sd, "rmse": rmse, "rmse_std": rmse_sd,
-            "r2": r2, "r2_std": r2_sd, "mape": mape, "mape_std": mape_sd,
-        })
+    let metrics = ConcreteMetrics {
+        id: "concrete-mlp".into(),
+        samples: n,
+        folds: folds.len(),
+        seed: cfg.seed,
+        mlp: FoldSummary::of(&fold_results, |r| &r.mlp),
+        linear: FoldSummary::of(&fold_results, |r| &r.linear),
+        per_fold: fold_results,
+        paper_ann_r2: PAPER_ANN_R2,
     };
-    let mlp_summary = summary(|r| &r.mlp);
-    let lin_summary = summary(|r| &r.linear);
-    let metrics = serde_json::json!({
-        "id": "concrete-mlp",
-        "samples": n,
-        "folds": folds.len(),
-        "seed": cfg.seed,
-        "mlp": mlp_summary,
-        "linear": lin_summary,
-        "per_fold": fold_results,
-        "paper_ann_r2": PAPER_ANN_R2,
-    });
 
     // Model (fold 1), config, metrics.
     checkpoint::save(&model_dir(out), &vs, &saved, Some(&metrics))?;
@@ -286,11 +326,7 @@ pub fn run(
         &oof_true,
         &oof_pred,
     )?;
-    let r2s = [
-        mlp_summary["r2"].as_f64().unwrap_or(f64::NAN),
-        lin_summary["r2"].as_f64().unwrap_or(f64::NAN),
-        PAPER_ANN_R2,
-    ];
+    let r2s = [metrics.mlp.r2, metrics.linear.r2, PAPER_ANN_R2];
     plots::bar_chart(
         &results.file("r2_comparison.png"),
         "Test R² (mean over folds)",
@@ -303,7 +339,7 @@ pub fn run(
         "R²",
     )?;
 
-    write_report(cfg, &metrics, &fold_results, data_dir, &results)?;
+    write_report(cfg, &metrics, data_dir, &results)?;
     Ok(metrics)
 }
 
@@ -392,19 +428,13 @@ fn to_vec(t: &Tensor) -> Result<Vec<f64>> {
 
 fn write_report(
     cfg: &ConcreteConfig,
-    metrics: &serde_json::Value,
-    folds: &[FoldResult],
+    metrics: &ConcreteMetrics,
     data_dir: &Path,
     results: &ResultsDir,
 ) -> Result<()> {
-    let g = |model: &str, k: &str| metrics[model][k].as_f64().unwrap_or(f64::NAN);
-    let pm = |model: &str, k: &str| {
-        format!(
-            "{} ± {}",
-            fmt_num(g(model, k)),
-            fmt_num(g(model, &format!("{k}_std")))
-        )
-    };
+    let folds = &metrics.per_fold;
+    let pm = |mean: f64, std: f64| format!("{} ± {}", fmt_num(mean), fmt_num(std));
+    let (mlp, lin) = (&metrics.mlp, &metrics.linear);
     let mut r = Report::new("concrete-mlp — MLP regression of concrete compressive strength");
     r.para(
         "Reproduces the setting of I-Cheng Yeh, *Modeling of strength of high-performance concrete using \
@@ -416,7 +446,7 @@ fn write_report(
         format!(
             "{}: {} samples, {} cross-validation fold(s) (seed {}); inside each training fold {:.0}% is held out for early stopping.",
             if cfg.folds > 1 { "k-fold CV" } else { "single split (quick mode)" },
-            metrics["samples"], folds.len(), cfg.seed, cfg.val_frac * 100.0
+            metrics.samples, folds.len(), cfg.seed, cfg.val_frac * 100.0
         ),
         format!(
             "MLP {} → {:?} → 1, {:?}, Adam lr {}, batch {}, up to {} epochs, early stopping on validation RMSE, reduce-on-plateau LR.",
@@ -435,31 +465,31 @@ fn write_report(
         &[
             vec![
                 "deepfield MLP".into(),
-                pm("mlp", "mae"),
-                pm("mlp", "rmse"),
-                pm("mlp", "r2"),
-                pm("mlp", "mape"),
+                pm(mlp.mae, mlp.mae_std),
+                pm(mlp.rmse, mlp.rmse_std),
+                pm(mlp.r2, mlp.r2_std),
+                pm(mlp.mape, mlp.mape_std),
             ],
             vec![
                 "linear (OLS)".into(),
-                pm("linear", "mae"),
-                pm("linear", "rmse"),
-                pm("linear", "r2"),
-                pm("linear", "mape"),
+                pm(lin.mae, lin.mae_std),
+                pm(lin.rmse, lin.rmse_std),
+                pm(lin.r2, lin.r2_std),
+                pm(lin.mape, lin.mape_std),
             ],
         ],
     );
     r.comparison(&[
         Comparison {
             metric: "ANN test R²".into(),
-            ours: g("mlp", "r2"),
+            ours: mlp.r2,
             anchor: Some(PAPER_ANN_R2),
             anchor_source: "Yeh 1998".into(),
             note: "paper: 4-fold CV, sigmoid back-propagation network".into(),
         },
         Comparison {
             metric: "linear regression test R²".into(),
-            ours: g("linear", "r2"),
+            ours: lin.r2,
             anchor: None,
             anchor_source: "Yeh 1998 (regression clearly worse than ANN)".into(),
             note: "the MLP should beat it by a wide margin".into(),

@@ -8,6 +8,9 @@
 pub mod catalog;
 pub mod cli;
 pub mod concrete;
+pub mod typed;
+
+pub use typed::{Experiment, Typed};
 
 use std::path::{Path, PathBuf};
 
@@ -67,7 +70,7 @@ pub const REPRODUCTIONS: &str = include_str!("../../reproductions.tsv");
 
 /// Every reproduction that lives in deepfield-core.
 pub fn all() -> Vec<Box<dyn Reproduction>> {
-    vec![Box::new(concrete::ConcreteMlp)]
+    vec![Box::new(Typed(concrete::ConcreteMlp))]
 }
 
 /// Find a reproduction by id.
