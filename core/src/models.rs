@@ -25,9 +25,10 @@
 //!
 //! Each domain crate implements [`ModelConfig`] for its configs and exposes one function,
 //! `pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()>`, that registers
-//! them; a binary builds its registry from core's and the crates it links:
+//! them; a binary builds its registry from core's and the crates it links (the same code runs
+//! in `core/tests/model_registry.rs`):
 //!
-//! ```
+//! ```no_run
 //! use deepfield_core::models::{self, ModelConfig, ModelRegistry};
 //! use deepfield_core::nn::mlp::{Mlp, MlpConfig};
 //! use deepfield_core::tch::{nn, nn::VarStore, Device, Kind, Tensor};
@@ -69,14 +70,14 @@
 //! let vs = VarStore::new(Device::Cpu);
 //! let model = config.build(&vs.root())?;
 //! // ... train ...
-//! let dir = tempfile::tempdir().map_err(|e| deepfield_core::Error::io("tempdir", e))?;
-//! models::save_model(dir.path(), &vs, &config, Some(&serde_json::json!({"accuracy": 0.9})))?;
+//! let dir = std::path::Path::new("runs/cough_net");
+//! models::save_model(dir, &vs, &config, Some(&serde_json::json!({"accuracy": 0.9})))?;
 //!
 //! // Any registered kind, behind `Box<dyn Forward>`:
-//! let restored = reg.restore(dir.path(), Device::Cpu)?;
+//! let restored = reg.restore(dir, Device::Cpu)?;
 //! assert_eq!(restored.kind, "audio.cough_net");
 //! // Or typed, when the caller knows the config type:
-//! let (config2, _vs, model2) = models::restore_model::<CoughNetConfig>(dir.path(), Device::Cpu)?;
+//! let (config2, _vs, model2) = models::restore_model::<CoughNetConfig>(dir, Device::Cpu)?;
 //! assert_eq!(config2, config);
 //!
 //! let x = Tensor::randn([4, 13], (Kind::Float, Device::Cpu));

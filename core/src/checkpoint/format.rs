@@ -249,13 +249,13 @@ pub(super) fn read_header(path: &Path) -> Result<Header> {
 }
 
 /// Read every tensor of the safetensors file `path` (on the CPU, complex128 tensors restored),
-/// sorted by name, with the header's metadata.
-pub(super) fn read(path: &Path) -> Result<(Vec<(String, Tensor)>, BTreeMap<String, String>)> {
+/// sorted by name.
+pub(super) fn read(path: &Path) -> Result<Vec<(String, Tensor)>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let n = header_len(path, &mut &bytes[..], bytes.len() as u64)? as usize;
     let data = &bytes[8 + n..];
     let header = parse_header(path, &bytes[8..8 + n], data.len() as u64)?;
-    let tensors = header
+    header
         .entries
         .into_iter()
         .map(|e| {
@@ -269,8 +269,7 @@ pub(super) fn read(path: &Path) -> Result<(Vec<(String, Tensor)>, BTreeMap<Strin
             }
             Ok((e.name, t))
         })
-        .collect::<Result<_>>()?;
-    Ok((tensors, header.metadata))
+        .collect()
 }
 
 /// Parse and validate a safetensors JSON header (every range inside `data_len` bytes and of

@@ -257,7 +257,7 @@ pub fn tensor_names(path: &Path) -> Result<Vec<(String, Vec<i64>)>> {
 /// Read every tensor of the safetensors file `path` (on the CPU), sorted by name. Complex
 /// tensors come back complex (see the module docs).
 pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>> {
-    Ok(format::read(path)?.0)
+    format::read(path)
 }
 
 /// Write named tensors (any device; stored on the CPU) to the safetensors file `path`,
