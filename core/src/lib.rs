@@ -15,6 +15,7 @@ pub mod device;
 pub mod error;
 pub mod fsutil;
 pub mod metrics;
+pub mod models;
 pub mod nn;
 pub mod overrides;
 pub mod progress;
