@@ -100,3 +100,173 @@ pub fn run(repros: &[Box<dyn Reproduction>], args: &ReproArgs) -> Result<serde_j
     println!("results written to {}", opts.out.display());
     Ok(metrics)
 }
+
+/// What a binary offers through the shared commands: its reproductions and the model kinds it
+/// can rebuild from a checkpoint.
+pub struct App {
+    pub repros: Vec<Box<dyn Reproduction>>,
+    pub models: crate::models::ModelRegistry,
+}
+
+/// The subcommands every deepfield binary shares; a domain binary flattens them into its own
+/// command enum (`#[command(flatten)] Common(Common)`) beside its domain commands.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum Common {
+    /// List this binary's reproductions.
+    List,
+    /// Run a reproduction, writing results/<id>/.
+    Repro(ReproArgs),
+    /// List the model kinds this binary can build, restore and run.
+    Models,
+    /// Describe a saved model folder: kind, config, parameters, metadata, metrics.
+    Inspect {
+        /// The model folder (e.g. results/<id>/model).
+        model: PathBuf,
+    },
+    /// Run any saved model on a tensor: input from a safetensors file (the tensor `input`, or
+    /// its only tensor), outputs to a safetensors file (tensor `output`) or, for 1-D/2-D
+    /// outputs, a CSV with one row per sample.
+    Predict {
+        /// The model folder.
+        #[arg(long)]
+        model: PathBuf,
+        /// safetensors file with the input batch (batch first).
+        #[arg(long)]
+        input: PathBuf,
+        /// Output file: `.safetensors` or `.csv`.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+impl Common {
+    /// Run the command against `app`.
+    pub fn run(&self, app: &App) -> Result<()> {
+        match self {
+            Common::List => {
+                print_list(&app.repros);
+                Ok(())
+            }
+            Common::Repro(args) => run(&app.repros, args).map(|_| ()),
+            Common::Models => {
+                for (kind, desc) in app.models.kinds() {
+                    println!("{kind:<22} {desc}");
+                }
+                Ok(())
+            }
+            Common::Inspect { model } => {
+                println!("{}", inspect(&app.models, model)?);
+                Ok(())
+            }
+            Common::Predict { model, input, out } => {
+                let n = predict_file(&app.models, model, input, out)?;
+                println!("{n} predictions written to {}", out.display());
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A readable description of the model folder `dir`.
+pub fn inspect(models: &crate::models::ModelRegistry, dir: &std::path::Path) -> Result<String> {
+    use std::fmt::Write as _;
+    let weights = crate::checkpoint::weights_path(dir);
+    let meta = crate::checkpoint::read_metadata(&weights)?;
+    let tensors = crate::checkpoint::tensor_names(&weights)?;
+    let mut s = String::new();
+    let kind = meta.get(crate::checkpoint::META_KIND).cloned();
+    let _ = writeln!(
+        s,
+        "model      {}",
+        kind.as_deref().unwrap_or("(no kind in the weights' metadata: an older checkpoint)")
+    );
+    if let Some(k) = &kind {
+        let _ = writeln!(
+            s,
+            "registered {}",
+            if models.contains(k) { "yes" } else { "no (this binary cannot rebuild it)" }
+        );
+    }
+    for (k, v) in &meta {
+        if k != crate::checkpoint::META_CONFIG && k != crate::checkpoint::META_KIND {
+            let _ = writeln!(s, "{k:<10} {v}");
+        }
+    }
+    let params: i64 = tensors.iter().map(|(_, sh)| sh.iter().product::<i64>()).sum();
+    let _ = writeln!(s, "tensors    {} ({params} values)", tensors.len());
+    for (name, shape) in &tensors {
+        let _ = writeln!(s, "  {name:<40} {shape:?}");
+    }
+    if let Some(c) = meta.get(crate::checkpoint::META_CONFIG) {
+        let _ = writeln!(s, "config     {c}");
+    }
+    if let Ok(m) = crate::checkpoint::read_metrics(dir) {
+        let _ = writeln!(s, "metrics    {m}");
+    }
+    Ok(s)
+}
+
+/// Restore the model in `dir` through `models`, run it on the input tensor of `input` in
+/// evaluation mode, and write the outputs to `out` (safetensors, or CSV for 1-D/2-D outputs).
+/// Returns the number of samples.
+pub fn predict_file(
+    models: &crate::models::ModelRegistry,
+    dir: &std::path::Path,
+    input: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<usize> {
+    let restored = models.restore(dir, crate::device())?;
+    let tensors = crate::checkpoint::read_tensors(input)?;
+    let x = match tensors.iter().find(|(n, _)| n == "input") {
+        Some((_, t)) => t.shallow_clone(),
+        None if tensors.len() == 1 => tensors[0].1.shallow_clone(),
+        None => {
+            return Err(Error::input(format!(
+                "{}: expected a tensor named `input` (found {})",
+                input.display(),
+                tensors
+                    .iter()
+                    .map(|(n, _)| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+        }
+    };
+    let ds = crate::data::TensorDataset::new(x.shallow_clone(), x.zeros_like())?
+        .to_device(restored.vs.device());
+    let y = crate::train::predict(&restored.model, &ds, 256)?.to_device(tch::Device::Cpu);
+    let n = ds.len();
+    let is_csv = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if is_csv {
+        let y2 = match y.dim() {
+            1 => y.unsqueeze(1),
+            2 => y,
+            d => {
+                return Err(Error::input(format!(
+                    "{}: the model's outputs have {d} dimensions; write them to a .safetensors file",
+                    out.display()
+                )))
+            }
+        };
+        let cols = y2.size()[1];
+        let vals = Vec::<f64>::try_from(y2.to_kind(tch::Kind::Double).flatten(0, -1))?;
+        let header: Vec<String> = std::iter::once("row".to_string())
+            .chain((0..cols).map(|c| format!("output_{c}")))
+            .collect();
+        let rows: Vec<Vec<String>> = vals
+            .chunks(cols.max(1) as usize)
+            .enumerate()
+            .map(|(i, r)| {
+                std::iter::once(i.to_string())
+                    .chain(r.iter().map(|v| v.to_string()))
+                    .collect()
+            })
+            .collect();
+        crate::fsutil::write_csv(out, &header, &rows)?;
+    } else {
+        crate::checkpoint::write_tensors(out, &[("output", &y)])?;
+    }
+    Ok(n)
+}
