@@ -94,11 +94,10 @@ impl LabelRule {
 /// The cough clips listed in `labels.csv` of the `cough_etiquette` folder `dir`.
 pub fn cough_clips(dir: &Path) -> Result<Vec<Clip>> {
     let csv = dir.join("labels.csv");
-    let text = std::fs::read_to_string(&csv).map_err(|e| deepfield_core::Error::io(&csv, e))?;
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let table = deepfield_core::fsutil::read_csv_records(&csv)?;
+    let header = &table.header;
     let col = |name: &str| {
-        header.iter().position(|h| h.trim() == name).ok_or_else(|| {
+        header.iter().position(|h| h == name).ok_or_else(|| {
             Error::input(format!(
                 "{}: no `{name}` column (header {header:?})",
                 csv.display()
@@ -107,11 +106,14 @@ pub fn cough_clips(dir: &Path) -> Result<Vec<Clip>> {
     };
     let (fc, pc, ec) = (col("file")?, col("participant_id")?, col("etiquette")?);
     let mut clips = Vec::new();
-    for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let f: Vec<&str> = line.split(',').collect();
+    for row in &table.rows {
         let get = |c: usize| {
-            f.get(c).map(|s| s.trim()).ok_or_else(|| {
-                Error::input(format!("{} line {}: too few fields", csv.display(), i + 2))
+            row.fields.get(c).map(String::as_str).ok_or_else(|| {
+                Error::input(format!(
+                    "{} line {}: too few fields",
+                    csv.display(),
+                    row.line
+                ))
             })
         };
         let etiquette = get(ec)?;
@@ -120,10 +122,9 @@ pub fn cough_clips(dir: &Path) -> Result<Vec<Clip>> {
             .position(|c| *c == etiquette)
             .ok_or_else(|| {
                 Error::input(format!(
-                    "{} line {}: unknown etiquette {:?}",
+                    "{} line {}: unknown etiquette {etiquette:?}",
                     csv.display(),
-                    i + 2,
-                    f.get(ec)
+                    row.line,
                 ))
             })? as i64;
         clips.push(Clip {
@@ -218,6 +219,36 @@ pub fn padded_dataset(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cough_clips_read_quoted_fields_and_name_bad_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("labels.csv");
+        std::fs::write(
+            &csv,
+            "file,participant_id,etiquette\n\"hand_short/a,b \"\"c\"\".wav\",7, hand\n\nnone_short/x.wav,8,none\n",
+        )
+        .unwrap();
+        let clips = cough_clips(dir.path()).unwrap();
+        assert_eq!(clips.len(), 2);
+        assert_eq!(clips[0].path, dir.path().join("hand_short/a,b \"c\".wav"));
+        assert_eq!((clips[0].label, clips[0].group.as_str()), (1, "7"));
+        assert_eq!(clips[1].label, 0);
+
+        std::fs::write(
+            &csv,
+            "file,participant_id,etiquette\nx.wav,1,none\ny.wav,2,sneeze\n",
+        )
+        .unwrap();
+        let e = cough_clips(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("labels.csv line 3") && e.contains("sneeze"),
+            "{e}"
+        );
+        std::fs::write(&csv, "file,participant_id,etiquette\nx.wav,1\n").unwrap();
+        let e = cough_clips(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("labels.csv line 2: too few fields"), "{e}");
+    }
 
     #[test]
     fn file_name_rules() {

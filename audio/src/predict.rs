@@ -38,14 +38,8 @@ pub struct FolderEval {
 /// Labels from a CSV with columns `file` (name or path relative to the folder) and `label`
 /// (class name or index).
 pub fn read_label_csv(path: &Path, class_names: &[String]) -> Result<HashMap<String, i64>> {
-    let text = std::fs::read_to_string(path).map_err(|e| deepfield_core::Error::io(path, e))?;
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap_or("")
-        .split(',')
-        .map(|s| s.trim().to_lowercase())
-        .collect();
+    let table = deepfield_core::fsutil::read_csv_records(path)?;
+    let header: Vec<String> = table.header.iter().map(|s| s.to_lowercase()).collect();
     let (fc, lc) = match (
         header.iter().position(|h| h == "file"),
         header.iter().position(|h| h == "label"),
@@ -59,13 +53,12 @@ pub fn read_label_csv(path: &Path, class_names: &[String]) -> Result<HashMap<Str
         }
     };
     let mut out = HashMap::new();
-    for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let f: Vec<&str> = line.split(',').map(str::trim).collect();
-        let (Some(file), Some(label)) = (f.get(fc), f.get(lc)) else {
+    for row in &table.rows {
+        let (Some(file), Some(label)) = (row.fields.get(fc), row.fields.get(lc)) else {
             return Err(Error::input(format!(
                 "{} line {}: too few fields",
                 path.display(),
-                i + 2
+                row.line
             )));
         };
         let idx = class_names
@@ -82,7 +75,7 @@ pub fn read_label_csv(path: &Path, class_names: &[String]) -> Result<HashMap<Str
                 Error::input(format!(
                     "{} line {}: label {label:?} is not one of {class_names:?}",
                     path.display(),
-                    i + 2
+                    row.line
                 ))
             })?;
         let name = Path::new(file)
@@ -164,25 +157,7 @@ pub fn evaluate_folder(
         Some(classification_report(&y, &p, names.len())?)
     };
     if let Some(out) = out {
-        let with_label = predictions.iter().any(|p| p.label.is_some());
-        let mut text = String::from(if with_label {
-            "file,predicted,confidence,label\n"
-        } else {
-            "file,predicted,confidence\n"
-        });
-        for pr in &predictions {
-            let name = pr
-                .file
-                .file_name()
-                .map(|s| s.to_string_lossy())
-                .unwrap_or_default();
-            text.push_str(&format!("{name},{},{:.6}", pr.predicted, pr.confidence));
-            if with_label {
-                text.push_str(&format!(",{}", pr.label.as_deref().unwrap_or("")));
-            }
-            text.push('\n');
-        }
-        deepfield_core::fsutil::write_atomic(out, text.as_bytes())?;
+        write_predictions_csv(out, &predictions)?;
     }
     Ok(FolderEval {
         class_names: names,
@@ -190,6 +165,30 @@ pub fn evaluate_folder(
         metrics,
         skipped,
     })
+}
+
+/// Write `file,predicted,confidence[,label]` (the `label` column when any file has one),
+/// atomically; file names with commas or quotes are quoted.
+fn write_predictions_csv(out: &Path, predictions: &[Prediction]) -> Result<()> {
+    let with_label = predictions.iter().any(|p| p.label.is_some());
+    let mut header = vec!["file", "predicted", "confidence"];
+    if with_label {
+        header.push("label");
+    }
+    let rows = predictions.iter().map(|pr| {
+        let name = pr
+            .file
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut row = vec![name, pr.predicted.clone(), format!("{:.6}", pr.confidence)];
+        if with_label {
+            row.push(pr.label.clone().unwrap_or_default());
+        }
+        row
+    });
+    deepfield_core::fsutil::write_csv(out, header, rows)?;
+    Ok(())
 }
 
 /// Classify one WAV file with the model saved in `model_dir`.
@@ -212,4 +211,74 @@ pub fn classify_file(model_dir: &Path, file: &Path) -> Result<Prediction> {
             .parse(file)
             .map(|(l, _)| saved.class_names[l as usize].clone()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prediction(file: &str, label: Option<&str>) -> Prediction {
+        Prediction {
+            file: PathBuf::from("recordings").join(file),
+            predicted: "hand".into(),
+            confidence: 0.75,
+            probabilities: vec![0.25, 0.75],
+            label: label.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn predictions_csv_quotes_awkward_file_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("predictions.csv");
+        let odd = "a,b \"c\".wav";
+        let preds = [
+            prediction(odd, Some("none, really")),
+            prediction("plain.wav", None),
+        ];
+        write_predictions_csv(&out, &preds).unwrap();
+        let mut r = csv::Reader::from_path(&out).unwrap();
+        assert_eq!(
+            r.headers().unwrap(),
+            vec!["file", "predicted", "confidence", "label"]
+        );
+        let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0], vec![odd, "hand", "0.750000", "none, really"]);
+        assert_eq!(rows[1], vec!["plain.wav", "hand", "0.750000", ""]);
+
+        // Without any label there is no label column.
+        write_predictions_csv(&out, &preds[1..]).unwrap();
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(text, "file,predicted,confidence\nplain.wav,hand,0.750000\n");
+    }
+
+    #[test]
+    fn label_csv_reads_quoted_names_and_reports_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("labels.csv");
+        let names: Vec<String> = ["none", "hand", "elbow"].map(String::from).to_vec();
+        std::fs::write(
+            &p,
+            "File,Label\n\"a,b \"\"c\"\".wav\",hand\n\nsub/x.wav, 2\n",
+        )
+        .unwrap();
+        let m = read_label_csv(&p, &names).unwrap();
+        assert_eq!(m.len(), 2);
+        assert_eq!(m["a,b \"c\".wav"], 1);
+        assert_eq!(m["x.wav"], 2);
+
+        std::fs::write(&p, "file,label\nx.wav,none\n\ny.wav,sneeze\n").unwrap();
+        let e = read_label_csv(&p, &names).unwrap_err().to_string();
+        assert!(
+            e.contains("labels.csv line 4") && e.contains("sneeze"),
+            "{e}"
+        );
+        std::fs::write(&p, "file,label\nx.wav\n").unwrap();
+        let e = read_label_csv(&p, &names).unwrap_err().to_string();
+        assert!(e.contains("labels.csv line 2: too few fields"), "{e}");
+        std::fs::write(&p, "name,class\nx.wav,none\n").unwrap();
+        let e = read_label_csv(&p, &names).unwrap_err().to_string();
+        assert!(e.contains("needs `file` and `label`"), "{e}");
+    }
 }

@@ -158,14 +158,20 @@ pub fn segment(x: &[f32], sample_rate: u32, cfg: &SegmentConfig) -> Result<Vec<E
 
 /// Write epochs as CSV (`index,start_sample,end_sample,start_s,end_s`), atomically.
 pub fn save_epochs(path: &Path, epochs: &[Epoch]) -> Result<()> {
-    let mut text = String::from("index,start_sample,end_sample,start_s,end_s\n");
-    for (i, e) in epochs.iter().enumerate() {
-        text.push_str(&format!(
-            "{i},{},{},{:.6},{:.6}\n",
-            e.start, e.end, e.start_s, e.end_s
-        ));
-    }
-    deepfield_core::fsutil::write_atomic(path, text.as_bytes())?;
+    let rows = epochs.iter().enumerate().map(|(i, e)| {
+        [
+            i.to_string(),
+            e.start.to_string(),
+            e.end.to_string(),
+            format!("{:.6}", e.start_s),
+            format!("{:.6}", e.end_s),
+        ]
+    });
+    deepfield_core::fsutil::write_csv(
+        path,
+        ["index", "start_sample", "end_sample", "start_s", "end_s"],
+        rows,
+    )?;
     Ok(())
 }
 

@@ -85,19 +85,24 @@ pub fn predict(model: &Path, source: &GraphSource, out: Option<&Path>) -> Result
     let accuracy = (!scored.is_empty()).then(|| correct as f64 / scored.len() as f64);
     let classes: Vec<String> = c.iter().map(|&k| name(k)).collect();
     if let Some(out) = out {
-        let mut text = String::from("node,predicted,probability,label\n");
-        for i in 0..g.n_nodes() {
+        let rows = (0..g.n_nodes()).map(|i| {
             let label = if g.labels[i] >= 0 {
                 g.class_names[g.labels[i] as usize].clone()
             } else {
                 String::new()
             };
-            text.push_str(&format!(
-                "{},{},{:.6},{}\n",
-                g.ids[i], classes[i], p[i], label
-            ));
-        }
-        deepfield_core::fsutil::write_atomic(out, text.as_bytes())?;
+            [
+                g.ids[i].clone(),
+                classes[i].clone(),
+                format!("{:.6}", p[i]),
+                label,
+            ]
+        });
+        deepfield_core::fsutil::write_csv(
+            out,
+            ["node", "predicted", "probability", "label"],
+            rows,
+        )?;
     }
     Ok(Predictions {
         ids: g.ids.clone(),

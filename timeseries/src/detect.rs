@@ -290,15 +290,14 @@ pub fn evaluate_csv(
     let sc = scores(&det, &data, saved.config.window)?;
     let flags: Vec<bool> = sc.iter().map(|&v| v > saved.threshold).collect();
     if let Some(out) = out {
-        let mut text = String::from("time,score,anomaly\n");
-        for ((t, v), f) in s.time().iter().zip(&sc).zip(&flags) {
-            text.push_str(&format!(
-                "{},{v},{}\n",
+        let rows = s.time().iter().zip(&sc).zip(&flags).map(|((t, v), f)| {
+            [
                 crate::forecast::fmt_time(*t),
-                u8::from(*f)
-            ));
-        }
-        deepfield_core::fsutil::write_atomic(out, text.as_bytes())?;
+                v.to_string(),
+                u8::from(*f).to_string(),
+            ]
+        });
+        deepfield_core::fsutil::write_csv(out, ["time", "score", "anomaly"], rows)?;
     }
     Ok((s.time().to_vec(), sc, flags))
 }

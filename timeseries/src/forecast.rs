@@ -505,38 +505,27 @@ pub fn evaluate_csv(model_dir: &Path, csv: &Path, out: Option<&Path>) -> Result<
         target_metrics(&sel(&forecast), &sel(&act), &setup.targets).ok()
     };
     if let Some(out) = out {
-        let mut text = format!(
-            "origin_time,step,{},{}\n",
-            setup
-                .targets
-                .iter()
-                .map(|t| format!("{t}_forecast"))
-                .collect::<Vec<_>>()
-                .join(","),
-            setup
-                .targets
-                .iter()
-                .map(|t| format!("{t}_actual"))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
+        let header: Vec<String> = ["origin_time".to_string(), "step".to_string()]
+            .into_iter()
+            .chain(setup.targets.iter().map(|t| format!("{t}_forecast")))
+            .chain(setup.targets.iter().map(|t| format!("{t}_actual")))
+            .collect();
+        let mut rows = Vec::with_capacity(starts.len() * h);
         for w in 0..starts.len() {
             for k in 0..h {
-                let f: Vec<String> = forecast[w][k].iter().map(|v| format!("{v}")).collect();
-                let a: Vec<String> = actual[w][k]
-                    .iter()
-                    .map(|v| v.map(|x| format!("{x}")).unwrap_or_default())
+                let row: Vec<String> = [fmt_time(origin[w]), (k + 1).to_string()]
+                    .into_iter()
+                    .chain(forecast[w][k].iter().map(|v| format!("{v}")))
+                    .chain(
+                        actual[w][k]
+                            .iter()
+                            .map(|v| v.map(|x| format!("{x}")).unwrap_or_default()),
+                    )
                     .collect();
-                text.push_str(&format!(
-                    "{},{},{},{}\n",
-                    fmt_time(origin[w]),
-                    k + 1,
-                    f.join(","),
-                    a.join(",")
-                ));
+                rows.push(row);
             }
         }
-        deepfield_core::fsutil::write_atomic(out, text.as_bytes()).map_err(Error::from)?;
+        deepfield_core::fsutil::write_csv(out, header, rows).map_err(Error::from)?;
     }
     Ok(ForecastOutput {
         origin,

@@ -570,18 +570,19 @@ pub fn evaluate_csv(model: &Path, csv: &Path, out: Option<&Path>) -> Result<Eval
         None => None,
     };
     if let Some(out) = out {
-        let mut text = String::from(if target.is_some() {
-            "row,prediction,target\n"
+        let header: &[&str] = if target.is_some() {
+            &["row", "prediction", "target"]
         } else {
-            "row,prediction\n"
-        });
-        for (i, p) in predictions.iter().enumerate() {
-            match &target {
-                Some(t) => text.push_str(&format!("{},{p},{}\n", i + 1, t[i])),
-                None => text.push_str(&format!("{},{p}\n", i + 1)),
+            &["row", "prediction"]
+        };
+        let rows = predictions.iter().enumerate().map(|(i, p)| {
+            let mut row = vec![(i + 1).to_string(), p.to_string()];
+            if let Some(t) = &target {
+                row.push(t[i].to_string());
             }
-        }
-        crate::fsutil::write_atomic(out, text.as_bytes())?;
+            row
+        });
+        crate::fsutil::write_csv(out, header, rows)?;
     }
     Ok(EvalOutput {
         predictions,

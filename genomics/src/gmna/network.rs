@@ -11,7 +11,9 @@
 
 use std::path::Path;
 
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::dot::Dot;
+use petgraph::graph::{DiGraph, EdgeReference, NodeIndex};
+use petgraph::visit::EdgeRef;
 use plotters::prelude::*;
 use serde::Serialize;
 
@@ -162,27 +164,20 @@ impl MisclassificationNetwork {
 
     /// Graphviz DOT text (edge labels and pen widths from the weights).
     pub fn to_dot(&self) -> String {
-        let mut s = String::from("digraph misclassification {\n  node [shape=ellipse];\n");
-        for (i, l) in self.labels.iter().enumerate() {
-            s.push_str(&format!(
-                "  n{i} [label=\"{} ({})\"];\n",
-                escape(l),
-                self.genomes[i]
-            ));
-        }
-        for ei in self.graph.edge_indices() {
-            if let Some((a, b)) = self.graph.edge_endpoints(ei) {
-                let w = self.graph[ei];
-                s.push_str(&format!(
-                    "  n{} -> n{} [weight={w:.6}, label=\"{w:.3}\", penwidth={:.2}];\n",
-                    a.index(),
-                    b.index(),
-                    1.0 + 8.0 * w
-                ));
-            }
-        }
-        s.push_str("}\n");
-        s
+        // Labels become node and edge weights, so petgraph quotes and escapes them.
+        let shown = self.graph.map(
+            |i, l| {
+                let genomes = self.genomes.get(i.index()).copied().unwrap_or(0);
+                format!("{l} ({genomes})")
+            },
+            |_, w| format!("{w:.3}"),
+        );
+        let edge_attributes = |_, e: EdgeReference<'_, String>| {
+            let w = self.graph[e.id()];
+            format!("weight = {w:.6} penwidth = {:.2} ", 1.0 + 8.0 * w)
+        };
+        let node_attributes = |_, _| "shape = ellipse ".to_string();
+        Dot::with_attr_getters(&shown, &[], &edge_attributes, &node_attributes).to_string()
     }
 
     /// GraphML text with `label`, `genomes`, `community` node data and `weight` edge data.
@@ -334,10 +329,6 @@ impl MisclassificationNetwork {
         }
         Ok(())
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 fn xml_escape(s: &str) -> String {
@@ -499,7 +490,8 @@ mod tests {
         let s = net.strengths();
         assert!((s[1].in_strength - 0.4).abs() < 1e-12);
         let dot = net.to_dot();
-        assert!(dot.contains("n0 -> n1") && dot.starts_with("digraph"));
+        assert!(dot.contains("0 -> 1 [ label = \"0.300\"") && dot.starts_with("digraph"));
+        assert!(dot.contains("0 [ label = \"A (2)\""), "{dot}");
         let gml = net.to_graphml(&net.communities());
         assert_eq!(gml.matches("<edge ").count(), 3);
         assert!(MisclassificationNetwork::from_probabilities(
@@ -509,5 +501,69 @@ mod tests {
             0.0
         )
         .is_err());
+    }
+
+    /// One DOT line split into its text outside quotes and its quoted strings (unescaped);
+    /// `None` if a string is not closed.
+    fn dot_strings(line: &str) -> Option<(String, Vec<String>)> {
+        let (mut bare, mut strings) = (String::new(), vec![]);
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            if c != '"' {
+                bare.push(c);
+                continue;
+            }
+            let mut s = String::new();
+            loop {
+                match chars.next()? {
+                    '"' => break,
+                    '\\' => s.push(chars.next()?),
+                    c => s.push(c),
+                }
+            }
+            strings.push(s);
+        }
+        Some((bare, strings))
+    }
+
+    #[test]
+    fn dot_escapes_quotes_and_backslashes_in_labels() {
+        let labels: Vec<String> = ["say \"hi\"", "back\\slash", "plain"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let probs = vec![
+            vec![0.5, 0.5, 0.0],
+            vec![0.0, 0.6, 0.4],
+            vec![0.0, 0.0, 1.0],
+        ];
+        let net = MisclassificationNetwork::from_probabilities(&labels, &[0, 1, 2], &probs, 0.05)
+            .unwrap();
+        let dot = net.to_dot();
+        let lines: Vec<&str> = dot.lines().collect();
+        assert_eq!(lines.first(), Some(&"digraph {"), "{dot}");
+        assert_eq!(lines.last(), Some(&"}"), "{dot}");
+        let mut node_labels = vec![];
+        for line in &lines[1..lines.len() - 1] {
+            let (bare, strings) =
+                dot_strings(line).unwrap_or_else(|| panic!("unclosed string: {line}"));
+            // Outside the strings a statement is `id [ … ]` or `id -> id [ … ]`.
+            assert!(
+                bare.trim_end().ends_with(']') && bare.contains('['),
+                "{line}"
+            );
+            if !line.contains("->") {
+                node_labels.push(strings[0].clone());
+            }
+        }
+        assert_eq!(
+            node_labels,
+            vec!["say \"hi\" (1)", "back\\slash (1)", "plain (1)"]
+        );
+        assert!(dot.contains(r#"label = "say \"hi\" (1)""#), "{dot}");
+        assert!(
+            dot.contains(r#"0 -> 1 [ label = "0.500" weight = 0.500000 penwidth = 5.00 ]"#),
+            "{dot}"
+        );
     }
 }

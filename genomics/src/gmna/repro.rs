@@ -697,11 +697,11 @@ pub fn evaluate_fasta(
         ),
         None => None,
     };
-    let mut text = String::from(if truth.is_some() {
-        "id,nb_label,nb_prob,cnn_label,cnn_prob,true_label\n"
-    } else {
-        "id,nb_label,nb_prob,cnn_label,cnn_prob\n"
-    });
+    let mut header = vec!["id", "nb_label", "nb_prob", "cnn_label", "cnn_prob"];
+    if truth.is_some() {
+        header.push("true_label");
+    }
+    let mut rows: Vec<Vec<String>> = Vec::with_capacity(records.len());
     let (mut labelled, mut nb_hits, mut cnn_hits) = (0usize, 0usize, 0usize);
     for chunk in records.chunks(64) {
         let refs: Vec<&crate::seq::Record> = chunk.iter().collect();
@@ -711,12 +711,13 @@ pub fn evaluate_fasta(
             let np = nb.predict_proba(&saved.config.profile.sparse(&r.seq)?)?;
             let (ni, ci) = (argmax(&np), argmax(&cp));
             let (nl, cl) = (&saved.labels[ni], &saved.labels[ci]);
-            text.push_str(&format!(
-                "{},{nl},{:.6},{cl},{:.6}",
-                csv_field(&r.id),
-                np[ni],
-                cp[ci]
-            ));
+            let mut row = vec![
+                r.id.clone(),
+                nl.clone(),
+                format!("{:.6}", np[ni]),
+                cl.clone(),
+                format!("{:.6}", cp[ci]),
+            ];
             if let Some(t) = &truth {
                 let tl = t.get(&r.id).cloned().unwrap_or_default();
                 if saved.labels.contains(&tl) {
@@ -724,13 +725,13 @@ pub fn evaluate_fasta(
                     nb_hits += usize::from(&tl == nl);
                     cnn_hits += usize::from(&tl == cl);
                 }
-                text.push_str(&format!(",{}", csv_field(&tl)));
+                row.push(tl);
             }
-            text.push('\n');
+            rows.push(row);
         }
     }
     if let Some(o) = out {
-        deepfield_core::fsutil::write_atomic(o, text.as_bytes())?;
+        deepfield_core::fsutil::write_csv(o, header, rows)?;
     }
     let acc = |h: usize| (labelled > 0).then(|| h as f64 / labelled as f64);
     Ok(GmnaEval {
@@ -739,14 +740,6 @@ pub fn evaluate_fasta(
         nb_accuracy: acc(nb_hits),
         cnn_accuracy: acc(cnn_hits),
     })
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// Default output folder.

@@ -410,27 +410,39 @@ pub fn predict_signal_with(
     Ok(out)
 }
 
-/// CSV text of window predictions.
-pub fn predictions_csv(preds: &[WindowPrediction]) -> String {
-    let mut t = String::from("sample,chrom,first_probe,probes,start_bp,end_bp,p_breakpoint,breakpoint_call,attention_peak_bp,baseline_score,baseline_call,baseline_split_bp\n");
-    for p in preds {
-        t.push_str(&format!(
-            "{},{},{},{},{},{},{:.6},{},{},{:.4},{},{}\n",
-            p.sample,
-            p.chrom,
-            p.first_probe,
-            p.probes,
-            p.start_bp,
-            p.end_bp,
-            p.p_breakpoint,
-            p.breakpoint_call,
-            p.attention_peak_bp,
-            p.baseline_score,
-            p.baseline_call,
-            p.baseline_split_bp
-        ));
-    }
-    t
+/// CSV text of window predictions (sample and chromosome names quoted where needed).
+pub fn predictions_csv(preds: &[WindowPrediction]) -> Result<String> {
+    const HEADER: [&str; 12] = [
+        "sample",
+        "chrom",
+        "first_probe",
+        "probes",
+        "start_bp",
+        "end_bp",
+        "p_breakpoint",
+        "breakpoint_call",
+        "attention_peak_bp",
+        "baseline_score",
+        "baseline_call",
+        "baseline_split_bp",
+    ];
+    let rows = preds.iter().map(|p| {
+        [
+            p.sample.clone(),
+            p.chrom.clone(),
+            p.first_probe.to_string(),
+            p.probes.to_string(),
+            p.start_bp.to_string(),
+            p.end_bp.to_string(),
+            format!("{:.6}", p.p_breakpoint),
+            p.breakpoint_call.to_string(),
+            p.attention_peak_bp.to_string(),
+            format!("{:.4}", p.baseline_score),
+            p.baseline_call.to_string(),
+            p.baseline_split_bp.to_string(),
+        ]
+    });
+    Ok(deepfield_core::fsutil::csv_string(HEADER, rows)?)
 }
 
 /// Load a saved Deep SNP model folder.
@@ -452,7 +464,7 @@ pub fn predict_signal(
     let s = read_penncnv(signal)?;
     let preds = predict_signal_with(&m, &saved, &s)?;
     if let Some(o) = out {
-        deepfield_core::fsutil::write_atomic(o, predictions_csv(&preds).as_bytes())?;
+        deepfield_core::fsutil::write_atomic(o, predictions_csv(&preds)?.as_bytes())?;
     }
     Ok(preds)
 }
@@ -535,7 +547,7 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
     }
     deepfield_core::fsutil::write_atomic(
         &results.file("real_predictions.csv"),
-        predictions_csv(&real).as_bytes(),
+        predictions_csv(&real)?.as_bytes(),
     )?;
 
     let metrics = serde_json::json!({
@@ -826,4 +838,39 @@ fn attention_positions(cfg: &DeepSnpRunConfig) -> usize {
 /// Default output folder.
 pub fn default_out() -> PathBuf {
     PathBuf::from("results/deep-snp")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predictions_csv_quotes_sample_names() {
+        let p = WindowPrediction {
+            sample: "child, \"A\"".into(),
+            chrom: "1".into(),
+            first_probe: 0,
+            probes: 200,
+            start_bp: 1000,
+            end_bp: 9000,
+            p_breakpoint: 0.25,
+            breakpoint_call: false,
+            threshold: 0.5,
+            attention_peak_bp: 4000,
+            baseline_score: 1.5,
+            baseline_call: true,
+            baseline_split_bp: 4100,
+        };
+        let text = predictions_csv(&[p]).unwrap();
+        let mut lines = text.lines();
+        assert!(lines
+            .next()
+            .unwrap()
+            .starts_with("sample,chrom,first_probe,"));
+        assert_eq!(
+            lines.next().unwrap(),
+            "\"child, \"\"A\"\"\",1,0,200,1000,9000,0.250000,false,4000,1.5000,true,4100"
+        );
+        assert_eq!(lines.next(), None);
+    }
 }

@@ -215,7 +215,7 @@ pub fn run(cfg: &AmdConfig, out: &Path) -> Result<serde_json::Value> {
     let results = ResultsDir::at(out)?;
     let test = simulate(&cfg.simulator)?;
     let csv = results.file("kinetic_test.csv");
-    deepfield_core::fsutil::write_atomic(&csv, test.to_csv().as_bytes())?;
+    deepfield_core::fsutil::write_atomic(&csv, test.to_csv()?.as_bytes())?;
     let series = test.series()?;
     let chrono = protocol(cfg, &cfg.setup, &series)?;
     let random_setup = ForecastSetup {

@@ -251,24 +251,17 @@ pub fn run(cfg: &StackVaeConfig, dir: &Path, out: &Path) -> Result<serde_json::V
                         &t,
                         &serde_json::to_value(&r).unwrap_or_default(),
                     )?;
-                    let csv: String =
-                        std::iter::once(format!("timestamp,{}", s.columns().join(",")))
-                            .chain((0..s.len()).map(|i| {
-                                format!(
-                                    "{},{}",
-                                    crate::data::time::format_timestamp(s.time()[i]),
-                                    s.values()
-                                        .iter()
-                                        .map(|c| c[i].to_string())
-                                        .collect::<Vec<_>>()
-                                        .join(",")
-                                )
-                            }))
+                    let header =
+                        std::iter::once("timestamp").chain(s.columns().iter().map(String::as_str));
+                    let rows = (0..s.len()).map(|i| {
+                        std::iter::once(crate::data::time::format_timestamp(s.time()[i]))
+                            .chain(s.values().iter().map(|c| c[i].to_string()))
                             .collect::<Vec<_>>()
-                            .join("\n");
-                    deepfield_core::fsutil::write_atomic(
+                    });
+                    deepfield_core::fsutil::write_csv(
                         &results.file("aws_cpu_5ch.csv"),
-                        (csv + "\n").as_bytes(),
+                        header,
+                        rows,
                     )?;
                     saved = true;
                 }

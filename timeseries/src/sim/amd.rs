@@ -156,16 +156,14 @@ impl KineticTest {
     }
 
     /// CSV text `week,pH,…` of the observed readings.
-    pub fn to_csv(&self) -> String {
-        let mut s = format!("week,{}\n", PARAMETERS.join(","));
-        for (i, w) in self.week.iter().enumerate() {
-            s.push_str(&w.to_string());
-            for p in &self.observed {
-                s.push_str(&format!(",{:.6}", p[i]));
-            }
-            s.push('\n');
-        }
-        s
+    pub fn to_csv(&self) -> Result<String> {
+        let header = std::iter::once("week").chain(PARAMETERS);
+        let rows = self.week.iter().enumerate().map(|(i, w)| {
+            std::iter::once(w.to_string())
+                .chain(self.observed.iter().map(|p| format!("{:.6}", p[i])))
+                .collect::<Vec<_>>()
+        });
+        Ok(deepfield_core::fsutil::csv_string(header, rows)?)
     }
 }
 
@@ -261,6 +259,12 @@ mod tests {
         let cfg = KineticTestConfig::default();
         let t = simulate(&cfg).unwrap();
         assert_eq!(t.week.len(), 83);
+        let csv = t.to_csv().unwrap();
+        assert_eq!(csv.lines().count(), 84);
+        assert_eq!(
+            csv.lines().next().unwrap(),
+            format!("week,{}", PARAMETERS.join(","))
+        );
         assert!(t
             .observed
             .iter()

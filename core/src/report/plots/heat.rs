@@ -1,0 +1,142 @@
+//! [`heatmap`]: a matrix of values as colours, with a colour bar.
+
+use std::path::Path;
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+
+use super::colorbar::colorbar;
+use super::layout::{integer_label, min_max, padded};
+use super::render::{check, plot_error, render_png, Area, DrawResult};
+use super::style::{colormap, COOLWARM, DESC_PX, FONT, HEATMAP_SIZE, LABEL_PX, TITLE_PX, VIRIDIS};
+use crate::Result;
+
+/// A heat map of `values[row][col]` (row 0 at the top, like a matrix), e.g. an MFCC image or
+/// a learned adjacency matrix, with a colour bar. Colours: viridis for data of one sign,
+/// a diverging blue–red map centred on 0 when the data has both signs. Each pixel shows its
+/// nearest cell, so matrices larger than the image are sub-sampled. Size [`HEATMAP_SIZE`].
+pub fn heatmap(
+    path: &Path,
+    title: &str,
+    values: &[Vec<f64>],
+    x_label: &str,
+    y_label: &str,
+) -> Result<()> {
+    let rows = values.len();
+    let cols = values.first().map_or(0, Vec::len);
+    check(path, rows > 0 && cols > 0, || {
+        "the heat map has no values".into()
+    })?;
+    if let Some((i, row)) = values.iter().enumerate().find(|(_, r)| r.len() != cols) {
+        return Err(plot_error(
+            path,
+            format!("row {i} has {} values, row 0 has {cols}", row.len()),
+        ));
+    }
+    for (i, row) in values.iter().enumerate() {
+        if let Some(j) = row.iter().position(|v| !v.is_finite()) {
+            return Err(plot_error(path, format!("value [{i}][{j}] is {}", row[j])));
+        }
+    }
+    render_png(path, HEATMAP_SIZE, |root| {
+        draw_heatmap(root, title, values, x_label, y_label)
+    })
+}
+
+fn draw_heatmap(
+    root: &Area,
+    title: &str,
+    values: &[Vec<f64>],
+    x_label: &str,
+    y_label: &str,
+) -> DrawResult {
+    let (rows, cols) = (values.len(), values[0].len());
+    let (lo, hi) = min_max(values.iter().flatten().copied()).ok_or("no values")?;
+    // Diverging and symmetric around 0 when both signs occur, else sequential.
+    let diverging = lo < 0.0 && hi > 0.0;
+    let (lo, hi) = if diverging {
+        let m = lo.abs().max(hi.abs());
+        (-m, m)
+    } else if hi > lo {
+        (lo, hi)
+    } else {
+        padded(lo, hi, 0.0)
+    };
+    let stops: &[(u8, u8, u8)] = if diverging { &COOLWARM } else { &VIRIDIS };
+    let color_of = |v: f64| colormap(stops, (v - lo) / (hi - lo));
+
+    let (w, _) = root.dim_in_pixel();
+    let bar_w = 120;
+    let (main, _) = root.split_horizontally(w - bar_w);
+    let mut chart = ChartBuilder::on(&main)
+        .caption(title, (FONT, TITLE_PX))
+        .margin(18)
+        .x_label_area_size(56)
+        .y_label_area_size(72)
+        .build_cartesian_2d(-0.5..cols as f64 - 0.5, rows as f64 - 0.5..-0.5)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .x_labels(cols.min(10))
+        .y_labels(rows.min(10))
+        .x_label_formatter(&|v| integer_label(*v))
+        .y_label_formatter(&|v| integer_label(*v))
+        .label_style((FONT, LABEL_PX))
+        .axis_desc_style((FONT, DESC_PX))
+        .draw()?;
+    let plot: &DrawingArea<_, Cartesian2d<RangedCoordf64, RangedCoordf64>> = chart.plotting_area();
+    let (xr, yr) = plot.get_pixel_range();
+    let (pw, ph) = ((xr.end - xr.start).max(1), (yr.end - yr.start).max(1));
+    let pixels = plot.strip_coord_spec();
+    for py in 0..ph {
+        let r = (py as usize * rows / ph as usize).min(rows - 1);
+        for px in 0..pw {
+            let c = (px as usize * cols / pw as usize).min(cols - 1);
+            pixels.draw_pixel((px, py), &color_of(values[r][c]))?;
+        }
+    }
+    colorbar(
+        root,
+        (w - bar_w) as i32 + 4,
+        (yr.start, yr.end),
+        (lo, hi),
+        |t| colormap(stops, t),
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::plots::testutil::*;
+
+    #[test]
+    fn heatmap_writes_png_and_rejects_nan() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("heat.png");
+        let v: Vec<Vec<f64>> = (0..13)
+            .map(|r| {
+                (0..80)
+                    .map(|c| ((r * c) as f64 / 40.0).sin() * r as f64)
+                    .collect()
+            })
+            .collect();
+        heatmap(&p, "MFCC", &v, "frame", "coefficient").unwrap();
+        assert_plot(&p, HEATMAP_SIZE);
+
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad.png");
+        assert_fails_cleanly(dir.path(), heatmap(&p, "t", &[], "x", "y"), "empty");
+        assert_fails_cleanly(
+            dir.path(),
+            heatmap(&p, "t", &[vec![]], "x", "y"),
+            "empty row",
+        );
+        let nan = vec![vec![1.0, 2.0], vec![f64::NAN, 0.0]];
+        assert_fails_cleanly(dir.path(), heatmap(&p, "t", &nan, "x", "y"), "NaN");
+        let ragged = vec![vec![1.0, 2.0], vec![0.0]];
+        assert_fails_cleanly(dir.path(), heatmap(&p, "t", &ragged, "x", "y"), "ragged");
+    }
+}

@@ -1,0 +1,130 @@
+//! [`pred_vs_true`]: predicted against true values of a regression, with the line y = x.
+
+use std::path::Path;
+
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+
+use super::layout::{legend_box, min_max, padded, quiet_corner, y_area_width};
+use super::render::{check, check_finite, render_png, Area, DrawResult};
+use super::style::{
+    DESC_PX, FONT, GRID_BOLD, GRID_LIGHT, LABEL_PX, PALETTE, SCATTER_SIZE, TITLE_PX,
+};
+use crate::report::fmt_num;
+use crate::Result;
+
+/// Predicted against true values (regression): one dot per sample, the line y = x, and
+/// n, RMSE and R² in the legend. Both axes share one range. Size [`SCATTER_SIZE`].
+pub fn pred_vs_true(path: &Path, title: &str, y_true: &[f64], y_pred: &[f64]) -> Result<()> {
+    check(path, !y_true.is_empty(), || "no samples".into())?;
+    check(path, y_true.len() == y_pred.len(), || {
+        format!(
+            "{} true values but {} predictions",
+            y_true.len(),
+            y_pred.len()
+        )
+    })?;
+    check_finite(path, "y_true", y_true)?;
+    check_finite(path, "y_pred", y_pred)?;
+    render_png(path, SCATTER_SIZE, |root| {
+        draw_pred_vs_true(root, title, y_true, y_pred)
+    })
+}
+
+fn draw_pred_vs_true(root: &Area, title: &str, y_true: &[f64], y_pred: &[f64]) -> DrawResult {
+    let (lo, hi) = min_max(y_true.iter().chain(y_pred).copied()).ok_or("no samples")?;
+    let (lo, hi) = padded(lo, hi, 0.05);
+    let n = y_true.len() as f64;
+    let mse = y_true
+        .iter()
+        .zip(y_pred)
+        .map(|(t, p)| (t - p).powi(2))
+        .sum::<f64>()
+        / n;
+    let mean = y_true.iter().sum::<f64>() / n;
+    let var = y_true.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / n;
+    let mut stats = format!(
+        "samples (n = {}, RMSE {}",
+        y_true.len(),
+        fmt_num(mse.sqrt())
+    );
+    if var > 0.0 {
+        stats.push_str(&format!(", R² {}", fmt_num(1.0 - mse / var)));
+    }
+    stats.push(')');
+
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, TITLE_PX))
+        .margin(18)
+        .x_label_area_size(56)
+        .y_label_area_size(y_area_width(root, lo, hi)?)
+        .build_cartesian_2d(lo..hi, lo..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("true")
+        .y_desc("predicted")
+        .x_label_formatter(&|v| fmt_num(*v))
+        .y_label_formatter(&|v| fmt_num(*v))
+        .label_style((FONT, LABEL_PX))
+        .axis_desc_style((FONT, DESC_PX))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .draw()?;
+    let dot = PALETTE[0];
+    let radius = if y_true.len() > 2000 { 2 } else { 3 };
+    chart
+        .draw_series(
+            y_true
+                .iter()
+                .zip(y_pred)
+                .map(|(&t, &p)| Circle::new((t, p), radius, dot.mix(0.55).filled())),
+        )?
+        .label(stats)
+        .legend(move |(x, y)| Circle::new((x + 12, y), 5, dot.filled()));
+    let red = PALETTE[3].stroke_width(2);
+    chart
+        .draw_series(DashedLineSeries::new([(lo, lo), (hi, hi)], 10, 6, red))?
+        .label("y = x")
+        .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 24, y)], 6, 4, red));
+    let samples: Vec<(f64, f64)> = y_true.iter().copied().zip(y_pred.iter().copied()).collect();
+    // The diagonal crosses the lower-left and upper-right corners; prefer the other two.
+    let corner = match quiet_corner(&samples, (lo, hi), (lo, hi)) {
+        SeriesLabelPosition::UpperRight | SeriesLabelPosition::UpperLeft => {
+            SeriesLabelPosition::UpperLeft
+        }
+        _ => SeriesLabelPosition::LowerRight,
+    };
+    legend_box(&mut chart, corner)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::plots::testutil::*;
+
+    #[test]
+    fn pred_vs_true_writes_png_and_checks_lengths() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pvt.png");
+        let mut rng = crate::Rng::new(0);
+        let t: Vec<f64> = (0..300).map(|_| rng.uniform() * 80.0).collect();
+        let y: Vec<f64> = t.iter().map(|&v| v + 5.0 * rng.normal()).collect();
+        pred_vs_true(&p, "Concrete strength", &t, &y).unwrap();
+        assert_plot(&p, SCATTER_SIZE);
+
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad.png");
+        assert_fails_cleanly(dir.path(), pred_vs_true(&p, "t", &[], &[]), "empty");
+        assert_fails_cleanly(
+            dir.path(),
+            pred_vs_true(&p, "t", &[1.0, 2.0], &[1.0]),
+            "lengths",
+        );
+        assert_fails_cleanly(
+            dir.path(),
+            pred_vs_true(&p, "t", &[1.0], &[f64::NAN]),
+            "NaN",
+        );
+    }
+}
