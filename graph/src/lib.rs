@@ -13,6 +13,12 @@
 /// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
+/// Every model kind this crate's binary can rebuild from a checkpoint: core's kinds plus this
+/// crate's own ([`deepfield_core::models`]).
+pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry> {
+    Ok(deepfield_core::models::ModelRegistry::with_core())
+}
+
 pub mod adjacency;
 pub mod encoder;
 pub mod error;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use deepfield_audio::{predict, repro, segment, wav};
-use deepfield_core::repro::cli::{self, ReproArgs};
+use deepfield_core::repro::cli::{App, Common};
 
 #[path = "../../bench/bench.rs"]
 mod bench;
@@ -24,10 +24,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// List the reproductions.
-    List,
-    /// Run a reproduction, writing results/<id>/.
-    Repro(ReproArgs),
+    #[command(flatten)]
+    Common(Common),
     /// Run a trained model on a folder of WAV files; prints accuracy and a confusion matrix where
     /// labels are known (from --labels or the training set's file-name pattern).
     Eval {
@@ -84,10 +82,10 @@ fn main() -> ExitCode {
 
 fn run(cmd: Command) -> deepfield_audio::Result<()> {
     match cmd {
-        Command::List => cli::print_list(&repro::all()),
-        Command::Repro(args) => {
-            cli::run(&repro::all(), &args)?;
-        }
+        Command::Common(c) => c.run(&App {
+            repros: repro::all(),
+            models: deepfield_audio::models()?,
+        })?,
         Command::Eval {
             model,
             dir,

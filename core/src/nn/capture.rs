@@ -221,9 +221,9 @@ mod tests {
         let outer = Capture::all();
         let inner = Capture::all();
         outer.run(|| {
-            tap("x", Tensor::from(1.0f32));
-            inner.run(|| tap("x", Tensor::from(2.0f32)));
-            tap("x", Tensor::from(3.0f32));
+            let _ = tap("x", Tensor::from(1.0f32));
+            let _ = inner.run(|| tap("x", Tensor::from(2.0f32)));
+            let _ = tap("x", Tensor::from(3.0f32));
         });
         let vals = |c: &Capture| -> Vec<f64> {
             c.activations("x")

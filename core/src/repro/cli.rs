@@ -178,13 +178,18 @@ pub fn inspect(models: &crate::models::ModelRegistry, dir: &std::path::Path) -> 
     let _ = writeln!(
         s,
         "model      {}",
-        kind.as_deref().unwrap_or("(no kind in the weights' metadata: an older checkpoint)")
+        kind.as_deref()
+            .unwrap_or("(no kind in the weights' metadata: an older checkpoint)")
     );
     if let Some(k) = &kind {
         let _ = writeln!(
             s,
             "registered {}",
-            if models.contains(k) { "yes" } else { "no (this binary cannot rebuild it)" }
+            if models.contains(k) {
+                "yes"
+            } else {
+                "no (this binary cannot rebuild it)"
+            }
         );
     }
     for (k, v) in &meta {
@@ -192,7 +197,10 @@ pub fn inspect(models: &crate::models::ModelRegistry, dir: &std::path::Path) -> 
             let _ = writeln!(s, "{k:<10} {v}");
         }
     }
-    let params: i64 = tensors.iter().map(|(_, sh)| sh.iter().product::<i64>()).sum();
+    let params: i64 = tensors
+        .iter()
+        .map(|(_, sh)| sh.iter().product::<i64>())
+        .sum();
     let _ = writeln!(s, "tensors    {} ({params} values)", tensors.len());
     for (name, shape) in &tensors {
         let _ = writeln!(s, "  {name:<40} {shape:?}");
@@ -243,12 +251,10 @@ pub fn predict_file(
         let y2 = match y.dim() {
             1 => y.unsqueeze(1),
             2 => y,
-            d => {
-                return Err(Error::input(format!(
-                    "{}: the model's outputs have {d} dimensions; write them to a .safetensors file",
-                    out.display()
-                )))
-            }
+            d => return Err(Error::input(format!(
+                "{}: the model's outputs have {d} dimensions; write them to a .safetensors file",
+                out.display()
+            ))),
         };
         let cols = y2.size()[1];
         let vals = Vec::<f64>::try_from(y2.to_kind(tch::Kind::Double).flatten(0, -1))?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use deepfield_core::repro::cli::{self, ReproArgs};
+use deepfield_core::repro::cli::{App, Common};
 use deepfield_genomics::{bench, gmna, snp, Error, Result};
 
 #[derive(Parser)]
@@ -21,10 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// List the reproductions of this crate.
-    List,
-    /// Run a reproduction, writing results/<id>/.
-    Repro(ReproArgs),
+    #[command(flatten)]
+    Common(Common),
     /// Run a trained model on your own data and write predictions (alias: eval).
     #[command(visible_alias = "eval", subcommand)]
     Predict(Predict),
@@ -89,10 +87,10 @@ fn main() -> ExitCode {
 
 fn run(cmd: Command) -> Result<()> {
     match cmd {
-        Command::List => cli::print_list(&deepfield_genomics::reproductions()),
-        Command::Repro(args) => {
-            cli::run(&deepfield_genomics::reproductions(), &args)?;
-        }
+        Command::Common(c) => c.run(&App {
+            repros: deepfield_genomics::reproductions(),
+            models: deepfield_genomics::models()?,
+        })?,
         Command::Predict(Predict::Gmna {
             model,
             fasta,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use deepfield_core::repro::cli::ReproArgs;
+use deepfield_core::repro::cli::{App, Common};
 use deepfield_graph::io::GraphSource;
 use deepfield_graph::repro::graphfm::{self, GraphFmConfig};
 use deepfield_graph::{GraphError, Result};
@@ -52,10 +52,8 @@ impl GraphArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// List the reproductions.
-    List,
-    /// Run a reproduction, writing results/<id>/.
-    Repro(ReproArgs),
+    #[command(flatten)]
+    Common(Common),
     /// Run the GraphFM benchmark pipeline on another graph.
     Run {
         #[command(flatten)]
@@ -121,14 +119,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cmd: Command) -> Result<()> {
-    let repros = deepfield_graph::repro::all();
     match cmd {
-        Command::List => {
-            deepfield_core::repro::cli::print_list(&repros);
-            Ok(())
-        }
-        Command::Repro(args) => deepfield_core::repro::cli::run(&repros, &args)
-            .map(|_| ())
+        Command::Common(c) => c
+            .run(&App {
+                repros: deepfield_graph::repro::all(),
+                models: deepfield_graph::models()?,
+            })
             .map_err(Into::into),
         Command::Run {
             graph,

@@ -8,7 +8,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use deepfield_core::data::TensorDataset;
 use deepfield_core::nn::cnn_lstm::CnnLstmConfig;
-use deepfield_core::repro::cli::{print_list, run as run_repro, ReproArgs};
+use deepfield_core::repro::cli::{App, Common};
 use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
 use deepfield_core::train::{OptimizerConfig, Task, TrainConfig, Trainer};
 use deepfield_timeseries::{detect, forecast, repro, Error, Result};
@@ -26,10 +26,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// List the reproductions.
-    List,
-    /// Run a reproduction, writing results/<id>/.
-    Repro(ReproArgs),
+    #[command(flatten)]
+    Common(Common),
     /// Run a trained model (results/<id>/model) on your CSV: forecasts or anomaly scores.
     #[command(alias = "predict")]
     Eval {
@@ -65,12 +63,11 @@ fn main() -> ExitCode {
 
 fn run(cmd: Command) -> Result<()> {
     match cmd {
-        Command::List => {
-            print_list(&repro::all());
-            Ok(())
-        }
-        Command::Repro(args) => run_repro(&repro::all(), &args)
-            .map(|_| ())
+        Command::Common(c) => c
+            .run(&App {
+                repros: repro::all(),
+                models: deepfield_timeseries::models()?,
+            })
             .map_err(Error::from),
         Command::Eval { model, csv, out } => eval(&model, &csv, out.as_deref()),
         Command::Bench {

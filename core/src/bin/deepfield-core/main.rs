@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use deepfield_core::repro::{self, cli::ReproArgs};
+use deepfield_core::models::ModelRegistry;
+use deepfield_core::repro::{self, cli::App, cli::Common};
 
 #[derive(Parser)]
 #[command(
@@ -33,10 +34,8 @@ enum Command {
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
     },
-    /// List the reproductions of deepfield-core.
-    List,
-    /// Run a reproduction, writing results/<id>/.
-    Repro(ReproArgs),
+    #[command(flatten)]
+    Common(Common),
     /// Evaluate a trained model on your own data.
     Eval {
         /// Reproduction id whose model this is (concrete-mlp).
@@ -79,11 +78,10 @@ fn run(cmd: Command) -> deepfield_core::Result<()> {
             Ok(())
         }
         Command::Bench { threads, seconds } => bench::run(threads, seconds),
-        Command::List => {
-            repro::cli::print_list(&repro::all());
-            Ok(())
-        }
-        Command::Repro(args) => repro::cli::run(&repro::all(), &args).map(|_| ()),
+        Command::Common(c) => c.run(&App {
+            repros: repro::all(),
+            models: ModelRegistry::with_core(),
+        }),
         Command::Eval {
             id,
             model,
