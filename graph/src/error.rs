@@ -37,6 +37,19 @@ impl From<tch::TchError> for GraphError {
     }
 }
 
+/// Back into core's error, for graph code that runs inside core's training loop (a sampler's or
+/// a model's error from a `TrainStep` or `BatchSource`): core errors unwrap, configuration errors
+/// stay configuration errors, everything else becomes an input error with the same message.
+impl From<GraphError> for deepfield_core::Error {
+    fn from(e: GraphError) -> Self {
+        match e {
+            GraphError::Core(c) => c,
+            GraphError::Config(m) => deepfield_core::Error::Config(m),
+            other => deepfield_core::Error::Input(other.to_string()),
+        }
+    }
+}
+
 impl GraphError {
     /// A parse error at `line` (1-based) of `path`.
     pub fn parse(path: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {

@@ -1,18 +1,20 @@
 //! Supervised semi-supervised node classification (Kipf & Welling 2017's setting): a GNN
 //! encoder whose last layer outputs class logits, trained with cross-entropy on the labelled
 //! training nodes, the test accuracy taken at the epoch of best validation accuracy (whose
-//! weights are restored at the end).
+//! weights are restored at the end). Training runs through core's one loop,
+//! `deepfield_core::train::Trainer::fit_steps`.
 
-use deepfield_core::tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
-use deepfield_core::Rng;
+use deepfield_core::tch::{nn, Device, Kind, Tensor};
+use deepfield_core::train::{Schedule, StepOutput, TrainStep, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::encoder::{Encoder, EncoderConfig, LayerKind};
 use crate::error::{ensure_cfg, Result};
 use crate::layers::Act;
-use crate::sampler::batches;
 use crate::split::NodeSplit;
-use crate::train::{BatchMode, Meter, Prepared, TrainStats};
+use crate::train::{
+    best_val_accuracy, trainer, BatchMode, GraphBatch, GraphSource, Meter, Prepared, TrainStats,
+};
 use crate::GraphError;
 
 /// Supervised training configuration (defaults: Kipf & Welling's GCN on Cora).
@@ -104,7 +106,58 @@ pub fn index(nodes: &[usize], device: Device) -> Tensor {
     Tensor::from_slice(&nodes.iter().map(|&i| i as i64).collect::<Vec<_>>()).to_device(device)
 }
 
-/// Train a node classifier on `data` with `split`.
+/// A GNN classifier's training step: cross-entropy of the encoder's logits on the training
+/// nodes of the whole graph, or on the seeds of a sampled subgraph. The same step trains
+/// [`train`] and the GCN bench ([`crate::bench`]).
+pub struct NodeClassifier {
+    pub model: Encoder,
+    /// Labels of every node.
+    y: Tensor,
+    /// Training nodes and their labels (full-batch).
+    train: Tensor,
+    y_train: Tensor,
+}
+
+impl NodeClassifier {
+    /// `model` trained on the `train` nodes with `labels` (of every node) on `device`.
+    pub fn new(model: Encoder, labels: &[i64], train: &[usize], device: Device) -> Self {
+        let y = Tensor::from_slice(labels).to_device(device);
+        let train = index(train, device);
+        let y_train = y.index_select(0, &train);
+        NodeClassifier {
+            model,
+            y,
+            train,
+            y_train,
+        }
+    }
+}
+
+impl TrainStep<GraphBatch<'_>> for NodeClassifier {
+    fn step(&self, batch: &GraphBatch<'_>, train: bool) -> deepfield_core::Result<StepOutput> {
+        Ok(match batch {
+            GraphBatch::Full { data, seeds } => {
+                let out = self.model.forward(&data.x, &data.mg, train);
+                let loss = out
+                    .index_select(0, &self.train)
+                    .cross_entropy_for_logits(&self.y_train);
+                StepOutput::new(loss, *seeds as i64)
+            }
+            GraphBatch::Sampled { x, mg, seeds } => {
+                let out = self
+                    .model
+                    .forward(x, mg, train)
+                    .narrow(0, 0, seeds.len() as i64);
+                let target = self.y.index_select(0, &index(seeds, self.y.device()));
+                StepOutput::new(out.cross_entropy_for_logits(&target), seeds.len() as i64)
+            }
+        })
+    }
+}
+
+/// Train a node classifier on `data` with `split`: `deepfield_core::train::Trainer::fit_steps`
+/// with Adam, validation accuracy (and test accuracy, recorded with it) on the whole graph after
+/// every epoch, and the weights of the best validation epoch (the first of equals) restored.
 pub fn train(data: &Prepared, split: &NodeSplit, cfg: &SupervisedConfig) -> Result<SupervisedRun> {
     let classes = data.graph.n_classes() as i64;
     ensure_cfg!(
@@ -134,82 +187,50 @@ pub fn train(data: &Prepared, split: &NodeSplit, cfg: &SupervisedConfig) -> Resu
     }
     let dev = data.device;
     deepfield_core::seed(cfg.seed);
-    let vs = nn::VarStore::new(dev);
+    let mut vs = nn::VarStore::new(dev);
     let model = cfg.encoder.init(&vs.root())?;
-    let mut opt = nn::Adam {
-        wd: cfg.weight_decay,
-        ..Default::default()
-    }
-    .build(&vs, cfg.lr)?;
-    let y = Tensor::from_slice(&data.graph.labels).to_device(dev);
-    let (tr, va, te) = (
-        index(&split.train, dev),
-        index(&split.val, dev),
-        index(&split.test, dev),
-    );
-    let sampler = Prepared::sampler(&cfg.mode)?;
-    let mut rng = Rng::new(cfg.seed ^ 0x5a6e);
-
-    let mut best = (f64::NEG_INFINITY, 0usize, 0.0f64);
-    let mut best_weights: Vec<Tensor> = Vec::new();
-    let mut losses = Vec::new();
-    let mut vals = Vec::new();
+    let mut step = NodeClassifier::new(model, &data.graph.labels, &split.train, dev);
+    let (va, te) = (index(&split.val, dev), index(&split.test, dev));
+    let mut source = GraphSource::new(data, &split.train, &cfg.mode, cfg.seed ^ 0x5a6e)?;
+    let trainer = trainer(
+        cfg.epochs,
+        cfg.lr,
+        cfg.weight_decay,
+        Schedule::Constant,
+        Some(best_val_accuracy(cfg.epochs, true)),
+    )?;
+    let mut validate = |m: &NodeClassifier| {
+        let logits = m.model.forward(&data.x, &data.mg, false);
+        Ok(Validation {
+            loss: None,
+            metrics: [
+                ("accuracy".to_string(), accuracy(&logits, &m.y, &va)),
+                ("test_accuracy".to_string(), accuracy(&logits, &m.y, &te)),
+            ]
+            .into(),
+        })
+    };
     let mut meter = Meter::start();
-    for epoch in 1..=cfg.epochs {
-        let loss = match &sampler {
-            None => {
-                let out = model.forward(&data.x, &data.mg, true);
-                let loss = out
-                    .index_select(0, &tr)
-                    .cross_entropy_for_logits(&y.index_select(0, &tr));
-                opt.backward_step(&loss);
-                meter.add_nodes(split.train.len());
-                loss.double_value(&[])
-            }
-            Some((bs, s)) => {
-                let mut total = 0.0;
-                let parts = batches(&split.train, *bs, &mut rng);
-                for seeds in &parts {
-                    let sub = s.sample(&data.neighbours, seeds, &mut rng)?;
-                    let (x, mg) = data.subgraph(&sub)?;
-                    let out = model
-                        .forward(&x, &mg, true)
-                        .narrow(0, 0, sub.n_seeds as i64);
-                    let loss = out.cross_entropy_for_logits(&y.index_select(0, &index(seeds, dev)));
-                    opt.backward_step(&loss);
-                    meter.add_nodes(seeds.len());
-                    total += loss.double_value(&[]) * seeds.len() as f64;
-                }
-                total / split.train.len() as f64
-            }
-        };
-        let logits = tch_no_grad(|| model.forward(&data.x, &data.mg, false));
-        let val = accuracy(&logits, &y, &va);
-        if val > best.0 {
-            best = (val, epoch, accuracy(&logits, &y, &te));
-            best_weights = vs
-                .trainable_variables()
-                .iter()
-                .map(|t| t.detach().copy())
-                .collect();
-        }
-        losses.push(loss);
-        vals.push(val);
-    }
-    let stats = meter.finish(&cfg.mode, cfg.epochs);
-    tch_no_grad(|| {
-        for (v, b) in vs.trainable_variables().iter_mut().zip(&best_weights) {
-            v.copy_(b);
-        }
-    });
+    let history = trainer.fit_steps(
+        &mut step,
+        &mut vs,
+        &mut source,
+        Some(&mut validate),
+        &mut [&mut meter],
+    )?;
+    let stats = meter.finish(&cfg.mode, history.epochs.len());
+    let best = history
+        .best_epoch
+        .and_then(|e| history.epochs.get(e - 1))
+        .ok_or_else(|| GraphError::invalid("supervised: no epoch ran"))?;
     Ok(SupervisedRun {
+        best_epoch: best.epoch,
+        val_acc: best.val_metrics["accuracy"],
+        test_acc: best.val_metrics["test_accuracy"],
+        train_losses: history.train_losses(),
+        val_accs: history.val_metric("accuracy"),
         vs,
-        model,
-        best_epoch: best.1,
-        val_acc: best.0,
-        test_acc: best.2,
-        train_losses: losses,
-        val_accs: vals,
+        model: step.model,
         stats,
     })
 }

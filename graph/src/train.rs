@@ -1,14 +1,21 @@
 //! What every training run here shares: full-batch vs neighbour-sampled mini-batch mode, the
-//! prepared graph tensors, and the measured cost of a run (seconds, peak memory, nodes/s).
+//! prepared graph tensors, the batches of an epoch ([`GraphSource`], for
+//! `deepfield_core::train::Trainer::fit_steps`, the one training loop every model here runs
+//! through), and the measured cost of a run (seconds, peak memory, nodes/s).
 
 use std::time::Instant;
 
 use deepfield_core::tch::{Device, Tensor};
+use deepfield_core::train::{
+    BatchSource, Callback, Context, EarlyStopping, EpochBatches, OptimizerConfig, Schedule, Task,
+    TrainConfig, Trainer,
+};
+use deepfield_core::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::adjacency::MessageGraph;
 use crate::graph::Graph;
-use crate::sampler::{NeighbourSampler, Subgraph};
+use crate::sampler::{batches, NeighbourSampler, Subgraph};
 use crate::{memory, Result};
 
 /// Full-batch training or GraphSAGE-style neighbour-sampled mini-batches.
@@ -85,6 +92,146 @@ impl Prepared {
     }
 }
 
+/// One training batch: the whole graph, or a neighbour-sampled subgraph.
+pub enum GraphBatch<'a> {
+    /// The whole graph, trained on `seeds` nodes (the labelled training nodes, or all nodes).
+    Full { data: &'a Prepared, seeds: usize },
+    /// A sampled subgraph (features and message graph in local ids); its first `seeds.len()`
+    /// local nodes are the `seeds` (global ids).
+    Sampled {
+        x: Tensor,
+        mg: MessageGraph,
+        seeds: Vec<usize>,
+    },
+}
+
+impl GraphBatch<'_> {
+    /// Node features of the batch.
+    pub fn x(&self) -> &Tensor {
+        match self {
+            GraphBatch::Full { data, .. } => &data.x,
+            GraphBatch::Sampled { x, .. } => x,
+        }
+    }
+
+    /// Message graph of the batch.
+    pub fn mg(&self) -> &MessageGraph {
+        match self {
+            GraphBatch::Full { data, .. } => &data.mg,
+            GraphBatch::Sampled { mg, .. } => mg,
+        }
+    }
+
+    /// How many training (seed) nodes the batch has.
+    pub fn n_seeds(&self) -> usize {
+        match self {
+            GraphBatch::Full { seeds, .. } => *seeds,
+            GraphBatch::Sampled { seeds, .. } => seeds.len(),
+        }
+    }
+}
+
+/// The batches of an epoch over the training nodes `nodes` of a graph: the whole graph once
+/// (full-batch), or the nodes shuffled into mini-batches whose neighbourhoods are sampled lazily,
+/// one subgraph at a time, by a seeded [`Rng`] (the shuffle first, then each batch's sampling,
+/// in batch order).
+pub struct GraphSource<'a> {
+    data: &'a Prepared,
+    nodes: Vec<usize>,
+    sampler: Option<(usize, NeighbourSampler)>,
+    rng: Rng,
+}
+
+impl<'a> GraphSource<'a> {
+    /// Batches of `nodes` of `data` in `mode`; `seed` seeds the shuffling and sampling stream.
+    pub fn new(data: &'a Prepared, nodes: &[usize], mode: &BatchMode, seed: u64) -> Result<Self> {
+        Ok(GraphSource {
+            data,
+            nodes: nodes.to_vec(),
+            sampler: Prepared::sampler(mode)?,
+            rng: Rng::new(seed),
+        })
+    }
+}
+
+impl<'a> BatchSource for GraphSource<'a> {
+    type Batch = GraphBatch<'a>;
+
+    fn epoch(&mut self, _epoch: usize) -> deepfield_core::Result<EpochBatches<'_, GraphBatch<'a>>> {
+        let GraphSource {
+            data,
+            nodes,
+            sampler,
+            rng,
+        } = self;
+        let data: &'a Prepared = data;
+        match sampler {
+            None => Ok(Box::new(std::iter::once(Ok(GraphBatch::Full {
+                data,
+                seeds: nodes.len(),
+            })))),
+            Some((bs, s)) => {
+                let parts = batches(nodes, *bs, rng);
+                let s = &*s;
+                Ok(Box::new(parts.into_iter().map(move |seeds| {
+                    let sub = s.sample(&data.neighbours, &seeds, rng)?;
+                    let (x, mg) = data.subgraph(&sub)?;
+                    Ok(GraphBatch::Sampled { x, mg, seeds })
+                })))
+            }
+        }
+    }
+}
+
+/// The core trainer of a graph model: `epochs` of Adam with L2 weight decay (as
+/// `torch.optim.Adam` and tch's `nn::Adam { wd, .. }`), a learning-rate schedule, optional early
+/// stopping, no progress bar. The loss comes from the model's `TrainStep`, so the trainer's task
+/// is unused.
+pub fn trainer(
+    epochs: usize,
+    lr: f64,
+    weight_decay: f64,
+    schedule: Schedule,
+    early_stopping: Option<EarlyStopping>,
+) -> Result<Trainer> {
+    let optimizer = match OptimizerConfig::adam(lr) {
+        OptimizerConfig::Adam {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            ..
+        } => OptimizerConfig::Adam {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+        },
+        other => other,
+    };
+    let config = TrainConfig {
+        epochs,
+        optimizer,
+        schedule,
+        early_stopping,
+        progress: false,
+        ..Default::default()
+    };
+    Ok(Trainer::new(config, Task::default())?)
+}
+
+/// Early stopping that keeps the epoch of best validation accuracy (the first of equals) and
+/// never stops before `epochs`: the protocol of the supervised runs and the linear probe.
+pub fn best_val_accuracy(epochs: usize, restore_best: bool) -> EarlyStopping {
+    EarlyStopping {
+        monitor: "val_accuracy".into(),
+        patience: epochs,
+        min_delta: 0.0,
+        restore_best,
+    }
+}
+
 /// Cost of a training run.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TrainStats {
@@ -122,7 +269,7 @@ impl Meter {
         self.nodes += n as f64;
     }
 
-    /// Stop and summarise.
+    /// Stop and summarise (`epochs`: the epochs that ran).
     pub fn finish(self, mode: &BatchMode, epochs: usize) -> TrainStats {
         let seconds = self.start.elapsed().as_secs_f64();
         let peak = memory::peak_rss_mib();
@@ -134,5 +281,17 @@ impl Meter {
             peak_mib: peak,
             peak_increase_mib: peak.zip(self.rss0).map(|(p, r)| (p - r).max(0.0)),
         }
+    }
+}
+
+/// The meter counts the seed nodes of every training batch.
+impl<'a, M: ?Sized> Callback<M, GraphBatch<'a>> for Meter {
+    fn before_forward(
+        &mut self,
+        _ctx: &mut Context<'_, M>,
+        batch: &mut GraphBatch<'a>,
+    ) -> deepfield_core::Result<()> {
+        self.add_nodes(batch.n_seeds());
+        Ok(())
     }
 }

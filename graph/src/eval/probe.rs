@@ -1,13 +1,17 @@
 //! Linear probe: multinomial logistic regression (one linear layer, Adam) on frozen embeddings,
 //! trained on the training nodes; the test accuracy is read at the epoch of best validation
-//! accuracy (the protocol of DGI, CCA-SSG and GraphMAE).
+//! accuracy (the protocol of DGI, CCA-SSG and GraphMAE). Full-batch, through core's one
+//! training loop.
 
-use deepfield_core::tch::{nn, nn::Module, nn::OptimizerConfig, Kind, Tensor};
+use deepfield_core::tch::{nn, nn::Module, Kind, Tensor};
+use deepfield_core::train::{FullBatch, Schedule, StepOutput, TrainStep, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ensure_cfg, Result};
 use crate::split::NodeSplit;
 use crate::supervised::{accuracy, index};
+use crate::train::{best_val_accuracy, trainer};
+use crate::GraphError;
 
 /// Probe settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,35 +74,68 @@ pub fn linear_probe(
         n_classes as i64,
         Default::default(),
     );
-    let mut opt = nn::Adam {
-        wd: cfg.weight_decay,
-        ..Default::default()
-    }
-    .build(&vs, cfg.lr)?;
     let y = Tensor::from_slice(labels).to_device(dev);
     let (tr, va, te) = (
         index(&split.train, dev),
         index(&split.val, dev),
         index(&split.test, dev),
     );
-    let (xtr, ytr) = (x.index_select(0, &tr), y.index_select(0, &tr));
-    let mut best = ProbeResult {
-        val_acc: -1.0,
-        test_acc: 0.0,
-        best_epoch: 0,
+    let mut probe = Probe {
+        xtr: x.index_select(0, &tr),
+        ytr: y.index_select(0, &tr),
+        lin,
     };
-    for epoch in 1..=cfg.epochs {
-        let loss = lin.forward(&xtr).cross_entropy_for_logits(&ytr);
-        opt.backward_step(&loss);
-        let logits = deepfield_core::tch::no_grad(|| lin.forward(&x));
-        let val = accuracy(&logits, &y, &va);
-        if val > best.val_acc {
-            best = ProbeResult {
-                val_acc: val,
-                test_acc: accuracy(&logits, &y, &te),
-                best_epoch: epoch,
-            };
-        }
+    // Nothing uses the probe's weights afterwards: only the best epoch's numbers are kept.
+    let trainer = trainer(
+        cfg.epochs,
+        cfg.lr,
+        cfg.weight_decay,
+        Schedule::Constant,
+        Some(best_val_accuracy(cfg.epochs, false)),
+    )?;
+    let mut validate = |p: &Probe| {
+        let logits = p.lin.forward(&x);
+        Ok(Validation {
+            loss: None,
+            metrics: [
+                ("accuracy".to_string(), accuracy(&logits, &y, &va)),
+                ("test_accuracy".to_string(), accuracy(&logits, &y, &te)),
+            ]
+            .into(),
+        })
+    };
+    let mut vs = vs;
+    let history = trainer.fit_steps(
+        &mut probe,
+        &mut vs,
+        &mut FullBatch(()),
+        Some(&mut validate),
+        &mut [],
+    )?;
+    let best = history
+        .best_epoch
+        .and_then(|e| history.epochs.get(e - 1))
+        .ok_or_else(|| GraphError::invalid("probe: no epoch ran"))?;
+    Ok(ProbeResult {
+        val_acc: best.val_metrics["accuracy"],
+        test_acc: best.val_metrics["test_accuracy"],
+        best_epoch: best.epoch,
+    })
+}
+
+/// The probe's training step: cross-entropy of the linear layer on the training embeddings.
+struct Probe {
+    lin: nn::Linear,
+    xtr: Tensor,
+    ytr: Tensor,
+}
+
+impl TrainStep<()> for Probe {
+    fn step(&self, _batch: &(), _train: bool) -> deepfield_core::Result<StepOutput> {
+        let loss = self
+            .lin
+            .forward(&self.xtr)
+            .cross_entropy_for_logits(&self.ytr);
+        Ok(StepOutput::new(loss, self.ytr.size()[0]))
     }
-    Ok(best)
 }

@@ -2,7 +2,8 @@
 //! with its paper's defaults: [`dgi`], [`grace`], [`cca_ssg`], [`bgrl`], [`graphmae`].
 //!
 //! A method is a loss over a (sub)graph plus an embedding function; [`train`] runs any of them
-//! full-batch or on neighbour-sampled mini-batches and measures time, memory and throughput.
+//! full-batch or on neighbour-sampled mini-batches through core's one training loop and measures
+//! time, memory and throughput.
 
 pub mod augment;
 pub mod bgrl;
@@ -11,16 +12,15 @@ pub mod dgi;
 pub mod grace;
 pub mod graphmae;
 
-use deepfield_core::tch::{nn, nn::OptimizerConfig, Tensor};
-use deepfield_core::Rng;
+use deepfield_core::tch::{nn, Tensor};
+use deepfield_core::train::{EarlyStopping, Schedule, StepOutput, TrainStep};
 use serde::{Deserialize, Serialize};
 
 use crate::adjacency::MessageGraph;
 use crate::encoder::EncoderConfig;
 use crate::error::{ensure_cfg, Result};
 use crate::eval::probe::ProbeConfig;
-use crate::sampler::batches;
-use crate::train::{BatchMode, Meter, Prepared, TrainStats};
+use crate::train::{trainer, BatchMode, GraphBatch, GraphSource, Meter, Prepared, TrainStats};
 
 /// A self-supervised method.
 pub trait SslMethod {
@@ -47,14 +47,31 @@ pub struct SslTrainConfig {
 }
 
 impl SslTrainConfig {
-    /// The learning rate of `epoch` (0-based).
-    pub fn lr_at(&self, epoch: usize) -> f64 {
+    /// The learning-rate schedule: core's cosine annealing to 0 over the epochs
+    /// (`CosineAnnealingLR(T_max = epochs)`: epoch `e` runs at `lr·(1 + cos(π·e/epochs))/2`) when
+    /// `cosine`, else constant.
+    pub fn schedule(&self) -> Schedule {
         if self.cosine {
-            let t = epoch as f64 / self.epochs.max(1) as f64;
-            self.lr * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+            Schedule::Cosine {
+                t_max: self.epochs.max(1),
+                eta_min: 0.0,
+            }
         } else {
-            self.lr
+            Schedule::Constant
         }
+    }
+
+    /// DGI's stopping rule as core's early stopping: stop once `patience` epochs in a row have
+    /// not lowered the training loss (the official code's counter) and restore every variable of
+    /// the best epoch. Core stops after *more than* its `patience` epochs without improvement,
+    /// hence one less.
+    pub fn early_stopping(&self) -> Option<EarlyStopping> {
+        self.patience.map(|p| EarlyStopping {
+            monitor: "train_loss".into(),
+            patience: p.saturating_sub(1),
+            min_delta: 0.0,
+            restore_best: true,
+        })
     }
 }
 
@@ -191,7 +208,24 @@ impl SslRun {
     }
 }
 
-/// Train `cfg`'s method on `data` in `mode` with seed `seed`.
+/// A method's training step on the whole graph or a sampled subgraph. Each batch weighs 1 in the
+/// epoch's loss (the mean of the batch losses, what DGI's patience watches); BGRL's EMA target
+/// follows every optimiser step.
+impl TrainStep<GraphBatch<'_>> for dyn SslMethod + '_ {
+    fn step(&self, batch: &GraphBatch<'_>, _train: bool) -> deepfield_core::Result<StepOutput> {
+        Ok(StepOutput::new(self.loss(batch.x(), batch.mg())?, 1))
+    }
+
+    fn after_optimizer_step(&mut self, progress: f64) -> deepfield_core::Result<()> {
+        self.after_step(progress);
+        Ok(())
+    }
+}
+
+/// Train `cfg`'s method on `data` in `mode` with seed `seed`, through core's one loop
+/// (`deepfield_core::train::Trainer::fit_steps`): Adam with the method's learning rate (cosine
+/// decay for GraphMAE) and, for DGI, patience on the training loss with every variable of the
+/// best epoch restored.
 pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> Result<SslRun> {
     let tc = cfg.train();
     ensure_cfg!(
@@ -207,74 +241,24 @@ pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> R
         data.graph.n_features()
     );
     deepfield_core::seed(seed);
-    let vs = nn::VarStore::new(data.device);
+    let mut vs = nn::VarStore::new(data.device);
     let mut method = cfg.build(&vs)?;
-    let mut opt = nn::Adam {
-        wd: tc.weight_decay,
-        ..Default::default()
-    }
-    .build(&vs, tc.lr)?;
-    let sampler = Prepared::sampler(mode)?;
-    let mut rng = Rng::new(seed ^ 0x551);
     let all: Vec<usize> = (0..data.graph.n_nodes()).collect();
-    let mut losses = Vec::new();
-    let mut best = (f64::INFINITY, 0usize);
-    let mut best_weights: Vec<Tensor> = Vec::new();
+    let mut source = GraphSource::new(data, &all, mode, seed ^ 0x551)?;
+    let trainer = trainer(
+        tc.epochs,
+        tc.lr,
+        tc.weight_decay,
+        tc.schedule(),
+        tc.early_stopping(),
+    )?;
     let mut meter = Meter::start();
-    let mut epochs_run = 0;
-    for epoch in 0..tc.epochs {
-        let progress = epoch as f64 / tc.epochs as f64;
-        opt.set_lr(tc.lr_at(epoch));
-        let loss = match &sampler {
-            None => {
-                let loss = method.loss(&data.x, &data.mg)?;
-                opt.backward_step(&loss);
-                method.after_step(progress);
-                meter.add_nodes(all.len());
-                loss.double_value(&[])
-            }
-            Some((bs, s)) => {
-                let (mut total, mut count) = (0.0, 0usize);
-                for seeds in batches(&all, *bs, &mut rng) {
-                    let sub = s.sample(&data.neighbours, &seeds, &mut rng)?;
-                    let (x, mg) = data.subgraph(&sub)?;
-                    let loss = method.loss(&x, &mg)?;
-                    opt.backward_step(&loss);
-                    method.after_step(progress);
-                    meter.add_nodes(seeds.len());
-                    total += loss.double_value(&[]);
-                    count += 1;
-                }
-                total / count.max(1) as f64
-            }
-        };
-        losses.push(loss);
-        epochs_run += 1;
-        if let Some(patience) = tc.patience {
-            if loss < best.0 {
-                best = (loss, epoch);
-                best_weights = vs
-                    .trainable_variables()
-                    .iter()
-                    .map(|t| t.detach().copy())
-                    .collect();
-            } else if epoch - best.1 >= patience {
-                break;
-            }
-        }
-    }
-    let stats = meter.finish(mode, epochs_run);
-    if !best_weights.is_empty() {
-        deepfield_core::tch::no_grad(|| {
-            for (v, b) in vs.trainable_variables().iter_mut().zip(&best_weights) {
-                v.copy_(b);
-            }
-        });
-    }
+    let history = trainer.fit_steps(&mut method, &mut vs, &mut source, None, &mut [&mut meter])?;
+    let stats = meter.finish(mode, history.epochs.len());
     Ok(SslRun {
         vs,
         method,
-        losses,
+        losses: history.train_losses(),
         stats,
     })
 }
@@ -282,9 +266,13 @@ pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> R
 #[cfg(test)]
 mod tests {
     use super::SslTrainConfig;
+    use deepfield_core::train::Scheduler;
 
+    /// Core's cosine schedule is GraphMAE's former `lr·(1 + cos(π·(epoch/epochs)))/2`: the f64
+    /// values differ at most in the last bit (core rounds `π·e/E`, not `π·(e/E)`; 362 of 1500
+    /// epochs), and rounded to f32, the precision Adam updates Cora's weights in, not at all.
     #[test]
-    fn cosine_schedule_halves_at_mid_training_and_constant_stays() {
+    fn cosine_schedule_is_graphmaes_and_constant_stays() {
         let mut c = SslTrainConfig {
             epochs: 1500,
             lr: 1e-3,
@@ -292,10 +280,42 @@ mod tests {
             patience: None,
             cosine: true,
         };
-        assert_eq!(c.lr_at(0), 1e-3);
-        assert!((c.lr_at(750) - 5e-4).abs() < 1e-12);
-        assert!(c.lr_at(1499) < 1e-8 && c.lr_at(1499) > 0.0);
+        let mut s = Scheduler::new(c.schedule(), c.lr);
+        for e in 0..c.epochs {
+            let t = e as f64 / c.epochs as f64;
+            let want = c.lr * 0.5 * (1.0 + (std::f64::consts::PI * t).cos());
+            assert_eq!(s.lr() as f32, want as f32, "epoch {e}");
+            assert!((s.lr() - want).abs() <= 1e-18, "epoch {e}");
+            s.step(e, None);
+        }
+        let mut s = Scheduler::new(c.schedule(), c.lr);
+        for e in 0..750 {
+            s.step(e, None);
+        }
+        assert!((s.lr() - 5e-4).abs() < 1e-12);
         c.cosine = false;
-        assert_eq!(c.lr_at(1499), 1e-3);
+        let mut s = Scheduler::new(c.schedule(), c.lr);
+        for e in 0..1499 {
+            s.step(e, None);
+        }
+        assert_eq!(s.lr(), 1e-3);
+    }
+
+    #[test]
+    fn dgi_patience_counts_epochs_without_improvement() {
+        let mut c = SslTrainConfig {
+            epochs: 10,
+            lr: 1e-3,
+            weight_decay: 0.0,
+            patience: None,
+            cosine: false,
+        };
+        assert!(c.early_stopping().is_none());
+        c.patience = Some(20);
+        let es = c.early_stopping().unwrap();
+        assert_eq!((es.monitor.as_str(), es.patience), ("train_loss", 19));
+        assert!(es.restore_best);
+        c.patience = Some(0);
+        assert_eq!(c.early_stopping().unwrap().patience, 0);
     }
 }
