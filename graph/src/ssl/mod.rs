@@ -21,6 +21,7 @@ use crate::error::{ensure_cfg, Result};
 use crate::eval::probe::ProbeConfig;
 use crate::sampler::batches;
 use crate::train::{BatchMode, Meter, Prepared, TrainStats};
+use deepfield_core::nn::LinearInit;
 
 /// A self-supervised method.
 pub trait SslMethod {
@@ -137,29 +138,34 @@ impl SslConfig {
     /// Its linear-probe settings.
     pub fn probe(&self) -> ProbeConfig {
         match self {
+            // DGI's `LogReg` initialises Xavier-uniform with a zero bias.
             SslConfig::Dgi(_) => ProbeConfig {
                 lr: 0.01,
                 weight_decay: 0.0,
                 epochs: 300,
                 normalize: false,
+                init: LinearInit::Glorot,
             },
             SslConfig::Grace(_) | SslConfig::Bgrl(_) => ProbeConfig {
                 lr: 0.01,
                 weight_decay: 1e-4,
                 epochs: 300,
                 normalize: true,
+                init: LinearInit::Torch,
             },
             SslConfig::CcaSsg(_) => ProbeConfig {
                 lr: 0.01,
                 weight_decay: 1e-4,
                 epochs: 300,
                 normalize: false,
+                init: LinearInit::Torch,
             },
             SslConfig::Graphmae(_) => ProbeConfig {
                 lr: 0.01,
                 weight_decay: 1e-4,
                 epochs: 300,
                 normalize: false,
+                init: LinearInit::Torch,
             },
         }
     }
