@@ -75,8 +75,7 @@ impl AttentionPoolingConfig {
         Ok(AttentionPooling {
             proj,
             score,
-            weights_name: child(&name, "weights"),
-            name,
+            names: Box::new([child(&name, "weights"), name]),
             config: self.clone(),
         })
     }
@@ -87,9 +86,8 @@ impl AttentionPoolingConfig {
 pub struct AttentionPooling {
     proj: nn::Linear,
     score: nn::Linear,
-    /// Capture names of the pooled vector and of the weights.
-    name: String,
-    weights_name: String,
+    /// Capture names of the weights and of the pooled vector.
+    names: Box<[String; 2]>,
     config: AttentionPoolingConfig,
 }
 
@@ -133,9 +131,9 @@ impl AttentionPooling {
         let scores = hidden
             .f_linear::<&Tensor>(&self.score.ws, None)?
             .f_squeeze_dim(-1)?;
-        let weights = tap(&self.weights_name, masked_softmax(&scores, mask, -1)?);
+        let weights = tap(&self.names[0], masked_softmax(&scores, mask, -1)?);
         let pooled = weights.f_unsqueeze(1)?.f_bmm(xs)?.f_squeeze_dim(1)?;
-        Ok((tap(&self.name, pooled), weights))
+        Ok((tap(&self.names[1], pooled), weights))
     }
 
     /// [`f_forward_weights`](Self::f_forward_weights), panicking on bad input.

@@ -1072,6 +1072,30 @@ mod tests {
         assert!((g - w).abs().max().double_value(&[]) < 1e-6);
     }
 
+    /// PyTorch's `nn.Conv1d/2d` init: weight and bias U(±1/√fan_in), fan_in = C_in · k^dims
+    /// (U(±b) has standard deviation b/√3).
+    #[test]
+    fn conv_init_is_pytorchs() {
+        tch::manual_seed(0);
+        for (dims, c_in, k) in [(1i64, 16i64, 8i64), (2, 8, 3)] {
+            let vs = nn::VarStore::new(Device::Cpu);
+            ConvStackConfig::new(dims, c_in, [512], k)
+                .init(&vs.root())
+                .unwrap();
+            let bound = 1.0 / ((c_in * k.pow(dims as u32)) as f64).sqrt();
+            let v = vs.variables();
+            let w = &v["blocks.0.conv.weight"];
+            let max = w.abs().max().double_value(&[]);
+            assert!(max <= bound && max > 0.99 * bound, "{dims}-D: max {max}");
+            let std = w.std(true).double_value(&[]);
+            assert!(
+                (std * 3f64.sqrt() / bound - 1.0).abs() < 0.03,
+                "{dims}-D: std {std}"
+            );
+            assert!(v["blocks.0.conv.bias"].abs().max().double_value(&[]) <= bound);
+        }
+    }
+
     #[test]
     fn bad_configs_are_errors() {
         let vs = nn::VarStore::new(Device::Cpu);

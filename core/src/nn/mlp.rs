@@ -75,7 +75,7 @@ impl MlpConfig {
     pub fn init(&self, path: &nn::Path) -> Result<Mlp> {
         self.validate()?;
         let mut hidden = Vec::with_capacity(self.hidden.len());
-        let mut names = Vec::with_capacity(self.hidden.len());
+        let mut names = Vec::with_capacity(self.hidden.len() + 1);
         let mut d = self.input;
         let hp = path / "hidden";
         for (i, &h) in self.hidden.iter().enumerate() {
@@ -89,8 +89,10 @@ impl MlpConfig {
         Ok(Mlp {
             hidden,
             out,
-            names,
-            out_name: name_of(&op),
+            names: {
+                names.push(name_of(&op));
+                names.into_boxed_slice()
+            },
             config: self.clone(),
         })
     }
@@ -101,9 +103,8 @@ impl MlpConfig {
 pub struct Mlp {
     hidden: Vec<nn::Linear>,
     out: nn::Linear,
-    /// Capture names of the hidden layers and of the output layer.
-    names: Vec<String>,
-    out_name: String,
+    /// Capture names of the hidden layers, then of the output layer.
+    names: Box<[String]>,
     config: MlpConfig,
 }
 
@@ -135,7 +136,7 @@ impl Forward for Mlp {
             h = tap(name, dropout(a, self.config.dropout, train));
         }
         Ok(tap(
-            &self.out_name,
+            &self.names[self.hidden.len()],
             h.f_linear(&self.out.ws, self.out.bs.as_ref())?,
         ))
     }

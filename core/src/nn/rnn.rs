@@ -182,13 +182,11 @@ impl RnnConfig {
             })?;
         }
         let name = name_or(path, "rnn");
+        let mut names = vec![name.clone(), child(&name, "last")];
+        names.extend((0..self.layers - 1).map(|l| child(&name, &format!("l{l}"))));
         Ok(Rnn {
             weights,
-            layer_names: (0..self.layers - 1)
-                .map(|l| child(&name, &format!("l{l}")))
-                .collect(),
-            last_name: child(&name, "last"),
-            name,
+            names: names.into_boxed_slice(),
             config: self.clone(),
         })
     }
@@ -199,10 +197,8 @@ impl RnnConfig {
 pub struct Rnn {
     /// PyTorch's `_flat_weights` order: per layer, per direction `w_ih, w_hh, b_ih, b_hh`.
     weights: Vec<Tensor>,
-    /// Capture names: the outputs, `last`, and the lower layers' outputs.
-    name: String,
-    last_name: String,
-    layer_names: Vec<String>,
+    /// Capture names: the outputs, `last`, then the lower layers' outputs (`l0`, …).
+    names: Box<[String]>,
     config: RnnConfig,
 }
 
@@ -246,7 +242,7 @@ impl Rnn {
             size
         );
         let (out, last) = self.run(xs, mask, train)?;
-        Ok((tap(&self.name, out), tap(&self.last_name, last)))
+        Ok((tap(&self.names[0], out), tap(&self.names[1], last)))
     }
 
     fn run(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Result<(Tensor, Tensor)> {
@@ -388,7 +384,7 @@ impl Rnn {
         }
         let h0 = self.zero_state(b, 1, xs)?;
         let mut h = xs.shallow_clone();
-        for (l, name) in self.layer_names.iter().enumerate() {
+        for (l, name) in self.names[2..].iter().enumerate() {
             let (out, _) = self.cell(&h, &h0, &self.layer_params(l as i64), 1, train)?;
             h = tap(name, dropout(out, c.dropout, train));
         }
@@ -429,7 +425,7 @@ impl Rnn {
         let (out, h_n) = if self.layerwise() {
             let h0 = self.zero_state(b, 1, xs)?;
             let mut data = data;
-            for (l, name) in self.layer_names.iter().enumerate() {
+            for (l, name) in self.names[2..].iter().enumerate() {
                 let params = self.layer_params(l as i64);
                 let (out, _) = self.cell_packed(&data, &batch_sizes, &h0, &params, 1, train)?;
                 // Tapped in batch order, then packed again (the same values) for the next layer.
@@ -696,7 +692,7 @@ impl SequenceClassifierConfig {
             rnn,
             attention,
             head,
-            pool_name: child(&capture::name_of(path), "pool"),
+            pool_name: child(&capture::name_of(path), "pool").into_boxed_str(),
             config: self.clone(),
         })
     }
@@ -709,7 +705,7 @@ pub struct SequenceClassifier {
     attention: Option<AttentionPooling>,
     head: Mlp,
     /// Capture name of the pooled summary (mean, max and last pooling).
-    pool_name: String,
+    pool_name: Box<str>,
     config: SequenceClassifierConfig,
 }
 
@@ -833,6 +829,23 @@ mod tests {
         let (out, last) = gru.forward_seq(&xs, None, false);
         assert_eq!(out.size(), [3, 6, 4]);
         assert!(max_diff(&last, &out.select(1, 5)) < 1e-6);
+    }
+
+    /// PyTorch's `nn.LSTM`/`nn.GRU` init: every weight and bias U(±1/√hidden).
+    #[test]
+    fn init_is_pytorchs() {
+        tch::manual_seed(0);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let mut cfg = RnnConfig::new(Cell::Lstm, 300, 100, true);
+        cfg.layers = 2;
+        cfg.init(&vs.root()).unwrap();
+        let bound = 0.1;
+        let all: Vec<Tensor> = vs.variables().values().map(|t| t.flatten(0, -1)).collect();
+        let all = Tensor::cat(&all, 0);
+        let max = all.abs().max().double_value(&[]);
+        assert!(max <= bound && max > 0.99 * bound, "max {max}");
+        let std = all.std(true).double_value(&[]);
+        assert!((std * 3f64.sqrt() / bound - 1.0).abs() < 0.03, "std {std}");
     }
 
     /// A padded batch gives, at real steps and in `last`, exactly what each sequence gives alone.

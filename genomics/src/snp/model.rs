@@ -183,6 +183,24 @@ mod tests {
                 false
             )
             .is_err());
+        // Capture: conv maps, attention and logits, without changing the output.
+        let cap = deepfield_core::nn::capture::Capture::all();
+        let (logits2, w2) = cap.run(|| m.f_forward_attention(&x, false)).unwrap();
+        assert!(logits2.equal(&logits) && w2.equal(&w));
+        assert_eq!(
+            cap.seen(),
+            [
+                "cnn.blocks.0",
+                "cnn.blocks.1",
+                "cnn.blocks.2",
+                "cnn.blocks.3",
+                "attention.weights",
+                "attention",
+                "head"
+            ]
+        );
+        assert!(cap.activation("attention.weights").unwrap().equal(&w));
+        assert_eq!(cap.activation("cnn.blocks.3").unwrap().size(), [3, 32, 31]);
         assert_eq!(DeepSnp::position_to_probe(0, 31, 4000), 64);
         assert_eq!(DeepSnp::position_to_probe(30, 31, 4000), 3935);
     }

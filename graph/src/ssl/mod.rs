@@ -11,6 +11,7 @@ pub mod dgi;
 pub mod grace;
 pub mod graphmae;
 
+use deepfield_core::nn::LinearInit;
 use deepfield_core::tch::{nn, nn::OptimizerConfig, Tensor};
 use deepfield_core::Rng;
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,6 @@ use crate::error::{ensure_cfg, Result};
 use crate::eval::probe::ProbeConfig;
 use crate::sampler::batches;
 use crate::train::{BatchMode, Meter, Prepared, TrainStats};
-use deepfield_core::nn::LinearInit;
 
 /// A self-supervised method.
 pub trait SslMethod {
@@ -287,7 +287,28 @@ pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> R
 
 #[cfg(test)]
 mod tests {
-    use super::SslTrainConfig;
+    use super::{LinearInit, ProbeConfig, SslConfig, SslTrainConfig};
+
+    /// Configs saved before `init` was a field load with PyTorch's initialisation.
+    #[test]
+    fn configs_without_init_load_as_torch() {
+        for method in ["grace", "bgrl"] {
+            let mut v = serde_json::to_value(SslConfig::paper(method, 8).unwrap()).unwrap();
+            assert_eq!(v["init"], "torch");
+            v.as_object_mut().unwrap().remove("init");
+            let c: SslConfig = serde_json::from_value(v).unwrap();
+            assert_eq!(c, SslConfig::paper(method, 8).unwrap());
+        }
+        let p: ProbeConfig = serde_json::from_str(
+            r#"{"lr": 0.01, "weight_decay": 0.0, "epochs": 10, "normalize": false}"#,
+        )
+        .unwrap();
+        assert_eq!(p.init, LinearInit::Torch);
+        assert_eq!(
+            SslConfig::paper("dgi", 8).unwrap().probe().init,
+            LinearInit::Glorot
+        );
+    }
 
     #[test]
     fn cosine_schedule_halves_at_mid_training_and_constant_stays() {

@@ -294,6 +294,11 @@ mod tests {
             assert!(s.abs() < 1e-6 || (s - 1.0).abs() < 1e-5, "{row:?}");
         }
         // Weights are shared across channels: the encoder does not grow with N.
+        let cap = deepfield_core::nn::capture::Capture::all();
+        let r2 = cap.run(|| m.predict(&x, None));
+        assert!(r2.equal(&m.predict(&x, None)));
+        assert_eq!(cap.seen(), ["latent", "graph"]);
+        assert_eq!(cap.activation("latent").unwrap().size(), [4, 5, 8]);
         let w = vs.variables()["encoder.0.weight"].size();
         assert_eq!(w, [64, 10]);
         let (total, rec, kl) = m.loss(&x, true).unwrap();
