@@ -18,6 +18,7 @@ use deepfield_core::nn::mlp::{Mlp, MlpConfig};
 use deepfield_core::nn::rnn::{
     Cell, Pooling, RnnConfig, SequenceClassifier, SequenceClassifierConfig,
 };
+use deepfield_core::nn::LinearInit;
 use deepfield_core::tch::{nn, Kind, Tensor};
 use deepfield_core::Forward;
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,9 @@ pub struct PooledMlpConfig {
     pub hidden: Vec<i64>,
     pub output: i64,
     pub dropout: f64,
+    /// Initialisation of the MLP's linear layers (default: PyTorch's `nn.Linear`).
+    #[serde(default)]
+    pub init: LinearInit,
 }
 
 /// See [`PooledMlpConfig`].
@@ -49,6 +53,7 @@ impl PooledMlpConfig {
             hidden: self.hidden.clone(),
             output: self.output,
             dropout: self.dropout,
+            init: self.init,
             ..Default::default()
         };
         Ok(PooledMlp {
@@ -104,6 +109,7 @@ impl ModelConfig {
             head_hidden: Vec::new(),
             output: classes,
             dropout: 0.3,
+            init: LinearInit::Torch,
         })
     }
 
@@ -132,6 +138,7 @@ impl ModelConfig {
             hidden: vec![64],
             output: classes,
             dropout: 0.3,
+            init: LinearInit::Torch,
         })
     }
 

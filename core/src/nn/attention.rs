@@ -9,12 +9,17 @@
 use serde::{Deserialize, Serialize};
 use tch::{nn, Kind, Tensor};
 
+use super::capture::{child, name_or, tap};
+use super::init::{linear, linear_no_bias, LinearInit};
 use super::Forward;
 use crate::{ensure_config, ensure_input, Result};
 
 /// Additive attention pooling configuration. Parameters are named `proj.weight|bias` (the
 /// `W x + b` projection, PyTorch `nn.Linear(input, hidden)`) and `score.weight` (the vector `v`,
 /// `nn.Linear(hidden, 1, bias=False)`; a bias would cancel in the softmax).
+///
+/// Capture points ([`super::capture`]): the pooled vector under the layer's path (`pool`; `attention`
+/// at the root) and the attention weights under `pool.weights`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AttentionPoolingConfig {
@@ -22,6 +27,8 @@ pub struct AttentionPoolingConfig {
     pub input: i64,
     /// Width of the attention projection (Yang et al. 2016 use 100; 64 here by default).
     pub hidden: i64,
+    /// Initialisation of `proj` and `score` (default: PyTorch's `nn.Linear`).
+    pub init: LinearInit,
 }
 
 impl Default for AttentionPoolingConfig {
@@ -29,6 +36,7 @@ impl Default for AttentionPoolingConfig {
         AttentionPoolingConfig {
             input: 128,
             hidden: 64,
+            init: LinearInit::Torch,
         }
     }
 }
@@ -36,7 +44,11 @@ impl Default for AttentionPoolingConfig {
 impl AttentionPoolingConfig {
     /// A config with the given sizes.
     pub fn new(input: i64, hidden: i64) -> Self {
-        AttentionPoolingConfig { input, hidden }
+        AttentionPoolingConfig {
+            input,
+            hidden,
+            ..Default::default()
+        }
     }
 
     /// Check sizes.
@@ -57,15 +69,13 @@ impl AttentionPoolingConfig {
     /// Create the parameters under `path`.
     pub fn init(&self, path: &nn::Path) -> Result<AttentionPooling> {
         self.validate()?;
-        let proj = nn::linear(path / "proj", self.input, self.hidden, Default::default());
-        let no_bias = nn::LinearConfig {
-            bias: false,
-            ..Default::default()
-        };
-        let score = nn::linear(path / "score", self.hidden, 1, no_bias);
+        let proj = linear(&(path / "proj"), self.input, self.hidden, self.init)?;
+        let score = linear_no_bias(&(path / "score"), self.hidden, 1, self.init)?;
+        let name = name_or(path, "attention");
         Ok(AttentionPooling {
             proj,
             score,
+            names: Box::new([child(&name, "weights"), name]),
             config: self.clone(),
         })
     }
@@ -76,6 +86,8 @@ impl AttentionPoolingConfig {
 pub struct AttentionPooling {
     proj: nn::Linear,
     score: nn::Linear,
+    /// Capture names of the weights and of the pooled vector.
+    names: Box<[String; 2]>,
     config: AttentionPoolingConfig,
 }
 
@@ -119,9 +131,9 @@ impl AttentionPooling {
         let scores = hidden
             .f_linear::<&Tensor>(&self.score.ws, None)?
             .f_squeeze_dim(-1)?;
-        let weights = masked_softmax(&scores, mask, -1)?;
+        let weights = tap(&self.names[0], masked_softmax(&scores, mask, -1)?);
         let pooled = weights.f_unsqueeze(1)?.f_bmm(xs)?.f_squeeze_dim(1)?;
-        Ok((pooled, weights))
+        Ok((tap(&self.names[1], pooled), weights))
     }
 
     /// [`f_forward_weights`](Self::f_forward_weights), panicking on bad input.

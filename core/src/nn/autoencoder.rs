@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use tch::nn::Linear;
 use tch::{nn, Tensor};
 
+use super::capture::{child, name_of, tap};
+use super::init::{linear, LinearInit};
 use super::{check_dropout, dropout, Activation, Forward};
 use crate::{ensure_config, ensure_input, Result};
 
@@ -24,6 +26,9 @@ use crate::{ensure_config, ensure_input, Result};
 /// Parameters (PyTorch names, `nn.ModuleList`s of `nn.Linear`): `encoder.{i}.weight|bias` for
 /// the hidden layers (and, for a plain autoencoder, `encoder.{n}` for the bottleneck to `latent`),
 /// `mu.*` and `logvar.*` (VAE), `decoder.{i}.*` for the mirrored hidden layers and `out.*`.
+///
+/// Capture point ([`super::capture`]): the latent code `z` `[B, latent]` the decoder receives
+/// (a VAE's sample in training, `mu` in evaluation), under `latent`.
 ///
 /// Defaults: a small tabular model (`hidden` [64, 32], `latent` 8, ReLU, no dropout); `beta` 1
 /// is the ELBO of Kingma & Welling (β-VAE uses `beta > 1`).
@@ -44,6 +49,8 @@ pub struct AutoencoderConfig {
     pub beta: f64,
     /// Dropout after each hidden activation.
     pub dropout: f64,
+    /// Initialisation of every linear layer (default: PyTorch's `nn.Linear`).
+    pub init: LinearInit,
 }
 
 impl Default for AutoencoderConfig {
@@ -56,6 +63,7 @@ impl Default for AutoencoderConfig {
             variational: false,
             beta: 1.0,
             dropout: 0.0,
+            init: LinearInit::Torch,
         }
     }
 }
@@ -111,35 +119,36 @@ impl AutoencoderConfig {
         let mut encoder = Vec::with_capacity(self.hidden.len());
         let mut d = self.input;
         for (i, &h) in self.hidden.iter().enumerate() {
-            encoder.push(nn::linear(&ep / i, d, h, Default::default()));
+            encoder.push(linear(&(&ep / i), d, h, self.init)?);
             d = h;
         }
         let bottleneck = if self.variational {
             Bottleneck::Gaussian {
-                mu: nn::linear(path / "mu", d, self.latent, Default::default()),
-                logvar: nn::linear(path / "logvar", d, self.latent, Default::default()),
+                mu: linear(&(path / "mu"), d, self.latent, self.init)?,
+                logvar: linear(&(path / "logvar"), d, self.latent, self.init)?,
             }
         } else {
-            Bottleneck::Linear(nn::linear(
-                &ep / self.hidden.len(),
+            Bottleneck::Linear(linear(
+                &(&ep / self.hidden.len()),
                 d,
                 self.latent,
-                Default::default(),
-            ))
+                self.init,
+            )?)
         };
         let dp = path / "decoder";
         let mut decoder = Vec::with_capacity(self.hidden.len());
         let mut d = self.latent;
         for (i, &h) in self.hidden.iter().rev().enumerate() {
-            decoder.push(nn::linear(&dp / i, d, h, Default::default()));
+            decoder.push(linear(&(&dp / i), d, h, self.init)?);
             d = h;
         }
-        let out = nn::linear(path / "out", d, self.input, Default::default());
+        let out = linear(&(path / "out"), d, self.input, self.init)?;
         Ok(Autoencoder {
             encoder,
             bottleneck,
             decoder,
             out,
+            latent_name: child(&name_of(path), "latent"),
             config: self.clone(),
         })
     }
@@ -158,6 +167,8 @@ pub struct Autoencoder {
     bottleneck: Bottleneck,
     decoder: Vec<Linear>,
     out: Linear,
+    /// Capture name of the latent code.
+    latent_name: String,
     config: AutoencoderConfig,
 }
 
@@ -229,6 +240,7 @@ impl Autoencoder {
             Some(logvar) => reparameterize(&mu, logvar, train)?,
             None => mu.shallow_clone(),
         };
+        let z = tap(&self.latent_name, z);
         Ok((self.decode(&z, train)?, mu, logvar))
     }
 

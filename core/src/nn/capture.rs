@@ -181,6 +181,38 @@ pub fn name_of(path: &tch::nn::Path) -> String {
     path.components().collect::<Vec<_>>().join(".")
 }
 
+/// [`name_of`], or `fallback` for the root path (a layer built at the root of its store).
+pub fn name_or(path: &tch::nn::Path, fallback: &str) -> String {
+    let name = name_of(path);
+    if name.is_empty() {
+        fallback.to_string()
+    } else {
+        name
+    }
+}
+
+/// A second capture point of the layer `name`: `name.suffix` (`suffix` alone for an empty name).
+pub fn child(name: &str, suffix: &str) -> String {
+    if name.is_empty() {
+        suffix.to_string()
+    } else {
+        format!("{name}.{suffix}")
+    }
+}
+
+/// Whether a tap of `name` would record now (a session is active and wants it). Lets a layer
+/// skip computing a value it only taps (attention weights a fused kernel does not return).
+pub fn wants(name: &str) -> bool {
+    ACTIVE.with(|a| {
+        a.borrow().as_ref().is_some_and(|s| {
+            s.borrow()
+                .wanted
+                .as_ref()
+                .is_none_or(|w| w.iter().any(|n| n == name))
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,5 +266,289 @@ mod tests {
         assert_eq!(vals(&outer), vec![1.0, 3.0]);
         assert_eq!(vals(&inner), vec![2.0]);
         assert!(outer.gradient("x").is_none());
+    }
+
+    /// Capture on the core model builders: names, hand-checked activations and gradients, and
+    /// outputs identical with and without a session.
+    mod models {
+        use super::*;
+        use crate::nn::cnn::{CnnClassifierConfig, ConvStackConfig, Layout, PoolConfig};
+        use crate::nn::mlp::MlpConfig;
+        use crate::nn::rnn::{Cell, Pooling, RnnConfig, SequenceClassifierConfig};
+        use crate::nn::transformer::TransformerEncoderConfig;
+        use crate::Forward;
+        use tch::nn::VarStore;
+
+        fn cpu() -> (Kind, Device) {
+            (Kind::Float, Device::Cpu)
+        }
+
+        fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
+            assert_eq!(a.size(), b.size());
+            (a - b).abs().max().double_value(&[])
+        }
+
+        fn names(v: &[&str]) -> Vec<String> {
+            v.iter().map(|s| s.to_string()).collect()
+        }
+
+        /// `model(xs)` outside a session, inside `Capture::all()` and inside
+        /// `Capture::all().with_gradients()`: bit-identical.
+        fn same_with_and_without<M: Forward>(m: &M, xs: &Tensor, mask: Option<&Tensor>) {
+            let plain = m.forward_t(xs, mask, false);
+            let rec = Capture::all().run(|| m.forward_t(xs, mask, false));
+            let grads = Capture::all()
+                .with_gradients()
+                .run(|| m.forward_t(xs, mask, false));
+            assert!(plain.equal(&rec), "output changed inside a session");
+            assert!(plain.equal(&grads), "output changed with gradient probes");
+        }
+
+        #[test]
+        fn mlp_names_and_last_hidden_through_the_output_layer() {
+            tch::manual_seed(0);
+            let vs = VarStore::new(Device::Cpu);
+            let m = MlpConfig::new(8, [16, 12], 3).init(&vs.root()).unwrap();
+            let xs = Tensor::randn([5, 8], cpu());
+            let cap = Capture::all();
+            let logits = cap.run(|| m.forward_t(&xs, None, false));
+            assert_eq!(cap.seen(), names(&["hidden.0", "hidden.1", "out"]));
+            let h = cap.activation("hidden.1").unwrap();
+            assert_eq!(h.size(), [5, 12]);
+            assert!(h.min().double_value(&[]) >= 0.0, "after the ReLU");
+            let v = vs.variables();
+            let by_hand = h.linear(&v["out.weight"], Some(&v["out.bias"]));
+            assert!(by_hand.equal(&logits));
+            assert!(cap.activation("out").unwrap().equal(&logits));
+            same_with_and_without(&m, &xs, None);
+            // Only the asked-for layer is kept.
+            let one = Capture::layers(["hidden.0"]);
+            let _ = one.run(|| m.forward_t(&xs, None, false));
+            assert_eq!(one.names(), names(&["hidden.0"]));
+        }
+
+        fn cnn(layout: Layout) -> (VarStore, crate::nn::cnn::CnnClassifier) {
+            tch::manual_seed(1);
+            let vs = VarStore::new(Device::Cpu);
+            let mut stack = ConvStackConfig::new(1, 3, [8, 6], 3);
+            stack.blocks[0].pool = Some(PoolConfig::max(2));
+            let m = CnnClassifierConfig {
+                stack,
+                layout,
+                output: 4,
+                ..Default::default()
+            }
+            .init(&vs.root())
+            .unwrap();
+            (vs, m)
+        }
+
+        #[test]
+        fn cnn_names_grad_cam_gradient_and_both_layouts() {
+            let (vs, m) = cnn(Layout::ChannelsFirst);
+            let xs = Tensor::randn([2, 3, 20], cpu());
+            let cap = Capture::all().with_gradients();
+            let logits = cap.run(|| m.forward_t(&xs, None, false));
+            assert_eq!(
+                cap.seen(),
+                names(&["blocks.0", "blocks.1", "pool", "head.out"])
+            );
+            let feats = cap.activation("blocks.1").unwrap();
+            assert_eq!(feats.size(), [2, 6, 10]);
+            assert!(max_diff(&feats, &m.features(&xs, false)) == 0.0);
+            // Class 2's score: global average pooling then a linear head, so
+            // ∂ score / ∂ feature[b, c, t] = w_out[2, c] / L for every sample and position.
+            logits.select(1, 2).sum(Kind::Float).backward();
+            let g = cap.gradient("blocks.1").unwrap();
+            let w = vs.variables()["head.out.weight"].get(2) / 10.0;
+            let expected = w.view([1, 6, 1]).expand([2, 6, 10], false);
+            assert!(max_diff(&g, &expected) < 1e-7, "{g}");
+            // The pooled vector's gradient is the weight row itself.
+            let gp = cap.gradient("pool").unwrap();
+            let w = vs.variables()["head.out.weight"].get(2);
+            assert!(max_diff(&gp, &w.view([1, 6]).expand([2, 6], false)) < 1e-7);
+            // An earlier block's gradient against finite differences of the score in its output:
+            // perturb one entry of blocks.0's output through the rest of the network by hand.
+            let a0 = cap.activation("blocks.0").unwrap().detach();
+            let g0 = cap.gradient("blocks.0").unwrap();
+            let rest = |a: &Tensor| -> f64 {
+                let cfg = ConvStackConfig::new(1, 8, [6], 3);
+                let vs2 = VarStore::new(Device::Cpu);
+                let s2 = cfg.init(&(vs2.root())).unwrap();
+                tch::no_grad(|| {
+                    let v = vs.variables();
+                    let v2 = vs2.variables();
+                    v2["blocks.0.conv.weight"]
+                        .shallow_clone()
+                        .copy_(&v["blocks.1.conv.weight"]);
+                    v2["blocks.0.conv.bias"]
+                        .shallow_clone()
+                        .copy_(&v["blocks.1.conv.bias"]);
+                    let f = s2.f_forward_t(a, false).unwrap();
+                    m.classify_features(&f, false)
+                        .select(1, 2)
+                        .sum(Kind::Float)
+                        .double_value(&[])
+                })
+            };
+            let eps = 1e-2;
+            for (b, c, t) in [(0i64, 3i64, 4i64), (1, 7, 0), (1, 0, 9)] {
+                let bump = |d: f64| {
+                    let a = a0.copy();
+                    let _ = a
+                        .get(b)
+                        .get(c)
+                        .get(t)
+                        .fill_(a0.double_value(&[b, c, t]) + d);
+                    rest(&a)
+                };
+                let fd = (bump(eps) - bump(-eps)) / (2.0 * eps);
+                let an = g0.double_value(&[b, c, t]);
+                assert!((fd - an).abs() < 1e-3, "({b},{c},{t}): fd {fd} vs {an}");
+            }
+            same_with_and_without(&m, &xs, None);
+
+            // Channels last (the im2col path) records the same maps, channels first.
+            let (_, m2) = cnn(Layout::ChannelsLast);
+            let xt = xs.transpose(1, 2).contiguous();
+            let cap2 = Capture::all();
+            let logits2 = cap2.run(|| m2.forward_t(&xt, None, false));
+            assert_eq!(cap2.seen(), cap.seen());
+            for n in ["blocks.0", "blocks.1"] {
+                let d = max_diff(&cap2.activation(n).unwrap(), &cap.activation(n).unwrap());
+                assert!(d < 1e-5, "{n}: {d}");
+            }
+            assert!(max_diff(&logits2, &logits) < 1e-5);
+            same_with_and_without(&m2, &xt, None);
+        }
+
+        fn mask_from_lengths(lengths: &[i64], t: i64) -> Tensor {
+            let rows: Vec<Tensor> = lengths
+                .iter()
+                .map(|&l| Tensor::arange(t, (Kind::Int64, Device::Cpu)).lt(l))
+                .collect();
+            Tensor::stack(&rows, 0)
+        }
+
+        #[test]
+        fn bilstm_names_layers_and_head() {
+            tch::manual_seed(2);
+            let vs = VarStore::new(Device::Cpu);
+            let mut rnn = RnnConfig::new(Cell::Lstm, 4, 6, true);
+            rnn.layers = 2;
+            let m = SequenceClassifierConfig {
+                rnn,
+                pooling: Pooling::Last,
+                head_hidden: vec![5],
+                output: 3,
+                ..Default::default()
+            }
+            .init(&vs.root())
+            .unwrap();
+            let xs = Tensor::randn([3, 7, 4], cpu());
+            let mask = mask_from_lengths(&[7, 4, 2], 7);
+            for mask in [None, Some(&mask)] {
+                let cap = Capture::all();
+                let logits = cap.run(|| m.forward_t(&xs, mask, false));
+                assert_eq!(
+                    cap.seen(),
+                    names(&[
+                        "rnn.l0",
+                        "rnn",
+                        "rnn.last",
+                        "pool",
+                        "head.hidden.0",
+                        "head.out"
+                    ])
+                );
+                assert_eq!(cap.activation("rnn.l0").unwrap().size(), [3, 7, 12]);
+                assert_eq!(cap.activation("rnn").unwrap().size(), [3, 7, 12]);
+                let h = cap.activation("head.hidden.0").unwrap();
+                let v = vs.variables();
+                let by_hand = h.linear(&v["head.out.weight"], Some(&v["head.out.bias"]));
+                assert!(by_hand.equal(&logits));
+                // Layer 0's outputs are a one-layer BiLSTM's with layer 0's weights.
+                let vs1 = VarStore::new(Device::Cpu);
+                let l0 = RnnConfig::new(Cell::Lstm, 4, 6, true)
+                    .init(&vs1.root())
+                    .unwrap();
+                tch::no_grad(|| {
+                    for (k, mut t) in vs1.variables() {
+                        t.copy_(&v[&format!("rnn.{k}")]);
+                    }
+                });
+                let (out0, _) = l0.forward_seq(&xs, mask, false);
+                let d = max_diff(&out0, &cap.activation("rnn.l0").unwrap());
+                assert!(d < 1e-6, "layer 0 differs by {d}");
+                same_with_and_without(&m, &xs, mask);
+            }
+            // Training mode with dropout between the layers: same values in and out of a
+            // session under the same seed (libtorch drops between layers exactly so).
+            let mut cfg = m.config().clone();
+            cfg.rnn.dropout = 0.5;
+            let vs = VarStore::new(Device::Cpu);
+            let m = cfg.init(&vs.root()).unwrap();
+            tch::manual_seed(9);
+            let a = m.forward_t(&xs, Some(&mask), true);
+            tch::manual_seed(9);
+            let b = Capture::all().run(|| m.forward_t(&xs, Some(&mask), true));
+            assert!(max_diff(&a, &b) < 1e-6);
+        }
+
+        #[test]
+        fn attention_pooling_and_transformer_points() {
+            tch::manual_seed(4);
+            let vs = VarStore::new(Device::Cpu);
+            let m = SequenceClassifierConfig {
+                rnn: RnnConfig::new(Cell::Gru, 3, 4, false),
+                pooling: Pooling::Attention,
+                attention_hidden: 5,
+                output: 2,
+                ..Default::default()
+            }
+            .init(&vs.root())
+            .unwrap();
+            let xs = Tensor::randn([2, 6, 3], cpu());
+            let mask = mask_from_lengths(&[6, 3], 6);
+            let cap = Capture::all();
+            let _ = cap.run(|| m.forward_t(&xs, Some(&mask), false));
+            assert_eq!(
+                cap.seen(),
+                names(&["rnn", "rnn.last", "pool.weights", "pool", "head.out"])
+            );
+            let w = cap.activation("pool.weights").unwrap();
+            assert_eq!(w.size(), [2, 6]);
+            assert_eq!(w.get(1).narrow(0, 3, 3).abs().max().double_value(&[]), 0.0);
+            same_with_and_without(&m, &xs, Some(&mask));
+
+            let vs = VarStore::new(Device::Cpu);
+            let cfg = TransformerEncoderConfig::new(Some(3), 8, 2, 2, Some(2));
+            let tr = cfg.init(&vs.root()).unwrap();
+            let cap = Capture::all();
+            let y = cap.run(|| tr.forward_t(&xs, Some(&mask), false));
+            assert_eq!(
+                cap.seen(),
+                names(&[
+                    "layers.0.self_attn.weights",
+                    "layers.0",
+                    "layers.1.self_attn.weights",
+                    "layers.1",
+                    "pool",
+                    "head"
+                ])
+            );
+            let a = cap.activation("layers.1.self_attn.weights").unwrap();
+            assert_eq!(a.size(), [2, 2, 6, 6]);
+            let rows = a.sum_dim_intlist(-1, false, Kind::Float);
+            assert!((rows - 1.0).abs().max().double_value(&[]) < 1e-5);
+            // Padded keys get no weight.
+            assert_eq!(a.get(1).narrow(2, 3, 3).abs().max().double_value(&[]), 0.0);
+            assert!(cap.activation("head").unwrap().equal(&y));
+            same_with_and_without(&tr, &xs, Some(&mask));
+            // Weights are only computed when asked for.
+            let only = Capture::layers(["layers.0"]);
+            let _ = only.run(|| tr.forward_t(&xs, Some(&mask), false));
+            assert_eq!(only.names(), names(&["layers.0"]));
+        }
     }
 }

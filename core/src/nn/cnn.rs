@@ -5,10 +5,21 @@
 //! [dropout]`. [`CnnClassifier::features`] exposes the last block's feature map for Grad-CAM
 //! (Selvaraju et al. 2017); [`CnnClassifier::classify_features`] maps it to logits, so the
 //! gradient of a class score with respect to the map is one `Tensor::run_backward` away.
+//!
+//! Initialisation: convolutions as PyTorch's `nn.Conv1d/2d` (weight and bias U(±1/√fan_in),
+//! fan_in = in_channels · kernel^dims — what `kaiming_uniform_(a=√5)` and its bias rule give;
+//! checked in the tests), batch norm scale 1 and shift 0, the head's linear layers by
+//! [`CnnClassifierConfig::init`](CnnClassifierConfig#structfield.init).
+//!
+//! Capture points ([`super::capture`]): every block's output (after its activation, pooling
+//! and dropout, channels first) under `blocks.{i}` — the last one is the map Grad-CAM weighs —,
+//! the globally pooled vector under `pool`, and the head's layers (`head.hidden.{i}`, `head.out`).
 
 use serde::{Deserialize, Serialize};
 use tch::{nn, Tensor};
 
+use super::capture::{child, name_of, tap};
+use super::init::LinearInit;
 use super::mlp::{Mlp, MlpConfig};
 use super::{check_dropout, dropout, Activation, Forward};
 use crate::{ensure_config, ensure_input, Result};
@@ -337,6 +348,7 @@ impl ConvStackConfig {
                 weight,
                 bias,
                 bn,
+                name: name_of(&p),
                 config: cfg.clone(),
             });
             c_in = cfg.out_channels;
@@ -353,6 +365,8 @@ struct ConvBlock {
     weight: Tensor,
     bias: Option<Tensor>,
     bn: Option<nn::BatchNorm>,
+    /// Capture name of the block's output (`blocks.{i}`).
+    name: String,
     config: ConvBlockConfig,
 }
 
@@ -404,7 +418,7 @@ impl ConvBlock {
                 (PoolKind::Avg, _) => ys.f_avg_pool2d([k, k], [s, s], [0, 0], false, true, None)?,
             };
         }
-        Ok(dropout(ys, c.dropout, train))
+        Ok(tap(&self.name, dropout(ys, c.dropout, train)))
     }
 }
 
@@ -569,8 +583,13 @@ impl ConvBlock {
         if monotone {
             ys = finish(&ys)?;
         }
-        let ys = ys.f_view([b, n, c.out_channels])?;
-        Ok(dropout(ys, c.dropout, train))
+        let ys = dropout(ys.f_view([b, n, c.out_channels])?, c.dropout, train);
+        // Recorded channels first, as the general path does (the transposes are views).
+        Ok(if super::capture::is_active() {
+            tap(&self.name, ys.f_transpose(1, 2)?).f_transpose(1, 2)?
+        } else {
+            ys
+        })
     }
 }
 
@@ -624,6 +643,8 @@ pub struct CnnClassifierConfig {
     pub output: i64,
     /// Dropout on the pooled vector and after each head hidden layer.
     pub dropout: f64,
+    /// Initialisation of the head's linear layers (default: PyTorch's `nn.Linear`).
+    pub init: LinearInit,
 }
 
 impl Default for CnnClassifierConfig {
@@ -635,6 +656,7 @@ impl Default for CnnClassifierConfig {
             head_hidden: Vec::new(),
             output: 2,
             dropout: 0.0,
+            init: LinearInit::Torch,
         }
     }
 }
@@ -646,6 +668,7 @@ impl CnnClassifierConfig {
             hidden: self.head_hidden.clone(),
             output: self.output,
             dropout: self.dropout,
+            init: self.init,
             ..Default::default()
         }
     }
@@ -665,6 +688,7 @@ impl CnnClassifierConfig {
         Ok(CnnClassifier {
             stack,
             head,
+            pool_name: child(&name_of(path), "pool"),
             config: self.clone(),
         })
     }
@@ -675,6 +699,8 @@ impl CnnClassifierConfig {
 pub struct CnnClassifier {
     stack: ConvStack,
     head: Mlp,
+    /// Capture name of the globally pooled vector.
+    pool_name: String,
     config: CnnClassifierConfig,
 }
 
@@ -739,8 +765,8 @@ impl CnnClassifier {
             GlobalPool::Avg => flat.f_mean_dim(2, false, None::<tch::Kind>)?,
             GlobalPool::Max => flat.f_amax(2, false)?,
         };
-        let pooled = dropout(pooled, self.config.dropout, train);
-        Ok(self.head.forward_t(&pooled, None, train))
+        let pooled = tap(&self.pool_name, dropout(pooled, self.config.dropout, train));
+        self.head.try_forward_t(&pooled, None, train)
     }
 
     /// [`f_classify_features`](Self::f_classify_features), panicking on bad input.
@@ -1044,6 +1070,30 @@ mod tests {
         let w = vs.variables()["head.out.weight"].get(1) / 36.0;
         let g = grads[0].mean_dim(&[2i64, 3][..], false, Kind::Float).get(0);
         assert!((g - w).abs().max().double_value(&[]) < 1e-6);
+    }
+
+    /// PyTorch's `nn.Conv1d/2d` init: weight and bias U(±1/√fan_in), fan_in = C_in · k^dims
+    /// (U(±b) has standard deviation b/√3).
+    #[test]
+    fn conv_init_is_pytorchs() {
+        tch::manual_seed(0);
+        for (dims, c_in, k) in [(1i64, 16i64, 8i64), (2, 8, 3)] {
+            let vs = nn::VarStore::new(Device::Cpu);
+            ConvStackConfig::new(dims, c_in, [512], k)
+                .init(&vs.root())
+                .unwrap();
+            let bound = 1.0 / ((c_in * k.pow(dims as u32)) as f64).sqrt();
+            let v = vs.variables();
+            let w = &v["blocks.0.conv.weight"];
+            let max = w.abs().max().double_value(&[]);
+            assert!(max <= bound && max > 0.99 * bound, "{dims}-D: max {max}");
+            let std = w.std(true).double_value(&[]);
+            assert!(
+                (std * 3f64.sqrt() / bound - 1.0).abs() < 0.03,
+                "{dims}-D: std {std}"
+            );
+            assert!(v["blocks.0.conv.bias"].abs().max().double_value(&[]) <= bound);
+        }
     }
 
     #[test]

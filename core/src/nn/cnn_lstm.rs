@@ -6,13 +6,18 @@
 use serde::{Deserialize, Serialize};
 use tch::{nn, Tensor};
 
+use super::capture::{child, name_of, tap};
 use super::cnn::{ConvBlockConfig, ConvStack, ConvStackConfig, PoolConfig};
+use super::init::{linear, LinearInit};
 use super::rnn::{Cell, Rnn, RnnConfig};
 use super::{check_dropout, dropout, Forward};
 use crate::{ensure_config, ensure_input, Result};
 
 /// CNN-LSTM configuration. Parameters: `cnn.blocks.{i}.conv.*` (and `.bn.*`), `lstm.*` (PyTorch
 /// `nn.LSTM` names), `out.weight|bias`.
+///
+/// Capture points ([`super::capture`]): `cnn.blocks.{i}` (each block's output, channels
+/// first), `lstm` (its outputs), `lstm.last` (its last state), `out` (the forecast).
 ///
 /// Defaults: one block of 64 filters, kernel 3, "same" padding, ReLU, max-pool 2; a one-layer
 /// unidirectional LSTM with 64 hidden units; one output (next value). Lu et al. (2020) report
@@ -34,6 +39,9 @@ pub struct CnnLstmConfig {
     pub dropout: f64,
     /// Forecast outputs (targets or horizons).
     pub output: i64,
+    /// Initialisation of the output layer `out` (default: PyTorch's `nn.Linear`); the
+    /// convolutions and the LSTM are initialised like PyTorch's.
+    pub init: LinearInit,
 }
 
 impl Default for CnnLstmConfig {
@@ -45,6 +53,7 @@ impl Default for CnnLstmConfig {
             layers: 1,
             dropout: 0.0,
             output: 1,
+            init: LinearInit::Torch,
         }
     }
 }
@@ -95,11 +104,12 @@ impl CnnLstmConfig {
         self.validate()?;
         let cnn = self.cnn().init(&(path / "cnn"))?;
         let lstm = self.lstm().init(&(path / "lstm"))?;
-        let out = nn::linear(path / "out", self.hidden, self.output, Default::default());
+        let out = linear(&(path / "out"), self.hidden, self.output, self.init)?;
         Ok(CnnLstm {
             cnn,
             lstm,
             out,
+            out_name: child(&name_of(path), "out"),
             config: self.clone(),
         })
     }
@@ -111,6 +121,8 @@ pub struct CnnLstm {
     cnn: ConvStack,
     lstm: Rnn,
     out: nn::Linear,
+    /// Capture name of the forecast.
+    out_name: String,
     config: CnnLstmConfig,
 }
 
@@ -144,7 +156,10 @@ impl CnnLstm {
         }; // [B, T', C]
         let (_, last) = self.lstm.f_forward_seq(&features, None, train)?;
         let last = dropout(last, self.config.dropout, train);
-        Ok(last.f_linear(&self.out.ws, self.out.bs.as_ref())?)
+        Ok(tap(
+            &self.out_name,
+            last.f_linear(&self.out.ws, self.out.bs.as_ref())?,
+        ))
     }
 }
 

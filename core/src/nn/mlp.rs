@@ -3,11 +3,17 @@
 use serde::{Deserialize, Serialize};
 use tch::{nn, Tensor};
 
+use super::capture::{name_of, tap};
+use super::init::{linear, LinearInit};
 use super::{check_dropout, dropout, Activation, Forward};
 use crate::{ensure_config, Result};
 
 /// MLP configuration. Parameters are named `hidden.{i}.weight|bias` and `out.weight|bias`
 /// (PyTorch: `nn.ModuleList` `hidden` of `nn.Linear` and an `nn.Linear` `out`).
+///
+/// Capture points ([`super::capture`]): each hidden layer's output after its activation and
+/// dropout, named like its parameters (`hidden.0`, …, or `head.hidden.0` under a `head` path),
+/// and the output layer's (`out`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MlpConfig {
@@ -21,6 +27,8 @@ pub struct MlpConfig {
     pub activation: Activation,
     /// Dropout after each hidden activation.
     pub dropout: f64,
+    /// Initialisation of every linear layer (default: PyTorch's `nn.Linear`).
+    pub init: LinearInit,
 }
 
 impl Default for MlpConfig {
@@ -31,6 +39,7 @@ impl Default for MlpConfig {
             output: 1,
             activation: Activation::Relu,
             dropout: 0.0,
+            init: LinearInit::Torch,
         }
     }
 }
@@ -62,20 +71,28 @@ impl MlpConfig {
         check_dropout("mlp", self.dropout)
     }
 
-    /// Create the parameters under `path`.
+    /// Create the parameters under `path`, initialised by [`init`](Self::init).
     pub fn init(&self, path: &nn::Path) -> Result<Mlp> {
         self.validate()?;
         let mut hidden = Vec::with_capacity(self.hidden.len());
+        let mut names = Vec::with_capacity(self.hidden.len() + 1);
         let mut d = self.input;
         let hp = path / "hidden";
         for (i, &h) in self.hidden.iter().enumerate() {
-            hidden.push(nn::linear(&hp / i, d, h, Default::default()));
+            let p = &hp / i;
+            hidden.push(linear(&p, d, h, self.init)?);
+            names.push(name_of(&p));
             d = h;
         }
-        let out = nn::linear(path / "out", d, self.output, Default::default());
+        let op = path / "out";
+        let out = linear(&op, d, self.output, self.init)?;
         Ok(Mlp {
             hidden,
             out,
+            names: {
+                names.push(name_of(&op));
+                names.into_boxed_slice()
+            },
             config: self.clone(),
         })
     }
@@ -86,6 +103,8 @@ impl MlpConfig {
 pub struct Mlp {
     hidden: Vec<nn::Linear>,
     out: nn::Linear,
+    /// Capture names of the hidden layers, then of the output layer.
+    names: Box<[String]>,
     config: MlpConfig,
 }
 
@@ -109,14 +128,17 @@ impl Forward for Mlp {
             xs.size()
         );
         let mut h = xs.shallow_clone();
-        for layer in &self.hidden {
-            h = dropout(
-                self.config.activation.apply(&h.apply(layer)),
-                self.config.dropout,
-                train,
-            );
+        for (layer, name) in self.hidden.iter().zip(&self.names) {
+            let a = self
+                .config
+                .activation
+                .apply(&h.f_linear(&layer.ws, layer.bs.as_ref())?);
+            h = tap(name, dropout(a, self.config.dropout, train));
         }
-        Ok(h.apply(&self.out))
+        Ok(tap(
+            &self.names[self.hidden.len()],
+            h.f_linear(&self.out.ws, self.out.bs.as_ref())?,
+        ))
     }
 }
 

@@ -13,6 +13,7 @@ pub mod autoencoder;
 pub mod capture;
 pub mod cnn;
 pub mod cnn_lstm;
+pub mod init;
 pub mod mlp;
 pub mod rnn;
 pub mod seq2seq;
@@ -20,6 +21,7 @@ pub mod spec;
 pub mod transformer;
 
 pub use activation::Activation;
+pub use init::LinearInit;
 
 use tch::Tensor;
 

@@ -7,11 +7,24 @@
 //! checkpoint loads into `torch.nn.LSTM(batch_first=True)`. Without a mask it is one fused libtorch
 //! call over all layers (as PyTorch eager); with a mask it packs the batch like
 //! `pack_padded_sequence`, so padding never reaches a real step in either direction.
+//!
+//! Initialisation: PyTorch's `nn.LSTM`/`nn.GRU` rule, every weight and bias U(±1/√hidden)
+//! (tch's `nn::lstm` instead draws Kaiming-uniform input weights, orthogonal recurrent weights
+//! and zero biases; it is not used here). The classifier's head and attention take their
+//! initialisation from [`SequenceClassifierConfig::init`](SequenceClassifierConfig#structfield.init).
+//!
+//! Capture points ([`super::capture`]): the top layer's outputs `[B, T, hidden × dirs]` under
+//! the layer's path (`rnn`, `lstm`, …; `rnn` at the root), its `last` summary under `rnn.last`,
+//! and with stacked layers each lower layer's outputs under `rnn.l0`, `rnn.l1`, …. Lower layers
+//! are only visible layer by layer, so inside a capture session a stacked RNN runs one libtorch
+//! call per layer (the same values; outside a session it stays one fused call).
 
 use serde::{Deserialize, Serialize};
 use tch::{nn, Device, Kind, Tensor};
 
 use super::attention::{bool_mask, AttentionPooling, AttentionPoolingConfig};
+use super::capture::{self, child, name_or, tap};
+use super::init::LinearInit;
 use super::mlp::{Mlp, MlpConfig};
 use super::{check_dropout, dropout, Forward};
 use crate::{ensure_config, ensure_input, Result};
@@ -168,8 +181,12 @@ impl RnnConfig {
                 )
             })?;
         }
+        let name = name_or(path, "rnn");
+        let mut names = vec![name.clone(), child(&name, "last")];
+        names.extend((0..self.layers - 1).map(|l| child(&name, &format!("l{l}"))));
         Ok(Rnn {
             weights,
+            names: names.into_boxed_slice(),
             config: self.clone(),
         })
     }
@@ -180,6 +197,8 @@ impl RnnConfig {
 pub struct Rnn {
     /// PyTorch's `_flat_weights` order: per layer, per direction `w_ih, w_hh, b_ih, b_hh`.
     weights: Vec<Tensor>,
+    /// Capture names: the outputs, `last`, then the lower layers' outputs (`l0`, …).
+    names: Box<[String]>,
     config: RnnConfig,
 }
 
@@ -222,6 +241,12 @@ impl Rnn {
             "rnn: empty batch or sequence, input {:?}",
             size
         );
+        let (out, last) = self.run(xs, mask, train)?;
+        Ok((tap(&self.names[0], out), tap(&self.names[1], last)))
+    }
+
+    fn run(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Result<(Tensor, Tensor)> {
+        let size = xs.size();
         let Some(mask) = mask else {
             return self.run_fused(xs, train);
         };
@@ -249,26 +274,43 @@ impl Rnn {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn zero_state(&self, batch: i64, xs: &Tensor) -> Result<Tensor> {
+    fn zero_state(&self, batch: i64, layers: i64, xs: &Tensor) -> Result<Tensor> {
         let c = &self.config;
         Ok(Tensor::f_zeros(
-            [c.layers * c.directions(), batch, c.hidden],
+            [layers * c.directions(), batch, c.hidden],
             (xs.kind(), xs.device()),
         )?)
     }
 
-    /// One fused call over all layers and directions (the speed path).
-    fn run_fused(&self, xs: &Tensor, train: bool) -> Result<(Tensor, Tensor)> {
+    /// Whether to run layer by layer, so that lower layers can be captured.
+    fn layerwise(&self) -> bool {
+        self.config.layers > 1 && capture::is_active()
+    }
+
+    /// The weights of layer `l` (all directions).
+    fn layer_params(&self, l: i64) -> Vec<&Tensor> {
+        let per = 4 * self.config.directions() as usize;
+        let l = l as usize;
+        self.weights[l * per..(l + 1) * per].iter().collect()
+    }
+
+    /// libtorch's fused LSTM/GRU over `layers` layers, batch first: `(outputs, h_n)`.
+    fn cell(
+        &self,
+        xs: &Tensor,
+        h0: &Tensor,
+        params: &[&Tensor],
+        layers: i64,
+        train: bool,
+    ) -> Result<(Tensor, Tensor)> {
         let c = &self.config;
-        let h0 = self.zero_state(xs.size()[0], xs)?;
-        let params: Vec<&Tensor> = self.weights.iter().collect();
-        let (out, h_n) = match c.cell {
+        Ok(match c.cell {
             Cell::Lstm => {
                 let (out, h_n, _c_n) = xs.f_lstm(
-                    &[&h0, &h0],
-                    &params,
+                    &[h0, h0],
+                    params,
                     true,
-                    c.layers,
+                    layers,
                     c.dropout,
                     train,
                     c.bidirectional,
@@ -277,17 +319,77 @@ impl Rnn {
                 (out, h_n)
             }
             Cell::Gru => xs.f_gru(
-                &h0,
-                &params,
+                h0,
+                params,
                 true,
-                c.layers,
+                layers,
                 c.dropout,
                 train,
                 c.bidirectional,
                 true,
             )?,
-        };
-        Ok((out, self.top_state(&h_n)?))
+        })
+    }
+
+    /// [`cell`](Self::cell) over packed data.
+    fn cell_packed(
+        &self,
+        data: &Tensor,
+        batch_sizes: &Tensor,
+        h0: &Tensor,
+        params: &[&Tensor],
+        layers: i64,
+        train: bool,
+    ) -> Result<(Tensor, Tensor)> {
+        let c = &self.config;
+        Ok(match c.cell {
+            Cell::Lstm => {
+                let (out, h_n, _c_n) = Tensor::f_lstm_data(
+                    data,
+                    batch_sizes,
+                    &[h0, h0],
+                    params,
+                    true,
+                    layers,
+                    c.dropout,
+                    train,
+                    c.bidirectional,
+                )?;
+                (out, h_n)
+            }
+            Cell::Gru => Tensor::f_gru_data(
+                data,
+                batch_sizes,
+                h0,
+                params,
+                true,
+                layers,
+                c.dropout,
+                train,
+                c.bidirectional,
+            )?,
+        })
+    }
+
+    /// One fused call over all layers and directions (the speed path); layer by layer inside a
+    /// capture session, with dropout between layers as libtorch applies it.
+    fn run_fused(&self, xs: &Tensor, train: bool) -> Result<(Tensor, Tensor)> {
+        let c = &self.config;
+        let b = xs.size()[0];
+        if !self.layerwise() {
+            let h0 = self.zero_state(b, c.layers, xs)?;
+            let params: Vec<&Tensor> = self.weights.iter().collect();
+            let (out, h_n) = self.cell(xs, &h0, &params, c.layers, train)?;
+            return Ok((out, self.top_state(&h_n, c.layers)?));
+        }
+        let h0 = self.zero_state(b, 1, xs)?;
+        let mut h = xs.shallow_clone();
+        for (l, name) in self.names[2..].iter().enumerate() {
+            let (out, _) = self.cell(&h, &h0, &self.layer_params(l as i64), 1, train)?;
+            h = tap(name, dropout(out, c.dropout, train));
+        }
+        let (out, h_n) = self.cell(&h, &h0, &self.layer_params(c.layers - 1), 1, train)?;
+        Ok((out, self.top_state(&h_n, 1)?))
     }
 
     /// Pack (sorted by decreasing length), run, unpack and restore the batch order.
@@ -309,40 +411,43 @@ impl Rnn {
         let (data, batch_sizes) = xs
             .f_index_select(0, &order)?
             .f_internal_pack_padded_sequence(&sorted, true)?;
-        let h0 = self.zero_state(b, xs)?;
-        let params: Vec<&Tensor> = self.weights.iter().collect();
-        let (out, h_n) = match c.cell {
-            Cell::Lstm => {
-                let (out, h_n, _c_n) = Tensor::f_lstm_data(
-                    &data,
-                    &batch_sizes,
-                    &[&h0, &h0],
-                    &params,
-                    true,
-                    c.layers,
-                    c.dropout,
-                    train,
-                    c.bidirectional,
-                )?;
-                (out, h_n)
-            }
-            Cell::Gru => Tensor::f_gru_data(
-                &data,
-                &batch_sizes,
-                &h0,
-                &params,
-                true,
-                c.layers,
-                c.dropout,
-                train,
-                c.bidirectional,
-            )?,
+        // Packed data back to `[B, T, H]` in batch order, padding (and empty rows) zero.
+        let unpack = |packed: &Tensor| -> Result<Tensor> {
+            let (out, _) =
+                Tensor::f_internal_pad_packed_sequence(packed, &batch_sizes, true, 0.0, t)?;
+            let out = out.f_index_select(0, &unorder)?;
+            Ok(if any_empty {
+                out.f_masked_fill(&mask.f_logical_not()?.f_unsqueeze(-1)?, 0.0)?
+            } else {
+                out
+            })
         };
-        let (out, _) = Tensor::f_internal_pad_packed_sequence(&out, &batch_sizes, true, 0.0, t)?;
-        let mut out = out.f_index_select(0, &unorder)?;
-        let mut last = self.top_state(&h_n.f_index_select(1, &unorder)?)?;
+        let (out, h_n) = if self.layerwise() {
+            let h0 = self.zero_state(b, 1, xs)?;
+            let mut data = data;
+            for (l, name) in self.names[2..].iter().enumerate() {
+                let params = self.layer_params(l as i64);
+                let (out, _) = self.cell_packed(&data, &batch_sizes, &h0, &params, 1, train)?;
+                // Tapped in batch order, then packed again (the same values) for the next layer.
+                let seen = tap(name, unpack(&dropout(out, c.dropout, train))?);
+                data = seen
+                    .f_index_select(0, &order)?
+                    .f_internal_pack_padded_sequence(&sorted, true)?
+                    .0;
+            }
+            let params = self.layer_params(c.layers - 1);
+            let (out, h_n) = self.cell_packed(&data, &batch_sizes, &h0, &params, 1, train)?;
+            (out, self.top_state(&h_n, 1)?)
+        } else {
+            let h0 = self.zero_state(b, c.layers, xs)?;
+            let params: Vec<&Tensor> = self.weights.iter().collect();
+            let (out, h_n) =
+                self.cell_packed(&data, &batch_sizes, &h0, &params, c.layers, train)?;
+            (out, self.top_state(&h_n, c.layers)?)
+        };
+        let out = unpack(&out)?;
+        let mut last = h_n.f_index_select(0, &unorder)?;
         if any_empty {
-            out = out.f_masked_fill(&mask.f_logical_not()?.f_unsqueeze(-1)?, 0.0)?;
             let empty = mask.f_any_dim(1, true)?.f_logical_not()?;
             last = last.f_masked_fill(&empty, 0.0)?;
         }
@@ -350,10 +455,10 @@ impl Rnn {
     }
 
     /// `[fwd, bwd]` of the top layer from `h_n [layers × dirs, B, H]` → `[B, H × dirs]`.
-    fn top_state(&self, h_n: &Tensor) -> Result<Tensor> {
+    fn top_state(&self, h_n: &Tensor, layers: i64) -> Result<Tensor> {
         let c = &self.config;
         let dirs = c.directions();
-        let top = h_n.f_narrow(0, (c.layers - 1) * dirs, dirs)?;
+        let top = h_n.f_narrow(0, (layers - 1) * dirs, dirs)?;
         let b = top.size()[1];
         Ok(top.f_permute([1, 0, 2])?.f_reshape([b, dirs * c.hidden])?)
     }
@@ -505,6 +610,10 @@ pub enum Pooling {
 /// [`Mlp`] head. Parameters: `rnn.*` (PyTorch `nn.LSTM` names), `pool.*` (attention only),
 /// `head.hidden.{i}.*`, `head.out.*`.
 ///
+/// Capture points: the [`Rnn`]'s (`rnn`, `rnn.last`, `rnn.l{i}`), the pooled summary under
+/// `pool` (with attention pooling: [`AttentionPooling`]'s `pool` and `pool.weights`), and the
+/// head's (`head.hidden.{i}`, `head.out`).
+///
 /// The default is a one-layer BiLSTM(64) over 13 MFCCs, final-state pooling, a linear head to 2
 /// classes (the cough-classification BiLSTM).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -522,6 +631,9 @@ pub struct SequenceClassifierConfig {
     pub output: i64,
     /// Dropout on the pooled vector and after each head hidden layer.
     pub dropout: f64,
+    /// Initialisation of the head's and the attention's linear layers (default: PyTorch's
+    /// `nn.Linear`); the recurrent layer is always initialised like PyTorch's.
+    pub init: LinearInit,
 }
 
 impl Default for SequenceClassifierConfig {
@@ -533,6 +645,7 @@ impl Default for SequenceClassifierConfig {
             head_hidden: Vec::new(),
             output: 2,
             dropout: 0.0,
+            init: LinearInit::Torch,
         }
     }
 }
@@ -544,12 +657,16 @@ impl SequenceClassifierConfig {
             hidden: self.head_hidden.clone(),
             output: self.output,
             dropout: self.dropout,
+            init: self.init,
             ..Default::default()
         }
     }
 
     fn attention(&self) -> AttentionPoolingConfig {
-        AttentionPoolingConfig::new(self.rnn.output_size(), self.attention_hidden)
+        AttentionPoolingConfig {
+            init: self.init,
+            ..AttentionPoolingConfig::new(self.rnn.output_size(), self.attention_hidden)
+        }
     }
 
     /// Check every part.
@@ -575,6 +692,7 @@ impl SequenceClassifierConfig {
             rnn,
             attention,
             head,
+            pool_name: child(&capture::name_of(path), "pool").into_boxed_str(),
             config: self.clone(),
         })
     }
@@ -586,6 +704,8 @@ pub struct SequenceClassifier {
     rnn: Rnn,
     attention: Option<AttentionPooling>,
     head: Mlp,
+    /// Capture name of the pooled summary (mean, max and last pooling).
+    pool_name: Box<str>,
     config: SequenceClassifierConfig,
 }
 
@@ -614,9 +734,9 @@ impl SequenceClassifier {
                 let (pooled, weights) = att.f_forward_weights(&outputs, mask)?;
                 (pooled, Some(weights))
             }
-            (Pooling::Mean, _) => (mean_pool(&outputs, mask)?, None),
-            (Pooling::Max, _) => (max_pool(&outputs, mask)?, None),
-            _ => (last, None),
+            (Pooling::Mean, _) => (tap(&self.pool_name, mean_pool(&outputs, mask)?), None),
+            (Pooling::Max, _) => (tap(&self.pool_name, max_pool(&outputs, mask)?), None),
+            _ => (tap(&self.pool_name, last), None),
         })
     }
 
@@ -628,7 +748,7 @@ impl SequenceClassifier {
     pub fn f_forward_t(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Result<Tensor> {
         let (pooled, _) = self.f_pooled(xs, mask, train)?;
         let pooled = dropout(pooled, self.config.dropout, train);
-        Ok(self.head.forward_t(&pooled, None, train))
+        self.head.try_forward_t(&pooled, None, train)
     }
 }
 
@@ -709,6 +829,23 @@ mod tests {
         let (out, last) = gru.forward_seq(&xs, None, false);
         assert_eq!(out.size(), [3, 6, 4]);
         assert!(max_diff(&last, &out.select(1, 5)) < 1e-6);
+    }
+
+    /// PyTorch's `nn.LSTM`/`nn.GRU` init: every weight and bias U(±1/√hidden).
+    #[test]
+    fn init_is_pytorchs() {
+        tch::manual_seed(0);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let mut cfg = RnnConfig::new(Cell::Lstm, 300, 100, true);
+        cfg.layers = 2;
+        cfg.init(&vs.root()).unwrap();
+        let bound = 0.1;
+        let all: Vec<Tensor> = vs.variables().values().map(|t| t.flatten(0, -1)).collect();
+        let all = Tensor::cat(&all, 0);
+        let max = all.abs().max().double_value(&[]);
+        assert!(max <= bound && max > 0.99 * bound, "max {max}");
+        let std = all.std(true).double_value(&[]);
+        assert!((std * 3f64.sqrt() / bound - 1.0).abs() < 0.03, "std {std}");
     }
 
     /// A padded batch gives, at real steps and in `last`, exactly what each sequence gives alone.
@@ -857,6 +994,7 @@ mod tests {
                 head_hidden: vec![8],
                 output: 3,
                 dropout: 0.2,
+                init: LinearInit::Glorot,
             };
             let model = cfg.init(&vs.root()).unwrap();
             let names: Vec<String> = vs.variables().into_keys().collect();

@@ -21,6 +21,8 @@ use serde::{Deserialize, Serialize};
 use tch::nn::{Init, Linear};
 use tch::{nn, Device, Kind, Tensor};
 
+use super::capture::{child, name_of, tap};
+use super::init::{linear, LinearInit};
 use super::{check_dropout, dropout, Forward};
 use crate::{ensure_config, ensure_input, Result};
 
@@ -40,6 +42,11 @@ pub enum Seq2SeqDecoder {
 /// Parameters (PyTorch `nn.LSTM` / `nn.Linear` names): `encoder.weight_ih_l{k}`,
 /// `encoder.weight_hh_l{k}`, `encoder.bias_ih_l{k}`, `encoder.bias_hh_l{k}`, the same under
 /// `decoder.`, and `proj.weight|bias`.
+///
+/// Capture points ([`super::capture`]): the encoder's final hidden state `[layers, B, hidden]`
+/// under `encoder`, the decoder's outputs under `decoder` (`[B, horizon, hidden]`; the
+/// autoregressive decoder records one `[B, 1, hidden]` per step, in order) and the forecast
+/// under `proj` (per step for the autoregressive decoder).
 ///
 /// Defaults: one layer of 64 units, no dropout, a one-target one-step forecast with the
 /// `repeat` decoder (the common Keras ED-LSTM layout).
@@ -64,6 +71,9 @@ pub struct Seq2SeqConfig {
     /// For the `autoregressive` decoder: the input feature holding each of the `output` targets
     /// (length `output`); their last observed values start the decoder. Empty = start from zeros.
     pub target_features: Vec<i64>,
+    /// Initialisation of `proj` (default: PyTorch's `nn.Linear`); the LSTMs are initialised
+    /// like PyTorch's.
+    pub init: LinearInit,
 }
 
 impl Default for Seq2SeqConfig {
@@ -77,6 +87,7 @@ impl Default for Seq2SeqConfig {
             dropout: 0.0,
             decoder: Seq2SeqDecoder::Repeat,
             target_features: Vec::new(),
+            init: LinearInit::Torch,
         }
     }
 }
@@ -140,8 +151,8 @@ impl Seq2SeqConfig {
         check_dropout(name, self.dropout)
     }
 
-    /// Create the parameters under `path` (PyTorch initialisation: U(±1/√hidden) for the LSTMs,
-    /// tch's default for `proj`).
+    /// Create the parameters under `path` (PyTorch initialisation: U(±1/√hidden) for the LSTMs;
+    /// `proj` by [`init`](Self#structfield.init)).
     pub fn init(&self, path: &nn::Path) -> Result<Seq2Seq> {
         self.validate()?;
         let decoder_input = match self.decoder {
@@ -168,8 +179,13 @@ impl Seq2SeqConfig {
                 self.layers,
                 self.dropout,
             )?,
-            proj: nn::linear(path / "proj", self.hidden, self.output, Default::default()),
+            proj: linear(&(path / "proj"), self.hidden, self.output, self.init)?,
             target_features,
+            names: [
+                child(&name_of(path), "encoder"),
+                child(&name_of(path), "decoder"),
+                child(&name_of(path), "proj"),
+            ],
             config: self.clone(),
         })
     }
@@ -283,6 +299,8 @@ pub struct Seq2Seq {
     proj: Linear,
     /// `[output]` int64 indices into the input features, for the autoregressive start.
     target_features: Option<Tensor>,
+    /// Capture names: encoder state, decoder outputs, forecast.
+    names: [String; 3],
     config: Seq2SeqConfig,
 }
 
@@ -333,6 +351,7 @@ impl Seq2Seq {
         );
         let b = size[0];
         let (h, cell, last) = self.encode(xs, mask, train)?;
+        let h = tap(&self.names[0], h);
         let p = c.dropout;
         let decoded = match c.decoder {
             Seq2SeqDecoder::Repeat => {
@@ -342,7 +361,11 @@ impl Seq2Seq {
                     .f_expand([b, c.horizon, c.hidden], false)?
                     .f_contiguous()?;
                 let (out, _, _) = self.decoder.run(&repeated, None, train)?;
-                dropout(out, p, train).f_linear(&self.proj.ws, self.proj.bs.as_ref())?
+                let out = tap(&self.names[1], out);
+                tap(
+                    &self.names[2],
+                    dropout(out, p, train).f_linear(&self.proj.ws, self.proj.bs.as_ref())?,
+                )
             }
             Seq2SeqDecoder::Autoregressive => {
                 let mut prev = match &self.target_features {
@@ -355,8 +378,12 @@ impl Seq2Seq {
                     let (out, h_next, c_next) =
                         self.decoder
                             .run(&prev.f_unsqueeze(1)?, Some((&h, &cell)), train)?;
-                    let y = dropout(out.f_squeeze_dim(1)?, p, train)
-                        .f_linear(&self.proj.ws, self.proj.bs.as_ref())?;
+                    let out = tap(&self.names[1], out);
+                    let y = tap(
+                        &self.names[2],
+                        dropout(out.f_squeeze_dim(1)?, p, train)
+                            .f_linear(&self.proj.ws, self.proj.bs.as_ref())?,
+                    );
                     steps.push(y.shallow_clone());
                     (prev, h, cell) = (y, h_next, c_next);
                 }

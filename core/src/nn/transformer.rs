@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use tch::nn::{Init, LayerNorm, Linear};
 use tch::{nn, Device, Kind, Tensor};
 
+use super::capture::{self, child, name_of, tap};
 use super::{check_dropout, dropout, Activation, Forward};
 use crate::{ensure_config, ensure_input, Result};
 
@@ -51,6 +52,12 @@ pub enum Pooling {
 /// `layers.{i}.self_attn.in_proj_weight|in_proj_bias`, `layers.{i}.self_attn.out_proj.weight|bias`,
 /// `layers.{i}.linear1.*`, `layers.{i}.linear2.*`, `layers.{i}.norm1.*`, `layers.{i}.norm2.*`,
 /// `norm.weight|bias` (final layer norm, only with `norm_first`), `head.weight|bias`.
+///
+/// Capture points ([`super::capture`]): each encoder layer's output `[B, T, d_model]` under
+/// `layers.{i}`, its attention weights `[B, heads, T, T]` (after the mask, before dropout)
+/// under `layers.{i}.self_attn.weights` — computed only while a session asks for them, beside
+/// the fused attention kernel, so they carry no gradient —, the pooled vector under `pool`
+/// and the head's output under `head`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TransformerEncoderConfig {
@@ -212,6 +219,8 @@ impl TransformerEncoderConfig {
             layers,
             norm,
             head,
+            pool_name: child(&name_of(path), "pool"),
+            head_name: child(&name_of(path), "head"),
             config: self.clone(),
         })
     }
@@ -219,11 +228,7 @@ impl TransformerEncoderConfig {
 
 /// A PyTorch-initialised `nn.Linear` (weight and bias U(±1/√fan_in)).
 fn torch_linear(path: &nn::Path, input: i64, output: i64) -> Result<Linear> {
-    let init = super::torch_linear_init(input);
-    Ok(Linear {
-        ws: path.f_var("weight", &[output, input], init)?,
-        bs: Some(path.f_var("bias", &[output], init)?),
-    })
+    super::init::linear(path, input, output, super::LinearInit::Torch)
 }
 
 fn layer_norm(path: &nn::Path, d: i64) -> LayerNorm {
@@ -322,6 +327,8 @@ struct SelfAttention {
     out_proj: Linear,
     heads: i64,
     dropout: f64,
+    /// Capture name of the attention weights.
+    weights_name: String,
 }
 
 impl SelfAttention {
@@ -347,6 +354,7 @@ impl SelfAttention {
             out_proj,
             heads,
             dropout,
+            weights_name: child(&name_of(path), "weights"),
         })
     }
 
@@ -364,6 +372,19 @@ impl SelfAttention {
             Some(m) => Some(m.f_view([b, 1, 1, t])?),
             None => None,
         };
+        if capture::wants(&self.weights_name) {
+            let weights = tch::no_grad(|| -> Result<Tensor> {
+                let scores = q
+                    .f_matmul(&k.f_transpose(-2, -1)?)?
+                    .f_div_scalar((dh as f64).sqrt())?;
+                let scores = match &attn_mask {
+                    Some(m) => scores.f_masked_fill(&m.f_logical_not()?, f64::NEG_INFINITY)?,
+                    None => scores,
+                };
+                Ok(scores.f_softmax(-1, None::<Kind>)?)
+            })?;
+            let _ = tap(&self.weights_name, weights);
+        }
         let p = if train { self.dropout } else { 0.0 };
         let out = Tensor::f_scaled_dot_product_attention(
             &q,
@@ -392,6 +413,8 @@ struct EncoderLayer {
     activation: Activation,
     dropout: f64,
     norm_first: bool,
+    /// Capture name of the layer's output (`layers.{i}`).
+    name: String,
 }
 
 impl EncoderLayer {
@@ -406,6 +429,7 @@ impl EncoderLayer {
             activation: c.activation,
             dropout: c.dropout,
             norm_first: c.norm_first,
+            name: name_of(path),
         })
     }
 
@@ -415,6 +439,10 @@ impl EncoderLayer {
     }
 
     fn forward(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Result<Tensor> {
+        Ok(tap(&self.name, self.run(xs, mask, train)?))
+    }
+
+    fn run(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Result<Tensor> {
         let p = self.dropout;
         if self.norm_first {
             let sa = self
@@ -441,6 +469,9 @@ pub struct TransformerEncoder {
     layers: Vec<EncoderLayer>,
     norm: Option<LayerNorm>,
     head: Option<Linear>,
+    /// Capture names of the pooled vector and of the head's output.
+    pool_name: String,
+    head_name: String,
     config: TransformerEncoderConfig,
 }
 
@@ -534,8 +565,9 @@ impl TransformerEncoder {
                 None => h.f_select(1, 0)?,
             },
         };
+        let pooled = tap(&self.pool_name, pooled);
         match &self.head {
-            Some(head) => apply_linear(&pooled, head),
+            Some(head) => Ok(tap(&self.head_name, apply_linear(&pooled, head)?)),
             None => Ok(pooled),
         }
     }

@@ -16,7 +16,7 @@ pub struct ReproArgs {
     /// Seed for weights, splits and shuffling.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Output folder [default: results/<id>].
+    /// Output folder [default: `results/<id>`].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Data directory [default: $DEEPFIELD_DATA or ../shared/datasets beside the checkout].
@@ -114,13 +114,13 @@ pub struct App {
 pub enum Common {
     /// List this binary's reproductions.
     List,
-    /// Run a reproduction, writing results/<id>/.
+    /// Run a reproduction, writing `results/<id>/`.
     Repro(ReproArgs),
     /// List the model kinds this binary can build, restore and run.
     Models,
     /// Describe a saved model folder: kind, config, parameters, metadata, metrics.
     Inspect {
-        /// The model folder (e.g. results/<id>/model).
+        /// The model folder (e.g. `results/<id>/model`).
         model: PathBuf,
     },
     /// Run any saved model on a tensor: input from a safetensors file (the tensor `input`, or

@@ -11,9 +11,15 @@
 //! Built from core pieces: [`ConvStack`] (conv → batch norm → ReLU → max-pool blocks) and
 //! [`AttentionPooling`] (additive attention, Bahdanau et al. 2015). Parameters: `cnn.blocks.*`,
 //! `attention.proj|score.*`, `head.weight|bias`.
+//!
+//! Capture points ([`deepfield_core::nn::capture`]): the conv blocks' feature maps
+//! `cnn.blocks.{i}` `[B, C, T]`, the attention-pooled features `attention` `[B, C]`, the attention
+//! weights `attention.weights` `[B, T]` (what localises a breakpoint) and the logits `head`.
 
 use deepfield_core::nn::attention::{AttentionPooling, AttentionPoolingConfig};
+use deepfield_core::nn::capture::{child, name_of, tap};
 use deepfield_core::nn::cnn::{ConvBlockConfig, ConvStack, ConvStackConfig, PoolConfig};
+use deepfield_core::nn::init::{linear, LinearInit};
 use deepfield_core::Forward;
 use serde::{Deserialize, Serialize};
 use tch::{nn, Tensor};
@@ -30,6 +36,9 @@ pub struct DeepSnpConfig {
     pub attention_hidden: i64,
     /// Dropout on the pooled features.
     pub dropout: f64,
+    /// Initialisation of the attention's and the head's linear layers (default: PyTorch's
+    /// `nn.Linear`).
+    pub init: LinearInit,
 }
 
 impl Default for DeepSnpConfig {
@@ -57,6 +66,7 @@ impl Default for DeepSnpConfig {
             },
             attention_hidden: 32,
             dropout: 0.1,
+            init: LinearInit::Torch,
         }
     }
 }
@@ -73,13 +83,17 @@ impl DeepSnpConfig {
         deepfield_core::nn::check_dropout("deep snp", self.dropout)?;
         let cnn = self.cnn.init(&(path / "cnn"))?;
         let c = self.cnn.out_channels();
-        let attention =
-            AttentionPoolingConfig::new(c, self.attention_hidden).init(&(path / "attention"))?;
-        let head = nn::linear(path / "head", c, 2, Default::default());
+        let attention = AttentionPoolingConfig {
+            init: self.init,
+            ..AttentionPoolingConfig::new(c, self.attention_hidden)
+        }
+        .init(&(path / "attention"))?;
+        let head = linear(&(path / "head"), c, 2, self.init)?;
         Ok(DeepSnp {
             cnn,
             attention,
             head,
+            head_name: child(&name_of(path), "head"),
             config: self.clone(),
         })
     }
@@ -91,6 +105,8 @@ pub struct DeepSnp {
     cnn: ConvStack,
     attention: AttentionPooling,
     head: nn::Linear,
+    /// Capture name of the logits.
+    head_name: String,
     config: DeepSnpConfig,
 }
 
@@ -111,7 +127,10 @@ impl DeepSnp {
         let (pooled, weights) = self.attention.f_forward_weights(&seq, None)?;
         let pooled = deepfield_core::nn::dropout(pooled, self.config.dropout, train);
         Ok((
-            pooled.f_linear(&self.head.ws, self.head.bs.as_ref())?,
+            tap(
+                &self.head_name,
+                pooled.f_linear(&self.head.ws, self.head.bs.as_ref())?,
+            ),
             weights,
         ))
     }
@@ -164,6 +183,24 @@ mod tests {
                 false
             )
             .is_err());
+        // Capture: conv maps, attention and logits, without changing the output.
+        let cap = deepfield_core::nn::capture::Capture::all();
+        let (logits2, w2) = cap.run(|| m.f_forward_attention(&x, false)).unwrap();
+        assert!(logits2.equal(&logits) && w2.equal(&w));
+        assert_eq!(
+            cap.seen(),
+            [
+                "cnn.blocks.0",
+                "cnn.blocks.1",
+                "cnn.blocks.2",
+                "cnn.blocks.3",
+                "attention.weights",
+                "attention",
+                "head"
+            ]
+        );
+        assert!(cap.activation("attention.weights").unwrap().equal(&w));
+        assert_eq!(cap.activation("cnn.blocks.3").unwrap().size(), [3, 32, 31]);
         assert_eq!(DeepSnp::position_to_probe(0, 31, 4000), 64);
         assert_eq!(DeepSnp::position_to_probe(30, 31, 4000), 3935);
     }

@@ -21,6 +21,9 @@ pub struct ProbeConfig {
     pub epochs: usize,
     /// L2-normalise the embeddings first (GRACE, BGRL).
     pub normalize: bool,
+    /// Initialisation of the probe's linear layer (default: PyTorch's `nn.Linear`).
+    #[serde(default)]
+    pub init: deepfield_core::nn::LinearInit,
 }
 
 impl Default for ProbeConfig {
@@ -30,6 +33,7 @@ impl Default for ProbeConfig {
             weight_decay: 1e-4,
             epochs: 300,
             normalize: false,
+            init: Default::default(),
         }
     }
 }
@@ -68,12 +72,12 @@ pub fn linear_probe(
     }
     deepfield_core::seed(seed);
     let vs = nn::VarStore::new(dev);
-    let lin = nn::linear(
-        vs.root() / "fc",
+    let lin = deepfield_core::nn::init::linear(
+        &(vs.root() / "fc"),
         x.size()[1],
         n_classes as i64,
-        Default::default(),
-    );
+        cfg.init,
+    )?;
     let y = Tensor::from_slice(labels).to_device(dev);
     let (tr, va, te) = (
         index(&split.train, dev),

@@ -8,6 +8,7 @@
 //! 512-256, edge drop 0.3 / 0.2, feature mask 0.3 / 0.2, Adam 1e-3, weight decay 1e-5) are this
 //! crate's choice, stated in the report.
 
+use deepfield_core::nn::init::{linear, LinearInit};
 use deepfield_core::tch::{nn, Kind, Tensor};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,10 @@ pub struct BgrlConfig {
     pub drop_edge: [f64; 2],
     pub drop_feature: [f64; 2],
     pub train: SslTrainConfig,
+    /// Initialisation of the predictor's linear layers (default: PyTorch's `nn.Linear`, as the
+    /// paper's code).
+    #[serde(default)]
+    pub init: LinearInit,
 }
 
 impl BgrlConfig {
@@ -51,6 +56,7 @@ impl BgrlConfig {
                 patience: None,
                 cosine: false,
             },
+            init: LinearInit::Torch,
         }
     }
 
@@ -60,9 +66,9 @@ impl BgrlConfig {
         let encoder = self.encoder.init(&(&p / "encoder"))?;
         let d = self.encoder.out_dim();
         let pp = &p / "predictor";
-        let fc1 = nn::linear(&pp / "0", d, self.predictor_hidden, Default::default());
+        let fc1 = linear(&(&pp / "0"), d, self.predictor_hidden, self.init)?;
         let act = Activation::new(&(&pp / "1"), Act::Prelu, 1);
-        let fc2 = nn::linear(&pp / "2", self.predictor_hidden, d, Default::default());
+        let fc2 = linear(&(&pp / "2"), self.predictor_hidden, d, self.init)?;
         let mut target_vs = nn::VarStore::new(vs.device());
         let target = self.encoder.init(&(target_vs.root() / "encoder"))?;
         target_vs.freeze();

@@ -4,6 +4,7 @@
 //! inter- and intra-view negatives at temperature τ. Cora defaults: 128 units, τ = 0.4, edge drop
 //! 0.2 / 0.4, feature mask 0.3 / 0.4, Adam 5e-4, weight decay 1e-5, 200 epochs.
 
+use deepfield_core::nn::init::{linear, LinearInit};
 use deepfield_core::tch::{nn, Kind, Tensor};
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,10 @@ pub struct GraceConfig {
     pub drop_edge: [f64; 2],
     pub drop_feature: [f64; 2],
     pub train: SslTrainConfig,
+    /// Initialisation of the projection head (default: PyTorch's `nn.Linear`, as the paper's
+    /// code).
+    #[serde(default)]
+    pub init: LinearInit,
 }
 
 impl GraceConfig {
@@ -43,6 +48,7 @@ impl GraceConfig {
                 patience: None,
                 cosine: false,
             },
+            init: LinearInit::Torch,
         }
     }
 
@@ -52,8 +58,8 @@ impl GraceConfig {
         let proj = p / "proj";
         Ok(Grace {
             encoder: self.encoder.init(&(p / "encoder"))?,
-            fc1: nn::linear(&proj / "fc1", d, self.proj_dim, Default::default()),
-            fc2: nn::linear(&proj / "fc2", self.proj_dim, d, Default::default()),
+            fc1: linear(&(&proj / "fc1"), d, self.proj_dim, self.init)?,
+            fc2: linear(&(&proj / "fc2"), self.proj_dim, d, self.init)?,
             cfg: self.clone(),
         })
     }

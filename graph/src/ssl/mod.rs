@@ -12,6 +12,7 @@ pub mod dgi;
 pub mod grace;
 pub mod graphmae;
 
+use deepfield_core::nn::LinearInit;
 use deepfield_core::tch::{nn, Tensor};
 use deepfield_core::train::{EarlyStopping, Schedule, StepOutput, TrainStep};
 use serde::{Deserialize, Serialize};
@@ -154,29 +155,34 @@ impl SslConfig {
     /// Its linear-probe settings.
     pub fn probe(&self) -> ProbeConfig {
         match self {
+            // DGI's `LogReg` initialises Xavier-uniform with a zero bias.
             SslConfig::Dgi(_) => ProbeConfig {
                 lr: 0.01,
                 weight_decay: 0.0,
                 epochs: 300,
                 normalize: false,
+                init: LinearInit::Glorot,
             },
             SslConfig::Grace(_) | SslConfig::Bgrl(_) => ProbeConfig {
                 lr: 0.01,
                 weight_decay: 1e-4,
                 epochs: 300,
                 normalize: true,
+                init: LinearInit::Torch,
             },
             SslConfig::CcaSsg(_) => ProbeConfig {
                 lr: 0.01,
                 weight_decay: 1e-4,
                 epochs: 300,
                 normalize: false,
+                init: LinearInit::Torch,
             },
             SslConfig::Graphmae(_) => ProbeConfig {
                 lr: 0.01,
                 weight_decay: 1e-4,
                 epochs: 300,
                 normalize: false,
+                init: LinearInit::Torch,
             },
         }
     }
@@ -265,8 +271,29 @@ pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> R
 
 #[cfg(test)]
 mod tests {
-    use super::SslTrainConfig;
+    use super::{LinearInit, ProbeConfig, SslConfig, SslTrainConfig};
     use deepfield_core::train::Scheduler;
+
+    /// Configs saved before `init` was a field load with PyTorch's initialisation.
+    #[test]
+    fn configs_without_init_load_as_torch() {
+        for method in ["grace", "bgrl"] {
+            let mut v = serde_json::to_value(SslConfig::paper(method, 8).unwrap()).unwrap();
+            assert_eq!(v["init"], "torch");
+            v.as_object_mut().unwrap().remove("init");
+            let c: SslConfig = serde_json::from_value(v).unwrap();
+            assert_eq!(c, SslConfig::paper(method, 8).unwrap());
+        }
+        let p: ProbeConfig = serde_json::from_str(
+            r#"{"lr": 0.01, "weight_decay": 0.0, "epochs": 10, "normalize": false}"#,
+        )
+        .unwrap();
+        assert_eq!(p.init, LinearInit::Torch);
+        assert_eq!(
+            SslConfig::paper("dgi", 8).unwrap().probe().init,
+            LinearInit::Glorot
+        );
+    }
 
     /// Core's cosine schedule is GraphMAE's former `lr·(1 + cos(π·(epoch/epochs)))/2`: the f64
     /// values differ at most in the last bit (core rounds `π·e/E`, not `π·(e/E)`; 362 of 1500

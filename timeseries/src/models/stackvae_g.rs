@@ -20,11 +20,16 @@ use tch::nn::{Init, Linear};
 use tch::{nn, Kind, Tensor};
 
 use deepfield_core::nn::autoencoder::{gaussian_kl, reparameterize};
+use deepfield_core::nn::capture::{child, name_of, tap};
+use deepfield_core::nn::init::{linear, LinearInit};
 use deepfield_core::Forward;
 
 use crate::{ensure_config, ensure_input, Result};
 
 /// StackVAE-G configuration.
+///
+/// Capture points ([`deepfield_core::nn::capture`]): the per-channel latent sample
+/// `[B, N, latent]` under `latent` and the graph-mixed latent `z'` under `graph`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct StackVaeGConfig {
@@ -46,6 +51,9 @@ pub struct StackVaeGConfig {
     pub beta: f64,
     /// L1 weight on the adjacency.
     pub sparsity: f64,
+    /// Initialisation of every linear layer (default: PyTorch's `nn.Linear`; the paper's code is
+    /// PyTorch).
+    pub init: LinearInit,
 }
 
 impl Default for StackVaeGConfig {
@@ -60,6 +68,7 @@ impl Default for StackVaeGConfig {
             alpha: 3.0,
             beta: 0.5,
             sparsity: 1e-3,
+            init: LinearInit::Torch,
         }
     }
 }
@@ -95,12 +104,12 @@ impl StackVaeGConfig {
         let mut d = self.window;
         let mut encoder = Vec::new();
         for (i, &h) in self.hidden.iter().enumerate() {
-            encoder.push(nn::linear(path / "encoder" / i, d, h, Default::default()));
+            encoder.push(linear(&(path / "encoder" / i), d, h, self.init)?);
             d = h;
         }
-        let mu = nn::linear(path / "mu", d, self.latent, Default::default());
-        let logvar = nn::linear(path / "logvar", d, self.latent, Default::default());
-        let graph = nn::linear(path / "graph", self.latent, self.latent, Default::default());
+        let mu = linear(&(path / "mu"), d, self.latent, self.init)?;
+        let logvar = linear(&(path / "logvar"), d, self.latent, self.init)?;
+        let graph = linear(&(path / "graph"), self.latent, self.latent, self.init)?;
         let emb = Init::Randn {
             mean: 0.0,
             stdev: 1.0,
@@ -110,10 +119,10 @@ impl StackVaeGConfig {
         let mut decoder = Vec::new();
         let mut d = self.latent;
         for (i, &h) in self.hidden.iter().rev().enumerate() {
-            decoder.push(nn::linear(path / "decoder" / i, d, h, Default::default()));
+            decoder.push(linear(&(path / "decoder" / i), d, h, self.init)?);
             d = h;
         }
-        let out = nn::linear(path / "out", d, self.window, Default::default());
+        let out = linear(&(path / "out"), d, self.window, self.init)?;
         Ok(StackVaeG {
             encoder,
             mu,
@@ -123,6 +132,10 @@ impl StackVaeGConfig {
             node_emb2,
             decoder,
             out,
+            names: [
+                child(&name_of(path), "latent"),
+                child(&name_of(path), "graph"),
+            ],
             config: self.clone(),
         })
     }
@@ -139,6 +152,8 @@ pub struct StackVaeG {
     node_emb2: Tensor,
     decoder: Vec<Linear>,
     out: Linear,
+    /// Capture names of the latent sample and the graph-mixed latent.
+    names: [String; 2],
     config: StackVaeGConfig,
 }
 
@@ -196,9 +211,12 @@ impl StackVaeG {
             lin(&h, &self.mu)?,
             lin(&h, &self.logvar)?.f_clamp(-10.0, 10.0)?,
         );
-        let z = reparameterize(&mu, &logvar, train)?;
+        let z = tap(&self.names[0], reparameterize(&mu, &logvar, train)?);
         let a = self.adjacency()?;
-        let z = z.f_add(&lin(&a.f_matmul(&z)?, &self.graph)?)?;
+        let z = tap(
+            &self.names[1],
+            z.f_add(&lin(&a.f_matmul(&z)?, &self.graph)?)?,
+        );
         let mut h = z;
         for l in &self.decoder {
             h = lin(&h, l)?.f_relu()?;
@@ -276,6 +294,11 @@ mod tests {
             assert!(s.abs() < 1e-6 || (s - 1.0).abs() < 1e-5, "{row:?}");
         }
         // Weights are shared across channels: the encoder does not grow with N.
+        let cap = deepfield_core::nn::capture::Capture::all();
+        let r2 = cap.run(|| m.predict(&x, None));
+        assert!(r2.equal(&m.predict(&x, None)));
+        assert_eq!(cap.seen(), ["latent", "graph"]);
+        assert_eq!(cap.activation("latent").unwrap().size(), [4, 5, 8]);
         let w = vs.variables()["encoder.0.weight"].size();
         assert_eq!(w, [64, 10]);
         let (total, rec, kl) = m.loss(&x, true).unwrap();
