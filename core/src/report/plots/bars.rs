@@ -5,9 +5,12 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::layout::{clip_label, draw_text, min_max, text_width, y_area_width};
+use super::layout::{
+    build_chart, clip_label, draw_category, draw_label, min_max, styled_mesh, widest_text,
+    y_area_width,
+};
 use super::render::{check, check_finite, render_png, Area, DrawResult};
-use super::style::{DESC_PX, FONT, GRID_BOLD, GRID_LIGHT, LABEL_PX, LINE_SIZE, PALETTE, TITLE_PX};
+use super::style::{LABEL_PX, LINE_SIZE, PALETTE};
 use crate::report::fmt_num;
 use crate::Result;
 
@@ -49,38 +52,21 @@ fn draw_bars(
         (0.0, 1.0)
     };
     let labels: Vec<String> = labels.iter().map(|s| clip_label(s, 30)).collect();
-    let mut label_w = 0;
-    for s in &labels {
-        label_w = label_w.max(text_width(root, s, LABEL_PX)? as i32);
-    }
+    let label_w = widest_text(root, &labels, LABEL_PX)? as i32;
     let y_area = y_area_width(root, lo, hi)?;
     let slot = (root.dim_in_pixel().0 as i32 - y_area as i32 - 40) / n as i32;
     let vertical = label_w > slot - 8;
-    let x_area = if vertical {
-        label_w + 24
-    } else {
-        LABEL_PX as i32 + 24
-    };
+    let x_area = if vertical { label_w } else { LABEL_PX as i32 } + 24;
 
     // Bar i is centred on x = i; the x axis has no ticks, the labels are drawn below the bars.
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, (FONT, TITLE_PX))
-        .margin(18)
-        .x_label_area_size(x_area)
-        .y_label_area_size(y_area)
-        .build_cartesian_2d(-0.5..n as f64 - 0.5, lo..hi)?;
-    chart
-        .configure_mesh()
+    let x_range = -0.5..n as f64 - 0.5;
+    let mut chart = build_chart(root, title, (x_area as u32, y_area), x_range, lo..hi)?;
+    styled_mesh(&mut chart)
         .disable_x_mesh()
         .x_labels(0)
         .y_desc(y_label)
         .y_labels(8)
         .max_light_lines(1)
-        .y_label_formatter(&|v| fmt_num(*v))
-        .label_style((FONT, LABEL_PX))
-        .axis_desc_style((FONT, DESC_PX))
-        .bold_line_style(GRID_BOLD)
-        .light_line_style(GRID_LIGHT)
         .draw()?;
     let color = PALETTE[0];
     let half = if n == 1 { 0.25 } else { 0.35 };
@@ -96,20 +82,7 @@ fn draw_bars(
     let show_values = slot >= 24;
     for (i, (label, &v)) in labels.iter().zip(values).enumerate() {
         let (cx, base) = chart.backend_coord(&(i as f64, lo));
-        let anchor = if vertical {
-            (HPos::Right, VPos::Center)
-        } else {
-            (HPos::Center, VPos::Top)
-        };
-        draw_text(
-            root,
-            label,
-            (cx, base + 8),
-            LABEL_PX,
-            anchor,
-            &BLACK,
-            vertical,
-        )?;
+        draw_category(root, label, (cx, base + 8), LABEL_PX, vertical)?;
         if show_values {
             let (_, vy) = chart.backend_coord(&(i as f64, v));
             let (dy, vpos) = if v >= 0.0 {
@@ -117,15 +90,12 @@ fn draw_bars(
             } else {
                 (4, VPos::Top)
             };
-            let at = (cx, vy + dy);
-            draw_text(
+            draw_label(
                 root,
                 &fmt_num(v),
-                at,
+                (cx, vy + dy),
                 value_px,
                 (HPos::Center, vpos),
-                &BLACK,
-                false,
             )?;
         }
     }
@@ -139,30 +109,12 @@ mod tests {
 
     #[test]
     fn bar_chart_writes_png_and_checks_lengths() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("bars.png");
-        bar_chart(
-            &p,
-            "Accuracy per class",
-            &names(5),
-            &[0.91, 0.85, 0.42, 0.77, 0.66],
-            "accuracy",
-        )
-        .unwrap();
-        assert_plot(&p, LINE_SIZE);
-
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("bad.png");
-        assert_fails_cleanly(dir.path(), bar_chart(&p, "t", &[], &[], "y"), "empty");
-        assert_fails_cleanly(
-            dir.path(),
-            bar_chart(&p, "t", &names(2), &[1.0], "y"),
-            "lengths",
-        );
-        assert_fails_cleanly(
-            dir.path(),
-            bar_chart(&p, "t", &names(1), &[f64::NAN], "y"),
-            "NaN",
-        );
+        let values = [0.91, 0.85, 0.42, 0.77, 0.66];
+        assert_renders(LINE_SIZE, |p| {
+            bar_chart(p, "Accuracy per class", &names(5), &values, "accuracy")
+        });
+        assert_rejects("empty", |p| bar_chart(p, "t", &[], &[], "y"));
+        assert_rejects("lengths", |p| bar_chart(p, "t", &names(2), &[1.0], "y"));
+        assert_rejects("NaN", |p| bar_chart(p, "t", &names(1), &[f64::NAN], "y"));
     }
 }

@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::layout::draw_text;
+use super::layout::draw_label;
 use super::render::{Area, DrawResult};
 use super::style::LABEL_PX;
 use crate::report::fmt_num;
@@ -39,15 +39,8 @@ pub(super) fn colorbar(
         // Snap to the bar's precision, so 5e-19 reads 0.
         let unit = 10f64.powi((hi - lo).log10().floor() as i32 - 4);
         let label = fmt_num(((lo + t * (hi - lo)) / unit).round() * unit);
-        draw_text(
-            area,
-            &label,
-            (x + WIDTH + 8, py),
-            LABEL_PX,
-            (HPos::Left, VPos::Center),
-            &BLACK,
-            false,
-        )?;
+        let at = (x + WIDTH + 8, py);
+        draw_label(area, &label, at, LABEL_PX, (HPos::Left, VPos::Center))?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::colorbar::colorbar;
-use super::layout::{clip_label, draw_text, text_width};
+use super::layout::{clip_label, draw_category, draw_label, draw_text, widest_text};
 use super::render::{check, plot_error, render_png, Area, DrawResult};
 use super::style::{colormap, luminance, BLUES, CONFUSION_SIZE, DESC_PX, LABEL_PX, TITLE_PX};
 use crate::Result;
@@ -45,10 +45,7 @@ fn draw_confusion(root: &Area, matrix: &[Vec<u64>], names: &[String], title: &st
     let (w, h) = (w as i32, h as i32);
     let names: Vec<String> = names.iter().map(|s| clip_label(s, 24)).collect();
     let name_px = if n > 20 { 12 } else { LABEL_PX };
-    let mut name_w = 0;
-    for s in &names {
-        name_w = name_w.max(text_width(root, s, name_px)? as i32);
-    }
+    let name_w = widest_text(root, &names, name_px)? as i32;
     let name_h = name_px as i32 + 4;
 
     let title_h = 64;
@@ -70,14 +67,12 @@ fn draw_confusion(root: &Area, matrix: &[Vec<u64>], names: &[String], title: &st
     let x0 = left + (avail_w - grid) / 2;
     let y0 = title_h;
 
-    draw_text(
+    draw_label(
         root,
         title,
         (w / 2, 18),
         TITLE_PX,
         (HPos::Center, VPos::Top),
-        &BLACK,
-        false,
     )?;
     let count_px = ((cell as f64 * 0.3).round() as u32).clamp(9, 20);
     for (i, row) in matrix.iter().enumerate() {
@@ -158,47 +153,19 @@ fn draw_confusion(root: &Area, matrix: &[Vec<u64>], names: &[String], title: &st
     if cell >= name_px as i32 - 2 {
         for (k, name) in names.iter().enumerate() {
             let c = k as i32 * cell + cell / 2;
-            draw_text(
-                root,
-                name,
-                (x0 - 8, y0 + c),
-                name_px,
-                (HPos::Right, VPos::Center),
-                &BLACK,
-                false,
-            )?;
-            if vertical_names {
-                draw_text(
-                    root,
-                    name,
-                    (x0 + c, y0 + grid + 8),
-                    name_px,
-                    (HPos::Right, VPos::Center),
-                    &BLACK,
-                    true,
-                )?;
-            } else {
-                draw_text(
-                    root,
-                    name,
-                    (x0 + c, y0 + grid + 8),
-                    name_px,
-                    (HPos::Center, VPos::Top),
-                    &BLACK,
-                    false,
-                )?;
-            }
+            let row_at = (x0 - 8, y0 + c);
+            draw_label(root, name, row_at, name_px, (HPos::Right, VPos::Center))?;
+            draw_category(root, name, (x0 + c, y0 + grid + 8), name_px, vertical_names)?;
         }
     }
     let names_h = if vertical_names { name_w } else { name_h };
-    draw_text(
+    let below = (x0 + grid / 2, y0 + grid + 8 + names_h + 10);
+    draw_label(
         root,
         "predicted class",
-        (x0 + grid / 2, y0 + grid + 8 + names_h + 10),
+        below,
         DESC_PX,
         (HPos::Center, VPos::Top),
-        &BLACK,
-        false,
     )?;
     draw_text(
         root,
@@ -212,14 +179,13 @@ fn draw_confusion(root: &Area, matrix: &[Vec<u64>], names: &[String], title: &st
     colorbar(root, x0 + grid + 24, (y0, y0 + grid), (0.0, 1.0), |t| {
         colormap(&BLUES, t)
     })?;
-    draw_text(
+    let above_bar = (x0 + grid + 24 + 11, y0 - 8);
+    draw_label(
         root,
         "row fraction",
-        (x0 + grid + 24 + 11, y0 - 8),
+        above_bar,
         LABEL_PX,
         (HPos::Center, VPos::Bottom),
-        &BLACK,
-        false,
     )?;
     Ok(())
 }
@@ -231,25 +197,13 @@ mod tests {
 
     #[test]
     fn confusion_matrix_writes_png_and_checks_shapes() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("cm.png");
         let m = vec![vec![50, 3, 2], vec![4, 40, 11], vec![0, 9, 35]];
-        confusion_matrix(&p, &m, &names(3), "Confusion").unwrap();
-        assert_plot(&p, CONFUSION_SIZE);
-
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("bad.png");
-        assert_fails_cleanly(dir.path(), confusion_matrix(&p, &[], &[], "t"), "empty");
-        assert_fails_cleanly(
-            dir.path(),
-            confusion_matrix(&p, &m, &names(2), "t"),
-            "names",
-        );
+        assert_renders(CONFUSION_SIZE, |p| {
+            confusion_matrix(p, &m, &names(3), "Confusion")
+        });
+        assert_rejects("empty", |p| confusion_matrix(p, &[], &[], "t"));
+        assert_rejects("names", |p| confusion_matrix(p, &m, &names(2), "t"));
         let ragged = vec![vec![1, 2], vec![3]];
-        assert_fails_cleanly(
-            dir.path(),
-            confusion_matrix(&p, &ragged, &names(2), "t"),
-            "ragged",
-        );
+        assert_rejects("ragged", |p| confusion_matrix(p, &ragged, &names(2), "t"));
     }
 }

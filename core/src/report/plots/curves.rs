@@ -37,30 +37,17 @@ pub fn training_curves(
             lines.push(mark);
         }
     }
-    let loss = LineChart {
-        caption: "Loss",
-        x_label: "epoch",
-        y_label: "loss",
-        lines,
-        vline: None,
+    let per_epoch = |caption, y_label, lines| LineChart {
         integer_x: true,
+        ..LineChart::new(caption, "epoch", y_label, lines)
+    };
+    let loss = per_epoch("Loss", "loss", lines);
+    let Some((name, values)) = val_metric else {
+        return loss.render(path, LINE_SIZE);
     };
     loss.validate(path)?;
-    let Some((name, values)) = val_metric else {
-        return render_png(path, LINE_SIZE, |root| loss.draw(root));
-    };
-    let metric = LineChart {
-        caption: name,
-        x_label: "epoch",
-        y_label: name,
-        lines: vec![Line::new(
-            &format!("validation {name}"),
-            &epochs(values),
-            PALETTE[2],
-        )],
-        vline: None,
-        integer_x: true,
-    };
+    let metric_line = Line::new(&format!("validation {name}"), &epochs(values), PALETTE[2]);
+    let metric = per_epoch(name, name, vec![metric_line]);
     metric.validate(path)?;
     render_png(path, TWO_PANEL_SIZE, |root| {
         let (left, right) = root.split_horizontally(TWO_PANEL_SIZE.0 / 2);

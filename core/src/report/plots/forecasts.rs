@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::line_chart::{Line, LineChart};
-use super::render::{check, render_png};
+use super::render::check;
 use super::series::Series;
 use super::style::{FORECAST_SIZE, OBSERVED, PALETTE};
 use crate::Result;
@@ -27,16 +27,9 @@ pub fn forecast(
         let color = [0, 3, 2, 1, 4, 5, 6, 8, 9][i % 9];
         lines.push(Line::new(&s.name, &s.points, PALETTE[color]));
     }
-    let chart = LineChart {
-        caption: title,
-        x_label: "time",
-        y_label: "value",
-        lines,
-        vline: split_at.map(|x| (x, "forecast start")),
-        integer_x: false,
-    };
-    chart.validate(path)?;
-    render_png(path, FORECAST_SIZE, |root| chart.draw(root))
+    let mut chart = LineChart::new(title, "time", "value", lines);
+    chart.vline = split_at.map(|x| (x, "forecast start"));
+    chart.render(path, FORECAST_SIZE)
 }
 
 #[cfg(test)]
@@ -47,32 +40,14 @@ mod tests {
 
     #[test]
     fn forecast_writes_png() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("fc.png");
-        let obs: Vec<(f64, f64)> = (0..200)
-            .map(|i| (i as f64, (i as f64 / 12.0).sin() * 10.0 + i as f64 * 0.05))
-            .collect();
-        let pred: Vec<(f64, f64)> = obs[150..]
-            .iter()
-            .map(|&(x, y)| (x, y + 1.5 * (x / 7.0).cos()))
-            .collect();
-        forecast(
-            &p,
-            "Forecast",
-            &obs,
-            &[Series::new("LSTM", pred)],
-            Some(150.0),
-        )
-        .unwrap();
-        assert_plot(&p, FORECAST_SIZE);
-
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("bad.png");
-        assert_fails_cleanly(dir.path(), forecast(&p, "t", &[], &[], None), "empty");
-        assert_fails_cleanly(
-            dir.path(),
-            forecast(&p, "t", &[(0.0, 1.0)], &[], Some(f64::NAN)),
-            "NaN split",
-        );
+        let (obs, pred) = wave_forecast();
+        let predicted = [Series::new("LSTM", pred)];
+        assert_renders(FORECAST_SIZE, |p| {
+            forecast(p, "Forecast", &obs, &predicted, Some(150.0))
+        });
+        assert_rejects("empty", |p| forecast(p, "t", &[], &[], None));
+        assert_rejects("NaN split", |p| {
+            forecast(p, "t", &[(0.0, 1.0)], &[], Some(f64::NAN))
+        });
     }
 }

@@ -2,13 +2,10 @@
 
 use std::path::Path;
 
-use plotters::coord::types::RangedCoordf64;
-use plotters::prelude::*;
-
 use super::colorbar::colorbar;
-use super::layout::{integer_label, min_max, padded};
+use super::layout::{build_chart, integer_label, min_max, padded, styled_mesh};
 use super::render::{check, plot_error, render_png, Area, DrawResult};
-use super::style::{colormap, COOLWARM, DESC_PX, FONT, HEATMAP_SIZE, LABEL_PX, TITLE_PX, VIRIDIS};
+use super::style::{colormap, COOLWARM, HEATMAP_SIZE, VIRIDIS};
 use crate::Result;
 
 /// A heat map of `values[row][col]` (row 0 at the top, like a matrix), e.g. an MFCC image or
@@ -68,14 +65,10 @@ fn draw_heatmap(
     let (w, _) = root.dim_in_pixel();
     let bar_w = 120;
     let (main, _) = root.split_horizontally(w - bar_w);
-    let mut chart = ChartBuilder::on(&main)
-        .caption(title, (FONT, TITLE_PX))
-        .margin(18)
-        .x_label_area_size(56)
-        .y_label_area_size(72)
-        .build_cartesian_2d(-0.5..cols as f64 - 0.5, rows as f64 - 0.5..-0.5)?;
-    chart
-        .configure_mesh()
+    // Cell (r, c) is centred on x = c, y = r, row 0 at the top.
+    let (x_range, y_range) = (-0.5..cols as f64 - 0.5, rows as f64 - 0.5..-0.5);
+    let mut chart = build_chart(&main, title, (56, 72), x_range, y_range)?;
+    styled_mesh(&mut chart)
         .disable_mesh()
         .x_desc(x_label)
         .y_desc(y_label)
@@ -83,10 +76,8 @@ fn draw_heatmap(
         .y_labels(rows.min(10))
         .x_label_formatter(&|v| integer_label(*v))
         .y_label_formatter(&|v| integer_label(*v))
-        .label_style((FONT, LABEL_PX))
-        .axis_desc_style((FONT, DESC_PX))
         .draw()?;
-    let plot: &DrawingArea<_, Cartesian2d<RangedCoordf64, RangedCoordf64>> = chart.plotting_area();
+    let plot = chart.plotting_area();
     let (xr, yr) = plot.get_pixel_range();
     let (pw, ph) = ((xr.end - xr.start).max(1), (yr.end - yr.start).max(1));
     let pixels = plot.strip_coord_spec();
@@ -114,8 +105,6 @@ mod tests {
 
     #[test]
     fn heatmap_writes_png_and_rejects_nan() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("heat.png");
         let v: Vec<Vec<f64>> = (0..13)
             .map(|r| {
                 (0..80)
@@ -123,20 +112,13 @@ mod tests {
                     .collect()
             })
             .collect();
-        heatmap(&p, "MFCC", &v, "frame", "coefficient").unwrap();
-        assert_plot(&p, HEATMAP_SIZE);
-
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("bad.png");
-        assert_fails_cleanly(dir.path(), heatmap(&p, "t", &[], "x", "y"), "empty");
-        assert_fails_cleanly(
-            dir.path(),
-            heatmap(&p, "t", &[vec![]], "x", "y"),
-            "empty row",
-        );
-        let nan = vec![vec![1.0, 2.0], vec![f64::NAN, 0.0]];
-        assert_fails_cleanly(dir.path(), heatmap(&p, "t", &nan, "x", "y"), "NaN");
-        let ragged = vec![vec![1.0, 2.0], vec![0.0]];
-        assert_fails_cleanly(dir.path(), heatmap(&p, "t", &ragged, "x", "y"), "ragged");
+        assert_renders(HEATMAP_SIZE, |p| {
+            heatmap(p, "MFCC", &v, "frame", "coefficient")
+        });
+        let plot = |values: Vec<Vec<f64>>| move |p: &Path| heatmap(p, "t", &values, "x", "y");
+        assert_rejects("empty", plot(vec![]));
+        assert_rejects("empty row", plot(vec![vec![]]));
+        assert_rejects("NaN", plot(vec![vec![1.0, 2.0], vec![f64::NAN, 0.0]]));
+        assert_rejects("ragged", plot(vec![vec![1.0, 2.0], vec![0.0]]));
     }
 }

@@ -1,11 +1,25 @@
-//! Axis ranges, tick labels, text sizing and placement, and where the legend goes.
+//! Axis ranges, tick labels, the chart frame and its grid, text sizing and placement, and where
+//! the legend goes.
 
+use std::ops::Range;
+
+use plotters::chart::MeshStyle;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::render::{Area, DrawResult};
-use super::style::{font, FONT, LABEL_PX, LEGEND_PX};
+use super::style::{font, DESC_PX, FONT, GRID_BOLD, GRID_LIGHT, LABEL_PX, LEGEND_PX, TITLE_PX};
 use crate::report::fmt_num;
+
+type BoxResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// A chart with numeric axes on a bitmap.
+pub(super) type Chart<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+/// The grid and axes of a [`Chart`], before they are drawn.
+pub(super) type Mesh<'a, 'b, 'c> =
+    MeshStyle<'a, 'c, RangedCoordf64, RangedCoordf64, BitMapBackend<'b>>;
 
 /// `(lo, hi)` widened by `frac` of the span on each side; a zero span gets a unit-ish width.
 pub(super) fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
@@ -25,12 +39,21 @@ pub(super) fn min_max(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64
     })
 }
 
-pub(super) fn text_width(
-    area: &Area,
-    text: &str,
-    px: u32,
-) -> std::result::Result<u32, Box<dyn std::error::Error>> {
+pub(super) fn text_width(area: &Area, text: &str, px: u32) -> BoxResult<u32> {
     Ok(area.estimate_text_size(text, &font(px))?.0)
+}
+
+/// The width of the widest of `texts` at `px`.
+pub(super) fn widest_text<S: AsRef<str>>(
+    area: &Area,
+    texts: impl IntoIterator<Item = S>,
+    px: u32,
+) -> BoxResult<u32> {
+    let mut widest = 0;
+    for text in texts {
+        widest = widest.max(text_width(area, text.as_ref(), px)?);
+    }
+    Ok(widest)
 }
 
 /// Shorten labels that would eat the whole image.
@@ -45,16 +68,43 @@ pub(super) fn clip_label(s: &str, max_chars: usize) -> String {
 }
 
 /// Width of the y label area: the widest of a few tick-like labels plus room for the title.
-pub(super) fn y_area_width(
-    area: &Area,
-    lo: f64,
-    hi: f64,
-) -> std::result::Result<u32, Box<dyn std::error::Error>> {
-    let mut widest = 0;
-    for v in [lo, hi, (lo + hi) / 2.0] {
-        widest = widest.max(text_width(area, &fmt_num(v), LABEL_PX)?);
-    }
+pub(super) fn y_area_width(area: &Area, lo: f64, hi: f64) -> BoxResult<u32> {
+    let widest = widest_text(area, [lo, hi, (lo + hi) / 2.0].map(fmt_num), LABEL_PX)?;
     Ok((widest + 40).clamp(64, 200))
+}
+
+/// A chart over `x` × `y` with `title` above it and axis label areas of `(x_area, y_area)`
+/// pixels below and left of it.
+pub(super) fn build_chart<'a, 'b>(
+    area: &'a Area<'b>,
+    title: &str,
+    (x_area, y_area): (u32, u32),
+    x: Range<f64>,
+    y: Range<f64>,
+) -> BoxResult<Chart<'a, 'b>> {
+    Ok(ChartBuilder::on(area)
+        .caption(title, (FONT, TITLE_PX))
+        .margin(18)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(x, y)?)
+}
+
+/// The grid and axes of `chart` in the shared fonts and grid colours, ticks labelled with
+/// [`fmt_num`]; the caller adds what differs (descriptions, tick counts) and draws it.
+pub(super) fn styled_mesh<'a, 'b, 'c>(chart: &'c mut Chart<'a, 'b>) -> Mesh<'a, 'b, 'c> {
+    let mut mesh = chart.configure_mesh();
+    mesh.x_label_formatter(&number_tick)
+        .y_label_formatter(&number_tick)
+        .label_style((FONT, LABEL_PX))
+        .axis_desc_style((FONT, DESC_PX))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT);
+    mesh
+}
+
+fn number_tick(v: &f64) -> String {
+    fmt_num(*v)
 }
 
 pub(super) fn integer_label(v: f64) -> String {
@@ -128,6 +178,34 @@ pub(super) fn draw_text(
     }
     area.draw_text(text, &style, at)?;
     Ok(())
+}
+
+/// [`draw_text`] in black, horizontal.
+pub(super) fn draw_label(
+    area: &Area,
+    text: &str,
+    at: (i32, i32),
+    px: u32,
+    pos: (HPos, VPos),
+) -> DrawResult {
+    draw_text(area, text, at, px, pos, &BLACK, false)
+}
+
+/// A category name under an axis: centred below `at`, or, when `vertical`, turned to read
+/// upwards and ending at `at`.
+pub(super) fn draw_category(
+    area: &Area,
+    name: &str,
+    at: (i32, i32),
+    px: u32,
+    vertical: bool,
+) -> DrawResult {
+    let pos = if vertical {
+        (HPos::Right, VPos::Center)
+    } else {
+        (HPos::Center, VPos::Top)
+    };
+    draw_text(area, name, at, px, pos, &BLACK, vertical)
 }
 
 #[cfg(test)]

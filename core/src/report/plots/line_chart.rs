@@ -8,9 +8,12 @@ use std::path::Path;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::layout::{integer_label, legend_box, min_max, padded, quiet_corner, y_area_width};
-use super::render::{check, Area, DrawResult};
-use super::style::{DESC_PX, FONT, GRID_BOLD, GRID_LIGHT, LABEL_PX, MARKER_MAX_POINTS, TITLE_PX};
+use super::layout::{
+    build_chart, integer_label, legend_box, min_max, padded, quiet_corner, styled_mesh,
+    y_area_width,
+};
+use super::render::{check, render_png, Area, DrawResult};
+use super::style::MARKER_MAX_POINTS;
 use crate::report::fmt_num;
 use crate::Result;
 
@@ -60,7 +63,30 @@ pub(super) struct LineChart<'a> {
     pub(super) integer_x: bool,
 }
 
-impl LineChart<'_> {
+impl<'a> LineChart<'a> {
+    /// A chart of `lines` without a vertical marker, on any x.
+    pub(super) fn new(
+        caption: &'a str,
+        x_label: &'a str,
+        y_label: &'a str,
+        lines: Vec<Line>,
+    ) -> Self {
+        Self {
+            caption,
+            x_label,
+            y_label,
+            lines,
+            vline: None,
+            integer_x: false,
+        }
+    }
+
+    /// Validate, then draw alone on a `size` PNG at `path`.
+    pub(super) fn render(&self, path: &Path, size: (u32, u32)) -> Result<()> {
+        self.validate(path)?;
+        render_png(path, size, |root| self.draw(root))
+    }
+
     pub(super) fn validate(&self, path: &Path) -> Result<()> {
         check(path, !self.lines.is_empty(), || "no series to plot".into())?;
         for (i, line) in self.lines.iter().enumerate() {
@@ -88,12 +114,8 @@ impl LineChart<'_> {
             padded(x0, x1, 0.0)
         };
         let (y0, y1) = padded(y0, y1, 0.06);
-        let mut chart = ChartBuilder::on(area)
-            .caption(self.caption, (FONT, TITLE_PX))
-            .margin(18)
-            .x_label_area_size(56)
-            .y_label_area_size(y_area_width(area, y0, y1)?)
-            .build_cartesian_2d(x0..x1, y0..y1)?;
+        let y_area = y_area_width(area, y0, y1)?;
+        let mut chart = build_chart(area, self.caption, (56, y_area), x0..x1, y0..y1)?;
         let integer_x = self.integer_x;
         let x_fmt = move |v: &f64| {
             if integer_x {
@@ -102,18 +124,12 @@ impl LineChart<'_> {
                 fmt_num(*v)
             }
         };
-        chart
-            .configure_mesh()
+        styled_mesh(&mut chart)
             .x_desc(self.x_label)
             .y_desc(self.y_label)
             .x_labels(10)
             .y_labels(8)
             .x_label_formatter(&x_fmt)
-            .y_label_formatter(&|v| fmt_num(*v))
-            .label_style((FONT, LABEL_PX))
-            .axis_desc_style((FONT, DESC_PX))
-            .bold_line_style(GRID_BOLD)
-            .light_line_style(GRID_LIGHT)
             .draw()?;
 
         let mut samples = vec![];

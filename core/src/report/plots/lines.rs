@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use super::line_chart::{Line, LineChart};
-use super::render::render_png;
 use super::series::Series;
 use super::style::{category_color, LINE_SIZE};
 use crate::Result;
@@ -22,16 +21,7 @@ pub fn line_plot(
         .enumerate()
         .map(|(i, s)| Line::new(&s.name, &s.points, category_color(i, series.len())))
         .collect();
-    let chart = LineChart {
-        caption: title,
-        x_label,
-        y_label,
-        lines,
-        vline: None,
-        integer_x: false,
-    };
-    chart.validate(path)?;
-    render_png(path, LINE_SIZE, |root| chart.draw(root))
+    LineChart::new(title, x_label, y_label, lines).render(path, LINE_SIZE)
 }
 
 #[cfg(test)]
@@ -42,34 +32,19 @@ mod tests {
 
     #[test]
     fn line_plot_writes_png_and_rejects_bad_input() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("lines.png");
         let sine: Vec<(f64, f64)> = (0..100)
             .map(|i| (i as f64 / 10.0, (i as f64 / 10.0).sin()))
             .collect();
         let cosine: Vec<(f64, f64)> = sine.iter().map(|&(x, _)| (x, x.cos())).collect();
-        line_plot(
-            &p,
-            "Waves",
-            "x",
-            "y",
-            &[Series::new("sin", sine), Series::new("cos", cosine)],
-        )
-        .unwrap();
-        assert_plot(&p, LINE_SIZE);
+        let waves = [Series::new("sin", sine), Series::new("cos", cosine)];
+        assert_renders(LINE_SIZE, |p| line_plot(p, "Waves", "x", "y", &waves));
 
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("bad.png");
-        assert_fails_cleanly(dir.path(), line_plot(&p, "t", "x", "y", &[]), "no series");
-        assert_fails_cleanly(
-            dir.path(),
-            line_plot(&p, "t", "x", "y", &[Series::new("e", vec![])]),
-            "empty series",
-        );
+        let plot = |series: Series| move |p: &Path| line_plot(p, "t", "x", "y", &[series]);
+        assert_rejects("no series", |p| line_plot(p, "t", "x", "y", &[]));
+        assert_rejects("empty series", plot(Series::new("e", vec![])));
         let nan = Series::new("nan", vec![(0.0, f64::NAN), (1.0, f64::INFINITY)]);
-        assert_fails_cleanly(dir.path(), line_plot(&p, "t", "x", "y", &[nan]), "all NaN");
-        let q = dir.path().join("plot.jpg");
+        assert_rejects("all NaN", plot(nan));
         let ok = Series::from_ys("a", 0.0, &[1.0, 2.0]);
-        assert_fails_cleanly(dir.path(), line_plot(&q, "t", "x", "y", &[ok]), "not .png");
+        assert_rejects("not .png", |p| plot(ok)(&p.with_extension("jpg")));
     }
 }

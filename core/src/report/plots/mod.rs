@@ -13,8 +13,9 @@
 //! as a gap), but a series without any finite point is still an error.
 //!
 //! One file per concern: `style` (sizes, fonts, colours), `render` (atomic PNG output and input
-//! checks), `layout` (ranges, tick labels, text, legend placement), `colorbar`, `line_chart` (the
-//! chart behind the three line plots), and one file per chart kind.
+//! checks), `layout` (ranges, tick labels, the titled chart and its styled grid, text, legend
+//! placement), `colorbar`, `line_chart` (the chart behind the three line plots), and one file per
+//! chart kind.
 
 mod bars;
 mod colorbar;
@@ -206,8 +207,7 @@ mod tests {
             "node",
         )
         .unwrap();
-        let t: Vec<f64> = (0..300).map(|_| rng.uniform() * 80.0).collect();
-        let y: Vec<f64> = t.iter().map(|&v| v + 5.0 * rng.normal()).collect();
+        let (t, y) = regression(&mut rng);
         pred_vs_true(
             &dir.join("pvt.png"),
             "Concrete compressive strength (MPa)",
@@ -215,13 +215,7 @@ mod tests {
             &y,
         )
         .unwrap();
-        let obs: Vec<(f64, f64)> = (0..200)
-            .map(|i| (i as f64, (i as f64 / 12.0).sin() * 10.0 + i as f64 * 0.05))
-            .collect();
-        let pred: Vec<(f64, f64)> = obs[150..]
-            .iter()
-            .map(|&(x, y)| (x, y + 1.5 * (x / 7.0).cos()))
-            .collect();
+        let (obs, pred) = wave_forecast();
         let pred2: Vec<(f64, f64)> = obs[150..].iter().map(|&(x, y)| (x, y - 2.0)).collect();
         forecast(
             &dir.join("forecast.png"),
@@ -231,16 +225,7 @@ mod tests {
             Some(150.0),
         )
         .unwrap();
-        let labels: Vec<usize> = (0..700).map(|i| i % 7).collect();
-        let pts: Vec<(f64, f64)> = labels
-            .iter()
-            .map(|&l| {
-                (
-                    4.0 * (l as f64).cos() + rng.normal(),
-                    4.0 * (l as f64).sin() + rng.normal(),
-                )
-            })
-            .collect();
+        let (pts, labels) = clusters(&mut rng, 700, 7, 4.0);
         let cora = [
             "Theory",
             "Reinforcement_Learning",

@@ -5,11 +5,11 @@ use std::path::Path;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::layout::{legend_box, min_max, padded, quiet_corner, y_area_width};
-use super::render::{check, check_finite, render_png, Area, DrawResult};
-use super::style::{
-    DESC_PX, FONT, GRID_BOLD, GRID_LIGHT, LABEL_PX, PALETTE, SCATTER_SIZE, TITLE_PX,
+use super::layout::{
+    build_chart, legend_box, min_max, padded, quiet_corner, styled_mesh, y_area_width,
 };
+use super::render::{check, check_finite, render_png, Area, DrawResult};
+use super::style::{PALETTE, SCATTER_SIZE};
 use crate::report::fmt_num;
 use crate::Result;
 
@@ -53,22 +53,11 @@ fn draw_pred_vs_true(root: &Area, title: &str, y_true: &[f64], y_pred: &[f64]) -
     }
     stats.push(')');
 
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, (FONT, TITLE_PX))
-        .margin(18)
-        .x_label_area_size(56)
-        .y_label_area_size(y_area_width(root, lo, hi)?)
-        .build_cartesian_2d(lo..hi, lo..hi)?;
-    chart
-        .configure_mesh()
+    let y_area = y_area_width(root, lo, hi)?;
+    let mut chart = build_chart(root, title, (56, y_area), lo..hi, lo..hi)?;
+    styled_mesh(&mut chart)
         .x_desc("true")
         .y_desc("predicted")
-        .x_label_formatter(&|v| fmt_num(*v))
-        .y_label_formatter(&|v| fmt_num(*v))
-        .label_style((FONT, LABEL_PX))
-        .axis_desc_style((FONT, DESC_PX))
-        .bold_line_style(GRID_BOLD)
-        .light_line_style(GRID_LIGHT)
         .draw()?;
     let dot = PALETTE[0];
     let radius = if y_true.len() > 2000 { 2 } else { 3 };
@@ -105,26 +94,12 @@ mod tests {
 
     #[test]
     fn pred_vs_true_writes_png_and_checks_lengths() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("pvt.png");
-        let mut rng = crate::Rng::new(0);
-        let t: Vec<f64> = (0..300).map(|_| rng.uniform() * 80.0).collect();
-        let y: Vec<f64> = t.iter().map(|&v| v + 5.0 * rng.normal()).collect();
-        pred_vs_true(&p, "Concrete strength", &t, &y).unwrap();
-        assert_plot(&p, SCATTER_SIZE);
-
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("bad.png");
-        assert_fails_cleanly(dir.path(), pred_vs_true(&p, "t", &[], &[]), "empty");
-        assert_fails_cleanly(
-            dir.path(),
-            pred_vs_true(&p, "t", &[1.0, 2.0], &[1.0]),
-            "lengths",
-        );
-        assert_fails_cleanly(
-            dir.path(),
-            pred_vs_true(&p, "t", &[1.0], &[f64::NAN]),
-            "NaN",
-        );
+        let (t, y) = regression(&mut crate::Rng::new(0));
+        assert_renders(SCATTER_SIZE, |p| {
+            pred_vs_true(p, "Concrete strength", &t, &y)
+        });
+        assert_rejects("empty", |p| pred_vs_true(p, "t", &[], &[]));
+        assert_rejects("lengths", |p| pred_vs_true(p, "t", &[1.0, 2.0], &[1.0]));
+        assert_rejects("NaN", |p| pred_vs_true(p, "t", &[1.0], &[f64::NAN]));
     }
 }

@@ -4,12 +4,11 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::layout::{clip_label, legend_box, min_max, padded, quiet_corner, y_area_width};
-use super::render::{check, plot_error, render_png, Area, DrawResult};
-use super::style::{
-    category_color, DESC_PX, FONT, GRID_BOLD, GRID_LIGHT, LABEL_PX, SCATTER_SIZE, TITLE_PX,
+use super::layout::{
+    build_chart, clip_label, legend_box, min_max, padded, quiet_corner, styled_mesh, y_area_width,
 };
-use crate::report::fmt_num;
+use super::render::{check, plot_error, render_png, Area, DrawResult};
+use super::style::{category_color, SCATTER_SIZE};
 use crate::Result;
 
 /// 2-D points (e.g. an embedding after PCA/t-SNE) coloured by class `labels[i]`, which index
@@ -80,22 +79,11 @@ fn draw_scatter_classes(
     let (x0, x1) = min_max(points.iter().map(|p| p.0)).ok_or("no points")?;
     let (y0, y1) = min_max(points.iter().map(|p| p.1)).ok_or("no points")?;
     let ((x0, x1), (y0, y1)) = (padded(x0, x1, 0.05), padded(y0, y1, 0.05));
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, (FONT, TITLE_PX))
-        .margin(18)
-        .x_label_area_size(56)
-        .y_label_area_size(y_area_width(root, y0, y1)?)
-        .build_cartesian_2d(x0..x1, y0..y1)?;
-    chart
-        .configure_mesh()
+    let y_area = y_area_width(root, y0, y1)?;
+    let mut chart = build_chart(root, title, (56, y_area), x0..x1, y0..y1)?;
+    styled_mesh(&mut chart)
         .x_desc(x_desc)
         .y_desc(y_desc)
-        .x_label_formatter(&|v| fmt_num(*v))
-        .y_label_formatter(&|v| fmt_num(*v))
-        .label_style((FONT, LABEL_PX))
-        .axis_desc_style((FONT, DESC_PX))
-        .bold_line_style(GRID_BOLD)
-        .light_line_style(GRID_LIGHT)
         .draw()?;
     let radius = if points.len() > 2000 { 2 } else { 3 };
     let mut present = 0;
@@ -133,58 +121,26 @@ mod tests {
 
     #[test]
     fn scatter_classes_writes_png_and_checks_labels() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("emb.png");
-        let mut rng = crate::Rng::new(1);
-        let labels: Vec<usize> = (0..400).map(|i| i % 4).collect();
-        let pts: Vec<(f64, f64)> = labels
-            .iter()
-            .map(|&l| {
-                (
-                    3.0 * (l as f64).cos() + rng.normal(),
-                    3.0 * (l as f64).sin() + rng.normal(),
-                )
-            })
-            .collect();
-        scatter_classes(&p, "Embedding", &pts, &labels, &names(5)).unwrap();
-        assert_plot(&p, SCATTER_SIZE);
+        let (pts, labels) = clusters(&mut crate::Rng::new(1), 400, 4, 3.0);
+        let plain = assert_renders(SCATTER_SIZE, |p| {
+            scatter_classes(p, "Embedding", &pts, &labels, &names(5))
+        });
         // Named axes are drawn: the same points with other axis text give another image.
-        let other = tempfile::tempdir().unwrap();
-        let named = other.path().join("named.png");
-        scatter_classes_with_axes(
-            &named,
-            "Embedding",
-            ("speed", "accuracy"),
-            &pts,
-            &labels,
-            &names(5),
-        )
-        .unwrap();
-        assert_plot(&named, SCATTER_SIZE);
-        assert_ne!(std::fs::read(&p).unwrap(), std::fs::read(&named).unwrap());
+        let axes = ("speed", "accuracy");
+        let named = assert_renders(SCATTER_SIZE, |p| {
+            scatter_classes_with_axes(p, "Embedding", axes, &pts, &labels, &names(5))
+        });
+        assert_ne!(plain, named);
 
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("bad.png");
-        assert_fails_cleanly(
-            dir.path(),
-            scatter_classes(&p, "t", &[], &[], &names(2)),
-            "empty",
-        );
-        assert_fails_cleanly(
-            dir.path(),
-            scatter_classes(&p, "t", &[(0.0, 0.0)], &[2], &names(2)),
-            "label",
-        );
-        assert_fails_cleanly(
-            dir.path(),
-            scatter_classes(&p, "t", &[(0.0, 0.0)], &[], &names(2)),
-            "lengths",
-        );
+        let origin = [(0.0, 0.0)];
+        assert_rejects("empty", |p| scatter_classes(p, "t", &[], &[], &names(2)));
+        assert_rejects("label", |p| {
+            scatter_classes(p, "t", &origin, &[2], &names(2))
+        });
+        assert_rejects("lengths", |p| {
+            scatter_classes(p, "t", &origin, &[], &names(2))
+        });
         let nan = [(f64::NAN, 0.0)];
-        assert_fails_cleanly(
-            dir.path(),
-            scatter_classes(&p, "t", &nan, &[0], &names(2)),
-            "NaN",
-        );
+        assert_rejects("NaN", |p| scatter_classes(p, "t", &nan, &[0], &names(2)));
     }
 }

@@ -1,10 +1,10 @@
-//! Checks shared by the plot tests: a PNG's size, that something was drawn, that a failed
-//! plot left nothing behind.
+//! Checks shared by the plot tests (a PNG's size, that something was drawn, that a failed plot
+//! left nothing behind) and the example data that several tests draw.
 
 use std::path::Path;
 
 use super::render_png;
-use crate::{Error, Result};
+use crate::{Error, Result, Rng};
 
 /// Width and height from a PNG's IHDR chunk, after checking the signature.
 pub(super) fn png_size(path: &Path) -> (u32, u32) {
@@ -46,6 +46,23 @@ pub(super) fn assert_plot(path: &Path, size: (u32, u32)) {
     );
 }
 
+/// Draws `plot` into a fresh folder and checks the result with [`assert_plot`]; returns the
+/// PNG's bytes.
+pub(super) fn assert_renders(size: (u32, u32), plot: impl FnOnce(&Path) -> Result<()>) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("plot.png");
+    plot(&p).unwrap();
+    assert_plot(&p, size);
+    std::fs::read(&p).unwrap()
+}
+
+/// Drawing `plot` to `bad.png` in a fresh folder fails as [`assert_fails_cleanly`] expects.
+pub(super) fn assert_rejects(what: &str, plot: impl FnOnce(&Path) -> Result<()>) {
+    let dir = tempfile::tempdir().unwrap();
+    let result = plot(&dir.path().join("bad.png"));
+    assert_fails_cleanly(dir.path(), result, what);
+}
+
 pub(super) fn assert_fails_cleanly(dir: &Path, result: Result<()>, what: &str) {
     match result {
         Err(Error::Plot { path, message }) => {
@@ -68,4 +85,38 @@ pub(super) fn names(n: usize) -> Vec<String> {
         .take(n)
         .map(|s| s.to_string())
         .collect()
+}
+
+type Points = Vec<(f64, f64)>;
+
+/// `n` points in `k` noisy clusters on a circle of `radius`, and each point's cluster.
+pub(super) fn clusters(rng: &mut Rng, n: usize, k: usize, radius: f64) -> (Points, Vec<usize>) {
+    let labels: Vec<usize> = (0..n).map(|i| i % k).collect();
+    let points = labels
+        .iter()
+        .map(|&l| {
+            let x = radius * (l as f64).cos() + rng.normal();
+            (x, radius * (l as f64).sin() + rng.normal())
+        })
+        .collect();
+    (points, labels)
+}
+
+/// 300 true values in [0, 80) and noisy predictions of them.
+pub(super) fn regression(rng: &mut Rng) -> (Vec<f64>, Vec<f64>) {
+    let t: Vec<f64> = (0..300).map(|_| rng.uniform() * 80.0).collect();
+    let y = t.iter().map(|&v| v + 5.0 * rng.normal()).collect();
+    (t, y)
+}
+
+/// 200 observed points of a rising wave, and a forecast of its last 50.
+pub(super) fn wave_forecast() -> (Points, Points) {
+    let obs: Points = (0..200)
+        .map(|i| (i as f64, (i as f64 / 12.0).sin() * 10.0 + i as f64 * 0.05))
+        .collect();
+    let pred = obs[150..]
+        .iter()
+        .map(|&(x, y)| (x, y + 1.5 * (x / 7.0).cos()))
+        .collect();
+    (obs, pred)
 }
