@@ -251,10 +251,12 @@ pub fn predict_file(
         let y2 = match y.dim() {
             1 => y.unsqueeze(1),
             2 => y,
-            d => return Err(Error::input(format!(
+            d => {
+                return Err(Error::input(format!(
                 "{}: the model's outputs have {d} dimensions; write them to a .safetensors file",
                 out.display()
-            ))),
+            )))
+            }
         };
         let cols = y2.size()[1];
         let vals = Vec::<f64>::try_from(y2.to_kind(tch::Kind::Double).flatten(0, -1))?;
