@@ -58,7 +58,11 @@ fn quick_cough_repro_writes_results_and_its_model_scores_a_folder() {
             );
         }
         // None far below it either.
-        assert!(acc > chance - 0.15, "{}: accuracy {acc}, chance {chance}", model["name"]);
+        assert!(
+            acc > chance - 0.15,
+            "{}: accuracy {acc}, chance {chance}",
+            model["name"]
+        );
         assert_eq!(model["combined_groups"], 24);
         assert_eq!(model["per_class_f1"].as_array().unwrap().len(), 3);
         // The report shows this model's measured accuracy.
@@ -84,7 +88,6 @@ fn quick_cough_repro_writes_results_and_its_model_scores_a_folder() {
     again.out = tmp.path().join("again");
     let m2 = CoughBilstm.run(&again).unwrap();
     assert_eq!(m["models"], m2["models"]);
-
 
     // A user's folder: five real clips named like the training set, one broken file.
     let data = deepfield_core::data::dataset(&COUGH).unwrap();

@@ -262,6 +262,58 @@ pub fn assert_results(dir: &Path, files: &[&str]) -> serde_json::Value {
     metrics
 }
 
+/// Assert that two JSON values have the same structure and equal strings, booleans and nulls,
+/// and numbers within `tol · max(1, |want|)`; the message names the JSON path of the first
+/// difference. For metrics read back from a file: serde_json's float parsing may differ from
+/// the written value in the last bit.
+#[track_caller]
+pub fn assert_json_close(got: &serde_json::Value, want: &serde_json::Value, tol: f64) {
+    if let Err(msg) = json_close(got, want, tol, "$") {
+        panic!("JSON values differ: {msg}");
+    }
+}
+
+fn json_close(
+    got: &serde_json::Value,
+    want: &serde_json::Value,
+    tol: f64,
+    path: &str,
+) -> std::result::Result<(), String> {
+    use serde_json::Value;
+    match (got, want) {
+        (Value::Number(a), Value::Number(b)) => {
+            let (a, b) = (
+                a.as_f64().unwrap_or(f64::NAN),
+                b.as_f64().unwrap_or(f64::NAN),
+            );
+            if (a - b).abs() <= tol * b.abs().max(1.0) {
+                Ok(())
+            } else {
+                Err(format!("{path}: {a} vs {b}"))
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            if a.len() != b.len() {
+                return Err(format!("{path}: {} vs {} elements", a.len(), b.len()));
+            }
+            a.iter()
+                .zip(b)
+                .enumerate()
+                .try_for_each(|(i, (x, y))| json_close(x, y, tol, &format!("{path}[{i}]")))
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            let (ka, kb): (Vec<&String>, Vec<&String>) = (a.keys().collect(), b.keys().collect());
+            if ka != kb {
+                return Err(format!("{path}: keys {ka:?} vs {kb:?}"));
+            }
+            a.iter()
+                .try_for_each(|(k, x)| json_close(x, &b[k], tol, &format!("{path}.{k}")))
+        }
+        (a, b) if a == b => Ok(()),
+        (a, b) => Err(format!("{path}: {a} vs {b}")),
+    }
+}
+
 /// Assert that `text` contains `needle`, showing the text otherwise (for reports).
 #[track_caller]
 pub fn assert_contains(text: &str, needle: &str) {
@@ -389,7 +441,11 @@ pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 
 #[track_caller]
 fn check_widths(path: &Path, header: &[String], rows: &[Vec<String>]) {
-    if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != header.len()) {
+    if let Some((i, r)) = rows
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.len() != header.len())
+    {
         panic!(
             "{}: data row {} has {} fields, the header {} ({header:?})",
             path.display(),
@@ -432,16 +488,14 @@ mod tests {
         let b = Tensor::from_slice(&[1.0f64, 2.5, 3.0, 3.9]).reshape([2, 2]);
         assert!((max_abs_diff(&a, &b) - 0.5).abs() < 1e-12);
         assert_close(&a, &b, 0.5);
-        let msg = fails(|| assert_close(&a, &b, 0.2))
-            .unwrap_err();
+        let msg = fails(|| assert_close(&a, &b, 0.2)).unwrap_err();
         assert!(
             msg.contains("worst at [0, 1]: 2 vs 2.5") && msg.contains("1 of 4 elements"),
             "{msg}"
         );
         let nan = Tensor::from_slice(&[1.0f32, f32::NAN, 3.0, 4.0]).reshape([2, 2]);
         assert!(max_abs_diff(&a, &nan).is_nan());
-        let msg = fails(|| assert_close(&a, &nan, 1.0))
-            .unwrap_err();
+        let msg = fails(|| assert_close(&a, &nan, 1.0)).unwrap_err();
         assert!(msg.contains("worst at [0, 1]: 2 vs NaN"), "{msg}");
         assert!(fails(|| max_abs_diff(&a, &a.reshape([4]))).is_err());
         let empty = Tensor::zeros([0, 3], (Kind::Float, Device::Cpu));
@@ -454,7 +508,10 @@ mod tests {
     #[test]
     fn csv_lines_split_like_rfc_4180() {
         assert_eq!(split_csv_line("a,b,c"), ["a", "b", "c"]);
-        assert_eq!(split_csv_line("\"x,y\",\"say \"\"hi\"\"\","), ["x,y", "say \"hi\"", ""]);
+        assert_eq!(
+            split_csv_line("\"x,y\",\"say \"\"hi\"\"\","),
+            ["x,y", "say \"hi\"", ""]
+        );
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.csv");
         std::fs::write(&p, "id,label\n1,\"a,b\"\n2,c\n").unwrap();
@@ -472,11 +529,18 @@ mod tests {
             let root = BitMapBackend::new(path, (320, 240)).into_drawing_area();
             root.fill(&WHITE).unwrap();
             if lines {
-                root.draw(&Rectangle::new([(20, 20), (300, 220)], BLACK.stroke_width(2)))
-                    .unwrap();
-                let sine = (0..280).map(|x| (20 + x, 120 + (50.0 * (x as f64 / 20.0).sin()) as i32));
-                root.draw(&PathElement::new(sine.collect::<Vec<_>>(), RED.stroke_width(2)))
-                    .unwrap();
+                root.draw(&Rectangle::new(
+                    [(20, 20), (300, 220)],
+                    BLACK.stroke_width(2),
+                ))
+                .unwrap();
+                let sine =
+                    (0..280).map(|x| (20 + x, 120 + (50.0 * (x as f64 / 20.0).sin()) as i32));
+                root.draw(&PathElement::new(
+                    sine.collect::<Vec<_>>(),
+                    RED.stroke_width(2),
+                ))
+                .unwrap();
             }
             root.present().unwrap();
         };
@@ -499,6 +563,16 @@ mod tests {
         std::fs::write(dir.path().join("metrics.json"), r#"{"acc": 0.5}"#).unwrap();
         let m = assert_results(dir.path(), &["metrics.json", "plot.png"]);
         assert_eq!(m["acc"], 0.5);
+        let close = serde_json::json!({"acc": 0.5 + 1e-13, "n": [1, "a", null]});
+        let far = serde_json::json!({"acc": 0.5 + 1e-13, "n": [1, "b", null]});
+        assert_json_close(
+            &close,
+            &serde_json::json!({"acc": 0.5, "n": [1, "a", null]}),
+            1e-12,
+        );
+        let msg = fails(|| assert_json_close(&far, &close, 1e-12)).unwrap_err();
+        assert!(msg.contains("$.n[1]"), "{msg}");
+        assert!(fails(|| assert_json_close(&m, &close, 1e-12)).is_err());
         assert!(fails(|| assert_results(dir.path(), &["blank.png"])).is_err());
         assert!(fails(|| assert_results(dir.path(), &["model/"])).is_err());
     }

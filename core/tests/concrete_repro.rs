@@ -1,8 +1,10 @@
 //! Integration test of the first end-to-end reproduction on real data: `concrete-mlp --quick`.
 //! Reads `concrete_strength` from the data directory (DEEPFIELD_DATA or ../shared/datasets).
 
+use deepfield_core::report::fmt_num;
 use deepfield_core::repro::concrete::{evaluate_csv, ConcreteMlp, DATASET};
 use deepfield_core::repro::{ReproOptions, Reproduction};
+use deepfield_core::testing::{assert_contains, assert_csv, assert_json_close, assert_results};
 
 #[test]
 fn quick_concrete_repro_beats_linear_and_writes_results() {
@@ -22,25 +24,26 @@ fn quick_concrete_repro_beats_linear_and_writes_results() {
     assert!(mlp_r2 > lin_r2 + 0.04, "MLP {mlp_r2} vs linear {lin_r2}");
     assert!(mlp_rmse < 7.0, "MLP RMSE {mlp_rmse} MPa");
 
-    for f in [
-        "metrics.json",
-        "report.md",
-        "config.json",
-        "training_curves.png",
-        "pred_vs_true.png",
-        "r2_comparison.png",
-        "model/model.safetensors",
-        "model/config.json",
-    ] {
-        let p = opts.out.join(f);
-        assert!(
-            p.metadata().map(|m| m.len() > 0).unwrap_or(false),
-            "missing {}",
-            p.display()
-        );
-    }
+    let saved = assert_results(
+        &opts.out,
+        &[
+            "metrics.json",
+            "report.md",
+            "config.json",
+            "training_curves.png",
+            "pred_vs_true.png",
+            "r2_comparison.png",
+            "model/model.safetensors",
+            "model/config.json",
+        ],
+    );
+    // metrics.json holds the returned metrics.
+    assert_json_close(&saved, &m, 1e-12);
+    // The report shows the measured numbers.
     let report = std::fs::read_to_string(opts.out.join("report.md")).unwrap();
-    assert!(report.contains("Yeh") && report.contains("R²"), "{report}");
+    for v in [mlp_r2, lin_r2, mlp_rmse] {
+        assert_contains(&report, &fmt_num(v));
+    }
 
     // The saved model runs on a user's CSV in the training format and reports metrics.
     let csv = deepfield_core::data::dataset(&DATASET)
@@ -51,9 +54,7 @@ fn quick_concrete_repro_beats_linear_and_writes_results() {
     assert_eq!(e.predictions.len(), 1030);
     let r2_all = e.metrics.unwrap().r2;
     assert!(r2_all > 0.85, "R² on the whole file {r2_all}");
-    let text = std::fs::read_to_string(&preds).unwrap();
-    assert_eq!(text.lines().count(), 1031);
-    assert!(text.starts_with("row,prediction,target"));
+    assert_csv(&preds, &["row", "prediction", "target"], 1030);
 
     // A CSV without the needed columns is a clear error naming the column.
     let bad = out.path().join("bad.csv");

@@ -44,13 +44,22 @@ fn quick_gmna_beats_the_majority_class_and_writes_the_network() {
     let cnn = m["cnn"]["accuracy"].as_f64().unwrap();
     // USA is 257/396 = 0.649; 5-fold NB on 8-mers measured ≈ 0.84 (seed 0).
     assert_eq!(majority, majority_rate);
-    assert!(nb > majority_rate + 0.1, "NB {nb} vs majority {majority_rate}");
+    assert!(
+        nb > majority_rate + 0.1,
+        "NB {nb} vs majority {majority_rate}"
+    );
     assert!(m["naive_bayes"]["evaluated"].as_u64() == Some(396));
     // The quick CNN (one stratified fold of ≈ 80 genomes, 4 epochs, 12 kb crop) must beat
     // always answering USA.
-    assert!(cnn > majority_rate + CNN_MARGIN, "CNN {cnn} vs majority {majority_rate}");
+    assert!(
+        cnn > majority_rate + CNN_MARGIN,
+        "CNN {cnn} vs majority {majority_rate}"
+    );
     let cnn_balanced = m["cnn"]["balanced_accuracy"].as_f64().unwrap();
-    assert!(cnn_balanced > 2.0 / labels as f64, "CNN balanced accuracy {cnn_balanced}");
+    assert!(
+        cnn_balanced > 2.0 / labels as f64,
+        "CNN balanced accuracy {cnn_balanced}"
+    );
 
     let net = &m["networks"]["naive_bayes"];
     let soft = net["soft_confusion"].as_array().unwrap();
@@ -104,7 +113,14 @@ fn quick_gmna_beats_the_majority_class_and_writes_the_network() {
     assert!(e.nb_accuracy.unwrap() > 0.9, "{e:?}");
     let rows = assert_csv(
         &preds,
-        &["id", "nb_label", "nb_prob", "cnn_label", "cnn_prob", "true_label"],
+        &[
+            "id",
+            "nb_label",
+            "nb_prob",
+            "cnn_label",
+            "cnn_prob",
+            "true_label",
+        ],
         418,
     );
     // NB's answer on each labelled genome agrees with the accuracy it reports.

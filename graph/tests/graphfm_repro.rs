@@ -37,7 +37,8 @@ fn graphfm_on_cora_writes_results_and_the_model_predicts() {
     let cora = read_planetoid(&dir).unwrap();
     let test = &cora.split.as_ref().expect("Cora's given split").test;
     let mut counts = vec![0usize; cora.n_classes()];
-    test.iter().for_each(|&i| counts[cora.labels[i] as usize] += 1);
+    test.iter()
+        .for_each(|&i| counts[cora.labels[i] as usize] += 1);
     let largest_class = *counts.iter().max().unwrap() as f64 / test.len() as f64;
     let out = tempfile::tempdir().unwrap();
     let res = out.path().join("graphfm");

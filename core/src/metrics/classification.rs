@@ -692,7 +692,10 @@ mod tests {
         // precisions 1, 1, 3/4 -> 11/12 (scikit-learn: 0.9166666666666665).
         let ap = average_precision(&[0, 1, 1, 0, 1], &[0.1, 0.9, 0.4, 0.4, 0.8]).unwrap();
         assert!((ap - 11.0 / 12.0).abs() < 1e-15, "{ap}");
-        assert_eq!(average_precision(&[1, 0, 1], &[3.0, 1.0, 2.0]).unwrap(), 1.0);
+        assert_eq!(
+            average_precision(&[1, 0, 1], &[3.0, 1.0, 2.0]).unwrap(),
+            1.0
+        );
         // All tied: the precision is the positive rate.
         assert_eq!(average_precision(&[1, 0, 0, 0], &[0.5; 4]).unwrap(), 0.25);
         assert!(is_input_err(average_precision(&[0, 0], &[0.1, 0.2])));

@@ -147,7 +147,11 @@ mod tests {
         let (a, b) = ([0, 1, 1, 2, 2, 2, 0], [1, 1, 0, 2, 2, 0, 0]);
         assert_eq!(nmi(&a, &b).unwrap(), nmi(&b, &a).unwrap());
         assert_eq!(ari(&a, &b).unwrap(), ari(&b, &a).unwrap());
-        for r in [nmi(&[0], &[0, 1]), ari(&[0], &[0, 1]), nmi::<i32, i32>(&[], &[])] {
+        for r in [
+            nmi(&[0], &[0, 1]),
+            ari(&[0], &[0, 1]),
+            nmi::<i32, i32>(&[], &[]),
+        ] {
             assert!(matches!(r, Err(Error::Input(_))), "{r:?}");
         }
     }

@@ -853,7 +853,8 @@ mod tests {
     /// positional encoding, pooling and head) from `core/scripts/gen_transformer_fixture.py`.
     #[test]
     fn matches_pytorch_reference() {
-        let fixture: Value = crate::testing::read_json(&crate::fixture!("transformer_reference.json"));
+        let fixture: Value =
+            crate::testing::read_json(&crate::fixture!("transformer_reference.json"));
         let cases = fixture["cases"].as_array().unwrap();
         assert!(cases.len() >= 3);
         for case in cases {

@@ -122,6 +122,9 @@ mod tests {
         assert_eq!(ds.len(), 2);
         // The default network maps a 30 kb genome to 2 logits.
         let s = CnnSettings::default();
-        assert_eq!((s.length, s.model.output, s.model.stack.input), (30_000, 2, 4));
+        assert_eq!(
+            (s.length, s.model.output, s.model.stack.input),
+            (30_000, 2, 4)
+        );
     }
 }

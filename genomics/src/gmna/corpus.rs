@@ -132,18 +132,29 @@ mod tests {
         let s = &c.summary;
         assert_eq!(s.genomes, 5);
         assert_eq!(s.dropped_labels, [("z".to_string(), 1)]);
-        assert_eq!(s.genomes_per_label, [("x".to_string(), 3), ("y".to_string(), 2)]);
         assert_eq!(
-            (s.unknown_labels, s.metadata_without_sequence, s.sequences_without_label),
+            s.genomes_per_label,
+            [("x".to_string(), 3), ("y".to_string(), 2)]
+        );
+        assert_eq!(
+            (
+                s.unknown_labels,
+                s.metadata_without_sequence,
+                s.sequences_without_label
+            ),
             (1, 1, 2)
         );
         // With a minimum of 1, z stays; ties in frequency are ordered by name.
         let c1 = load(&fasta, &meta, "strain", "country", 1).unwrap();
         assert_eq!(c1.labels, ["x", "y", "z"]);
         // Fewer than two labels left, or a missing column: errors that say why.
-        let e = load(&fasta, &meta, "strain", "country", 3).unwrap_err().to_string();
+        let e = load(&fasta, &meta, "strain", "country", 3)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("1 label(s) with at least 3 genomes"), "{e}");
-        let e = load(&fasta, &meta, "strain", "region", 1).unwrap_err().to_string();
+        let e = load(&fasta, &meta, "strain", "region", 1)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("region"), "{e}");
     }
 }

@@ -179,21 +179,24 @@ mod tests {
         let nb = MultinomialNb::fit(&refs, &[0, 1, 1, 2], 3, 0.5).unwrap();
         assert_eq!(nb.n_classes(), 3);
         let prior = [0.25f64, 0.5, 0.25];
-        let counts = [[3.0, 1.0, 0.0, 0.0], [0.0, 4.0, 1.0, 1.0], [1.0, 1.0, 4.0, 0.0]];
+        let counts = [
+            [3.0, 1.0, 0.0, 0.0],
+            [0.0, 4.0, 1.0, 1.0],
+            [1.0, 1.0, 4.0, 0.0],
+        ];
         for c in 0..3 {
             assert!((nb.class_log_prior[c] - prior[c].ln()).abs() < 1e-12);
             let total: f64 = counts[c].iter().sum::<f64>() + 0.5 * 4.0;
-            for j in 0..4 {
-                let want = ((counts[c][j] + 0.5) / total).ln();
+            for (j, &n) in counts[c].iter().enumerate() {
+                let want = ((n + 0.5) / total).ln();
                 assert!((nb.feature_log_prob[c * 4 + j] as f64 - want).abs() < 1e-6);
             }
         }
         // A query with counts [0, 3, 0, 1]: log π_c + 3 log θ_c1 + log θ_c3.
         let q = sp(&[0.0, 3.0, 0.0, 1.0]);
         let jll = nb.joint_log_likelihood(&q).unwrap();
-        let theta = |c: usize, j: usize| {
-            (counts[c][j] + 0.5) / (counts[c].iter().sum::<f64>() + 2.0)
-        };
+        let theta =
+            |c: usize, j: usize| (counts[c][j] + 0.5) / (counts[c].iter().sum::<f64>() + 2.0);
         for (c, &got) in jll.iter().enumerate() {
             let want = prior[c].ln() + 3.0 * theta(c, 1).ln() + theta(c, 3).ln();
             assert!((got - want).abs() < 1e-5, "class {c}: {got} vs {want}");

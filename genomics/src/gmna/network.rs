@@ -535,11 +535,17 @@ mod tests {
             [0.0, 0.0, 0.4, 0.6],
         ];
         for (row, w) in net.matrix.iter().zip(want) {
-            assert!(row.iter().zip(w).all(|(a, b)| (a - b).abs() < 1e-12), "{row:?}");
+            assert!(
+                row.iter().zip(w).all(|(a, b)| (a - b).abs() < 1e-12),
+                "{row:?}"
+            );
         }
         // Edges above 0.25: A→B 0.3, B→A 0.5, C→D 0.3, D→C 0.4.
         let top = net.top_edges(10);
-        let got: Vec<(&str, &str)> = top.iter().map(|e| (e.from.as_str(), e.to.as_str())).collect();
+        let got: Vec<(&str, &str)> = top
+            .iter()
+            .map(|e| (e.from.as_str(), e.to.as_str()))
+            .collect();
         assert_eq!(got, [("B", "A"), ("D", "C"), ("A", "B"), ("C", "D")]);
         assert!((top[0].weight - 0.5).abs() < 1e-12);
         let s = net.strengths();

@@ -182,12 +182,23 @@ mod tests {
         pos.sort_by(f64::total_cmp);
         neg.sort_by(f64::total_cmp);
         eprintln!("errors {errors:?}\nbreakpoint scores {pos:?}\nnormal scores {neg:?}");
-        assert!(errors.len() >= 20 && neg.len() >= 10, "{} / {}", errors.len(), neg.len());
+        assert!(
+            errors.len() >= 20 && neg.len() >= 10,
+            "{} / {}",
+            errors.len(),
+            neg.len()
+        );
         let n = errors.len();
         assert!(errors[n / 2] <= 2, "median error: {errors:?}");
         let within_6 = errors.iter().filter(|&&e| e <= 6).count();
-        assert!(within_6 * 5 >= n * 4, "fewer than 80 % within 6 probes: {errors:?}");
-        assert!(errors[n - 1] <= 30, "an error above 5 % of the window: {errors:?}");
+        assert!(
+            within_6 * 5 >= n * 4,
+            "fewer than 80 % within 6 probes: {errors:?}"
+        );
+        assert!(
+            errors[n - 1] <= 30,
+            "an error above 5 % of the window: {errors:?}"
+        );
         let median = |v: &[f64]| v[v.len() / 2];
         assert!(median(&pos) > 2.0 * median(&neg), "{pos:?} vs {neg:?}");
         assert!(pos[0] > median(&neg), "{pos:?} vs {neg:?}");
@@ -206,6 +217,9 @@ mod tests {
         let (z, t) = best_split(&lrr, &baf, 5);
         assert_eq!(t, 80);
         assert!(z > 10.0, "{z}");
-        assert_eq!(standardise(&[1.0, f64::NAN, 3.0, 2.0]), vec![-1.0 / 1.4826, 0.0, 1.0 / 1.4826, 0.0]);
+        assert_eq!(
+            standardise(&[1.0, f64::NAN, 3.0, 2.0]),
+            vec![-1.0 / 1.4826, 0.0, 1.0 / 1.4826, 0.0]
+        );
     }
 }

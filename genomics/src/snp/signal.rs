@@ -270,7 +270,10 @@ mod tests {
         let p = dir.path().join("x.txt");
         write_penncnv(&p, &s).unwrap();
         let back = read_penncnv(&p).unwrap();
-        assert_eq!((back.sample.as_str(), &back.names, &back.pos), ("child", &s.names, &s.pos));
+        assert_eq!(
+            (back.sample.as_str(), &back.names, &back.pos),
+            ("child", &s.names, &s.pos)
+        );
         assert_eq!(&back.lrr[..3], &s.lrr[..3]);
         assert!(back.lrr[3].is_nan());
         assert!(write_penncnv(&p, &broken).is_err());

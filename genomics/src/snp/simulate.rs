@@ -344,7 +344,13 @@ mod tests {
         assert!(s.segments.iter().all(|g| g.state == CopyState::Normal));
         let sig = &s.signal;
         sig.validate().unwrap();
-        assert_eq!(sig.chromosomes(), vec![("sim1".to_string(), 0..5_000), ("sim2".to_string(), 5_000..10_000)]);
+        assert_eq!(
+            sig.chromosomes(),
+            vec![
+                ("sim1".to_string(), 0..5_000),
+                ("sim2".to_string(), 5_000..10_000)
+            ]
+        );
         // Positions increase within a chromosome, with the configured mean spacing (3 kb ± 5 %).
         let span = (sig.pos[4_999] - sig.pos[0]) as f64 / 4_999.0;
         assert!((span - 3_000.0).abs() < 150.0, "mean spacing {span}");
@@ -364,7 +370,10 @@ mod tests {
             (v.iter().sum::<f64>() / v.len() as f64, v.len())
         };
         let ((aa, _), (ab, n_ab), (bb, _)) = (mean_baf(0), mean_baf(1), mean_baf(2));
-        assert!(aa < 0.03 && (ab - 0.5).abs() < 0.01 && bb > 0.97, "{aa} {ab} {bb}");
+        assert!(
+            aa < 0.03 && (ab - 0.5).abs() < 0.01 && bb > 0.97,
+            "{aa} {ab} {bb}"
+        );
         let het = n_ab as f64 / finite.len() as f64;
         assert!((het - 0.3464).abs() < 0.02, "heterozygosity {het}");
     }
@@ -398,8 +407,11 @@ mod tests {
                 assert!(w[0].state == CopyState::Normal || w[1].state == CopyState::Normal);
             }
         }
-        let events: Vec<&Segment> =
-            a.segments.iter().filter(|g| g.state != CopyState::Normal).collect();
+        let events: Vec<&Segment> = a
+            .segments
+            .iter()
+            .filter(|g| g.state != CopyState::Normal)
+            .collect();
         assert!(!events.is_empty());
         for e in events {
             let len = e.end - e.start;
@@ -424,7 +436,11 @@ mod tests {
         // Log-uniform: the median is the geometric mean √(60·3000) ≈ 424.
         let mut v: Vec<usize> = (0..n).map(|_| log_uniform(60, 3_000, &mut rng)).collect();
         v.sort_unstable();
-        assert!((v[n / 2] as f64 - 424.3).abs() < 25.0, "median {}", v[n / 2]);
+        assert!(
+            (v[n / 2] as f64 - 424.3).abs() < 25.0,
+            "median {}",
+            v[n / 2]
+        );
         let only_dup = [0.0, 0.0, 1.0, 0.0, 0.0];
         assert!((0..100).all(|_| pick_state(&only_dup, &mut rng) == CopyState::Dup));
         let dups = (0..n)
@@ -433,11 +449,26 @@ mod tests {
             / n as f64;
         assert!((dups - 0.75).abs() < 0.02, "{dups}");
         for bad in [
-            SimConfig { probes_per_chromosome: 5, ..no_events() },
-            SimConfig { min_event_probes: 2_000, ..no_events() },
-            SimConfig { max_event_probes: 5_000, ..no_events() },
-            SimConfig { mosaic_prob: 1.5, ..no_events() },
-            SimConfig { state_weights: [0.0; 5], ..no_events() },
+            SimConfig {
+                probes_per_chromosome: 5,
+                ..no_events()
+            },
+            SimConfig {
+                min_event_probes: 2_000,
+                ..no_events()
+            },
+            SimConfig {
+                max_event_probes: 5_000,
+                ..no_events()
+            },
+            SimConfig {
+                mosaic_prob: 1.5,
+                ..no_events()
+            },
+            SimConfig {
+                state_weights: [0.0; 5],
+                ..no_events()
+            },
         ] {
             assert!(simulate(&bad, 1, "b", &mut rng).is_err(), "{bad:?}");
         }
@@ -459,10 +490,15 @@ mod tests {
         }
         assert_eq!(CopyState::HomDel.b_copies(2, true), 0);
         // LRR means rise with the copy number; copy-neutral LOH sits at 0.
-        let states = [CopyState::HomDel, CopyState::Del, CopyState::Normal, CopyState::Dup, CopyState::Amp];
+        let states = [
+            CopyState::HomDel,
+            CopyState::Del,
+            CopyState::Normal,
+            CopyState::Dup,
+            CopyState::Amp,
+        ];
         assert!(states.windows(2).all(|w| w[0].lrr_mean() < w[1].lrr_mean()));
         assert_eq!(CopyState::CnLoh.lrr_mean(), 0.0);
         assert_eq!(states.map(|s| s.copies()), [0, 1, 2, 3, 4]);
     }
 }
-
