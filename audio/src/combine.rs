@@ -3,6 +3,7 @@
 //! with the highest **mean log-probability**, and the **majority vote** of the epoch decisions
 //! (ties broken by the mean log-probability).
 
+use deepfield_core::metrics::argmax;
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -23,16 +24,6 @@ pub struct Combined {
     pub groups: Vec<GroupDecision>,
     pub mean_log_prob_accuracy: f64,
     pub majority_vote_accuracy: f64,
-}
-
-fn argmax(v: &[f64]) -> usize {
-    v.iter()
-        .enumerate()
-        .fold(
-            (0, f64::NEG_INFINITY),
-            |b, (i, &x)| if x > b.1 { (i, x) } else { b },
-        )
-        .0
 }
 
 /// Combine epoch log-probabilities `log_probs[i]` (one row per epoch) by `groups[i]`; every

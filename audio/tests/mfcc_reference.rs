@@ -46,12 +46,8 @@ fn compare(what: &str, ours: &FeatureMatrix, theirs: &[Vec<f64>], rel: f64) -> f
 
 #[test]
 fn mfcc_matches_librosa_and_python_speech_features_on_real_recordings() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/mfcc_reference.json"
-    ))
-    .unwrap();
-    let fixture: Value = serde_json::from_str(&text).unwrap();
+    let fixture: Value =
+        deepfield_core::testing::read_json(&deepfield_core::fixture!("mfcc_reference.json"));
     let data = deepfield_core::data::data_dir().expect("data directory");
     let cases = fixture["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 7);

@@ -90,6 +90,30 @@ def ovr_auc_case(name, y_true, probs):
     return case
 
 
+def clustering_case(name, a, b):
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    return {
+        "name": name,
+        "a": a.tolist(),
+        "b": b.tolist(),
+        # arithmetic normalisation is the default; spelt out so a changed default cannot move it
+        "nmi": f(skm.normalized_mutual_info_score(a, b, average_method="arithmetic")),
+        "ari": f(skm.adjusted_rand_score(a, b)),
+    }
+
+
+def average_precision_case(name, y_true, scores):
+    y_true = np.asarray(y_true, dtype=np.int64)
+    scores = np.asarray(scores, dtype=np.float64)
+    return {
+        "name": name,
+        "y_true": y_true.tolist(),
+        "scores": [f(v) for v in scores],
+        "average_precision": f(skm.average_precision_score(y_true, scores)),
+    }
+
+
 def nse(obs, sim):
     obs = np.asarray(obs, dtype=np.float64)
     sim = np.asarray(sim, dtype=np.float64)
@@ -216,6 +240,35 @@ def main():
     yp = yt + rng.normal(size=(150, 3)) * np.array([0.5, 3.0, 0.05])
     multioutput.append(multioutput_case("three_outputs_150", yt, yp))
 
+    # Clustering and ranking cases come from their own generator, so the cases above keep the
+    # values they had before these were added.
+    rng = np.random.default_rng(SEED + 1)
+    clustering = []
+    clustering.append(clustering_case("hand", [0, 0, 1, 1], [0, 0, 0, 1]))
+    clustering.append(clustering_case("relabelled_perfect", [0, 0, 1, 1, 2, 2], [7, 7, 3, 3, -1, -1]))
+    clustering.append(clustering_case("one_cluster_vs_singletons", [0, 0, 0, 0], [0, 1, 2, 3]))
+    clustering.append(clustering_case("both_one_cluster", [4, 4, 4], [1, 1, 1]))
+    a = rng.integers(0, 4, size=60)
+    b = np.where(rng.random(60) < 0.6, a, rng.integers(0, 5, size=60))
+    clustering.append(clustering_case("noisy_4_vs_5_clusters_60", a, b))
+    # 7 classes against a k-means-like 7-way split that merges two and splits one
+    a = rng.integers(0, 7, size=400)
+    b = np.where(a == 6, 5, a)
+    b = np.where((a == 2) & (rng.random(400) < 0.5), 9, b)
+    b = np.where(rng.random(400) < 0.15, rng.integers(0, 10, size=400), b)
+    clustering.append(clustering_case("merge_and_split_400", a, b))
+    # independent labelings: NMI small, ARI about 0 (slightly negative here)
+    clustering.append(clustering_case("independent_500", rng.integers(0, 10, size=500), rng.integers(0, 8, size=500)))
+
+    average_precision = []
+    average_precision.append(average_precision_case("hand_ties", [0, 1, 1, 0, 1], [0.1, 0.9, 0.4, 0.4, 0.8]))
+    average_precision.append(average_precision_case("all_tied", [1, 0, 0, 1, 0], [0.5, 0.5, 0.5, 0.5, 0.5]))
+    average_precision.append(average_precision_case("one_positive_last", [0, 0, 0, 1], [0.9, 0.8, 0.7, 0.1]))
+    y = rng.integers(0, 2, size=80)
+    average_precision.append(average_precision_case("ties_80", y, np.round(rng.random(80) + 0.4 * y, 2)))
+    y = (rng.random(300) < 0.2).astype(np.int64)
+    average_precision.append(average_precision_case("unbalanced_logits_300", y, 1.0 * y + rng.normal(size=300)))
+
     out = {
         "generator": "core/scripts/gen_metrics_fixture.py",
         "seed": SEED,
@@ -227,6 +280,8 @@ def main():
         "ovr_auc": ovr_auc,
         "regression": regression,
         "multioutput_regression": multioutput,
+        "clustering": clustering,
+        "average_precision": average_precision,
     }
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as fh:

@@ -6,7 +6,7 @@
 //! `deepfield-graph`, …) do their own preprocessing and call these builders.
 //!
 //! Reading order: [`data`] → [`nn`] → [`train`] → [`metrics`] → [`checkpoint`] → [`report`] →
-//! [`repro`].
+//! [`repro`]. Tests of every crate share the helpers of [`testing`].
 
 pub mod allocator;
 pub mod checkpoint;
@@ -23,6 +23,7 @@ pub mod python;
 pub mod report;
 pub mod repro;
 pub mod rng;
+pub mod testing;
 pub mod train;
 
 pub use device::{device, seed};

@@ -13,6 +13,7 @@ use deepfield_core::checkpoint;
 use deepfield_core::nn::mlp::MlpConfig;
 use deepfield_core::nn::rnn::{Cell, Pooling, RnnConfig, SequenceClassifierConfig};
 use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
+use deepfield_core::testing::{assert_close, read_safetensors};
 use deepfield_core::Forward;
 
 const SETUP_HINT: &str = "run `cargo xtask setup` to install deepfield's Python environment \
@@ -45,15 +46,7 @@ fn torch_outputs(model: &str, dir: &Path, inputs: &[(&str, &Tensor)]) -> HashMap
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    checkpoint::read_tensors(&output_path)
-        .unwrap()
-        .into_iter()
-        .collect()
-}
-
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
-    assert_eq!(a.size(), b.size());
-    (a - b).abs().max().double_value(&[])
+    read_safetensors(&output_path).into_iter().collect()
 }
 
 /// Eval mode is deterministic and differs from train mode (so dropout is really there).
@@ -87,11 +80,8 @@ fn mlp_checkpoint_matches_pytorch() {
     .unwrap();
     let torch = torch_outputs("mlp", dir.path(), &[("input", &x)]);
     assert_eq!(torch["output"].size(), vec![5, 3]);
-    let diff = max_abs_diff(&y, &torch["output"]);
-    assert!(
-        diff < 1e-5,
-        "deepfield and PyTorch MLP outputs differ by {diff}"
-    );
+    // deepfield and PyTorch MLP outputs
+    assert_close(&y, &torch["output"], 1e-5);
 }
 
 /// A 2-layer BiLSTM classifier loads into `torch.nn.LSTM(batch_first=True)` and gives the same
@@ -129,14 +119,7 @@ fn lstm_classifier_checkpoint_matches_pytorch() {
         &[("input", &x), ("mask", &mask)],
     );
     assert_eq!(torch["output"].size(), vec![b, 3]);
-    let diff = max_abs_diff(&y, &torch["output"]);
-    assert!(
-        diff < 1e-5,
-        "padded batch: deepfield and PyTorch differ by {diff}"
-    );
-    let diff = max_abs_diff(&y_full, &torch["output_full"]);
-    assert!(
-        diff < 1e-5,
-        "unpadded batch: deepfield and PyTorch differ by {diff}"
-    );
+    // padded batch, then unpadded batch: deepfield against PyTorch
+    assert_close(&y, &torch["output"], 1e-5);
+    assert_close(&y_full, &torch["output_full"], 1e-5);
 }

@@ -1,8 +1,10 @@
 //! Integration test of the first end-to-end reproduction on real data: `concrete-mlp --quick`.
 //! Reads `concrete_strength` from the data directory (DEEPFIELD_DATA or ../shared/datasets).
 
+use deepfield_core::report::fmt_num;
 use deepfield_core::repro::concrete::{evaluate_csv, ConcreteMlp, DATASET};
 use deepfield_core::repro::{ReproOptions, Typed};
+use deepfield_core::testing::{assert_contains, assert_csv, assert_json_close, assert_results};
 
 #[test]
 fn quick_concrete_repro_beats_linear_and_writes_results() {
@@ -22,36 +24,33 @@ fn quick_concrete_repro_beats_linear_and_writes_results() {
     assert!(mlp_r2 > lin_r2 + 0.04, "MLP {mlp_r2} vs linear {lin_r2}");
     assert!(mlp_rmse < 7.0, "MLP RMSE {mlp_rmse} MPa");
 
-    for f in [
-        "metrics.json",
-        "report.md",
-        "config.json",
-        "training_curves.png",
-        "pred_vs_true.png",
-        "r2_comparison.png",
-        "model/model.safetensors",
-        "model/config.json",
-    ] {
-        let p = opts.out.join(f);
-        assert!(
-            p.metadata().map(|m| m.len() > 0).unwrap_or(false),
-            "missing {}",
-            p.display()
-        );
-    }
+    let saved = assert_results(
+        &opts.out,
+        &[
+            "metrics.json",
+            "report.md",
+            "config.json",
+            "training_curves.png",
+            "pred_vs_true.png",
+            "r2_comparison.png",
+            "model/model.safetensors",
+            "model/config.json",
+        ],
+    );
+    // metrics.json holds the returned metrics.
+    assert_json_close(&saved, &serde_json::to_value(&m).unwrap(), 1e-12);
+    // The report shows the measured numbers.
     let report = std::fs::read_to_string(opts.out.join("report.md")).unwrap();
     assert!(report.contains("Yeh") && report.contains("R²"), "{report}");
-    // The report shows the measured numbers (not only the paper's), and metrics.json holds the
-    // same typed metrics the run returned.
-    let shown = deepfield_core::report::fmt_num(m.mlp.r2);
-    assert!(report.contains(&shown), "report lacks measured R² {shown}");
-    let text = std::fs::read_to_string(opts.out.join("metrics.json")).unwrap();
+    for v in [mlp_r2, lin_r2, mlp_rmse] {
+        assert_contains(&report, &fmt_num(v));
+    }
+    // metrics.json reads back as the typed metrics.
     let back: deepfield_core::repro::concrete::ConcreteMetrics =
-        serde_json::from_str(&text).unwrap();
-    assert!(
-        (back.mlp.r2 - m.mlp.r2).abs() < 1e-12 && (back.linear.rmse - m.linear.rmse).abs() < 1e-12
-    );
+        serde_json::from_str(&std::fs::read_to_string(opts.out.join("metrics.json")).unwrap())
+            .unwrap();
     assert_eq!(back.per_fold.len(), 1);
+    assert!((back.mlp.r2 - m.mlp.r2).abs() < 1e-12);
 
     // The saved model runs on a user's CSV in the training format and reports metrics.
     let csv = deepfield_core::data::dataset(&DATASET)
@@ -62,9 +61,7 @@ fn quick_concrete_repro_beats_linear_and_writes_results() {
     assert_eq!(e.predictions.len(), 1030);
     let r2_all = e.metrics.unwrap().r2;
     assert!(r2_all > 0.85, "R² on the whole file {r2_all}");
-    let text = std::fs::read_to_string(&preds).unwrap();
-    assert_eq!(text.lines().count(), 1031);
-    assert!(text.starts_with("row,prediction,target"));
+    assert_csv(&preds, &["row", "prediction", "target"], 1030);
 
     // A CSV without the needed columns is a clear error naming the column.
     let bad = out.path().join("bad.csv");

@@ -7,6 +7,7 @@
 
 use deepfield_core::metrics::*;
 use deepfield_core::tch::Tensor;
+use deepfield_core::testing;
 use deepfield_core::Error;
 use serde::Deserialize;
 
@@ -21,6 +22,25 @@ struct Fixture {
     ovr_auc: Vec<OvrAucCase>,
     regression: Vec<RegCase>,
     multioutput_regression: Vec<MultiCase>,
+    clustering: Vec<ClusterCase>,
+    average_precision: Vec<ApCase>,
+}
+
+#[derive(Deserialize)]
+struct ClusterCase {
+    name: String,
+    a: Vec<i64>,
+    b: Vec<i64>,
+    nmi: f64,
+    ari: f64,
+}
+
+#[derive(Deserialize)]
+struct ApCase {
+    name: String,
+    y_true: Vec<i64>,
+    scores: Vec<f64>,
+    average_precision: f64,
 }
 
 #[derive(Deserialize)]
@@ -95,12 +115,7 @@ struct MultiCase {
 }
 
 fn fixture() -> Fixture {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/metrics_sklearn.json"
-    );
-    let text = std::fs::read_to_string(path).expect("read the metrics fixture");
-    let f: Fixture = serde_json::from_str(&text).expect("parse the metrics fixture");
+    let f: Fixture = testing::read_json(&deepfield_core::fixture!("metrics_sklearn.json"));
     assert_eq!(f.relative_tolerance, TOL);
     f
 }
@@ -307,5 +322,41 @@ fn multioutput_regression_matches_sklearn() {
         let avg = m.compute().unwrap();
         assert_eq!(avg.n, n as usize);
         close_report(&avg, &c.average, &format!("{name} uniform average"));
+    }
+}
+
+#[test]
+fn clustering_scores_match_sklearn() {
+    let f = fixture();
+    assert!(f.clustering.len() >= 7);
+    for c in &f.clustering {
+        let name = c.name.as_str();
+        close(nmi(&c.a, &c.b).unwrap(), c.nmi, &format!("{name} nmi"));
+        close(ari(&c.a, &c.b).unwrap(), c.ari, &format!("{name} ari"));
+        // symmetric, and indifferent to the type of the labels
+        let b: Vec<usize> = c.b.iter().map(|&x| (x + 10) as usize).collect();
+        close(
+            nmi(&b, &c.a).unwrap(),
+            c.nmi,
+            &format!("{name} nmi swapped"),
+        );
+        close(
+            ari(&b, &c.a).unwrap(),
+            c.ari,
+            &format!("{name} ari swapped"),
+        );
+    }
+}
+
+#[test]
+fn average_precision_matches_sklearn() {
+    let f = fixture();
+    assert!(f.average_precision.len() >= 5);
+    for c in &f.average_precision {
+        close(
+            average_precision(&c.y_true, &c.scores).unwrap(),
+            c.average_precision,
+            &c.name,
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! Simulator invariants, window labels, the PennCNV reader on the real trio, and a `deep-snp
 //! --quick` run with its localisation bound.
 
+use deepfield_core::report::fmt_num;
 use deepfield_core::repro::{ReproOptions, Reproduction};
+use deepfield_core::testing::{assert_contains, assert_results};
 use deepfield_core::Rng;
 use deepfield_genomics::snp::repro::{predict_signal, DATASET};
 use deepfield_genomics::snp::{
@@ -226,15 +228,21 @@ fn quick_deep_snp_detects_and_localises_breakpoints() {
     assert!(loc < 500.0, "median localisation error {loc}");
     assert!(base_acc > 0.75, "baseline accuracy {base_acc}");
     assert_eq!(m["real_windows"].as_u64(), Some(3 * (17 + 12 + 6 + 5)));
-    for f in [
-        "report.md",
-        "metrics.json",
-        "example_window.png",
-        "training_curves.png",
-        "real_predictions.csv",
-        "model/model.safetensors",
-    ] {
-        assert!(opts.out.join(f).exists(), "missing {f}");
+    assert_results(
+        &opts.out,
+        &[
+            "report.md",
+            "metrics.json",
+            "example_window.png",
+            "training_curves.png",
+            "real_predictions.csv",
+            "model/model.safetensors",
+        ],
+    );
+    // The report shows the measured numbers.
+    let report = std::fs::read_to_string(opts.out.join("report.md")).unwrap();
+    for v in [acc, f1, auc, thr, base_acc] {
+        assert_contains(&report, &fmt_num(v));
     }
 
     // The saved model on a user's PennCNV file.

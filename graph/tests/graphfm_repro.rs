@@ -1,6 +1,8 @@
 //! The `graphfm` pipeline end to end on Cora (tiny settings), the saved classifier on the user's
 //! data, and the same pipeline on another graph in the CSV-pair layout.
 
+use deepfield_core::report::fmt_num;
+use deepfield_core::testing::{assert_contains, assert_csv, assert_json_close, assert_results};
 use deepfield_graph::io::{read_planetoid, GraphSource, CORA};
 use deepfield_graph::predict::predict;
 use deepfield_graph::repro::graphfm::{run, run_resumable, GraphFmConfig};
@@ -21,11 +23,23 @@ fn tiny(methods: &[&str]) -> GraphFmConfig {
     }
 }
 
+/// How far DGI's probe accuracy must be above the largest-class rate of Cora's test nodes
+/// (0.319). Measured with these settings (seed 0, 4 DGI epochs, one thread): DGI 0.708, so
+/// the bar is 0.619.
+const DGI_MARGIN: f64 = 0.3;
+
 #[test]
 fn graphfm_on_cora_writes_results_and_the_model_predicts() {
     // One libtorch thread: several tests run at once on few cores (oversubscription is slow).
     deepfield_core::device::set_threads(1);
     let dir = deepfield_core::data::dataset(&CORA).unwrap();
+    // Always answering the largest class of Cora's 1,000 test nodes scores this.
+    let cora = read_planetoid(&dir).unwrap();
+    let test = &cora.split.as_ref().expect("Cora's given split").test;
+    let mut counts = vec![0usize; cora.n_classes()];
+    test.iter()
+        .for_each(|&i| counts[cora.labels[i] as usize] += 1);
+    let largest_class = *counts.iter().max().unwrap() as f64 / test.len() as f64;
     let out = tempfile::tempdir().unwrap();
     let res = out.path().join("graphfm");
     let m = run(
@@ -38,8 +52,13 @@ fn graphfm_on_cora_writes_results_and_the_model_predicts() {
         .as_f64()
         .unwrap();
     let dgi = &m["methods"]["dgi"]["full-batch"];
+    let dgi_acc = dgi["accuracy"].as_f64().unwrap();
     assert!(gcn > 0.7, "gcn {gcn}");
-    assert!(dgi["accuracy"].as_f64().unwrap() > 0.3, "{dgi}");
+    // DGI after 4 epochs: a linear probe on its embeddings must beat the largest class.
+    assert!(
+        dgi_acc > largest_class + DGI_MARGIN,
+        "DGI {dgi_acc} vs largest class {largest_class}"
+    );
     assert!(dgi["link_auc"].as_f64().unwrap() > 0.6, "{dgi}");
     assert!(dgi["nmi"].as_f64().is_some() && dgi["nodes_per_s"].as_f64().unwrap() > 0.0);
     assert!(m["methods"]["dgi"]["mini-batch"]["accuracy"]
@@ -47,24 +66,27 @@ fn graphfm_on_cora_writes_results_and_the_model_predicts() {
         .is_some());
     assert_eq!(m["graph_stats"]["nodes"], 2708);
     assert_eq!(m["graph_stats"]["edges"], 5278);
-    for f in [
-        "metrics.json",
-        "report.md",
-        "config.json",
-        "embeddings_pca.png",
-        "accuracy_vs_throughput.png",
-        "model/model.safetensors",
-        "encoders/dgi/model.safetensors",
-    ] {
-        assert!(
-            res.join(f).metadata().map(|m| m.len() > 0).unwrap_or(false),
-            "missing {f}"
-        );
-    }
+    let saved = assert_results(
+        &res,
+        &[
+            "metrics.json",
+            "report.md",
+            "config.json",
+            "embeddings_pca.png",
+            "accuracy_vs_throughput.png",
+            "model/model.safetensors",
+            "encoders/dgi/model.safetensors",
+        ],
+    );
+    assert_json_close(&saved["methods"], &m["methods"], 1e-12);
+    // The report shows the measured numbers: accuracies in % (one seed), NMI as a number.
     let report = std::fs::read_to_string(res.join("report.md")).unwrap();
-    assert!(
-        report.contains("81.5") && report.contains("Kipf"),
-        "{report}"
+    for acc in [gcn, dgi_acc] {
+        assert_contains(&report, &format!("{:.1} (1 seed)", 100.0 * acc));
+    }
+    assert_contains(
+        &report,
+        &format!("{} (1 seed)", fmt_num(dgi["nmi"].as_f64().unwrap())),
     );
 
     // The saved GCN on the user's graph (here: Cora again) reproduces its test accuracy.
@@ -81,10 +103,7 @@ fn graphfm_on_cora_writes_results_and_the_model_predicts() {
         "{:?} vs {gcn}",
         p.accuracy
     );
-    assert_eq!(
-        std::fs::read_to_string(&preds).unwrap().lines().count(),
-        2709
-    );
+    assert_csv(&preds, &["node", "predicted", "probability", "label"], 2708);
 
     // A graph with more feature columns than the model is a clear error.
     let wide = out.path().join("wide");
@@ -174,7 +193,7 @@ fn the_same_pipeline_runs_on_a_csv_graph() {
         assert_eq!(a, &b);
         assert!((x - y).abs() < 1e-9, "{a}: {x} vs {y}");
     }
-    assert!(res.join("embeddings_pca.png").is_file());
+    assert_results(&res, &["embeddings_pca.png"]);
     let mut other = cfg.clone();
     other.supervised_epochs = 50;
     let err = run_resumable(&other, &source, &res, true).unwrap_err();

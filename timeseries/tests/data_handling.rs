@@ -122,17 +122,11 @@ fn bad_inputs_give_clear_errors() {
     assert!(e.contains("missing.csv"), "{e}");
 }
 
-fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
 #[test]
 fn parquet_timestamps_dates_and_nulls_load_like_csv() {
     // Written by pyarrow (scripts/make_parquet_fixture.py): timestamp[us], date32, a null value,
     // one row out of time order.
-    let path = fixture("readings.parquet");
+    let path = deepfield_core::fixture!("readings.parquet");
     let s = Series::from_file(&path, &LoadOptions::new("timestamp", &["value", "count"])).unwrap();
     let t0 = deepfield_timeseries::data::time::parse_timestamp("2024-03-01 12:00:00").unwrap();
     assert_eq!(s.time(), [t0, t0 + 300, t0 + 600, t0 + 900]);

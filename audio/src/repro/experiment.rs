@@ -271,13 +271,5 @@ pub fn log_probs(
     Ok(rows)
 }
 
-/// Index of the largest value.
-pub fn argmax(v: &[f64]) -> usize {
-    v.iter()
-        .enumerate()
-        .fold(
-            (0, f64::NEG_INFINITY),
-            |b, (i, &x)| if x > b.1 { (i, x) } else { b },
-        )
-        .0
-}
+/// Index of the largest value (core's, re-exported for this crate's callers).
+pub use deepfield_core::metrics::argmax;

@@ -385,12 +385,7 @@ mod tests {
         Vec::<f64>::try_from(&t.flatten(0, -1)).unwrap()
     }
 
-    fn assert_close(a: &[f64], b: &[f64], tol: f64) {
-        assert_eq!(a.len(), b.len());
-        for (x, y) in a.iter().zip(b) {
-            assert!((x - y).abs() <= tol, "{a:?} vs {b:?}");
-        }
-    }
+    use crate::testing::assert_close_slice as assert_close;
 
     fn train() -> Tensor {
         Tensor::from_slice(&[1.0f64, 10.0, 5.0, 3.0, 20.0, 5.0, 5.0, 60.0, 5.0]).view([3, 3])

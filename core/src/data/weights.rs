@@ -114,11 +114,9 @@ pub fn as_tensor(weights: &[f64]) -> Tensor {
 mod tests {
     use super::*;
 
+    #[track_caller]
     fn assert_close(a: &[f64], b: &[f64]) {
-        assert_eq!(a.len(), b.len());
-        for (x, y) in a.iter().zip(b) {
-            assert!((x - y).abs() < 1e-9, "{a:?} vs {b:?}");
-        }
+        crate::testing::assert_close_slice(a, b, 1e-9);
     }
 
     #[test]

@@ -395,6 +395,45 @@ pub fn roc_auc_ovr(y_true: &[i64], probs: &[Vec<f64>], average: Average) -> Resu
 }
 
 // ---------------------------------------------------------------------------------------------
+// Average precision
+// ---------------------------------------------------------------------------------------------
+
+/// Average precision of `scores` (higher = more likely class 1) for labels 0/1: the area under
+/// the precision–recall curve as the step sum `Σ_k (R_k − R_{k−1}) P_k` over the thresholds at
+/// every distinct score, tied scores entering together (scikit-learn's
+/// `average_precision_score`). Class 1 must occur; scores must be finite.
+pub fn average_precision(y_true: &[i64], scores: &[f64]) -> Result<f64> {
+    let what = "average_precision";
+    check_lengths(what, y_true.len(), "scores", scores.len())?;
+    check_labels(what, "y_true", y_true, 2)?;
+    check_finite(what, "scores", scores)?;
+    let positives = y_true.iter().filter(|&&y| y == 1).count() as u64;
+    ensure_input!(
+        positives > 0,
+        "{what}: no positive sample in y_true; recall is undefined"
+    );
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    // Exact counts; Σ Δtp·precision, divided by the positives once at the end.
+    let (mut tp, mut fp, mut sum) = (0u64, 0u64, 0.0);
+    let mut i = 0;
+    while i < order.len() {
+        let tp_before = tp;
+        let s = scores[order[i]];
+        while i < order.len() && scores[order[i]] == s {
+            if y_true[order[i]] == 1 {
+                tp += 1;
+            } else {
+                fp += 1;
+            }
+            i += 1;
+        }
+        sum += (tp - tp_before) as f64 * tp as f64 / (tp + fp) as f64;
+    }
+    Ok(sum / positives as f64)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Accumulator
 // ---------------------------------------------------------------------------------------------
 
@@ -645,6 +684,24 @@ mod tests {
             roc_auc_ovr(&y, &probs, Average::Micro).unwrap(),
             30.5 / 32.0
         );
+    }
+
+    #[test]
+    fn average_precision_hand_and_ties() {
+        // Ranked 0.9 (+), 0.8 (+), 0.4 (+, −) tied, 0.1 (−): recall steps 1/3, 1/3, 1/3 at
+        // precisions 1, 1, 3/4 -> 11/12 (scikit-learn: 0.9166666666666665).
+        let ap = average_precision(&[0, 1, 1, 0, 1], &[0.1, 0.9, 0.4, 0.4, 0.8]).unwrap();
+        assert!((ap - 11.0 / 12.0).abs() < 1e-15, "{ap}");
+        assert_eq!(
+            average_precision(&[1, 0, 1], &[3.0, 1.0, 2.0]).unwrap(),
+            1.0
+        );
+        // All tied: the precision is the positive rate.
+        assert_eq!(average_precision(&[1, 0, 0, 0], &[0.5; 4]).unwrap(), 0.25);
+        assert!(is_input_err(average_precision(&[0, 0], &[0.1, 0.2])));
+        assert!(is_input_err(average_precision(&[0, 2], &[0.1, 0.2])));
+        assert!(is_input_err(average_precision(&[1, 0], &[f64::NAN, 0.2])));
+        assert!(is_input_err(average_precision(&[1], &[0.1, 0.2])));
     }
 
     #[test]

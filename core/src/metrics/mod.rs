@@ -4,7 +4,8 @@
 //! * [`classification`]: accuracy, balanced accuracy, confusion matrix, per-class and averaged
 //!   precision/recall/F1 (labels `0..n_classes`, `zero_division = 0`), ROC AUC (binary and
 //!   one-vs-rest), a [`ClassificationReport`] and the batch accumulator
-//!   [`ClassificationMetrics`].
+//!   [`ClassificationMetrics`]; average precision of a ranking.
+//! * [`cluster`]: scores of a clustering against labels, NMI and ARI.
 //! * [`regression`]: MAE, MSE, RMSE, MAPE, R², Nash–Sutcliffe efficiency, a
 //!   [`RegressionReport`] and the batch accumulator [`RegressionMetrics`].
 //!
@@ -12,13 +13,15 @@
 //! values) and returns [`crate::Error::Input`] instead of a NaN.
 
 pub mod classification;
+pub mod cluster;
 pub mod regression;
 
 pub use classification::{
-    accuracy, balanced_accuracy, classification_report, confusion_matrix, per_class,
-    precision_recall_f1, roc_auc, roc_auc_ovr, Average, ClassScores, ClassificationMetrics,
-    ClassificationReport,
+    accuracy, average_precision, balanced_accuracy, classification_report, confusion_matrix,
+    per_class, precision_recall_f1, roc_auc, roc_auc_ovr, Average, ClassScores,
+    ClassificationMetrics, ClassificationReport,
 };
+pub use cluster::{ari, nmi};
 pub use regression::{
     mae, mape, mse, nse, r2, regression_report, rmse, RegressionMetrics, RegressionReport,
 };
@@ -43,6 +46,21 @@ pub fn mean_std(values: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
+/// Index of the largest value: the first one on ties; NaNs are skipped; 0 for an empty slice
+/// or one of NaNs only. The predicted class of a row of scores or probabilities.
+pub fn argmax(v: &[f64]) -> usize {
+    v.iter()
+        .enumerate()
+        .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &x)| {
+            if x > bv {
+                (i, x)
+            } else {
+                (bi, bv)
+            }
+        })
+        .0
+}
+
 /// All values of a tensor (any shape, kind or device) as a flat row-major `Vec<f64>`.
 fn tensor_to_f64(t: &Tensor) -> Result<Vec<f64>> {
     let flat = t.f_detach()?.f_to_kind(Kind::Double)?.f_reshape([-1])?;
@@ -59,5 +77,16 @@ mod tests {
         assert!((s - 2.138089935299395).abs() < 1e-12);
         assert_eq!(super::mean_std(&[3.5]), (3.5, 0.0));
         assert_eq!(super::mean_std(&[]), (0.0, 0.0));
+    }
+
+    #[test]
+    fn argmax_takes_the_first_maximum_and_skips_nan() {
+        use super::argmax;
+        assert_eq!(argmax(&[0.1, 0.7, 0.2]), 1);
+        assert_eq!(argmax(&[2.0, 5.0, 5.0]), 1);
+        assert_eq!(argmax(&[f64::NAN, -3.0, -4.0]), 1);
+        assert_eq!(argmax(&[-1.0, f64::INFINITY]), 1);
+        assert_eq!(argmax(&[]), 0);
+        assert_eq!(argmax(&[f64::NAN]), 0);
     }
 }

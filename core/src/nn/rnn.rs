@@ -784,10 +784,7 @@ mod tests {
         Tensor::stack(&rows, 0)
     }
 
-    fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
-        assert_eq!(a.size(), b.size());
-        (a - b).abs().max().double_value(&[])
-    }
+    use crate::testing::max_abs_diff as max_diff;
 
     #[test]
     fn shapes_and_pytorch_parameter_names() {
@@ -1048,12 +1045,7 @@ mod tests {
     /// Outputs and final states against PyTorch (`core/scripts/gen_rnn_fixture.py`).
     #[test]
     fn matches_pytorch_reference() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/rnn_reference.json"
-        );
-        let text = std::fs::read_to_string(path).unwrap();
-        let fixture: Value = serde_json::from_str(&text).unwrap();
+        let fixture: Value = crate::testing::read_json(&crate::fixture!("rnn_reference.json"));
         let xs = tensor_from_json(&fixture["input"]);
         let lengths: Vec<i64> = fixture["lengths"]
             .as_array()

@@ -445,9 +445,7 @@ mod tests {
     use crate::rng::Rng;
     use tch::nn::{OptimizerConfig, VarStore};
 
-    fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
-        (a - b).abs().max().double_value(&[])
-    }
+    use crate::testing::max_abs_diff;
 
     #[test]
     fn shapes_and_parameter_names() {

@@ -618,9 +618,7 @@ mod tests {
     use serde_json::Value;
     use tch::nn::VarStore;
 
-    fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
-        (a - b).abs().max().double_value(&[])
-    }
+    use crate::testing::max_abs_diff;
 
     #[test]
     fn positional_encoding_matches_the_formula() {
@@ -887,12 +885,8 @@ mod tests {
     /// positional encoding, pooling and head) from `core/scripts/gen_transformer_fixture.py`.
     #[test]
     fn matches_pytorch_reference() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/transformer_reference.json"
-        );
-        let text = std::fs::read_to_string(path).unwrap();
-        let fixture: Value = serde_json::from_str(&text).unwrap();
+        let fixture: Value =
+            crate::testing::read_json(&crate::fixture!("transformer_reference.json"));
         let cases = fixture["cases"].as_array().unwrap();
         assert!(cases.len() >= 3);
         for case in cases {

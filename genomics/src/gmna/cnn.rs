@@ -87,3 +87,44 @@ pub fn predict_proba(model: &CnnClassifier, x: &Tensor) -> Result<Vec<Vec<f64>>>
     let p = logits.softmax(-1, Kind::Double).to_device(tch::Device::Cpu);
     Ok(Vec::<Vec<f64>>::try_from(&p)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(seq: &[u8]) -> Record {
+        Record {
+            id: "r".into(),
+            description: String::new(),
+            seq: seq.to_vec(),
+            qual: None,
+        }
+    }
+
+    #[test]
+    fn one_hot_inputs_pad_truncate_and_spread_ambiguity() {
+        let (a, b) = (record(b"ACGTN"), record(b"GGR"));
+        let x = one_hot_tensor(&[&a, &b], 4);
+        assert_eq!(x.size(), [2, 4, 4]);
+        let v = |i: i64, c: i64, p: i64| x.double_value(&[i, c, p]);
+        // Genome 0 truncated to ACGT: channel c is hot at position c.
+        for c in 0..4 {
+            for p in 0..4 {
+                assert_eq!(v(0, c, p), f64::from(u8::from(c == p)), "{c} {p}");
+            }
+        }
+        // Genome 1: G, G, R = ½ A + ½ G, then padding (all zero).
+        assert_eq!((v(1, 2, 0), v(1, 2, 1)), (1.0, 1.0));
+        assert_eq!((v(1, 0, 2), v(1, 2, 2), v(1, 1, 2)), (0.5, 0.5, 0.0));
+        assert_eq!((0..4).map(|c| v(1, c, 3)).sum::<f64>(), 0.0);
+
+        let ds = dataset(&[&a, &b], &[1, 0], 4).unwrap();
+        assert_eq!(ds.len(), 2);
+        // The default network maps a 30 kb genome to 2 logits.
+        let s = CnnSettings::default();
+        assert_eq!(
+            (s.length, s.model.output, s.model.stack.input),
+            (30_000, 2, 4)
+        );
+    }
+}

@@ -94,3 +94,67 @@ pub fn load(
         summary,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Seven genomes: label x ×3, y ×2, z ×1, one `?`, one without metadata, one metadata row
+    /// without a genome.
+    fn files(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+        let fasta = dir.join("g.fa");
+        let mut fa = String::new();
+        for i in 0..8 {
+            fa.push_str(&format!(">g{i} sample\nACGTAC\nGT\n"));
+        }
+        std::fs::write(&fasta, fa).unwrap();
+        let meta = dir.join("m.tsv");
+        std::fs::write(
+            &meta,
+            "strain\tcountry\n\
+             g0\ty\ng1\tx\ng2\tz\ng3\tx\ng4\t?\ng5\ty\ng6\tx\nghost\tx\n",
+        )
+        .unwrap();
+        (fasta, meta)
+    }
+
+    #[test]
+    fn labels_by_frequency_and_small_classes_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let (fasta, meta) = files(dir.path());
+        let c = load(&fasta, &meta, "strain", "country", 2).unwrap();
+        // Most frequent first; z (one genome) left out.
+        assert_eq!(c.labels, ["x", "y"]);
+        let ids: Vec<&str> = c.records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["g0", "g1", "g3", "g5", "g6"]);
+        assert_eq!(c.y, [1, 0, 0, 1, 0]);
+        assert_eq!(c.records[0].seq, b"ACGTACGT");
+        let s = &c.summary;
+        assert_eq!(s.genomes, 5);
+        assert_eq!(s.dropped_labels, [("z".to_string(), 1)]);
+        assert_eq!(
+            s.genomes_per_label,
+            [("x".to_string(), 3), ("y".to_string(), 2)]
+        );
+        assert_eq!(
+            (
+                s.unknown_labels,
+                s.metadata_without_sequence,
+                s.sequences_without_label
+            ),
+            (1, 1, 2)
+        );
+        // With a minimum of 1, z stays; ties in frequency are ordered by name.
+        let c1 = load(&fasta, &meta, "strain", "country", 1).unwrap();
+        assert_eq!(c1.labels, ["x", "y", "z"]);
+        // Fewer than two labels left, or a missing column: errors that say why.
+        let e = load(&fasta, &meta, "strain", "country", 3)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("1 label(s) with at least 3 genomes"), "{e}");
+        let e = load(&fasta, &meta, "strain", "region", 1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("region"), "{e}");
+    }
+}

@@ -120,19 +120,8 @@ pub fn softmax(v: &[f64]) -> Vec<f64> {
     e.into_iter().map(|x| x / s).collect()
 }
 
-/// Index of the largest value.
-pub fn argmax(v: &[f64]) -> usize {
-    v.iter()
-        .enumerate()
-        .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &x)| {
-            if x > bv {
-                (i, x)
-            } else {
-                (bi, bv)
-            }
-        })
-        .0
-}
+/// Index of the largest value (core's, re-exported for this crate's callers).
+pub use deepfield_core::metrics::argmax;
 
 #[cfg(test)]
 mod tests {
@@ -173,5 +162,76 @@ mod tests {
         assert!((p[1] - 0.755_287_009_063_444_1).abs() < 1e-6, "{p:?}");
         assert!(MultinomialNb::fit(&refs, &[0, 1], 2, 1.0).is_err());
         assert!(MultinomialNb::fit(&refs, &[0, 0, 1, 1], 2, 0.0).is_err());
+    }
+
+    /// Three classes with unequal priors and Lidstone α = 0.5, computed by hand:
+    /// class counts N_c = [3+1+0+2, 0+4+1+1, 1+1+4+0] summed over the class's profiles.
+    #[test]
+    fn three_classes_unequal_priors_by_hand() {
+        let x = [
+            sp(&[3.0, 1.0, 0.0, 0.0]),
+            sp(&[0.0, 2.0, 1.0, 1.0]),
+            sp(&[0.0, 2.0, 0.0, 0.0]),
+            sp(&[1.0, 1.0, 4.0, 0.0]),
+        ];
+        let refs: Vec<&SparseProfile> = x.iter().collect();
+        // Class 0: profile 0; class 1: profiles 1, 2; class 2: profile 3.
+        let nb = MultinomialNb::fit(&refs, &[0, 1, 1, 2], 3, 0.5).unwrap();
+        assert_eq!(nb.n_classes(), 3);
+        let prior = [0.25f64, 0.5, 0.25];
+        let counts = [
+            [3.0, 1.0, 0.0, 0.0],
+            [0.0, 4.0, 1.0, 1.0],
+            [1.0, 1.0, 4.0, 0.0],
+        ];
+        for c in 0..3 {
+            assert!((nb.class_log_prior[c] - prior[c].ln()).abs() < 1e-12);
+            let total: f64 = counts[c].iter().sum::<f64>() + 0.5 * 4.0;
+            for (j, &n) in counts[c].iter().enumerate() {
+                let want = ((n + 0.5) / total).ln();
+                assert!((nb.feature_log_prob[c * 4 + j] as f64 - want).abs() < 1e-6);
+            }
+        }
+        // A query with counts [0, 3, 0, 1]: log π_c + 3 log θ_c1 + log θ_c3.
+        let q = sp(&[0.0, 3.0, 0.0, 1.0]);
+        let jll = nb.joint_log_likelihood(&q).unwrap();
+        let theta =
+            |c: usize, j: usize| (counts[c][j] + 0.5) / (counts[c].iter().sum::<f64>() + 2.0);
+        for (c, &got) in jll.iter().enumerate() {
+            let want = prior[c].ln() + 3.0 * theta(c, 1).ln() + theta(c, 3).ln();
+            assert!((got - want).abs() < 1e-5, "class {c}: {got} vs {want}");
+        }
+        // = [ln .25 + 3 ln(1.5/6) + ln(.5/6), ln .5 + 3 ln(4.5/8) + ln(1.5/8), ...]: class 1 wins.
+        let p = nb.predict_proba(&q).unwrap();
+        assert_eq!(argmax(&p), 1);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let e: Vec<f64> = jll.iter().map(|v| v.exp()).collect();
+        let s: f64 = e.iter().sum();
+        for c in 0..3 {
+            assert!((p[c] - e[c] / s).abs() < 1e-9);
+        }
+        // A wrong dimension is an error, not a panic.
+        assert!(nb.joint_log_likelihood(&sp(&[1.0, 0.0])).is_err());
+        assert!(MultinomialNb::fit(&refs, &[0, 1, 1, 3], 3, 0.5).is_err());
+    }
+
+    #[test]
+    fn a_class_without_genomes_gets_zero_probability() {
+        let x = [sp(&[1.0, 0.0]), sp(&[0.0, 1.0])];
+        let refs: Vec<&SparseProfile> = x.iter().collect();
+        let nb = MultinomialNb::fit(&refs, &[0, 2], 3, 1.0).unwrap();
+        assert_eq!(nb.class_log_prior[1], f64::NEG_INFINITY);
+        let p = nb.predict_proba(&sp(&[2.0, 0.0])).unwrap();
+        assert_eq!(p[1], 0.0);
+        // θ_0 = [2/3, 1/3], θ_2 = [1/3, 2/3], equal priors: p_0 = 4/9 / (4/9 + 1/9) = 0.8.
+        assert!((p[0] - 0.8).abs() < 1e-6, "{p:?}");
+    }
+
+    #[test]
+    fn softmax_is_stable_and_shift_invariant() {
+        let p = softmax(&[1000.0, 1000.0 + 2f64.ln()]);
+        assert!((p[0] - 1.0 / 3.0).abs() < 1e-12 && (p[1] - 2.0 / 3.0).abs() < 1e-12);
+        let q = softmax(&[0.0, 2f64.ln(), f64::NEG_INFINITY]);
+        assert!((q[1] - p[1]).abs() < 1e-12 && q[2] == 0.0);
     }
 }

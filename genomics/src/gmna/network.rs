@@ -566,4 +566,75 @@ mod tests {
             "{dot}"
         );
     }
+
+    /// Soft confusion, strengths, edges and communities of a 4-label case computed by hand.
+    #[test]
+    fn soft_confusion_strengths_and_communities_by_hand() {
+        let labels: Vec<String> = ["A", "B", "C", "D"].iter().map(|s| s.to_string()).collect();
+        // Two genomes of A, one each of B, C, D: A and B confuse each other, C and D too.
+        let probs = vec![
+            vec![0.6, 0.4, 0.0, 0.0],
+            vec![0.8, 0.2, 0.0, 0.0],
+            vec![0.5, 0.5, 0.0, 0.0],
+            vec![0.0, 0.0, 0.7, 0.3],
+            vec![0.0, 0.0, 0.4, 0.6],
+        ];
+        let net =
+            MisclassificationNetwork::from_probabilities(&labels, &[0, 0, 1, 2, 3], &probs, 0.25)
+                .unwrap();
+        assert_eq!(net.genomes, vec![2, 1, 1, 1]);
+        // Row A is the mean of its two genomes' rows.
+        let want = [
+            [0.7, 0.3, 0.0, 0.0],
+            [0.5, 0.5, 0.0, 0.0],
+            [0.0, 0.0, 0.7, 0.3],
+            [0.0, 0.0, 0.4, 0.6],
+        ];
+        for (row, w) in net.matrix.iter().zip(want) {
+            assert!(
+                row.iter().zip(w).all(|(a, b)| (a - b).abs() < 1e-12),
+                "{row:?}"
+            );
+        }
+        // Edges above 0.25: A→B 0.3, B→A 0.5, C→D 0.3, D→C 0.4.
+        let top = net.top_edges(10);
+        let got: Vec<(&str, &str)> = top
+            .iter()
+            .map(|e| (e.from.as_str(), e.to.as_str()))
+            .collect();
+        assert_eq!(got, [("B", "A"), ("D", "C"), ("A", "B"), ("C", "D")]);
+        assert!((top[0].weight - 0.5).abs() < 1e-12);
+        let s = net.strengths();
+        assert!((s[0].self_weight - 0.7).abs() < 1e-12);
+        assert!((s[0].out_strength - 0.3).abs() < 1e-12);
+        assert!((s[0].in_strength - 0.5).abs() < 1e-12);
+        assert!((s[3].in_strength - 0.3).abs() < 1e-12);
+        // {A, B} and {C, D}: symmetric weights 0.8 and 0.7, degrees 0.8, 0.8, 0.7, 0.7, 2m = 3:
+        // Q = Σ_c [Σ_in w − (Σ_c k)² / 2m] / 2m = [1.6 − 1.6²/3 + 1.4 − 1.4²/3] / 3 = 1 − 4.52/9.
+        let c = net.communities();
+        assert_eq!(c, vec![0, 0, 1, 1]);
+        let q = net.modularity(&c);
+        assert!((q - (1.0 - 4.52 / 9.0)).abs() < 1e-12, "{q}");
+        // Everything in one community scores 0.
+        assert!(net.modularity(&[0, 0, 0, 0]).abs() < 1e-12);
+    }
+
+    #[test]
+    fn louvain_and_modularity_edge_cases() {
+        // No edges: every node alone, modularity 0.
+        let empty = vec![vec![0.0; 3]; 3];
+        assert_eq!(louvain(&empty), vec![0, 1, 2]);
+        assert_eq!(modularity(&empty, &[0, 1, 2]), 0.0);
+        // A 4-cycle with one heavy chord pair: {0,1} and {2,3} joined by light edges.
+        let mut w = vec![vec![0.0; 4]; 4];
+        for (a, b, x) in [(0, 1, 5.0), (2, 3, 5.0), (1, 2, 0.5), (3, 0, 0.5)] {
+            w[a][b] = x;
+            w[b][a] = x;
+        }
+        assert_eq!(louvain(&w), vec![0, 0, 1, 1]);
+        // k = 5.5 each, 2m = 22: Q = 2·(10 − 11²/22) / 22 = 9/22.
+        let q = modularity(&w, &[0, 0, 1, 1]);
+        assert!((q - 9.0 / 22.0).abs() < 1e-12, "{q}");
+        assert!(modularity(&w, &[0, 1, 0, 1]) < 0.0);
+    }
 }

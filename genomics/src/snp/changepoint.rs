@@ -121,4 +121,105 @@ mod tests {
         let thr = fit_threshold(&[1.0, 2.0, 5.0, 6.0], &[0, 0, 1, 1]);
         assert!((thr - 3.5).abs() < 1e-12);
     }
+
+    /// Windows of ±300 probes around the simulated breakpoints of clonal events (at least 500
+    /// probes long, so no other breakpoint is in the window): the split lands within a few
+    /// probes of the truth, and such windows score far above breakpoint-free windows of normal
+    /// copy number. Duplications are left out: their LRR step (0.40) is about two noise s.d. and
+    /// one split finds them less reliably (measured with them in: one of 9 off by 218 probes).
+    ///
+    /// Measured (seed 7, 30 windows): errors 0 for 11, ≤ 2 for 22, ≤ 6 for 27, at most 24
+    /// probes; scores of breakpoint windows 14.2–50.7 (median 42), of 19 normal windows
+    /// 7.1–16.8 (median 9.6).
+    #[test]
+    fn finds_simulated_breakpoints_within_a_few_probes() {
+        use crate::snp::simulate::{simulate, CopyState, SimConfig};
+        let cfg = SimConfig {
+            probes_per_chromosome: 6_000,
+            events_per_chromosome: 2.0,
+            min_event_probes: 500,
+            max_event_probes: 1_500,
+            mosaic_prob: 0.0,
+            // HomDel, Del, Dup, Amp, CnLoh.
+            state_weights: [0.1, 0.4, 0.0, 0.2, 0.3],
+            ..Default::default()
+        };
+        let mut rng = deepfield_core::Rng::new(7);
+        let half = 300;
+        let (mut errors, mut pos, mut neg) = (Vec::new(), Vec::new(), Vec::new());
+        for s in 0..6 {
+            let sample = simulate(&cfg, 2, &format!("s{s}"), &mut rng).unwrap();
+            let sig = &sample.signal;
+            let bps = &sample.breakpoints;
+            for (i, &b) in bps.iter().enumerate() {
+                let chrom_start = b / cfg.probes_per_chromosome * cfg.probes_per_chromosome;
+                // Only windows inside one chromosome holding this breakpoint alone.
+                if b < chrom_start + half {
+                    continue;
+                }
+                let (lo, hi) = (b - half, b + half);
+                if hi > chrom_start + cfg.probes_per_chromosome
+                    || (i > 0 && bps[i - 1] >= lo)
+                    || bps.get(i + 1).is_some_and(|&n| n < hi)
+                {
+                    continue;
+                }
+                let (z, t) = best_split(&sig.lrr[lo..hi], &sig.baf[lo..hi], 10);
+                errors.push((t as i64 - half as i64).unsigned_abs());
+                pos.push(z);
+            }
+            // Breakpoint-free windows inside normal segments.
+            for seg in sample
+                .segments
+                .iter()
+                .filter(|g| g.state == CopyState::Normal && g.end - g.start >= 2 * half + 200)
+            {
+                let w = seg.start + 100..seg.start + 100 + 2 * half;
+                neg.push(best_split(&sig.lrr[w.clone()], &sig.baf[w], 10).0);
+            }
+        }
+        errors.sort_unstable();
+        pos.sort_by(f64::total_cmp);
+        neg.sort_by(f64::total_cmp);
+        eprintln!("errors {errors:?}\nbreakpoint scores {pos:?}\nnormal scores {neg:?}");
+        assert!(
+            errors.len() >= 20 && neg.len() >= 10,
+            "{} / {}",
+            errors.len(),
+            neg.len()
+        );
+        let n = errors.len();
+        assert!(errors[n / 2] <= 2, "median error: {errors:?}");
+        let within_6 = errors.iter().filter(|&&e| e <= 6).count();
+        assert!(
+            within_6 * 5 >= n * 4,
+            "fewer than 80 % within 6 probes: {errors:?}"
+        );
+        assert!(
+            errors[n - 1] <= 30,
+            "an error above 5 % of the window: {errors:?}"
+        );
+        let median = |v: &[f64]| v[v.len() / 2];
+        assert!(median(&pos) > 2.0 * median(&neg), "{pos:?} vs {neg:?}");
+        assert!(pos[0] > median(&neg), "{pos:?} vs {neg:?}");
+    }
+
+    #[test]
+    fn short_windows_and_missing_values() {
+        // Too short for two segments of min_seg: score 0, the middle.
+        assert_eq!(best_split(&[0.0; 20], &[0.5; 20], 10), (0.0, 10));
+        // NaN probes are imputed by the median and do not move a clean step.
+        let mut lrr: Vec<f32> = (0..200).map(|i| if i < 80 { 0.0 } else { -1.0 }).collect();
+        let baf = vec![0.5f32; 200];
+        lrr[10] = f32::NAN;
+        lrr[150] = f32::NAN;
+        // A constant BAF channel has MAD 0 and stays 0 after standardising.
+        let (z, t) = best_split(&lrr, &baf, 5);
+        assert_eq!(t, 80);
+        assert!(z > 10.0, "{z}");
+        assert_eq!(
+            standardise(&[1.0, f64::NAN, 3.0, 2.0]),
+            vec![-1.0 / 1.4826, 0.0, 1.0 / 1.4826, 0.0]
+        );
+    }
 }

@@ -240,4 +240,42 @@ mod tests {
         assert!(parse_penncnv(h, p).is_err());
         assert!(parse_penncnv("", p).is_err());
     }
+
+    #[test]
+    fn interleaved_chromosomes_values_and_a_round_trip() {
+        // Chromosomes in order of first appearance, probes by position within each; NA, empty
+        // and NaN are missing; the sample name falls back to the file stem.
+        let text = "Chr\tName\tPosition\tLog R Ratio\tB Allele Freq\n\
+                    2\tb2\t30\t-0.25\t0.5\n\
+                    1\ta2\t20\tNA\t\n\
+                    2\tb1\t10\t0.125\t1.0\n\
+                    1\ta1\t5\t1.5\t0.0\n";
+        let s = parse_penncnv(text, Path::new("dir/child.txt")).unwrap();
+        assert_eq!(s.sample, "child");
+        assert_eq!(s.names, ["b1", "b2", "a1", "a2"]);
+        assert_eq!(s.pos, [10, 30, 5, 20]);
+        assert_eq!(&s.lrr[..3], &[0.125, -0.25, 1.5]);
+        assert_eq!(&s.baf[..3], &[1.0, 0.5, 0.0]);
+        assert!(s.lrr[3].is_nan() && s.baf[3].is_nan());
+        assert_eq!(
+            s.chromosomes(),
+            vec![("2".to_string(), 0..2), ("1".to_string(), 2..4)]
+        );
+        s.validate().unwrap();
+        let mut broken = s.clone();
+        broken.baf.pop();
+        assert!(broken.validate().is_err());
+
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.txt");
+        write_penncnv(&p, &s).unwrap();
+        let back = read_penncnv(&p).unwrap();
+        assert_eq!(
+            (back.sample.as_str(), &back.names, &back.pos),
+            ("child", &s.names, &s.pos)
+        );
+        assert_eq!(&back.lrr[..3], &s.lrr[..3]);
+        assert!(back.lrr[3].is_nan());
+        assert!(write_penncnv(&p, &broken).is_err());
+    }
 }

@@ -323,4 +323,182 @@ mod tests {
         assert_eq!(CopyState::CnLoh.b_copies(1, true), 2);
         assert_eq!(CopyState::Del.b_copies(0, true), 0);
     }
+
+    fn no_events() -> SimConfig {
+        SimConfig {
+            probes_per_chromosome: 5_000,
+            events_per_chromosome: 0.0,
+            min_event_probes: 100,
+            max_event_probes: 1_000,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_sample_without_events_is_normal_everywhere() {
+        let mut rng = Rng::new(3);
+        let s = simulate(&no_events(), 2, "n", &mut rng).unwrap();
+        assert!(s.breakpoints.is_empty());
+        assert_eq!(s.segments.len(), 2);
+        assert_eq!((s.segments[1].start, s.segments[1].end), (5_000, 10_000));
+        assert!(s.segments.iter().all(|g| g.state == CopyState::Normal));
+        let sig = &s.signal;
+        sig.validate().unwrap();
+        assert_eq!(
+            sig.chromosomes(),
+            vec![
+                ("sim1".to_string(), 0..5_000),
+                ("sim2".to_string(), 5_000..10_000)
+            ]
+        );
+        // Positions increase within a chromosome, with the configured mean spacing (3 kb ± 5 %).
+        let span = (sig.pos[4_999] - sig.pos[0]) as f64 / 4_999.0;
+        assert!((span - 3_000.0).abs() < 150.0, "mean spacing {span}");
+        assert!(sig.pos[..5_000].windows(2).all(|p| p[0] <= p[1]));
+        // LRR centred on 0 (GC wave ≤ 0.08, noise s.d. ≤ 0.25), heterozygous BAF at 1/2,
+        // homozygous at 0 and 1; genotype frequencies near Hardy–Weinberg for p ~ U(0.02, 0.98):
+        // E[2p(1−p)] = 2(E p − E p²) = 2(0.5 − 0.0768 − 0.25) = 0.3464.
+        let finite: Vec<usize> = (0..sig.len()).filter(|&i| sig.lrr[i].is_finite()).collect();
+        let mean_lrr = finite.iter().map(|&i| sig.lrr[i] as f64).sum::<f64>() / finite.len() as f64;
+        assert!(mean_lrr.abs() < 0.03, "mean LRR {mean_lrr}");
+        let mean_baf = |g: u8| {
+            let v: Vec<f64> = finite
+                .iter()
+                .filter(|&&i| s.genotype[i] == g)
+                .map(|&i| sig.baf[i] as f64)
+                .collect();
+            (v.iter().sum::<f64>() / v.len() as f64, v.len())
+        };
+        let ((aa, _), (ab, n_ab), (bb, _)) = (mean_baf(0), mean_baf(1), mean_baf(2));
+        assert!(
+            aa < 0.03 && (ab - 0.5).abs() < 0.01 && bb > 0.97,
+            "{aa} {ab} {bb}"
+        );
+        let het = n_ab as f64 / finite.len() as f64;
+        assert!((het - 0.3464).abs() < 0.02, "heterozygosity {het}");
+    }
+
+    #[test]
+    fn same_seed_same_sample_and_segments_tile_the_genome() {
+        let cfg = SimConfig {
+            probes_per_chromosome: 8_000,
+            events_per_chromosome: 3.0,
+            min_event_probes: 100,
+            max_event_probes: 2_000,
+            ..Default::default()
+        };
+        let a = simulate(&cfg, 3, "x", &mut Rng::new(9)).unwrap();
+        let b = simulate(&cfg, 3, "x", &mut Rng::new(9)).unwrap();
+        assert_eq!(a.signal.pos, b.signal.pos);
+        assert_eq!(a.segments, b.segments);
+        assert!(a
+            .signal
+            .lrr
+            .iter()
+            .zip(&b.signal.lrr)
+            .all(|(x, y)| x == y || (x.is_nan() && y.is_nan())));
+        // Segments tile 0..24,000 without gaps; events lie inside [min, max] probes and never
+        // touch each other (a normal segment between two events).
+        assert_eq!(a.segments.first().unwrap().start, 0);
+        assert_eq!(a.segments.last().unwrap().end, 24_000);
+        for w in a.segments.windows(2) {
+            assert_eq!(w[0].end, w[1].start);
+            if w[0].chrom == w[1].chrom {
+                assert!(w[0].state == CopyState::Normal || w[1].state == CopyState::Normal);
+            }
+        }
+        let events: Vec<&Segment> = a
+            .segments
+            .iter()
+            .filter(|g| g.state != CopyState::Normal)
+            .collect();
+        assert!(!events.is_empty());
+        for e in events {
+            let len = e.end - e.start;
+            assert!((100..=2_000).contains(&len), "{e:?}");
+            assert!(e.cell_fraction == 1.0 || (0.3..0.9).contains(&e.cell_fraction));
+        }
+        // Another seed gives another sample.
+        let c = simulate(&cfg, 3, "x", &mut Rng::new(10)).unwrap();
+        assert_ne!(a.signal.pos, c.signal.pos);
+    }
+
+    #[test]
+    fn draws_follow_their_distributions_and_bad_settings_are_rejected() {
+        let mut rng = Rng::new(1);
+        let n = 20_000;
+        let mean = (0..n).map(|_| poisson(1.5, &mut rng)).sum::<usize>() as f64 / n as f64;
+        assert!((mean - 1.5).abs() < 0.05, "Poisson mean {mean}");
+        for _ in 0..1_000 {
+            let l = log_uniform(60, 3_000, &mut rng);
+            assert!((60..=3_000).contains(&l));
+        }
+        // Log-uniform: the median is the geometric mean √(60·3000) ≈ 424.
+        let mut v: Vec<usize> = (0..n).map(|_| log_uniform(60, 3_000, &mut rng)).collect();
+        v.sort_unstable();
+        assert!(
+            (v[n / 2] as f64 - 424.3).abs() < 25.0,
+            "median {}",
+            v[n / 2]
+        );
+        let only_dup = [0.0, 0.0, 1.0, 0.0, 0.0];
+        assert!((0..100).all(|_| pick_state(&only_dup, &mut rng) == CopyState::Dup));
+        let dups = (0..n)
+            .filter(|_| pick_state(&[1.0, 0.0, 3.0, 0.0, 0.0], &mut rng) == CopyState::Dup)
+            .count() as f64
+            / n as f64;
+        assert!((dups - 0.75).abs() < 0.02, "{dups}");
+        for bad in [
+            SimConfig {
+                probes_per_chromosome: 5,
+                ..no_events()
+            },
+            SimConfig {
+                min_event_probes: 2_000,
+                ..no_events()
+            },
+            SimConfig {
+                max_event_probes: 5_000,
+                ..no_events()
+            },
+            SimConfig {
+                mosaic_prob: 1.5,
+                ..no_events()
+            },
+            SimConfig {
+                state_weights: [0.0; 5],
+                ..no_events()
+            },
+        ] {
+            assert!(simulate(&bad, 1, "b", &mut rng).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn lrr_and_baf_of_pure_states() {
+        // Expected BAF = B copies / copies for every germline genotype of a clonal event.
+        let cases = [
+            (CopyState::Del, 1, true, 1.0),
+            (CopyState::Dup, 1, false, 1.0 / 3.0),
+            (CopyState::Amp, 1, true, 0.75),
+            (CopyState::CnLoh, 1, false, 0.0),
+            (CopyState::Dup, 2, false, 1.0),
+        ];
+        for (state, b0, coin, baf) in cases {
+            let got = state.b_copies(b0, coin) as f64 / state.copies() as f64;
+            assert!((got - baf).abs() < 1e-12, "{state:?} {b0} {coin}: {got}");
+        }
+        assert_eq!(CopyState::HomDel.b_copies(2, true), 0);
+        // LRR means rise with the copy number; copy-neutral LOH sits at 0.
+        let states = [
+            CopyState::HomDel,
+            CopyState::Del,
+            CopyState::Normal,
+            CopyState::Dup,
+            CopyState::Amp,
+        ];
+        assert!(states.windows(2).all(|w| w[0].lrr_mean() < w[1].lrr_mean()));
+        assert_eq!(CopyState::CnLoh.lrr_mean(), 0.0);
+        assert_eq!(states.map(|s| s.copies()), [0, 1, 2, 3, 4]);
+    }
 }

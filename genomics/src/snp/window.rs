@@ -154,3 +154,81 @@ pub fn tensor(signal: &SnpSignal, ws: &[&Window]) -> Result<Tensor> {
     }
     Ok(Tensor::from_slice(&buf).view([ws.len() as i64, 2, len as i64]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signal(lrr: Vec<f32>, baf: Vec<f32>) -> SnpSignal {
+        let n = lrr.len();
+        SnpSignal {
+            sample: "t".into(),
+            names: (0..n).map(|i| format!("p{i}")).collect(),
+            chrom: vec!["1".into(); n],
+            pos: (0..n as u64).collect(),
+            lrr,
+            baf,
+        }
+    }
+
+    #[test]
+    fn encoding_clips_and_imputes() {
+        let s = signal(
+            vec![-5.0, -0.5, f32::NAN, 4.5, 0.25],
+            vec![0.0, 0.25, f32::NAN, 1.2, 0.5],
+        );
+        let w = Window {
+            chrom: "1".into(),
+            start: 1,
+            len: 4,
+            label: None,
+            breakpoints: vec![],
+        };
+        let mut buf = vec![9.0];
+        encode_into(&s, &w, &mut buf);
+        // Appended after what was there: LRR of probes 1..5, then 2·(BAF − 0.5).
+        assert_eq!(buf, [9.0, -0.5, 0.0, 4.0, 0.25, -0.5, 0.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn tensor_stacks_windows_channels_first() {
+        let n = 200;
+        let s = signal(
+            (0..n).map(|i| i as f32 / 100.0).collect(),
+            (0..n).map(|i| (i % 2) as f32).collect(),
+        );
+        let cfg = WindowConfig {
+            length: 100,
+            stride: 50,
+            margin: 10,
+        };
+        let ws = windows(&s, &cfg, None, false).unwrap();
+        assert_eq!(ws.iter().map(|w| w.start).collect::<Vec<_>>(), [0, 50, 100]);
+        let refs: Vec<&Window> = ws.iter().collect();
+        let t = tensor(&s, &refs).unwrap();
+        assert_eq!(t.size(), [3, 2, 100]);
+        // Window 1, LRR channel, probe 3 = global probe 53; BAF channel alternates ±1.
+        assert!((t.double_value(&[1, 0, 3]) - 0.53).abs() < 1e-6);
+        assert_eq!(t.double_value(&[1, 1, 0]), -1.0);
+        assert_eq!(t.double_value(&[1, 1, 1]), 1.0);
+        assert!(tensor(&s, &[]).is_err());
+        let short = Window {
+            len: 64,
+            ..ws[0].clone()
+        };
+        assert!(tensor(&s, &[&ws[0], &short]).is_err());
+    }
+
+    #[test]
+    fn invalid_settings_are_rejected() {
+        for (length, stride, margin) in [(63, 10, 0), (100, 0, 0), (100, 10, 50)] {
+            let cfg = WindowConfig {
+                length,
+                stride,
+                margin,
+            };
+            assert!(cfg.validate().is_err(), "{cfg:?}");
+        }
+        assert!(WindowConfig::default().validate().is_ok());
+    }
+}

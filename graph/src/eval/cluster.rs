@@ -1,9 +1,10 @@
 //! Node clustering: k-means (k-means++ seeding, several restarts, best inertia kept) on
 //! standardised embeddings, scored against the labels by normalised mutual information
-//! (arithmetic normalisation, scikit-learn's default) and the adjusted Rand index.
+//! (arithmetic normalisation, scikit-learn's default) and the adjusted Rand index
+//! ([`deepfield_core::metrics::nmi`], [`deepfield_core::metrics::ari`]).
 
 use deepfield_core::tch::{Device, Kind, Tensor};
-use deepfield_core::Rng;
+use deepfield_core::{metrics, Rng};
 use serde::{Deserialize, Serialize};
 
 use crate::{GraphError, Result};
@@ -101,74 +102,6 @@ pub fn kmeans(
     Ok(best.1)
 }
 
-fn contingency(a: &[usize], b: &[usize]) -> (Vec<Vec<f64>>, Vec<f64>, Vec<f64>) {
-    let ka = a.iter().max().map_or(0, |m| m + 1);
-    let kb = b.iter().max().map_or(0, |m| m + 1);
-    let mut t = vec![vec![0.0; kb]; ka];
-    for (&i, &j) in a.iter().zip(b) {
-        t[i][j] += 1.0;
-    }
-    let ra = t.iter().map(|r| r.iter().sum()).collect();
-    let rb = (0..kb).map(|j| t.iter().map(|r| r[j]).sum()).collect();
-    (t, ra, rb)
-}
-
-fn entropy(counts: &[f64], n: f64) -> f64 {
-    counts
-        .iter()
-        .filter(|&&c| c > 0.0)
-        .map(|&c| -(c / n) * (c / n).ln())
-        .sum()
-}
-
-/// Normalised mutual information with arithmetic-mean normalisation.
-pub fn nmi(a: &[usize], b: &[usize]) -> Result<f64> {
-    if a.len() != b.len() || a.is_empty() {
-        return Err(GraphError::invalid(format!(
-            "nmi: {} vs {} labels",
-            a.len(),
-            b.len()
-        )));
-    }
-    let n = a.len() as f64;
-    let (t, ra, rb) = contingency(a, b);
-    let mut mi = 0.0;
-    for (i, row) in t.iter().enumerate() {
-        for (j, &c) in row.iter().enumerate() {
-            if c > 0.0 {
-                mi += (c / n) * ((c * n) / (ra[i] * rb[j])).ln();
-            }
-        }
-    }
-    let (ha, hb) = (entropy(&ra, n), entropy(&rb, n));
-    if ha == 0.0 && hb == 0.0 {
-        return Ok(1.0);
-    }
-    Ok((mi / ((ha + hb) / 2.0)).clamp(0.0, 1.0))
-}
-
-/// Adjusted Rand index.
-pub fn ari(a: &[usize], b: &[usize]) -> Result<f64> {
-    if a.len() != b.len() || a.is_empty() {
-        return Err(GraphError::invalid(format!(
-            "ari: {} vs {} labels",
-            a.len(),
-            b.len()
-        )));
-    }
-    let c2 = |x: f64| x * (x - 1.0) / 2.0;
-    let (t, ra, rb) = contingency(a, b);
-    let index: f64 = t.iter().flatten().map(|&c| c2(c)).sum();
-    let sa: f64 = ra.iter().map(|&c| c2(c)).sum();
-    let sb: f64 = rb.iter().map(|&c| c2(c)).sum();
-    let expected = sa * sb / c2(a.len() as f64);
-    let max = (sa + sb) / 2.0;
-    if max == expected {
-        return Ok(1.0);
-    }
-    Ok((index - expected) / (max - expected))
-}
-
 /// Standardise `emb`, cluster it into `k` groups and score against `labels` (nodes with label
 /// `-1` are left out of the scores).
 pub fn evaluate(emb: &Tensor, labels: &[i64], k: usize, seed: u64) -> Result<ClusterScores> {
@@ -183,7 +116,7 @@ pub fn evaluate(emb: &Tensor, labels: &[i64], k: usize, seed: u64) -> Result<Clu
         }
     }
     Ok(ClusterScores {
-        nmi: nmi(&a, &b)?,
-        ari: ari(&a, &b)?,
+        nmi: metrics::nmi(&a, &b)?,
+        ari: metrics::ari(&a, &b)?,
     })
 }

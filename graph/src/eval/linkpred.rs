@@ -1,5 +1,6 @@
 //! Link prediction from embeddings: a pair `(a, b)` is scored by the cosine similarity of the
-//! two node embeddings; ROC AUC and average precision over held-out positive and negative pairs.
+//! two node embeddings; ROC AUC and average precision over held-out positive and negative pairs
+//! ([`deepfield_core::metrics::roc_auc`], [`deepfield_core::metrics::average_precision`]).
 
 use deepfield_core::tch::{Kind, Tensor};
 use serde::{Deserialize, Serialize};
@@ -34,41 +35,6 @@ pub fn pair_scores(emb: &Tensor, pairs: &[(usize, usize)]) -> Result<Vec<f64>> {
     )?)
 }
 
-/// Average precision `Σ (R_k - R_{k-1}) P_k` over thresholds at every distinct score
-/// (scikit-learn's `average_precision_score`).
-pub fn average_precision(y_true: &[i64], scores: &[f64]) -> Result<f64> {
-    if y_true.len() != scores.len() || y_true.is_empty() {
-        return Err(GraphError::invalid(format!(
-            "average precision: {} labels, {} scores",
-            y_true.len(),
-            scores.len()
-        )));
-    }
-    let pos = y_true.iter().filter(|&&y| y == 1).count();
-    if pos == 0 {
-        return Err(GraphError::invalid("average precision: no positive pair"));
-    }
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-    let (mut tp, mut fp, mut ap, mut prev_recall) = (0usize, 0usize, 0.0, 0.0);
-    let mut i = 0;
-    while i < order.len() {
-        let s = scores[order[i]];
-        while i < order.len() && scores[order[i]] == s {
-            if y_true[order[i]] == 1 {
-                tp += 1
-            } else {
-                fp += 1
-            }
-            i += 1;
-        }
-        let recall = tp as f64 / pos as f64;
-        ap += (recall - prev_recall) * tp as f64 / (tp + fp) as f64;
-        prev_recall = recall;
-    }
-    Ok(ap)
-}
-
 /// AUC and AP of `emb` on positive and negative pairs.
 pub fn evaluate(
     emb: &Tensor,
@@ -82,6 +48,6 @@ pub fn evaluate(
         .collect();
     Ok(LinkScores {
         auc: deepfield_core::metrics::roc_auc(&y, &scores)?,
-        ap: average_precision(&y, &scores)?,
+        ap: deepfield_core::metrics::average_precision(&y, &scores)?,
     })
 }
