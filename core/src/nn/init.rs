@@ -139,6 +139,9 @@ mod tests {
         assert!(mean.abs() < 0.05 * bound, "{what}: mean {mean}");
     }
 
+    // Draw-for-draw equality with tch's own layers needs re-seeding libtorch's global generator:
+    // core/tests/init_seeded.rs, its own test binary.
+
     #[test]
     fn sample_statistics_match_each_init() {
         tch::manual_seed(0);
@@ -166,50 +169,6 @@ mod tests {
             let bias = nn::init::init(init.bias(400), &[262_144], Device::Cpu);
             check_uniform(&bias, 0.05, "bias");
         }
-    }
-
-    #[test]
-    fn kaiming_uniform_is_tchs_default_draw_for_draw() {
-        for bias in [true, false] {
-            tch::manual_seed(42);
-            let vs_a = nn::VarStore::new(Device::Cpu);
-            let cfg = nn::LinearConfig {
-                bias,
-                ..Default::default()
-            };
-            let a1 = nn::linear(vs_a.root() / "a", 37, 19, cfg);
-            let a2 = nn::linear(vs_a.root() / "b", 19, 5, cfg);
-            tch::manual_seed(42);
-            let vs_b = nn::VarStore::new(Device::Cpu);
-            let make = if bias { linear } else { linear_no_bias };
-            let b1 = make(&(vs_b.root() / "a"), 37, 19, LinearInit::KaimingUniform).unwrap();
-            let b2 = make(&(vs_b.root() / "b"), 19, 5, LinearInit::KaimingUniform).unwrap();
-            assert!(a1.ws.equal(&b1.ws) && a2.ws.equal(&b2.ws));
-            assert_eq!(a1.bs.is_some(), bias);
-            if bias {
-                assert!(a1.bs.unwrap().equal(&b1.bs.unwrap()));
-                assert!(a2.bs.unwrap().equal(&b2.bs.unwrap()));
-            } else {
-                assert!(b1.bs.is_none());
-            }
-            let mut names: Vec<String> = vs_b.variables().into_keys().collect();
-            names.sort();
-            let mut want: Vec<String> = vs_a.variables().into_keys().collect();
-            want.sort();
-            assert_eq!(names, want);
-        }
-    }
-
-    #[test]
-    fn torch_and_glorot_draw_the_weight_then_the_bias() {
-        tch::manual_seed(3);
-        let l = layer(LinearInit::Torch, 10, 4);
-        tch::manual_seed(3);
-        let bound = 1.0 / 10f64.sqrt();
-        let cpu = (Kind::Float, Device::Cpu);
-        let w = tch::Tensor::zeros([4, 10], cpu).uniform_(-bound, bound);
-        let b = tch::Tensor::zeros([4], cpu).uniform_(-bound, bound);
-        assert!(l.ws.equal(&w) && l.bs.unwrap().equal(&b));
     }
 
     #[test]
@@ -258,28 +217,6 @@ mod tests {
         let mlp: crate::nn::mlp::MlpConfig =
             serde_json::from_str(r#"{"input": 4, "init": "kaiming_uniform"}"#).unwrap();
         assert_eq!(mlp.init, LinearInit::KaimingUniform);
-    }
-
-    /// Setting `kaiming_uniform` rebuilds a model exactly as it was before initialisation
-    /// became a config field (every layer from `nn::linear(.., Default::default())`).
-    #[test]
-    fn kaiming_uniform_recovers_the_old_mlp() {
-        let mut cfg = crate::nn::mlp::MlpConfig::new(6, [9, 7], 2);
-        cfg.init = LinearInit::KaimingUniform;
-        tch::manual_seed(11);
-        let vs = nn::VarStore::new(Device::Cpu);
-        cfg.init(&vs.root()).unwrap();
-        tch::manual_seed(11);
-        let old = nn::VarStore::new(Device::Cpu);
-        let r = old.root();
-        nn::linear(&r / "hidden" / 0, 6, 9, Default::default());
-        nn::linear(&r / "hidden" / 1, 9, 7, Default::default());
-        nn::linear(&r / "out", 7, 2, Default::default());
-        let (a, b) = (vs.variables(), old.variables());
-        assert_eq!(a.len(), b.len());
-        for (k, t) in &a {
-            assert!(t.equal(&b[k]), "{k} differs");
-        }
     }
 
     #[test]
