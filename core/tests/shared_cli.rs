@@ -1,15 +1,15 @@
-//! The shared CLI commands: `predict` runs any registered saved model on a tensor file, and
+//! The shared CLI commands: `forward` runs any registered saved model on a tensor file, and
 //! `inspect` describes a model folder.
 
 use deepfield_core::checkpoint;
 use deepfield_core::models::{save_model, ModelConfig, ModelRegistry};
 use deepfield_core::nn::mlp::MlpConfig;
-use deepfield_core::repro::cli::{inspect, predict_file};
+use deepfield_core::repro::cli::{forward_file, inspect};
 use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
 use deepfield_core::Forward;
 
 #[test]
-fn predict_runs_a_saved_model_on_a_tensor_file_and_writes_csv_and_safetensors() {
+fn forward_runs_a_saved_model_on_a_tensor_file_and_writes_csv_and_safetensors() {
     let dir = tempfile::tempdir().unwrap();
     let model_dir = dir.path().join("model");
     deepfield_core::seed(3);
@@ -25,12 +25,12 @@ fn predict_runs_a_saved_model_on_a_tensor_file_and_writes_csv_and_safetensors() 
     let reg = ModelRegistry::with_core();
 
     let out = dir.path().join("y.safetensors");
-    assert_eq!(predict_file(&reg, &model_dir, &input, &out).unwrap(), 7);
+    assert_eq!(forward_file(&reg, &model_dir, &input, &out).unwrap(), 7);
     let got = &checkpoint::read_tensors(&out).unwrap()[0].1;
     assert_eq!((got - &want).abs().max().double_value(&[]), 0.0);
 
     let csv = dir.path().join("y.csv");
-    predict_file(&reg, &model_dir, &input, &csv).unwrap();
+    forward_file(&reg, &model_dir, &input, &csv).unwrap();
     let text = std::fs::read_to_string(&csv).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "row,output_0,output_1,output_2");
@@ -48,7 +48,7 @@ fn predict_runs_a_saved_model_on_a_tensor_file_and_writes_csv_and_safetensors() 
     // A file without `input` and with several tensors is a clear error naming the file.
     let two = dir.path().join("two.safetensors");
     checkpoint::write_tensors(&two, &[("a", &x), ("b", &x)]).unwrap();
-    let e = predict_file(&reg, &model_dir, &two, &out)
+    let e = forward_file(&reg, &model_dir, &two, &out)
         .unwrap_err()
         .to_string();
     assert!(
@@ -60,7 +60,7 @@ fn predict_runs_a_saved_model_on_a_tensor_file_and_writes_csv_and_safetensors() 
     let narrow = dir.path().join("narrow.safetensors");
     let xn = Tensor::randn([2, 4], (Kind::Float, Device::Cpu));
     checkpoint::write_tensors(&narrow, &[("input", &xn)]).unwrap();
-    assert!(predict_file(&reg, &model_dir, &narrow, &out).is_err());
+    assert!(forward_file(&reg, &model_dir, &narrow, &out).is_err());
 
     let text = inspect(&reg, &model_dir).unwrap();
     assert!(text.contains("model      mlp"), "{text}");

@@ -109,7 +109,8 @@ pub struct App {
 }
 
 /// The subcommands every deepfield binary shares; a domain binary flattens them into its own
-/// command enum (`#[command(flatten)] Common(Common)`) beside its domain commands.
+/// command enum (`#[command(flatten)] Common(Common)`) beside its domain commands (`eval`,
+/// `predict`, … with the domain's own preprocessing), which must not reuse these names.
 #[derive(clap::Subcommand, Debug, Clone)]
 pub enum Common {
     /// List this binary's reproductions.
@@ -123,10 +124,10 @@ pub enum Common {
         /// The model folder (e.g. `results/<id>/model`).
         model: PathBuf,
     },
-    /// Run any saved model on a tensor: input from a safetensors file (the tensor `input`, or
+    /// Run any saved model's forward pass on a tensor: input from a safetensors file (the tensor `input`, or
     /// its only tensor), outputs to a safetensors file (tensor `output`) or, for 1-D/2-D
     /// outputs, a CSV with one row per sample.
-    Predict {
+    Forward {
         /// The model folder.
         #[arg(long)]
         model: PathBuf,
@@ -158,9 +159,9 @@ impl Common {
                 println!("{}", inspect(&app.models, model)?);
                 Ok(())
             }
-            Common::Predict { model, input, out } => {
-                let n = predict_file(&app.models, model, input, out)?;
-                println!("{n} predictions written to {}", out.display());
+            Common::Forward { model, input, out } => {
+                let n = forward_file(&app.models, model, input, out)?;
+                println!("{n} outputs written to {}", out.display());
                 Ok(())
             }
         }
@@ -217,7 +218,7 @@ pub fn inspect(models: &crate::models::ModelRegistry, dir: &std::path::Path) -> 
 /// Restore the model in `dir` through `models`, run it on the input tensor of `input` in
 /// evaluation mode, and write the outputs to `out` (safetensors, or CSV for 1-D/2-D outputs).
 /// Returns the number of samples.
-pub fn predict_file(
+pub fn forward_file(
     models: &crate::models::ModelRegistry,
     dir: &std::path::Path,
     input: &std::path::Path,

@@ -192,3 +192,13 @@ fn run(cmd: Command) -> Result<()> {
         } => deepfield_graph::bench::run(threads, python, data, epochs),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The shared commands and this binary's own must not clash (clap panics on every call).
+    #[test]
+    fn commands_are_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

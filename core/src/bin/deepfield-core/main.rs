@@ -117,3 +117,13 @@ fn libtorch_dir() -> String {
         Err(_) => format!("{} (missing: run `cargo xtask setup`)", p.display()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The shared commands and this binary's own must not clash (clap panics on every call).
+    #[test]
+    fn commands_are_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}
