@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use deepfield_core::data::TensorDataset;
+use deepfield_core::models::ModelConfig;
 use deepfield_core::nn::cnn_lstm::CnnLstmConfig;
 use deepfield_core::repro::cli::{App, Common};
 use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
@@ -80,9 +81,11 @@ fn run(cmd: Command) -> Result<()> {
 }
 
 fn eval(model: &Path, csv: &Path, out: Option<&Path>) -> Result<()> {
+    // The kind is in config.json in both layouts: the registry's ("timeseries.forecaster", …)
+    // and the one before it ("forecaster", "detector").
     let cfg: serde_json::Value = deepfield_core::checkpoint::load(model)?;
     match cfg["kind"].as_str() {
-        Some("forecaster") => {
+        Some(forecast::LEGACY_KIND | forecast::ForecastPipelineConfig::KIND) => {
             let r = forecast::evaluate_csv(model, csv, out)?;
             println!(
                 "{} forecasts (one per window, the last one beyond the end of the file)",
@@ -95,7 +98,7 @@ fn eval(model: &Path, csv: &Path, out: Option<&Path>) -> Result<()> {
                 );
             }
         }
-        Some("detector") => {
+        Some(detect::LEGACY_KIND | detect::DetectorPipelineConfig::KIND) => {
             let (_, scores, flags) = detect::evaluate_csv(model, csv, out)?;
             println!(
                 "{} scores, {} flagged as anomalous",
