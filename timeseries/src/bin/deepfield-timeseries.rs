@@ -30,7 +30,7 @@ enum Command {
     #[command(flatten)]
     Common(Common),
     /// Run a trained model (results/<id>/model) on your CSV: forecasts or anomaly scores.
-    #[command(alias = "predict")]
+    /// (`predict` is the shared command that runs any saved model on a tensor.)
     Eval {
         /// The model folder.
         #[arg(long)]
