@@ -200,3 +200,14 @@ fn bench_pytorch(python: &Path, threads: usize, seconds: f64) -> Result<f64> {
         })
         .ok_or_else(|| Error::input(format!("no steps_per_s line in the python output: {text}")))
 }
+
+#[cfg(test)]
+mod tests {
+    /// clap's checks of the command tree (duplicate names or aliases between the shared and the
+    /// domain commands panic at run time in debug builds).
+    #[test]
+    fn command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}
