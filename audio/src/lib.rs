@@ -13,16 +13,20 @@
 //!    and an MLP over pooled features;
 //! 7. [`combine`] — subject-level decisions from epoch probabilities;
 //! 8. [`repro`] — the reproductions `cough-bilstm` and `spoken-digits`;
-//! 9. [`predict`] — a trained model on a user's folder of WAV files or on one file.
+//! 9. [`predict`] — a saved classifier restored ([`predict::load`]) and run on a user's folder
+//!    of WAV files or on one file.
 
 /// The catalog of this crate's reproductions, `id<TAB>description` per line
 /// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
 /// Every model kind this crate's binary can rebuild from a checkpoint: core's kinds plus this
-/// crate's own ([`deepfield_core::models`]).
+/// crate's own ([`deepfield_core::models`]): `audio.mfcc_classifier`
+/// ([`model::MfccClassifierConfig`], the saved model of `cough-bilstm` and `spoken-digits`).
 pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry> {
-    Ok(deepfield_core::models::ModelRegistry::with_core())
+    let mut reg = deepfield_core::models::ModelRegistry::with_core();
+    reg.register::<model::MfccClassifierConfig>()?;
+    Ok(reg)
 }
 
 pub mod combine;

@@ -10,7 +10,13 @@
 //!   the zero padding of shorter sequences).
 //! * **MLP** — an MLP on the per-utterance mean and standard deviation of every coefficient over
 //!   the real frames (the classic pooled-feature baseline).
+//!
+//! A trained classifier is saved and restored as one [`MfccClassifierConfig`] (registry kind
+//! `audio.mfcc_classifier`, [`deepfield_core::models`]): the front end, the frame scaler, the
+//! class names and the network's [`ModelConfig`], so a WAV file can be classified from the folder
+//! alone.
 
+use deepfield_core::models;
 use deepfield_core::nn::cnn::{
     CnnClassifier, CnnClassifierConfig, ConvBlockConfig, ConvStackConfig, Layout, PoolConfig,
 };
@@ -23,6 +29,9 @@ use deepfield_core::tch::{nn, Kind, Tensor};
 use deepfield_core::Forward;
 use serde::{Deserialize, Serialize};
 
+use crate::data::LabelRule;
+use crate::error::ensure_config;
+use crate::features::{FeatureConfig, FrameScaler};
 use crate::Result;
 
 /// An MLP over pooled per-coefficient statistics (mean and standard deviation over real frames).
@@ -151,6 +160,24 @@ impl ModelConfig {
         }
     }
 
+    /// Features per frame the network reads.
+    pub fn input(&self) -> i64 {
+        match self {
+            ModelConfig::Bilstm(c) => c.rnn.input,
+            ModelConfig::Cnn(c) => c.stack.input,
+            ModelConfig::Mlp(c) => c.input,
+        }
+    }
+
+    /// Number of classes (logits per sample).
+    pub fn classes(&self) -> i64 {
+        match self {
+            ModelConfig::Bilstm(c) => c.output,
+            ModelConfig::Cnn(c) => c.output,
+            ModelConfig::Mlp(c) => c.output,
+        }
+    }
+
     /// Build the model under `path`.
     pub fn init(&self, path: &nn::Path) -> Result<AudioModel> {
         Ok(match self {
@@ -194,6 +221,82 @@ impl AudioModel {
             AudioModel::Mlp(m) => m.forward_t(xs, mask, false),
         };
         Ok(logits.f_log_softmax(-1, Kind::Float)?)
+    }
+}
+
+/// A trained MFCC classifier as it is saved (registry kind `audio.mfcc_classifier`): everything
+/// that turns a WAV file into class posteriors — the front end, the scaler fitted on the training
+/// frames, the class names and the file-name label rule — and the network, which
+/// [`build`](models::ModelConfig::build) creates. Saved with [`models::save_model`], restored
+/// with [`crate::predict::load`] (which also reads folders written before the registry).
+///
+/// The built model is the network alone: its input is *scaled* MFCC frames `[B, T, F]`
+/// (`(x − scaler.mean) / scaler.std`, zero at padded frames) with an optional mask `[B, T]`,
+/// its output logits `[B, classes]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MfccClassifierConfig {
+    /// The reproduction (or run) that trained it.
+    pub id: String,
+    /// The front end (resampling rate, MFCC settings, deltas).
+    pub features: FeatureConfig,
+    /// How labels are read from file names (for evaluation on labelled folders).
+    pub label_rule: LabelRule,
+    /// Class names in logit order.
+    pub class_names: Vec<String>,
+    /// Per-coefficient mean and standard deviation of the training frames.
+    pub scaler: FrameScaler,
+    /// The network.
+    pub model: ModelConfig,
+}
+
+impl MfccClassifierConfig {
+    /// Check that front end, scaler, class names and network agree.
+    pub fn check(&self) -> Result<()> {
+        self.features.validate()?;
+        let f = self.features.n_features();
+        ensure_config!(
+            self.scaler.mean.len() == f && self.scaler.std.len() == f,
+            "mfcc classifier: the scaler has {}/{} coefficients, the front end makes {f}",
+            self.scaler.mean.len(),
+            self.scaler.std.len()
+        );
+        ensure_config!(
+            self.model.input() == f as i64,
+            "mfcc classifier: the network reads {} features per frame, the front end makes {f}",
+            self.model.input()
+        );
+        ensure_config!(
+            self.class_names.len() >= 2 && self.model.classes() == self.class_names.len() as i64,
+            "mfcc classifier: {} class names for a network with {} outputs",
+            self.class_names.len(),
+            self.model.classes()
+        );
+        Ok(())
+    }
+}
+
+/// This crate's errors as core errors (config errors stay config errors, so the registry names
+/// the kind).
+fn to_core(e: crate::Error) -> deepfield_core::Error {
+    match e {
+        crate::Error::Core(c) => c,
+        crate::Error::Config(m) => deepfield_core::Error::Config(m),
+        other => deepfield_core::Error::domain("audio", other),
+    }
+}
+
+impl models::ModelConfig for MfccClassifierConfig {
+    const KIND: &'static str = "audio.mfcc_classifier";
+    const DESCRIPTION: &'static str = "MFCC front end + frame scaler + BiLSTM/CNN/pooled-MLP \
+         classifier (cough-bilstm, spoken-digits); input scaled frames [B, T, F]";
+    type Model = AudioModel;
+
+    fn validate(&self) -> deepfield_core::Result<()> {
+        self.check().map_err(to_core)
+    }
+
+    fn build(&self, path: &nn::Path) -> deepfield_core::Result<AudioModel> {
+        self.model.init(path).map_err(to_core)
     }
 }
 

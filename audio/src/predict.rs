@@ -1,16 +1,87 @@
 //! A trained model on new recordings: a folder of WAV files (labels from a CSV or from the file
 //! name pattern of the training set; accuracy and confusion matrix when labels exist) or one file.
+//!
+//! A model folder is read by [`load`]: folders saved through the registry
+//! ([`deepfield_core::models::save_model`] with an [`MfccClassifierConfig`]) and folders written
+//! before it (`config.json` holding the same fields without a `kind`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use deepfield_core::checkpoint;
+use deepfield_core::data::TensorDataset;
 use deepfield_core::metrics::{classification_report, ClassificationReport};
+use deepfield_core::models::{restore_model, ModelConfig as _};
+use deepfield_core::tch::{nn::VarStore, Device, Kind};
 use serde::Serialize;
 
 use crate::data::padded_dataset;
-use crate::features::FeatureMatrix;
-use crate::repro::experiment::{argmax, log_probs, SavedModel};
+use crate::features::{FeatureMatrix, FrontEnd};
+use crate::model::{AudioModel, MfccClassifierConfig};
 use crate::{Error, Result};
+
+/// A restored classifier: its config, the front end it describes, its weights and the network.
+#[derive(Debug)]
+pub struct Classifier {
+    pub config: MfccClassifierConfig,
+    pub front: FrontEnd,
+    pub vs: VarStore,
+    pub model: AudioModel,
+}
+
+/// Restore the classifier saved in `dir` on `device`. Reads folders saved through the registry
+/// (`config.json` `{"kind": "audio.mfcc_classifier", "config": …}`) and older folders whose
+/// `config.json` holds the config's fields directly (no `kind`, weights without metadata).
+pub fn load(dir: &Path, device: Device) -> Result<Classifier> {
+    let json: serde_json::Value = checkpoint::load(dir)?;
+    let (config, vs, model) = if json.get("kind").is_some() {
+        restore_model::<MfccClassifierConfig>(dir, device)?
+    } else {
+        // The layout before the model registry: the config's fields at the top level.
+        let config: MfccClassifierConfig = serde_json::from_value(json).map_err(|e| {
+            Error::input(format!(
+                "{}: not an audio classifier ({e})",
+                dir.join(checkpoint::CONFIG_FILE).display()
+            ))
+        })?;
+        config.validate()?;
+        let mut vs = VarStore::new(device);
+        let model = config.build(&vs.root())?;
+        checkpoint::load_weights(&checkpoint::weights_path(dir), &mut vs)?;
+        (config, vs, model)
+    };
+    let front = FrontEnd::new(&config.features)?;
+    Ok(Classifier {
+        config,
+        front,
+        vs,
+        model,
+    })
+}
+
+/// Log-probabilities of every sample of `ds` (CPU rows), in batches of 256 on the model's device
+/// ([`deepfield_core::device`]).
+pub fn log_probs(model: &AudioModel, ds: &TensorDataset) -> Result<Vec<Vec<f64>>> {
+    let device = deepfield_core::device();
+    let mut rows = Vec::with_capacity(ds.len());
+    deepfield_core::tch::no_grad(|| -> Result<()> {
+        for b in ds.batches(256, None) {
+            let mask = b.mask.as_ref().map(|m| m.to_device(device));
+            let lp = model
+                .log_probs(&b.x.to_device(device), mask.as_ref())?
+                .to_device(Device::Cpu)
+                .to_kind(Kind::Double);
+            let c = lp.size()[1] as usize;
+            let flat = Vec::<f64>::try_from(lp.view([-1]))?;
+            rows.extend(flat.chunks(c).map(|r| r.to_vec()));
+        }
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Index of the largest value (core's).
+pub use deepfield_core::metrics::argmax;
 
 /// One file's prediction.
 #[derive(Debug, Clone, Serialize)]
@@ -96,7 +167,12 @@ pub fn evaluate_folder(
     labels_csv: Option<&Path>,
     out: Option<&Path>,
 ) -> Result<FolderEval> {
-    let (saved, front, _vs, model) = SavedModel::load(model_dir, deepfield_core::device())?;
+    let Classifier {
+        config: saved,
+        front,
+        model,
+        ..
+    } = load(model_dir, deepfield_core::device())?;
     let names = saved.class_names.clone();
     let csv_labels = labels_csv.map(|p| read_label_csv(p, &names)).transpose()?;
     let files = crate::wav::wav_files(dir)?;
@@ -193,7 +269,12 @@ fn write_predictions_csv(out: &Path, predictions: &[Prediction]) -> Result<()> {
 
 /// Classify one WAV file with the model saved in `model_dir`.
 pub fn classify_file(model_dir: &Path, file: &Path) -> Result<Prediction> {
-    let (saved, front, _vs, model) = SavedModel::load(model_dir, deepfield_core::device())?;
+    let Classifier {
+        config: saved,
+        front,
+        model,
+        ..
+    } = load(model_dir, deepfield_core::device())?;
     let m = front.from_file(file)?;
     let ds = padded_dataset(&[&m], &[0], &saved.scaler)?;
     let lp = log_probs(&model, &ds)?
@@ -216,6 +297,138 @@ pub fn classify_file(model_dir: &Path, file: &Path) -> Result<Prediction> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::LabelRule;
+    use crate::features::{FeatureConfig, FrameScaler};
+    use crate::model::ModelConfig;
+    use deepfield_core::models::save_model;
+    use deepfield_core::tch::{Kind, Tensor};
+    use deepfield_core::Forward;
+
+    /// The `config.json` of model folders written before the registry (`SavedModel` of the
+    /// reproductions, saved with `checkpoint::save`: no `kind`, weights without metadata).
+    #[derive(Serialize)]
+    struct OldSavedModel {
+        id: String,
+        features: FeatureConfig,
+        label_rule: LabelRule,
+        class_names: Vec<String>,
+        scaler: FrameScaler,
+        model: ModelConfig,
+    }
+
+    #[test]
+    fn classifiers_restore_through_the_registry_and_old_folders_still_load() {
+        deepfield_core::seed(5);
+        let reg = crate::models().unwrap();
+        assert!(reg.contains(MfccClassifierConfig::KIND));
+        assert!(reg.contains("rnn"), "core's kinds stay registered");
+        let tmp = tempfile::tempdir().unwrap();
+        // A labelled recording: 0.4 s of a decaying tone in noise, named like FSDD.
+        let rec = tmp.path().join("rec");
+        std::fs::create_dir(&rec).unwrap();
+        let wav = rec.join("3_someone_0.wav");
+        let samples: Vec<f32> = (0..3200)
+            .map(|i| {
+                let t = i as f32 / 8000.0;
+                0.5 * (-4.0 * t).exp() * (2.0 * std::f32::consts::PI * 440.0 * t).sin()
+                    + 0.01 * ((i * 7919 % 101) as f32 / 50.0 - 1.0)
+            })
+            .collect();
+        crate::wav::write_wav_i16(&wav, &samples, 8000).unwrap();
+
+        let features = FeatureConfig::speech(8000);
+        let f = features.n_features();
+        let x = Tensor::randn([3, 7, f as i64], (Kind::Float, Device::Cpu));
+        let mask = Tensor::from_slice(&[true, true, true, true, true, true, true])
+            .repeat([3])
+            .view([3, 7]);
+        let _ = mask.narrow(0, 2, 1).narrow(1, 4, 3).fill_(0);
+        for (i, net) in [
+            ModelConfig::bilstm(f as i64, 10),
+            ModelConfig::cnn(f as i64, 10),
+            ModelConfig::mlp(f as i64, 10),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let config = MfccClassifierConfig {
+                id: "test".into(),
+                features: features.clone(),
+                label_rule: LabelRule::FsddDigit,
+                class_names: LabelRule::FsddDigit.class_names(),
+                // Binary fractions: serde_json's default float parsing is not always exact.
+                scaler: FrameScaler {
+                    mean: (0..f).map(|k| k as f64 * 0.25).collect(),
+                    std: vec![2.0; f],
+                },
+                model: net.clone(),
+            };
+            let vs = VarStore::new(Device::Cpu);
+            let model = config.build(&vs.root()).unwrap();
+            let want = model.predict(&x, Some(&mask));
+            let metrics = serde_json::json!({"accuracy": 0.5});
+            let new_dir = tmp.path().join(format!("new{i}"));
+            save_model(&new_dir, &vs, &config, Some(&metrics)).unwrap();
+            let old_dir = tmp.path().join(format!("old{i}"));
+            let old = OldSavedModel {
+                id: config.id.clone(),
+                features: config.features.clone(),
+                label_rule: config.label_rule,
+                class_names: config.class_names.clone(),
+                scaler: config.scaler.clone(),
+                model: net,
+            };
+            checkpoint::save(&old_dir, &vs, &old, Some(&metrics)).unwrap();
+
+            // Any kind, through the registry (what `inspect`/`predict` use).
+            let restored = reg.restore(&new_dir, Device::Cpu).unwrap();
+            assert_eq!(restored.kind, "audio.mfcc_classifier");
+            assert!(restored.model.predict(&x, Some(&mask)).equal(&want));
+            // Typed, and the old layout through its fallback.
+            for dir in [&new_dir, &old_dir] {
+                let c = load(dir, Device::Cpu).unwrap();
+                assert_eq!(c.config, config, "{}", dir.display());
+                assert!(c.model.predict(&x, Some(&mask)).equal(&want));
+            }
+            // The old layout names no kind, so the registry cannot restore it.
+            assert!(reg.restore(&old_dir, Device::Cpu).is_err());
+            // `classify`/`eval` give the same answer from both folders.
+            let a = classify_file(&new_dir, &wav).unwrap();
+            let b = classify_file(&old_dir, &wav).unwrap();
+            assert_eq!(a.probabilities, b.probabilities);
+            assert_eq!(a.label.as_deref(), Some("3"));
+            let e = evaluate_folder(&old_dir, &rec, None, None).unwrap();
+            assert_eq!(e.predictions[0].probabilities, a.probabilities);
+            assert_eq!(e.metrics.unwrap().n, 1);
+        }
+
+        // A config that disagrees with its network is refused on save and on load.
+        let mut bad = MfccClassifierConfig {
+            id: "bad".into(),
+            features: features.clone(),
+            label_rule: LabelRule::CoughEtiquette,
+            class_names: LabelRule::CoughEtiquette.class_names(),
+            scaler: FrameScaler {
+                mean: vec![0.0; f],
+                std: vec![1.0; f],
+            },
+            model: ModelConfig::mlp(f as i64, 10),
+        };
+        let vs = VarStore::new(Device::Cpu);
+        let e = save_model::<_, ()>(&tmp.path().join("bad"), &vs, &bad, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("audio.mfcc_classifier") && e.contains("3 class names"),
+            "{e}"
+        );
+        bad.model = ModelConfig::mlp(f as i64 + 1, 3);
+        assert!(bad
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("features per frame"));
+    }
 
     fn prediction(file: &str, label: Option<&str>) -> Prediction {
         Prediction {

@@ -72,6 +72,17 @@ impl Error {
         Error::Config(msg.into())
     }
 
+    /// As a core error: core errors unwrapped, config and input errors as core's (so the model
+    /// registry names the kind at fault), the rest as a `timeseries` domain error.
+    pub fn into_core(self) -> deepfield_core::Error {
+        match self {
+            Error::Core(c) => c,
+            Error::Config(m) => deepfield_core::Error::Config(m),
+            Error::Input(m) => deepfield_core::Error::Input(m),
+            other => deepfield_core::Error::domain("timeseries", other),
+        }
+    }
+
     /// A data-file error tied to its path.
     pub fn data(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Data {

@@ -8,8 +8,8 @@
 //! 3. [`models`] — forecasters through core's builders (MLP, LSTM, encoder–decoder LSTM,
 //!    CNN-LSTM), baselines (persistence, seasonal naive, linear autoregression), and StackVAE-G.
 //! 4. [`anomaly`] — labels from windows, point-adjusted precision/recall/F1.
-//! 5. [`forecast`] / [`detect`] — the training and evaluation pipelines, saved models and their
-//!    use on a user's CSV.
+//! 5. [`forecast`] / [`detect`] — the training and evaluation pipelines, saved models (registry
+//!    kinds `timeseries.forecaster`, `timeseries.detector`) and their use on a user's CSV.
 //! 6. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`.
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
@@ -19,9 +19,16 @@
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
 /// Every model kind this crate's binary can rebuild from a checkpoint: core's kinds plus this
-/// crate's own ([`deepfield_core::models`]).
+/// crate's own ([`deepfield_core::models`]): `timeseries.forecaster`
+/// ([`forecast::ForecastPipelineConfig`], saved by `amd-kinetic` and `stock-cnn-lstm`),
+/// `timeseries.detector` ([`detect::DetectorPipelineConfig`], saved by `stackvae-g`) and
+/// `timeseries.stackvae_g` (the bare [`models::StackVaeGConfig`] network).
 pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry> {
-    Ok(deepfield_core::models::ModelRegistry::with_core())
+    let mut reg = deepfield_core::models::ModelRegistry::with_core();
+    reg.register::<forecast::ForecastPipelineConfig>()?;
+    reg.register::<detect::DetectorPipelineConfig>()?;
+    reg.register::<models::StackVaeGConfig>()?;
+    Ok(reg)
 }
 
 pub mod error;

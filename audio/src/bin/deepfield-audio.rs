@@ -156,3 +156,14 @@ fn run(cmd: Command) -> deepfield_audio::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// clap's checks of the command tree (duplicate names or aliases between the shared and the
+    /// domain commands panic at run time in debug builds).
+    #[test]
+    fn command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -3,21 +3,19 @@
 //! a stratified 15% of the training clips → out-of-fold epoch predictions, metrics, and
 //! subject-level decisions per (group, label).
 
-use std::path::Path;
-
-use deepfield_core::checkpoint;
 use deepfield_core::data::split::{
     group_kfold, group_split, leave_one_group_out, stratified_split,
 };
 use deepfield_core::metrics::{classification_report, ClassificationReport};
-use deepfield_core::tch::{nn::VarStore, Device, Kind};
+use deepfield_core::tch::nn::VarStore;
 use deepfield_core::train::{EarlyStopping, History, OptimizerConfig, Task, TrainConfig, Trainer};
 use serde::{Deserialize, Serialize};
 
 use crate::combine::{combine, Combined};
 use crate::data::{featurise, padded_dataset, Clip, LabelRule};
 use crate::features::{FeatureConfig, FeatureMatrix, FrameScaler, FrontEnd};
-use crate::model::{AudioModel, ModelConfig};
+use crate::model::ModelConfig;
+use crate::predict::{argmax, log_probs};
 use crate::{Error, Result};
 
 /// How clips are split into test folds, always by whole groups.
@@ -87,44 +85,6 @@ pub struct ExperimentOutput {
     pub bad_files: Vec<(std::path::PathBuf, String)>,
     /// One example's features (for the MFCC image) and its clip.
     pub example: (Clip, FeatureMatrix),
-}
-
-/// What is saved beside the weights so a model runs on new recordings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SavedModel {
-    /// Reproduction id.
-    pub id: String,
-    pub features: FeatureConfig,
-    pub label_rule: LabelRule,
-    pub class_names: Vec<String>,
-    pub scaler: FrameScaler,
-    pub model: ModelConfig,
-}
-
-impl SavedModel {
-    /// Save with its weights into `dir`.
-    pub fn save(&self, dir: &Path, vs: &VarStore, metrics: &serde_json::Value) -> Result<()> {
-        checkpoint::save(dir, vs, self, Some(metrics))?;
-        Ok(())
-    }
-
-    /// Load a saved model folder: config, front end and weights.
-    pub fn load(
-        dir: &Path,
-        device: Device,
-    ) -> Result<(SavedModel, FrontEnd, VarStore, AudioModel)> {
-        let (saved, vs, model) = checkpoint::restore(
-            dir,
-            device,
-            |c: &SavedModel, p| -> deepfield_core::Result<AudioModel> {
-                c.model
-                    .init(p)
-                    .map_err(|e| deepfield_core::Error::config(e.to_string()))
-            },
-        )?;
-        let front = FrontEnd::new(&saved.features)?;
-        Ok((saved, front, vs, model))
-    }
 }
 
 /// Keep at most `max` clips per (group, label), in order.
@@ -247,29 +207,3 @@ pub fn run(cfg: &ExperimentConfig, clips: &[Clip]) -> Result<ExperimentOutput> {
         bad_files: data.bad,
     })
 }
-
-/// Log-probabilities of every sample of `ds` (CPU rows).
-pub fn log_probs(
-    model: &AudioModel,
-    ds: &deepfield_core::data::TensorDataset,
-) -> Result<Vec<Vec<f64>>> {
-    let device = deepfield_core::device();
-    let mut rows = Vec::with_capacity(ds.len());
-    deepfield_core::tch::no_grad(|| -> Result<()> {
-        for b in ds.batches(256, None) {
-            let mask = b.mask.as_ref().map(|m| m.to_device(device));
-            let lp = model
-                .log_probs(&b.x.to_device(device), mask.as_ref())?
-                .to_device(Device::Cpu)
-                .to_kind(Kind::Double);
-            let c = lp.size()[1] as usize;
-            let flat = Vec::<f64>::try_from(lp.view([-1]))?;
-            rows.extend(flat.chunks(c).map(|r| r.to_vec()));
-        }
-        Ok(())
-    })?;
-    Ok(rows)
-}
-
-/// Index of the largest value (core's, re-exported for this crate's callers).
-pub use deepfield_core::metrics::argmax;

@@ -8,7 +8,8 @@ use deepfield_core::fsutil::write_json;
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
 use serde_json::json;
 
-use super::experiment::{ExperimentConfig, ExperimentOutput, SavedModel};
+use super::experiment::{ExperimentConfig, ExperimentOutput};
+use crate::model::MfccClassifierConfig;
 use crate::Result;
 
 /// The paper's numbers this run is compared with.
@@ -76,7 +77,7 @@ pub fn write(
         "skipped_files": out.bad_files.iter().map(|(p, e)| format!("{}: {e}", p.display())).collect::<Vec<_>>(),
     });
     let (vs, scaler, history) = &out.first;
-    let saved = SavedModel {
+    let saved = MfccClassifierConfig {
         id: text.id.into(),
         features: cfg.features.clone(),
         label_rule: cfg.label_rule,
@@ -84,7 +85,12 @@ pub fn write(
         scaler: scaler.clone(),
         model: cfg.models[0].clone(),
     };
-    saved.save(&deepfield_core::repro::model_dir(dir), vs, &metrics)?;
+    deepfield_core::models::save_model(
+        &deepfield_core::repro::model_dir(dir),
+        vs,
+        &saved,
+        Some(&metrics),
+    )?;
     write_json(&results.file("config.json"), cfg)?;
     results.write_metrics(&metrics)?;
 

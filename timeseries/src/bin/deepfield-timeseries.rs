@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use deepfield_core::data::TensorDataset;
+use deepfield_core::models::ModelConfig;
 use deepfield_core::nn::cnn_lstm::CnnLstmConfig;
 use deepfield_core::repro::cli::{App, Common};
 use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
@@ -29,7 +30,7 @@ enum Command {
     #[command(flatten)]
     Common(Common),
     /// Run a trained model (results/<id>/model) on your CSV: forecasts or anomaly scores.
-    #[command(alias = "predict")]
+    /// (`predict` is the shared command that runs any saved model on a tensor.)
     Eval {
         /// The model folder.
         #[arg(long)]
@@ -80,9 +81,11 @@ fn run(cmd: Command) -> Result<()> {
 }
 
 fn eval(model: &Path, csv: &Path, out: Option<&Path>) -> Result<()> {
+    // The kind is in config.json in both layouts: the registry's ("timeseries.forecaster", …)
+    // and the one before it ("forecaster", "detector").
     let cfg: serde_json::Value = deepfield_core::checkpoint::load(model)?;
     match cfg["kind"].as_str() {
-        Some("forecaster") => {
+        Some(forecast::LEGACY_KIND | forecast::ForecastPipelineConfig::KIND) => {
             let r = forecast::evaluate_csv(model, csv, out)?;
             println!(
                 "{} forecasts (one per window, the last one beyond the end of the file)",
@@ -95,7 +98,7 @@ fn eval(model: &Path, csv: &Path, out: Option<&Path>) -> Result<()> {
                 );
             }
         }
-        Some("detector") => {
+        Some(detect::LEGACY_KIND | detect::DetectorPipelineConfig::KIND) => {
             let (_, scores, flags) = detect::evaluate_csv(model, csv, out)?;
             println!(
                 "{} scores, {} flagged as anomalous",
@@ -196,4 +199,15 @@ fn bench_pytorch(python: &Path, threads: usize, seconds: f64) -> Result<f64> {
                 .and_then(|v| v.trim().parse::<f64>().ok())
         })
         .ok_or_else(|| Error::input(format!("no steps_per_s line in the python output: {text}")))
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap's checks of the command tree (duplicate names or aliases between the shared and the
+    /// domain commands panic at run time in debug builds).
+    #[test]
+    fn command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

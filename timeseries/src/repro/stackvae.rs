@@ -26,7 +26,7 @@ use crate::anomaly::nab::{read_points, read_series, DATASET};
 use crate::anomaly::{best_f1, labels_from_windows, BestF1};
 use crate::data::clean::{align, interpolate_missing};
 use crate::data::Series;
-use crate::detect::{self, DetectConfig, DetectorKind, SavedDetector};
+use crate::detect::{self, DetectConfig, DetectorKind, DetectorPipelineConfig};
 use crate::Result;
 
 /// The five series of the multivariate set (same two weeks, 5-minute sampling).
@@ -235,8 +235,7 @@ pub fn run(cfg: &StackVaeConfig, dir: &Path, out: &Path) -> Result<serde_json::V
                     &[plots::Series::from_ys("loss", 1.0, &t.losses)],
                 )?;
                 if !saved {
-                    let sd = SavedDetector {
-                        kind: "detector".into(),
+                    let sd = DetectorPipelineConfig {
                         id: "stackvae-g".into(),
                         detector: *kind,
                         config: cfg.detect.clone(),
