@@ -9,8 +9,8 @@ pub mod network;
 pub mod predict;
 pub mod repro;
 
+pub use cnn::GmnaCnnConfig;
 pub use naive_bayes::MultinomialNb;
 pub use network::MisclassificationNetwork;
-pub use cnn::GmnaCnnConfig;
 pub use predict::{evaluate_fasta, GmnaNaiveBayes};
 pub use repro::{Gmna, GmnaConfig};

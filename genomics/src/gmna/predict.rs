@@ -99,7 +99,12 @@ pub fn save<M: Serialize>(
         ));
     }
     // JSON has no infinities: a class without training genomes has log prior −∞.
-    if !naive_bayes.model.class_log_prior.iter().all(|v| v.is_finite()) {
+    if !naive_bayes
+        .model
+        .class_log_prior
+        .iter()
+        .all(|v| v.is_finite())
+    {
         return Err(Error::input(
             "gmna: every class needs training genomes before the Naive Bayes is saved",
         ));
@@ -301,8 +306,8 @@ mod tests {
     use deepfield_core::nn::cnn::{
         CnnClassifierConfig, ConvBlockConfig, ConvStackConfig, GlobalPool, PoolConfig,
     };
-    use deepfield_core::Rng;
     use deepfield_core::Forward;
+    use deepfield_core::Rng;
     use tch::Tensor;
 
     const LABELS: [&str; 3] = ["Asia", "Europe", "North America"];
@@ -381,7 +386,14 @@ mod tests {
         let nb = naive_bayes(&records);
         let vs = VarStore::new(device);
         let model = config.build(&vs.root()).unwrap();
-        save(&dir, &vs, &config, &nb, Some(&serde_json::json!({"accuracy": 0.5}))).unwrap();
+        save(
+            &dir,
+            &vs,
+            &config,
+            &nb,
+            Some(&serde_json::json!({"accuracy": 0.5})),
+        )
+        .unwrap();
         assert!(dir.join(NB_FILE).is_file());
 
         let refs: Vec<&Record> = records.iter().collect();

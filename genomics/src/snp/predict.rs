@@ -85,9 +85,7 @@ pub fn save<M: Serialize>(
 /// written by [`save`] and older ones.
 pub fn load(dir: &Path, device: Device) -> Result<(DeepSnpDetectorConfig, VarStore, DeepSnp)> {
     let Some(older) = crate::older::older_config::<OlderFolder>(dir)? else {
-        return Ok(models::restore_model::<DeepSnpDetectorConfig>(
-            dir, device,
-        )?);
+        return Ok(models::restore_model::<DeepSnpDetectorConfig>(dir, device)?);
     };
     let config = older.into_config();
     config.validate()?;
@@ -362,11 +360,20 @@ mod tests {
         let config = detector();
         let vs = VarStore::new(device);
         let model = config.build(&vs.root()).unwrap();
-        save(dir.path(), &vs, &config, Some(&serde_json::json!({"f1": 0.9}))).unwrap();
+        save(
+            dir.path(),
+            &vs,
+            &config,
+            Some(&serde_json::json!({"f1": 0.9})),
+        )
+        .unwrap();
 
         let x = Tensor::randn([3, 2, 1024], (Kind::Float, device));
         let want = model.forward_t(&x, None, false);
-        let restored = crate::models().unwrap().restore(dir.path(), device).unwrap();
+        let restored = crate::models()
+            .unwrap()
+            .restore(dir.path(), device)
+            .unwrap();
         assert_eq!(restored.kind, "genomics.deep_snp");
         assert_eq!(
             serde_json::from_value::<DeepSnpDetectorConfig>(restored.config).unwrap(),
@@ -412,10 +419,12 @@ mod tests {
             "decision_threshold": 0.3
         });
         checkpoint::save::<_, ()>(dir.path(), &vs, &older, None).unwrap();
-        assert!(checkpoint::read_metadata(&checkpoint::weights_path(dir.path()))
-            .unwrap()
-            .get(checkpoint::META_KIND)
-            .is_none());
+        assert!(
+            checkpoint::read_metadata(&checkpoint::weights_path(dir.path()))
+                .unwrap()
+                .get(checkpoint::META_KIND)
+                .is_none()
+        );
         let (config2, _vs, model2) = load(dir.path(), device).unwrap();
         assert_eq!(config2, config);
         let s = signal();

@@ -40,8 +40,7 @@ use crate::{Error, Result};
 
 // Inference lives in [`super::predict`]; re-exported for callers of the former paths.
 pub use super::predict::{
-    attention_peak, predict, predict_signal, predict_signal_with, predictions_csv,
-    WindowPrediction,
+    attention_peak, predict, predict_signal, predict_signal_with, predictions_csv, WindowPrediction,
 };
 
 /// The PennCNV example trio in the data directory.
