@@ -420,10 +420,9 @@ mod tests {
         });
         checkpoint::save::<_, ()>(dir.path(), &vs, &older, None).unwrap();
         assert!(
-            checkpoint::read_metadata(&checkpoint::weights_path(dir.path()))
+            !checkpoint::read_metadata(&checkpoint::weights_path(dir.path()))
                 .unwrap()
-                .get(checkpoint::META_KIND)
-                .is_none()
+                .contains_key(checkpoint::META_KIND)
         );
         let (config2, _vs, model2) = load(dir.path(), device).unwrap();
         assert_eq!(config2, config);
