@@ -146,7 +146,7 @@ impl OlderFolder {
 }
 
 /// Probabilities of a breakpoint and attention weights for inputs `[N, 2, L]`, in batches of
-/// `batch` on the model's device ([`deepfield_core::device`]).
+/// `batch` on the model's device ([`deepfield_core::device()`]).
 pub fn predict(model: &DeepSnp, x: &Tensor, batch: i64) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
     let n = x.size()[0];
     let (mut probs, mut atts) = (Vec::new(), Vec::new());
