@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use deepfield_core::repro::cli::{App, Common};
+use clap::{Args, Parser, Subcommand};
+use deepfield_core::repro::cli::{App, Common, ReproArgs};
 use deepfield_genomics::{bench, gmna, snp, Error, Result};
 
 #[derive(Parser)]
@@ -19,13 +19,28 @@ struct Cli {
     command: Command,
 }
 
+/// The shared commands of every deepfield binary ([`Common`]) are spelt out here rather than
+/// flattened, because this binary's `predict` has subcommands of its own (`predict gmna`,
+/// `predict deep-snp`) besides the shared `predict --model --input --out`: flattening would
+/// give two `predict` commands (an error in clap).
 #[derive(Subcommand)]
 enum Command {
-    #[command(flatten)]
-    Common(Common),
-    /// Run a trained model on your own data and write predictions (alias: eval).
-    #[command(visible_alias = "eval", subcommand)]
-    Predict(Predict),
+    /// List this binary's reproductions.
+    List,
+    /// Run a reproduction, writing results/<id>/.
+    Repro(ReproArgs),
+    /// List the model kinds this binary can build, restore and run.
+    Models,
+    /// Describe a saved model folder: kind, config, parameters, metadata, metrics.
+    Inspect {
+        /// The model folder (e.g. results/<id>/model).
+        model: PathBuf,
+    },
+    /// Run a trained model on your own data and write predictions (alias: eval): `predict gmna`,
+    /// `predict deep-snp`, or any registered model on a tensor batch
+    /// (`predict --model DIR --input batch.safetensors --out out.csv`).
+    #[command(visible_alias = "eval")]
+    Predict(PredictArgs),
     /// Canonical k-mer counting throughput (k = 21, one thread) against `jellyfish count -C -t 1`.
     Bench {
         /// Threads (the comparison is single-threaded on both sides).
@@ -44,6 +59,24 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         repeats: usize,
     },
+}
+
+/// `predict`: a subcommand for this crate's models, or the shared prediction on a tensor batch.
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct PredictArgs {
+    #[command(subcommand)]
+    which: Option<Predict>,
+    /// The model folder (any kind that `models` lists).
+    #[arg(long, required = true)]
+    model: Option<PathBuf>,
+    /// safetensors file with the input batch (batch first): the tensor `input`, or its only
+    /// tensor.
+    #[arg(long, required = true)]
+    input: Option<PathBuf>,
+    /// Output file: `.safetensors` (tensor `output`) or, for 1-D/2-D outputs, `.csv`.
+    #[arg(long, required = true)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -85,19 +118,43 @@ fn main() -> ExitCode {
     deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
 }
 
+fn app() -> Result<App> {
+    Ok(App {
+        repros: deepfield_genomics::reproductions(),
+        models: deepfield_genomics::models()?,
+    })
+}
+
 fn run(cmd: Command) -> Result<()> {
     match cmd {
-        Command::Common(c) => c.run(&App {
-            repros: deepfield_genomics::reproductions(),
-            models: deepfield_genomics::models()?,
-        })?,
-        Command::Predict(Predict::Gmna {
+        Command::List => Common::List.run(&app()?)?,
+        Command::Repro(args) => Common::Repro(args).run(&app()?)?,
+        Command::Models => Common::Models.run(&app()?)?,
+        Command::Inspect { model } => Common::Inspect { model }.run(&app()?)?,
+        Command::Predict(PredictArgs {
+            which: None,
             model,
-            fasta,
-            metadata,
-            id_column,
-            label_column,
+            input,
             out,
+        }) => {
+            let (Some(model), Some(input), Some(out)) = (model, input, out) else {
+                return Err(Error::config(
+                    "predict: give gmna, deep-snp, or --model, --input and --out",
+                ));
+            };
+            Common::Predict { model, input, out }.run(&app()?)?
+        }
+        Command::Predict(PredictArgs {
+            which:
+                Some(Predict::Gmna {
+                    model,
+                    fasta,
+                    metadata,
+                    id_column,
+                    label_column,
+                    out,
+                }),
+            ..
         }) => {
             let meta = metadata
                 .as_deref()
@@ -111,7 +168,10 @@ fn run(cmd: Command) -> Result<()> {
                 println!("predictions written to {}", o.display());
             }
         }
-        Command::Predict(Predict::DeepSnp { model, signal, out }) => {
+        Command::Predict(PredictArgs {
+            which: Some(Predict::DeepSnp { model, signal, out }),
+            ..
+        }) => {
             let p = snp::predict_signal(&model, &signal, out.as_deref())?;
             let called = p.iter().filter(|w| w.breakpoint_call).count();
             let thr = p.first().map_or(0.5, |w| w.threshold);
@@ -146,4 +206,80 @@ fn run(cmd: Command) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn predict_takes_this_crates_models_and_tensor_batches() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.command);
+        let cmd = parse(&[
+            "deepfield-genomics",
+            "predict",
+            "deep-snp",
+            "--model",
+            "m",
+            "--signal",
+            "s.txt",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cmd,
+            Command::Predict(PredictArgs {
+                which: Some(Predict::DeepSnp { .. }),
+                ..
+            })
+        ));
+        let cmd = parse(&[
+            "deepfield-genomics",
+            "eval",
+            "gmna",
+            "--model",
+            "m",
+            "--fasta",
+            "g.fa",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cmd,
+            Command::Predict(PredictArgs {
+                which: Some(Predict::Gmna { .. }),
+                ..
+            })
+        ));
+        let cmd = parse(&[
+            "deepfield-genomics",
+            "predict",
+            "--model",
+            "m",
+            "--input",
+            "x.safetensors",
+            "--out",
+            "y.csv",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cmd,
+            Command::Predict(PredictArgs {
+                which: None,
+                model: Some(_),
+                input: Some(_),
+                out: Some(_),
+            })
+        ));
+        // The tensor form needs all three.
+        assert!(parse(&["deepfield-genomics", "predict", "--model", "m"]).is_err());
+        assert!(matches!(
+            parse(&["deepfield-genomics", "inspect", "m"]).unwrap(),
+            Command::Inspect { .. }
+        ));
+    }
 }
