@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use deepfield_core::repro::cli::{App, Common};
+use deepfield_core::repro::cli::{App, Common, ReproArgs};
 use deepfield_graph::io::GraphSource;
 use deepfield_graph::repro::graphfm::{self, GraphFmConfig};
 use deepfield_graph::{GraphError, Result};
@@ -50,10 +50,23 @@ impl GraphArgs {
     }
 }
 
+/// The shared commands of every deepfield binary ([`Common`]) are spelt out here rather than
+/// flattened, because this binary's `predict` takes a graph (`--graph`, or `--nodes` and
+/// `--edges`) besides the shared tensor form (`--input`): flattening would give two `predict`
+/// commands (an error in clap).
 #[derive(Subcommand)]
 enum Command {
-    #[command(flatten)]
-    Common(Common),
+    /// List this binary's reproductions.
+    List,
+    /// Run a reproduction, writing results/<id>/.
+    Repro(ReproArgs),
+    /// List the model kinds this binary can build, restore and run.
+    Models,
+    /// Describe a saved model folder: kind, config, parameters, metadata, metrics.
+    Inspect {
+        /// The model folder (e.g. results/<id>/model).
+        model: PathBuf,
+    },
     /// Run the GraphFM benchmark pipeline on another graph.
     Run {
         #[command(flatten)]
@@ -89,13 +102,20 @@ enum Command {
         #[arg(long)]
         resume: bool,
     },
-    /// Predict node classes of a graph with a trained classifier (results/graphfm/model).
+    /// Predict node classes of a graph with a trained classifier (results/graphfm/model); with
+    /// `--input batch.safetensors --out FILE` instead of a graph, run any model that `models`
+    /// lists on a tensor batch.
     Predict {
         #[arg(long)]
         model: PathBuf,
         #[command(flatten)]
         graph: GraphArgs,
-        /// Write node,predicted,probability,label to this CSV.
+        /// safetensors file with an input batch (batch first) for a registered model, instead of
+        /// a graph.
+        #[arg(long, conflicts_with_all = ["graph", "nodes", "edges"], requires = "out")]
+        input: Option<PathBuf>,
+        /// Write node,predicted,probability,label to this CSV (with `--input`: the outputs, as
+        /// `.safetensors` or `.csv`).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -118,14 +138,26 @@ fn main() -> ExitCode {
     deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
 }
 
+fn app() -> Result<App> {
+    Ok(App {
+        repros: deepfield_graph::repro::all(),
+        models: deepfield_graph::models()?,
+    })
+}
+
 fn run(cmd: Command) -> Result<()> {
+    let common = |c: Common| -> Result<()> { Ok(c.run(&app()?)?) };
     match cmd {
-        Command::Common(c) => c
-            .run(&App {
-                repros: deepfield_graph::repro::all(),
-                models: deepfield_graph::models()?,
-            })
-            .map_err(Into::into),
+        Command::List => common(Common::List),
+        Command::Repro(args) => common(Common::Repro(args)),
+        Command::Models => common(Common::Models),
+        Command::Inspect { model } => common(Common::Inspect { model }),
+        Command::Predict {
+            model,
+            input: Some(input),
+            out: Some(out),
+            ..
+        } => common(Common::Predict { model, input, out }),
         Command::Run {
             graph,
             out,
@@ -173,7 +205,9 @@ fn run(cmd: Command) -> Result<()> {
             println!("results written to {}", out.display());
             Ok(())
         }
-        Command::Predict { model, graph, out } => {
+        Command::Predict {
+            model, graph, out, ..
+        } => {
             let p = deepfield_graph::predict::predict(&model, &graph.source()?, out.as_deref())?;
             println!("{} nodes predicted", p.ids.len());
             if let Some(a) = p.accuracy {
@@ -190,5 +224,61 @@ fn run(cmd: Command) -> Result<()> {
             data,
             epochs,
         } => deepfield_graph::bench::run(threads, python, data, epochs),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn predict_takes_a_graph_or_a_tensor_batch() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.command);
+        let cmd = parse(&["g", "predict", "--model", "m", "--graph", "cora"]).unwrap();
+        assert!(matches!(
+            cmd,
+            Command::Predict {
+                input: None,
+                graph: GraphArgs { graph: Some(_), .. },
+                ..
+            }
+        ));
+        let cmd = parse(&[
+            "g", "predict", "--model", "m", "--nodes", "n.csv", "--edges", "e.csv", "--out",
+            "p.csv",
+        ])
+        .unwrap();
+        assert!(matches!(cmd, Command::Predict { input: None, .. }));
+        let cmd = parse(&[
+            "g",
+            "predict",
+            "--model",
+            "m",
+            "--input",
+            "x.safetensors",
+            "--out",
+            "y.csv",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cmd,
+            Command::Predict {
+                input: Some(_),
+                out: Some(_),
+                ..
+            }
+        ));
+        // A tensor batch needs --out and excludes a graph.
+        assert!(parse(&["g", "predict", "--model", "m", "--input", "x.safetensors"]).is_err());
+        assert!(parse(&[
+            "g", "predict", "--model", "m", "--input", "x", "--out", "y", "--graph", "d"
+        ])
+        .is_err());
     }
 }
