@@ -11,6 +11,10 @@
 //!    windows, the Deep SNP CNN + attention model and a change-point baseline (`deep-snp`).
 //! 4. [`bench`] — k-mer counting throughput against `jellyfish count`.
 //!
+//! Inference with a trained model ([`snp::predict`], [`gmna::predict`]) never depends on a
+//! reproduction: the reproductions train and save through it, and `deepfield-genomics predict`
+//! calls it.
+//!
 //! It depends on `deepfield-core` only, never on another domain crate.
 
 /// The catalog of this crate's reproductions, `id<TAB>description` per line
@@ -18,14 +22,21 @@
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
 /// Every model kind this crate's binary can rebuild from a checkpoint: core's kinds plus this
-/// crate's own ([`deepfield_core::models`]).
+/// crate's own ([`deepfield_core::models`]): `genomics.deep_snp`
+/// ([`snp::DeepSnpDetectorConfig`]) and `genomics.gmna_cnn` ([`gmna::GmnaCnnConfig`]; the
+/// Naive Bayes of a GMNA model folder is not a torch model and is saved beside it, see
+/// [`gmna::predict`]).
 pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry> {
-    Ok(deepfield_core::models::ModelRegistry::with_core())
+    let mut reg = deepfield_core::models::ModelRegistry::with_core();
+    reg.register::<snp::DeepSnpDetectorConfig>()?;
+    reg.register::<gmna::GmnaCnnConfig>()?;
+    Ok(reg)
 }
 
 pub mod bench;
 pub mod error;
 pub mod gmna;
+mod older;
 pub mod seq;
 pub mod snp;
 
@@ -41,7 +52,51 @@ pub fn reproductions() -> Vec<Box<dyn deepfield_core::repro::Reproduction>> {
 mod catalog_tests {
     #[test]
     fn every_reproduction_is_in_the_catalog_and_back() {
-        deepfield_core::repro::catalog::check(crate::REPRODUCTIONS, &crate::reproductions())
-            .unwrap();
+        use crate::{reproductions, REPRODUCTIONS};
+        deepfield_core::repro::catalog::check(REPRODUCTIONS, &reproductions()).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod model_tests {
+    #[test]
+    fn models_holds_core_and_genomics_kinds() {
+        let reg = crate::models().unwrap();
+        for kind in ["genomics.deep_snp", "genomics.gmna_cnn", "mlp", "cnn"] {
+            assert!(reg.contains(kind), "{kind}");
+        }
+    }
+
+    /// Inference and the other library modules never name a reproduction module (`repro.rs`
+    /// files may name each other; the binary may import anything): the check
+    /// `grep -rn` for `crate::` or `super::` followed by `repro` finds nothing outside them.
+    #[test]
+    fn only_reproductions_import_reproductions() {
+        const PATTERNS: [&str; 2] = [concat!("crate", "::repro"), concat!("super", "::repro")];
+        fn visit(dir: &std::path::Path, hits: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    if p.file_name().is_some_and(|n| n != "bin") {
+                        visit(&p, hits);
+                    }
+                } else if p.extension().is_some_and(|x| x == "rs")
+                    && p.file_name().is_some_and(|n| n != "repro.rs")
+                {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    for (i, line) in text.lines().enumerate() {
+                        if PATTERNS.iter().any(|pat| line.contains(pat)) {
+                            hits.push(format!("{}:{}: {line}", p.display(), i + 1));
+                        }
+                    }
+                }
+            }
+        }
+        let mut hits = Vec::new();
+        visit(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut hits,
+        );
+        assert!(hits.is_empty(), "{hits:#?}");
     }
 }

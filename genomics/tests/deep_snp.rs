@@ -253,7 +253,7 @@ fn quick_deep_snp_detects_and_localises_breakpoints() {
         serde_json::from_str(&std::fs::read_to_string(opts.out.join("model/config.json")).unwrap())
             .unwrap();
     // (JSON round trip: equal up to the last bit of the decimal text.)
-    let saved_thr = cfg["decision_threshold"].as_f64().unwrap();
+    let saved_thr = cfg["config"]["decision_threshold"].as_f64().unwrap();
     assert!((saved_thr - thr).abs() < 1e-12, "{saved_thr} vs {thr}");
     let p = predict_signal(
         &opts.out.join("model"),

@@ -90,7 +90,7 @@ fn quick_gmna_beats_the_majority_class_and_writes_the_network() {
             "confusion_naive_bayes.png",
             "accuracy.png",
             "model/model.safetensors",
-            "model/naive_bayes.safetensors",
+            "model/naive_bayes.json",
             "model/config.json",
         ],
     );

@@ -7,14 +7,18 @@
 //! Cora.
 //!
 //! Reading order: [`features`] → [`graph`] → [`io`] → [`split`] → [`adjacency`] → [`sampler`]
-//! → [`layers`] → [`encoder`] → [`supervised`] → [`ssl`] → [`eval`] → [`repro`].
+//! → [`layers`] → [`encoder`] → [`supervised`] → [`ssl`] → [`eval`] → [`predict`] (a trained
+//! classifier on your graph; no reproduction needed) → [`repro`].
 
 /// The catalog of this crate's reproductions, `id<TAB>description` per line
 /// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
-/// Every model kind this crate's binary can rebuild from a checkpoint: core's kinds plus this
-/// crate's own ([`deepfield_core::models`]).
+/// Every model kind this crate's binary can rebuild from a checkpoint ([`deepfield_core::models`]):
+/// core's kinds. The GNN node classifier needs the graph as input, so it is not a registered
+/// `Forward` model; its folders carry the kind `graph.node_classifier` all the same and
+/// `deepfield-graph predict` runs them (see [`predict`] for why, and what a graph-input
+/// registry would need).
 pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry> {
     Ok(deepfield_core::models::ModelRegistry::with_core())
 }
@@ -40,3 +44,38 @@ pub mod repro;
 pub mod ssl;
 pub mod supervised;
 pub mod train;
+
+#[cfg(test)]
+mod model_tests {
+    /// Inference and the other library modules never name a reproduction module (the
+    /// `repro/` folder may; the binary may import anything): `grep -rn` for `crate::` or
+    /// `super::` followed by `repro` finds nothing outside them.
+    #[test]
+    fn only_reproductions_import_reproductions() {
+        const PATTERNS: [&str; 2] = [concat!("crate", "::repro"), concat!("super", "::repro")];
+        fn visit(dir: &std::path::Path, hits: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if p.is_dir() {
+                    if name != "bin" && name != "repro" {
+                        visit(&p, hits);
+                    }
+                } else if name.ends_with(".rs") && name != "repro.rs" {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    for (i, line) in text.lines().enumerate() {
+                        if PATTERNS.iter().any(|pat| line.contains(pat)) {
+                            hits.push(format!("{}:{}: {line}", p.display(), i + 1));
+                        }
+                    }
+                }
+            }
+        }
+        let mut hits = Vec::new();
+        visit(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut hits,
+        );
+        assert!(hits.is_empty(), "{hits:#?}");
+    }
+}

@@ -23,7 +23,9 @@ struct Cli {
 enum Command {
     #[command(flatten)]
     Common(Common),
-    /// Run a trained model on your own data and write predictions (alias: eval).
+    /// Run a trained model on your own data and write predictions (alias: eval): `predict gmna`
+    /// on a FASTA, `predict deep-snp` on a PennCNV signal file. (`forward` runs any registered
+    /// model on an already-preprocessed tensor batch.)
     #[command(visible_alias = "eval", subcommand)]
     Predict(Predict),
     /// Canonical k-mer counting throughput (k = 21, one thread) against `jellyfish count -C -t 1`.
@@ -85,12 +87,16 @@ fn main() -> ExitCode {
     deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
 }
 
+fn app() -> Result<App> {
+    Ok(App {
+        repros: deepfield_genomics::reproductions(),
+        models: deepfield_genomics::models()?,
+    })
+}
+
 fn run(cmd: Command) -> Result<()> {
     match cmd {
-        Command::Common(c) => c.run(&App {
-            repros: deepfield_genomics::reproductions(),
-            models: deepfield_genomics::models()?,
-        })?,
+        Command::Common(c) => c.run(&app()?)?,
         Command::Predict(Predict::Gmna {
             model,
             fasta,
@@ -146,4 +152,60 @@ fn run(cmd: Command) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn predict_takes_this_crates_models_and_forward_tensor_batches() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.command);
+        let cmd = parse(&[
+            "deepfield-genomics",
+            "predict",
+            "deep-snp",
+            "--model",
+            "m",
+            "--signal",
+            "s.txt",
+        ])
+        .unwrap();
+        assert!(matches!(cmd, Command::Predict(Predict::DeepSnp { .. })));
+        let cmd = parse(&[
+            "deepfield-genomics",
+            "eval",
+            "gmna",
+            "--model",
+            "m",
+            "--fasta",
+            "g.fa",
+        ])
+        .unwrap();
+        assert!(matches!(cmd, Command::Predict(Predict::Gmna { .. })));
+        let cmd = parse(&[
+            "deepfield-genomics",
+            "forward",
+            "--model",
+            "m",
+            "--input",
+            "x.safetensors",
+            "--out",
+            "y.csv",
+        ])
+        .unwrap();
+        assert!(matches!(cmd, Command::Common(Common::Forward { .. })));
+        // The tensor form needs all three.
+        assert!(parse(&["deepfield-genomics", "forward", "--model", "m"]).is_err());
+        assert!(matches!(
+            parse(&["deepfield-genomics", "inspect", "m"]).unwrap(),
+            Command::Common(Common::Inspect { .. })
+        ));
+    }
 }

@@ -3,14 +3,18 @@
 //! stages bring a 30 kb genome down to ~120 positions before global max pooling, so the network
 //! detects the presence of short sequence signatures (the mutations that mark lineages) wherever
 //! they are.
+//!
+//! A trained one is saved as a [`GmnaCnnConfig`] (registered kind `genomics.gmna_cnn`): the
+//! network with the input length and the class names it predicts.
 
 use deepfield_core::data::TensorDataset;
+use deepfield_core::models::ModelConfig;
 use deepfield_core::nn::cnn::{
     CnnClassifier, CnnClassifierConfig, ConvBlockConfig, ConvStackConfig, GlobalPool, PoolConfig,
 };
 use deepfield_core::train::{OptimizerConfig, TrainConfig};
 use serde::{Deserialize, Serialize};
-use tch::{Kind, Tensor};
+use tch::{nn, Kind, Tensor};
 
 use crate::seq::{onehot, Record};
 use crate::Result;
@@ -56,6 +60,51 @@ impl Default for CnnSettings {
                 ..Default::default()
             },
         }
+    }
+}
+
+/// A trained GMNA CNN as saved: the network and what its inputs and outputs mean. Registered as
+/// `genomics.gmna_cnn`; [`build`](ModelConfig::build) makes the network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GmnaCnnConfig {
+    /// Genomes are one-hot encoded and padded/truncated to this many nucleotides
+    /// ([`one_hot_tensor`]).
+    pub length: usize,
+    /// The metadata column the classes come from (`region`, `country`, …).
+    pub label_column: String,
+    /// Class names, in the order of the network's outputs.
+    pub labels: Vec<String>,
+    /// The network over `[B, 4, length]`; its `output` is the number of labels.
+    pub network: CnnClassifierConfig,
+}
+
+impl ModelConfig for GmnaCnnConfig {
+    const KIND: &'static str = "genomics.gmna_cnn";
+    const DESCRIPTION: &'static str =
+        "GMNA location classifier: 1-D CNN over one-hot genomes [B, 4, L] -> class logits";
+    type Model = CnnClassifier;
+
+    fn validate(&self) -> deepfield_core::Result<()> {
+        self.network.validate()?;
+        deepfield_core::ensure_config!(
+            self.network.stack.dims == 1 && self.network.stack.input == 4,
+            "gmna cnn: the network takes one-hot genomes [B, 4, L] (dims 1, input 4), got dims {} \
+             and input {}",
+            self.network.stack.dims,
+            self.network.stack.input
+        );
+        deepfield_core::ensure_config!(
+            self.labels.len() >= 2 && self.network.output == self.labels.len() as i64,
+            "gmna cnn: {} labels but {} network outputs (need ≥ 2, one per label)",
+            self.labels.len(),
+            self.network.output
+        );
+        deepfield_core::ensure_config!(self.length > 0, "gmna cnn: length must be > 0");
+        Ok(())
+    }
+
+    fn build(&self, path: &nn::Path) -> deepfield_core::Result<CnnClassifier> {
+        self.network.init(path)
     }
 }
 

@@ -15,7 +15,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use deepfield_core::checkpoint;
 use deepfield_core::data::split::stratified_kfold;
 use deepfield_core::data::weights::{class_weights, ClassWeightMode};
 use deepfield_core::data::DatasetSpec;
@@ -26,14 +25,18 @@ use deepfield_core::repro::{model_dir, ReproOptions, Reproduction};
 use deepfield_core::train::{History, Task, Trainer};
 use serde::{Deserialize, Serialize};
 use tch::nn::VarStore;
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
-use super::cnn::{self, CnnSettings};
+use super::cnn::{self, CnnSettings, GmnaCnnConfig};
 use super::corpus::{self, Corpus};
 use super::naive_bayes::{argmax, MultinomialNb};
 use super::network::MisclassificationNetwork;
+use super::predict::{self, GmnaNaiveBayes};
 use crate::seq::{ProfileConfig, SparseProfile};
 use crate::{Error, Result};
+
+// Inference lives in [`super::predict`]; re-exported for callers of the former paths.
+pub use super::predict::{evaluate_fasta, GmnaEval, NB_FILE};
 
 /// The Nextstrain example genomes in the data directory.
 pub const DATASET: DatasetSpec = DatasetSpec {
@@ -42,9 +45,6 @@ pub const DATASET: DatasetSpec = DatasetSpec {
     source: "nextstrain/ncov (MIT), data/example_sequences.fasta.gz and data/example_metadata.tsv \
              (418 GenBank SARS-CoV-2 genomes with sampling-location metadata)",
 };
-
-/// File name of the Naive Bayes weights inside the model folder.
-pub const NB_FILE: &str = "naive_bayes.safetensors";
 
 /// Everything a GMNA run needs; saved as `config.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -124,13 +124,6 @@ impl GmnaConfig {
         }
         Ok(())
     }
-}
-
-/// What is saved beside the CNN weights so both models run on a user's FASTA.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SavedGmna {
-    pub config: GmnaConfig,
-    pub labels: Vec<String>,
 }
 
 /// The reproduction.
@@ -368,13 +361,18 @@ pub fn run(
     // Model: Naive Bayes refitted on every genome + the fold-1 CNN.
     let all: Vec<&SparseProfile> = profiles.iter().collect();
     let nb_all = MultinomialNb::fit(&all, &corpus.y, n_classes, cfg.nb_alpha)?;
-    let saved = SavedGmna {
-        config: cfg.clone(),
+    let cnn_saved = GmnaCnnConfig {
+        length: cfg.cnn.length,
+        label_column: cfg.label_column.clone(),
         labels: corpus.labels.clone(),
+        network: cnn_model_cfg,
     };
-    let mdir = model_dir(out);
-    checkpoint::save(&mdir, &vs, &saved, Some(&metrics))?;
-    save_nb(&mdir.join(NB_FILE), &nb_all)?;
+    let nb_saved = GmnaNaiveBayes {
+        profile: cfg.profile.clone(),
+        labels: corpus.labels.clone(),
+        model: nb_all,
+    };
+    predict::save(&model_dir(out), &vs, &cnn_saved, &nb_saved, Some(&metrics))?;
     deepfield_core::fsutil::write_json(&results.file("config.json"), cfg)?;
     deepfield_core::fsutil::write_json(&results.file("metrics.json"), &metrics)?;
     write_report(
@@ -423,48 +421,6 @@ fn train_cnn(
     tc.seed = seed;
     let history = Trainer::new(tc, task)?.fit(&model, &mut vs, &ds, None)?;
     Ok((vs, model, history))
-}
-
-fn save_nb(path: &Path, nb: &MultinomialNb) -> Result<()> {
-    let c = nb.n_classes() as i64;
-    let flp = Tensor::from_slice(&nb.feature_log_prob).view([c, nb.dim as i64]);
-    let prior = Tensor::from_slice(&nb.class_log_prior);
-    let alpha = Tensor::from_slice(&[nb.alpha]);
-    checkpoint::write_tensors(
-        path,
-        &[
-            ("feature_log_prob", &flp),
-            ("class_log_prior", &prior),
-            ("alpha", &alpha),
-        ],
-    )?;
-    Ok(())
-}
-
-/// Load the Naive Bayes model of a GMNA model folder.
-pub fn load_nb(path: &Path) -> Result<MultinomialNb> {
-    let tensors = checkpoint::read_tensors(path)?;
-    let get = |name: &str| {
-        tensors
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, t)| t.shallow_clone())
-            .ok_or_else(|| Error::input(format!("{}: no tensor `{name}`", path.display())))
-    };
-    let flp = get("feature_log_prob")?;
-    let size = flp.size();
-    if size.len() != 2 {
-        return Err(Error::input(format!(
-            "{}: feature_log_prob must be 2-D",
-            path.display()
-        )));
-    }
-    Ok(MultinomialNb {
-        alpha: f64::try_from(get("alpha")?.get(0))?,
-        dim: size[1] as usize,
-        class_log_prior: Vec::<f64>::try_from(get("class_log_prior")?.to_kind(Kind::Double))?,
-        feature_log_prob: Vec::<f32>::try_from(flp.to_kind(Kind::Float).flatten(0, -1))?,
-    })
 }
 
 fn write_report(
@@ -660,86 +616,6 @@ fn write_report(
         "cargo run --release -p deepfield-genomics --bin deepfield-genomics -- \\\n  predict gmna --model results/gmna/model --fasta your.fasta.gz \\\n  [--metadata your_metadata.tsv --id-column strain --label-column region] --out predictions.csv",
     );
     Ok(r.write(&results.file("report.md"))?)
-}
-
-/// Predictions of a saved GMNA model on a user's FASTA.
-#[derive(Debug, Clone, Serialize)]
-pub struct GmnaEval {
-    pub genomes: usize,
-    /// Accuracy of each model on genomes whose metadata label is one of the model's labels.
-    pub labelled: usize,
-    pub nb_accuracy: Option<f64>,
-    pub cnn_accuracy: Option<f64>,
-}
-
-/// Run a saved GMNA model folder on `fasta`; with `metadata = (tsv, id column, label column)`
-/// accuracies are computed; `out` gets `id,nb_label,nb_prob,cnn_label,cnn_prob[,true_label]`.
-pub fn evaluate_fasta(
-    model: &Path,
-    fasta: &Path,
-    metadata: Option<(&Path, &str, &str)>,
-    out: Option<&Path>,
-) -> Result<GmnaEval> {
-    let saved: SavedGmna = checkpoint::load(model)?;
-    let nb = load_nb(&model.join(NB_FILE))?;
-    let mut mcfg = saved.config.cnn.model.clone();
-    mcfg.output = saved.labels.len() as i64;
-    let mut vs = VarStore::new(deepfield_core::device());
-    let cnn_model = mcfg.init(&vs.root())?;
-    checkpoint::load_weights(&checkpoint::weights_path(model), &mut vs)?;
-    let (records, _) = crate::seq::read_all(fasta)?;
-    let truth: Option<std::collections::HashMap<String, String>> = match metadata {
-        Some((tsv, idc, lc)) => Some(
-            crate::seq::read_metadata(tsv, idc, lc)?
-                .rows
-                .into_iter()
-                .collect(),
-        ),
-        None => None,
-    };
-    let mut header = vec!["id", "nb_label", "nb_prob", "cnn_label", "cnn_prob"];
-    if truth.is_some() {
-        header.push("true_label");
-    }
-    let mut rows: Vec<Vec<String>> = Vec::with_capacity(records.len());
-    let (mut labelled, mut nb_hits, mut cnn_hits) = (0usize, 0usize, 0usize);
-    for chunk in records.chunks(64) {
-        let refs: Vec<&crate::seq::Record> = chunk.iter().collect();
-        let x = cnn::one_hot_tensor(&refs, saved.config.cnn.length).to_device(vs.device());
-        let cnn_probs = cnn::predict_proba(&cnn_model, &x)?;
-        for (r, cp) in chunk.iter().zip(cnn_probs) {
-            let np = nb.predict_proba(&saved.config.profile.sparse(&r.seq)?)?;
-            let (ni, ci) = (argmax(&np), argmax(&cp));
-            let (nl, cl) = (&saved.labels[ni], &saved.labels[ci]);
-            let mut row = vec![
-                r.id.clone(),
-                nl.clone(),
-                format!("{:.6}", np[ni]),
-                cl.clone(),
-                format!("{:.6}", cp[ci]),
-            ];
-            if let Some(t) = &truth {
-                let tl = t.get(&r.id).cloned().unwrap_or_default();
-                if saved.labels.contains(&tl) {
-                    labelled += 1;
-                    nb_hits += usize::from(&tl == nl);
-                    cnn_hits += usize::from(&tl == cl);
-                }
-                row.push(tl);
-            }
-            rows.push(row);
-        }
-    }
-    if let Some(o) = out {
-        deepfield_core::fsutil::write_csv(o, header, rows)?;
-    }
-    let acc = |h: usize| (labelled > 0).then(|| h as f64 / labelled as f64);
-    Ok(GmnaEval {
-        genomes: records.len(),
-        labelled,
-        nb_accuracy: acc(nb_hits),
-        cnn_accuracy: acc(cnn_hits),
-    })
 }
 
 /// Default output folder.

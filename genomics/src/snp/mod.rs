@@ -1,9 +1,11 @@
 //! SNP arrays: signal files, the simulator, windows, the Deep SNP model, the change-point
-//! baseline and the `deep-snp` reproduction.
-//! Reading order: [`signal`] → [`simulate`] → [`window`] → [`model`] / [`changepoint`] → [`threshold`] → [`repro`].
+//! baseline, inference with a trained model and the `deep-snp` reproduction.
+//! Reading order: [`signal`] → [`simulate`] → [`window`] → [`model`] / [`changepoint`] →
+//! [`threshold`] → [`predict`] → [`repro`].
 
 pub mod changepoint;
 pub mod model;
+pub mod predict;
 pub mod repro;
 pub mod signal;
 pub mod simulate;
@@ -11,7 +13,8 @@ pub mod threshold;
 pub mod window;
 
 pub use model::{DeepSnp, DeepSnpConfig};
-pub use repro::{predict_signal, DeepSnpRepro, DeepSnpRunConfig};
+pub use predict::{predict_signal, DeepSnpDetectorConfig};
+pub use repro::{DeepSnpRepro, DeepSnpRunConfig};
 pub use signal::{read_penncnv, write_penncnv, SnpSignal};
 pub use simulate::{simulate, CopyState, SimConfig};
 pub use window::{windows, Window, WindowConfig};

@@ -12,13 +12,13 @@
 //! windows ([`crate::snp::changepoint`]).
 //!
 //! Decisions: the network's breakpoint probability is cut at a threshold chosen on the
-//! validation windows (F1-maximising, ties → higher; [`crate::snp::threshold`]), saved in the
-//! model's `config.json` as `decision_threshold` and used for the test metrics, the report, the
-//! real-array calls and `predict deep-snp`. The metrics at the fixed 0.5 cut are reported too.
+//! validation windows (F1-maximising, ties → higher; [`crate::snp::threshold`]), saved with the
+//! model (a `genomics.deep_snp` model, [`DeepSnpDetectorConfig`], field `decision_threshold`) and
+//! used for the test metrics, the report, the real-array calls and `predict deep-snp`
+//! ([`crate::snp::predict`]). The metrics at the fixed 0.5 cut are reported too.
 
 use std::path::{Path, PathBuf};
 
-use deepfield_core::checkpoint;
 use deepfield_core::data::{DatasetSpec, TensorDataset};
 use deepfield_core::metrics::{classification_report, roc_auc};
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
@@ -27,15 +27,21 @@ use deepfield_core::train::{EarlyStopping, OptimizerConfig, Task, TrainConfig, T
 use deepfield_core::Rng;
 use serde::{Deserialize, Serialize};
 use tch::nn::VarStore;
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 use super::changepoint;
 use super::model::{DeepSnp, DeepSnpConfig};
-use super::signal::{read_penncnv, SnpSignal};
+use super::predict::DeepSnpDetectorConfig;
+use super::signal::read_penncnv;
 use super::simulate::{simulate, SimConfig};
 use super::threshold::{calls, choose_f1_threshold};
 use super::window::{self, WindowConfig};
 use crate::{Error, Result};
+
+// Inference lives in [`super::predict`]; re-exported for callers of the former paths.
+pub use super::predict::{
+    attention_peak, predict, predict_signal, predict_signal_with, predictions_csv, WindowPrediction,
+};
 
 /// The PennCNV example trio in the data directory.
 pub const DATASET: DatasetSpec = DatasetSpec {
@@ -128,22 +134,6 @@ impl DeepSnpRunConfig {
         }
         Ok(())
     }
-}
-
-/// What is saved beside the weights.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SavedDeepSnp {
-    pub config: DeepSnpRunConfig,
-    /// Baseline score threshold fitted on the simulated training windows.
-    pub baseline_threshold: f64,
-    /// Deep SNP calls a breakpoint when `p(breakpoint) ≥ decision_threshold`; chosen on the
-    /// validation windows ([`choose_f1_threshold`]). Models saved before it existed read 0.5.
-    #[serde(default = "one_half")]
-    pub decision_threshold: f64,
-}
-
-fn one_half() -> f64 {
-    0.5
 }
 
 /// Encoded windows with their truth.
@@ -240,36 +230,6 @@ pub fn simulate_windows(
     Ok(set)
 }
 
-/// Probabilities of a breakpoint and attention weights for inputs `[N, 2, L]`.
-pub fn predict(model: &DeepSnp, x: &Tensor, batch: i64) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
-    let n = x.size()[0];
-    let (mut probs, mut atts) = (Vec::new(), Vec::new());
-    let device = model_device(model);
-    for s in (0..n).step_by(batch.max(1) as usize) {
-        let b = x.narrow(0, s, batch.min(n - s)).to_device(device);
-        let (logits, w) = tch::no_grad(|| model.f_forward_attention(&b, false))?;
-        let p = logits
-            .softmax(-1, Kind::Double)
-            .select(1, 1)
-            .to_device(tch::Device::Cpu);
-        probs.extend(Vec::<f64>::try_from(&p)?);
-        atts.extend(Vec::<Vec<f64>>::try_from(
-            &w.to_kind(Kind::Double).to_device(tch::Device::Cpu),
-        )?);
-    }
-    Ok((probs, atts))
-}
-
-fn model_device(_m: &DeepSnp) -> tch::Device {
-    deepfield_core::device()
-}
-
-/// Probe index of the attention peak within a window of `len` probes.
-pub fn attention_peak(weights: &[f64], len: usize) -> usize {
-    let t = super::super::gmna::naive_bayes::argmax(weights);
-    DeepSnp::position_to_probe(t, weights.len(), len)
-}
-
 /// The reproduction.
 pub struct DeepSnpRepro;
 
@@ -346,129 +306,6 @@ fn baseline_scores(set: &WindowSet, min_seg: usize) -> (Vec<f64>, Vec<usize>) {
         .unzip()
 }
 
-/// One window of a real signal file with the model's and the baseline's outputs.
-#[derive(Debug, Clone, Serialize)]
-pub struct WindowPrediction {
-    pub sample: String,
-    pub chrom: String,
-    pub first_probe: usize,
-    pub probes: usize,
-    pub start_bp: u64,
-    pub end_bp: u64,
-    pub p_breakpoint: f64,
-    /// `p_breakpoint ≥ threshold`.
-    pub breakpoint_call: bool,
-    /// The model's decision threshold (from its saved config).
-    pub threshold: f64,
-    /// Attention peak (bp position of the probe).
-    pub attention_peak_bp: u64,
-    pub baseline_score: f64,
-    pub baseline_call: bool,
-    pub baseline_split_bp: u64,
-}
-
-/// Run a model on every window of a signal (short chromosomes: one window of their length).
-pub fn predict_signal_with(
-    model: &DeepSnp,
-    saved: &SavedDeepSnp,
-    signal: &SnpSignal,
-) -> Result<Vec<WindowPrediction>> {
-    let ws = window::windows(signal, &saved.config.windows, None, true)?;
-    if ws.is_empty() {
-        return Err(Error::input(format!(
-            "{}: no chromosome has the 64 probes a window needs",
-            signal.sample
-        )));
-    }
-    let mut out = Vec::new();
-    for w in &ws {
-        let x = window::tensor(signal, &[w])?;
-        let (p, att) = predict(model, &x, 1)?;
-        let peak = attention_peak(&att[0], w.len);
-        let r = w.start..w.start + w.len;
-        let (score, split) = changepoint::best_split(
-            &signal.lrr[r.clone()],
-            &signal.baf[r],
-            saved.config.baseline_min_segment,
-        );
-        out.push(WindowPrediction {
-            sample: signal.sample.clone(),
-            chrom: w.chrom.clone(),
-            first_probe: w.start,
-            probes: w.len,
-            start_bp: signal.pos[w.start],
-            end_bp: signal.pos[w.start + w.len - 1],
-            p_breakpoint: p[0],
-            breakpoint_call: p[0] >= saved.decision_threshold,
-            threshold: saved.decision_threshold,
-            attention_peak_bp: signal.pos[w.start + peak],
-            baseline_score: score,
-            baseline_call: score > saved.baseline_threshold,
-            baseline_split_bp: signal.pos[(w.start + split).min(w.start + w.len - 1)],
-        });
-    }
-    Ok(out)
-}
-
-/// CSV text of window predictions (sample and chromosome names quoted where needed).
-pub fn predictions_csv(preds: &[WindowPrediction]) -> Result<String> {
-    const HEADER: [&str; 12] = [
-        "sample",
-        "chrom",
-        "first_probe",
-        "probes",
-        "start_bp",
-        "end_bp",
-        "p_breakpoint",
-        "breakpoint_call",
-        "attention_peak_bp",
-        "baseline_score",
-        "baseline_call",
-        "baseline_split_bp",
-    ];
-    let rows = preds.iter().map(|p| {
-        [
-            p.sample.clone(),
-            p.chrom.clone(),
-            p.first_probe.to_string(),
-            p.probes.to_string(),
-            p.start_bp.to_string(),
-            p.end_bp.to_string(),
-            format!("{:.6}", p.p_breakpoint),
-            p.breakpoint_call.to_string(),
-            p.attention_peak_bp.to_string(),
-            format!("{:.4}", p.baseline_score),
-            p.baseline_call.to_string(),
-            p.baseline_split_bp.to_string(),
-        ]
-    });
-    Ok(deepfield_core::fsutil::csv_string(HEADER, rows)?)
-}
-
-/// Load a saved Deep SNP model folder.
-pub fn load_model(model: &Path) -> Result<(SavedDeepSnp, VarStore, DeepSnp)> {
-    let saved: SavedDeepSnp = checkpoint::load(model)?;
-    let mut vs = VarStore::new(deepfield_core::device());
-    let m = saved.config.model.init(&vs.root())?;
-    checkpoint::load_weights(&checkpoint::weights_path(model), &mut vs)?;
-    Ok((saved, vs, m))
-}
-
-/// Run a saved model on a user's PennCNV signal file; write the CSV to `out` if given.
-pub fn predict_signal(
-    model: &Path,
-    signal: &Path,
-    out: Option<&Path>,
-) -> Result<Vec<WindowPrediction>> {
-    let (saved, _vs, m) = load_model(model)?;
-    let s = read_penncnv(signal)?;
-    let preds = predict_signal_with(&m, &saved, &s)?;
-    if let Some(o) = out {
-        deepfield_core::fsutil::write_atomic(o, predictions_csv(&preds)?.as_bytes())?;
-    }
-    Ok(preds)
-}
-
 /// Run the whole reproduction: simulate, train, evaluate against the baseline, run on the real
 /// trio in `data_dir`, write `out`.
 pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_json::Value> {
@@ -533,17 +370,20 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
     );
     let base_loc_tp = summary(&loc_errors(&splits, &test.breakpoints, &base_tp), test.len);
 
-    let saved = SavedDeepSnp {
-        config: cfg.clone(),
-        baseline_threshold: thr,
+    // The model as saved: the network and what its predictions depend on.
+    let detector = DeepSnpDetectorConfig {
+        model: cfg.model.clone(),
+        windows: cfg.windows.clone(),
         decision_threshold: chosen.threshold,
+        baseline_min_segment: cfg.baseline_min_segment,
+        baseline_threshold: thr,
     };
 
     // Real arrays (no truth).
     let mut real = Vec::new();
     for f in ["offspring.txt", "father.txt", "mother.txt"] {
         let s = read_penncnv(&data_dir.join(f))?;
-        real.extend(predict_signal_with(&model, &saved, &s)?);
+        real.extend(predict_signal_with(&model, &detector, &s)?);
     }
     deepfield_core::fsutil::write_atomic(
         &results.file("real_predictions.csv"),
@@ -575,7 +415,7 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<serde_
         "seed": cfg.seed,
     });
 
-    checkpoint::save(&model_dir(out), &vs, &saved, Some(&metrics))?;
+    super::predict::save(&model_dir(out), &vs, &detector, Some(&metrics))?;
     deepfield_core::fsutil::write_json(&results.file("config.json"), cfg)?;
     deepfield_core::fsutil::write_json(&results.file("metrics.json"), &metrics)?;
 
@@ -838,39 +678,4 @@ fn attention_positions(cfg: &DeepSnpRunConfig) -> usize {
 /// Default output folder.
 pub fn default_out() -> PathBuf {
     PathBuf::from("results/deep-snp")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn predictions_csv_quotes_sample_names() {
-        let p = WindowPrediction {
-            sample: "child, \"A\"".into(),
-            chrom: "1".into(),
-            first_probe: 0,
-            probes: 200,
-            start_bp: 1000,
-            end_bp: 9000,
-            p_breakpoint: 0.25,
-            breakpoint_call: false,
-            threshold: 0.5,
-            attention_peak_bp: 4000,
-            baseline_score: 1.5,
-            baseline_call: true,
-            baseline_split_bp: 4100,
-        };
-        let text = predictions_csv(&[p]).unwrap();
-        let mut lines = text.lines();
-        assert!(lines
-            .next()
-            .unwrap()
-            .starts_with("sample,chrom,first_probe,"));
-        assert_eq!(
-            lines.next().unwrap(),
-            "\"child, \"\"A\"\"\",1,0,200,1000,9000,0.250000,false,4000,1.5000,true,4100"
-        );
-        assert_eq!(lines.next(), None);
-    }
 }

@@ -118,14 +118,16 @@ fn main() -> ExitCode {
     deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
 }
 
+fn app() -> Result<App> {
+    Ok(App {
+        repros: deepfield_graph::repro::all(),
+        models: deepfield_graph::models()?,
+    })
+}
+
 fn run(cmd: Command) -> Result<()> {
     match cmd {
-        Command::Common(c) => c
-            .run(&App {
-                repros: deepfield_graph::repro::all(),
-                models: deepfield_graph::models()?,
-            })
-            .map_err(Into::into),
+        Command::Common(c) => Ok(c.run(&app()?)?),
         Command::Run {
             graph,
             out,
@@ -195,10 +197,44 @@ fn run(cmd: Command) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    /// The shared commands and this binary's own must not clash (clap panics on every call).
+    use super::*;
+    use clap::CommandFactory;
+
     #[test]
-    fn commands_are_consistent() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn predict_takes_a_graph_and_forward_a_tensor_batch() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.command);
+        let cmd = parse(&["g", "predict", "--model", "m", "--graph", "cora"]).unwrap();
+        assert!(matches!(
+            cmd,
+            Command::Predict {
+                graph: GraphArgs { graph: Some(_), .. },
+                ..
+            }
+        ));
+        let cmd = parse(&[
+            "g", "predict", "--model", "m", "--nodes", "n.csv", "--edges", "e.csv", "--out",
+            "p.csv",
+        ])
+        .unwrap();
+        assert!(matches!(cmd, Command::Predict { out: Some(_), .. }));
+        let cmd = parse(&[
+            "g",
+            "forward",
+            "--model",
+            "m",
+            "--input",
+            "x.safetensors",
+            "--out",
+            "y.csv",
+        ])
+        .unwrap();
+        assert!(matches!(cmd, Command::Common(Common::Forward { .. })));
+        // The tensor form needs --out.
+        assert!(parse(&["g", "forward", "--model", "m", "--input", "x.safetensors"]).is_err());
     }
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::eval::{cluster, linkpred, probe};
 use crate::io::{GraphSource, CORA};
-use crate::predict::SavedClassifier;
+use crate::predict::{self, NodeClassifierConfig};
 use crate::split::{edge_split, same_size_split, NodeSplit};
 use crate::ssl::{self, SslConfig};
 use crate::supervised::{self, SupervisedConfig};
@@ -300,13 +300,13 @@ pub fn run_resumable(
                     sc.mode = mode.clone();
                     let r = supervised::train(&data, &split, &sc)?;
                     if method == "gcn" && !saved_gcn && mode == BatchMode::Full {
-                        let saved = SavedClassifier {
-                            config: sc.clone(),
+                        let saved = NodeClassifierConfig {
+                            encoder: sc.encoder.clone(),
+                            features: graph.n_features(),
                             normalize_features: cfg.normalize_features,
                             class_names: graph.class_names.clone(),
-                            features: graph.n_features(),
                         };
-                        deepfield_core::checkpoint::save(
+                        predict::save(
                             &model_dir(out),
                             &r.vs,
                             &saved,
