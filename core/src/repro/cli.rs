@@ -187,9 +187,9 @@ pub fn inspect(models: &crate::models::ModelRegistry, dir: &std::path::Path) -> 
             s,
             "registered {}",
             if models.contains(k) {
-                "yes"
+                "yes (`forward` runs it)"
             } else {
-                "no (this binary cannot rebuild it)"
+                "no: not a tensor-in model of this binary's registry (its domain commands load it)"
             }
         );
     }
