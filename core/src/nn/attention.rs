@@ -193,15 +193,8 @@ pub fn masked_softmax(scores: &Tensor, mask: Option<&Tensor>, dim: i64) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::test_util::mask_from_lengths;
     use tch::Device;
-
-    fn mask_from_lengths(lengths: &[i64], t: i64) -> Tensor {
-        let rows: Vec<Tensor> = lengths
-            .iter()
-            .map(|&l| Tensor::arange(t, (Kind::Int64, Device::Cpu)).lt(l))
-            .collect();
-        Tensor::stack(&rows, 0)
-    }
 
     #[test]
     fn masked_softmax_values() {

@@ -18,7 +18,7 @@ use tch::{nn, Tensor};
 
 use super::capture::{child, name_of, tap};
 use super::init::{linear, LinearInit};
-use super::{check_dropout, dropout, Activation, Forward};
+use super::{check_dropout, dropout, forward_by, Activation};
 use crate::{ensure_config, ensure_input, Result};
 
 /// Autoencoder configuration.
@@ -323,21 +323,14 @@ pub fn gaussian_kl(mu: &Tensor, logvar: &Tensor) -> Result<Tensor> {
         .f_mul_scalar(-0.5)?)
 }
 
-impl Forward for Autoencoder {
+forward_by! {
     /// The reconstruction (see [`Autoencoder::try_forward`]); train a VAE with
     /// [`Autoencoder::loss`], which adds the KL term.
     ///
     /// # Shapes
     /// * `xs`: `[B, input]`; `mask` is ignored
     /// * returns `[B, input]`
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        train: bool,
-    ) -> crate::Result<Tensor> {
-        self.try_forward(xs, train)
-    }
+    Autoencoder => try_forward(xs, train)
 }
 
 impl crate::train::LossModel for Autoencoder {
@@ -351,6 +344,7 @@ impl crate::train::LossModel for Autoencoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::Forward;
     use tch::nn::{OptimizerConfig, VarStore};
     use tch::{Device, Kind};
 

@@ -279,9 +279,7 @@ mod tests {
         use crate::Forward;
         use tch::nn::VarStore;
 
-        fn cpu() -> (Kind, Device) {
-            (Kind::Float, Device::Cpu)
-        }
+        use crate::nn::test_util::{cpu, mask_from_lengths};
 
         fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
             assert_eq!(a.size(), b.size());
@@ -422,14 +420,6 @@ mod tests {
             }
             assert!(max_diff(&logits2, &logits) < 1e-5);
             same_with_and_without(&m2, &xt, None);
-        }
-
-        fn mask_from_lengths(lengths: &[i64], t: i64) -> Tensor {
-            let rows: Vec<Tensor> = lengths
-                .iter()
-                .map(|&l| Tensor::arange(t, (Kind::Int64, Device::Cpu)).lt(l))
-                .collect();
-            Tensor::stack(&rows, 0)
         }
 
         #[test]

@@ -21,7 +21,7 @@ use tch::{nn, Tensor};
 use super::capture::{child, name_of, tap};
 use super::init::LinearInit;
 use super::mlp::{Mlp, MlpConfig};
-use super::{check_dropout, dropout, Activation, Forward};
+use super::{check_dropout, dropout, forward_by, Activation, Forward};
 use crate::{ensure_config, ensure_input, Result};
 
 /// How a convolution pads its input.
@@ -593,17 +593,10 @@ impl ConvBlock {
     }
 }
 
-impl Forward for ConvStack {
+forward_by! {
     /// # Shapes
     /// As [`ConvStack::f_forward_t`]; `mask` is ignored.
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        train: bool,
-    ) -> crate::Result<Tensor> {
-        self.f_forward_t(xs, train)
-    }
+    ConvStack => f_forward_t(xs, train)
 }
 
 /// Where the channel axis of the classifier's input is.
@@ -784,29 +777,19 @@ impl CnnClassifier {
     }
 }
 
-impl Forward for CnnClassifier {
+forward_by! {
     /// # Shapes
     /// * `xs`: `[B, C, L]` / `[B, C, H, W]` (channels first) or `[B, L, C]` / `[B, H, W, C]`
     ///   (channels last); `mask` is ignored
     /// * returns `[B, output]`
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        train: bool,
-    ) -> crate::Result<Tensor> {
-        self.f_forward_t(xs, train)
-    }
+    CnnClassifier => f_forward_t(xs, train)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::test_util::cpu;
     use tch::{Device, Kind};
-
-    fn cpu() -> (Kind, Device) {
-        (Kind::Float, Device::Cpu)
-    }
 
     fn values(t: &Tensor) -> Vec<f32> {
         Vec::try_from(t.reshape([-1])).unwrap()

@@ -10,7 +10,7 @@ use super::capture::{child, name_of, tap};
 use super::cnn::{ConvBlockConfig, ConvStack, ConvStackConfig, PoolConfig};
 use super::init::{linear, LinearInit};
 use super::rnn::{Cell, Rnn, RnnConfig};
-use super::{check_dropout, dropout, Forward};
+use super::{check_dropout, dropout, forward_by};
 use crate::{ensure_config, ensure_input, Result};
 
 /// CNN-LSTM configuration. Parameters: `cnn.blocks.{i}.conv.*` (and `.bn.*`), `lstm.*` (PyTorch
@@ -163,25 +163,19 @@ impl CnnLstm {
     }
 }
 
-impl Forward for CnnLstm {
+forward_by! {
     /// # Shapes
     /// * `xs`: `[B, T, input]`; `mask` is ignored (the model expects fixed-length windows:
     ///   convolution and pooling would mix padded steps into real ones)
     /// * returns `[B, output]`
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        train: bool,
-    ) -> crate::Result<Tensor> {
-        self.f_forward_t(xs, train)
-    }
+    CnnLstm => f_forward_t(xs, train)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::nn::Activation;
+    use crate::nn::Forward;
     use tch::{Device, Kind};
 
     #[test]

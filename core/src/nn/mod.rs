@@ -20,6 +20,9 @@ pub mod seq2seq;
 pub mod spec;
 pub mod transformer;
 
+#[cfg(test)]
+pub(crate) mod test_util;
+
 pub use activation::Activation;
 pub use init::LinearInit;
 
@@ -66,6 +69,39 @@ impl<T: Forward + ?Sized> Forward for Box<T> {
         (**self).try_forward_t(xs, mask, train)
     }
 }
+
+/// Implement [`Forward`] for a model by calling one of its own methods: `Type =>
+/// method(xs, mask, train)` passes the mask on, `Type => method(xs, train)` ignores it. Doc
+/// comments before `Type` go on `try_forward_t`.
+macro_rules! forward_by {
+    ($(#[$doc:meta])* $ty:ty => $method:ident(xs, mask, train)) => {
+        impl $crate::nn::Forward for $ty {
+            $(#[$doc])*
+            fn try_forward_t(
+                &self,
+                xs: &tch::Tensor,
+                mask: Option<&tch::Tensor>,
+                train: bool,
+            ) -> $crate::Result<tch::Tensor> {
+                self.$method(xs, mask, train)
+            }
+        }
+    };
+    ($(#[$doc:meta])* $ty:ty => $method:ident(xs, train)) => {
+        impl $crate::nn::Forward for $ty {
+            $(#[$doc])*
+            fn try_forward_t(
+                &self,
+                xs: &tch::Tensor,
+                _mask: Option<&tch::Tensor>,
+                train: bool,
+            ) -> $crate::Result<tch::Tensor> {
+                self.$method(xs, train)
+            }
+        }
+    };
+}
+pub(crate) use forward_by;
 
 /// Apply dropout with probability `p` in training mode (no-op when `p == 0` or not training).
 pub fn dropout(xs: Tensor, p: f64, train: bool) -> Tensor {

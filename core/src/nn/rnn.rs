@@ -26,7 +26,7 @@ use super::attention::{bool_mask, AttentionPooling, AttentionPoolingConfig};
 use super::capture::{self, child, name_or, tap};
 use super::init::LinearInit;
 use super::mlp::{Mlp, MlpConfig};
-use super::{check_dropout, dropout, Forward};
+use super::{check_dropout, dropout, forward_by, Forward};
 use crate::{ensure_config, ensure_input, Result};
 
 /// Which recurrent cell.
@@ -752,18 +752,11 @@ impl SequenceClassifier {
     }
 }
 
-impl Forward for SequenceClassifier {
+forward_by! {
     /// # Shapes
     /// * `xs`: `[B, T, input]`, `mask`: `[B, T]` right-padded (`None`: all steps real)
     /// * returns `[B, output]`
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        mask: Option<&Tensor>,
-        train: bool,
-    ) -> crate::Result<Tensor> {
-        self.f_forward_t(xs, mask, train)
-    }
+    SequenceClassifier => f_forward_t(xs, mask, train)
 }
 
 #[cfg(test)]
@@ -772,17 +765,7 @@ mod tests {
     use serde_json::Value;
     use std::collections::HashMap;
 
-    fn cpu() -> (Kind, Device) {
-        (Kind::Float, Device::Cpu)
-    }
-
-    fn mask_from_lengths(lengths: &[i64], t: i64) -> Tensor {
-        let rows: Vec<Tensor> = lengths
-            .iter()
-            .map(|&l| Tensor::arange(t, (Kind::Int64, Device::Cpu)).lt(l))
-            .collect();
-        Tensor::stack(&rows, 0)
-    }
+    use crate::nn::test_util::{self, cpu, mask_from_lengths};
 
     use crate::testing::max_abs_diff as max_diff;
 
@@ -1027,19 +1010,7 @@ mod tests {
     }
 
     fn tensor_from_json(v: &Value) -> Tensor {
-        let shape: Vec<i64> = v["shape"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_i64().unwrap())
-            .collect();
-        let data: Vec<f32> = v["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap() as f32)
-            .collect();
-        Tensor::from_slice(&data).view(shape.as_slice())
+        test_util::tensor_from_json(v, "data")
     }
 
     /// Outputs and final states against PyTorch (`core/scripts/gen_rnn_fixture.py`).

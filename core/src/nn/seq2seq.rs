@@ -23,7 +23,7 @@ use tch::{nn, Device, Kind, Tensor};
 
 use super::capture::{child, name_of, tap};
 use super::init::{linear, LinearInit};
-use super::{check_dropout, dropout, Forward};
+use super::{check_dropout, dropout, forward_by};
 use crate::{ensure_config, ensure_input, Result};
 
 /// How the decoder is driven; see the module documentation.
@@ -423,25 +423,19 @@ fn check_prefix_mask(mask: &Tensor, b: i64, t: i64) -> Result<Tensor> {
     Ok(lengths)
 }
 
-impl Forward for Seq2Seq {
+forward_by! {
     /// See [`Seq2Seq::try_forward`].
     ///
     /// # Shapes
     /// * `xs`: `[B, T, input]`, `mask`: `[B, T]` bool (true = real step, padding at the end)
     /// * returns `[B, horizon, output]`
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        mask: Option<&Tensor>,
-        train: bool,
-    ) -> crate::Result<Tensor> {
-        self.try_forward(xs, mask, train)
-    }
+    Seq2Seq => try_forward(xs, mask, train)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::Forward;
     use crate::rng::Rng;
     use tch::nn::{OptimizerConfig, VarStore};
 

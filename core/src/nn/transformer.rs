@@ -18,7 +18,7 @@ use tch::nn::{Init, LayerNorm, Linear};
 use tch::{nn, Device, Kind, Tensor};
 
 use super::capture::{self, child, name_of, tap};
-use super::{check_dropout, dropout, Activation, Forward};
+use super::{check_dropout, dropout, forward_by, Activation};
 use crate::{ensure_config, ensure_input, Result};
 
 /// Layer-norm epsilon (PyTorch's `nn.TransformerEncoderLayer` default).
@@ -596,25 +596,19 @@ fn check_mask(mask: &Tensor, b: i64, t: i64) -> Result<Tensor> {
     Ok(mask)
 }
 
-impl Forward for TransformerEncoder {
+forward_by! {
     /// See [`TransformerEncoder::try_forward`].
     ///
     /// # Shapes
     /// * `xs`: `[B, T, input]`, `mask`: `[B, T]` bool (true = real step)
     /// * returns `[B, output]` when pooled, `[B, T, output]` (or `d_model`) with pooling `none`
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        mask: Option<&Tensor>,
-        train: bool,
-    ) -> crate::Result<Tensor> {
-        self.try_forward(xs, mask, train)
-    }
+    TransformerEncoder => try_forward(xs, mask, train)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::Forward;
     use serde_json::Value;
     use tch::nn::VarStore;
 
@@ -866,19 +860,7 @@ mod tests {
     }
 
     fn tensor_from_json(v: &Value) -> Tensor {
-        let shape: Vec<i64> = v["shape"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s.as_i64().unwrap())
-            .collect();
-        let values: Vec<f32> = v["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap() as f32)
-            .collect();
-        Tensor::from_slice(&values).view(shape.as_slice())
+        crate::nn::test_util::tensor_from_json(v, "values")
     }
 
     /// Weights, inputs and outputs of `torch.nn.TransformerEncoder` (plus input projection,
