@@ -58,15 +58,20 @@ def classification_case(name, y_true, y_pred, n_classes):
     return case
 
 
-def binary_auc_case(name, y_true, scores):
+def scores_case(name, y_true, scores, key, metric):
+    """Binary labels and scores, with `metric(y_true, scores)` under `key`."""
     y_true = np.asarray(y_true, dtype=np.int64)
     scores = np.asarray(scores, dtype=np.float64)
     return {
         "name": name,
         "y_true": y_true.tolist(),
         "scores": [f(v) for v in scores],
-        "roc_auc": f(skm.roc_auc_score(y_true, scores)),
+        key: f(metric(y_true, scores)),
     }
+
+
+def binary_auc_case(name, y_true, scores):
+    return scores_case(name, y_true, scores, "roc_auc", skm.roc_auc_score)
 
 
 def ovr_auc_case(name, y_true, probs):
@@ -104,14 +109,7 @@ def clustering_case(name, a, b):
 
 
 def average_precision_case(name, y_true, scores):
-    y_true = np.asarray(y_true, dtype=np.int64)
-    scores = np.asarray(scores, dtype=np.float64)
-    return {
-        "name": name,
-        "y_true": y_true.tolist(),
-        "scores": [f(v) for v in scores],
-        "average_precision": f(skm.average_precision_score(y_true, scores)),
-    }
+    return scores_case(name, y_true, scores, "average_precision", skm.average_precision_score)
 
 
 def nse(obs, sim):

@@ -189,37 +189,35 @@ pub fn stratified_split(labels: &[i64], val_frac: f64, test_frac: f64, seed: u64
     let big = |c: usize| c >= 3;
     let mut rng = Rng::new(seed);
 
+    // Proportional shares of `k` samples, and the floor of ≥ 1 per big class when `k > 0`.
+    let ideal = |k: usize| -> Vec<f64> {
+        counts
+            .iter()
+            .map(|&c| c as f64 * k as f64 / n as f64)
+            .collect()
+    };
+    let lo = |k: usize| -> Vec<usize> {
+        counts
+            .iter()
+            .map(|&c| usize::from(big(c) && k > 0))
+            .collect()
+    };
+
     // Test counts: proportional, ≥ 1 per big class, leaving one for training (and val).
-    let ideal: Vec<f64> = counts
-        .iter()
-        .map(|&c| c as f64 * n_test as f64 / n as f64)
-        .collect();
-    let lo: Vec<usize> = counts
-        .iter()
-        .map(|&c| usize::from(big(c) && n_test > 0))
-        .collect();
     let hi: Vec<usize> = counts
         .iter()
         .map(|&c| c - 1 - usize::from(big(c) && n_val > 0))
         .collect();
-    let test_counts = allocate(&ideal, n_test, &lo, &hi, &mut rng)
+    let test_counts = allocate(&ideal(n_test), n_test, &lo(n_test), &hi, &mut rng)
         .ok_or_else(|| infeasible(WHAT, "test", n_test, &counts))?;
 
     // Validation counts from what is left, same rules.
-    let ideal: Vec<f64> = counts
-        .iter()
-        .map(|&c| c as f64 * n_val as f64 / n as f64)
-        .collect();
-    let lo: Vec<usize> = counts
-        .iter()
-        .map(|&c| usize::from(big(c) && n_val > 0))
-        .collect();
     let hi: Vec<usize> = counts
         .iter()
         .zip(&test_counts)
         .map(|(&c, &t)| c - t - 1)
         .collect();
-    let val_counts = allocate(&ideal, n_val, &lo, &hi, &mut rng)
+    let val_counts = allocate(&ideal(n_val), n_val, &lo(n_val), &hi, &mut rng)
         .ok_or_else(|| infeasible(WHAT, "validation", n_val, &counts))?;
 
     let mut parts = vec![Part::Train; n];

@@ -58,31 +58,21 @@ pub fn class_weights(labels: &[i64], n_classes: usize, mode: ClassWeightMode) ->
         ClassWeightMode::None => vec![1.0; n_classes],
         ClassWeightMode::Balanced => {
             let present = counts.iter().filter(|&&c| c > 0).count() as f64;
-            counts
-                .iter()
-                .map(|&c| {
-                    if c == 0 {
-                        0.0
-                    } else {
-                        n / (present * c as f64)
-                    }
-                })
-                .collect()
+            per_present_class(&counts, |c| n / (present * c))
         }
         ClassWeightMode::InverseSqrt => {
             let norm: f64 = counts.iter().map(|&c| (c as f64).sqrt()).sum();
-            counts
-                .iter()
-                .map(|&c| {
-                    if c == 0 {
-                        0.0
-                    } else {
-                        n / (norm * (c as f64).sqrt())
-                    }
-                })
-                .collect()
+            per_present_class(&counts, |c| n / (norm * c.sqrt()))
         }
     })
+}
+
+/// `weight(count)` for each class that occurs, 0 for a class with no samples.
+fn per_present_class(counts: &[usize], weight: impl Fn(f64) -> f64) -> Vec<f64> {
+    counts
+        .iter()
+        .map(|&c| if c == 0 { 0.0 } else { weight(c as f64) })
+        .collect()
 }
 
 /// The weight of each sample: `class_weights[labels[i]]` (e.g. for a weighted sampler).
