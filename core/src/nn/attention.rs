@@ -11,7 +11,7 @@ use tch::{nn, Kind, Tensor};
 
 use super::capture::{child, name_or, tap};
 use super::init::{linear, linear_no_bias, LinearInit};
-use super::Forward;
+use super::{check_sequences, Forward};
 use crate::{ensure_config, ensure_input, Result};
 
 /// Additive attention pooling configuration. Parameters are named `proj.weight|bias` (the
@@ -110,13 +110,7 @@ impl AttentionPooling {
         xs: &Tensor,
         mask: Option<&Tensor>,
     ) -> Result<(Tensor, Tensor)> {
-        let size = xs.size();
-        ensure_input!(
-            size.len() == 3 && size[2] == self.config.input,
-            "attention pooling: expected input [B, T, {}], got {:?}",
-            self.config.input,
-            size
-        );
+        let size = check_sequences("attention pooling", xs, self.config.input)?;
         if let Some(m) = mask {
             ensure_input!(
                 m.size() == size[..2],

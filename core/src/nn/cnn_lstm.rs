@@ -10,8 +10,8 @@ use super::capture::{child, name_of, tap};
 use super::cnn::{ConvBlockConfig, ConvStack, ConvStackConfig, PoolConfig};
 use super::init::{linear, LinearInit};
 use super::rnn::{Cell, Rnn, RnnConfig};
-use super::{check_dropout, dropout, forward_by};
-use crate::{ensure_config, ensure_input, Result};
+use super::{check_dropout, check_sequences, dropout, forward_by};
+use crate::{ensure_config, Result};
 
 /// CNN-LSTM configuration. Parameters: `cnn.blocks.{i}.conv.*` (and `.bn.*`), `lstm.*` (PyTorch
 /// `nn.LSTM` names), `out.weight|bias`.
@@ -138,13 +138,7 @@ impl CnnLstm {
     /// * `xs`: `[B, T, input]` (fixed-length windows; no mask)
     /// * returns `[B, output]`
     pub fn f_forward_t(&self, xs: &Tensor, train: bool) -> Result<Tensor> {
-        let size = xs.size();
-        ensure_input!(
-            size.len() == 3 && size[2] == self.config.input,
-            "cnn-lstm: expected input [B, T, {}], got {:?}",
-            self.config.input,
-            size
-        );
+        check_sequences("cnn-lstm", xs, self.config.input)?;
         // Time stays second when the blocks allow it (im2col convolutions); else the general
         // [B, C, T] path. Both compute the same function of the same parameters.
         let features = match self.cnn.f_forward_channels_last(xs, train)? {

@@ -103,6 +103,39 @@ macro_rules! forward_by {
 }
 pub(crate) use forward_by;
 
+/// The size of `xs` once checked to be a `[B, T, features]` batch of sequences (`what` names
+/// the layer in the error).
+pub(crate) fn check_sequences(what: &str, xs: &Tensor, features: i64) -> crate::Result<Vec<i64>> {
+    let size = xs.size();
+    crate::ensure_input!(
+        size.len() == 3 && size[2] == features,
+        "{what}: expected input [B, T, {features}], got {size:?}"
+    );
+    Ok(size)
+}
+
+/// Check a `[B, T]` padding mask with at least one real step per row (`what` names the layer
+/// in the error); return it as bool and its lengths (`[B]` int64).
+pub(crate) fn check_mask_rows(
+    what: &str,
+    mask: &Tensor,
+    b: i64,
+    t: i64,
+) -> crate::Result<(Tensor, Tensor)> {
+    let size = mask.size();
+    crate::ensure_input!(
+        size == [b, t],
+        "{what}: mask must be [B={b}, T={t}], got {size:?}"
+    );
+    let mask = attention::bool_mask(mask)?;
+    let lengths = mask.f_sum_dim_intlist(1, false, tch::Kind::Int64)?;
+    crate::ensure_input!(
+        lengths.f_min()?.f_int64_value(&[])? > 0,
+        "{what}: every sequence needs at least one real step (a mask row is all false)"
+    );
+    Ok((mask, lengths))
+}
+
 /// Apply dropout with probability `p` in training mode (no-op when `p == 0` or not training).
 pub fn dropout(xs: Tensor, p: f64, train: bool) -> Tensor {
     if train && p > 0.0 {

@@ -26,7 +26,7 @@ use super::attention::{bool_mask, AttentionPooling, AttentionPoolingConfig};
 use super::capture::{self, child, name_or, tap};
 use super::init::LinearInit;
 use super::mlp::{Mlp, MlpConfig};
-use super::{check_dropout, dropout, forward_by, Forward};
+use super::{check_dropout, check_sequences, dropout, forward_by, Forward};
 use crate::{ensure_config, ensure_input, Result};
 
 /// Which recurrent cell.
@@ -229,13 +229,7 @@ impl Rnn {
         mask: Option<&Tensor>,
         train: bool,
     ) -> Result<(Tensor, Tensor)> {
-        let size = xs.size();
-        ensure_input!(
-            size.len() == 3 && size[2] == self.config.input,
-            "rnn: expected input [B, T, {}], got {:?}",
-            self.config.input,
-            size
-        );
+        let size = check_sequences("rnn", xs, self.config.input)?;
         ensure_input!(
             size[0] > 0 && size[1] > 0,
             "rnn: empty batch or sequence, input {:?}",

@@ -23,7 +23,7 @@ use tch::{nn, Device, Kind, Tensor};
 
 use super::capture::{child, name_of, tap};
 use super::init::{linear, LinearInit};
-use super::{check_dropout, dropout, forward_by};
+use super::{check_dropout, check_mask_rows, dropout, forward_by};
 use crate::{ensure_config, ensure_input, Result};
 
 /// How the decoder is driven; see the module documentation.
@@ -397,21 +397,7 @@ impl Seq2Seq {
 /// Check a `[B, T]` mask with at least one real step per row and padding only at the end;
 /// return the lengths (`[B]` int64).
 fn check_prefix_mask(mask: &Tensor, b: i64, t: i64) -> Result<Tensor> {
-    let size = mask.size();
-    ensure_input!(
-        size == [b, t],
-        "seq2seq: mask must be [B={b}, T={t}], got {size:?}"
-    );
-    let mask = if mask.kind() == Kind::Bool {
-        mask.shallow_clone()
-    } else {
-        mask.f_ne(0)?
-    };
-    let lengths = mask.f_sum_dim_intlist(1, false, Kind::Int64)?;
-    ensure_input!(
-        lengths.f_min()?.f_int64_value(&[])? > 0,
-        "seq2seq: every sequence needs at least one real step (a mask row is all false)"
-    );
+    let (mask, lengths) = check_mask_rows("seq2seq", mask, b, t)?;
     let steps = Tensor::f_arange(t, (Kind::Int64, mask.device()))?;
     let prefix = steps
         .f_unsqueeze(0)?

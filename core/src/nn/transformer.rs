@@ -18,7 +18,7 @@ use tch::nn::{Init, LayerNorm, Linear};
 use tch::{nn, Device, Kind, Tensor};
 
 use super::capture::{self, child, name_of, tap};
-use super::{check_dropout, dropout, forward_by, Activation};
+use super::{check_dropout, check_mask_rows, check_sequences, dropout, forward_by, Activation};
 use crate::{ensure_config, ensure_input, Result};
 
 /// Layer-norm epsilon (PyTorch's `nn.TransformerEncoderLayer` default).
@@ -304,11 +304,7 @@ impl PositionalEncoding {
     /// * returns `[B, T, d_model]`
     pub fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         let (max_len, d) = (self.table.size()[0], self.table.size()[1]);
-        let size = xs.size();
-        ensure_input!(
-            size.len() == 3 && size[2] == d,
-            "positional encoding: expected input [B, T, {d}], got {size:?}"
-        );
+        let size = check_sequences("positional encoding", xs, d)?;
         ensure_input!(
             size[1] <= max_len,
             "positional encoding: sequence of {} steps is longer than max_len {max_len}",
@@ -499,18 +495,18 @@ impl TransformerEncoder {
             Some(input) if input > 0 => input,
             _ => c.d_model,
         };
-        let size = xs.size();
-        ensure_input!(
-            size.len() == 3 && size[2] == features,
-            "transformer encoder: expected input [B, T, {features}], got {size:?}"
-        );
+        let size = check_sequences("transformer encoder", xs, features)?;
         let (b, t) = (size[0], size[1]);
         ensure_input!(
             t > 0,
             "transformer encoder: sequences must have at least one step"
         );
         let mask = match mask {
-            Some(m) => Some(check_mask(m, b, t)?.f_to_device(xs.device())?),
+            Some(m) => Some(
+                check_mask_rows("transformer encoder", m, b, t)?
+                    .0
+                    .f_to_device(xs.device())?,
+            ),
             None => None,
         };
 
@@ -571,29 +567,6 @@ impl TransformerEncoder {
             None => Ok(pooled),
         }
     }
-}
-
-/// Validate a `[B, T]` mask and return it as bool.
-fn check_mask(mask: &Tensor, b: i64, t: i64) -> Result<Tensor> {
-    let size = mask.size();
-    ensure_input!(
-        size == [b, t],
-        "transformer encoder: mask must be [B={b}, T={t}], got {size:?}"
-    );
-    let mask = if mask.kind() == Kind::Bool {
-        mask.shallow_clone()
-    } else {
-        mask.f_ne(0)?
-    };
-    let fewest = mask
-        .f_sum_dim_intlist(1, false, Kind::Int64)?
-        .f_min()?
-        .f_int64_value(&[])?;
-    ensure_input!(
-        fewest > 0,
-        "transformer encoder: every sequence needs at least one real step (a mask row is all false)"
-    );
-    Ok(mask)
 }
 
 forward_by! {
