@@ -29,6 +29,86 @@ use super::mlp::{Mlp, MlpConfig};
 use super::{check_dropout, check_sequences, dropout, forward_by, Forward};
 use crate::{ensure_config, ensure_input, Result};
 
+/// The settings of one call to libtorch's fused multi-layer LSTM or GRU (biases on).
+#[derive(Clone, Copy)]
+pub(crate) struct Fused<'a> {
+    pub params: &'a [&'a Tensor],
+    pub layers: i64,
+    pub dropout: f64,
+    pub train: bool,
+    pub bidirectional: bool,
+}
+
+impl Fused<'_> {
+    /// The LSTM over a batch-first `input`, or over packed data when `batch_sizes` is given:
+    /// `(outputs, h_n, c_n)`.
+    pub(crate) fn lstm(
+        &self,
+        input: &Tensor,
+        batch_sizes: Option<&Tensor>,
+        h0: &Tensor,
+        c0: &Tensor,
+    ) -> Result<(Tensor, Tensor, Tensor)> {
+        let (p, hx) = (self, [h0, c0]);
+        Ok(match batch_sizes {
+            None => input.f_lstm(
+                &hx,
+                p.params,
+                true,
+                p.layers,
+                p.dropout,
+                p.train,
+                p.bidirectional,
+                true,
+            )?,
+            Some(bs) => Tensor::f_lstm_data(
+                input,
+                bs,
+                &hx,
+                p.params,
+                true,
+                p.layers,
+                p.dropout,
+                p.train,
+                p.bidirectional,
+            )?,
+        })
+    }
+
+    /// The GRU, as [`lstm`](Self::lstm): `(outputs, h_n)`.
+    pub(crate) fn gru(
+        &self,
+        input: &Tensor,
+        batch_sizes: Option<&Tensor>,
+        h0: &Tensor,
+    ) -> Result<(Tensor, Tensor)> {
+        let p = self;
+        Ok(match batch_sizes {
+            None => input.f_gru(
+                h0,
+                p.params,
+                true,
+                p.layers,
+                p.dropout,
+                p.train,
+                p.bidirectional,
+                true,
+            )?,
+            Some(bs) => Tensor::f_gru_data(
+                input,
+                bs,
+                h0,
+                p.params,
+                true,
+                p.layers,
+                p.dropout,
+                p.train,
+                p.bidirectional,
+            )?,
+        })
+    }
+}
+
 /// Which recurrent cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -288,81 +368,32 @@ impl Rnn {
         self.weights[l * per..(l + 1) * per].iter().collect()
     }
 
-    /// libtorch's fused LSTM/GRU over `layers` layers, batch first: `(outputs, h_n)`.
+    /// libtorch's fused LSTM/GRU over `layers` layers: over a batch-first `input`, or over packed
+    /// data when `batch_sizes` is given. Returns `(outputs, h_n)`.
     fn cell(
         &self,
-        xs: &Tensor,
+        input: &Tensor,
+        batch_sizes: Option<&Tensor>,
         h0: &Tensor,
         params: &[&Tensor],
         layers: i64,
         train: bool,
     ) -> Result<(Tensor, Tensor)> {
         let c = &self.config;
-        Ok(match c.cell {
+        let fused = Fused {
+            params,
+            layers,
+            dropout: c.dropout,
+            train,
+            bidirectional: c.bidirectional,
+        };
+        match c.cell {
             Cell::Lstm => {
-                let (out, h_n, _c_n) = xs.f_lstm(
-                    &[h0, h0],
-                    params,
-                    true,
-                    layers,
-                    c.dropout,
-                    train,
-                    c.bidirectional,
-                    true,
-                )?;
-                (out, h_n)
+                let (out, h_n, _c_n) = fused.lstm(input, batch_sizes, h0, h0)?;
+                Ok((out, h_n))
             }
-            Cell::Gru => xs.f_gru(
-                h0,
-                params,
-                true,
-                layers,
-                c.dropout,
-                train,
-                c.bidirectional,
-                true,
-            )?,
-        })
-    }
-
-    /// [`cell`](Self::cell) over packed data.
-    fn cell_packed(
-        &self,
-        data: &Tensor,
-        batch_sizes: &Tensor,
-        h0: &Tensor,
-        params: &[&Tensor],
-        layers: i64,
-        train: bool,
-    ) -> Result<(Tensor, Tensor)> {
-        let c = &self.config;
-        Ok(match c.cell {
-            Cell::Lstm => {
-                let (out, h_n, _c_n) = Tensor::f_lstm_data(
-                    data,
-                    batch_sizes,
-                    &[h0, h0],
-                    params,
-                    true,
-                    layers,
-                    c.dropout,
-                    train,
-                    c.bidirectional,
-                )?;
-                (out, h_n)
-            }
-            Cell::Gru => Tensor::f_gru_data(
-                data,
-                batch_sizes,
-                h0,
-                params,
-                true,
-                layers,
-                c.dropout,
-                train,
-                c.bidirectional,
-            )?,
-        })
+            Cell::Gru => fused.gru(input, batch_sizes, h0),
+        }
     }
 
     /// One fused call over all layers and directions (the speed path); layer by layer inside a
@@ -373,16 +404,16 @@ impl Rnn {
         if !self.layerwise() {
             let h0 = self.zero_state(b, c.layers, xs)?;
             let params: Vec<&Tensor> = self.weights.iter().collect();
-            let (out, h_n) = self.cell(xs, &h0, &params, c.layers, train)?;
+            let (out, h_n) = self.cell(xs, None, &h0, &params, c.layers, train)?;
             return Ok((out, self.top_state(&h_n, c.layers)?));
         }
         let h0 = self.zero_state(b, 1, xs)?;
         let mut h = xs.shallow_clone();
         for (l, name) in self.names[2..].iter().enumerate() {
-            let (out, _) = self.cell(&h, &h0, &self.layer_params(l as i64), 1, train)?;
+            let (out, _) = self.cell(&h, None, &h0, &self.layer_params(l as i64), 1, train)?;
             h = tap(name, dropout(out, c.dropout, train));
         }
-        let (out, h_n) = self.cell(&h, &h0, &self.layer_params(c.layers - 1), 1, train)?;
+        let (out, h_n) = self.cell(&h, None, &h0, &self.layer_params(c.layers - 1), 1, train)?;
         Ok((out, self.top_state(&h_n, 1)?))
     }
 
@@ -421,7 +452,7 @@ impl Rnn {
             let mut data = data;
             for (l, name) in self.names[2..].iter().enumerate() {
                 let params = self.layer_params(l as i64);
-                let (out, _) = self.cell_packed(&data, &batch_sizes, &h0, &params, 1, train)?;
+                let (out, _) = self.cell(&data, Some(&batch_sizes), &h0, &params, 1, train)?;
                 // Tapped in batch order, then packed again (the same values) for the next layer.
                 let seen = tap(name, unpack(&dropout(out, c.dropout, train))?);
                 data = seen
@@ -430,13 +461,12 @@ impl Rnn {
                     .0;
             }
             let params = self.layer_params(c.layers - 1);
-            let (out, h_n) = self.cell_packed(&data, &batch_sizes, &h0, &params, 1, train)?;
+            let (out, h_n) = self.cell(&data, Some(&batch_sizes), &h0, &params, 1, train)?;
             (out, self.top_state(&h_n, 1)?)
         } else {
             let h0 = self.zero_state(b, c.layers, xs)?;
             let params: Vec<&Tensor> = self.weights.iter().collect();
-            let (out, h_n) =
-                self.cell_packed(&data, &batch_sizes, &h0, &params, c.layers, train)?;
+            let (out, h_n) = self.cell(&data, Some(&batch_sizes), &h0, &params, c.layers, train)?;
             (out, self.top_state(&h_n, c.layers)?)
         };
         let out = unpack(&out)?;

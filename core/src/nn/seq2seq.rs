@@ -23,6 +23,7 @@ use tch::{nn, Device, Kind, Tensor};
 
 use super::capture::{child, name_of, tap};
 use super::init::{linear, LinearInit};
+use super::rnn::Fused;
 use super::{check_dropout, check_mask_rows, dropout, forward_by};
 use crate::{ensure_config, ensure_input, Result};
 
@@ -247,16 +248,19 @@ impl Lstm {
                 (z.shallow_clone(), z)
             }
         };
-        Ok(xs.f_lstm(
-            &[&h, &c],
-            &self.weights.iter().collect::<Vec<_>>(),
-            true,
-            self.layers,
-            self.dropout,
+        self.fused(&self.weights.iter().collect::<Vec<_>>(), train)
+            .lstm(xs, None, &h, &c)
+    }
+
+    /// The settings of the fused LSTM call over `params` (this encoder's weights).
+    fn fused<'a>(&self, params: &'a [&'a Tensor], train: bool) -> Fused<'a> {
+        Fused {
+            params,
+            layers: self.layers,
+            dropout: self.dropout,
             train,
-            false,
-            true,
-        )?)
+            bidirectional: false,
+        }
     }
 
     /// Final `(h, c)` `[layers, B, hidden]` of each sequence of `xs` `[B, T, in]` at its own
@@ -272,17 +276,9 @@ impl Lstm {
         let sorted_xs = xs.f_index_select(0, &order.f_to_device(xs.device())?)?;
         let (data, batch_sizes) = sorted_xs.f_internal_pack_padded_sequence(&sorted, true)?;
         let z = self.zeros(xs.size()[0], xs.kind(), xs.device())?;
-        let (_, h, c) = Tensor::f_lstm_data(
-            &data,
-            &batch_sizes,
-            &[&z, &z],
-            &self.weights.iter().collect::<Vec<_>>(),
-            true,
-            self.layers,
-            self.dropout,
-            train,
-            false,
-        )?;
+        let (_, h, c) = self
+            .fused(&self.weights.iter().collect::<Vec<_>>(), train)
+            .lstm(&data, Some(&batch_sizes), &z, &z)?;
         let inverse = order.f_argsort(0, false)?.f_to_device(xs.device())?;
         Ok((
             h.f_index_select(1, &inverse)?,
