@@ -26,6 +26,14 @@ fn assert_same_vars(a: &VarStore, b: &VarStore) {
     }
 }
 
+/// `fresh` differs from `vs` at `name` until the weights file `p` is loaded into it; then the
+/// two are the same.
+fn assert_loads_back(p: &Path, vs: &VarStore, fresh: &mut VarStore, name: &str) {
+    assert!(!fresh.variables()[name].equal(&vs.variables()[name]));
+    checkpoint::load_weights(p, fresh).unwrap();
+    assert_same_vars(vs, fresh);
+}
+
 fn checkpoint_message(e: Error) -> String {
     match e {
         Error::Checkpoint { message, .. } => message,
@@ -105,9 +113,7 @@ fn old_files_without_metadata_still_load() {
         ]
     );
     let mut vs2 = mlp_vs(4);
-    assert!(!vs2.variables()["out.weight"].equal(&vs.variables()["out.weight"]));
-    checkpoint::load_weights(&p, &mut vs2).unwrap();
-    assert_same_vars(&vs, &vs2);
+    assert_loads_back(&p, &vs, &mut vs2, "out.weight");
 
     // A whole old checkpoint folder (config.json + weights) restores with `restore`.
     let config = MlpConfig::new(6, [5], 3);
@@ -169,9 +175,7 @@ fn complex_parameters_round_trip_exactly() {
     );
 
     let mut vs2 = complex_vs(6);
-    assert!(!vs2.variables()["u128"].equal(&vs.variables()["u128"]));
-    checkpoint::load_weights(&p, &mut vs2).unwrap();
-    assert_same_vars(&vs, &vs2);
+    assert_loads_back(&p, &vs, &mut vs2, "u128");
     assert_eq!(vs2.variables()["u128"].kind(), Kind::ComplexDouble);
     assert_eq!(vs2.variables()["u64"].kind(), Kind::ComplexFloat);
 
