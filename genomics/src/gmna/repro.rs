@@ -21,7 +21,7 @@ use deepfield_core::data::DatasetSpec;
 use deepfield_core::metrics::classification_report;
 use deepfield_core::nn::cnn::CnnClassifier;
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
-use deepfield_core::repro::{model_dir, ReproOptions, Reproduction};
+use deepfield_core::repro::model_dir;
 use deepfield_core::train::{History, Task, Trainer};
 use serde::{Deserialize, Serialize};
 use tch::nn::VarStore;
@@ -129,34 +129,24 @@ impl GmnaConfig {
 /// The reproduction.
 pub struct Gmna;
 
-impl Reproduction for Gmna {
-    fn id(&self) -> &'static str {
-        "gmna"
-    }
-
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-        let cfg = if opts.quick {
-            GmnaConfig::quick(opts.seed)
-        } else {
-            GmnaConfig {
-                seed: opts.seed,
-                ..Default::default()
-            }
-        };
-        let dir = opts.dataset(&DATASET)?;
-        Ok(run(
-            &cfg,
-            &dir.join("example_sequences.fasta.gz"),
-            &dir.join("example_metadata.tsv"),
-            &dir,
-            &opts.out,
-        )?)
-    }
-}
+deepfield_core::reproduction!(Gmna, "gmna", crate::REPRODUCTIONS, |opts| {
+    let cfg = if opts.quick {
+        GmnaConfig::quick(opts.seed)
+    } else {
+        GmnaConfig {
+            seed: opts.seed,
+            ..Default::default()
+        }
+    };
+    let dir = opts.dataset(&DATASET)?;
+    Ok(run(
+        &cfg,
+        &dir.join("example_sequences.fasta.gz"),
+        &dir.join("example_metadata.tsv"),
+        &dir,
+        &opts.out,
+    )?)
+});
 
 /// Out-of-fold results of one model.
 struct ModelOutcome {

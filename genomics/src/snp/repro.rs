@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use deepfield_core::data::{DatasetSpec, TensorDataset};
 use deepfield_core::metrics::{classification_report, roc_auc};
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
-use deepfield_core::repro::{model_dir, ReproOptions, Reproduction};
+use deepfield_core::repro::model_dir;
 use deepfield_core::train::{EarlyStopping, OptimizerConfig, Task, TrainConfig, Trainer};
 use deepfield_core::Rng;
 use serde::{Deserialize, Serialize};
@@ -233,29 +233,19 @@ pub fn simulate_windows(
 /// The reproduction.
 pub struct DeepSnpRepro;
 
-impl Reproduction for DeepSnpRepro {
-    fn id(&self) -> &'static str {
-        "deep-snp"
-    }
-
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-        let mut cfg = if opts.quick {
-            DeepSnpRunConfig::quick(opts.seed)
-        } else {
-            DeepSnpRunConfig {
-                seed: opts.seed,
-                ..Default::default()
-            }
-        };
-        cfg.train.seed = opts.seed;
-        let dir = opts.dataset(&DATASET)?;
-        Ok(run(&cfg, &dir, &opts.out)?)
-    }
-}
+deepfield_core::reproduction!(DeepSnpRepro, "deep-snp", crate::REPRODUCTIONS, |opts| {
+    let mut cfg = if opts.quick {
+        DeepSnpRunConfig::quick(opts.seed)
+    } else {
+        DeepSnpRunConfig {
+            seed: opts.seed,
+            ..Default::default()
+        }
+    };
+    cfg.train.seed = opts.seed;
+    let dir = opts.dataset(&DATASET)?;
+    Ok(run(&cfg, &dir, &opts.out)?)
+});
 
 /// Localisation errors (probes) of peaks against the nearest true breakpoint.
 fn loc_errors(peaks: &[usize], bps: &[Vec<usize>], which: &[usize]) -> Vec<f64> {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
-use deepfield_core::repro::{model_dir, ReproOptions, Reproduction};
+use deepfield_core::repro::model_dir;
 use deepfield_core::tch::{Device, Kind, Tensor};
 use serde::{Deserialize, Serialize};
 
@@ -164,28 +164,18 @@ pub struct RunRecord {
 /// The reproduction.
 pub struct GraphFm;
 
-impl Reproduction for GraphFm {
-    fn id(&self) -> &'static str {
-        "graphfm"
-    }
-
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-        let cfg = if opts.quick {
-            GraphFmConfig::quick(opts.seed)
-        } else {
-            GraphFmConfig {
-                seed: opts.seed,
-                ..Default::default()
-            }
-        };
-        let dir = opts.dataset(&CORA)?;
-        run(&cfg, &GraphSource::Planetoid(dir), &opts.out).map_err(into_core)
-    }
-}
+deepfield_core::reproduction!(GraphFm, "graphfm", crate::REPRODUCTIONS, |opts| {
+    let cfg = if opts.quick {
+        GraphFmConfig::quick(opts.seed)
+    } else {
+        GraphFmConfig {
+            seed: opts.seed,
+            ..Default::default()
+        }
+    };
+    let dir = opts.dataset(&CORA)?;
+    run(&cfg, &GraphSource::Planetoid(dir), &opts.out).map_err(into_core)
+});
 
 /// Our error as core's (for the [`Reproduction`] trait).
 pub fn into_core(e: GraphError) -> deepfield_core::Error {

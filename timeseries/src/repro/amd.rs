@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use deepfield_core::data::scale::Scaler;
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
-use deepfield_core::repro::{model_dir, ReproOptions, Reproduction};
+use deepfield_core::repro::model_dir;
 use deepfield_core::train::{EarlyStopping, OptimizerConfig, TrainConfig};
 
 use super::{points, to_core};
@@ -93,19 +93,11 @@ impl AmdConfig {
 /// The reproduction.
 pub struct AmdKinetic;
 
-impl Reproduction for AmdKinetic {
-    fn id(&self) -> &'static str {
-        "amd-kinetic"
-    }
-
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-        run(&AmdConfig::new(opts.quick, opts.seed), &opts.out).map_err(to_core)
-    }
-}
+deepfield_core::reproduction!(AmdKinetic, "amd-kinetic", crate::REPRODUCTIONS, |opts| run(
+    &AmdConfig::new(opts.quick, opts.seed),
+    &opts.out
+)
+.map_err(to_core));
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct ModelResult {

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use deepfield_core::data::scale::{FittedScaler, StandardScaler};
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
-use deepfield_core::repro::{model_dir, ReproOptions, Reproduction};
+use deepfield_core::repro::model_dir;
 use deepfield_core::Rng;
 
 use super::to_core;
@@ -83,20 +83,10 @@ impl StackVaeConfig {
 /// The reproduction.
 pub struct StackVaeGRepro;
 
-impl Reproduction for StackVaeGRepro {
-    fn id(&self) -> &'static str {
-        "stackvae-g"
-    }
-
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-        let dir = opts.dataset(&DATASET)?;
-        run(&StackVaeConfig::new(opts.quick, opts.seed), &dir, &opts.out).map_err(to_core)
-    }
-}
+deepfield_core::reproduction!(StackVaeGRepro, "stackvae-g", crate::REPRODUCTIONS, |opts| {
+    let dir = opts.dataset(&DATASET)?;
+    run(&StackVaeConfig::new(opts.quick, opts.seed), &dir, &opts.out).map_err(to_core)
+});
 
 /// Results of one detector (or the random baseline) on one data set.
 #[derive(Debug, Clone, Serialize, Deserialize)]

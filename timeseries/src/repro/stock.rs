@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use deepfield_core::data::scale::Scaler;
 use deepfield_core::data::DatasetSpec;
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
-use deepfield_core::repro::{model_dir, ReproOptions, Reproduction};
+use deepfield_core::repro::model_dir;
 use deepfield_core::train::{EarlyStopping, OptimizerConfig, TrainConfig};
 
 use super::{points, to_core};
@@ -99,20 +99,15 @@ impl StockConfig {
 /// The reproduction.
 pub struct StockCnnLstm;
 
-impl Reproduction for StockCnnLstm {
-    fn id(&self) -> &'static str {
-        "stock-cnn-lstm"
-    }
-
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
+deepfield_core::reproduction!(
+    StockCnnLstm,
+    "stock-cnn-lstm",
+    crate::REPRODUCTIONS,
+    |opts| {
         let dir = opts.dataset(&DATASET)?;
         run(&StockConfig::new(opts.quick, opts.seed), &dir, &opts.out).map_err(to_core)
     }
-}
+);
 
 /// Test metrics of one model on one ticker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
