@@ -46,6 +46,15 @@ pub fn plots(r: &mut Report, images: &[(&str, &str)]) {
     }
 }
 
+/// A report's usage section: `## heading`, the shell command(s), and a note when given.
+pub fn usage(r: &mut Report, heading: &str, command: &str, note: Option<&str>) {
+    r.heading(2, heading);
+    r.code("sh", command);
+    if let Some(note) = note {
+        r.para(note);
+    }
+}
+
 /// Lines (`path:line: text`) of the `.rs` files under `dir` that contain any of `patterns`,
 /// skipping folders named in `skip_dirs` and files named in `skip_files` — for tests that keep
 /// a layer (e.g. inference modules) free of references to another (e.g. `repro`).

@@ -20,8 +20,7 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
 }
 
 /// One audio reproduction: the dataset's clips through the experiment of `config(quick, seed)`
-/// and into its report; this crate's errors as core's (core errors unwrapped, the rest as an
-/// `audio` domain error).
+/// and into its report; this crate's errors as core's ([`crate::Error::into_core`]).
 pub(crate) fn reproduce(
     opts: &ReproOptions,
     dataset: &DatasetSpec,
@@ -37,10 +36,7 @@ pub(crate) fn reproduce(
         let out = experiment::run(&cfg, &clips)?;
         report::write(&cfg, &out, anchors, text, &dir, &opts.out)
     };
-    run().map_err(|e| match e {
-        crate::Error::Core(c) => c,
-        other => deepfield_core::Error::domain("audio", other),
-    })
+    run().map_err(crate::Error::into_core)
 }
 
 #[cfg(test)]

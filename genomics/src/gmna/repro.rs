@@ -572,11 +572,15 @@ fn write_report(
         r.image(&format!("network ({name})"), &format!("network_{name}.png"));
     }
     r.para("Exports: `network_*.dot` (Graphviz), `network_*.graphml` (Gephi, networkx), soft confusion heat maps `soft_confusion_*.png`.");
-    r.heading(2, "Plots");
-    r.image("accuracy", "accuracy.png");
-    r.image("Naive Bayes confusion", "confusion_naive_bayes.png");
-    r.image("CNN confusion", "confusion_cnn.png");
-    r.image("CNN training loss (fold 1)", "cnn_training_curves.png");
+    deepfield_core::domain::plots(
+        &mut r,
+        &[
+            ("accuracy", "accuracy.png"),
+            ("Naive Bayes confusion", "confusion_naive_bayes.png"),
+            ("CNN confusion", "confusion_cnn.png"),
+            ("CNN training loss (fold 1)", "cnn_training_curves.png"),
+        ],
+    );
     r.heading(2, "Scale plan: 500,000 genomes");
     let genomes = 500_000f64;
     let bases = genomes * 29_800.0;
@@ -600,10 +604,11 @@ fn write_report(
          network itself (locations × locations) stays tiny."
             .into(),
     ]);
-    r.heading(2, "Use the model on your data");
-    r.code(
-        "sh",
+    deepfield_core::domain::usage(
+        &mut r,
+        "Use the model on your data",
         "cargo run --release -p deepfield-genomics --bin deepfield-genomics -- \\\n  predict gmna --model results/gmna/model --fasta your.fasta.gz \\\n  [--metadata your_metadata.tsv --id-column strain --label-column region] --out predictions.csv",
+        None,
     );
     Ok(r.write(&results.file("report.md"))?)
 }

@@ -642,17 +642,21 @@ fn write_report(
         &rows,
     );
     r.para("All windows: `real_predictions.csv`. Without truth these are observations, not accuracy; the simulator's noise model differs from this array's, so calibrations (and the baseline threshold) may not transfer.");
-    r.heading(2, "Plots");
-    r.image("training curves", "training_curves.png");
-    r.image("example window with attention", "example_window.png");
-    r.image("localisation error", "localisation_error.png");
-    r.image("window accuracy", "window_accuracy.png");
-    r.heading(2, "Use the model on your data");
-    r.code(
-        "sh",
-        "cargo run --release -p deepfield-genomics --bin deepfield-genomics -- \\\n  predict deep-snp --model results/deep-snp/model --signal your_penncnv_signal.txt --out windows.csv",
+    deepfield_core::domain::plots(
+        &mut r,
+        &[
+            ("training curves", "training_curves.png"),
+            ("example window with attention", "example_window.png"),
+            ("localisation error", "localisation_error.png"),
+            ("window accuracy", "window_accuracy.png"),
+        ],
     );
-    r.para("The file needs the PennCNV signal columns `Name`, `Chr`, `Position`, `*Log R Ratio`, `*B Allele Freq` (TAB-separated).");
+    deepfield_core::domain::usage(
+        &mut r,
+        "Use the model on your data",
+        "cargo run --release -p deepfield-genomics --bin deepfield-genomics -- \\\n  predict deep-snp --model results/deep-snp/model --signal your_penncnv_signal.txt --out windows.csv",
+        Some("The file needs the PennCNV signal columns `Name`, `Chr`, `Position`, `*Log R Ratio`, `*B Allele Freq` (TAB-separated)."),
+    );
     Ok(r.write(&results.file("report.md"))?)
 }
 

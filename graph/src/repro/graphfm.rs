@@ -705,11 +705,14 @@ fn write_report(
         r.image(&format!("{b} embeddings, PCA"), "embeddings_pca.png");
     }
     r.image("accuracy vs throughput", "accuracy_vs_throughput.png");
-    r.heading(2, "Use the trained models");
-    r.code("sh", "deepfield-graph predict --model results/graphfm/model --graph DIR_IN_PLANETOID_LAYOUT --out predictions.csv\n\
+    deepfield_core::domain::usage(
+        &mut r,
+        "Use the trained models",
+        "deepfield-graph predict --model results/graphfm/model --graph DIR_IN_PLANETOID_LAYOUT --out predictions.csv\n\
         deepfield-graph predict --model results/graphfm/model --nodes nodes.csv --edges edges.csv --out predictions.csv\n\
-        deepfield-graph run --graph DIR --out results/my-graph   # the same benchmark on another graph");
-    r.para("`model/` is the supervised GCN (first seed); `encoders/<method>/` hold the self-supervised encoders (safetensors + config.json).");
+        deepfield-graph run --graph DIR --out results/my-graph   # the same benchmark on another graph",
+        Some("`model/` is the supervised GCN (first seed); `encoders/<method>/` hold the self-supervised encoders (safetensors + config.json)."),
+    );
     results.write_report(&r)?;
     Ok(())
 }

@@ -18,7 +18,7 @@ use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
 use deepfield_core::repro::model_dir;
 use deepfield_core::train::{EarlyStopping, OptimizerConfig, TrainConfig};
 
-use super::{points, to_core};
+use super::points;
 use crate::data::clean::OutlierRule;
 use crate::data::WindowSpec;
 use crate::forecast::{
@@ -97,7 +97,7 @@ deepfield_core::reproduction!(AmdKinetic, "amd-kinetic", crate::REPRODUCTIONS, |
     &AmdConfig::new(opts.quick, opts.seed),
     &opts.out
 )
-.map_err(to_core));
+.map_err(crate::Error::into_core));
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct ModelResult {
@@ -418,8 +418,11 @@ fn write_report(
     }
     r.image("training curves of the saved model", "training_curves.png");
     r.image("mean validation NSE", "nse_validation.png");
-    r.heading(2, "Use the model on your data");
-    r.code("sh", "cargo run --release -p deepfield-timeseries --bin deepfield-timeseries -- \\\n  eval --model results/amd-kinetic/model --csv your_kinetic_test.csv --out forecasts.csv");
-    r.para("The CSV needs a `week` column and the seven parameter columns named as in `kinetic_test.csv`; `model/` holds the model with the best validation NSE.");
+    deepfield_core::domain::usage(
+        &mut r,
+        "Use the model on your data",
+        "cargo run --release -p deepfield-timeseries --bin deepfield-timeseries -- \\\n  eval --model results/amd-kinetic/model --csv your_kinetic_test.csv --out forecasts.csv",
+        Some("The CSV needs a `week` column and the seven parameter columns named as in `kinetic_test.csv`; `model/` holds the model with the best validation NSE."),
+    );
     Ok(r.write(&results.file("report.md"))?)
 }

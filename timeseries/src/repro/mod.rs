@@ -15,16 +15,6 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     ]
 }
 
-/// Convert this crate's errors for the core `Reproduction` trait (which returns core errors).
-pub(crate) fn to_core(e: crate::Error) -> deepfield_core::Error {
-    match e {
-        crate::Error::Core(c) => c,
-        crate::Error::Torch(t) => deepfield_core::Error::Torch(t),
-        crate::Error::Config(m) => deepfield_core::Error::Config(m),
-        other => deepfield_core::Error::domain("timeseries", other),
-    }
-}
-
 /// First target, first step of `[N, H, T]` forecasts as `(x, y)` points at the given x values.
 pub(crate) fn points(xs: &[f64], t: &tch::Tensor, target: i64) -> crate::Result<Vec<(f64, f64)>> {
     let v = Vec::<f64>::try_from(t.select(1, 0).select(1, target).to_kind(tch::Kind::Double))?;

@@ -19,7 +19,7 @@ use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
 use deepfield_core::repro::model_dir;
 use deepfield_core::train::{EarlyStopping, OptimizerConfig, TrainConfig};
 
-use super::{points, to_core};
+use super::points;
 use crate::data::clean::OutlierRule;
 use crate::data::{LoadOptions, Series, WindowSpec};
 use crate::forecast::{
@@ -105,7 +105,8 @@ deepfield_core::reproduction!(
     crate::REPRODUCTIONS,
     |opts| {
         let dir = opts.dataset(&DATASET)?;
-        run(&StockConfig::new(opts.quick, opts.seed), &dir, &opts.out).map_err(to_core)
+        run(&StockConfig::new(opts.quick, opts.seed), &dir, &opts.out)
+            .map_err(crate::Error::into_core)
     }
 );
 
@@ -328,9 +329,12 @@ pub fn run(cfg: &StockConfig, data_dir: &Path, out: &Path) -> Result<serde_json:
         "training_curves.png",
     );
     r.image("test RMSE", "rmse.png");
-    r.heading(2, "Use the model on your data");
-    r.code("sh", "cargo run --release -p deepfield-timeseries --bin deepfield-timeseries -- \\\n  eval --model results/stock-cnn-lstm/model --csv prices.csv --out forecasts.csv");
-    r.para("The CSV needs `Date`, `Open`, `High`, `Low`, `Close`, `Volume` (one ticker, any date order). `model/` holds the CNN-LSTM of the first ticker.");
+    deepfield_core::domain::usage(
+        &mut r,
+        "Use the model on your data",
+        "cargo run --release -p deepfield-timeseries --bin deepfield-timeseries -- \\\n  eval --model results/stock-cnn-lstm/model --csv prices.csv --out forecasts.csv",
+        Some("The CSV needs `Date`, `Open`, `High`, `Low`, `Close`, `Volume` (one ticker, any date order). `model/` holds the CNN-LSTM of the first ticker."),
+    );
     r.write(&results.file("report.md"))?;
     Ok(metrics)
 }
