@@ -9,11 +9,9 @@
 
 use deepfield_core::repro::ReproOptions;
 
-use super::experiment::{train_config, ExperimentConfig, FoldPlan};
+use super::experiment::{ExperimentConfig, FoldPlan};
 use super::report::{Anchors, ReportText};
 use crate::data::{cough_clips, LabelRule, COUGH};
-use crate::features::FeatureConfig;
-use crate::model::ModelConfig;
 
 /// Model rate of the cough front end (the clips are 44.1 kHz; coughs carry little above 8 kHz).
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -21,26 +19,19 @@ pub const SAMPLE_RATE: u32 = 16_000;
 /// The run's configuration: full (leave-one-participant-out, ≤ 60 epochs) or quick (2 grouped
 /// folds, ≤ 5 clips per participant and label, 12 epochs).
 pub fn config(quick: bool, seed: u64) -> ExperimentConfig {
-    let features = FeatureConfig::speech(SAMPLE_RATE);
-    let f = features.n_features() as i64;
-    ExperimentConfig {
-        models: vec![
-            ModelConfig::bilstm(f, 3),
-            ModelConfig::cnn(f, 3),
-            ModelConfig::mlp(f, 3),
-        ],
-        features,
-        label_rule: LabelRule::CoughEtiquette,
-        train: train_config(if quick { 12 } else { 60 }, seed),
-        folds: if quick {
+    ExperimentConfig::speech(
+        SAMPLE_RATE,
+        3,
+        LabelRule::CoughEtiquette,
+        if quick { 12 } else { 60 },
+        if quick {
             FoldPlan::GroupKFold { k: 2 }
         } else {
             FoldPlan::LeaveOneGroupOut
         },
-        val_frac: 0.15,
-        max_per_group_label: quick.then_some(5),
+        quick.then_some(5),
         seed,
-    }
+    )
 }
 
 /// The reproduction.

@@ -3,11 +3,9 @@
 
 use deepfield_core::repro::ReproOptions;
 
-use super::experiment::{train_config, ExperimentConfig, FoldPlan};
+use super::experiment::{ExperimentConfig, FoldPlan};
 use super::report::{Anchors, ReportText};
 use crate::data::{fsdd_clips, LabelRule, FSDD};
-use crate::features::FeatureConfig;
-use crate::model::ModelConfig;
 
 /// FSDD's native rate.
 pub const SAMPLE_RATE: u32 = 8_000;
@@ -15,22 +13,15 @@ pub const SAMPLE_RATE: u32 = 8_000;
 /// The run's configuration: full (one seeded speaker only in test, ≤ 40 epochs) or quick (≤ 8
 /// recordings per speaker and digit, 10 epochs).
 pub fn config(quick: bool, seed: u64) -> ExperimentConfig {
-    let features = FeatureConfig::speech(SAMPLE_RATE);
-    let f = features.n_features() as i64;
-    ExperimentConfig {
-        models: vec![
-            ModelConfig::bilstm(f, 10),
-            ModelConfig::cnn(f, 10),
-            ModelConfig::mlp(f, 10),
-        ],
-        features,
-        label_rule: LabelRule::FsddDigit,
-        train: train_config(if quick { 10 } else { 40 }, seed),
-        folds: FoldPlan::GroupHoldout { test_frac: 0.2 },
-        val_frac: 0.15,
-        max_per_group_label: quick.then_some(8),
+    ExperimentConfig::speech(
+        SAMPLE_RATE,
+        10,
+        LabelRule::FsddDigit,
+        if quick { 10 } else { 40 },
+        FoldPlan::GroupHoldout { test_frac: 0.2 },
+        quick.then_some(8),
         seed,
-    }
+    )
 }
 
 /// The reproduction.

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use deepfield_core::data::scale::Scaler;
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
 use deepfield_core::repro::model_dir;
-use deepfield_core::train::{EarlyStopping, OptimizerConfig, TrainConfig};
+use deepfield_core::train::TrainConfig;
 
 use super::points;
 use crate::data::clean::OutlierRule;
@@ -77,14 +77,12 @@ impl AmdConfig {
                     layers: 1,
                 },
             ],
-            train: TrainConfig {
-                epochs: if quick { 80 } else { 600 },
-                batch_size: 16,
-                optimizer: OptimizerConfig::adam(3e-3),
-                early_stopping: Some(EarlyStopping::new("val_loss", if quick { 40 } else { 100 })),
-                progress: false,
-                ..Default::default()
-            },
+            train: super::train_config(
+                if quick { 80 } else { 600 },
+                16,
+                3e-3,
+                if quick { 40 } else { 100 },
+            ),
             seed,
         }
     }

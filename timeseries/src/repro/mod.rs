@@ -15,6 +15,26 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     ]
 }
 
+/// A reproduction's quiet training configuration: Adam at `lr`, early stopping on the
+/// validation loss after `patience` epochs without improvement.
+pub(crate) fn train_config(
+    epochs: usize,
+    batch_size: usize,
+    lr: f64,
+    patience: usize,
+) -> deepfield_core::train::TrainConfig {
+    deepfield_core::train::TrainConfig {
+        epochs,
+        batch_size,
+        optimizer: deepfield_core::train::OptimizerConfig::adam(lr),
+        early_stopping: Some(deepfield_core::train::EarlyStopping::new(
+            "val_loss", patience,
+        )),
+        progress: false,
+        ..Default::default()
+    }
+}
+
 /// First target, first step of `[N, H, T]` forecasts as `(x, y)` points at the given x values.
 pub(crate) fn points(xs: &[f64], t: &tch::Tensor, target: i64) -> crate::Result<Vec<(f64, f64)>> {
     let v = Vec::<f64>::try_from(t.select(1, 0).select(1, target).to_kind(tch::Kind::Double))?;

@@ -17,7 +17,7 @@ use deepfield_core::data::scale::Scaler;
 use deepfield_core::data::DatasetSpec;
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
 use deepfield_core::repro::model_dir;
-use deepfield_core::train::{EarlyStopping, OptimizerConfig, TrainConfig};
+use deepfield_core::train::TrainConfig;
 
 use super::points;
 use crate::data::clean::OutlierRule;
@@ -83,14 +83,12 @@ impl StockConfig {
                     dropout: 0.0,
                 },
             ],
-            train: TrainConfig {
-                epochs: if quick { 15 } else { 200 },
-                batch_size: 32,
-                optimizer: OptimizerConfig::adam(1e-3),
-                early_stopping: Some(EarlyStopping::new("val_loss", if quick { 10 } else { 30 })),
-                progress: false,
-                ..Default::default()
-            },
+            train: super::train_config(
+                if quick { 15 } else { 200 },
+                32,
+                1e-3,
+                if quick { 10 } else { 30 },
+            ),
             seed,
         }
     }
