@@ -44,6 +44,17 @@ impl Error {
     pub fn input(message: impl Into<String>) -> Self {
         Error::Input(message.into())
     }
+
+    /// As a core error (for the model registry and the `Reproduction` trait): core errors
+    /// unwrapped, config errors as core's (so the registry names the kind), the rest as an
+    /// `audio` domain error; the message is unchanged.
+    pub fn into_core(self) -> deepfield_core::Error {
+        match self {
+            Error::Core(c) => c,
+            Error::Config(m) => deepfield_core::Error::Config(m),
+            other => deepfield_core::Error::domain("audio", other),
+        }
+    }
 }
 
 impl From<tch::TchError> for Error {

@@ -275,16 +275,6 @@ impl MfccClassifierConfig {
     }
 }
 
-/// This crate's errors as core errors (config errors stay config errors, so the registry names
-/// the kind).
-fn to_core(e: crate::Error) -> deepfield_core::Error {
-    match e {
-        crate::Error::Core(c) => c,
-        crate::Error::Config(m) => deepfield_core::Error::Config(m),
-        other => deepfield_core::Error::domain("audio", other),
-    }
-}
-
 impl models::ModelConfig for MfccClassifierConfig {
     const KIND: &'static str = "audio.mfcc_classifier";
     const DESCRIPTION: &'static str = "MFCC front end + frame scaler + BiLSTM/CNN/pooled-MLP \
@@ -292,11 +282,11 @@ impl models::ModelConfig for MfccClassifierConfig {
     type Model = AudioModel;
 
     fn validate(&self) -> deepfield_core::Result<()> {
-        self.check().map_err(to_core)
+        self.check().map_err(crate::Error::into_core)
     }
 
     fn build(&self, path: &nn::Path) -> deepfield_core::Result<AudioModel> {
-        self.model.init(path).map_err(to_core)
+        self.model.init(path).map_err(crate::Error::into_core)
     }
 }
 

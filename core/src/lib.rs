@@ -12,6 +12,7 @@ pub mod allocator;
 pub mod checkpoint;
 pub mod data;
 pub mod device;
+pub mod domain;
 pub mod error;
 pub mod fsutil;
 pub mod metrics;

@@ -51,6 +51,15 @@ impl Error {
         }
     }
 
+    /// A parse error at `line` (1-based) of `path`.
+    pub fn parse(path: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
+        Error::Parse {
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
+    }
+
     /// An input error.
     pub fn input(msg: impl Into<String>) -> Self {
         Error::Input(msg.into())

@@ -53,28 +53,11 @@ mod model_tests {
     #[test]
     fn only_reproductions_import_reproductions() {
         const PATTERNS: [&str; 2] = [concat!("crate", "::repro"), concat!("super", "::repro")];
-        fn visit(dir: &std::path::Path, hits: &mut Vec<String>) {
-            for e in std::fs::read_dir(dir).unwrap() {
-                let p = e.unwrap().path();
-                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if p.is_dir() {
-                    if name != "bin" && name != "repro" {
-                        visit(&p, hits);
-                    }
-                } else if name.ends_with(".rs") && name != "repro.rs" {
-                    let text = std::fs::read_to_string(&p).unwrap();
-                    for (i, line) in text.lines().enumerate() {
-                        if PATTERNS.iter().any(|pat| line.contains(pat)) {
-                            hits.push(format!("{}:{}: {line}", p.display(), i + 1));
-                        }
-                    }
-                }
-            }
-        }
-        let mut hits = Vec::new();
-        visit(
+        let hits = deepfield_core::domain::source_lines_matching(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-            &mut hits,
+            &PATTERNS,
+            &["bin", "repro"],
+            &["repro.rs"],
         );
         assert!(hits.is_empty(), "{hits:#?}");
     }

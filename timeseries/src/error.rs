@@ -72,11 +72,13 @@ impl Error {
         Error::Config(msg.into())
     }
 
-    /// As a core error: core errors unwrapped, config and input errors as core's (so the model
-    /// registry names the kind at fault), the rest as a `timeseries` domain error.
+    /// As a core error (for the model registry, `Forward` and the `Reproduction` trait): core
+    /// errors unwrapped, torch, config and input errors as core's (so the model registry names
+    /// the kind at fault), the rest as a `timeseries` domain error; the message is unchanged.
     pub fn into_core(self) -> deepfield_core::Error {
         match self {
             Error::Core(c) => c,
+            Error::Torch(t) => deepfield_core::Error::Torch(t),
             Error::Config(m) => deepfield_core::Error::Config(m),
             Error::Input(m) => deepfield_core::Error::Input(m),
             other => deepfield_core::Error::domain("timeseries", other),

@@ -7,13 +7,11 @@
 //! the public cough_etiquette clips (8 participants, none / hand / elbow), evaluated
 //! leave-one-participant-out.
 
-use deepfield_core::repro::{ReproOptions, Reproduction};
+use deepfield_core::repro::ReproOptions;
 
-use super::experiment::{self, train_config, ExperimentConfig, FoldPlan};
-use super::report::{self, Anchors, ReportText};
+use super::experiment::{ExperimentConfig, FoldPlan};
+use super::report::{Anchors, ReportText};
 use crate::data::{cough_clips, LabelRule, COUGH};
-use crate::features::FeatureConfig;
-use crate::model::ModelConfig;
 
 /// Model rate of the cough front end (the clips are 44.1 kHz; coughs carry little above 8 kHz).
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -21,56 +19,34 @@ pub const SAMPLE_RATE: u32 = 16_000;
 /// The run's configuration: full (leave-one-participant-out, ≤ 60 epochs) or quick (2 grouped
 /// folds, ≤ 5 clips per participant and label, 12 epochs).
 pub fn config(quick: bool, seed: u64) -> ExperimentConfig {
-    let features = FeatureConfig::speech(SAMPLE_RATE);
-    let f = features.n_features() as i64;
-    ExperimentConfig {
-        models: vec![
-            ModelConfig::bilstm(f, 3),
-            ModelConfig::cnn(f, 3),
-            ModelConfig::mlp(f, 3),
-        ],
-        features,
-        label_rule: LabelRule::CoughEtiquette,
-        train: train_config(if quick { 12 } else { 60 }, seed),
-        folds: if quick {
+    ExperimentConfig::speech(
+        SAMPLE_RATE,
+        3,
+        LabelRule::CoughEtiquette,
+        if quick { 12 } else { 60 },
+        if quick {
             FoldPlan::GroupKFold { k: 2 }
         } else {
             FoldPlan::LeaveOneGroupOut
         },
-        val_frac: 0.15,
-        max_per_group_label: quick.then_some(5),
+        quick.then_some(5),
         seed,
-    }
+    )
 }
 
 /// The reproduction.
 pub struct CoughBilstm;
 
-impl Reproduction for CoughBilstm {
-    fn id(&self) -> &'static str {
-        "cough-bilstm"
-    }
+deepfield_core::reproduction!(CoughBilstm, "cough-bilstm", crate::REPRODUCTIONS, |opts| {
+    run(opts)
+});
 
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-        run(opts).map_err(|e| match e {
-            crate::Error::Core(c) => c,
-            other => deepfield_core::Error::domain("audio", other),
-        })
-    }
-}
-
-fn run(opts: &ReproOptions) -> crate::Result<serde_json::Value> {
-    let dir = opts.dataset(&COUGH)?;
-    let cfg = config(opts.quick, opts.seed);
-    let clips = cough_clips(&dir)?;
-    let out = experiment::run(&cfg, &clips)?;
-    report::write(
-        &cfg,
-        &out,
+fn run(opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
+    super::reproduce(
+        opts,
+        &COUGH,
+        config,
+        cough_clips,
         &Anchors {
             epoch: Some(0.84),
             subject: Some(0.91),
@@ -100,7 +76,5 @@ fn run(opts: &ReproOptions) -> crate::Result<serde_json::Value> {
             group_unit: "participant × etiquette",
             eval_example: "cargo run --release -p deepfield-audio --bin deepfield-audio -- \\\n  eval --model results/cough-bilstm/model --dir your_coughs/   # labels from <id>-<g>-<n|h|e>-<k>.wav names or --labels file.csv\ncargo run --release -p deepfield-audio --bin deepfield-audio -- classify --model results/cough-bilstm/model one.wav",
         },
-        &dir,
-        &opts.out,
     )
 }

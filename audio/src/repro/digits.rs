@@ -1,13 +1,11 @@
 //! `spoken-digits`: the cough pipeline (MFCC → BiLSTM over variable-length, masked sequences)
 //! on the Free Spoken Digit Dataset, with whole speakers held out for test.
 
-use deepfield_core::repro::{ReproOptions, Reproduction};
+use deepfield_core::repro::ReproOptions;
 
-use super::experiment::{self, train_config, ExperimentConfig, FoldPlan};
-use super::report::{self, Anchors, ReportText};
+use super::experiment::{ExperimentConfig, FoldPlan};
+use super::report::{Anchors, ReportText};
 use crate::data::{fsdd_clips, LabelRule, FSDD};
-use crate::features::FeatureConfig;
-use crate::model::ModelConfig;
 
 /// FSDD's native rate.
 pub const SAMPLE_RATE: u32 = 8_000;
@@ -15,52 +13,33 @@ pub const SAMPLE_RATE: u32 = 8_000;
 /// The run's configuration: full (one seeded speaker only in test, ≤ 40 epochs) or quick (≤ 8
 /// recordings per speaker and digit, 10 epochs).
 pub fn config(quick: bool, seed: u64) -> ExperimentConfig {
-    let features = FeatureConfig::speech(SAMPLE_RATE);
-    let f = features.n_features() as i64;
-    ExperimentConfig {
-        models: vec![
-            ModelConfig::bilstm(f, 10),
-            ModelConfig::cnn(f, 10),
-            ModelConfig::mlp(f, 10),
-        ],
-        features,
-        label_rule: LabelRule::FsddDigit,
-        train: train_config(if quick { 10 } else { 40 }, seed),
-        folds: FoldPlan::GroupHoldout { test_frac: 0.2 },
-        val_frac: 0.15,
-        max_per_group_label: quick.then_some(8),
+    ExperimentConfig::speech(
+        SAMPLE_RATE,
+        10,
+        LabelRule::FsddDigit,
+        if quick { 10 } else { 40 },
+        FoldPlan::GroupHoldout { test_frac: 0.2 },
+        quick.then_some(8),
         seed,
-    }
+    )
 }
 
 /// The reproduction.
 pub struct SpokenDigits;
 
-impl Reproduction for SpokenDigits {
-    fn id(&self) -> &'static str {
-        "spoken-digits"
-    }
+deepfield_core::reproduction!(
+    SpokenDigits,
+    "spoken-digits",
+    crate::REPRODUCTIONS,
+    |opts| run(opts)
+);
 
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-        run(opts).map_err(|e| match e {
-            crate::Error::Core(c) => c,
-            other => deepfield_core::Error::domain("audio", other),
-        })
-    }
-}
-
-fn run(opts: &ReproOptions) -> crate::Result<serde_json::Value> {
-    let dir = opts.dataset(&FSDD)?;
-    let cfg = config(opts.quick, opts.seed);
-    let clips = fsdd_clips(&dir)?;
-    let out = experiment::run(&cfg, &clips)?;
-    report::write(
-        &cfg,
-        &out,
+fn run(opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
+    super::reproduce(
+        opts,
+        &FSDD,
+        config,
+        fsdd_clips,
         &Anchors {
             epoch: None,
             subject: None,
@@ -85,7 +64,5 @@ fn run(opts: &ReproOptions) -> crate::Result<serde_json::Value> {
             group_unit: "speaker × digit",
             eval_example: "cargo run --release -p deepfield-audio --bin deepfield-audio -- \\\n  eval --model results/spoken-digits/model --dir your_digits/   # labels from <digit>_<speaker>_<k>.wav names or --labels file.csv",
         },
-        &dir,
-        &opts.out,
     )
 }

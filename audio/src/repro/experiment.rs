@@ -46,6 +46,38 @@ pub struct ExperimentConfig {
     pub seed: u64,
 }
 
+impl ExperimentConfig {
+    /// The speech set-up both reproductions share: MFCC front end at `sample_rate`, the BiLSTM
+    /// (the paper's model, first) with CNN and MLP baselines over `classes` classes, trained for
+    /// up to `epochs` epochs ([`train_config`]), 15% of each training fold for validation.
+    pub fn speech(
+        sample_rate: u32,
+        classes: i64,
+        label_rule: LabelRule,
+        epochs: usize,
+        folds: FoldPlan,
+        max_per_group_label: Option<usize>,
+        seed: u64,
+    ) -> Self {
+        let features = FeatureConfig::speech(sample_rate);
+        let f = features.n_features() as i64;
+        ExperimentConfig {
+            models: vec![
+                ModelConfig::bilstm(f, classes),
+                ModelConfig::cnn(f, classes),
+                ModelConfig::mlp(f, classes),
+            ],
+            features,
+            label_rule,
+            train: train_config(epochs, seed),
+            folds,
+            val_frac: 0.15,
+            max_per_group_label,
+            seed,
+        }
+    }
+}
+
 /// The training set-up shared by the reproductions: Adam 1e-3, batch 32, gradient clipping 5,
 /// up to `epochs` epochs with early stopping on the validation loss (patience 8, best weights).
 pub fn train_config(epochs: usize, seed: u64) -> TrainConfig {

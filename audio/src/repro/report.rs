@@ -274,14 +274,21 @@ pub fn write(
             .map(|s| s.to_string())
             .collect::<Vec<_>>(),
     );
-    r.heading(2, "Plots");
-    r.image("confusion matrix", "confusion_matrix.png");
-    r.image("training curves (fold 1, BiLSTM)", "training_curves.png");
-    r.image("MFCC example", "mfcc_example.png");
-    r.image("accuracy", "accuracy.png");
-    r.heading(2, "Use the model on your recordings");
-    r.code("sh", text.eval_example);
-    r.para("The saved model is the BiLSTM of fold 1 (`model/`: safetensors weights loadable in PyTorch, the front-end config and the training-frame scaler).");
+    deepfield_core::domain::plots(
+        &mut r,
+        &[
+            ("confusion matrix", "confusion_matrix.png"),
+            ("training curves (fold 1, BiLSTM)", "training_curves.png"),
+            ("MFCC example", "mfcc_example.png"),
+            ("accuracy", "accuracy.png"),
+        ],
+    );
+    deepfield_core::domain::usage(
+        &mut r,
+        "Use the model on your recordings",
+        text.eval_example,
+        Some("The saved model is the BiLSTM of fold 1 (`model/`: safetensors weights loadable in PyTorch, the front-end config and the training-frame scaler)."),
+    );
     results.write_report(&r)?;
     Ok(metrics)
 }

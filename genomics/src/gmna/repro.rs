@@ -21,7 +21,7 @@ use deepfield_core::data::DatasetSpec;
 use deepfield_core::metrics::classification_report;
 use deepfield_core::nn::cnn::CnnClassifier;
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
-use deepfield_core::repro::{model_dir, ReproOptions, Reproduction};
+use deepfield_core::repro::model_dir;
 use deepfield_core::train::{History, Task, Trainer};
 use serde::{Deserialize, Serialize};
 use tch::nn::VarStore;
@@ -129,34 +129,24 @@ impl GmnaConfig {
 /// The reproduction.
 pub struct Gmna;
 
-impl Reproduction for Gmna {
-    fn id(&self) -> &'static str {
-        "gmna"
-    }
-
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-        let cfg = if opts.quick {
-            GmnaConfig::quick(opts.seed)
-        } else {
-            GmnaConfig {
-                seed: opts.seed,
-                ..Default::default()
-            }
-        };
-        let dir = opts.dataset(&DATASET)?;
-        Ok(run(
-            &cfg,
-            &dir.join("example_sequences.fasta.gz"),
-            &dir.join("example_metadata.tsv"),
-            &dir,
-            &opts.out,
-        )?)
-    }
-}
+deepfield_core::reproduction!(Gmna, "gmna", crate::REPRODUCTIONS, |opts| {
+    let cfg = if opts.quick {
+        GmnaConfig::quick(opts.seed)
+    } else {
+        GmnaConfig {
+            seed: opts.seed,
+            ..Default::default()
+        }
+    };
+    let dir = opts.dataset(&DATASET)?;
+    Ok(run(
+        &cfg,
+        &dir.join("example_sequences.fasta.gz"),
+        &dir.join("example_metadata.tsv"),
+        &dir,
+        &opts.out,
+    )?)
+});
 
 /// Out-of-fold results of one model.
 struct ModelOutcome {
@@ -582,11 +572,15 @@ fn write_report(
         r.image(&format!("network ({name})"), &format!("network_{name}.png"));
     }
     r.para("Exports: `network_*.dot` (Graphviz), `network_*.graphml` (Gephi, networkx), soft confusion heat maps `soft_confusion_*.png`.");
-    r.heading(2, "Plots");
-    r.image("accuracy", "accuracy.png");
-    r.image("Naive Bayes confusion", "confusion_naive_bayes.png");
-    r.image("CNN confusion", "confusion_cnn.png");
-    r.image("CNN training loss (fold 1)", "cnn_training_curves.png");
+    deepfield_core::domain::plots(
+        &mut r,
+        &[
+            ("accuracy", "accuracy.png"),
+            ("Naive Bayes confusion", "confusion_naive_bayes.png"),
+            ("CNN confusion", "confusion_cnn.png"),
+            ("CNN training loss (fold 1)", "cnn_training_curves.png"),
+        ],
+    );
     r.heading(2, "Scale plan: 500,000 genomes");
     let genomes = 500_000f64;
     let bases = genomes * 29_800.0;
@@ -610,10 +604,11 @@ fn write_report(
          network itself (locations × locations) stays tiny."
             .into(),
     ]);
-    r.heading(2, "Use the model on your data");
-    r.code(
-        "sh",
+    deepfield_core::domain::usage(
+        &mut r,
+        "Use the model on your data",
         "cargo run --release -p deepfield-genomics --bin deepfield-genomics -- \\\n  predict gmna --model results/gmna/model --fasta your.fasta.gz \\\n  [--metadata your_metadata.tsv --id-column strain --label-column region] --out predictions.csv",
+        None,
     );
     Ok(r.write(&results.file("report.md"))?)
 }

@@ -24,6 +24,20 @@ pub fn read_metadata(path: &Path, id_column: &str, label_column: &str) -> Result
     parse_metadata(&text, path, id_column, label_column)
 }
 
+/// The trimmed TAB-separated header of `text` and its remaining `(index, line)`s; `empty` is the
+/// error message (at line 1 of `path`) when there is no header line.
+pub(crate) fn tsv_header<'a>(
+    text: &'a str,
+    path: &Path,
+    empty: &str,
+) -> Result<(Vec<&'a str>, std::iter::Enumerate<std::str::Lines<'a>>)> {
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, h)) => Ok((h.split('\t').map(str::trim).collect(), lines)),
+        None => Err(Error::parse(path, 1, empty)),
+    }
+}
+
 /// Parse TSV text (see [`read_metadata`]); `path` only names the file in errors.
 pub fn parse_metadata(
     text: &str,
@@ -31,16 +45,8 @@ pub fn parse_metadata(
     id_column: &str,
     label_column: &str,
 ) -> Result<Metadata> {
-    let err = |line: usize, message: String| Error::Parse {
-        path: path.to_path_buf(),
-        line,
-        message,
-    };
-    let mut lines = text.lines().enumerate();
-    let header: Vec<&str> = match lines.next() {
-        Some((_, h)) => h.split('\t').map(str::trim).collect(),
-        None => return Err(err(1, "empty metadata file (no header line)".into())),
-    };
+    let err = |line: usize, message: String| Error::parse(path, line, message);
+    let (header, lines) = tsv_header(text, path, "empty metadata file (no header line)")?;
     let col = |name: &str| {
         header.iter().position(|c| *c == name).ok_or_else(|| {
             err(

@@ -160,11 +160,7 @@ impl<R: BufRead> SeqReader<R> {
     }
 
     fn err(&self, line: usize, message: impl Into<String>) -> Error {
-        Error::Parse {
-            path: self.path.clone(),
-            line,
-            message: message.into(),
-        }
+        Error::parse(self.path.clone(), line, message)
     }
 
     /// Next raw line into `self.line` without the newline; false at end of input.
@@ -389,11 +385,7 @@ pub fn read_all(path: &Path) -> Result<(Vec<Record>, ReadStats)> {
         records.push(r?);
     }
     if records.is_empty() {
-        return Err(Error::Parse {
-            path: path.to_path_buf(),
-            line: 1,
-            message: "no FASTA/FASTQ records in the file".into(),
-        });
+        return Err(Error::parse(path, 1, "no FASTA/FASTQ records in the file"));
     }
     Ok((records, reader.stats().clone()))
 }

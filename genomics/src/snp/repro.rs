@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use deepfield_core::data::{DatasetSpec, TensorDataset};
 use deepfield_core::metrics::{classification_report, roc_auc};
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
-use deepfield_core::repro::{model_dir, ReproOptions, Reproduction};
+use deepfield_core::repro::model_dir;
 use deepfield_core::train::{EarlyStopping, OptimizerConfig, Task, TrainConfig, Trainer};
 use deepfield_core::Rng;
 use serde::{Deserialize, Serialize};
@@ -233,29 +233,19 @@ pub fn simulate_windows(
 /// The reproduction.
 pub struct DeepSnpRepro;
 
-impl Reproduction for DeepSnpRepro {
-    fn id(&self) -> &'static str {
-        "deep-snp"
-    }
-
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-        let mut cfg = if opts.quick {
-            DeepSnpRunConfig::quick(opts.seed)
-        } else {
-            DeepSnpRunConfig {
-                seed: opts.seed,
-                ..Default::default()
-            }
-        };
-        cfg.train.seed = opts.seed;
-        let dir = opts.dataset(&DATASET)?;
-        Ok(run(&cfg, &dir, &opts.out)?)
-    }
-}
+deepfield_core::reproduction!(DeepSnpRepro, "deep-snp", crate::REPRODUCTIONS, |opts| {
+    let mut cfg = if opts.quick {
+        DeepSnpRunConfig::quick(opts.seed)
+    } else {
+        DeepSnpRunConfig {
+            seed: opts.seed,
+            ..Default::default()
+        }
+    };
+    cfg.train.seed = opts.seed;
+    let dir = opts.dataset(&DATASET)?;
+    Ok(run(&cfg, &dir, &opts.out)?)
+});
 
 /// Localisation errors (probes) of peaks against the nearest true breakpoint.
 fn loc_errors(peaks: &[usize], bps: &[Vec<usize>], which: &[usize]) -> Vec<f64> {
@@ -652,17 +642,21 @@ fn write_report(
         &rows,
     );
     r.para("All windows: `real_predictions.csv`. Without truth these are observations, not accuracy; the simulator's noise model differs from this array's, so calibrations (and the baseline threshold) may not transfer.");
-    r.heading(2, "Plots");
-    r.image("training curves", "training_curves.png");
-    r.image("example window with attention", "example_window.png");
-    r.image("localisation error", "localisation_error.png");
-    r.image("window accuracy", "window_accuracy.png");
-    r.heading(2, "Use the model on your data");
-    r.code(
-        "sh",
-        "cargo run --release -p deepfield-genomics --bin deepfield-genomics -- \\\n  predict deep-snp --model results/deep-snp/model --signal your_penncnv_signal.txt --out windows.csv",
+    deepfield_core::domain::plots(
+        &mut r,
+        &[
+            ("training curves", "training_curves.png"),
+            ("example window with attention", "example_window.png"),
+            ("localisation error", "localisation_error.png"),
+            ("window accuracy", "window_accuracy.png"),
+        ],
     );
-    r.para("The file needs the PennCNV signal columns `Name`, `Chr`, `Position`, `*Log R Ratio`, `*B Allele Freq` (TAB-separated).");
+    deepfield_core::domain::usage(
+        &mut r,
+        "Use the model on your data",
+        "cargo run --release -p deepfield-genomics --bin deepfield-genomics -- \\\n  predict deep-snp --model results/deep-snp/model --signal your_penncnv_signal.txt --out windows.csv",
+        Some("The file needs the PennCNV signal columns `Name`, `Chr`, `Position`, `*Log R Ratio`, `*B Allele Freq` (TAB-separated)."),
+    );
     Ok(r.write(&results.file("report.md"))?)
 }
 

@@ -80,16 +80,8 @@ pub fn read_penncnv(path: &Path) -> Result<SnpSignal> {
 
 /// Parse PennCNV signal text; `path` names the file in errors.
 pub fn parse_penncnv(text: &str, path: &Path) -> Result<SnpSignal> {
-    let err = |line: usize, message: String| Error::Parse {
-        path: path.to_path_buf(),
-        line,
-        message,
-    };
-    let mut lines = text.lines().enumerate();
-    let header: Vec<&str> = match lines.next() {
-        Some((_, h)) => h.split('\t').map(str::trim).collect(),
-        None => return Err(err(1, "empty signal file".into())),
-    };
+    let err = |line: usize, message: String| Error::parse(path, line, message);
+    let (header, lines) = crate::seq::metadata::tsv_header(text, path, "empty signal file")?;
     let find = |pred: &dyn Fn(&str) -> bool, what: &str| {
         header.iter().position(|c| pred(c)).ok_or_else(|| {
             err(

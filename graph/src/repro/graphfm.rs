@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
-use deepfield_core::repro::{model_dir, ReproOptions, Reproduction};
+use deepfield_core::repro::model_dir;
 use deepfield_core::tch::{Device, Kind, Tensor};
 use serde::{Deserialize, Serialize};
 
@@ -164,28 +164,18 @@ pub struct RunRecord {
 /// The reproduction.
 pub struct GraphFm;
 
-impl Reproduction for GraphFm {
-    fn id(&self) -> &'static str {
-        "graphfm"
-    }
-
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-        let cfg = if opts.quick {
-            GraphFmConfig::quick(opts.seed)
-        } else {
-            GraphFmConfig {
-                seed: opts.seed,
-                ..Default::default()
-            }
-        };
-        let dir = opts.dataset(&CORA)?;
-        run(&cfg, &GraphSource::Planetoid(dir), &opts.out).map_err(into_core)
-    }
-}
+deepfield_core::reproduction!(GraphFm, "graphfm", crate::REPRODUCTIONS, |opts| {
+    let cfg = if opts.quick {
+        GraphFmConfig::quick(opts.seed)
+    } else {
+        GraphFmConfig {
+            seed: opts.seed,
+            ..Default::default()
+        }
+    };
+    let dir = opts.dataset(&CORA)?;
+    run(&cfg, &GraphSource::Planetoid(dir), &opts.out).map_err(into_core)
+});
 
 /// Our error as core's (for the [`Reproduction`] trait).
 pub fn into_core(e: GraphError) -> deepfield_core::Error {
@@ -715,11 +705,14 @@ fn write_report(
         r.image(&format!("{b} embeddings, PCA"), "embeddings_pca.png");
     }
     r.image("accuracy vs throughput", "accuracy_vs_throughput.png");
-    r.heading(2, "Use the trained models");
-    r.code("sh", "deepfield-graph predict --model results/graphfm/model --graph DIR_IN_PLANETOID_LAYOUT --out predictions.csv\n\
+    deepfield_core::domain::usage(
+        &mut r,
+        "Use the trained models",
+        "deepfield-graph predict --model results/graphfm/model --graph DIR_IN_PLANETOID_LAYOUT --out predictions.csv\n\
         deepfield-graph predict --model results/graphfm/model --nodes nodes.csv --edges edges.csv --out predictions.csv\n\
-        deepfield-graph run --graph DIR --out results/my-graph   # the same benchmark on another graph");
-    r.para("`model/` is the supervised GCN (first seed); `encoders/<method>/` hold the self-supervised encoders (safetensors + config.json).");
+        deepfield-graph run --graph DIR --out results/my-graph   # the same benchmark on another graph",
+        Some("`model/` is the supervised GCN (first seed); `encoders/<method>/` hold the self-supervised encoders (safetensors + config.json)."),
+    );
     results.write_report(&r)?;
     Ok(())
 }

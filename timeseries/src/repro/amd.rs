@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use deepfield_core::data::scale::Scaler;
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
-use deepfield_core::repro::{model_dir, ReproOptions, Reproduction};
-use deepfield_core::train::{EarlyStopping, OptimizerConfig, TrainConfig};
+use deepfield_core::repro::model_dir;
+use deepfield_core::train::TrainConfig;
 
-use super::{points, to_core};
+use super::points;
 use crate::data::clean::OutlierRule;
 use crate::data::WindowSpec;
 use crate::forecast::{
@@ -77,14 +77,12 @@ impl AmdConfig {
                     layers: 1,
                 },
             ],
-            train: TrainConfig {
-                epochs: if quick { 80 } else { 600 },
-                batch_size: 16,
-                optimizer: OptimizerConfig::adam(3e-3),
-                early_stopping: Some(EarlyStopping::new("val_loss", if quick { 40 } else { 100 })),
-                progress: false,
-                ..Default::default()
-            },
+            train: super::train_config(
+                if quick { 80 } else { 600 },
+                16,
+                3e-3,
+                if quick { 40 } else { 100 },
+            ),
             seed,
         }
     }
@@ -93,19 +91,11 @@ impl AmdConfig {
 /// The reproduction.
 pub struct AmdKinetic;
 
-impl Reproduction for AmdKinetic {
-    fn id(&self) -> &'static str {
-        "amd-kinetic"
-    }
-
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-        run(&AmdConfig::new(opts.quick, opts.seed), &opts.out).map_err(to_core)
-    }
-}
+deepfield_core::reproduction!(AmdKinetic, "amd-kinetic", crate::REPRODUCTIONS, |opts| run(
+    &AmdConfig::new(opts.quick, opts.seed),
+    &opts.out
+)
+.map_err(crate::Error::into_core));
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct ModelResult {
@@ -426,8 +416,11 @@ fn write_report(
     }
     r.image("training curves of the saved model", "training_curves.png");
     r.image("mean validation NSE", "nse_validation.png");
-    r.heading(2, "Use the model on your data");
-    r.code("sh", "cargo run --release -p deepfield-timeseries --bin deepfield-timeseries -- \\\n  eval --model results/amd-kinetic/model --csv your_kinetic_test.csv --out forecasts.csv");
-    r.para("The CSV needs a `week` column and the seven parameter columns named as in `kinetic_test.csv`; `model/` holds the model with the best validation NSE.");
+    deepfield_core::domain::usage(
+        &mut r,
+        "Use the model on your data",
+        "cargo run --release -p deepfield-timeseries --bin deepfield-timeseries -- \\\n  eval --model results/amd-kinetic/model --csv your_kinetic_test.csv --out forecasts.csv",
+        Some("The CSV needs a `week` column and the seven parameter columns named as in `kinetic_test.csv`; `model/` holds the model with the best validation NSE."),
+    );
     Ok(r.write(&results.file("report.md"))?)
 }

@@ -15,13 +15,23 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     ]
 }
 
-/// Convert this crate's errors for the core `Reproduction` trait (which returns core errors).
-pub(crate) fn to_core(e: crate::Error) -> deepfield_core::Error {
-    match e {
-        crate::Error::Core(c) => c,
-        crate::Error::Torch(t) => deepfield_core::Error::Torch(t),
-        crate::Error::Config(m) => deepfield_core::Error::Config(m),
-        other => deepfield_core::Error::domain("timeseries", other),
+/// A reproduction's quiet training configuration: Adam at `lr`, early stopping on the
+/// validation loss after `patience` epochs without improvement.
+pub(crate) fn train_config(
+    epochs: usize,
+    batch_size: usize,
+    lr: f64,
+    patience: usize,
+) -> deepfield_core::train::TrainConfig {
+    deepfield_core::train::TrainConfig {
+        epochs,
+        batch_size,
+        optimizer: deepfield_core::train::OptimizerConfig::adam(lr),
+        early_stopping: Some(deepfield_core::train::EarlyStopping::new(
+            "val_loss", patience,
+        )),
+        progress: false,
+        ..Default::default()
     }
 }
 

@@ -18,10 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use deepfield_core::data::scale::{FittedScaler, StandardScaler};
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
-use deepfield_core::repro::{model_dir, ReproOptions, Reproduction};
+use deepfield_core::repro::model_dir;
 use deepfield_core::Rng;
 
-use super::to_core;
 use crate::anomaly::nab::{read_points, read_series, DATASET};
 use crate::anomaly::{best_f1, labels_from_windows, BestF1};
 use crate::data::clean::{align, interpolate_missing};
@@ -83,20 +82,11 @@ impl StackVaeConfig {
 /// The reproduction.
 pub struct StackVaeGRepro;
 
-impl Reproduction for StackVaeGRepro {
-    fn id(&self) -> &'static str {
-        "stackvae-g"
-    }
-
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-        let dir = opts.dataset(&DATASET)?;
-        run(&StackVaeConfig::new(opts.quick, opts.seed), &dir, &opts.out).map_err(to_core)
-    }
-}
+deepfield_core::reproduction!(StackVaeGRepro, "stackvae-g", crate::REPRODUCTIONS, |opts| {
+    let dir = opts.dataset(&DATASET)?;
+    run(&StackVaeConfig::new(opts.quick, opts.seed), &dir, &opts.out)
+        .map_err(crate::Error::into_core)
+});
 
 /// Results of one detector (or the random baseline) on one data set.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -367,14 +357,21 @@ pub fn run(cfg: &StackVaeConfig, dir: &Path, out: &Path) -> Result<serde_json::V
         &["data set", "model", "F1", "precision", "recall", "PA-F1"],
         &prow,
     );
-    r.heading(2, "Plots");
-    r.image("score against labelled windows", "score_vs_labels.png");
-    r.image("learned adjacency", "adjacency.png");
-    r.image("F1 on the multivariate set", "f1_multivariate.png");
-    r.image("training loss", "training_loss.png");
-    r.heading(2, "Use the model on your data");
-    r.code("sh", "cargo run --release -p deepfield-timeseries --bin deepfield-timeseries -- \\\n  eval --model results/stackvae-g/model --csv your.csv --out scores.csv");
-    r.para("The CSV needs a `timestamp` column and the five channel columns named as in `aws_cpu_5ch.csv`; the output has `time,score,anomaly` with the best-F1 threshold of the training set.");
+    deepfield_core::domain::plots(
+        &mut r,
+        &[
+            ("score against labelled windows", "score_vs_labels.png"),
+            ("learned adjacency", "adjacency.png"),
+            ("F1 on the multivariate set", "f1_multivariate.png"),
+            ("training loss", "training_loss.png"),
+        ],
+    );
+    deepfield_core::domain::usage(
+        &mut r,
+        "Use the model on your data",
+        "cargo run --release -p deepfield-timeseries --bin deepfield-timeseries -- \\\n  eval --model results/stackvae-g/model --csv your.csv --out scores.csv",
+        Some("The CSV needs a `timestamp` column and the five channel columns named as in `aws_cpu_5ch.csv`; the output has `time,score,anomaly` with the best-F1 threshold of the training set."),
+    );
     r.write(&results.file("report.md"))?;
     Ok(metrics)
 }

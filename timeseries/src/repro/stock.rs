@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize};
 use deepfield_core::data::scale::Scaler;
 use deepfield_core::data::DatasetSpec;
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
-use deepfield_core::repro::{model_dir, ReproOptions, Reproduction};
-use deepfield_core::train::{EarlyStopping, OptimizerConfig, TrainConfig};
+use deepfield_core::repro::model_dir;
+use deepfield_core::train::TrainConfig;
 
-use super::{points, to_core};
+use super::points;
 use crate::data::clean::OutlierRule;
 use crate::data::{LoadOptions, Series, WindowSpec};
 use crate::forecast::{
@@ -83,14 +83,12 @@ impl StockConfig {
                     dropout: 0.0,
                 },
             ],
-            train: TrainConfig {
-                epochs: if quick { 15 } else { 200 },
-                batch_size: 32,
-                optimizer: OptimizerConfig::adam(1e-3),
-                early_stopping: Some(EarlyStopping::new("val_loss", if quick { 10 } else { 30 })),
-                progress: false,
-                ..Default::default()
-            },
+            train: super::train_config(
+                if quick { 15 } else { 200 },
+                32,
+                1e-3,
+                if quick { 10 } else { 30 },
+            ),
             seed,
         }
     }
@@ -99,20 +97,16 @@ impl StockConfig {
 /// The reproduction.
 pub struct StockCnnLstm;
 
-impl Reproduction for StockCnnLstm {
-    fn id(&self) -> &'static str {
-        "stock-cnn-lstm"
-    }
-
-    fn description(&self) -> &'static str {
-        deepfield_core::repro::catalog::describe(crate::REPRODUCTIONS, self.id())
-    }
-
-    fn run(&self, opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
+deepfield_core::reproduction!(
+    StockCnnLstm,
+    "stock-cnn-lstm",
+    crate::REPRODUCTIONS,
+    |opts| {
         let dir = opts.dataset(&DATASET)?;
-        run(&StockConfig::new(opts.quick, opts.seed), &dir, &opts.out).map_err(to_core)
+        run(&StockConfig::new(opts.quick, opts.seed), &dir, &opts.out)
+            .map_err(crate::Error::into_core)
     }
-}
+);
 
 /// Test metrics of one model on one ticker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -333,9 +327,12 @@ pub fn run(cfg: &StockConfig, data_dir: &Path, out: &Path) -> Result<serde_json:
         "training_curves.png",
     );
     r.image("test RMSE", "rmse.png");
-    r.heading(2, "Use the model on your data");
-    r.code("sh", "cargo run --release -p deepfield-timeseries --bin deepfield-timeseries -- \\\n  eval --model results/stock-cnn-lstm/model --csv prices.csv --out forecasts.csv");
-    r.para("The CSV needs `Date`, `Open`, `High`, `Low`, `Close`, `Volume` (one ticker, any date order). `model/` holds the CNN-LSTM of the first ticker.");
+    deepfield_core::domain::usage(
+        &mut r,
+        "Use the model on your data",
+        "cargo run --release -p deepfield-timeseries --bin deepfield-timeseries -- \\\n  eval --model results/stock-cnn-lstm/model --csv prices.csv --out forecasts.csv",
+        Some("The CSV needs `Date`, `Open`, `High`, `Low`, `Close`, `Volume` (one ticker, any date order). `model/` holds the CNN-LSTM of the first ticker."),
+    );
     r.write(&results.file("report.md"))?;
     Ok(metrics)
 }
