@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use deepfield_core::checkpoint;
 use deepfield_core::data::TensorDataset;
 use deepfield_core::metrics::{classification_report, ClassificationReport};
-use deepfield_core::models::{restore_model, ModelConfig as _};
+use deepfield_core::models::restore_model;
 use deepfield_core::tch::{nn::VarStore, Device, Kind};
 use serde::Serialize;
 
@@ -44,11 +44,7 @@ pub fn load(dir: &Path, device: Device) -> Result<Classifier> {
                 dir.join(checkpoint::CONFIG_FILE).display()
             ))
         })?;
-        config.validate()?;
-        let mut vs = VarStore::new(device);
-        let model = config.build(&vs.root())?;
-        checkpoint::load_weights(&checkpoint::weights_path(dir), &mut vs)?;
-        (config, vs, model)
+        deepfield_core::models::restore_with_config(dir, device, config)?
     };
     let front = FrontEnd::new(&config.features)?;
     Ok(Classifier {
@@ -301,6 +297,7 @@ mod tests {
     use crate::features::{FeatureConfig, FrameScaler};
     use crate::model::ModelConfig;
     use deepfield_core::models::save_model;
+    use deepfield_core::models::ModelConfig as _;
     use deepfield_core::tch::{Kind, Tensor};
     use deepfield_core::Forward;
 

@@ -63,6 +63,16 @@ fn quick_cough_repro_writes_results_and_its_model_scores_a_folder() {
             "{}: accuracy {acc}, chance {chance}",
             model["name"]
         );
+        // And none collapsed onto one answer (which the bound above would let through): every
+        // model predicts at least two classes for ≥ 10% of the clips each.
+        let predicted: Vec<u64> = (0..cm.len())
+            .map(|k| cm.iter().map(|r| r[k]).sum())
+            .collect();
+        assert!(
+            predicted.iter().filter(|&&n| n >= 11).count() >= 2,
+            "{}: predictions per class {predicted:?}",
+            model["name"]
+        );
         assert_eq!(model["combined_groups"], 24);
         assert_eq!(model["per_class_f1"].as_array().unwrap().len(), 3);
         // The report shows this model's measured accuracy.

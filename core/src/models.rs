@@ -353,6 +353,19 @@ pub fn restore_model<C: ModelConfig>(
         });
     }
     let config = parse_config::<C>(&config)?;
+    restore_with_config(dir, device, config)
+}
+
+/// Build the model of `config` on `device` and load the weights of the checkpoint folder `dir`
+/// into it: the second half of [`restore_model`], for callers that obtain the config
+/// themselves — e.g. from a folder written before the registry, whose `config.json` has another
+/// layout. The config is validated first.
+pub fn restore_with_config<C: ModelConfig>(
+    dir: &Path,
+    device: Device,
+    config: C,
+) -> Result<(C, VarStore, C::Model)> {
+    config.validate().map_err(|e| in_kind(C::KIND, e))?;
     let mut vs = VarStore::new(device);
     let model = config.build(&vs.root()).map_err(|e| in_kind(C::KIND, e))?;
     checkpoint::load_weights(&checkpoint::weights_path(dir), &mut vs)?;

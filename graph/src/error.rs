@@ -39,13 +39,14 @@ impl From<tch::TchError> for GraphError {
 
 /// Back into core's error, for graph code that runs inside core's training loop (a sampler's or
 /// a model's error from a `TrainStep` or `BatchSource`): core errors unwrap, configuration errors
-/// stay configuration errors, everything else becomes an input error with the same message.
+/// stay configuration errors, everything else is kept whole as a domain error (its message
+/// unchanged, the graph error reachable as its source).
 impl From<GraphError> for deepfield_core::Error {
     fn from(e: GraphError) -> Self {
         match e {
             GraphError::Core(c) => c,
             GraphError::Config(m) => deepfield_core::Error::Config(m),
-            other => deepfield_core::Error::Input(other.to_string()),
+            other => deepfield_core::Error::domain("graph", other),
         }
     }
 }

@@ -18,7 +18,7 @@
 use std::path::Path;
 
 use deepfield_core::checkpoint;
-use deepfield_core::models::{self, ModelConfig};
+use deepfield_core::models;
 use deepfield_core::nn::cnn::CnnClassifier;
 use serde::{Deserialize, Serialize};
 use tch::nn::VarStore;
@@ -130,11 +130,7 @@ pub fn load(dir: &Path, device: Device) -> Result<GmnaModel> {
             (c, vs, m, nb)
         }
         Some(older) => {
-            let config = older.cnn_config();
-            config.validate()?;
-            let mut vs = VarStore::new(device);
-            let m = config.build(&vs.root())?;
-            checkpoint::load_weights(&checkpoint::weights_path(dir), &mut vs)?;
+            let (config, vs, m) = models::restore_with_config(dir, device, older.cnn_config())?;
             let nb = GmnaNaiveBayes {
                 profile: older.config.profile,
                 labels: older.labels,
@@ -303,6 +299,7 @@ pub fn evaluate_fasta(
 mod tests {
     use super::*;
     use crate::seq::SparseProfile;
+    use deepfield_core::models::ModelConfig as _;
     use deepfield_core::nn::cnn::{
         CnnClassifierConfig, ConvBlockConfig, ConvStackConfig, GlobalPool, PoolConfig,
     };

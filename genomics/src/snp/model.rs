@@ -153,7 +153,7 @@ impl Forward for DeepSnp {
     ) -> deepfield_core::Result<Tensor> {
         self.f_forward_attention(xs, train)
             .map(|(l, _)| l)
-            .map_err(|e| deepfield_core::Error::input(e.to_string()))
+            .map_err(deepfield_core::Error::from)
     }
 }
 

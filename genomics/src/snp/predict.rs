@@ -87,15 +87,11 @@ pub fn load(dir: &Path, device: Device) -> Result<(DeepSnpDetectorConfig, VarSto
     let Some(older) = crate::older::older_config::<OlderFolder>(dir)? else {
         return Ok(models::restore_model::<DeepSnpDetectorConfig>(dir, device)?);
     };
-    let config = older.into_config();
-    config.validate()?;
-    let mut vs = VarStore::new(device);
-    let model = config.build(&vs.root())?;
-    deepfield_core::checkpoint::load_weights(
-        &deepfield_core::checkpoint::weights_path(dir),
-        &mut vs,
-    )?;
-    Ok((config, vs, model))
+    Ok(models::restore_with_config(
+        dir,
+        device,
+        older.into_config(),
+    )?)
 }
 
 /// `config.json` of a folder saved before the registry: the `deep-snp` run config (of which

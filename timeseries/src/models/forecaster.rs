@@ -218,8 +218,7 @@ impl Forward for Forecaster {
         _mask: Option<&Tensor>,
         train: bool,
     ) -> deepfield_core::Result<Tensor> {
-        self.try_forward(xs, train)
-            .map_err(|e| deepfield_core::Error::input(e.to_string()))
+        self.try_forward(xs, train).map_err(crate::Error::into_core)
     }
 }
 

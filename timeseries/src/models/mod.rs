@@ -49,11 +49,9 @@ pub fn restore<C: ModelConfig>(
             dir.join(checkpoint::CONFIG_FILE).display()
         ))
     })?;
-    config.validate()?;
-    let mut vs = VarStore::new(device);
-    let model = config.build(&vs.root())?;
-    checkpoint::load_weights(&checkpoint::weights_path(dir), &mut vs)?;
-    Ok((config, vs, model))
+    Ok(deepfield_core::models::restore_with_config(
+        dir, device, config,
+    )?)
 }
 
 impl ModelConfig for StackVaeGConfig {

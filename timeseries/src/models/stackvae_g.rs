@@ -260,7 +260,7 @@ impl Forward for StackVaeG {
     ) -> deepfield_core::Result<Tensor> {
         self.run(xs, train)
             .map(|r| r.0)
-            .map_err(|e| deepfield_core::Error::input(e.to_string()))
+            .map_err(crate::Error::into_core)
     }
 }
 
