@@ -15,6 +15,8 @@
 //! 8. [`repro`] — the reproductions `cough-bilstm` and `spoken-digits`;
 //! 9. [`predict`] — a saved classifier restored ([`predict::load`]) and run on a user's folder
 //!    of WAV files or on one file.
+// No panics on user input: library and binary code may not unwrap or expect (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 /// The catalog of this crate's reproductions, `id<TAB>description` per line
 /// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).

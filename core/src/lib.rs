@@ -7,6 +7,8 @@
 //!
 //! Reading order: [`data`] → [`nn`] → [`train`] → [`metrics`] → [`checkpoint`] → [`report`] →
 //! [`repro`]. Tests of every crate share the helpers of [`testing`].
+// No panics on user input: library and binary code may not unwrap or expect (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod allocator;
 pub mod checkpoint;

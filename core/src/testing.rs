@@ -17,6 +17,8 @@
 //! // A results folder: JSON parses, PNGs are real images, CSVs have a header and rows.
 //! let metrics = testing::assert_results("results/x".as_ref(), &["metrics.json", "report.md", "plot.png"]);
 //! ```
+// Test helpers report failures by panicking, like `assert!`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -465,6 +467,46 @@ pub fn assert_csv(path: &Path, header: &[&str], rows: usize) -> Vec<Vec<String>>
     assert_eq!(data.len(), rows, "{}: number of data rows", path.display());
     check_widths(path, &h, &data);
     data
+}
+
+/// Lines (`path:line: text`) of the `.rs` files under `dir` that contain any of `patterns`,
+/// skipping folders named in `skip_dirs` and files named in `skip_files` — for tests that keep
+/// a layer (e.g. inference modules) free of references to another (e.g. `repro`).
+pub fn source_lines_matching(
+    dir: &Path,
+    patterns: &[&str],
+    skip_dirs: &[&str],
+    skip_files: &[&str],
+) -> Vec<String> {
+    fn visit(dir: &Path, pats: &[&str], dirs: &[&str], files: &[&str], hits: &mut Vec<String>) {
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let mut paths: Vec<_> = entries
+            .map(|e| {
+                e.unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                    .path()
+            })
+            .collect();
+        paths.sort();
+        for p in paths {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if p.is_dir() {
+                if !dirs.contains(&name) {
+                    visit(&p, pats, dirs, files, hits);
+                }
+            } else if name.ends_with(".rs") && !files.contains(&name) {
+                let text =
+                    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                for (i, line) in text.lines().enumerate() {
+                    if pats.iter().any(|pat| line.contains(pat)) {
+                        hits.push(format!("{}:{}: {line}", p.display(), i + 1));
+                    }
+                }
+            }
+        }
+    }
+    let mut hits = Vec::new();
+    visit(dir, patterns, skip_dirs, skip_files, &mut hits);
+    hits
 }
 
 #[cfg(test)]

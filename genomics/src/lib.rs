@@ -16,6 +16,8 @@
 //! calls it.
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
+// No panics on user input: library and binary code may not unwrap or expect (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 /// The catalog of this crate's reproductions, `id<TAB>description` per line
 /// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
@@ -73,7 +75,7 @@ mod model_tests {
     #[test]
     fn only_reproductions_import_reproductions() {
         const PATTERNS: [&str; 2] = [concat!("crate", "::repro"), concat!("super", "::repro")];
-        let hits = deepfield_core::domain::source_lines_matching(
+        let hits = deepfield_core::testing::source_lines_matching(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
             &PATTERNS,
             &["bin"],

@@ -9,6 +9,8 @@
 //! Reading order: [`features`] → [`graph`] → [`io`] → [`split`] → [`adjacency`] → [`sampler`]
 //! → [`layers`] → [`encoder`] → [`supervised`] → [`ssl`] → [`eval`] → [`predict`] (a trained
 //! classifier on your graph; no reproduction needed) → [`repro`].
+// No panics on user input: library and binary code may not unwrap or expect (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 /// The catalog of this crate's reproductions, `id<TAB>description` per line
 /// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
@@ -53,7 +55,7 @@ mod model_tests {
     #[test]
     fn only_reproductions_import_reproductions() {
         const PATTERNS: [&str; 2] = [concat!("crate", "::repro"), concat!("super", "::repro")];
-        let hits = deepfield_core::domain::source_lines_matching(
+        let hits = deepfield_core::testing::source_lines_matching(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
             &PATTERNS,
             &["bin", "repro"],

@@ -6,6 +6,8 @@
 //!
 //! Planned here (see the project roadmap): the text reproductions. This crate is a documented empty
 //! library until its issue lands.
+// No panics on user input: library and binary code may not unwrap or expect (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 /// The catalog of this crate's reproductions, `id<TAB>description` per line
 /// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).

@@ -13,6 +13,8 @@
 //! 6. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`.
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
+// No panics on user input: library and binary code may not unwrap or expect (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 /// The catalog of this crate's reproductions, `id<TAB>description` per line
 /// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).

@@ -1,5 +1,7 @@
 //! `deepfield-audio`: reproductions, evaluation of a trained model on your recordings, event
 //! segmentation, and the MFCC benchmark against librosa and python_speech_features.
+// No panics on user input: library and binary code may not unwrap or expect (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

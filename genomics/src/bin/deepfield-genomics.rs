@@ -1,5 +1,7 @@
 //! `deepfield-genomics`: reproductions (`gmna`, `deep-snp`), predictions of trained models on
 //! your own FASTA or SNP-array signal files, and the k-mer counting benchmark.
+// No panics on user input: library and binary code may not unwrap or expect (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,5 +1,7 @@
 //! `deepfield-graph`: list / run the reproductions, run the GraphFM pipeline on your own graph,
 //! predict node classes with a trained model, and the GCN benchmark against PyTorch Geometric.
+// No panics on user input: library and binary code may not unwrap or expect (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

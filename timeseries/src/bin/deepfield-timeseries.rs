@@ -1,5 +1,7 @@
 //! `deepfield-timeseries`: list/run reproductions, evaluate a trained model on your own CSV, and
 //! benchmark the CNN-LSTM training loop against PyTorch eager.
+// No panics on user input: library and binary code may not unwrap or expect (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -1,5 +1,7 @@
 //! `deepfield-core`: doctor, core benchmarks, core reproductions, and evaluation of a trained
 //! model on a user's own data.
+// No panics on user input: library and binary code may not unwrap or expect (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod bench;
 
