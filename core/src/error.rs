@@ -49,6 +49,16 @@ pub enum Error {
     #[error("plot {path}: {message}")]
     Plot { path: PathBuf, message: String },
 
+    /// A reproduction that failed: its results folder `out` was left as it was (the run wrote
+    /// into a temporary folder beside it, removed or replaced by the next run).
+    #[error("{id}: the run failed and {} was left as it was: {source}", out.display())]
+    Run {
+        id: String,
+        out: PathBuf,
+        #[source]
+        source: Box<Error>,
+    },
+
     /// A domain crate's error crossing into core (a reproduction, a training step, an
     /// evaluator): its message is shown unchanged and the original error stays reachable
     /// through [`std::error::Error::source`] and [`Error::domain_source`].

@@ -236,7 +236,11 @@ pub fn assert_results(dir: &Path, files: &[&str]) -> serde_json::Value {
             Some("json") => {
                 let v: serde_json::Value = read_json(&p);
                 if p.file_name().is_some_and(|n| n == "metrics.json") {
+                    // The run record ([`crate::repro::RunInfo`]) is not part of the metrics.
                     metrics = v;
+                    if let Some(m) = metrics.as_object_mut() {
+                        m.remove("run");
+                    }
                 }
             }
             Some("png") => {

@@ -37,6 +37,30 @@ fn quick_concrete_repro_beats_linear_and_writes_results() {
             "model/config.json",
         ],
     );
+    // The run is recorded as a quick one, in the report's first line too, and metrics.csv is tidy.
+    let run = deepfield_core::repro::typed::read_run_info(&opts.out).expect("run record");
+    assert!(run.quick && run.seed == 7, "{run:?}");
+    let report = std::fs::read_to_string(opts.out.join("report.md")).unwrap();
+    assert!(report.starts_with("> **Quick run**"), "{report}");
+    let text = std::fs::read_to_string(opts.out.join("metrics.csv")).unwrap();
+    assert!(text.starts_with("model,fold,metric,value\n"), "{text}");
+    assert_contains(&text, &format!("mlp,,r2,{}", mlp_r2));
+    // No temporary folder is left beside the results.
+    let names: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["concrete-mlp"], "{names:?}");
+    // A second quick run replaces the first; it refuses to replace a full run without --force.
+    let mut full = serde_json::from_str::<serde_json::Value>(
+        &std::fs::read_to_string(opts.out.join("metrics.json")).unwrap(),
+    )
+    .unwrap();
+    full["run"]["quick"] = false.into();
+    std::fs::write(opts.out.join("metrics.json"), full.to_string()).unwrap();
+    let err = Typed(ConcreteMlp).run_typed(&opts).unwrap_err().to_string();
+    assert!(err.contains("full run") && err.contains("--force"), "{err}");
+
     // metrics.json holds the returned metrics.
     assert_json_close(&saved, &serde_json::to_value(&m).unwrap(), 1e-12);
     // The report shows the measured numbers.

@@ -25,6 +25,64 @@ pub struct ReproArgs {
     /// libtorch threads (0: all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Replace a full run's results with a quick run's (a quick run alone goes to
+    /// `results/<id>-quick/`).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The arguments of every binary's `eval` command: a trained model folder, the user's data,
+/// optional labels, and where the predictions go. A domain binary flattens them
+/// (`#[command(flatten)] eval: EvalArgs`) and adds its own options beside them.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EvalArgs {
+    /// The trained model folder (`results/<id>/model`, or the folder `--out` named).
+    #[arg(long, value_name = "DIR")]
+    pub model: PathBuf,
+    /// Your data: a file or folder in the format the model was trained on (see the command's help).
+    #[arg(value_name = "INPUT")]
+    pub input: Option<PathBuf>,
+    /// The true labels or targets, as a CSV/TSV with an id column; where given, metrics are printed.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+    /// Write the predictions to this CSV (RFC 4180; the input's id columns are kept).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// libtorch threads (0: all cores).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+}
+
+impl EvalArgs {
+    /// The input path: the positional `INPUT`, or one of the older named flags a binary keeps
+    /// as an alias (`--csv`, `--dir`, `--fasta`, …) passed as `legacy`. Both or neither is an
+    /// error that says what to give.
+    pub fn input_or(&self, legacy: &[(&str, &Option<PathBuf>)]) -> Result<PathBuf> {
+        let given: Vec<(&str, &PathBuf)> = legacy
+            .iter()
+            .filter_map(|(name, p)| p.as_ref().map(|p| (*name, p)))
+            .collect();
+        match (&self.input, given.as_slice()) {
+            (Some(p), []) => Ok(p.clone()),
+            (None, [(_, p)]) => Ok((*p).clone()),
+            (None, []) => Err(Error::config(
+                "no input: give your data file or folder after the options (INPUT)".to_string(),
+            )),
+            (Some(_), _) | (None, _) => Err(Error::config(format!(
+                "more than one input: give INPUT once ({} also given)",
+                given
+                    .iter()
+                    .map(|(n, _)| format!("--{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// Set libtorch's threads as asked (0 leaves libtorch's default).
+    pub fn apply_threads(&self) {
+        crate::device::set_threads(self.threads);
+    }
 }
 
 impl ReproArgs {
@@ -32,6 +90,10 @@ impl ReproArgs {
     pub fn options(&self) -> ReproOptions {
         let mut o = ReproOptions::new(&self.id);
         o.quick = self.quick;
+        o.force = self.force;
+        if self.quick {
+            o.out = PathBuf::from("results").join(format!("{}-quick", self.id));
+        }
         o.seed = self.seed;
         if let Some(out) = &self.out {
             o.out = out.clone();
@@ -93,11 +155,11 @@ pub fn run(repros: &[Box<dyn Reproduction>], args: &ReproArgs) -> Result<serde_j
         opts.out.display()
     );
     let metrics = repro.run(&opts)?;
+    print!("{}", super::typed::summary_table(&repro.summary(&metrics), 20));
     println!(
-        "{}",
-        serde_json::to_string_pretty(&metrics).unwrap_or_default()
+        "results written to {} (all numbers: metrics.json, metrics.csv)",
+        opts.out.display()
     );
-    println!("results written to {}", opts.out.display());
     Ok(metrics)
 }
 

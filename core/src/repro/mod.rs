@@ -10,7 +10,7 @@ pub mod cli;
 pub mod concrete;
 pub mod typed;
 
-pub use typed::{Experiment, Typed};
+pub use typed::{flatten_metrics, Experiment, MetricRow, RunInfo, Typed};
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +32,9 @@ pub struct ReproOptions {
     pub data: Option<PathBuf>,
     /// libtorch threads (0: libtorch's default).
     pub threads: usize,
+    /// Let a quick run replace a full run's results in `out`.
+    #[serde(default)]
+    pub force: bool,
 }
 
 impl ReproOptions {
@@ -43,6 +46,7 @@ impl ReproOptions {
             out: PathBuf::from("results").join(id),
             data: None,
             threads: 0,
+            force: false,
         }
     }
 
@@ -63,6 +67,10 @@ pub trait Reproduction {
     fn description(&self) -> &'static str;
     /// Run it, writing everything into `opts.out`; returns the headline metrics.
     fn run(&self, opts: &ReproOptions) -> Result<serde_json::Value>;
+    /// The numbers printed when the run ends (by default the first of the flattened metrics).
+    fn summary(&self, metrics: &serde_json::Value) -> Vec<typed::MetricRow> {
+        typed::flatten_metrics(metrics).into_iter().take(20).collect()
+    }
 }
 
 /// The catalog of core's reproductions ([`catalog`]).

@@ -57,3 +57,38 @@ impl History {
         self.epochs.last()
     }
 }
+
+/// Write the per-epoch histories of one or more trainings (`(name, history)`, e.g. a model and
+/// fold) as one tidy CSV: `run,epoch,train_loss,val_loss,lr,seconds` and one column per
+/// validation metric seen in any of them (empty where a run did not record it).
+pub fn write_histories_csv(path: &std::path::Path, runs: &[(String, &History)]) -> crate::Result<()> {
+    let metrics: std::collections::BTreeSet<&String> = runs
+        .iter()
+        .flat_map(|(_, h)| h.epochs.iter().flat_map(|e| e.val_metrics.keys()))
+        .collect();
+    let header: Vec<String> = ["run", "epoch", "train_loss", "val_loss", "lr", "seconds"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(metrics.iter().map(|m| format!("val_{m}")))
+        .collect();
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .flat_map(|(name, h)| {
+            h.epochs.iter().map(|e| {
+                [
+                    name.clone(),
+                    e.epoch.to_string(),
+                    e.train_loss.to_string(),
+                    opt(e.val_loss),
+                    e.lr.to_string(),
+                    e.seconds.to_string(),
+                ]
+                .into_iter()
+                .chain(metrics.iter().map(|m| opt(e.val_metrics.get(*m).copied())))
+                .collect()
+            })
+        })
+        .collect();
+    crate::fsutil::write_csv(path, &header, &rows)
+}

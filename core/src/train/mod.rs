@@ -22,7 +22,7 @@ pub mod step;
 
 pub use callback::{AfterEpoch, AfterStep, Callback, Context, Control};
 pub use fit::{Snapshot, Validation, Validator};
-pub use history::{EpochRecord, History};
+pub use history::{write_histories_csv, EpochRecord, History};
 pub use loss::{LossFn, RegressionLoss, Task};
 pub use optim::OptimizerConfig;
 pub use schedule::{Schedule, Scheduler};
