@@ -25,6 +25,10 @@ pub struct ReproArgs {
     /// libtorch threads (0: all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Run with this config (the JSON of the run's `config.json`; fields left out take their
+    /// defaults) instead of the built-in full or quick one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Replace a full run's results with a quick run's (a quick run alone goes to
     /// `results/<id>-quick/`).
     #[arg(long)]
@@ -91,6 +95,7 @@ impl ReproArgs {
         let mut o = ReproOptions::new(&self.id);
         o.quick = self.quick;
         o.force = self.force;
+        o.config = self.config.clone();
         if self.quick {
             o.out = PathBuf::from("results").join(format!("{}-quick", self.id));
         }

@@ -32,6 +32,9 @@ pub struct ReproOptions {
     pub data: Option<PathBuf>,
     /// libtorch threads (0: libtorch's default).
     pub threads: usize,
+    /// A config file to run with instead of the built-in one (`--config`).
+    #[serde(default)]
+    pub config: Option<PathBuf>,
     /// Let a quick run replace a full run's results in `out`.
     #[serde(default)]
     pub force: bool,
@@ -47,6 +50,7 @@ impl ReproOptions {
             data: None,
             threads: 0,
             force: false,
+            config: None,
         }
     }
 

@@ -145,6 +145,28 @@ pub trait Experiment {
     /// folder renamed into place when the run succeeds).
     fn execute(&self, cfg: &Self::Config, opts: &ReproOptions) -> Result<Self::Metrics>;
 
+    /// The config in `file` (`--config`): its JSON read as [`Experiment::Config`] (the fields a
+    /// config type marks `#[serde(default)]` may be left out), then [`Experiment::validate`].
+    fn config_from_file(&self, file: &Path, opts: &ReproOptions) -> Result<Self::Config> {
+        let _ = opts;
+        let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+        let cfg: Self::Config = serde_json::from_str(&text).map_err(|e| {
+            Error::config(format!(
+                "--config {}: not a {} config: {e}",
+                file.display(),
+                self.id()
+            ))
+        })?;
+        self.validate(&cfg)?;
+        Ok(cfg)
+    }
+
+    /// Check a config read from a file (by default: nothing to check).
+    fn validate(&self, cfg: &Self::Config) -> Result<()> {
+        let _ = cfg;
+        Ok(())
+    }
+
     /// The rows of `metrics.csv`: by default every number of the metrics, flattened
     /// ([`flatten_metrics`]). Override to name models and folds more plainly.
     fn metric_rows(&self, metrics: &Self::Metrics) -> Vec<MetricRow> {
@@ -296,7 +318,10 @@ impl<E: Experiment> Typed<E> {
             source: Box::new(source),
         };
         let metrics = (|| {
-            let cfg = self.0.config(&inner)?;
+            let cfg = match &opts.config {
+                Some(file) => self.0.config_from_file(file, &inner)?,
+                None => self.0.config(&inner)?,
+            };
             fsutil::write_json(&partial.join("config.json"), &with_run(&cfg, &info, "config")?)?;
             let metrics = self.0.execute(&cfg, &inner)?;
             fsutil::write_json(
