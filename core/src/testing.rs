@@ -20,7 +20,7 @@
 // Test helpers report failures by panicking, like `assert!`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -243,6 +243,7 @@ pub fn assert_results(dir: &Path, files: &[&str]) -> serde_json::Value {
                     }
                 }
             }
+            #[cfg(feature = "plots")]
             Some("png") => {
                 assert_png(&p, MIN_PLOT_SIZE);
             }
@@ -342,6 +343,7 @@ pub struct PngStats {
 
 /// Decode the PNG at `path` (signature, chunks, checksums and pixel data are all checked by the
 /// decoder) and measure it.
+#[cfg(feature = "plots")]
 #[track_caller]
 pub fn png_stats(path: &Path) -> PngStats {
     let file =
@@ -362,7 +364,7 @@ pub fn png_stats(path: &Path) -> PngStats {
     };
     let px = info.color_type.samples() * bytes_per_sample;
     let data = &buf[..info.buffer_size()];
-    let mut counts: HashMap<&[u8], usize> = HashMap::new();
+    let mut counts: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
     for row in data.chunks(info.line_size) {
         for p in row[..info.width as usize * px].chunks_exact(px) {
             *counts.entry(p).or_default() += 1;
@@ -385,6 +387,7 @@ pub fn png_stats(path: &Path) -> PngStats {
 /// Assert that `path` is a valid PNG of at least `min_size` (width, height) pixels with
 /// something drawn on it: at least 3 distinct colours and at least 0.2 % of the pixels differing
 /// from the background (an axis frame alone on a 640×480 plot is ≈ 0.4 %). Returns its stats.
+#[cfg(feature = "plots")]
 #[track_caller]
 pub fn assert_png(path: &Path, min_size: (u32, u32)) -> PngStats {
     let s = png_stats(path);

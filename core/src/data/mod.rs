@@ -5,6 +5,7 @@ pub mod dataset;
 pub mod dir;
 pub mod scale;
 pub mod split;
+#[cfg(feature = "tables")]
 pub mod table;
 pub mod weights;
 
@@ -15,6 +16,7 @@ pub use split::{
     chronological_split, group_kfold, group_split, kfold, leave_one_group_out, random_split,
     stratified_kfold, stratified_split, Fold, Split,
 };
+#[cfg(feature = "tables")]
 pub use table::{numeric_matrix, read_csv, read_table, Table, TableFormat};
 #[cfg(feature = "parquet")]
 pub use table::{read_parquet, write_parquet};

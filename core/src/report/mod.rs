@@ -25,6 +25,7 @@
 //! # }
 //! ```
 
+#[cfg(feature = "plots")]
 pub mod plots;
 
 use std::path::{Path, PathBuf};

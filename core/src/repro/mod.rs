@@ -6,7 +6,9 @@
 //! model (`model/` with safetensors weights).
 
 pub mod catalog;
+#[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(all(feature = "tables", feature = "plots"))]
 pub mod concrete;
 pub mod typed;
 
@@ -81,8 +83,12 @@ pub trait Reproduction {
 pub const REPRODUCTIONS: &str = include_str!("../../reproductions.tsv");
 
 /// Every reproduction that lives in deepfield-core.
+/// (concrete-mlp needs the `tables` and `plots` features.)
 pub fn all() -> Vec<Box<dyn Reproduction>> {
-    vec![Box::new(Typed(concrete::ConcreteMlp))]
+    #[cfg(all(feature = "tables", feature = "plots"))]
+    return vec![Box::new(Typed(concrete::ConcreteMlp))];
+    #[cfg(not(all(feature = "tables", feature = "plots")))]
+    Vec::new()
 }
 
 /// Find a reproduction by id.
