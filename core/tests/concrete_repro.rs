@@ -85,7 +85,56 @@ fn quick_concrete_repro_beats_linear_and_writes_results() {
     assert_eq!(e.predictions.len(), 1030);
     let r2_all = e.metrics.unwrap().r2;
     assert!(r2_all > 0.85, "R² on the whole file {r2_all}");
-    assert_csv(&preds, &["row", "prediction", "target"], 1030);
+    let target = "compressive_strength_mpa";
+    let rows = assert_csv(&preds, &["row", "prediction", target], 1030);
+    // The target is written as read (not through f32): the first row of the file is 79.98611076.
+    assert_eq!(rows[0][2], "79.98611076", "{:?}", rows[0]);
+
+    // Ids are carried as read, RFC 4180 quoting round-trips them, TSV is read by extension, a
+    // single labelled row still gets predictions (R² undefined), a header-only file is refused.
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().take(3).collect();
+    let (head, r1, r2) = (lines[0], lines[1], lines[2]);
+    let user = out.path().join("user data, \"v2\".tsv");
+    let tsv = |l: &str| l.replace(',', "\t");
+    std::fs::write(
+        &user,
+        format!(
+            "sample id\t{}\n\"a, \"\"b\"\"\"\t{}\nc d\t{}\n\n",
+            tsv(head),
+            tsv(r1),
+            tsv(r2)
+        ),
+    )
+    .unwrap();
+    let user_out = out.path().join("out, \"q\".csv");
+    let e = evaluate_csv(&opts.out.join("model"), &user, Some(&user_out)).unwrap();
+    assert_eq!(e.predictions.len(), 2);
+    assert_eq!(e.id_columns, ["sample id"]);
+    let mut reader = csv::Reader::from_path(&user_out).unwrap();
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["sample id", "prediction", target]
+    );
+    let recs: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(&recs[0][0], "a, \"b\"");
+    assert_eq!(&recs[1][0], "c d");
+    let one = out.path().join("one.csv");
+    std::fs::write(&one, format!("{head}\n{r1}\n")).unwrap();
+    let one_out = out.path().join("one_out.csv");
+    let e = evaluate_csv(&opts.out.join("model"), &one, Some(&one_out)).unwrap();
+    let m = e.metrics.unwrap();
+    assert!(m.r2.is_nan() && m.mae.is_finite(), "{m:?}");
+    assert_csv(&one_out, &["row", "prediction", target], 1);
+    let header_only = out.path().join("header only.csv");
+    std::fs::write(&header_only, format!("{head}\n")).unwrap();
+    let err = evaluate_csv(&opts.out.join("model"), &header_only, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("header only.csv") && err.contains("no data rows"),
+        "{err}"
+    );
 
     // A CSV without the needed columns is a clear error naming the column.
     let bad = out.path().join("bad.csv");

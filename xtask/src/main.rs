@@ -11,6 +11,7 @@
 //! cargo xtask repro <id> [--quick] [--seed N] [--out DIR] [--data DIR]
 //! ```
 
+mod dependent;
 mod repros;
 mod torch_env;
 
@@ -56,7 +57,16 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   setup                         install PyTorch 2.13.0 (libtorch for tch) when missing and link it
   doctor                        print torch version, library path, CUDA availability, thread count
-  test [ARGS]                   run the whole test suite (extra ARGS go to `cargo test`)
+  env [--cargo-config]          what a crate outside this workspace needs to build and run against
+                                deepfield: shell exports (LIBTORCH, LD_LIBRARY_PATH), or a
+                                .cargo/config.toml with LIBTORCH and an absolute run path
+  check-dependent               only the dependent-crate check of `test`
+  install [--root DIR] [CRATE…] cargo install the deepfield binaries (core, audio, genomics, graph,
+                                timeseries) with an absolute run path to libtorch
+  test [ARGS]                   run the whole test suite (extra ARGS go to `cargo test`), check
+                                core without default features, then build and run a crate outside
+                                the workspace that depends on deepfield-core (the first time: a few
+                                minutes; DEEPFIELD_SKIP_DEPENDENT=1 skips it)
   bench core [--threads N]      Trainer training steps/s vs PyTorch eager, printed with ratios
   bench <crate> [ARGS]          a domain crate's bench against its reference tool (audio, graph, …)
   list                          list every reproduction with its crate and description
@@ -73,6 +83,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup().map(|_| ()),
         Some("doctor") => doctor(),
+        Some("env") => dependent::env(&args[1..]),
+        Some("install") => dependent::install(&args[1..]),
+        Some("check-dependent") => setup().and_then(|env| dependent::check(&env)),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("list") => repros::all(&workspace_root())
@@ -135,7 +148,16 @@ fn test(extra: &[String]) -> Result<()> {
     if std::env::var_os("OMP_NUM_THREADS").is_none() {
         cmd.env("OMP_NUM_THREADS", "1");
     }
-    run(cmd, "cargo test --workspace")
+    run(cmd, "cargo test --workspace")?;
+    // Core without its optional parts (tables, plots, cli) must build for dependants.
+    let mut cmd = cargo();
+    cmd.args(["check", "--quiet", "-p", "deepfield-core", "--no-default-features", "--lib"]);
+    run(cmd, "cargo check -p deepfield-core --no-default-features")?;
+    if std::env::var_os("DEEPFIELD_SKIP_DEPENDENT").is_some() {
+        eprintln!("xtask: DEEPFIELD_SKIP_DEPENDENT set: the dependent-crate check is skipped");
+        return Ok(());
+    }
+    dependent::check(&env)
 }
 
 /// The allocator settings every deepfield binary applies at start-up

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use polars::prelude::{CsvReadOptions, DataFrame, DataType, SerReader};
+use polars::prelude::{CsvParseOptions, CsvReadOptions, DataFrame, DataType, SerReader};
 use tch::Tensor;
 
 use crate::{Error, Result};
@@ -22,12 +22,36 @@ pub fn read_csv(path: impl AsRef<Path>) -> Result<DataFrame> {
     if !meta.is_file() {
         return Err(table_error(path, "is not a file"));
     }
+    // `.tsv` (and `.tab`) files are tab-separated; everything else is comma-separated.
+    let tab = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab"));
+    let parse = CsvParseOptions::default().with_separator(if tab { b'\t' } else { b',' });
     CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(None)
+        .with_parse_options(parse)
         .try_into_reader_with_file_path(Some(path.to_path_buf()))
         .and_then(|reader| reader.finish())
+        .and_then(drop_blank_rows)
         .map_err(|e| table_error(path, format!("cannot read CSV: {e}")))
+}
+
+/// `df` without the rows whose every cell is empty (blank lines, e.g. a trailing one).
+fn drop_blank_rows(df: DataFrame) -> polars::prelude::PolarsResult<DataFrame> {
+    let mut keep: Option<polars::prelude::BooleanChunked> = None;
+    for col in df.columns() {
+        let present = col.is_not_null();
+        keep = Some(match keep {
+            Some(k) => &k | &present,
+            None => present,
+        });
+    }
+    match keep {
+        Some(k) if !k.all() => df.filter(&k),
+        _ => Ok(df),
+    }
 }
 
 /// Read an Apache Parquet file (every column, types from its schema).
@@ -113,6 +137,25 @@ pub fn columns(df: &DataFrame) -> Vec<String> {
         .iter()
         .map(|s| s.to_string())
         .collect()
+}
+
+/// The values of column `name` as text, as they read in the file (numbers in their shortest
+/// round-trip form, empty cells as empty strings): for carrying id columns and targets from a
+/// user's input to an output file unchanged.
+pub fn column_strings(df: &DataFrame, name: &str) -> Result<Vec<String>> {
+    let col = df
+        .column(name)
+        .map_err(|_| Error::input(format!("no column `{name}`")))?;
+    let text = col
+        .cast(&DataType::String)
+        .map_err(|e| Error::input(format!("column `{name}`: {e}")))?;
+    let ca = text
+        .str()
+        .map_err(|e| Error::input(format!("column `{name}`: {e}")))?;
+    Ok(ca
+        .iter()
+        .map(|v| v.map(str::to_string).unwrap_or_default())
+        .collect())
 }
 
 /// The given columns of `df` as an `[N, k]` `f32` tensor (`k = columns.len()`), in that order.

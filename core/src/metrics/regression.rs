@@ -130,15 +130,32 @@ pub fn nse(observed: &[f64], simulated: &[f64]) -> Result<f64> {
 }
 
 /// MAE, RMSE, MAPE, R² and NSE of one output. Fails where [`nse`] does (constant `y_true`).
+///
+/// A metric that is not defined for these values — R² from fewer than two samples, NSE of a
+/// constant series — is NaN (JSON `null`; [`RegressionReport::show`]
+/// prints "undefined") rather than an error, so one labelled row still gets its MAE and RMSE.
+/// Empty or mismatched inputs remain errors.
 pub fn regression_report(y_true: &[f64], y_pred: &[f64]) -> Result<RegressionReport> {
+    check("regression report", TRUE_PRED, y_true, y_pred)?;
     Ok(RegressionReport {
         n: y_true.len(),
         mae: mae(y_true, y_pred)?,
         rmse: rmse(y_true, y_pred)?,
-        mape: mape(y_true, y_pred)?,
-        r2: r2(y_true, y_pred)?,
-        nse: nse(y_true, y_pred)?,
+        mape: mape(y_true, y_pred).unwrap_or(f64::NAN),
+        r2: r2(y_true, y_pred).unwrap_or(f64::NAN),
+        nse: nse(y_true, y_pred).unwrap_or(f64::NAN),
     })
+}
+
+impl RegressionReport {
+    /// A metric's value for people: 4 significant decimals, or `undefined` for NaN.
+    pub fn show(v: f64) -> String {
+        if v.is_finite() {
+            format!("{v:.4}")
+        } else {
+            "undefined".to_string()
+        }
+    }
 }
 
 /// Accumulates predictions and targets batch by batch (update / compute / reset) for

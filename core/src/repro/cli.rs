@@ -160,7 +160,10 @@ pub fn run(repros: &[Box<dyn Reproduction>], args: &ReproArgs) -> Result<serde_j
         opts.out.display()
     );
     let metrics = repro.run(&opts)?;
-    print!("{}", super::typed::summary_table(&repro.summary(&metrics), 20));
+    print!(
+        "{}",
+        super::typed::summary_table(&repro.summary(&metrics), 20)
+    );
     println!(
         "results written to {} (all numbers: metrics.json, metrics.csv)",
         opts.out.display()

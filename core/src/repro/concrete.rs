@@ -527,41 +527,58 @@ fn write_report(
     r.heading(2, "Use the model on your data");
     r.code(
         "sh",
-        "cargo run --release -p deepfield-core --bin deepfield-core -- \\\n  eval concrete-mlp --model results/concrete-mlp/model --csv your.csv --out predictions.csv",
+        "cargo run --release -p deepfield-core --bin deepfield-core -- \\\n  eval --model results/concrete-mlp/model your.csv --out predictions.csv",
     );
-    r.para("The CSV needs the eight input columns named as in the training data; when it also has the target column, MAE/RMSE/R² are printed.");
+    r.para("The table (CSV, TSV or Parquet by extension) needs the eight input columns named as in the training data; any other column (an id) is carried to the predictions as read; when it also has the target column, MAE/RMSE/R² are printed (R² is undefined for a single row).");
     r.write(&results.file("report.md"))
 }
 
-/// Predictions of a saved model on a user's CSV (same column names as training).
+/// Predictions of a saved model on a user's table (same column names as training).
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalOutput {
     pub predictions: Vec<f64>,
-    /// Metrics when the CSV has the target column.
+    /// Metrics when the table has the target column (R² is NaN, "undefined", for one row).
     pub metrics: Option<RegressionReport>,
+    /// The columns carried to the output as ids (every column that is neither an input nor
+    /// the target), in the input's order.
+    pub id_columns: Vec<String>,
 }
 
-/// Run a saved `concrete-mlp` model on `csv`; write `row,prediction[,target]` to `out` if given.
-pub fn evaluate_csv(model: &Path, csv: &Path, out: Option<&Path>) -> Result<EvalOutput> {
+/// Run a saved `concrete-mlp` model on `table` (CSV, TSV or Parquet by extension); write the
+/// predictions to `out` if given: the input's id columns as read, `prediction`, and the target
+/// as read when the table has it (RFC 4180 CSV).
+pub fn evaluate_csv(model: &Path, table_path: &Path, out: Option<&Path>) -> Result<EvalOutput> {
     let saved: SavedModel = checkpoint::load(model)?;
     let device = crate::device();
     let mut vs = VarStore::new(device);
     let mlp = saved.config.model.init(&vs.root())?;
     checkpoint::load_weights(&model.join(checkpoint::WEIGHTS_FILE), &mut vs)?;
-    let df = table::read_csv(csv)?;
+    let df = table::read_table(table_path)?;
+    if df.height() == 0 {
+        return Err(Error::Table {
+            path: table_path.to_path_buf(),
+            message: "no data rows (only a header)".into(),
+        });
+    }
+    let features = feature_refs(&saved.config);
+    let in_table = |e: Error| match e {
+        Error::Input(message) => Error::Table {
+            path: table_path.to_path_buf(),
+            message,
+        },
+        other => other,
+    };
     let x = model_inputs(
         &saved.config,
-        table::numeric_matrix(&df, &feature_refs(&saved.config))?,
+        table::numeric_matrix(&df, &features).map_err(in_table)?,
     )?;
     let predictions = predict_mpa(&mlp, &saved.x_scaler, &saved.y_scaler, &x, device)?;
-    let target = if table::columns(&df)
-        .iter()
-        .any(|c| c == &saved.config.target)
-    {
-        Some(to_vec(&table::numeric_matrix(
-            &df,
-            &[saved.config.target.as_str()],
-        )?)?)
+    let columns = table::columns(&df);
+    let has_target = columns.iter().any(|c| c == &saved.config.target);
+    let target = if has_target {
+        Some(to_vec(
+            &table::numeric_matrix(&df, &[saved.config.target.as_str()]).map_err(in_table)?,
+        )?)
     } else {
         None
     };
@@ -569,24 +586,48 @@ pub fn evaluate_csv(model: &Path, csv: &Path, out: Option<&Path>) -> Result<Eval
         Some(t) => Some(regression_report(t, &predictions)?),
         None => None,
     };
+    let id_columns: Vec<String> = columns
+        .iter()
+        .filter(|c| !features.contains(&c.as_str()) && **c != saved.config.target)
+        .cloned()
+        .collect();
     if let Some(out) = out {
-        let header: &[&str] = if target.is_some() {
-            &["row", "prediction", "target"]
+        let ids = id_columns
+            .iter()
+            .map(|c| table::column_strings(&df, c).map_err(in_table))
+            .collect::<Result<Vec<_>>>()?;
+        let target_text = if has_target {
+            Some(table::column_strings(&df, &saved.config.target).map_err(in_table)?)
         } else {
-            &["row", "prediction"]
+            None
         };
+        let mut header: Vec<String> = if id_columns.is_empty() {
+            vec!["row".to_string()]
+        } else {
+            id_columns.clone()
+        };
+        header.push("prediction".into());
+        if has_target {
+            header.push(saved.config.target.clone());
+        }
         let rows = predictions.iter().enumerate().map(|(i, p)| {
-            let mut row = vec![(i + 1).to_string(), p.to_string()];
-            if let Some(t) = &target {
-                row.push(t[i].to_string());
+            let mut row: Vec<String> = if ids.is_empty() {
+                vec![(i + 1).to_string()]
+            } else {
+                ids.iter().map(|c| c[i].clone()).collect()
+            };
+            row.push(p.to_string());
+            if let Some(t) = &target_text {
+                row.push(t[i].clone());
             }
             row
         });
-        crate::fsutil::write_csv(out, header, rows)?;
+        crate::fsutil::write_csv(out, &header, rows)?;
     }
     Ok(EvalOutput {
         predictions,
         metrics,
+        id_columns,
     })
 }
 

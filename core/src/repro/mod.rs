@@ -75,7 +75,10 @@ pub trait Reproduction {
     fn run(&self, opts: &ReproOptions) -> Result<serde_json::Value>;
     /// The numbers printed when the run ends (by default the first of the flattened metrics).
     fn summary(&self, metrics: &serde_json::Value) -> Vec<typed::MetricRow> {
-        typed::flatten_metrics(metrics).into_iter().take(20).collect()
+        typed::flatten_metrics(metrics)
+            .into_iter()
+            .take(20)
+            .collect()
     }
 }
 

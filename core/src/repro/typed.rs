@@ -40,7 +40,12 @@ pub struct MetricRow {
 
 impl MetricRow {
     /// A row.
-    pub fn new(model: impl Into<String>, fold: impl Into<String>, metric: impl Into<String>, value: f64) -> Self {
+    pub fn new(
+        model: impl Into<String>,
+        fold: impl Into<String>,
+        metric: impl Into<String>,
+        value: f64,
+    ) -> Self {
         MetricRow {
             model: model.into(),
             fold: fold.into(),
@@ -104,7 +109,11 @@ pub fn metrics_csv(rows: &[MetricRow]) -> Result<String> {
                 r.model.clone(),
                 r.fold.clone(),
                 r.metric.clone(),
-                if r.value.is_finite() { r.value.to_string() } else { String::new() },
+                if r.value.is_finite() {
+                    r.value.to_string()
+                } else {
+                    String::new()
+                },
             ]
         }),
     )
@@ -114,13 +123,35 @@ pub fn metrics_csv(rows: &[MetricRow]) -> Result<String> {
 pub fn summary_table(rows: &[MetricRow], max: usize) -> String {
     use std::fmt::Write as _;
     let shown = &rows[..rows.len().min(max)];
-    let w = |f: fn(&MetricRow) -> &str| shown.iter().map(|r| f(r).chars().count()).max().unwrap_or(0);
-    let (wm, wf, wk) = (w(|r| &r.model).max(5), w(|r| &r.fold).max(4), w(|r| &r.metric).max(6));
+    let w = |f: fn(&MetricRow) -> &str| {
+        shown
+            .iter()
+            .map(|r| f(r).chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (wm, wf, wk) = (
+        w(|r| &r.model).max(5),
+        w(|r| &r.fold).max(4),
+        w(|r| &r.metric).max(6),
+    );
     let mut s = String::new();
-    let _ = writeln!(s, "{:<wm$}  {:<wf$}  {:<wk$}  value", "model", "fold", "metric");
+    let _ = writeln!(
+        s,
+        "{:<wm$}  {:<wf$}  {:<wk$}  value",
+        "model", "fold", "metric"
+    );
     for r in shown {
-        let v = if r.value.is_finite() { format!("{:.4}", r.value) } else { "undefined".into() };
-        let _ = writeln!(s, "{:<wm$}  {:<wf$}  {:<wk$}  {v}", r.model, r.fold, r.metric);
+        let v = if r.value.is_finite() {
+            format!("{:.4}", r.value)
+        } else {
+            "undefined".into()
+        };
+        let _ = writeln!(
+            s,
+            "{:<wm$}  {:<wf$}  {:<wk$}  {v}",
+            r.model, r.fold, r.metric
+        );
     }
     if rows.len() > max {
         let _ = writeln!(s, "… {} more rows in metrics.csv", rows.len() - max);
@@ -279,7 +310,10 @@ fn report_banner(info: &RunInfo) -> String {
             info.seed
         )
     } else {
-        format!("> Full run, seed {}, deepfield {}.\n\n", info.seed, info.deepfield_version)
+        format!(
+            "> Full run, seed {}, deepfield {}.\n\n",
+            info.seed, info.deepfield_version
+        )
     }
 }
 
@@ -322,7 +356,10 @@ impl<E: Experiment> Typed<E> {
                 Some(file) => self.0.config_from_file(file, &inner)?,
                 None => self.0.config(&inner)?,
             };
-            fsutil::write_json(&partial.join("config.json"), &with_run(&cfg, &info, "config")?)?;
+            fsutil::write_json(
+                &partial.join("config.json"),
+                &with_run(&cfg, &info, "config")?,
+            )?;
             let metrics = self.0.execute(&cfg, &inner)?;
             fsutil::write_json(
                 &partial.join("metrics.json"),

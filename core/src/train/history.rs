@@ -61,7 +61,10 @@ impl History {
 /// Write the per-epoch histories of one or more trainings (`(name, history)`, e.g. a model and
 /// fold) as one tidy CSV: `run,epoch,train_loss,val_loss,lr,seconds` and one column per
 /// validation metric seen in any of them (empty where a run did not record it).
-pub fn write_histories_csv(path: &std::path::Path, runs: &[(String, &History)]) -> crate::Result<()> {
+pub fn write_histories_csv(
+    path: &std::path::Path,
+    runs: &[(String, &History)],
+) -> crate::Result<()> {
     let metrics: std::collections::BTreeSet<&String> = runs
         .iter()
         .flat_map(|(_, h)| h.epochs.iter().flat_map(|e| e.val_metrics.keys()))

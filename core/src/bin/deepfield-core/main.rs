@@ -38,19 +38,15 @@ enum Command {
     },
     #[command(flatten)]
     Common(Common),
-    /// Evaluate a trained model on your own data.
+    /// Run a trained concrete-mlp model on your own table (CSV, TSV or Parquet by extension)
+    /// with the training data's column names; other columns (ids) are kept in the output, and
+    /// MAE/RMSE/R² are printed when the table has the target column.
     Eval {
-        /// Reproduction id whose model this is (concrete-mlp).
-        id: String,
-        /// The model folder (results/<id>/model).
-        #[arg(long)]
-        model: PathBuf,
-        /// CSV with the training column names.
-        #[arg(long)]
-        csv: PathBuf,
-        /// Write predictions to this CSV.
-        #[arg(long)]
-        out: Option<PathBuf>,
+        #[command(flatten)]
+        eval: deepfield_core::repro::cli::EvalArgs,
+        /// Older spelling of INPUT.
+        #[arg(long, hide = true)]
+        csv: Option<PathBuf>,
     },
 }
 
@@ -84,30 +80,37 @@ fn run(cmd: Command) -> deepfield_core::Result<()> {
             repros: repro::all(),
             models: ModelRegistry::with_core(),
         }),
-        Command::Eval {
-            id,
-            model,
-            csv,
-            out,
-        } => match id.as_str() {
-            "concrete-mlp" => {
-                let r = repro::concrete::evaluate_csv(&model, &csv, out.as_deref())?;
-                println!("{} predictions", r.predictions.len());
-                if let Some(m) = r.metrics {
-                    println!(
-                        "MAE {:.3} MPa, RMSE {:.3} MPa, R² {:.4}, MAPE {:.4}",
-                        m.mae, m.rmse, m.r2, m.mape
-                    );
-                }
-                if let Some(o) = out {
-                    println!("predictions written to {}", o.display());
-                }
-                Ok(())
+        Command::Eval { eval, csv } => {
+            eval.apply_threads();
+            // `eval concrete-mlp --model … --csv …`, the older form, names the reproduction first.
+            let mut eval = eval;
+            if csv.is_some() && eval.input.as_deref() == Some(std::path::Path::new("concrete-mlp"))
+            {
+                eval.input = None;
             }
-            other => Err(deepfield_core::Error::config(format!(
-                "no evaluator for `{other}` in deepfield-core (available: concrete-mlp)"
-            ))),
-        },
+            let input = eval.input_or(&[("csv", &csv)])?;
+            if eval.labels.is_some() {
+                return Err(deepfield_core::Error::config(
+                    "concrete-mlp reads its targets from the input table's target column; --labels is not used here",
+                ));
+            }
+            let r = repro::concrete::evaluate_csv(&eval.model, &input, eval.out.as_deref())?;
+            println!("{} predictions", r.predictions.len());
+            if let Some(m) = r.metrics {
+                use deepfield_core::metrics::RegressionReport as R;
+                println!(
+                    "MAE {} MPa, RMSE {} MPa, R² {}, MAPE {}",
+                    R::show(m.mae),
+                    R::show(m.rmse),
+                    R::show(m.r2),
+                    R::show(m.mape)
+                );
+            }
+            if let Some(o) = &eval.out {
+                println!("predictions written to {}", o.display());
+            }
+            Ok(())
+        }
     }
 }
 
