@@ -113,6 +113,39 @@ impl Error {
     }
 }
 
+/// The longest message a reader's error keeps (a malformed file can make a parser quote
+/// kilobytes of it); see [`clip`].
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// `message` cut to [`MAX_MESSAGE_CHARS`] characters, saying how much was left out.
+pub fn clip(message: &str) -> String {
+    clip_to(message, MAX_MESSAGE_CHARS)
+}
+
+/// `message` cut to `max` characters, saying how much was left out.
+pub fn clip_to(message: &str, max: usize) -> String {
+    let n = message.chars().count();
+    if n <= max {
+        return message.to_string();
+    }
+    let kept: String = message.chars().take(max).collect();
+    format!("{kept}… ({} more characters)", n - max)
+}
+
+/// The first `max` of `items` joined with `sep`, then "… and N more" when there were more.
+pub fn list_some(items: &[String], max: usize, sep: &str) -> String {
+    let mut s = items
+        .iter()
+        .take(max)
+        .map(|i| clip_to(i, 120))
+        .collect::<Vec<_>>()
+        .join(sep);
+    if items.len() > max {
+        s.push_str(&format!("{sep}… and {} more", items.len() - max));
+    }
+    s
+}
+
 /// Return `Err(Error::Config(..))` unless `cond` holds.
 #[macro_export]
 macro_rules! ensure_config {

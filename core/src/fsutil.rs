@@ -173,7 +173,11 @@ pub fn read_csv_records(path: &Path) -> Result<CsvRecords> {
         let message = e.to_string();
         match (e.into_kind(), line) {
             (csv::ErrorKind::Io(io), _) => Error::io(path, io),
-            (_, Some(line)) => Error::input(format!("{} line {line}: {message}", path.display())),
+            (_, Some(line)) => Error::input(format!(
+                "{} line {line}: {}",
+                path.display(),
+                crate::error::clip(&message)
+            )),
             (_, None) => Error::input(format!("{}: {message}", path.display())),
         }
     };

@@ -28,7 +28,7 @@ const METADATA_KEY: &str = "__metadata__";
 pub(super) fn ckpt_error(path: &Path, message: impl Into<String>) -> Error {
     Error::Checkpoint {
         path: path.to_path_buf(),
-        message: message.into(),
+        message: crate::error::clip(&message.into()),
     }
 }
 
@@ -339,6 +339,32 @@ fn parse_header(path: &Path, header: &[u8], data_len: u64) -> Result<Header> {
             begin: begin as usize,
             end: end as usize,
         });
+    }
+    // The data buffer is covered exactly, without overlaps or holes (as the safetensors crate
+    // requires): two tensors sharing bytes would alias each other.
+    let mut by_offset: Vec<&Entry> = entries.iter().collect();
+    by_offset.sort_by_key(|e| (e.begin, e.end));
+    let mut covered = 0usize;
+    for e in &by_offset {
+        if e.begin != covered {
+            return Err(bad(format!(
+                "tensor `{}`: data_offsets [{}, {}] {} the previous tensor's end at byte {covered}",
+                e.name,
+                e.begin,
+                e.end,
+                if e.begin < covered {
+                    "overlap"
+                } else {
+                    "leave a hole after"
+                }
+            )));
+        }
+        covered = e.end;
+    }
+    if covered as u64 != data_len {
+        return Err(bad(format!(
+            "the tensors cover {covered} of the {data_len} data bytes"
+        )));
     }
     if let Some(missing) = complex128
         .iter()

@@ -174,7 +174,14 @@ pub fn load_weights(path: &Path, vs: &mut VarStore) -> Result<()> {
                 var.kind(),
                 t.kind()
             )),
-            Some(_) => {}
+            Some(t) => {
+                let bad = non_finite(t);
+                if bad > 0 {
+                    problems.push(format!(
+                        "tensor `{name}` holds {bad} non-finite values (NaN or infinity)"
+                    ));
+                }
+            }
         }
     }
     let mut extra: Vec<(&String, &Tensor)> = tensors
@@ -191,7 +198,11 @@ pub fn load_weights(path: &Path, vs: &mut VarStore) -> Result<()> {
     if !problems.is_empty() {
         return Err(ckpt_error(
             path,
-            format!("does not match the model: {}", problems.join("; ")),
+            format!(
+                "does not match the model ({} problems): {}",
+                problems.len(),
+                crate::error::list_some(&problems, 8, "; ")
+            ),
         ));
     }
 
@@ -203,6 +214,19 @@ pub fn load_weights(path: &Path, vs: &mut VarStore) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// How many values of a floating-point or complex tensor are NaN or infinite (0 for others).
+fn non_finite(t: &Tensor) -> i64 {
+    if !(t.is_floating_point() || t.is_complex()) {
+        return 0;
+    }
+    let finite = if t.is_complex() {
+        t.view_as_real().isfinite().all_dim(-1, false)
+    } else {
+        t.isfinite()
+    };
+    finite.logical_not().sum(tch::Kind::Int64).int64_value(&[])
 }
 
 /// Read the config of the checkpoint folder `dir`.

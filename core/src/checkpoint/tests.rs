@@ -248,3 +248,101 @@ fn cpu_file_loads_into_cuda_var_store() {
         assert!(t.to_device(Device::Cpu).equal(&cpu[&name]), "{name}");
     }
 }
+
+/// A safetensors file from a hand-written header and data bytes.
+fn raw_safetensors(path: &Path, header: &str, data: &[u8]) {
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(data);
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn overlapping_or_holed_offsets_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("w.safetensors");
+    // Two F32 [2] tensors sharing bytes 4..8.
+    raw_safetensors(
+        &p,
+        r#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
+        &[0u8; 12],
+    );
+    let msg = message(read_tensors(&p).unwrap_err());
+    assert!(
+        msg.contains("tensor `b`") && msg.contains("overlap"),
+        "{msg}"
+    );
+    // A hole between the tensors.
+    raw_safetensors(
+        &p,
+        r#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#,
+        &[0u8; 12],
+    );
+    let msg = message(read_tensors(&p).unwrap_err());
+    assert!(msg.contains("hole"), "{msg}");
+    // Bytes after the last tensor.
+    raw_safetensors(
+        &p,
+        r#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#,
+        &[0u8; 8],
+    );
+    let msg = message(read_tensors(&p).unwrap_err());
+    assert!(msg.contains("cover 4 of the 8"), "{msg}");
+}
+
+#[test]
+fn non_finite_weights_are_rejected_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("w.safetensors");
+    let (vs, _) = mlp(3);
+    let vars = vs.variables();
+    let mut named: Vec<(String, Tensor)> =
+        vars.iter().map(|(n, t)| (n.clone(), t.copy())).collect();
+    for (n, t) in named.iter_mut() {
+        if n == "hidden.0.weight" {
+            let _ = t.get(0).get(1).fill_(f64::NAN);
+            let _ = t.get(2).get(3).fill_(f64::INFINITY);
+        }
+    }
+    let refs: Vec<(&str, &Tensor)> = named.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    write_tensors(&p, &refs).unwrap();
+    let (mut other, _) = mlp(4);
+    let before: std::collections::BTreeMap<String, Tensor> = other
+        .variables()
+        .into_iter()
+        .map(|(n, t)| (n, t.copy()))
+        .collect();
+    let msg = message(load_weights(&p, &mut other).unwrap_err());
+    assert!(
+        msg.contains("`hidden.0.weight` holds 2 non-finite values"),
+        "{msg}"
+    );
+    // Nothing was loaded.
+    let after = other.variables();
+    assert!(before.iter().all(|(n, t)| t.equal(&after[n])));
+}
+
+#[test]
+fn long_mismatch_lists_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("w.safetensors");
+    let extra: Vec<(String, Tensor)> = (0..500)
+        .map(|i| {
+            (
+                format!("unrelated.layer_{i:03}.weight"),
+                Tensor::zeros([2], (Kind::Float, Device::Cpu)),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &Tensor)> = extra.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    write_tensors(&p, &refs).unwrap();
+    let (mut vs, _) = mlp(5);
+    let msg = message(load_weights(&p, &mut vs).unwrap_err());
+    assert!(msg.contains("(506 problems)"), "{msg}");
+    assert!(
+        msg.chars().count() < 1200,
+        "{} characters: {msg}",
+        msg.chars().count()
+    );
+    assert!(msg.contains("… and 498 more"), "{msg}");
+}

@@ -127,7 +127,7 @@ pub fn read_table(path: impl AsRef<Path>) -> Result<DataFrame> {
 fn table_error(path: &Path, message: impl Into<String>) -> Error {
     Error::Table {
         path: path.to_path_buf(),
-        message: message.into(),
+        message: crate::error::clip(&message.into()),
     }
 }
 
@@ -399,5 +399,34 @@ a,b,name,c,d,e
             .unwrap_err()
             .to_string()
             .contains("not a file"));
+    }
+}
+
+#[cfg(test)]
+mod reader_tests {
+    use super::*;
+
+    #[test]
+    fn tsv_by_extension_blank_rows_dropped_and_long_errors_clipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let tsv = dir.path().join("t.tsv");
+        std::fs::write(&tsv, "id\tx\nA, b\t1.5\nc\t2\n\n").unwrap();
+        let df = read_table(&tsv).unwrap();
+        assert_eq!(columns(&df), ["id", "x"]);
+        assert_eq!(df.height(), 2);
+        assert_eq!(column_strings(&df, "id").unwrap(), ["A, b", "c"]);
+        assert_eq!(column_strings(&df, "x").unwrap(), ["1.5", "2.0"]);
+
+        // An unclosed quote followed by 30 KB: the error stays short and names the file.
+        let bad = dir.path().join("bad.csv");
+        let body: String = (0..3000).map(|i| format!("{i},row {i}\n")).collect();
+        std::fs::write(&bad, format!("a,b\n1,\"unclosed\n{body}")).unwrap();
+        if let Err(e) = read_csv(&bad).and_then(|df| numeric_matrix(&df, &["a", "b"]).map(|_| ())) {
+            let msg = e.to_string();
+            assert!(msg.chars().count() < 1200, "{} chars", msg.chars().count());
+            assert!(msg.contains("bad.csv") || msg.contains("column"), "{msg}");
+        } else {
+            panic!("an unclosed quote must not read as numbers");
+        }
     }
 }
