@@ -70,8 +70,11 @@ commands:
   bench core [--threads N]      Trainer training steps/s vs PyTorch eager, printed with ratios
   bench <crate> [ARGS]          a domain crate's bench against its reference tool (audio, graph, …)
   list                          list every reproduction with its crate and description
-  repro <id> [--quick] [--seed N] [--out DIR] [--data DIR]
-                                run a reproduction; writes results/<id>/
+  repro <id> [--quick] [--seed N] [--out DIR] [--data DIR] [--threads N] [--config FILE] [--force]
+                                run a reproduction (release build); writes results/<id>/ (a quick
+                                run: results/<id>-quick/). --threads N: libtorch threads (0 = all
+                                cores; 1 for long runs beside other work); --config FILE: a full
+                                config.json to run with; --force: let a quick run replace a full one
 
 environment:
   DEEPFIELD_DATA       data directory (default: ../shared/datasets beside the checkout)
@@ -117,8 +120,24 @@ fn setup() -> Result<torch_env::TorchEnv> {
     Ok(env)
 }
 
+/// Say that cargo is about to build `package` (release or debug), and how long a first build
+/// takes, so a long compile is not a silent wait.
+fn announce_build(package: &str, binary: &str, release: bool) {
+    let profile = if release { "release" } else { "debug" };
+    let exe = workspace_root().join("target").join(profile).join(binary);
+    if exe.exists() {
+        eprintln!("xtask: bringing {package} ({profile}) up to date (seconds, or minutes after changes)");
+    } else {
+        eprintln!(
+            "xtask: building {package} ({profile}) for the first time: about 10-15 minutes on 2 cores \
+             (libtorch bindings, polars, plotters); later runs reuse it"
+        );
+    }
+}
+
 fn doctor() -> Result<()> {
     let env = setup()?;
+    announce_build("deepfield-core", "deepfield-core", false);
     println!("python env      {}", env.venv.display());
     println!("torch (python)  {}", env.version);
     println!("libtorch dir    {}", env.torch_dir.display());
@@ -368,6 +387,7 @@ fn repro(args: &[String]) -> Result<()> {
         return fail(format!("no reproduction with id `{id}`"));
     };
     setup()?;
+    announce_build(&entry.package, &entry.binary, true);
     let mut cmd = cargo();
     cmd.args([
         "run",
