@@ -12,8 +12,11 @@
 //! 4. [`bench`] — k-mer counting throughput against `jellyfish count`.
 //!
 //! Inference with a trained model ([`snp::predict`], [`gmna::predict`]) never depends on a
-//! reproduction: the reproductions train and save through it, and `deepfield-genomics predict`
-//! calls it.
+//! reproduction: the reproductions train and save through it, and `deepfield-genomics eval`
+//! (alias `predict`) calls it. [`progress`] prints the reproductions' training progress.
+//!
+//! Example: `cargo run -p deepfield-genomics --example top_kmers` counts the canonical 21-mers
+//! of the SARS-CoV-2 example genomes and prints the most frequent.
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
 // No panics on user input: library and binary code may not unwrap or expect (tests may).
