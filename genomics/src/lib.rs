@@ -12,8 +12,11 @@
 //! 4. [`bench`] — k-mer counting throughput against `jellyfish count`.
 //!
 //! Inference with a trained model ([`snp::predict`], [`gmna::predict`]) never depends on a
-//! reproduction: the reproductions train and save through it, and `deepfield-genomics predict`
-//! calls it.
+//! reproduction: the reproductions train and save through it, and `deepfield-genomics eval`
+//! (alias `predict`) calls it. [`progress`] prints the reproductions' training progress.
+//!
+//! Example: `cargo run -p deepfield-genomics --example top_kmers` counts the canonical 21-mers
+//! of the SARS-CoV-2 example genomes and prints the most frequent.
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
 // No panics on user input: library and binary code may not unwrap or expect (tests may).
@@ -39,6 +42,7 @@ pub mod bench;
 pub mod error;
 pub mod gmna;
 mod older;
+pub mod progress;
 pub mod seq;
 pub mod snp;
 
@@ -47,7 +51,11 @@ pub use error::{Error, Result};
 
 /// Every reproduction of this crate.
 pub fn reproductions() -> Vec<Box<dyn deepfield_core::repro::Reproduction>> {
-    vec![Box::new(gmna::Gmna), Box::new(snp::DeepSnpRepro)]
+    use deepfield_core::repro::Typed;
+    vec![
+        Box::new(Typed(gmna::Gmna)),
+        Box::new(Typed(snp::DeepSnpRepro)),
+    ]
 }
 
 #[cfg(test)]
@@ -69,8 +77,8 @@ mod model_tests {
         }
     }
 
-    /// Inference and the other library modules never name a reproduction module (`repro.rs`
-    /// files may name each other; the binary may import anything): the check
+    /// Inference and the other library modules never name a reproduction module (the
+    /// `repro` folders may name each other; the binary may import anything): the check
     /// `grep -rn` for `crate::` or `super::` followed by `repro` finds nothing outside them.
     #[test]
     fn only_reproductions_import_reproductions() {
@@ -78,7 +86,7 @@ mod model_tests {
         let hits = deepfield_core::testing::source_lines_matching(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
             &PATTERNS,
-            &["bin"],
+            &["bin", "repro"],
             &["repro.rs"],
         );
         assert!(hits.is_empty(), "{hits:#?}");

@@ -2,7 +2,7 @@
 //! --quick` run with its localisation bound.
 
 use deepfield_core::report::fmt_num;
-use deepfield_core::repro::{ReproOptions, Reproduction};
+use deepfield_core::repro::{ReproOptions, Typed};
 use deepfield_core::testing::{assert_contains, assert_results};
 use deepfield_core::Rng;
 use deepfield_genomics::snp::repro::{predict_signal, DATASET};
@@ -204,20 +204,21 @@ fn quick_deep_snp_detects_and_localises_breakpoints() {
     opts.quick = true;
     opts.seed = 0;
     opts.out = out.path().join("deep-snp");
-    let m = DeepSnpRepro.run(&opts).expect("deep-snp --quick");
-    assert_eq!(m["window_probes"].as_u64(), Some(4_000));
-    let acc = m["deep_snp"]["accuracy"].as_f64().unwrap();
-    let auc = m["deep_snp"]["roc_auc"].as_f64().unwrap();
-    let loc = m["deep_snp"]["localisation_true_positives"]["median"]
-        .as_f64()
-        .unwrap();
-    let base_acc = m["baseline"]["accuracy"].as_f64().unwrap();
-    eprintln!("deep_snp metrics: {}", m["deep_snp"]);
-    let f1 = m["deep_snp"]["f1"].as_f64().unwrap();
-    let thr = m["deep_snp"]["threshold"].as_f64().unwrap();
+    let m = Typed(DeepSnpRepro)
+        .run_typed(&opts)
+        .expect("deep-snp --quick");
+    assert_eq!(m.window_probes, 4_000);
+    let d = &m.deep_snp;
+    let (acc, auc, f1, thr) = (d.accuracy, d.roc_auc, d.f1, d.threshold);
+    let loc = d
+        .localisation_true_positives
+        .median
+        .expect("true positives");
+    let base_acc = m.baseline.accuracy;
+    eprintln!("deep_snp metrics: {d:?}");
     assert!(thr > 0.0 && thr < 1.0, "threshold {thr}");
     // The 0.5-cut numbers are reported beside the calibrated ones.
-    assert!(m["deep_snp"]["at_0_5"]["accuracy"].as_f64().is_some());
+    assert!((0.0..=1.0).contains(&d.at_0_5.accuracy));
     // Measured (seed 0, PyTorch's nn.Linear init): at the validation threshold (0.21) accuracy
     // 0.925, F1 0.923 (at 0.5: 0.90, 0.893), AUC 0.95, median error 207 probes of 4,000;
     // baseline 0.90. (With tch's Kaiming init, `init: kaiming_uniform`: 0.875, 0.876, 0.95, 195.)
@@ -227,7 +228,9 @@ fn quick_deep_snp_detects_and_localises_breakpoints() {
     // A uniformly random peak is ≈ 1,000 probes from the breakpoint; the attention must be far closer.
     assert!(loc < 500.0, "median localisation error {loc}");
     assert!(base_acc > 0.75, "baseline accuracy {base_acc}");
-    assert_eq!(m["real_windows"].as_u64(), Some(3 * (17 + 12 + 6 + 5)));
+    // Every chromosome of the trio is long enough for the network: none skipped.
+    assert_eq!(m.real_windows, 3 * (17 + 12 + 6 + 5));
+    assert!(m.real_skipped.is_empty(), "{:?}", m.real_skipped);
     assert_results(
         &opts.out,
         &[
@@ -236,9 +239,36 @@ fn quick_deep_snp_detects_and_localises_breakpoints() {
             "example_window.png",
             "training_curves.png",
             "real_predictions.csv",
+            "history.csv",
+            "metrics.csv",
+            "config.json",
             "model/model.safetensors",
         ],
     );
+    // history.csv: one row per epoch of the one trained network.
+    let (header, hist) = deepfield_core::testing::read_csv(&opts.out.join("history.csv"));
+    assert_eq!(
+        header[..6],
+        ["run", "epoch", "train_loss", "val_loss", "lr", "seconds"]
+    );
+    assert!(header.contains(&"val_accuracy".to_string()), "{header:?}");
+    assert_eq!(hist.len(), m.epochs_run);
+    assert!(hist.iter().all(|r| r[0] == "deep_snp" && !r[3].is_empty()));
+    // metrics.csv names the models and the split; the report's first line says "quick".
+    let csv = std::fs::read_to_string(opts.out.join("metrics.csv")).unwrap();
+    assert_contains(&csv, &format!("deep_snp,test,accuracy,{acc}"));
+    assert_contains(
+        &csv,
+        &format!("binary_segmentation,test,accuracy,{base_acc}"),
+    );
+    assert_contains(&csv, "deep_snp,penncnv_trio,chromosomes_skipped,0");
+    // config.json is the runner's (with the run record), and reads back as the typed config.
+    let run = deepfield_core::repro::typed::read_run_info(&opts.out).expect("run record");
+    assert!(run.quick && run.id == "deep-snp", "{run:?}");
+    let back: deepfield_genomics::snp::DeepSnpMetrics =
+        serde_json::from_str(&std::fs::read_to_string(opts.out.join("metrics.json")).unwrap())
+            .unwrap();
+    assert_eq!(back.deep_snp.accuracy, acc);
     // The report shows the measured numbers.
     let report = std::fs::read_to_string(opts.out.join("report.md")).unwrap();
     for v in [acc, f1, auc, thr, base_acc] {
@@ -261,6 +291,8 @@ fn quick_deep_snp_detects_and_localises_breakpoints() {
         Some(&csv),
     )
     .unwrap();
+    assert!(p.skipped.is_empty());
+    let p = p.windows;
     assert_eq!(p.len(), 40);
     assert!(p.iter().all(|w| (0.0..=1.0).contains(&w.p_breakpoint)
         && w.start_bp <= w.attention_peak_bp

@@ -1,10 +1,10 @@
 //! `gmna --quick` on the real SARS-CoV-2 genomes, the saved model on a user's FASTA, and bad input.
 
 use deepfield_core::report::fmt_num;
-use deepfield_core::repro::{ReproOptions, Reproduction};
+use deepfield_core::repro::{ReproOptions, Typed};
 use deepfield_core::testing::{assert_contains, assert_csv, assert_json_close, assert_results};
 use deepfield_genomics::gmna::corpus;
-use deepfield_genomics::gmna::repro::{evaluate_fasta, Gmna, DATASET};
+use deepfield_genomics::gmna::repro::{evaluate_fasta, Gmna, LabelsSpec, DATASET};
 
 /// How far the quick CNN's accuracy must be above the majority-class rate (0.649). Measured
 /// (seed 3): 0.6875 = 55 of the 80 genomes of its fold, where USA is 52 (0.65); the margin lets
@@ -34,28 +34,30 @@ fn quick_gmna_beats_the_majority_class_and_writes_the_network() {
     opts.quick = true;
     opts.seed = 3;
     opts.out = out.path().join("gmna");
-    let m = Gmna.run(&opts).expect("gmna --quick");
+    let m = Typed(Gmna).run_typed(&opts).expect("gmna --quick");
 
-    let labels = m["labels"].as_array().unwrap().len();
-    assert_eq!(labels, 6, "{}", m["labels"]); // countries with ≥ 5 genomes
-    assert_eq!(m["genomes"].as_u64(), Some(396));
-    let majority = m["majority_accuracy"].as_f64().unwrap();
-    let nb = m["naive_bayes"]["accuracy"].as_f64().unwrap();
-    let cnn = m["cnn"]["accuracy"].as_f64().unwrap();
+    let labels = m.labels.len();
+    assert_eq!(labels, 6, "{:?}", m.labels); // countries with ≥ 5 genomes
+    assert_eq!(m.genomes, 396);
+    let majority = m.majority_accuracy;
+    let nb = m.naive_bayes.accuracy;
+    let cnn = m.cnn.accuracy;
     // USA is 257/396 = 0.649; 5-fold NB on 8-mers measured ≈ 0.84 (seed 0).
     assert_eq!(majority, majority_rate);
     assert!(
         nb > majority_rate + 0.1,
         "NB {nb} vs majority {majority_rate}"
     );
-    assert!(m["naive_bayes"]["evaluated"].as_u64() == Some(396));
+    assert_eq!(m.naive_bayes.evaluated, 396);
+    assert_eq!(m.naive_bayes.per_fold.len(), 5);
+    assert_eq!(m.cnn.per_fold.len(), 1);
     // The quick CNN (one stratified fold of ≈ 80 genomes, 4 epochs, 12 kb crop) must beat
     // always answering USA.
     assert!(
         cnn > majority_rate + CNN_MARGIN,
         "CNN {cnn} vs majority {majority_rate}"
     );
-    let cnn_balanced = m["cnn"]["balanced_accuracy"].as_f64().unwrap();
+    let cnn_balanced = m.cnn.balanced_accuracy;
     // Always answering USA scores 1/6 balanced. Measured (seed 3): 0.483 with tch's Kaiming
     // initialisation, 0.237 with PyTorch's nn.Linear initialisation of the head (the default
     // since issue 11); the quick CNN sees ≈ 80 genomes for 4 epochs.
@@ -64,19 +66,13 @@ fn quick_gmna_beats_the_majority_class_and_writes_the_network() {
         "CNN balanced accuracy {cnn_balanced}"
     );
 
-    let net = &m["networks"]["naive_bayes"];
-    let soft = net["soft_confusion"].as_array().unwrap();
-    for row in soft {
-        let s: f64 = row
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .sum();
+    let net = &m.networks.naive_bayes;
+    for row in &net.soft_confusion {
+        let s: f64 = row.iter().sum();
         assert!((s - 1.0).abs() < 1e-6);
     }
-    assert!(net["edges"].as_u64().unwrap() > 0);
-    assert_eq!(net["communities"].as_array().unwrap().len(), 6);
+    assert!(net.edges > 0);
+    assert_eq!(net.communities.len(), 6);
     let saved = assert_results(
         &opts.out,
         &[
@@ -92,28 +88,62 @@ fn quick_gmna_beats_the_majority_class_and_writes_the_network() {
             "model/model.safetensors",
             "model/naive_bayes.json",
             "model/config.json",
+            "history.csv",
+            "metrics.csv",
         ],
     );
     // metrics.json holds the returned metrics.
-    assert_json_close(&saved, &m, 1e-12);
-    // The report shows the measured numbers.
+    assert_json_close(&saved, &serde_json::to_value(&m).unwrap(), 1e-12);
+    // The report shows the measured numbers, after the quick-run banner.
     let report = std::fs::read_to_string(opts.out.join("report.md")).unwrap();
-    for v in [majority, nb, cnn, net["modularity"].as_f64().unwrap()] {
+    assert!(report.starts_with("> **Quick run**"), "{report}");
+    for v in [majority, nb, cnn, net.modularity] {
         assert_contains(&report, &fmt_num(v));
     }
+    // history.csv: the CNN's epochs on its one fold; metrics.csv names models and folds.
+    let hist = assert_csv(
+        &opts.out.join("history.csv"),
+        &["run", "epoch", "train_loss", "val_loss", "lr", "seconds"],
+        4,
+    );
+    assert!(hist.iter().all(|r| r[0] == "cnn/fold_1"), "{hist:?}");
+    let csv = std::fs::read_to_string(opts.out.join("metrics.csv")).unwrap();
+    assert_contains(&csv, &format!("naive_bayes,,accuracy,{nb}"));
+    assert_contains(&csv, &format!("cnn,,balanced_accuracy,{cnn_balanced}"));
+    assert_contains(&csv, &format!("majority_class,,accuracy,{majority}"));
+    assert_contains(
+        &csv,
+        &format!(
+            "naive_bayes,fold_1,accuracy,{}",
+            m.naive_bayes.per_fold[0].accuracy
+        ),
+    );
 
     // The saved model on a user's FASTA with metadata: NB was refitted on all genomes.
     let preds = out.path().join("preds.csv");
+    let spec = LabelsSpec {
+        path: &data.join("example_metadata.tsv"),
+        id_column: Some("strain"),
+        label_column: None,
+    };
     let e = evaluate_fasta(
         &opts.out.join("model"),
         &data.join("example_sequences.fasta.gz"),
-        Some((&data.join("example_metadata.tsv"), "strain", "country")),
+        Some(&spec),
         Some(&preds),
     )
     .unwrap();
     assert_eq!(e.genomes, 418);
     assert_eq!(e.labelled, 396);
-    assert!(e.nb_accuracy.unwrap() > 0.9, "{e:?}");
+    // The label column defaults to the one the model was trained on.
+    assert_eq!(e.label_column.as_deref(), Some("country"));
+    let nb_scores = e.naive_bayes.clone().unwrap();
+    let nb_acc = nb_scores.accuracy.unwrap();
+    assert!(nb_acc > 0.9, "{e:?}");
+    assert!(
+        nb_scores.f1_macro.unwrap() > 0.5 && nb_scores.roc_auc_macro.unwrap() > 0.9,
+        "{e:?}"
+    );
     let rows = assert_csv(
         &preds,
         &[
@@ -131,7 +161,7 @@ fn quick_gmna_beats_the_majority_class_and_writes_the_network() {
         .iter()
         .filter(|r| c.labels.contains(&r[5]) && r[1] == r[5])
         .count();
-    assert!((hits as f64 / 396.0 - e.nb_accuracy.unwrap()).abs() < 1e-12);
+    assert!((hits as f64 / 396.0 - nb_acc).abs() < 1e-12);
 
     // Bad input: a FASTA with a non-sequence character is a clear error, no output written.
     let bad = out.path().join("bad.fa");
@@ -151,7 +181,7 @@ fn missing_dataset_names_folder_and_source() {
     opts.quick = true;
     opts.data = Some(empty.path().to_path_buf());
     opts.out = empty.path().join("out");
-    let e = Gmna.run(&opts).unwrap_err().to_string();
+    let e = Typed(Gmna).run_typed(&opts).unwrap_err().to_string();
     assert!(
         e.contains("sarscov2_nextstrain_example") && e.contains("nextstrain/ncov"),
         "{e}"

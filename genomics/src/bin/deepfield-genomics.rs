@@ -1,13 +1,13 @@
-//! `deepfield-genomics`: reproductions (`gmna`, `deep-snp`), predictions of trained models on
-//! your own FASTA or SNP-array signal files, and the k-mer counting benchmark.
+//! `deepfield-genomics`: reproductions (`gmna`, `deep-snp`), `eval` of trained models on your
+//! own FASTA or SNP-array signal files, and the k-mer counting benchmark.
 // No panics on user input: library and binary code may not unwrap or expect (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use deepfield_core::repro::cli::{App, Common};
+use clap::{Args, Parser, Subcommand};
+use deepfield_core::repro::cli::{App, Common, EvalArgs};
 use deepfield_genomics::{bench, gmna, snp, Error, Result};
 
 #[derive(Parser)]
@@ -25,11 +25,11 @@ struct Cli {
 enum Command {
     #[command(flatten)]
     Common(Common),
-    /// Run a trained model on your own data and write predictions (alias: eval): `predict gmna`
-    /// on a FASTA, `predict deep-snp` on a PennCNV signal file. (`forward` runs any registered
-    /// model on an already-preprocessed tensor batch.)
-    #[command(visible_alias = "eval", subcommand)]
-    Predict(Predict),
+    /// Run a trained model on your own data, print its calls (and scores, with labels), write
+    /// predictions: `eval gmna` on a FASTA, `eval deep-snp` on a PennCNV signal file (alias:
+    /// predict). (`forward` runs any registered model on an already-preprocessed tensor batch.)
+    #[command(alias = "predict", subcommand)]
+    Eval(Eval),
     /// Canonical k-mer counting throughput (k = 21, one thread) against `jellyfish count -C -t 1`.
     Bench {
         /// Threads (the comparison is single-threaded on both sides).
@@ -51,38 +51,48 @@ enum Command {
 }
 
 #[derive(Subcommand)]
-enum Predict {
-    /// Location predictions of a `gmna` model (Naive Bayes and CNN) for the genomes of a FASTA.
-    Gmna {
-        /// Model folder (results/gmna/model).
-        #[arg(long)]
-        model: PathBuf,
-        /// FASTA/FASTQ, plain or gzip.
-        #[arg(long)]
-        fasta: PathBuf,
-        /// Metadata TSV with true labels (accuracy is printed).
-        #[arg(long)]
-        metadata: Option<PathBuf>,
-        #[arg(long, default_value = "strain")]
-        id_column: String,
-        #[arg(long, default_value = "region")]
-        label_column: String,
-        /// Output CSV.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-    /// Breakpoint probability and attention-peak position per window of a PennCNV signal file.
-    DeepSnp {
-        /// Model folder (results/deep-snp/model).
-        #[arg(long)]
-        model: PathBuf,
-        /// PennCNV signal file (Name, Chr, Position, *Log R Ratio, *B Allele Freq).
-        #[arg(long)]
-        signal: PathBuf,
-        /// Output CSV.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+enum Eval {
+    /// Location predictions of a `gmna` model (Naive Bayes and CNN) for each genome of a FASTA
+    /// (INPUT: FASTA/FASTQ, plain or gzip). Output CSV: id (the record id), nb_label, nb_prob,
+    /// cnn_label, cnn_prob[, true_label]. With --labels (CSV, or TSV by extension), accuracy,
+    /// balanced accuracy, macro F1 and macro ROC AUC over the classes present are printed.
+    Gmna(GmnaEval),
+    /// Breakpoint probability and attention-peak position per window of a PennCNV signal file
+    /// (INPUT: TAB-separated, columns Name, Chr, Position, *Log R Ratio, *B Allele Freq).
+    /// A chromosome shorter than the model's window is one window of its own length when it has
+    /// at least the probes the network takes (125 for the default network); shorter ones are
+    /// skipped and named on stderr. Output CSV: sample, chrom, first_probe, probes, start_bp,
+    /// end_bp, p_breakpoint, breakpoint_call, attention_peak_bp, baseline_*.
+    DeepSnp(DeepSnpEval),
+}
+
+#[derive(Args)]
+struct GmnaEval {
+    #[command(flatten)]
+    eval: EvalArgs,
+    /// The labels table's column holding the FASTA record ids [default: `strain` or `id` when
+    /// present, else the first column].
+    #[arg(long, value_name = "COLUMN")]
+    id_column: Option<String>,
+    /// The labels table's column holding the true classes [default: the column the model was
+    /// trained on, e.g. `country`].
+    #[arg(long, value_name = "COLUMN")]
+    label_column: Option<String>,
+    /// Older name of INPUT.
+    #[arg(long, hide = true)]
+    fasta: Option<PathBuf>,
+    /// Older name of --labels.
+    #[arg(long, hide = true)]
+    metadata: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DeepSnpEval {
+    #[command(flatten)]
+    eval: EvalArgs,
+    /// Older name of INPUT.
+    #[arg(long, hide = true)]
+    signal: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -96,47 +106,95 @@ fn app() -> Result<App> {
     })
 }
 
+fn eval_gmna(a: GmnaEval) -> Result<()> {
+    a.eval.apply_threads();
+    let fasta = a.eval.input_or(&[("fasta", &a.fasta)])?;
+    let labels_path = match (&a.eval.labels, &a.metadata) {
+        (Some(_), Some(_)) => {
+            return Err(Error::config(
+                "give the labels once: --labels (--metadata is its older name)",
+            ))
+        }
+        (l, m) => l.clone().or_else(|| m.clone()),
+    };
+    let spec = labels_path.as_deref().map(|path| gmna::LabelsSpec {
+        path,
+        id_column: a.id_column.as_deref(),
+        label_column: a.label_column.as_deref(),
+    });
+    if spec.is_none() && (a.id_column.is_some() || a.label_column.is_some()) {
+        return Err(Error::config(
+            "--id-column and --label-column name columns of the --labels file; give --labels too",
+        ));
+    }
+    let e = gmna::evaluate_fasta(&a.eval.model, &fasta, spec.as_ref(), a.eval.out.as_deref())?;
+    println!("{}: {} genomes", fasta.display(), e.genomes);
+    if let (Some(nb), Some(cnn)) = (&e.naive_bayes, &e.cnn) {
+        println!(
+            "{} with a label (`{}`) the model knows{}",
+            e.labelled,
+            e.label_column.as_deref().unwrap_or(""),
+            if e.other_labels > 0 {
+                format!(
+                    "; {} labelled with a class the model does not predict (not scored)",
+                    e.other_labels
+                )
+            } else {
+                String::new()
+            }
+        );
+        println!("Naive Bayes: {nb}");
+        println!("CNN:         {cnn}");
+    }
+    if let Some(o) = a.eval.out {
+        println!("predictions written to {}", o.display());
+    }
+    Ok(())
+}
+
+fn eval_deep_snp(a: DeepSnpEval) -> Result<()> {
+    a.eval.apply_threads();
+    let signal = a.eval.input_or(&[("signal", &a.signal)])?;
+    if let Some(l) = &a.eval.labels {
+        return Err(Error::config(format!(
+            "--labels {}: eval deep-snp takes no labels (a PennCNV signal file has no breakpoint \
+             truth); leave it out",
+            l.display()
+        )));
+    }
+    let p = snp::predict_signal(&a.eval.model, &signal, a.eval.out.as_deref())?;
+    for s in &p.skipped {
+        eprintln!("warning: {s}");
+    }
+    let called = p.windows.iter().filter(|w| w.breakpoint_call).count();
+    let thr = p.windows.first().map_or(0.5, |w| w.threshold);
+    println!(
+        "{}: {} windows, {called} with p(breakpoint) ≥ {thr:.4} (the model's validation threshold){}",
+        signal.display(),
+        p.windows.len(),
+        if p.skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; {} chromosome(s) too short, skipped", p.skipped.len())
+        }
+    );
+    for w in p.windows.iter().filter(|w| w.breakpoint_call) {
+        println!(
+            "  chr{} {}-{}: p = {:.3}, attention peak at {}",
+            w.chrom, w.start_bp, w.end_bp, w.p_breakpoint, w.attention_peak_bp
+        );
+    }
+    if let Some(o) = a.eval.out {
+        println!("predictions written to {}", o.display());
+    }
+    Ok(())
+}
+
 fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Common(c) => c.run(&app()?)?,
-        Command::Predict(Predict::Gmna {
-            model,
-            fasta,
-            metadata,
-            id_column,
-            label_column,
-            out,
-        }) => {
-            let meta = metadata
-                .as_deref()
-                .map(|m| (m, id_column.as_str(), label_column.as_str()));
-            let e = gmna::evaluate_fasta(&model, &fasta, meta, out.as_deref())?;
-            println!("{} genomes, {} with a known label", e.genomes, e.labelled);
-            if let (Some(nb), Some(cnn)) = (e.nb_accuracy, e.cnn_accuracy) {
-                println!("accuracy: Naive Bayes {nb:.4}, CNN {cnn:.4}");
-            }
-            if let Some(o) = out {
-                println!("predictions written to {}", o.display());
-            }
-        }
-        Command::Predict(Predict::DeepSnp { model, signal, out }) => {
-            let p = snp::predict_signal(&model, &signal, out.as_deref())?;
-            let called = p.iter().filter(|w| w.breakpoint_call).count();
-            let thr = p.first().map_or(0.5, |w| w.threshold);
-            println!(
-                "{} windows, {called} with p(breakpoint) ≥ {thr:.4} (the model's validation threshold)",
-                p.len()
-            );
-            for w in p.iter().filter(|w| w.breakpoint_call) {
-                println!(
-                    "  chr{} {}-{}: p = {:.3}, attention peak at {}",
-                    w.chrom, w.start_bp, w.end_bp, w.p_breakpoint, w.attention_peak_bp
-                );
-            }
-            if let Some(o) = out {
-                println!("predictions written to {}", o.display());
-            }
-        }
+        Command::Eval(Eval::Gmna(a)) => eval_gmna(a)?,
+        Command::Eval(Eval::DeepSnp(a)) => eval_deep_snp(a)?,
         Command::Bench {
             threads,
             python: _,
@@ -166,10 +224,62 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    fn parse(args: &[&str]) -> std::result::Result<Command, clap::Error> {
+        Cli::try_parse_from(args).map(|c| c.command)
+    }
+
     #[test]
-    fn predict_takes_this_crates_models_and_forward_tensor_batches() {
-        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.command);
-        let cmd = parse(&[
+    fn eval_takes_input_positionally_and_keeps_predict_and_the_older_flags() {
+        // The shared form: eval <kind> --model DIR INPUT [--labels F] [--out F] [--threads N].
+        let Command::Eval(Eval::Gmna(a)) = parse(&[
+            "deepfield-genomics",
+            "eval",
+            "gmna",
+            "--model",
+            "m",
+            "g.fa",
+            "--labels",
+            "l.csv",
+            "--out",
+            "p.csv",
+            "--threads",
+            "2",
+            "--label-column",
+            "region",
+        ])
+        .unwrap() else {
+            panic!("not eval gmna")
+        };
+        assert_eq!(
+            a.eval.input_or(&[("fasta", &a.fasta)]).unwrap(),
+            PathBuf::from("g.fa")
+        );
+        assert_eq!(a.eval.labels, Some(PathBuf::from("l.csv")));
+        assert_eq!(
+            (a.eval.threads, a.label_column.as_deref()),
+            (2, Some("region"))
+        );
+        // `predict` and `--fasta`/`--signal`/`--metadata` still work.
+        let Command::Eval(Eval::Gmna(a)) = parse(&[
+            "deepfield-genomics",
+            "predict",
+            "gmna",
+            "--model",
+            "m",
+            "--fasta",
+            "g.fa",
+            "--metadata",
+            "m.tsv",
+        ])
+        .unwrap() else {
+            panic!("not predict gmna")
+        };
+        assert_eq!(
+            a.eval.input_or(&[("fasta", &a.fasta)]).unwrap(),
+            PathBuf::from("g.fa")
+        );
+        assert_eq!(a.metadata, Some(PathBuf::from("m.tsv")));
+        let Command::Eval(Eval::DeepSnp(a)) = parse(&[
             "deepfield-genomics",
             "predict",
             "deep-snp",
@@ -178,19 +288,53 @@ mod tests {
             "--signal",
             "s.txt",
         ])
-        .unwrap();
-        assert!(matches!(cmd, Command::Predict(Predict::DeepSnp { .. })));
-        let cmd = parse(&[
+        .unwrap() else {
+            panic!("not predict deep-snp")
+        };
+        assert_eq!(
+            a.eval.input_or(&[("signal", &a.signal)]).unwrap(),
+            PathBuf::from("s.txt")
+        );
+        // Both forms at once, or none: an error that says what to give.
+        let Command::Eval(Eval::DeepSnp(a)) = parse(&[
             "deepfield-genomics",
             "eval",
-            "gmna",
+            "deep-snp",
             "--model",
             "m",
-            "--fasta",
-            "g.fa",
+            "s.txt",
+            "--signal",
+            "t.txt",
         ])
-        .unwrap();
-        assert!(matches!(cmd, Command::Predict(Predict::Gmna { .. })));
+        .unwrap() else {
+            panic!("not eval deep-snp")
+        };
+        let e = a
+            .eval
+            .input_or(&[("signal", &a.signal)])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--signal"), "{e}");
+        // The older flags are hidden from the help.
+        let mut cmd = Cli::command();
+        let help = cmd
+            .find_subcommand_mut("eval")
+            .and_then(|e| e.find_subcommand_mut("gmna"))
+            .unwrap()
+            .render_help()
+            .to_string();
+        assert!(
+            help.contains("--labels") && help.contains("[INPUT]"),
+            "{help}"
+        );
+        assert!(
+            !help.contains("--fasta") && !help.contains("--metadata"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn shared_commands_are_there() {
         let cmd = parse(&[
             "deepfield-genomics",
             "forward",

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::seq::{self, ReadStats, Record};
 use crate::{Error, Result};
@@ -21,7 +21,7 @@ pub struct Corpus {
 }
 
 /// Counted warnings and sizes.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CorpusSummary {
     pub read: ReadStats,
     pub metadata_without_sequence: usize,

@@ -1,8 +1,11 @@
-//! Metadata tables (TAB-separated, one header line, e.g. Nextstrain's `metadata.tsv`) and their
-//! join with sequence records on an id column.
+//! Metadata and label tables (one header row, e.g. Nextstrain's `metadata.tsv`, or a user's
+//! `labels.csv`) and their join with sequence records on an id column. Tables are read with the
+//! `csv` crate: TAB-separated for `.tsv`/`.tab`/`.txt`, comma-separated otherwise, RFC 4180
+//! quoting (ids with commas or quotes round-trip), blank lines skipped.
 //!
 //! Rows with an unknown label (`?`, empty) and rows whose id matches no sequence are counted
-//! warnings ([`JoinReport`]); a duplicated id, a missing column or a ragged row is an error.
+//! warnings ([`JoinReport`]); a duplicated id, a missing column or a short row is an error
+//! naming the file and line.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,12 +19,41 @@ pub struct Metadata {
     pub rows: Vec<(String, String)>,
     /// Rows whose label was `?` or empty.
     pub unknown_labels: usize,
+    /// The id column that was read.
+    pub id_column: String,
 }
 
-/// Read `id_column` and `label_column` of a TSV file.
+/// The field separator of a table file by its extension: TAB for `.tsv`, `.tab` and `.txt`,
+/// a comma otherwise.
+pub fn delimiter_for(path: &Path) -> u8 {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if matches!(ext.as_str(), "tsv" | "tab" | "txt") {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// Read `id_column` and `label_column` of a table (separator by extension, [`delimiter_for`]).
 pub fn read_metadata(path: &Path, id_column: &str, label_column: &str) -> Result<Metadata> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    parse_metadata(&text, path, id_column, label_column)
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_table(
+        &bytes,
+        delimiter_for(path),
+        path,
+        Some(id_column),
+        label_column,
+    )
+}
+
+/// Read the true labels of a user's records: `label_column`, keyed by `id_column` — or, when
+/// none is given, by `strain` or `id` if the table has one, else its first other column.
+pub fn read_labels(path: &Path, id_column: Option<&str>, label_column: &str) -> Result<Metadata> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_table(&bytes, delimiter_for(path), path, id_column, label_column)
 }
 
 /// The trimmed TAB-separated header of `text` and its remaining `(index, line)`s; `empty` is the
@@ -38,17 +70,70 @@ pub(crate) fn tsv_header<'a>(
     }
 }
 
-/// Parse TSV text (see [`read_metadata`]); `path` only names the file in errors.
+/// Parse TAB-separated text (see [`read_metadata`]); `path` only names the file in errors.
 pub fn parse_metadata(
     text: &str,
     path: &Path,
     id_column: &str,
     label_column: &str,
 ) -> Result<Metadata> {
+    parse_table(text.as_bytes(), b'\t', path, Some(id_column), label_column)
+}
+
+/// Parse a table separated by `delimiter`; `path` only names the file in errors.
+pub fn parse_table(
+    bytes: &[u8],
+    delimiter: u8,
+    path: &Path,
+    id_column: Option<&str>,
+    label_column: &str,
+) -> Result<Metadata> {
     let err = |line: usize, message: String| Error::parse(path, line, message);
-    let (header, lines) = tsv_header(text, path, "empty metadata file (no header line)")?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .delimiter(delimiter)
+        .from_reader(bytes);
+    let mut records = reader.records().filter(|r| {
+        r.as_ref()
+            .map_or(true, |rec| !rec.iter().all(str::is_empty))
+    });
+    // The csv crate dates a record from the end of the previous one, before the blank lines it
+    // skips; count those to name the line the record really starts on.
+    let start_line = |pos: &csv::Position| {
+        let mut line = pos.line() as usize;
+        for &b in bytes.get(pos.byte() as usize..).unwrap_or_default() {
+            match b {
+                b'\n' => line += 1,
+                b'\r' => {}
+                _ => break,
+            }
+        }
+        line
+    };
+    let line_of = |r: &csv::StringRecord| r.position().map_or(0, start_line);
+    let fail = |e: csv::Error| {
+        let line = e.position().map_or(0, start_line);
+        err(line, e.to_string())
+    };
+    let header: Vec<String> = match records.next() {
+        Some(h) => h
+            .map_err(fail)?
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 0 {
+                    c.trim_start_matches('\u{feff}').to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+        None => return Err(err(1, "empty table (no header line)".into())),
+    };
     let col = |name: &str| {
-        header.iter().position(|c| *c == name).ok_or_else(|| {
+        header.iter().position(|c| c == name).ok_or_else(|| {
             err(
                 1,
                 format!(
@@ -58,31 +143,45 @@ pub fn parse_metadata(
             )
         })
     };
-    let (id_col, label_col) = (col(id_column)?, col(label_column)?);
+    let label_col = col(label_column)?;
+    let id_col = match id_column {
+        Some(name) => col(name)?,
+        None => ["strain", "id"]
+            .iter()
+            .find_map(|n| header.iter().position(|c| c == n))
+            .filter(|&i| i != label_col)
+            .or_else(|| (0..header.len()).find(|&i| i != label_col))
+            .ok_or_else(|| {
+                err(
+                    1,
+                    format!("no id column beside the label column `{label_column}`"),
+                )
+            })?,
+    };
+    let id_name = header[id_col].clone();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut out = Metadata::default();
-    for (i, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.split('\t').collect();
-        if fields.len() <= id_col.max(label_col) {
+    let mut out = Metadata {
+        id_column: id_name.clone(),
+        ..Default::default()
+    };
+    for record in records {
+        let record = record.map_err(fail)?;
+        let line = line_of(&record);
+        let (Some(id), Some(label)) = (record.get(id_col), record.get(label_col)) else {
             return Err(err(
-                i + 1,
-                format!("{} fields, the header has {}", fields.len(), header.len()),
+                line,
+                format!("{} fields, the header has {}", record.len(), header.len()),
             ));
-        }
-        let id = fields[id_col].trim();
+        };
         if id.is_empty() {
-            return Err(err(i + 1, format!("empty `{id_column}`")));
+            return Err(err(line, format!("empty `{id_name}`")));
         }
-        if let Some(first) = seen.insert(id.to_string(), i + 1) {
+        if let Some(first) = seen.insert(id.to_string(), line) {
             return Err(err(
-                i + 1,
+                line,
                 format!("duplicated id `{id}` (first on line {first})"),
             ));
         }
-        let label = fields[label_col].trim();
         if label.is_empty() || label == "?" {
             out.unknown_labels += 1;
             continue;
@@ -162,5 +261,40 @@ mod tests {
         assert!(e.to_string().contains("no column `country`"), "{e}");
         let e = parse_metadata("strain\tx\tregion\na\n", p, "strain", "region").unwrap_err();
         assert!(e.to_string().contains("m.tsv:2"), "{e}");
+        // Line numbers count blank lines; a duplicate names both lines.
+        let e = parse_metadata("strain\tregion\na\tX\n\na\tY\n", p, "strain", "region")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("m.tsv:4") && e.contains("first on line 2"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn labels_csv_quoted_ids_tsv_by_extension_and_default_id_column() {
+        let dir = tempfile::tempdir().unwrap();
+        // CSV with quoted ids holding a comma and quotes, a BOM, a trailing blank line.
+        let csv = dir.path().join("labels.csv");
+        std::fs::write(
+            &csv,
+            "\u{feff}name,country\n\"hCoV, \"\"A\"\"/1\",Spain\nB/2,?\n\n",
+        )
+        .unwrap();
+        let m = read_labels(&csv, None, "country").unwrap();
+        assert_eq!(m.id_column, "name");
+        assert_eq!(m.rows, [("hCoV, \"A\"/1".to_string(), "Spain".to_string())]);
+        assert_eq!(m.unknown_labels, 1);
+        // The same table as TSV (by extension): `strain` is preferred as the id column.
+        let tsv = dir.path().join("labels.tsv");
+        std::fs::write(&tsv, "country\tx\tstrain\nChina\t1\tW,1\n").unwrap();
+        let m = read_labels(&tsv, None, "country").unwrap();
+        assert_eq!(m.id_column, "strain");
+        assert_eq!(m.rows, [("W,1".to_string(), "China".to_string())]);
+        let e = read_labels(&tsv, None, "region").unwrap_err().to_string();
+        assert!(
+            e.contains("labels.tsv:1") && e.contains("no column `region`"),
+            "{e}"
+        );
     }
 }

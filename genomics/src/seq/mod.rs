@@ -8,7 +8,7 @@ pub mod profile;
 pub mod reader;
 
 pub use kmer::{for_each_kmer, KmerCounter, MAX_K};
-pub use metadata::{join, read_metadata, JoinReport, Metadata};
+pub use metadata::{join, read_labels, read_metadata, JoinReport, Metadata};
 pub use onehot::one_hot;
 pub use profile::{ProfileConfig, SparseProfile};
 pub use reader::{read_all, ReadStats, Record, SeqReader};

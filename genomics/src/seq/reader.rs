@@ -44,7 +44,7 @@ pub struct Record {
 }
 
 /// Counts gathered while reading.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReadStats {
     pub records: usize,
     pub bases: u64,

@@ -72,6 +72,29 @@ impl Default for DeepSnpConfig {
 }
 
 impl DeepSnpConfig {
+    /// The shortest window (in probes) the network takes: a shorter input shrinks below one
+    /// position somewhere in the conv stack. 125 for the default network.
+    pub fn min_probes(&self) -> Result<usize> {
+        const LIMIT: usize = 1 << 24;
+        let takes = |n: usize| self.cnn.output_shape(&[n as i64]).is_ok();
+        if !takes(LIMIT) {
+            return Err(Error::config(format!(
+                "Deep SNP: the conv stack takes no window of up to {LIMIT} probes"
+            )));
+        }
+        // Output sizes only grow with the input: bisect for the first size that works.
+        let (mut lo, mut hi) = (0usize, LIMIT);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if takes(mid) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Ok(hi)
+    }
+
     /// Create the parameters under `path`.
     pub fn init(&self, path: &nn::Path) -> Result<DeepSnp> {
         if self.cnn.input != 2 {
@@ -203,5 +226,22 @@ mod tests {
         assert_eq!(cap.activation("cnn.blocks.3").unwrap().size(), [3, 32, 31]);
         assert_eq!(DeepSnp::position_to_probe(0, 31, 4000), 64);
         assert_eq!(DeepSnp::position_to_probe(30, 31, 4000), 3935);
+    }
+
+    /// The documented minimum (help text, README): the default network takes 125 probes and no
+    /// fewer; 124 fails in the conv stack (issue 6: chromosomes of 64–124 probes failed a file).
+    #[test]
+    fn min_probes_is_the_shortest_window_the_network_takes() {
+        let cfg = DeepSnpConfig::default();
+        tch::manual_seed(0);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let m = cfg.init(&vs.root()).unwrap();
+        let run = |n: i64| {
+            m.f_forward_attention(&Tensor::zeros([1, 2, n], (Kind::Float, Device::Cpu)), false)
+        };
+        assert_eq!(cfg.min_probes().unwrap(), 125);
+        assert!(run(125).is_ok());
+        let e = run(124).unwrap_err().to_string();
+        assert!(e.contains("conv stack"), "{e}");
     }
 }

@@ -1,145 +1,25 @@
-//! Inference with a trained Deep SNP model: load a model folder, run it on every window of a
-//! PennCNV signal file, write the calls. Nothing here depends on the `deep-snp` reproduction
-//! ([`repro`](crate::snp::repro)), which trains the model and saves it through [`save`].
+//! Inference with a trained Deep SNP model: load a model folder ([`super::detector`]), run it
+//! on every window of a PennCNV signal file, write the calls. Nothing here depends on the
+//! `deep-snp` reproduction ([`repro`](crate::snp::repro)), which trains the model and saves it
+//! through [`save`].
 //!
-//! A model folder holds one registered model ([`deepfield_core::models`]) of kind
-//! [`DeepSnpDetectorConfig::KIND`] (`genomics.deep_snp`): `model.safetensors` (weights, with the
-//! kind and the config in its metadata), `config.json` (`{"kind", "config"}`) and
-//! `metrics.json`. The config is everything prediction needs besides the weights: the network,
-//! the window size, the decision threshold chosen on the validation windows, and the
-//! change-point baseline's settings. `deepfield-genomics inspect DIR` describes such a folder;
-//! [`crate::models`] restores it behind `Box<dyn Forward>` (logits of `[B, 2, L]` windows).
-//!
-//! Folders written before the registry (`config.json` holding the whole run config, the
-//! thresholds beside it, no kind) still load through [`load`].
+//! The network takes windows of at least [`DeepSnpConfig::min_probes`] probes (125 for the
+//! default network). A chromosome shorter than the model's window gives one window of its own
+//! length when it has that many probes; shorter ones are skipped and listed
+//! ([`SignalPredictions::skipped`]); a file where every chromosome is too short is an error.
 
 use std::path::Path;
 
-use deepfield_core::models::{self, ModelConfig};
 use serde::{Deserialize, Serialize};
-use tch::nn::{self, VarStore};
 use tch::{Device, Kind, Tensor};
 
 use super::changepoint;
 use super::model::{DeepSnp, DeepSnpConfig};
 use super::signal::{read_penncnv, SnpSignal};
-use super::window::{self, WindowConfig};
+use super::window::{self, MIN_SHORT_WINDOW};
 use crate::{Error, Result};
 
-/// A trained Deep SNP breakpoint detector as saved: the network's config and the settings its
-/// predictions depend on. Registered as `genomics.deep_snp`; [`build`](ModelConfig::build) makes
-/// the network ([`DeepSnpConfig::init`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeepSnpDetectorConfig {
-    /// The network.
-    pub model: DeepSnpConfig,
-    /// How a signal is cut into windows (the window length the model was trained on).
-    pub windows: WindowConfig,
-    /// A breakpoint is called when `p(breakpoint) ≥ decision_threshold`, the F1-maximising cut on
-    /// the validation windows ([`super::threshold::choose_f1_threshold`]).
-    pub decision_threshold: f64,
-    /// Change-point baseline: shortest segment a split may leave.
-    pub baseline_min_segment: usize,
-    /// Change-point baseline: score threshold fitted on the training windows.
-    pub baseline_threshold: f64,
-}
-
-impl ModelConfig for DeepSnpDetectorConfig {
-    const KIND: &'static str = "genomics.deep_snp";
-    const DESCRIPTION: &'static str =
-        "Deep SNP: CNN + attention over LRR/BAF windows [B, 2, L] -> breakpoint logits [B, 2]";
-    type Model = DeepSnp;
-
-    fn validate(&self) -> deepfield_core::Result<()> {
-        self.windows.validate()?;
-        if !(0.0..=1.0).contains(&self.decision_threshold) {
-            return Err(deepfield_core::Error::config(format!(
-                "decision_threshold must be in [0, 1], got {}",
-                self.decision_threshold
-            )));
-        }
-        if !self.baseline_threshold.is_finite() {
-            return Err(deepfield_core::Error::config(
-                "baseline_threshold must be finite",
-            ));
-        }
-        Ok(())
-    }
-
-    fn build(&self, path: &nn::Path) -> deepfield_core::Result<DeepSnp> {
-        Ok(self.model.init(path)?)
-    }
-}
-
-/// Save a trained detector into the model folder `dir` (see the [module docs](self)).
-pub fn save<M: Serialize>(
-    dir: &Path,
-    vs: &VarStore,
-    config: &DeepSnpDetectorConfig,
-    metrics: Option<&M>,
-) -> Result<()> {
-    Ok(models::save_model(dir, vs, config, metrics)?)
-}
-
-/// Load the model folder `dir` on `device`: its config, parameters and network. Reads folders
-/// written by [`save`] and older ones.
-pub fn load(dir: &Path, device: Device) -> Result<(DeepSnpDetectorConfig, VarStore, DeepSnp)> {
-    let Some(older) = crate::older::older_config::<OlderFolder>(dir)? else {
-        return Ok(models::restore_model::<DeepSnpDetectorConfig>(dir, device)?);
-    };
-    Ok(models::restore_with_config(
-        dir,
-        device,
-        older.into_config(),
-    )?)
-}
-
-/// `config.json` of a folder saved before the registry: the `deep-snp` run config (of which
-/// prediction needs the network, the windows and the baseline's segment length) and the
-/// thresholds.
-#[derive(Deserialize)]
-struct OlderFolder {
-    config: OlderRun,
-    baseline_threshold: f64,
-    /// Models saved before the validation threshold existed cut at 0.5.
-    #[serde(default = "one_half")]
-    decision_threshold: f64,
-}
-
-/// The fields of the run config that prediction reads (defaults: the run config's).
-#[derive(Deserialize)]
-#[serde(default)]
-struct OlderRun {
-    model: DeepSnpConfig,
-    windows: WindowConfig,
-    baseline_min_segment: usize,
-}
-
-impl Default for OlderRun {
-    fn default() -> Self {
-        OlderRun {
-            model: DeepSnpConfig::default(),
-            windows: WindowConfig::default(),
-            baseline_min_segment: 20,
-        }
-    }
-}
-
-fn one_half() -> f64 {
-    0.5
-}
-
-impl OlderFolder {
-    fn into_config(self) -> DeepSnpDetectorConfig {
-        DeepSnpDetectorConfig {
-            model: self.config.model,
-            windows: self.config.windows,
-            decision_threshold: self.decision_threshold,
-            baseline_min_segment: self.config.baseline_min_segment,
-            baseline_threshold: self.baseline_threshold,
-        }
-    }
-}
+pub use super::detector::{load, save, DeepSnpDetectorConfig};
 
 /// Probabilities of a breakpoint and attention weights for inputs `[N, 2, L]`, in batches of
 /// `batch` on the model's device ([`deepfield_core::device()`]).
@@ -189,17 +69,75 @@ pub struct WindowPrediction {
     pub baseline_split_bp: u64,
 }
 
-/// Run a model on every window of a signal (short chromosomes: one window of their length).
+/// A chromosome of a signal file that was too short for the model: no window of it was run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkippedChromosome {
+    /// The signal file.
+    pub file: String,
+    pub sample: String,
+    pub chrom: String,
+    /// Its probes in the file.
+    pub probes: usize,
+    /// The fewest probes the model takes.
+    pub min_probes: usize,
+}
+
+impl std::fmt::Display for SkippedChromosome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: chromosome {} skipped: {} probes, the model needs at least {}",
+            self.file, self.chrom, self.probes, self.min_probes
+        )
+    }
+}
+
+/// The windows of a signal file the model ran on, and the chromosomes it could not take.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SignalPredictions {
+    pub windows: Vec<WindowPrediction>,
+    pub skipped: Vec<SkippedChromosome>,
+}
+
+/// The fewest probes of a window `config`'s network takes (and [`MIN_SHORT_WINDOW`] at least).
+pub fn min_window(config: &DeepSnpConfig) -> Result<usize> {
+    Ok(config.min_probes()?.max(MIN_SHORT_WINDOW))
+}
+
+/// Run a model on every window of a signal read from `file` (which names it in messages):
+/// chromosomes shorter than the model's window give one window of their length when the network
+/// takes that many probes, and are skipped (listed) otherwise. No window at all is an error.
 pub fn predict_signal_with(
     model: &DeepSnp,
     config: &DeepSnpDetectorConfig,
     signal: &SnpSignal,
-) -> Result<Vec<WindowPrediction>> {
-    let ws = window::windows(signal, &config.windows, None, true)?;
+    file: &Path,
+) -> Result<SignalPredictions> {
+    let min = min_window(&config.model)?;
+    let (ws, short) = window::windows_at_least(signal, &config.windows, None, Some(min))?;
+    let skipped: Vec<SkippedChromosome> = short
+        .into_iter()
+        .map(|(chrom, probes)| SkippedChromosome {
+            file: file.display().to_string(),
+            sample: signal.sample.clone(),
+            chrom,
+            probes,
+            min_probes: min,
+        })
+        .collect();
     if ws.is_empty() {
         return Err(Error::input(format!(
-            "{}: no chromosome has the 64 probes a window needs",
-            signal.sample
+            "{}: no chromosome has the {min} probes the model needs ({})",
+            file.display(),
+            if skipped.is_empty() {
+                "the file has no probes".to_string()
+            } else {
+                skipped
+                    .iter()
+                    .map(|s| format!("chromosome {}: {} probes", s.chrom, s.probes))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         )));
     }
     let mut out = Vec::new();
@@ -229,7 +167,10 @@ pub fn predict_signal_with(
             baseline_split_bp: signal.pos[(w.start + split).min(w.start + w.len - 1)],
         });
     }
-    Ok(out)
+    Ok(SignalPredictions {
+        windows: out,
+        skipped,
+    })
 }
 
 /// CSV text of window predictions (sample and chromosome names quoted where needed).
@@ -267,17 +208,18 @@ pub fn predictions_csv(preds: &[WindowPrediction]) -> Result<String> {
     Ok(deepfield_core::fsutil::csv_string(HEADER, rows)?)
 }
 
-/// Run the model folder `model` on a user's PennCNV signal file; write the CSV to `out` if given.
+/// Run the model folder `model` on a user's PennCNV signal file; write the CSV to `out` if given
+/// (atomically: nothing is written when the file cannot be read or has no usable chromosome).
 pub fn predict_signal(
     model: &Path,
     signal: &Path,
     out: Option<&Path>,
-) -> Result<Vec<WindowPrediction>> {
+) -> Result<SignalPredictions> {
     let (config, _vs, m) = load(model, deepfield_core::device())?;
     let s = read_penncnv(signal)?;
-    let preds = predict_signal_with(&m, &config, &s)?;
+    let preds = predict_signal_with(&m, &config, &s, signal)?;
     if let Some(o) = out {
-        deepfield_core::fsutil::write_atomic(o, predictions_csv(&preds)?.as_bytes())?;
+        deepfield_core::fsutil::write_atomic(o, predictions_csv(&preds.windows)?.as_bytes())?;
     }
     Ok(preds)
 }
@@ -285,8 +227,11 @@ pub fn predict_signal(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::snp::WindowConfig;
     use deepfield_core::checkpoint;
+    use deepfield_core::models::ModelConfig as _;
     use deepfield_core::Forward;
+    use tch::nn::VarStore;
 
     #[test]
     fn predictions_csv_quotes_sample_names() {
@@ -383,8 +328,11 @@ mod tests {
 
         // The signal path gives the same calls from the saved model as from the trained one.
         let s = signal();
-        let a = predict_signal_with(&model, &config, &s).unwrap();
-        let b = predict_signal_with(&model2, &config2, &s).unwrap();
+        let f = Path::new("s.txt");
+        let a = predict_signal_with(&model, &config, &s, f).unwrap().windows;
+        let b = predict_signal_with(&model2, &config2, &s, f)
+            .unwrap()
+            .windows;
         // chr1: 3 windows of 1,024 probes; chr2: one short window of 700.
         assert_eq!(a.len(), 4);
         assert_eq!(predictions_csv(&a).unwrap(), predictions_csv(&b).unwrap());
@@ -423,9 +371,15 @@ mod tests {
         let (config2, _vs, model2) = load(dir.path(), device).unwrap();
         assert_eq!(config2, config);
         let s = signal();
+        let f = Path::new("s.txt");
         assert_eq!(
-            predictions_csv(&predict_signal_with(&model, &config, &s).unwrap()).unwrap(),
-            predictions_csv(&predict_signal_with(&model2, &config2, &s).unwrap()).unwrap()
+            predictions_csv(&predict_signal_with(&model, &config, &s, f).unwrap().windows).unwrap(),
+            predictions_csv(
+                &predict_signal_with(&model2, &config2, &s, f)
+                    .unwrap()
+                    .windows
+            )
+            .unwrap()
         );
 
         // Older still: no decision threshold saved, so the cut is 0.5.
@@ -438,5 +392,78 @@ mod tests {
         checkpoint::save::<_, ()>(dir.path(), &vs, &serde_json::json!({"x": 1}), None).unwrap();
         let e = load(dir.path(), device).unwrap_err().to_string();
         assert!(e.contains("config.json"), "{e}");
+    }
+
+    /// Issue 6: a chromosome of 64–126 probes failed the whole file in the conv stack
+    /// (`block 2 turns size 1 into 0`). It is skipped and reported now; the rest is predicted.
+    #[test]
+    fn a_chromosome_too_short_for_the_network_is_skipped_and_reported() {
+        tch::manual_seed(2);
+        let device = deepfield_core::device();
+        let tmp = tempfile::tempdir().unwrap();
+        let config = detector();
+        let vs = VarStore::new(device);
+        let _model = config.build(&vs.root()).unwrap();
+        let dir = tmp.path().join("model");
+        save(&dir, &vs, &config, None::<&()>).unwrap();
+
+        // chr1: 2,048 probes (3 windows); chr2: 100 probes, between the 64 of a short window
+        // and the 125 the network takes; chr3: 300 probes (one short window).
+        let mut s = signal();
+        let n = s.len();
+        for (i, c) in s.chrom.iter_mut().enumerate() {
+            *c = match i {
+                i if i < 2048 => "1",
+                i if i < 2148 => "2",
+                _ => "3",
+            }
+            .to_string();
+        }
+        assert_eq!(n - 2148, 600);
+        let file = tmp.path().join("short chr, \"x\".txt");
+        super::super::signal::write_penncnv(&file, &s).unwrap();
+        let out = tmp.path().join("w.csv");
+        let p = predict_signal(&dir, &file, Some(&out)).unwrap();
+        let chroms: Vec<(&str, usize)> = p
+            .windows
+            .iter()
+            .map(|w| (w.chrom.as_str(), w.probes))
+            .collect();
+        assert_eq!(chroms, [("1", 1024), ("1", 1024), ("1", 1024), ("3", 600)]);
+        assert_eq!(p.skipped.len(), 1);
+        let k = &p.skipped[0];
+        assert_eq!((k.chrom.as_str(), k.probes, k.min_probes), ("2", 100, 125));
+        let msg = k.to_string();
+        assert!(
+            msg.contains("short chr, \"x\".txt")
+                && msg.contains("chromosome 2")
+                && msg.contains("100 probes")
+                && msg.contains("at least 125"),
+            "{msg}"
+        );
+        let (_, rows) = deepfield_core::testing::read_csv(&out);
+        assert_eq!(rows.len(), 4);
+
+        // Nothing the network can take: a clear error naming the file and the minimum, no output.
+        let mut tiny = s.clone();
+        for v in [&mut tiny.names, &mut tiny.chrom] {
+            v.truncate(100);
+        }
+        tiny.pos.truncate(100);
+        tiny.lrr.truncate(100);
+        tiny.baf.truncate(100);
+        let tiny_file = tmp.path().join("tiny.txt");
+        super::super::signal::write_penncnv(&tiny_file, &tiny).unwrap();
+        let tiny_out = tmp.path().join("tiny.csv");
+        let e = predict_signal(&dir, &tiny_file, Some(&tiny_out))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("tiny.txt")
+                && e.contains("125 probes")
+                && e.contains("chromosome 1: 100 probes"),
+            "{e}"
+        );
+        assert!(!tiny_out.exists());
     }
 }

@@ -2,8 +2,10 @@
 //! with a configurable stride, their breakpoint labels, and the network input encoding.
 //!
 //! Windows never cross a chromosome. A chromosome shorter than the window gives one window of its
-//! own length when `allow_short` (prediction on real arrays: the model is length-agnostic); it is
-//! skipped otherwise (training needs equal lengths).
+//! own length when short windows are allowed and it has at least their minimum of probes
+//! (prediction on real arrays: the model takes any length from its
+//! [`min_probes`](super::DeepSnpConfig::min_probes) up); it is skipped otherwise (training needs
+//! equal lengths), and [`windows_at_least`] lists what it skipped.
 //!
 //! Labels: 1 if a breakpoint lies at least `margin` probes inside the window, 0 if the window holds
 //! no breakpoint at all, and *ambiguous* (`None`, left out of training and scoring) if its only
@@ -64,21 +66,45 @@ pub struct Window {
     pub breakpoints: Vec<usize>,
 }
 
+/// The fewest probes of a short window ([`windows`] with `allow_short`).
+pub const MIN_SHORT_WINDOW: usize = 64;
+
 /// Cut `signal` into windows; with `breakpoints` (sorted global indices) they are labelled.
+/// With `allow_short`, a chromosome shorter than the window but with at least
+/// [`MIN_SHORT_WINDOW`] probes gives one window of its own length.
 pub fn windows(
     signal: &SnpSignal,
     cfg: &WindowConfig,
     breakpoints: Option<&[usize]>,
     allow_short: bool,
 ) -> Result<Vec<Window>> {
+    let min_short = allow_short.then_some(MIN_SHORT_WINDOW);
+    Ok(windows_at_least(signal, cfg, breakpoints, min_short)?.0)
+}
+
+/// A chromosome that gave no window: its name and number of probes.
+pub type ShortChromosome = (String, usize);
+
+/// [`windows`], where a chromosome shorter than the window gives one window of its own length
+/// when it has at least `min_short` probes (`None`: never). Also returns the chromosomes that
+/// gave no window at all.
+pub fn windows_at_least(
+    signal: &SnpSignal,
+    cfg: &WindowConfig,
+    breakpoints: Option<&[usize]>,
+    min_short: Option<usize>,
+) -> Result<(Vec<Window>, Vec<ShortChromosome>)> {
     cfg.validate()?;
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     for (chrom, r) in signal.chromosomes() {
         let n = r.len();
         let mut starts: Vec<usize> = Vec::new();
         if n < cfg.length {
-            if allow_short && n >= 64 {
+            if min_short.is_some_and(|m| n >= m) {
                 starts.push(r.start);
+            } else {
+                skipped.push((chrom.clone(), n));
             }
         } else {
             let mut s = 0;
@@ -117,7 +143,7 @@ pub fn windows(
             });
         }
     }
-    Ok(out)
+    Ok((out, skipped))
 }
 
 /// Append the `[2 × len]` encoding of a window to `buf`.
