@@ -262,7 +262,11 @@ impl Table {
     }
 
     /// The given columns as an `[N, k]` `f32` tensor ([`numeric_matrix`]); errors name the file.
+    /// A table without data rows (only a header) is an error.
     pub fn matrix(&self, columns: &[&str]) -> Result<Tensor> {
+        if self.df.height() == 0 {
+            return Err(table_error(&self.path, "no data rows (only a header)"));
+        }
         matrix(&self.df, columns).map_err(|m| table_error(&self.path, m))
     }
 
