@@ -410,42 +410,26 @@ pub fn assert_png(path: &Path, min_size: (u32, u32)) -> PngStats {
     s
 }
 
-/// Split one CSV line into fields (RFC 4180: fields may be quoted, `""` is a quote inside one).
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', true) => quoted = false,
-            ('"', false) if cur.is_empty() => quoted = true,
-            (',', false) => fields.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    fields.push(cur);
-    fields
-}
-
-/// Header and rows of the CSV file at `path` (comma-separated, quoted fields allowed, no
-/// newlines inside fields; a trailing empty line is ignored). Panics if it is unreadable or empty.
+/// Header and rows of the CSV file at `path`, read by the `csv` crate (RFC 4180: quoted
+/// fields, quotes and newlines inside them; rows of any width, checked by the callers). Panics
+/// if it is unreadable, malformed or empty.
 #[track_caller]
 pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = std::fs::read_to_string(path)
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut lines = text.lines().map(|l| l.strip_suffix('\r').unwrap_or(l));
-    let header = split_csv_line(
-        lines
-            .next()
-            .unwrap_or_else(|| panic!("{} is empty", path.display())),
-    );
-    let rows = lines.map(split_csv_line).collect();
-    (header, rows)
+    let mut records = reader.records().map(|r| {
+        r.unwrap_or_else(|e| panic!("{}: malformed CSV: {e}", path.display()))
+            .iter()
+            .map(str::to_string)
+            .collect::<Vec<String>>()
+    });
+    let header = records
+        .next()
+        .unwrap_or_else(|| panic!("{} is empty", path.display()));
+    (header, records.collect())
 }
 
 #[track_caller]
@@ -654,13 +638,12 @@ mod tests {
 
     #[test]
     fn csv_lines_split_like_rfc_4180() {
-        assert_eq!(split_csv_line("a,b,c"), ["a", "b", "c"]);
-        assert_eq!(
-            split_csv_line("\"x,y\",\"say \"\"hi\"\"\","),
-            ["x,y", "say \"hi\"", ""]
-        );
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.csv");
+        std::fs::write(&p, "a,b,c\n\"x,y\",\"say \"\"hi\"\"\nthere\",\n").unwrap();
+        let (h, rows) = read_csv(&p);
+        assert_eq!(h, ["a", "b", "c"]);
+        assert_eq!(rows, [["x,y", "say \"hi\"\nthere", ""]]);
         std::fs::write(&p, "id,label\n1,\"a,b\"\n2,c\n").unwrap();
         assert_eq!(assert_csv(&p, &["id", "label"], 2)[0], ["1", "a,b"]);
         assert!(fails(|| assert_csv(&p, &["id"], 2)).is_err());
