@@ -42,9 +42,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     // The front end of the model when one is given, else the spoken-digit one (8 kHz).
     let features = match &model {
-        Some(dir) => load(&resolve_model_dir(dir), deepfield_core::device())?
-            .config
-            .features,
+        Some(dir) => {
+            load(&resolve_model_dir(dir), deepfield_core::device())?
+                .config
+                .features
+        }
         None => FeatureConfig::speech(8_000),
     };
     let m = FrontEnd::new(&features)?.from_audio(&audio)?;

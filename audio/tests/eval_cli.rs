@@ -62,8 +62,18 @@ fn eval_reads_the_cough_data_set_as_laid_out_with_its_own_labels_file() {
     // Issue 12: none_short/ hand_short/ elbow_short/ are searched, and the data set's own
     // labels.csv names its label column `etiquette`.
     let (ok, out, err) = run(&[
-        "eval", "--model", s(&model), s(&data), "--labels", s(&labels),
-        "--label-column", "etiquette", "--out", s(&preds), "--threads", "1",
+        "eval",
+        "--model",
+        s(&model),
+        s(&data),
+        "--labels",
+        s(&labels),
+        "--label-column",
+        "etiquette",
+        "--out",
+        s(&preds),
+        "--threads",
+        "1",
     ]);
     assert!(ok, "{err}");
     assert!(
@@ -74,14 +84,32 @@ fn eval_reads_the_cough_data_set_as_laid_out_with_its_own_labels_file() {
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(
         header,
-        ["file", "predicted", "confidence", "label", "p_none", "p_hand", "p_elbow"]
+        [
+            "file",
+            "predicted",
+            "confidence",
+            "label",
+            "p_none",
+            "p_hand",
+            "p_elbow"
+        ]
     );
     let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
     assert_eq!(rows.len(), 190);
-    let row = rows.iter().find(|r| &r[0] == "elbow_short/1-m-e-01.wav").unwrap();
+    let row = rows
+        .iter()
+        .find(|r| &r[0] == "elbow_short/1-m-e-01.wav")
+        .unwrap();
     assert_eq!(&row[3], "elbow");
     // Without --label-column the error says which columns there are and what to give.
-    let (ok, _, err) = run(&["eval", "--model", s(&model), s(&data), "--labels", s(&labels)]);
+    let (ok, _, err) = run(&[
+        "eval",
+        "--model",
+        s(&model),
+        s(&data),
+        "--labels",
+        s(&labels),
+    ]);
     assert!(!ok);
     assert!(
         err.contains("labels.csv: no `label` column")
@@ -108,8 +136,15 @@ fn awkward_file_names_round_trip_and_old_command_forms_still_work() {
     let preds = tmp.path().join("out, \"odd\".csv");
     // The old --dir flag (hidden) still names the folder.
     let (ok, out, err) = run(&[
-        "eval", "--model", s(&model), "--dir", s(&user), "--labels", s(&labels),
-        "--out", s(&preds),
+        "eval",
+        "--model",
+        s(&model),
+        "--dir",
+        s(&user),
+        "--labels",
+        s(&labels),
+        "--out",
+        s(&preds),
     ]);
     assert!(ok, "{err}");
     assert!(out.contains("1 labelled recordings"), "{out}");
@@ -126,7 +161,10 @@ fn awkward_file_names_round_trip_and_old_command_forms_still_work() {
     let (ok, out, err) = run(&["classify", "--model", s(&model), s(&one)]);
     assert!(ok, "{err}");
     let line = out.lines().next().unwrap();
-    assert!(line.starts_with(&format!("{}\t{}\t", one.display(), &rows[0][1])), "{out}");
+    assert!(
+        line.starts_with(&format!("{}\t{}\t", one.display(), &rows[0][1])),
+        "{out}"
+    );
     let results = tmp.path().join("results");
     let (ok, out2, err) = run(&["eval", "--model", s(&results), s(&one)]);
     assert!(ok, "{err}");

@@ -82,13 +82,16 @@ fn quick_cough_repro_writes_results_and_its_models_score_a_folder() {
         assert_eq!(model.fold_accuracy.len(), 2);
         // The report shows this model's measured accuracy and where it is saved.
         assert_contains(&report_text, &fmt_num(acc));
-        assert_contains(&report_text, &format!("results/cough-bilstm/model-{}", model.key));
+        assert_contains(
+            &report_text,
+            &format!("results/cough-bilstm/model-{}", model.key),
+        );
     }
     // The default model (model/) is the best of the table, and the report says so.
-    let best = m
-        .models
-        .iter()
-        .fold(&m.models[0], |b, x| if x.accuracy > b.accuracy { x } else { b });
+    let best = m.models.iter().fold(
+        &m.models[0],
+        |b, x| if x.accuracy > b.accuracy { x } else { b },
+    );
     assert_eq!(m.default_model, best.key);
     assert_contains(&report_text, &format!("`model/` is the {}", best.name));
     assert_contains(&report_text, "cough_etiquette");
@@ -117,10 +120,9 @@ fn quick_cough_repro_writes_results_and_its_models_score_a_folder() {
     let run = deepfield_core::repro::typed::read_run_info(&opts.out).expect("run record");
     assert!(run.quick && run.seed == 1, "{run:?}");
     assert!(report_text.starts_with("> **Quick run**"), "{report_text}");
-    let cfg: ExperimentConfig = serde_json::from_str(
-        &std::fs::read_to_string(opts.out.join("config.json")).unwrap(),
-    )
-    .unwrap();
+    let cfg: ExperimentConfig =
+        serde_json::from_str(&std::fs::read_to_string(opts.out.join("config.json")).unwrap())
+            .unwrap();
     assert_eq!(cfg, config(true, 1));
     // metrics.csv names model, fold and metric.
     let rows = assert_csv(
@@ -133,22 +135,46 @@ fn quick_cough_repro_writes_results_and_its_models_score_a_folder() {
             r[0] == model && r[1] == fold && r[2] == metric && r[3].parse::<f64>().ok() == Some(v)
         })
     };
-    assert!(has("bilstm", "", "accuracy", m.models[0].accuracy), "{rows:?}");
-    assert!(has("cnn", "fold_2", "accuracy", m.models[1].fold_accuracy[1]), "{rows:?}");
-    assert!(has("mlp", "", "f1_elbow", m.models[2].per_class_f1[2]), "{rows:?}");
+    assert!(
+        has("bilstm", "", "accuracy", m.models[0].accuracy),
+        "{rows:?}"
+    );
+    assert!(
+        has("cnn", "fold_2", "accuracy", m.models[1].fold_accuracy[1]),
+        "{rows:?}"
+    );
+    assert!(
+        has("mlp", "", "f1_elbow", m.models[2].per_class_f1[2]),
+        "{rows:?}"
+    );
     // history.csv: every epoch of every model and fold.
     let epochs: usize = m.models.iter().flat_map(|x| &x.epochs_run).sum();
     let (header, hist) = read_csv(&opts.out.join("history.csv"));
     assert_eq!(
         header[..7],
-        ["run", "epoch", "train_loss", "val_loss", "lr", "seconds", "val_accuracy"]
+        [
+            "run",
+            "epoch",
+            "train_loss",
+            "val_loss",
+            "lr",
+            "seconds",
+            "val_accuracy"
+        ]
     );
     assert_eq!(hist.len(), epochs);
     let mut runs: Vec<&str> = hist.iter().map(|r| r[0].as_str()).collect();
     runs.dedup();
     assert_eq!(
         runs,
-        ["bilstm/fold_1", "cnn/fold_1", "mlp/fold_1", "bilstm/fold_2", "cnn/fold_2", "mlp/fold_2"]
+        [
+            "bilstm/fold_1",
+            "cnn/fold_1",
+            "mlp/fold_1",
+            "bilstm/fold_2",
+            "cnn/fold_2",
+            "mlp/fold_2"
+        ]
     );
     // No temporary folder is left beside the results.
     let names: Vec<String> = std::fs::read_dir(tmp.path())
@@ -190,21 +216,38 @@ fn quick_cough_repro_writes_results_and_its_models_score_a_folder() {
     }
     let rows = assert_csv(
         &preds,
-        &["file", "predicted", "confidence", "label", "p_none", "p_hand", "p_elbow"],
+        &[
+            "file",
+            "predicted",
+            "confidence",
+            "label",
+            "p_none",
+            "p_hand",
+            "p_elbow",
+        ],
         5,
     );
     assert!(rows
         .iter()
         .any(|r| r[0] == "none_short/97-m-n-01.wav" && r[3] == "none"));
     // The default model is the saved copy of the best model of the table.
-    let same = evaluate(&opts.out.join(format!("model-{}", m.default_model)), &user, &EvalOptions::default()).unwrap();
+    let same = evaluate(
+        &opts.out.join(format!("model-{}", m.default_model)),
+        &user,
+        &EvalOptions::default(),
+    )
+    .unwrap();
     for (a, b) in r.predictions.iter().zip(&same.predictions) {
         assert_eq!(a.probabilities, b.probabilities);
     }
 
     // Labels from a CSV (names or indices, by path or name); only the listed files are scored.
     let csv = tmp.path().join("labels.csv");
-    std::fs::write(&csv, "file,label\nnone_short/97-m-n-01.wav,none\n7-f-h-03.wav,1\n").unwrap();
+    std::fs::write(
+        &csv,
+        "file,label\nnone_short/97-m-n-01.wav,none\n7-f-h-03.wav,1\n",
+    )
+    .unwrap();
     let with_csv = EvalOptions {
         labels: Some(&csv),
         ..Default::default()

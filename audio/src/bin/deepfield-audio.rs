@@ -11,7 +11,8 @@ use deepfield_audio::{predict, repro, segment, wav};
 use deepfield_core::repro::cli::{App, Common, EvalArgs};
 
 /// The long help of `eval`.
-const EVAL_ABOUT: &str = "Run a trained model on your recordings: INPUT is one WAV file or a folder, \
+const EVAL_ABOUT: &str =
+    "Run a trained model on your recordings: INPUT is one WAV file or a folder, \
 searched recursively (a data set laid out as none_short/ hand_short/ elbow_short/ works as is).
 
 Which model: a reproduction saves every model of its results table. `--model results/<id>/model` \
@@ -216,34 +217,69 @@ mod tests {
     #[test]
     fn eval_accepts_input_the_old_dir_flag_and_classify() {
         let parse = |args: &[&str]| super::Cli::try_parse_from(args).map(|c| c.command);
-        let Ok(super::Command::Eval { eval, label_column, dir }) = parse(&[
-            "deepfield-audio", "eval", "--model", "m", "data/", "--labels", "l.csv",
-            "--label-column", "etiquette", "--threads", "2",
-        ]) else {
+        let Ok(super::Command::Eval {
+            eval,
+            label_column,
+            dir,
+        }) = parse(&[
+            "deepfield-audio",
+            "eval",
+            "--model",
+            "m",
+            "data/",
+            "--labels",
+            "l.csv",
+            "--label-column",
+            "etiquette",
+            "--threads",
+            "2",
+        ])
+        else {
             panic!("eval did not parse");
         };
-        assert_eq!(eval.input_or(&[("dir", &dir)]).unwrap(), std::path::Path::new("data/"));
-        assert_eq!((label_column.as_deref(), eval.threads), (Some("etiquette"), 2));
+        assert_eq!(
+            eval.input_or(&[("dir", &dir)]).unwrap(),
+            std::path::Path::new("data/")
+        );
+        assert_eq!(
+            (label_column.as_deref(), eval.threads),
+            (Some("etiquette"), 2)
+        );
         let Ok(super::Command::Eval { eval, dir, .. }) =
             parse(&["deepfield-audio", "eval", "--model", "m", "--dir", "old/"])
         else {
             panic!("--dir did not parse");
         };
-        assert_eq!(eval.input_or(&[("dir", &dir)]).unwrap(), std::path::Path::new("old/"));
+        assert_eq!(
+            eval.input_or(&[("dir", &dir)]).unwrap(),
+            std::path::Path::new("old/")
+        );
         let Ok(super::Command::Eval { eval, dir, .. }) =
             parse(&["deepfield-audio", "classify", "--model", "m", "one.wav"])
         else {
             panic!("classify did not parse");
         };
-        assert_eq!(eval.input_or(&[("dir", &dir)]).unwrap(), std::path::Path::new("one.wav"));
+        assert_eq!(
+            eval.input_or(&[("dir", &dir)]).unwrap(),
+            std::path::Path::new("one.wav")
+        );
         // Both, or neither, is an error in the user's terms.
-        let Ok(super::Command::Eval { eval, dir, .. }) =
-            parse(&["deepfield-audio", "eval", "--model", "m", "a/", "--dir", "b/"])
-        else {
+        let Ok(super::Command::Eval { eval, dir, .. }) = parse(&[
+            "deepfield-audio",
+            "eval",
+            "--model",
+            "m",
+            "a/",
+            "--dir",
+            "b/",
+        ]) else {
             panic!("eval did not parse");
         };
         let e = eval.input_or(&[("dir", &dir)]).unwrap_err().to_string();
-        assert!(e.contains("more than one input") && e.contains("--dir"), "{e}");
+        assert!(
+            e.contains("more than one input") && e.contains("--dir"),
+            "{e}"
+        );
         // The help says which model runs by default and how to choose another; --dir is hidden.
         use clap::CommandFactory;
         let mut cmd = super::Cli::command();
@@ -252,7 +288,12 @@ mod tests {
             .unwrap()
             .render_long_help()
             .to_string();
-        for want in ["results/<id>/model", "model-cnn", "best out-of-fold", "--label-column"] {
+        for want in [
+            "results/<id>/model",
+            "model-cnn",
+            "best out-of-fold",
+            "--label-column",
+        ] {
             assert!(help.contains(want), "{want}: {help}");
         }
         assert!(!help.contains("--dir"), "{help}");

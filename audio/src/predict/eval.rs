@@ -238,19 +238,35 @@ mod tests {
         for sub in ["none_short", "hand_short/deeper"] {
             std::fs::create_dir_all(d.join(sub)).unwrap();
         }
-        for f in ["none_short/b.wav", "hand_short/deeper/a, \"x\".WAV", "top.wav"] {
+        for f in [
+            "none_short/b.wav",
+            "hand_short/deeper/a, \"x\".WAV",
+            "top.wav",
+        ] {
             std::fs::write(d.join(f), "x").unwrap();
         }
         std::fs::write(d.join("labels.csv"), "x").unwrap();
         let ids: Vec<String> = recordings(d).unwrap().into_iter().map(|r| r.0).collect();
-        assert_eq!(ids, ["hand_short/deeper/a, \"x\".WAV", "none_short/b.wav", "top.wav"]);
+        assert_eq!(
+            ids,
+            [
+                "hand_short/deeper/a, \"x\".WAV",
+                "none_short/b.wav",
+                "top.wav"
+            ]
+        );
         let one = d.join("top.wav");
         assert_eq!(recordings(&one).unwrap()[0].0, one.display().to_string());
-        let e = recordings(&d.join("none_short/nothing")).unwrap_err().to_string();
+        let e = recordings(&d.join("none_short/nothing"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no such file or folder"), "{e}");
         let empty = tempfile::tempdir().unwrap();
         std::fs::create_dir(empty.path().join("sub")).unwrap();
         let e = recordings(empty.path()).unwrap_err().to_string();
-        assert!(e.contains("no .wav files in this folder or its subfolders"), "{e}");
+        assert!(
+            e.contains("no .wav files in this folder or its subfolders"),
+            "{e}"
+        );
     }
 }

@@ -64,7 +64,8 @@ impl LabelTable {
             .keys()
             .filter(|k| {
                 let name = file_name(k);
-                let by_name = names.contains(name) && matches!(self.by_name.get(name), Some(Some(_)));
+                let by_name =
+                    names.contains(name) && matches!(self.by_name.get(name), Some(Some(_)));
                 !paths.contains(k.as_str()) && !by_name
             })
             .count()
@@ -217,20 +218,27 @@ mod tests {
 
         std::fs::write(&p, "file,label\nx.wav,none\n\ny.wav,sneeze\n").unwrap();
         let e = read_labels(&p, None, &names()).unwrap_err().to_string();
-        assert!(e.contains("labels.csv line 4") && e.contains("sneeze"), "{e}");
+        assert!(
+            e.contains("labels.csv line 4") && e.contains("sneeze"),
+            "{e}"
+        );
         std::fs::write(&p, "file,label\nx.wav\n").unwrap();
         let e = read_labels(&p, None, &names()).unwrap_err().to_string();
         assert!(e.contains("labels.csv line 2: too few fields"), "{e}");
         std::fs::write(&p, "file,etiquette\nx.wav,none\n").unwrap();
         let e = read_labels(&p, None, &names()).unwrap_err().to_string();
         assert!(
-            e.contains("no `label` column") && e.contains("--label-column") && e.contains("etiquette"),
+            e.contains("no `label` column")
+                && e.contains("--label-column")
+                && e.contains("etiquette"),
             "{e}"
         );
         // The data set's own column name, chosen with --label-column.
         let m = read_labels(&p, Some("Etiquette"), &names()).unwrap();
         assert_eq!(m.get("x.wav"), Some(0));
-        let e = read_labels(&p, Some("class"), &names()).unwrap_err().to_string();
+        let e = read_labels(&p, Some("class"), &names())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no `class` column;"), "{e}");
         std::fs::write(&p, "name,label\nx.wav,none\n").unwrap();
         let e = read_labels(&p, None, &names()).unwrap_err().to_string();

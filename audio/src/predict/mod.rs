@@ -354,11 +354,18 @@ mod tests {
         let new = tmp.path().join("new model");
         let json = serde_json::json!({"kind": MfccClassifierConfig::KIND, "config": &config});
         let meta = std::collections::BTreeMap::from([
-            (checkpoint::META_KIND.to_string(), MfccClassifierConfig::KIND.to_string()),
-            (checkpoint::META_CONFIG.to_string(), json["config"].to_string()),
+            (
+                checkpoint::META_KIND.to_string(),
+                MfccClassifierConfig::KIND.to_string(),
+            ),
+            (
+                checkpoint::META_CONFIG.to_string(),
+                json["config"].to_string(),
+            ),
         ]);
         checkpoint::save::<_, ()>(&new, &vs, &json, None).unwrap();
-        checkpoint::save_weights_with_metadata(&checkpoint::weights_path(&new), &vs, &meta).unwrap();
+        checkpoint::save_weights_with_metadata(&checkpoint::weights_path(&new), &vs, &meta)
+            .unwrap();
         for dir in [&old, &new] {
             let e = classify_file(dir, &wav).unwrap_err().to_string();
             assert!(
@@ -370,7 +377,10 @@ mod tests {
             let e = evaluate(dir, tmp.path(), &EvalOptions::default())
                 .unwrap_err()
                 .to_string();
-            assert!(e.contains("3 outputs") && e.contains("2 class names"), "{e}");
+            assert!(
+                e.contains("3 outputs") && e.contains("2 class names"),
+                "{e}"
+            );
         }
         // Three class names for three outputs, but a file-name rule with ten classes: the file
         // named like digit 7 has no usable label (it used to index past the class names).
@@ -385,6 +395,9 @@ mod tests {
         assert_eq!(resolve_model_dir(&results), results.join("model"));
         assert!(classify_file(&results, &wav).is_ok());
         let e = classify_file(tmp.path(), &wav).unwrap_err().to_string();
-        assert!(e.contains("not a model folder (no model.safetensors)"), "{e}");
+        assert!(
+            e.contains("not a model folder (no model.safetensors)"),
+            "{e}"
+        );
     }
 }

@@ -93,13 +93,27 @@ mod tests {
         let mut r = csv::Reader::from_path(&out).unwrap();
         assert_eq!(
             r.headers().unwrap(),
-            vec!["file", "predicted", "confidence", "label", "p_none", "p_hand"]
+            vec![
+                "file",
+                "predicted",
+                "confidence",
+                "label",
+                "p_none",
+                "p_hand"
+            ]
         );
         let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
         assert_eq!(rows.len(), 2);
         assert_eq!(
             rows[0],
-            vec![odd, "hand", "0.750000", "none, really", "0.250000", "0.750000"]
+            vec![
+                odd,
+                "hand",
+                "0.750000",
+                "none, really",
+                "0.250000",
+                "0.750000"
+            ]
         );
         assert_eq!(rows[1][0], *"plain.wav");
         assert_eq!(rows[1][3], *"");

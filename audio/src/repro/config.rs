@@ -130,21 +130,19 @@ impl ExperimentConfig {
     /// results folder's `config.json` (with its `run` record) reads back as it was run.
     pub fn from_file_over(base: &ExperimentConfig, file: &Path) -> Result<ExperimentConfig> {
         let text = std::fs::read_to_string(file).map_err(|e| deepfield_core::Error::io(file, e))?;
-        let overlay: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            Error::config(format!("--config {}: not JSON ({e})", file.display()))
-        })?;
+        let overlay: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::config(format!("--config {}: not JSON ({e})", file.display())))?;
         if !overlay.is_object() {
             return Err(Error::config(format!(
                 "--config {}: expected a JSON object of config fields",
                 file.display()
             )));
         }
-        let mut merged = serde_json::to_value(base).map_err(|source| {
-            deepfield_core::Error::Json {
+        let mut merged =
+            serde_json::to_value(base).map_err(|source| deepfield_core::Error::Json {
                 context: "the built-in config".into(),
                 source,
-            }
-        })?;
+            })?;
         merge(&mut merged, overlay);
         if let Some(m) = merged.as_object_mut() {
             m.remove("run");
@@ -229,7 +227,10 @@ mod tests {
         .unwrap();
         let c = ExperimentConfig::from_file_over(&base(), &f).unwrap();
         assert_eq!(c.train.epochs, 3);
-        assert_eq!(c.train.batch_size, 32, "untouched fields keep the built-in value");
+        assert_eq!(
+            c.train.batch_size, 32,
+            "untouched fields keep the built-in value"
+        );
         assert_eq!(c.folds, FoldPlan::GroupKFold { k: 4 });
         assert_eq!(c.models, base().models);
         // A saved config.json reads back as it was.
@@ -247,7 +248,10 @@ mod tests {
         let e = bad(r#"{"folds": {"kind": "group_k_fold", "k": 1}}"#);
         assert!(e.contains("k >= 2"), "{e}");
         let e = bad(r#"{"label_rule": "fsdd_digit"}"#);
-        assert!(e.contains("10 classes") && e.contains("models[0] (BiLSTM)"), "{e}");
+        assert!(
+            e.contains("10 classes") && e.contains("models[0] (BiLSTM)"),
+            "{e}"
+        );
         let e = bad(r#"{"features": {"delta_order": 1}}"#);
         assert!(e.contains("features per frame"), "{e}");
         let e = bad("[1, 2]");

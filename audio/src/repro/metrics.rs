@@ -140,7 +140,12 @@ impl AudioMetrics {
         for m in &self.models {
             let k = m.key.as_str();
             rows.push(MetricRow::new(k, "", "accuracy", m.accuracy));
-            rows.push(MetricRow::new(k, "", "balanced_accuracy", m.balanced_accuracy));
+            rows.push(MetricRow::new(
+                k,
+                "",
+                "balanced_accuracy",
+                m.balanced_accuracy,
+            ));
             rows.push(MetricRow::new(k, "", "f1_macro", m.f1_macro));
             for (c, f1) in self.classes.iter().zip(&m.per_class_f1) {
                 rows.push(MetricRow::new(k, "", format!("f1_{c}"), *f1));
@@ -210,7 +215,11 @@ mod tests {
 
     #[test]
     fn rows_name_model_fold_and_metric_and_the_best_model_is_the_default() {
-        let models = vec![model("bilstm", 0.5), model("cnn", 0.875), model("mlp", 0.875)];
+        let models = vec![
+            model("bilstm", 0.5),
+            model("cnn", 0.875),
+            model("mlp", 0.875),
+        ];
         assert_eq!(best_model(&models), "cnn", "best accuracy, first on a tie");
         assert_eq!(best_model(&models[..1]), "bilstm");
         let m = AudioMetrics {

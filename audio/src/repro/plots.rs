@@ -13,7 +13,10 @@ use crate::{Error, Result};
 /// The plot files and their captions, in report order (`model` names the default model).
 pub fn captions(model: &str) -> Vec<(String, &'static str)> {
     vec![
-        (format!("confusion matrix ({model})"), "confusion_matrix.png"),
+        (
+            format!("confusion matrix ({model})"),
+            "confusion_matrix.png",
+        ),
         (
             format!("training curves (fold 1, {model})"),
             "training_curves.png",
@@ -70,7 +73,10 @@ pub fn write_plots(
                 .file_name()
                 .map(|s| s.to_string_lossy())
                 .unwrap_or_default(),
-            classes.get(clip.label as usize).cloned().unwrap_or_default()
+            classes
+                .get(clip.label as usize)
+                .cloned()
+                .unwrap_or_default()
         ),
         &image,
         "frame (10 ms)",

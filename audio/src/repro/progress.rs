@@ -5,14 +5,16 @@
 use std::time::Instant;
 
 use deepfield_core::progress::{bar, interactive};
-use indicatif::ProgressBar;
 
 /// See the module documentation.
 pub struct Progress {
     id: String,
     total: usize,
     done: usize,
-    bar: ProgressBar,
+    /// The bar's `println`, `inc(1)` and `finish_and_clear` (core's bar, held through closures).
+    println: Box<dyn Fn(&str)>,
+    step: Box<dyn Fn()>,
+    clear: Box<dyn Fn()>,
     started: Instant,
     lines: Vec<String>,
 }
@@ -20,11 +22,15 @@ pub struct Progress {
 impl Progress {
     /// Progress of `id` over `total` (fold, model) trainings.
     pub fn new(id: &str, total: usize) -> Self {
+        let b = bar(total as u64, format!("{id} folds × models"));
+        let (b1, b2) = (b.clone(), b.clone());
         Progress {
             id: id.to_string(),
             total,
             done: 0,
-            bar: bar(total as u64, format!("{id} folds × models")),
+            println: Box::new(move |line| b1.println(line)),
+            step: Box::new(move || b2.inc(1)),
+            clear: Box::new(move || b.finish_and_clear()),
             started: Instant::now(),
             lines: Vec::new(),
         }
@@ -41,17 +47,17 @@ impl Progress {
             self.started.elapsed().as_secs_f64()
         );
         if interactive() {
-            self.bar.println(&line);
+            (self.println)(&line);
         } else {
             eprintln!("{line}");
         }
-        self.bar.inc(1);
+        (self.step)();
         self.lines.push(line);
     }
 
     /// Close the bar; the lines printed so far.
     pub fn finish(self) -> Vec<String> {
-        self.bar.finish_and_clear();
+        (self.clear)();
         self.lines
     }
 }

@@ -62,7 +62,10 @@ pub fn write_report(
             note: format!("{} groups", paper.combined_groups),
         },
     ]);
-    r.heading(3, &format!("Confusion matrix ({}, rows = truth)", main.name));
+    r.heading(
+        3,
+        &format!("Confusion matrix ({}, rows = truth)", main.name),
+    );
     let cm_rows: Vec<Vec<String>> = metrics
         .classes
         .iter()
@@ -77,7 +80,13 @@ pub fn write_report(
     hdr.extend(metrics.classes.iter().map(String::as_str));
     r.table(&hdr, &cm_rows);
     r.heading(2, "Differences from the paper");
-    r.bullet(&text.differences.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    r.bullet(
+        &text
+            .differences
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+    );
     let plots = captions(&main.name);
     let plot_refs: Vec<(&str, &str)> = plots.iter().map(|(a, f)| (a.as_str(), *f)).collect();
     deepfield_core::domain::plots(&mut r, &plot_refs);
@@ -210,5 +219,10 @@ fn usage(r: &mut Report, metrics: &AudioMetrics, text: &ReportText) {
         others.join(", "),
         text.labels_hint
     );
-    deepfield_core::domain::usage(r, "Use the models on your recordings", &command, Some(&note));
+    deepfield_core::domain::usage(
+        r,
+        "Use the models on your recordings",
+        &command,
+        Some(&note),
+    );
 }
