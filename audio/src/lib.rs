@@ -44,3 +44,20 @@ pub mod wav;
 
 pub use deepfield_core as core;
 pub use error::{Error, Result};
+
+#[cfg(test)]
+mod layering {
+    /// Inference (`predict`, `model`, `features`, …) never names a reproduction: `crate::` or
+    /// `super::` followed by `repro` appears only under `src/repro/` (and in the binary).
+    #[test]
+    fn only_reproductions_import_reproductions() {
+        const PATTERNS: [&str; 2] = [concat!("crate", "::repro"), concat!("super", "::repro")];
+        let hits = deepfield_core::testing::source_lines_matching(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &PATTERNS,
+            &["bin", "repro"],
+            &[],
+        );
+        assert!(hits.is_empty(), "{hits:#?}");
+    }
+}
