@@ -12,9 +12,9 @@
 //! 6. [`model`] — the BiLSTM of the cough paper (core's masked `SequenceClassifier`), a 1-D CNN
 //!    and an MLP over pooled features;
 //! 7. [`combine`] — subject-level decisions from epoch probabilities;
-//! 8. [`repro`] — the reproductions `cough-bilstm` and `spoken-digits`;
-//! 9. [`predict`] — a saved classifier restored ([`predict::load`]) and run on a user's folder
-//!    of WAV files or on one file.
+//! 8. [`predict`] — a saved classifier restored ([`predict::load`]) and run on a user's WAV
+//!    file or folder (searched recursively), with metrics where labels are known (`eval`);
+//! 9. [`repro`] — the typed reproductions `cough-bilstm` and `spoken-digits`.
 // No panics on user input: library and binary code may not unwrap or expect (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
@@ -44,3 +44,20 @@ pub mod wav;
 
 pub use deepfield_core as core;
 pub use error::{Error, Result};
+
+#[cfg(test)]
+mod layering {
+    /// Inference (`predict`, `model`, `features`, …) never names a reproduction: `crate::` or
+    /// `super::` followed by `repro` appears only under `src/repro/` (and in the binary).
+    #[test]
+    fn only_reproductions_import_reproductions() {
+        const PATTERNS: [&str; 2] = [concat!("crate", "::repro"), concat!("super", "::repro")];
+        let hits = deepfield_core::testing::source_lines_matching(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &PATTERNS,
+            &["bin", "repro"],
+            &[],
+        );
+        assert!(hits.is_empty(), "{hits:#?}");
+    }
+}

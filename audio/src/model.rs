@@ -160,6 +160,16 @@ impl ModelConfig {
         }
     }
 
+    /// Lower-case key for folders and tables: `bilstm`, `cnn` or `mlp` (a results folder saves
+    /// each model as `model-<key>/`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            ModelConfig::Bilstm(_) => "bilstm",
+            ModelConfig::Cnn(_) => "cnn",
+            ModelConfig::Mlp(_) => "mlp",
+        }
+    }
+
     /// Features per frame the network reads.
     pub fn input(&self) -> i64 {
         match self {

@@ -193,6 +193,32 @@ pub fn wav_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Every `*.wav` (case-insensitive) in `dir` and its subfolders, sorted by path. Symbolic links
+/// to folders are not followed (no loops); an unreadable subfolder is an error naming it.
+pub fn wav_files_recursive(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| deepfield_core::Error::io(&d, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| deepfield_core::Error::io(&d, e))?;
+            let path = entry.path();
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir {
+                pending.push(path);
+            } else if path.is_file()
+                && path
+                    .extension()
+                    .is_some_and(|x| x.to_string_lossy().eq_ignore_ascii_case("wav"))
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
 /// Read every WAV file of `dir`; the unreadable ones are listed in [`FolderRead::bad`]. Errors
 /// only when the folder itself cannot be read or holds no WAV file at all.
 pub fn read_folder(dir: &Path, max_seconds: f64) -> Result<FolderRead> {

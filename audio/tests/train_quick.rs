@@ -25,7 +25,7 @@ fn bilstm_learns_spoken_digits_of_an_unseen_speaker() {
         seed: 3,
     };
     let t = std::time::Instant::now();
-    let out = run(&cfg, &clips).unwrap();
+    let out = run("digits-test", &cfg, &clips).unwrap();
     eprintln!("quick run: {:.1} s", t.elapsed().as_secs_f64());
     assert_eq!(out.n_clips, 300);
     assert_eq!(out.n_groups, 5);
@@ -43,4 +43,16 @@ fn bilstm_learns_spoken_digits_of_an_unseen_speaker() {
         r.epoch.accuracy
     );
     assert_eq!(r.combined.groups.len(), 10);
+    // Issue 15: one progress line per fold and model, saying where the run is.
+    assert_eq!(out.progress.len(), 1, "{:?}", out.progress);
+    let line = &out.progress[0];
+    assert!(
+        line.starts_with("digits-test: [1/1] fold 1/1 BiLSTM:")
+            && line.contains(&format!("test accuracy {:.3}", r.fold_accuracy[0])),
+        "{line}"
+    );
+    // Issue 5: the history of the training, named by model and fold.
+    assert_eq!(out.histories.len(), 1);
+    assert_eq!(out.histories[0].0, "bilstm/fold_1");
+    assert_eq!(out.histories[0].1.epochs.len(), r.epochs_run[0]);
 }

@@ -8,7 +8,29 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use deepfield_audio::{predict, repro, segment, wav};
-use deepfield_core::repro::cli::{App, Common};
+use deepfield_core::repro::cli::{App, Common, EvalArgs};
+
+/// The long help of `eval`.
+const EVAL_ABOUT: &str =
+    "Run a trained model on your recordings: INPUT is one WAV file or a folder, \
+searched recursively (a data set laid out as none_short/ hand_short/ elbow_short/ works as is).
+
+Which model: a reproduction saves every model of its results table. `--model results/<id>/model` \
+(or just `--model results/<id>`) is the default: the model with the best out-of-fold accuracy of \
+that run (its report and metrics.json `default_model` say which). Choose another with \
+`--model results/<id>/model-bilstm`, `model-cnn` or `model-mlp`.
+
+True labels: from `--labels FILE` (CSV or TSV with a `file` column — the path relative to INPUT, \
+or the file name — and a `label` column, or the column `--label-column NAME` names, holding a \
+class name or index), else from file names following the training set's pattern \
+(`<participant>-<gender>-<n|h|e>-<k>.wav` for coughs, `<digit>_<speaker>_<k>.wav` for digits). \
+Macro averages are over the classes present in the labels or the predictions.
+
+`--out FILE` writes one row per recording: file (its path relative to INPUT), predicted, \
+confidence, label (when known) and the probability of every class.
+
+Example: deepfield-audio eval --model results/cough-bilstm/model $DEEPFIELD_DATA/cough_etiquette \
+--labels $DEEPFIELD_DATA/cough_etiquette/labels.csv --label-column etiquette --out predictions.csv";
 
 #[path = "../../bench/bench.rs"]
 mod bench;
@@ -28,29 +50,19 @@ struct Cli {
 enum Command {
     #[command(flatten)]
     Common(Common),
-    /// Run a trained model on a folder of WAV files; prints accuracy and a confusion matrix where
-    /// labels are known (from --labels or the training set's file-name pattern).
+    /// Run a trained model on your recordings: one WAV file or a folder (searched recursively);
+    /// accuracy and macro F1 where true labels are known.
+    #[command(alias = "classify", long_about = EVAL_ABOUT)]
     Eval {
-        /// Model folder (results/<id>/model).
-        #[arg(long)]
-        model: PathBuf,
-        /// Folder of .wav files.
-        #[arg(long)]
-        dir: PathBuf,
-        /// CSV with columns file,label (class name or index).
-        #[arg(long)]
-        labels: Option<PathBuf>,
-        /// Write predictions to this CSV.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-    /// Classify one WAV file.
-    Classify {
-        /// Model folder (results/<id>/model).
-        #[arg(long)]
-        model: PathBuf,
-        /// The recording.
-        file: PathBuf,
+        #[command(flatten)]
+        eval: EvalArgs,
+        /// The column of the labels file holding the true class (default `label`); e.g.
+        /// `etiquette` for the cough data set's own labels.csv.
+        #[arg(long, value_name = "NAME")]
+        label_column: Option<String>,
+        /// Older name of INPUT (a folder of .wav files).
+        #[arg(long, hide = true, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
     /// Split a recording into events (coughs, words) by energy; print or save the boundaries.
     Segment {
@@ -89,54 +101,10 @@ fn run(cmd: Command) -> deepfield_audio::Result<()> {
             models: deepfield_audio::models()?,
         })?,
         Command::Eval {
-            model,
+            eval,
+            label_column,
             dir,
-            labels,
-            out,
-        } => {
-            let r = predict::evaluate_folder(&model, &dir, labels.as_deref(), out.as_deref())?;
-            for p in &r.predictions {
-                println!(
-                    "{}\t{}\t{:.3}{}",
-                    p.file.display(),
-                    p.predicted,
-                    p.confidence,
-                    p.label
-                        .as_ref()
-                        .map(|l| format!("\t(true {l})"))
-                        .unwrap_or_default()
-                );
-            }
-            if let Some(m) = &r.metrics {
-                println!(
-                    "\n{} labelled files: accuracy {:.4}, macro F1 {:.4}",
-                    m.n, m.accuracy, m.f1_macro
-                );
-                println!(
-                    "confusion (rows = truth, columns = predicted: {})",
-                    r.class_names.join(" ")
-                );
-                for (name, row) in r.class_names.iter().zip(&m.confusion) {
-                    println!(
-                        "{name:>8} {}",
-                        row.iter().map(|c| format!("{c:>5}")).collect::<String>()
-                    );
-                }
-            }
-            if !r.skipped.is_empty() {
-                eprintln!("\n{} file(s) skipped:", r.skipped.len());
-                for (p, e) in &r.skipped {
-                    eprintln!("  {}: {e}", p.display());
-                }
-            }
-            if let Some(o) = out {
-                println!("predictions written to {}", o.display());
-            }
-        }
-        Command::Classify { model, file } => {
-            let p = predict::classify_file(&model, &file)?;
-            println!("{}\t{}\t{:.3}", p.file.display(), p.predicted, p.confidence);
-        }
+        } => run_eval(&eval, label_column.as_deref(), &dir)?,
         Command::Segment { file, out } => {
             let audio = wav::read_wav(&file)?;
             let epochs = segment::segment(&audio.samples, audio.sample_rate, &Default::default())?;
@@ -159,13 +127,175 @@ fn run(cmd: Command) -> deepfield_audio::Result<()> {
     Ok(())
 }
 
+/// `eval`: predictions, metrics and skipped files on the terminal, predictions to `--out`.
+fn run_eval(
+    eval: &EvalArgs,
+    label_column: Option<&str>,
+    dir: &Option<PathBuf>,
+) -> deepfield_audio::Result<()> {
+    eval.apply_threads();
+    let input = eval.input_or(&[("dir", dir)])?;
+    let opts = predict::EvalOptions {
+        labels: eval.labels.as_deref(),
+        label_column,
+        out: eval.out.as_deref(),
+    };
+    let r = predict::evaluate(&eval.model, &input, &opts)?;
+    for p in &r.predictions {
+        println!(
+            "{}\t{}\t{:.3}{}",
+            p.id,
+            p.predicted,
+            p.confidence,
+            p.label
+                .as_ref()
+                .map(|l| format!("\t(true {l})"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(m) = &r.metrics {
+        let num = |v: f64| {
+            if v.is_finite() {
+                format!("{v:.4}")
+            } else {
+                "undefined".to_string()
+            }
+        };
+        println!(
+            "\n{} labelled recordings: accuracy {}, balanced accuracy {}, macro F1 {} (over the {} classes present: {})",
+            m.n,
+            num(m.accuracy),
+            num(m.balanced_accuracy),
+            num(m.f1_macro),
+            m.classes.len(),
+            m.classes.join(" ")
+        );
+        println!(
+            "confusion (rows = truth, columns = predicted: {})",
+            r.class_names.join(" ")
+        );
+        for (name, row) in r.class_names.iter().zip(&m.confusion) {
+            println!(
+                "{name:>8} {}",
+                row.iter().map(|c| format!("{c:>5}")).collect::<String>()
+            );
+        }
+    }
+    if r.unmatched_labels > 0 {
+        eprintln!(
+            "note: {} row(s) of the labels file match no recording under {}",
+            r.unmatched_labels,
+            input.display()
+        );
+    }
+    if !r.skipped.is_empty() {
+        eprintln!("\n{} file(s) skipped:", r.skipped.len());
+        for (_, e) in &r.skipped {
+            eprintln!("  {e}");
+        }
+    }
+    eprintln!("model: {}", r.model_dir.display());
+    if let Some(o) = &eval.out {
+        println!("predictions written to {}", o.display());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     /// clap's checks of the command tree (duplicate names or aliases between the shared and the
     /// domain commands panic at run time in debug builds).
     #[test]
     fn command_line_is_well_formed() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    /// `eval` takes INPUT, the older `--dir` (hidden) and `--label-column`; `classify` is `eval`.
+    #[test]
+    fn eval_accepts_input_the_old_dir_flag_and_classify() {
+        let parse = |args: &[&str]| super::Cli::try_parse_from(args).map(|c| c.command);
+        let Ok(super::Command::Eval {
+            eval,
+            label_column,
+            dir,
+        }) = parse(&[
+            "deepfield-audio",
+            "eval",
+            "--model",
+            "m",
+            "data/",
+            "--labels",
+            "l.csv",
+            "--label-column",
+            "etiquette",
+            "--threads",
+            "2",
+        ])
+        else {
+            panic!("eval did not parse");
+        };
+        assert_eq!(
+            eval.input_or(&[("dir", &dir)]).unwrap(),
+            std::path::Path::new("data/")
+        );
+        assert_eq!(
+            (label_column.as_deref(), eval.threads),
+            (Some("etiquette"), 2)
+        );
+        let Ok(super::Command::Eval { eval, dir, .. }) =
+            parse(&["deepfield-audio", "eval", "--model", "m", "--dir", "old/"])
+        else {
+            panic!("--dir did not parse");
+        };
+        assert_eq!(
+            eval.input_or(&[("dir", &dir)]).unwrap(),
+            std::path::Path::new("old/")
+        );
+        let Ok(super::Command::Eval { eval, dir, .. }) =
+            parse(&["deepfield-audio", "classify", "--model", "m", "one.wav"])
+        else {
+            panic!("classify did not parse");
+        };
+        assert_eq!(
+            eval.input_or(&[("dir", &dir)]).unwrap(),
+            std::path::Path::new("one.wav")
+        );
+        // Both, or neither, is an error in the user's terms.
+        let Ok(super::Command::Eval { eval, dir, .. }) = parse(&[
+            "deepfield-audio",
+            "eval",
+            "--model",
+            "m",
+            "a/",
+            "--dir",
+            "b/",
+        ]) else {
+            panic!("eval did not parse");
+        };
+        let e = eval.input_or(&[("dir", &dir)]).unwrap_err().to_string();
+        assert!(
+            e.contains("more than one input") && e.contains("--dir"),
+            "{e}"
+        );
+        // The help says which model runs by default and how to choose another; --dir is hidden.
+        use clap::CommandFactory;
+        let mut cmd = super::Cli::command();
+        let help = cmd
+            .find_subcommand_mut("eval")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        for want in [
+            "results/<id>/model",
+            "model-cnn",
+            "best out-of-fold",
+            "--label-column",
+        ] {
+            assert!(help.contains(want), "{want}: {help}");
+        }
+        assert!(!help.contains("--dir"), "{help}");
     }
 }

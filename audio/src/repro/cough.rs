@@ -7,10 +7,10 @@
 //! the public cough_etiquette clips (8 participants, none / hand / elbow), evaluated
 //! leave-one-participant-out.
 
-use deepfield_core::repro::ReproOptions;
-
-use super::experiment::{ExperimentConfig, FoldPlan};
-use super::report::{Anchors, ReportText};
+use super::config::{ExperimentConfig, FoldPlan};
+use super::metrics::Anchors;
+use super::report::ReportText;
+use super::speech::{speech_experiment, Speech};
 use crate::data::{cough_clips, LabelRule, COUGH};
 
 /// Model rate of the cough front end (the clips are 44.1 kHz; coughs carry little above 8 kHz).
@@ -34,47 +34,50 @@ pub fn config(quick: bool, seed: u64) -> ExperimentConfig {
     )
 }
 
-/// The reproduction.
+/// The reproduction (run it as `Typed(CoughBilstm)`).
 pub struct CoughBilstm;
 
-deepfield_core::reproduction!(CoughBilstm, "cough-bilstm", crate::REPRODUCTIONS, |opts| {
-    run(opts)
-});
+speech_experiment!(CoughBilstm);
 
-fn run(opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-    super::reproduce(
-        opts,
-        &COUGH,
-        config,
-        cough_clips,
-        &Anchors {
-            epoch: Some(0.84),
-            subject: Some(0.91),
-            source: "Balamurali et al. 2021, Sensors 21:5555",
-            note: "different task and data: pathology classes on private clinical coughs",
-        },
-        &ReportText {
+impl CoughBilstm {
+    /// Its data, configs, paper numbers and report text.
+    pub fn speech() -> Speech {
+        Speech {
             id: "cough-bilstm",
-            title: "cough-bilstm — MFCC → BiLSTM cough classification, participant-independent",
-            intro: "Reproduces the pipeline of Balamurali et al., *Deep Neural Network-Based Respiratory \
-                    Pathology Classification Using Cough Sounds* (Sensors 2021): MFCC sequences of single \
-                    cough epochs into a bidirectional LSTM, epoch-level posteriors combined over several \
-                    coughs of a subject. The paper's clinical recordings are private; here the same \
-                    pipeline classifies the cough etiquette (uncovered / into the hand / into the elbow) \
-                    of real public cough clips, and no participant is ever in both training and test.",
-            differences: &[
-                "Data and task: 190 public single-cough clips of 8 participants labelled none / hand / elbow, \
-                 instead of private clinical coughs labelled by respiratory pathology; chance is 1/3, not 1/2–1/4.",
-                "Evaluation: leave-one-participant-out over 8 participants; the paper's \"subject\" decision \
-                 combines a subject's coughs, here each (participant, etiquette) group of test coughs is combined, \
-                 since every participant contributes all three classes.",
-                "Clips are fixed 0.464 s windows (the upstream *_short set), so every sequence has 45 frames; \
-                 the masked (variable-length) path of the BiLSTM matters for spoken-digits.",
-                "Front end and sizes (13 MFCC + Δ + ΔΔ at 16 kHz, BiLSTM 64 units per direction, Adam) are \
-                 our choices where the paper's exact values were not used.",
-            ],
-            group_unit: "participant × etiquette",
-            eval_example: "cargo run --release -p deepfield-audio --bin deepfield-audio -- \\\n  eval --model results/cough-bilstm/model --dir your_coughs/   # labels from <id>-<g>-<n|h|e>-<k>.wav names or --labels file.csv\ncargo run --release -p deepfield-audio --bin deepfield-audio -- classify --model results/cough-bilstm/model one.wav",
-        },
-    )
+            dataset: &COUGH,
+            config,
+            clips: cough_clips,
+            anchors: Anchors {
+                epoch: Some(0.84),
+                subject: Some(0.91),
+                source: "Balamurali et al. 2021, Sensors 21:5555",
+                note: "different task and data: pathology classes on private clinical coughs",
+            },
+            text: ReportText {
+                title: "cough-bilstm — MFCC → BiLSTM cough classification, participant-independent",
+                intro: "Reproduces the pipeline of Balamurali et al., *Deep Neural Network-Based Respiratory \
+                        Pathology Classification Using Cough Sounds* (Sensors 2021): MFCC sequences of single \
+                        cough epochs into a bidirectional LSTM, epoch-level posteriors combined over several \
+                        coughs of a subject. The paper's clinical recordings are private; here the same \
+                        pipeline classifies the cough etiquette (uncovered / into the hand / into the elbow) \
+                        of real public cough clips, and no participant is ever in both training and test.",
+                differences: &[
+                    "Data and task: 190 public single-cough clips of 8 participants labelled none / hand / elbow, \
+                     instead of private clinical coughs labelled by respiratory pathology; chance is 1/3, not 1/2–1/4.",
+                    "Evaluation: leave-one-participant-out over 8 participants; the paper's \"subject\" decision \
+                     combines a subject's coughs, here each (participant, etiquette) group of test coughs is combined, \
+                     since every participant contributes all three classes.",
+                    "Clips are fixed 0.464 s windows (the upstream *_short set), so every sequence has 45 frames; \
+                     the masked (variable-length) path of the BiLSTM matters for spoken-digits.",
+                    "Front end and sizes (13 MFCC + Δ + ΔΔ at 16 kHz, BiLSTM 64 units per direction, Adam) are \
+                     our choices where the paper's exact values were not used.",
+                ],
+                group_unit: "participant × etiquette",
+                labels_hint: "labels come from file names like the training set's \
+                              (`<participant>-<gender>-<n|h|e>-<k>.wav`) or from `--labels file.csv` \
+                              (columns `file` and `label`, or `--label-column etiquette` for the data set's \
+                              own `labels.csv`).",
+            },
+        }
+    }
 }

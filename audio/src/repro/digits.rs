@@ -1,10 +1,10 @@
 //! `spoken-digits`: the cough pipeline (MFCC → BiLSTM over variable-length, masked sequences)
 //! on the Free Spoken Digit Dataset, with whole speakers held out for test.
 
-use deepfield_core::repro::ReproOptions;
-
-use super::experiment::{ExperimentConfig, FoldPlan};
-use super::report::{Anchors, ReportText};
+use super::config::{ExperimentConfig, FoldPlan};
+use super::metrics::Anchors;
+use super::report::ReportText;
+use super::speech::{speech_experiment, Speech};
 use crate::data::{fsdd_clips, LabelRule, FSDD};
 
 /// FSDD's native rate.
@@ -24,45 +24,44 @@ pub fn config(quick: bool, seed: u64) -> ExperimentConfig {
     )
 }
 
-/// The reproduction.
+/// The reproduction (run it as `Typed(SpokenDigits)`).
 pub struct SpokenDigits;
 
-deepfield_core::reproduction!(
-    SpokenDigits,
-    "spoken-digits",
-    crate::REPRODUCTIONS,
-    |opts| run(opts)
-);
+speech_experiment!(SpokenDigits);
 
-fn run(opts: &ReproOptions) -> deepfield_core::Result<serde_json::Value> {
-    super::reproduce(
-        opts,
-        &FSDD,
-        config,
-        fsdd_clips,
-        &Anchors {
-            epoch: None,
-            subject: None,
-            source: "no paper number (the issue asks for accuracy and confusion matrix)",
-            note: "chance is 0.1",
-        },
-        &ReportText {
+impl SpokenDigits {
+    /// Its data, configs, paper numbers and report text.
+    pub fn speech() -> Speech {
+        Speech {
             id: "spoken-digits",
-            title: "spoken-digits — the MFCC → BiLSTM pipeline on spoken digits, speaker-independent",
-            intro: "The cough-classification pipeline (Balamurali et al., Sensors 2021: MFCC sequences into a \
-                    bidirectional LSTM) applied to the Free Spoken Digit Dataset. Recordings have different \
-                    lengths (0.14–2.28 s), so batches are padded and the BiLSTM runs over each sequence at its \
-                    own length (core's masked, packed LSTM). Every recording of the test speaker is unseen in \
-                    training.",
-            differences: &[
-                "Not a paper result: FSDD stands in for a second real dataset; 5 of the 6 upstream speakers \
-                 are in the shared data, one seeded speaker is held out for test.",
-                "The combined decision groups the test recordings of one (speaker, digit): 50 utterances each.",
-                "The CNN baseline sees the zero padding of shorter recordings (global average over all frames); \
-                 the BiLSTM and the pooled MLP use the mask.",
-            ],
-            group_unit: "speaker × digit",
-            eval_example: "cargo run --release -p deepfield-audio --bin deepfield-audio -- \\\n  eval --model results/spoken-digits/model --dir your_digits/   # labels from <digit>_<speaker>_<k>.wav names or --labels file.csv",
-        },
-    )
+            dataset: &FSDD,
+            config,
+            clips: fsdd_clips,
+            anchors: Anchors {
+                epoch: None,
+                subject: None,
+                source: "no paper number (the issue asks for accuracy and confusion matrix)",
+                note: "chance is 0.1",
+            },
+            text: ReportText {
+                title: "spoken-digits — the MFCC → BiLSTM pipeline on spoken digits, speaker-independent",
+                intro: "The cough-classification pipeline (Balamurali et al., Sensors 2021: MFCC sequences into a \
+                        bidirectional LSTM) applied to the Free Spoken Digit Dataset. Recordings have different \
+                        lengths (0.14–2.28 s), so batches are padded and the BiLSTM runs over each sequence at its \
+                        own length (core's masked, packed LSTM). Every recording of the test speaker is unseen in \
+                        training.",
+                differences: &[
+                    "Not a paper result: FSDD stands in for a second real dataset; 5 of the 6 upstream speakers \
+                     are in the shared data, one seeded speaker is held out for test.",
+                    "The combined decision groups the test recordings of one (speaker, digit): 50 utterances each.",
+                    "The CNN baseline sees the zero padding of shorter recordings (global average over all frames); \
+                     the BiLSTM and the pooled MLP use the mask.",
+                ],
+                group_unit: "speaker × digit",
+                labels_hint: "labels come from file names like the training set's (`<digit>_<speaker>_<k>.wav`) \
+                              or from `--labels file.csv` (columns `file` and `label`; `--label-column NAME` \
+                              for another label column).",
+            },
+        }
+    }
 }

@@ -8,95 +8,25 @@ use deepfield_core::data::split::{
 };
 use deepfield_core::metrics::{classification_report, ClassificationReport};
 use deepfield_core::tch::nn::VarStore;
-use deepfield_core::train::{EarlyStopping, History, OptimizerConfig, Task, TrainConfig, Trainer};
+use deepfield_core::train::{History, Task, Trainer};
 use serde::{Deserialize, Serialize};
 
+use super::progress::Progress;
 use crate::combine::{combine, Combined};
-use crate::data::{featurise, padded_dataset, Clip, LabelRule};
-use crate::features::{FeatureConfig, FeatureMatrix, FrameScaler, FrontEnd};
-use crate::model::ModelConfig;
+use crate::data::{featurise, padded_dataset, Clip};
+use crate::features::{FeatureMatrix, FrameScaler, FrontEnd};
 use crate::predict::{argmax, log_probs};
 use crate::{Error, Result};
 
-/// How clips are split into test folds, always by whole groups.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum FoldPlan {
-    /// One fold per group (core `leave_one_group_out`).
-    LeaveOneGroupOut,
-    /// `k` folds of whole groups balanced by size (core `group_kfold`).
-    GroupKFold { k: usize },
-    /// One split: `ceil(test_frac · groups)` seeded groups only in test (core `group_split`).
-    GroupHoldout { test_frac: f64 },
-}
-
-/// Everything one run needs; saved as `config.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ExperimentConfig {
-    pub features: FeatureConfig,
-    pub label_rule: LabelRule,
-    /// The models, the paper's first (its fold-1 weights are saved).
-    pub models: Vec<ModelConfig>,
-    pub train: TrainConfig,
-    pub folds: FoldPlan,
-    /// Fraction of each training fold held out (stratified) for early stopping.
-    pub val_frac: f64,
-    /// Keep at most this many clips per (group, label) (quick runs); `None`: all.
-    pub max_per_group_label: Option<usize>,
-    pub seed: u64,
-}
-
-impl ExperimentConfig {
-    /// The speech set-up both reproductions share: MFCC front end at `sample_rate`, the BiLSTM
-    /// (the paper's model, first) with CNN and MLP baselines over `classes` classes, trained for
-    /// up to `epochs` epochs ([`train_config`]), 15% of each training fold for validation.
-    pub fn speech(
-        sample_rate: u32,
-        classes: i64,
-        label_rule: LabelRule,
-        epochs: usize,
-        folds: FoldPlan,
-        max_per_group_label: Option<usize>,
-        seed: u64,
-    ) -> Self {
-        let features = FeatureConfig::speech(sample_rate);
-        let f = features.n_features() as i64;
-        ExperimentConfig {
-            models: vec![
-                ModelConfig::bilstm(f, classes),
-                ModelConfig::cnn(f, classes),
-                ModelConfig::mlp(f, classes),
-            ],
-            features,
-            label_rule,
-            train: train_config(epochs, seed),
-            folds,
-            val_frac: 0.15,
-            max_per_group_label,
-            seed,
-        }
-    }
-}
-
-/// The training set-up shared by the reproductions: Adam 1e-3, batch 32, gradient clipping 5,
-/// up to `epochs` epochs with early stopping on the validation loss (patience 8, best weights).
-pub fn train_config(epochs: usize, seed: u64) -> TrainConfig {
-    TrainConfig {
-        epochs,
-        batch_size: 32,
-        optimizer: OptimizerConfig::adam(1e-3),
-        grad_clip_norm: Some(5.0),
-        early_stopping: Some(EarlyStopping::new("val_loss", 8)),
-        seed,
-        progress: false,
-        ..Default::default()
-    }
-}
+pub use super::config::{train_config, ExperimentConfig, FoldPlan};
 
 /// Out-of-fold results of one model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelResult {
+    /// Display name (`BiLSTM`, `CNN`, `MLP (pooled)`).
     pub name: String,
+    /// Key for folders and tables (`bilstm`, `cnn`, `mlp`).
+    pub key: String,
     pub epoch: ClassificationReport,
     /// Decisions per (group, label) of test epochs.
     pub combined: Combined,
@@ -105,11 +35,22 @@ pub struct ModelResult {
     pub epochs_run: Vec<usize>,
 }
 
+/// One model as trained on fold 1: what its saved folder holds.
+pub struct TrainedModel {
+    /// Index into [`ExperimentConfig::models`].
+    pub index: usize,
+    pub vs: VarStore,
+    pub scaler: FrameScaler,
+    pub history: History,
+}
+
 /// What saving and reporting need.
 pub struct ExperimentOutput {
     pub results: Vec<ModelResult>,
-    /// Fold-1 weights of the first model, its scaler and its training history.
-    pub first: (VarStore, FrameScaler, History),
+    /// Fold-1 weights, scaler and history of every model, in config order.
+    pub fold1: Vec<TrainedModel>,
+    /// Every training's history, named `<model key>/fold_<k>`.
+    pub histories: Vec<(String, History)>,
     /// Groups of each fold's test part.
     pub test_groups: Vec<Vec<String>>,
     pub n_clips: usize,
@@ -117,6 +58,8 @@ pub struct ExperimentOutput {
     pub bad_files: Vec<(std::path::PathBuf, String)>,
     /// One example's features (for the MFCC image) and its clip.
     pub example: (Clip, FeatureMatrix),
+    /// The progress lines printed while training (one per fold and model).
+    pub progress: Vec<String>,
 }
 
 /// Keep at most `max` clips per (group, label), in order.
@@ -136,8 +79,26 @@ fn limit_clips(clips: &[Clip], max: Option<usize>) -> Vec<Clip> {
         .collect()
 }
 
-/// Run every model over every fold.
-pub fn run(cfg: &ExperimentConfig, clips: &[Clip]) -> Result<ExperimentOutput> {
+/// The (train, test) indices of every fold.
+fn folds_of(cfg: &ExperimentConfig, groups: &[String]) -> Result<Vec<(Vec<usize>, Vec<usize>)>> {
+    Ok(match &cfg.folds {
+        FoldPlan::LeaveOneGroupOut => leave_one_group_out(groups)?
+            .into_iter()
+            .map(|f| (f.train, f.test))
+            .collect(),
+        FoldPlan::GroupKFold { k } => group_kfold(groups, *k)?
+            .into_iter()
+            .map(|f| (f.train, f.test))
+            .collect(),
+        FoldPlan::GroupHoldout { test_frac } => {
+            let s = group_split(groups, 0.0, *test_frac, cfg.seed)?;
+            vec![(s.train, s.test)]
+        }
+    })
+}
+
+/// Run every model over every fold; `id` names the run in its progress lines.
+pub fn run(id: &str, cfg: &ExperimentConfig, clips: &[Clip]) -> Result<ExperimentOutput> {
     let n_classes = cfg.label_rule.class_names().len();
     let front = FrontEnd::new(&cfg.features)?;
     let clips = limit_clips(clips, cfg.max_per_group_label);
@@ -150,26 +111,15 @@ pub fn run(cfg: &ExperimentConfig, clips: &[Clip]) -> Result<ExperimentOutput> {
     }
     let labels: Vec<i64> = data.clips.iter().map(|c| c.label).collect();
     let groups: Vec<String> = data.clips.iter().map(|c| c.group.clone()).collect();
-    let folds: Vec<(Vec<usize>, Vec<usize>)> = match &cfg.folds {
-        FoldPlan::LeaveOneGroupOut => leave_one_group_out(&groups)?
-            .into_iter()
-            .map(|f| (f.train, f.test))
-            .collect(),
-        FoldPlan::GroupKFold { k } => group_kfold(&groups, *k)?
-            .into_iter()
-            .map(|f| (f.train, f.test))
-            .collect(),
-        FoldPlan::GroupHoldout { test_frac } => {
-            let s = group_split(&groups, 0.0, *test_frac, cfg.seed)?;
-            vec![(s.train, s.test)]
-        }
-    };
+    let folds = folds_of(cfg, &groups)?;
     let n_models = cfg.models.len();
     let mut oof: Vec<Vec<(usize, Vec<f64>)>> = vec![Vec::new(); n_models];
     let mut fold_acc = vec![Vec::new(); n_models];
     let mut epochs_run = vec![Vec::new(); n_models];
-    let mut first = None;
+    let mut fold1 = Vec::with_capacity(n_models);
+    let mut histories = Vec::new();
     let mut test_groups = Vec::new();
+    let mut progress = Progress::new(id, folds.len() * n_models);
     let device = deepfield_core::device();
     for (k, (train_idx, test_idx)) in folds.iter().enumerate() {
         let mut tg: Vec<String> = test_idx.iter().map(|&i| groups[i].clone()).collect();
@@ -200,13 +150,22 @@ pub fn run(cfg: &ExperimentConfig, clips: &[Clip]) -> Result<ExperimentOutput> {
             let lp = log_probs(&model, &test_ds)?;
             let pred: Vec<i64> = lp.iter().map(|r| argmax(r) as i64).collect();
             let truth: Vec<i64> = test_idx.iter().map(|&i| labels[i]).collect();
-            fold_acc[m].push(deepfield_core::metrics::accuracy(&truth, &pred)?);
+            let acc = deepfield_core::metrics::accuracy(&truth, &pred)?;
+            fold_acc[m].push(acc);
             oof[m].extend(test_idx.iter().copied().zip(lp));
-            if m == 0 && first.is_none() {
-                first = Some((vs, scaler.clone(), history));
+            progress.trained(k + 1, folds.len(), mcfg.name(), history.epochs.len(), acc);
+            histories.push((format!("{}/fold_{}", mcfg.key(), k + 1), history.clone()));
+            if k == 0 {
+                fold1.push(TrainedModel {
+                    index: m,
+                    vs,
+                    scaler: scaler.clone(),
+                    history,
+                });
             }
         }
     }
+    let progress = progress.finish();
     let mut results = Vec::with_capacity(n_models);
     for (m, mcfg) in cfg.models.iter().enumerate() {
         let mut rows = std::mem::take(&mut oof[m]);
@@ -220,22 +179,28 @@ pub fn run(cfg: &ExperimentConfig, clips: &[Clip]) -> Result<ExperimentOutput> {
         let lps: Vec<Vec<f64>> = rows.into_iter().map(|r| r.1).collect();
         results.push(ModelResult {
             name: mcfg.name().into(),
+            key: mcfg.key().into(),
             epoch: classification_report(&y, &pred, n_classes)?,
             combined: combine(&lps, &y, &keys)?,
             fold_accuracy: fold_acc[m].clone(),
             epochs_run: epochs_run[m].clone(),
         });
     }
+    if fold1.is_empty() {
+        return Err(Error::input("no fold ran"));
+    }
     let mut uniq = groups.clone();
     uniq.sort();
     uniq.dedup();
     Ok(ExperimentOutput {
         results,
-        first: first.ok_or_else(|| Error::input("no fold ran"))?,
+        fold1,
+        histories,
         test_groups,
         n_clips: data.clips.len(),
         n_groups: uniq.len(),
         example: (data.clips[0].clone(), data.features[0].clone()),
         bad_files: data.bad,
+        progress,
     })
 }

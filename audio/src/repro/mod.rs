@@ -1,42 +1,30 @@
-//! The reproductions of this crate (shared CLI: [`deepfield_core::repro::cli`]).
+//! The reproductions of this crate (shared CLI: [`deepfield_core::repro::cli`]), both typed
+//! ([`deepfield_core::repro::Experiment`], run through [`deepfield_core::repro::Typed`]).
+//!
+//! Reading order: [`config`] (what a run is configured with) → [`experiment`] (folds × models,
+//! with [`progress`]) → [`metrics`] (the typed `metrics.json` and `metrics.csv` rows) →
+//! [`save`] (one model folder per model, `history.csv`), [`plots`], [`report`] → [`speech`]
+//! (the shared `Experiment`) → [`cough`], [`digits`].
 
+pub mod config;
 pub mod cough;
 pub mod digits;
 pub mod experiment;
+pub mod metrics;
+pub mod plots;
+pub mod progress;
 pub mod report;
+pub mod save;
+pub mod speech;
 
-use std::path::Path;
-
-use deepfield_core::data::DatasetSpec;
-use deepfield_core::repro::{ReproOptions, Reproduction};
-
-use crate::data::Clip;
-use experiment::ExperimentConfig;
-use report::{Anchors, ReportText};
+use deepfield_core::repro::{Reproduction, Typed};
 
 /// Every reproduction of deepfield-audio.
 pub fn all() -> Vec<Box<dyn Reproduction>> {
-    vec![Box::new(cough::CoughBilstm), Box::new(digits::SpokenDigits)]
-}
-
-/// One audio reproduction: the dataset's clips through the experiment of `config(quick, seed)`
-/// and into its report; this crate's errors as core's ([`crate::Error::into_core`]).
-pub(crate) fn reproduce(
-    opts: &ReproOptions,
-    dataset: &DatasetSpec,
-    config: fn(bool, u64) -> ExperimentConfig,
-    clips: fn(&Path) -> crate::Result<Vec<Clip>>,
-    anchors: &Anchors,
-    text: &ReportText,
-) -> deepfield_core::Result<serde_json::Value> {
-    let run = || -> crate::Result<serde_json::Value> {
-        let dir = opts.dataset(dataset)?;
-        let cfg = config(opts.quick, opts.seed);
-        let clips = clips(&dir)?;
-        let out = experiment::run(&cfg, &clips)?;
-        report::write(&cfg, &out, anchors, text, &dir, &opts.out)
-    };
-    run().map_err(crate::Error::into_core)
+    vec![
+        Box::new(Typed(cough::CoughBilstm)),
+        Box::new(Typed(digits::SpokenDigits)),
+    ]
 }
 
 #[cfg(test)]
