@@ -4,7 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use polars::prelude::{CsvParseOptions, CsvReadOptions, DataFrame, DataType, SerReader};
+use polars::prelude::{
+    BooleanChunked, CsvParseOptions, CsvReadOptions, DataFrame, DataType, NewChunkedArray,
+    SerReader,
+};
 
 use super::series::{LoadOptions, Series};
 use crate::{Error, Result};
@@ -47,6 +50,27 @@ impl InputTable {
                 .try_into_reader_with_file_path(Some(path.to_path_buf()))
                 .and_then(|r| r.finish())
                 .map_err(|e| Error::data(path, format!("cannot read the table: {e}")))?,
+        };
+        // A line of empty fields (a trailing blank line read as text) is not a data row.
+        let mut keep = vec![false; frame.height()];
+        for col in frame.columns() {
+            let c = col
+                .cast(&DataType::String)
+                .map_err(|e| Error::data(path, format!("column \"{}\": {e}", col.name())))?;
+            let ca = c
+                .str()
+                .map_err(|e| Error::data(path, format!("column \"{}\": {e}", col.name())))?;
+            for (k, v) in keep.iter_mut().zip(ca.iter()) {
+                *k |= v.is_some_and(|v| !v.trim().is_empty());
+            }
+        }
+        let frame = if keep.iter().all(|&k| k) {
+            frame
+        } else {
+            let mask = BooleanChunked::from_slice("keep".into(), &keep);
+            frame
+                .filter(&mask)
+                .map_err(|e| Error::data(path, e.to_string()))?
         };
         crate::ensure_input!(frame.height() > 0, "{}: no data rows", path.display());
         Ok(InputTable {

@@ -7,7 +7,7 @@ use std::path::Path;
 use polars::prelude::{Column, DataFrame, DataType, TimeUnit};
 use tch::Tensor;
 
-use super::time::parse_timestamp;
+use super::time::parse_time_cell;
 use crate::{Error, Result};
 
 /// Timestamps (seconds since 1970, or integer steps) ascending, and one `Vec<f64>` per column.
@@ -259,7 +259,7 @@ impl Series {
             let cells = text_cells(tcol).map_err(|e| Error::data(path, e))?;
             cells
                 .iter()
-                .map(|c| c.as_deref().and_then(parse_timestamp))
+                .map(|c| c.as_deref().and_then(parse_time_cell))
                 .collect()
         };
         let mut time = Vec::with_capacity(rows.len());

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::anomaly::{best_f1, point_adjust, BestF1};
 use crate::data::input::InputTable;
-use crate::data::time::parse_timestamp;
+use crate::data::time::parse_time_cell;
 use crate::{Error, Result};
 
 /// Names a label column goes by, tried in this order.
@@ -78,7 +78,7 @@ pub fn read_labels(path: &Path, time_column: &str) -> Result<HashMap<i64, bool>>
     let labels = label_column(&t, &label)?;
     let mut out = HashMap::new();
     for (r, (cell, l)) in times.iter().zip(labels).enumerate() {
-        let ts = parse_timestamp(cell.trim()).ok_or_else(|| {
+        let ts = parse_time_cell(cell).ok_or_else(|| {
             Error::data(
                 path,
                 format!("column \"{time}\", data row {}: bad timestamp \"{cell}\"", r + 1),
