@@ -18,7 +18,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let csv = deepfield_core::data::data_dir()?.join("stock_ohlcv/finance-charts-apple.csv");
     let setup = ForecastSetup {
         time_column: "Date".into(),
-        inputs: vec!["AAPL.Open".into(), "AAPL.High".into(), "AAPL.Low".into(), "AAPL.Close".into()],
+        inputs: vec![
+            "AAPL.Open".into(),
+            "AAPL.High".into(),
+            "AAPL.Low".into(),
+            "AAPL.Close".into(),
+        ],
         targets: vec!["AAPL.Close".into()],
         window: WindowSpec::new(10, 1),
         scaler: Scaler::Standard,
@@ -54,9 +59,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let trained = train(&prep, model, &cfg, 0)?;
     let (x, y, last) = prep.pick(&prep.test);
-    let lstm = target_metrics(&predict_levels(&trained.model, &prep.target, &x, &last)?, &y, &setup.targets)?;
+    let lstm = target_metrics(
+        &predict_levels(&trained.model, &prep.target, &x, &last)?,
+        &y,
+        &setup.targets,
+    )?;
     let naive = target_metrics(&persistence(&last, 1)?, &y, &setup.targets)?;
-    println!("test RMSE (USD): LSTM {:.3}, persistence {:.3}", lstm[0].rmse, naive[0].rmse);
+    println!(
+        "test RMSE (USD): LSTM {:.3}, persistence {:.3}",
+        lstm[0].rmse, naive[0].rmse
+    );
     println!(
         "LSTM trained {} epochs; daily closes are close to a random walk, so persistence is hard to beat",
         trained.history.epochs.len()

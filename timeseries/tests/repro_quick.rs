@@ -21,7 +21,11 @@ fn amd_kinetic_quick_reaches_high_nse_and_forecasts_user_files() {
     let m = Typed(amd::AmdKinetic).run_typed(&opts).unwrap();
     for model in &m.random_windows.models {
         let nse = model.mean_nse_validation;
-        assert!(nse > 0.9, "{}: random-window validation NSE {nse}", model.model);
+        assert!(
+            nse > 0.9,
+            "{}: random-window validation NSE {nse}",
+            model.model
+        );
     }
     // Chronological forecasting is harder; the encoder–decoder LSTM still explains most variance.
     let ed = m.chronological.get("ed_lstm").unwrap();
@@ -53,7 +57,10 @@ fn amd_kinetic_quick_reaches_high_nse_and_forecasts_user_files() {
     // metrics.csv names model, protocol/span(/parameter) and metric.
     let csv = read(&opts.out.join("metrics.csv"));
     let mlp = m.random_windows.get("mlp").unwrap().mean_nse_validation;
-    assert_contains(&csv, &format!("mlp,random_windows/validation,mean_nse,{mlp}"));
+    assert_contains(
+        &csv,
+        &format!("mlp,random_windows/validation,mean_nse,{mlp}"),
+    );
     assert_contains(&csv, "persistence,chronological/validation/pH,nse,");
     // history.csv: one run per protocol and model, one row per epoch.
     let hist = read(&opts.out.join("history.csv"));
@@ -92,7 +99,11 @@ fn amd_kinetic_quick_reaches_high_nse_and_forecasts_user_files() {
     let input_lines: Vec<&str> = input_text.lines().collect();
     let row5: Vec<&str> = input_lines[5].split(',').collect();
     let first: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
-    assert_eq!(first[0], input_lines[4].split(',').next().unwrap(), "origin: row 4's week");
+    assert_eq!(
+        first[0],
+        input_lines[4].split(',').next().unwrap(),
+        "origin: row 4's week"
+    );
     assert_eq!((first[1], first[2]), ("1", row5[0]));
     assert_eq!(first[3 + 7], row5[1], "pH actual as read");
 
@@ -111,8 +122,15 @@ fn amd_kinetic_quick_reaches_high_nse_and_forecasts_user_files() {
     let r2 = forecast::evaluate_csv(&model, &tsv, Some(&preds_tsv)).unwrap();
     assert_eq!(r2.forecast, r.forecast);
     let t2 = read(&preds_tsv);
-    assert!(t2.starts_with("week,\"column, site\",step,"), "{}", &t2[..60]);
-    assert!(t2.lines().nth(1).unwrap().contains(",\"pit \"\"A\"\"\",1,"), "{t2}");
+    assert!(
+        t2.starts_with("week,\"column, site\",step,"),
+        "{}",
+        &t2[..60]
+    );
+    assert!(
+        t2.lines().nth(1).unwrap().contains(",\"pit \"\"A\"\"\",1,"),
+        "{t2}"
+    );
 
     // One labelled row (issue 7): lookback + 1 rows make one complete window. The forecasts are
     // still written; NSE is undefined, RMSE is not.
@@ -146,7 +164,11 @@ fn stock_quick_runs_on_real_prices_and_is_close_to_persistence() {
     // AAPL 2017 test days: persistence RMSE is about 2 USD; the CNN-LSTM must be in its range
     // (a model trained on levels without differencing would be off by tens of dollars).
     assert!((1.0..4.0).contains(&per), "persistence RMSE {per}");
-    assert!(cnn.rmse < 1.25 * per, "CNN-LSTM RMSE {} vs persistence {per}", cnn.rmse);
+    assert!(
+        cnn.rmse < 1.25 * per,
+        "CNN-LSTM RMSE {} vs persistence {per}",
+        cnn.rmse
+    );
     let dir = cnn.direction_accuracy.unwrap();
     assert!((0.3..0.8).contains(&dir), "{dir}");
     assert_eq!(m.mean("persistence").unwrap().direction_accuracy, None);
@@ -163,11 +185,17 @@ fn stock_quick_runs_on_real_prices_and_is_close_to_persistence() {
         ],
     );
     let csv = read(&opts.out.join("metrics.csv"));
-    assert_contains(&csv, &format!("cnn_lstm,AAPL,rmse,{}", m.per_ticker[0].rmse));
+    assert_contains(
+        &csv,
+        &format!("cnn_lstm,AAPL,rmse,{}", m.per_ticker[0].rmse),
+    );
     // Persistence never moves: its direction accuracy is undefined (an empty field).
     assert_contains(&csv, "persistence,mean,direction_accuracy,\n");
     assert_contains(&read(&opts.out.join("history.csv")), "AAPL/cnn_lstm,1,");
-    assert_contains(&read(&opts.out.join("report.md")), "dash-stock-ticker-demo.csv");
+    assert_contains(
+        &read(&opts.out.join("report.md")),
+        "dash-stock-ticker-demo.csv",
+    );
 }
 
 #[test]
@@ -218,7 +246,8 @@ fn stackvae_g_beats_random_scores_and_its_detectors_score_a_users_series() {
     assert!(flagged > 0 && flagged < e.scores.len() / 2, "{flagged}");
     let header = read(&scores).lines().next().unwrap().to_string();
     assert!(
-        header.starts_with("timestamp,ec2_cpu_utilization_24ae8d") && header.ends_with(",score,anomaly"),
+        header.starts_with("timestamp,ec2_cpu_utilization_24ae8d")
+            && header.ends_with(",score,anomaly"),
         "{header}"
     );
 
@@ -243,7 +272,9 @@ fn stackvae_g_beats_random_scores_and_its_detectors_score_a_users_series() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("ec2_cpu_utilization_24ae8d") && err.contains("--fit") && err.contains("--column"),
+        err.contains("ec2_cpu_utilization_24ae8d")
+            && err.contains("--fit")
+            && err.contains("--column"),
         "{err}"
     );
     // The univariate detector scores its value column and reports F1 against the labels.
@@ -253,21 +284,40 @@ fn stackvae_g_beats_random_scores_and_its_detectors_score_a_users_series() {
         ..Default::default()
     };
     let uni_out = out.path().join("uni.csv");
-    let u = detect::evaluate_csv(&d.join("model_univariate"), &series, &with_labels, Some(&uni_out))
-        .unwrap();
+    let u = detect::evaluate_csv(
+        &d.join("model_univariate"),
+        &series,
+        &with_labels,
+        Some(&uni_out),
+    )
+    .unwrap();
     assert_eq!(u.scores.len(), s.len());
     let um = u.metrics.clone().unwrap();
     assert_eq!(um.labelled, s.len());
     assert_eq!(um.anomalous, labels.iter().filter(|&&l| l).count());
     let best_pa = um.best_point_adjusted.unwrap().f1;
     let best = um.best.unwrap().f1;
-    assert!(best_pa >= best && best_pa > 0.5, "PA-F1 {best_pa}, F1 {best}");
+    assert!(
+        best_pa >= best && best_pa > 0.5,
+        "PA-F1 {best_pa}, F1 {best}"
+    );
     assert!(um.point_adjusted.recall.is_some());
     let written = read(&uni_out);
-    assert!(written.starts_with("timestamp,value,score,anomaly,label\n"), "{}", &written[..80]);
+    assert!(
+        written.starts_with("timestamp,value,score,anomaly,label\n"),
+        "{}",
+        &written[..80]
+    );
     // The value column is written as read (the file's second line, first data row).
     let first_in = read(&series).lines().nth(1).unwrap().to_string();
-    assert!(written.lines().nth(1).unwrap().starts_with(&format!("{first_in},")), "{first_in}");
+    assert!(
+        written
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with(&format!("{first_in},")),
+        "{first_in}"
+    );
     // The same labels as a column of the input give the same metrics.
     let with_col = out.path().join("with labels.csv");
     let mut t = String::from("timestamp,value,label\n");

@@ -129,16 +129,13 @@ fn eval(args: &EvalArgs, input: &Path, opts: &detect::EvalOptions) -> Result<()>
     // The kind is in config.json in both layouts: the registry's ("timeseries.forecaster", …)
     // and the one before it ("forecaster", "detector").
     let cfg: serde_json::Value = deepfield_core::checkpoint::load(model)?;
-    let kind = cfg
-        .get("kind")
-        .and_then(|k| k.as_str())
-        .ok_or_else(|| {
-            Error::input(format!(
-                "{}: config.json names no model kind; is this a model folder of \
+    let kind = cfg.get("kind").and_then(|k| k.as_str()).ok_or_else(|| {
+        Error::input(format!(
+            "{}: config.json names no model kind; is this a model folder of \
                  deepfield-timeseries (results/<id>/model)?",
-                model.display()
-            ))
-        })?;
+            model.display()
+        ))
+    })?;
     match kind {
         forecast::LEGACY_KIND | forecast::ForecastPipelineConfig::KIND => {
             if args.labels.is_some() || opts.fit || !opts.columns.is_empty() {
@@ -176,11 +173,11 @@ fn eval(args: &EvalArgs, input: &Path, opts: &detect::EvalOptions) -> Result<()>
                 r.threshold_source
             );
             if let Some(m) = &r.metrics {
-                println!(
-                    "{} labelled rows, {} anomalous",
-                    m.labelled, m.anomalous
-                );
-                for (name, p) in [("as flagged", &m.at_threshold), ("point-adjusted", &m.point_adjusted)] {
+                println!("{} labelled rows, {} anomalous", m.labelled, m.anomalous);
+                for (name, p) in [
+                    ("as flagged", &m.at_threshold),
+                    ("point-adjusted", &m.point_adjusted),
+                ] {
                     println!(
                         "{name:<15} precision {}  recall {}  F1 {}",
                         num(p.precision),
@@ -310,12 +307,29 @@ mod tests {
             super::Command::Eval { eval, csv, .. } => eval.input_or(&[("csv", &csv)]),
             _ => panic!("not eval"),
         };
-        let new = parse(&["x", "eval", "--model", "m", "in.tsv", "--labels", "l.csv", "--threads", "2"]).unwrap();
+        let new = parse(&[
+            "x",
+            "eval",
+            "--model",
+            "m",
+            "in.tsv",
+            "--labels",
+            "l.csv",
+            "--threads",
+            "2",
+        ])
+        .unwrap();
         assert_eq!(pick(new).unwrap(), std::path::PathBuf::from("in.tsv"));
-        let old = parse(&["x", "eval", "--model", "m", "--csv", "in.csv", "--out", "o.csv"]).unwrap();
+        let old = parse(&[
+            "x", "eval", "--model", "m", "--csv", "in.csv", "--out", "o.csv",
+        ])
+        .unwrap();
         assert_eq!(pick(old).unwrap(), std::path::PathBuf::from("in.csv"));
         let both = parse(&["x", "eval", "--model", "m", "a.csv", "--csv", "b.csv"]).unwrap();
         let e = pick(both).unwrap_err().to_string();
-        assert!(e.contains("more than one input") && e.contains("--csv"), "{e}");
+        assert!(
+            e.contains("more than one input") && e.contains("--csv"),
+            "{e}"
+        );
     }
 }

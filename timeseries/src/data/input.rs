@@ -40,13 +40,11 @@ impl InputTable {
             TableFormat::Csv => CsvReadOptions::default()
                 .with_has_header(true)
                 .with_infer_schema_length(Some(0))
-                .with_parse_options(
-                    CsvParseOptions::default().with_separator(if is_tsv(path) {
-                        b'\t'
-                    } else {
-                        b','
-                    }),
-                )
+                .with_parse_options(CsvParseOptions::default().with_separator(if is_tsv(path) {
+                    b'\t'
+                } else {
+                    b','
+                }))
                 .try_into_reader_with_file_path(Some(path.to_path_buf()))
                 .and_then(|r| r.finish())
                 .map_err(|e| Error::data(path, format!("cannot read the table: {e}")))?,
@@ -145,7 +143,11 @@ impl InputTable {
             for c in cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
                 match c.parse::<f64>() {
                     Ok(_) => any = true,
-                    Err(_) if matches!(c.to_ascii_lowercase().as_str(), "na" | "nan" | "null" | "none") => {}
+                    Err(_)
+                        if matches!(
+                            c.to_ascii_lowercase().as_str(),
+                            "na" | "nan" | "null" | "none"
+                        ) => {}
                     Err(_) => all = false,
                 }
             }
@@ -180,9 +182,16 @@ mod tests {
         );
         assert_eq!(t.numeric_columns(&["when"]).unwrap(), ["value"]);
         let (s, rows) = t.series(&LoadOptions::new("when", &["value"])).unwrap();
-        assert_eq!(rows, [1, 0], "sorted by time, rows point back into the file");
+        assert_eq!(
+            rows,
+            [1, 0],
+            "sorted by time, rows point back into the file"
+        );
         assert_eq!(s.column("value").unwrap(), &[2.5, 0.1]);
         let e = t.text("nope").unwrap_err().to_string();
-        assert!(e.contains("a b.tsv") && e.contains("no column \"nope\""), "{e}");
+        assert!(
+            e.contains("a b.tsv") && e.contains("no column \"nope\""),
+            "{e}"
+        );
     }
 }

@@ -168,4 +168,3 @@ impl Forward for Detector {
         self.reconstruct_t(xs, train).map_err(Error::into_core)
     }
 }
-

@@ -180,14 +180,20 @@ pub fn evaluate_csv(
     // The threshold: the saved one for the saved weights; for a fresh fit, the best-F1 one when
     // labels are given, else mean + 3 SD of the scores.
     let (threshold, threshold_source) = if !opts.fit {
-        (saved.threshold, "saved (best F1 on the training series)".to_string())
+        (
+            saved.threshold,
+            "saved (best F1 on the training series)".to_string(),
+        )
     } else {
         let best = match &labels {
             Some(l) => LabelMetrics::of(&sc, &vec![false; sc.len()], l)?.best,
             None => None,
         };
         match best {
-            Some(b) => (b.threshold, "best F1 on these labels (optimistic)".to_string()),
+            Some(b) => (
+                b.threshold,
+                "best F1 on these labels (optimistic)".to_string(),
+            ),
             None => {
                 let n = sc.len() as f64;
                 let mean = sc.iter().sum::<f64>() / n;
@@ -219,10 +225,11 @@ pub fn evaluate_csv(
             text.iter()
                 .map(|c| c[rows[i]].clone())
                 .chain([sc[i].to_string(), u8::from(flags[i]).to_string()])
-                .chain(labels.as_ref().map(|l| {
-                    l[i].map(|b| u8::from(b).to_string())
-                        .unwrap_or_default()
-                }))
+                .chain(
+                    labels
+                        .as_ref()
+                        .map(|l| l[i].map(|b| u8::from(b).to_string()).unwrap_or_default()),
+                )
                 .collect::<Vec<String>>()
         });
         deepfield_core::fsutil::write_csv(out, header, lines)?;

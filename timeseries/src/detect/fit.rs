@@ -81,4 +81,3 @@ pub fn scores(detector: &Detector, data: &Tensor, window: usize) -> Result<Vec<f
     debug_assert_eq!(all.len(), starts.len() + window - 1);
     Ok(all)
 }
-

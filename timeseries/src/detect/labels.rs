@@ -81,7 +81,10 @@ pub fn read_labels(path: &Path, time_column: &str) -> Result<HashMap<i64, bool>>
         let ts = parse_time_cell(cell).ok_or_else(|| {
             Error::data(
                 path,
-                format!("column \"{time}\", data row {}: bad timestamp \"{cell}\"", r + 1),
+                format!(
+                    "column \"{time}\", data row {}: bad timestamp \"{cell}\"",
+                    r + 1
+                ),
             )
         })?;
         if let Some(l) = l {
@@ -177,7 +180,11 @@ mod tests {
     fn labels_parse_and_undefined_metrics_stay_undefined() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("l.csv");
-        std::fs::write(&p, "timestamp,label\n2020-01-01 00:00,1\n2020-01-01 00:05,\n").unwrap();
+        std::fs::write(
+            &p,
+            "timestamp,label\n2020-01-01 00:00,1\n2020-01-01 00:05,\n",
+        )
+        .unwrap();
         let m = read_labels(&p, "when").unwrap();
         assert_eq!(m.len(), 1);
         assert_eq!(m.values().next(), Some(&true));

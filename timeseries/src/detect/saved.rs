@@ -100,9 +100,9 @@ mod tests {
     use crate::data::{reconstruction_windows, LoadOptions, Series};
     use crate::detect::{evaluate_csv, fit, EvalOptions};
     use crate::models::StackVaeGConfig;
-    use deepfield_core::Forward;
     use deepfield_core::checkpoint;
     use deepfield_core::data::scale::StandardScaler;
+    use deepfield_core::Forward;
 
     /// The `config.json` of detector folders written before the registry (`SavedDetector`,
     /// saved with `checkpoint::save`: weights without metadata).

@@ -87,9 +87,11 @@ pub fn evaluate_csv(model_dir: &Path, input: &Path, out: Option<&Path>) -> Resul
         .iter()
         .flat_map(|&st| (st..st + l).map(|r| r as i64))
         .collect();
-    let xw = x
-        .f_index_select(0, &Tensor::from_slice(&idx))?
-        .f_reshape([starts.len() as i64, l as i64, -1])?;
+    let xw = x.f_index_select(0, &Tensor::from_slice(&idx))?.f_reshape([
+        starts.len() as i64,
+        l as i64,
+        -1,
+    ])?;
     let last_rows: Vec<i64> = starts.iter().map(|&st| (st + l - 1) as i64).collect();
     let last = y.f_index_select(0, &Tensor::from_slice(&last_rows))?;
     let pred = predict_levels(&model, &saved.target, &xw, &last)?;
@@ -144,7 +146,8 @@ pub fn evaluate_csv(model_dir: &Path, input: &Path, out: Option<&Path>) -> Resul
                 let (truth, p): (Vec<f64>, Vec<f64>) = complete
                     .iter()
                     .flat_map(|&w| {
-                        (0..h).map(move |k| (actual[w][k][t].unwrap_or(f64::NAN), forecast[w][k][t]))
+                        (0..h)
+                            .map(move |k| (actual[w][k][t].unwrap_or(f64::NAN), forecast[w][k][t]))
                     })
                     .unzip();
                 EvalMetrics::of(name, &truth, &p)
@@ -170,14 +173,14 @@ pub fn evaluate_csv(model_dir: &Path, input: &Path, out: Option<&Path>) -> Resul
         let mut lines = Vec::with_capacity(starts.len() * h);
         for (w, &st) in starts.iter().enumerate() {
             let origin_row = rows[st + l - 1];
-            for k in 0..h {
+            for (k, step) in forecast[w].iter().enumerate() {
                 let file_row = rows.get(st + l + k).copied();
                 let cell = |col: &Vec<String>| file_row.map(|r| col[r].clone()).unwrap_or_default();
                 let line: Vec<String> = id_text
                     .iter()
                     .map(|c| c[origin_row].clone())
                     .chain([(k + 1).to_string(), cell(&time_text)])
-                    .chain(forecast[w][k].iter().map(|v| v.to_string()))
+                    .chain(step.iter().map(|v| v.to_string()))
                     .chain(target_text.iter().map(cell))
                     .collect();
                 lines.push(line);

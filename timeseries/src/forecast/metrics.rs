@@ -67,4 +67,3 @@ pub fn direction_accuracy(pred: &Tensor, truth: &Tensor, last: &Tensor) -> Resul
         .count();
     Ok(hits as f64 / p.len() as f64)
 }
-

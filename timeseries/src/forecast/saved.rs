@@ -9,8 +9,8 @@ use deepfield_core::models::{save_model, ModelConfig};
 
 use super::{ForecastSetup, Prepared, TargetTransform, Trained};
 use crate::models::{Forecaster, ForecasterConfig};
-use deepfield_core::data::scale::FittedScaler;
 use crate::{ensure_config, Error, Result};
+use deepfield_core::data::scale::FittedScaler;
 
 /// A trained forecaster as it is saved (registry kind `timeseries.forecaster`): the data setup
 /// (CSV columns, window, cleaning), the input scaler and target transform fitted on the training

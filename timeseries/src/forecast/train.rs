@@ -67,4 +67,3 @@ pub fn predict_levels(
     ensure_input!(!outs.is_empty(), "predict: no window");
     target.inverse(&Tensor::f_cat(&outs, 0)?, last)
 }
-

@@ -60,9 +60,9 @@ impl Steps {
     /// One more training finished: `what` (model, series) and its history.
     pub(crate) fn done(&mut self, what: &str, history: &deepfield_core::train::History) {
         self.done += 1;
-        let last = history
-            .last()
-            .map_or(String::new(), |e| format!(", last loss {:.4}", e.train_loss));
+        let last = history.last().map_or(String::new(), |e| {
+            format!(", last loss {:.4}", e.train_loss)
+        });
         let line = format!(
             "{}: [{}/{}] {what}: {} epochs{last} ({:.0} s so far)",
             self.id,

@@ -182,7 +182,11 @@ pub fn run(cfg: &AmdConfig, out: &Path) -> Result<AmdMetrics> {
         Some(&h.val_losses()),
         None,
     )?;
-    let all = chrono.metrics.models.iter().chain(&chrono.metrics.baselines);
+    let all = chrono
+        .metrics
+        .models
+        .iter()
+        .chain(&chrono.metrics.baselines);
     let labels: Vec<String> = all.clone().map(|r| r.model.clone()).collect();
     let vals: Vec<f64> = all.map(|r| mean_nse(&r.validation)).collect();
     plots::bar_chart(

@@ -36,7 +36,11 @@ pub fn labelled_sets(cfg: &StackVaeConfig, dir: &Path) -> Result<Vec<LabelledSet
     for key in MULTIVARIATE {
         let mut s = read_series(dir, key)?;
         interpolate_missing(&mut s)?;
-        let name = key.rsplit('/').next().unwrap_or(key).trim_end_matches(".csv");
+        let name = key
+            .rsplit('/')
+            .next()
+            .unwrap_or(key)
+            .trim_end_matches(".csv");
         parts.push((name.to_string(), s));
     }
     let refs: Vec<(&str, &Series)> = parts.iter().map(|(n, s)| (n.as_str(), s)).collect();

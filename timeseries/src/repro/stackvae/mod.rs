@@ -178,7 +178,12 @@ impl Experiment for StackVaeGRepro {
             .flat_map(|s| {
                 [
                     MetricRow::new(&s.model, MULTIVARIATE_SET, "f1", opt(s.multivariate_f1)),
-                    MetricRow::new(&s.model, MULTIVARIATE_SET, "f1_pa", opt(s.multivariate_f1_pa)),
+                    MetricRow::new(
+                        &s.model,
+                        MULTIVARIATE_SET,
+                        "f1_pa",
+                        opt(s.multivariate_f1_pa),
+                    ),
                     MetricRow::new(&s.model, "univariate mean", "f1", opt(s.univariate_mean_f1)),
                     MetricRow::new(
                         &s.model,
@@ -189,7 +194,11 @@ impl Experiment for StackVaeGRepro {
                 ]
             })
             .collect();
-        for r in m.per_dataset.iter().filter(|r| r.dataset != MULTIVARIATE_SET) {
+        for r in m
+            .per_dataset
+            .iter()
+            .filter(|r| r.dataset != MULTIVARIATE_SET)
+        {
             for (k, v) in [
                 ("f1", r.f1.f1),
                 ("precision", r.f1.precision),

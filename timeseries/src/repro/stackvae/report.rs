@@ -23,7 +23,13 @@ pub(super) fn write(
     let get = |m: &str, pa: bool| {
         metrics
             .model(m)
-            .and_then(|s| if pa { s.multivariate_f1_pa } else { s.multivariate_f1 })
+            .and_then(|s| {
+                if pa {
+                    s.multivariate_f1_pa
+                } else {
+                    s.multivariate_f1
+                }
+            })
             .unwrap_or(f64::NAN)
     };
     let mut r = Report::new("stackvae-g — anomaly detection on NAB with StackVAE-G");

@@ -209,20 +209,32 @@ impl Experiment for StockCnnLstm {
         let mut out: Vec<MetricRow> = m
             .mean_over_tickers
             .iter()
-            .flat_map(|s| rows(&s.model, "mean", [s.rmse, s.mae, s.mape], s.direction_accuracy))
+            .flat_map(|s| {
+                rows(
+                    &s.model,
+                    "mean",
+                    [s.rmse, s.mae, s.mape],
+                    s.direction_accuracy,
+                )
+            })
             .collect();
-        out.extend(
-            m.per_ticker
-                .iter()
-                .flat_map(|s| rows(&s.model, &s.ticker, [s.rmse, s.mae, s.mape], s.direction_accuracy)),
-        );
+        out.extend(m.per_ticker.iter().flat_map(|s| {
+            rows(
+                &s.model,
+                &s.ticker,
+                [s.rmse, s.mae, s.mape],
+                s.direction_accuracy,
+            )
+        }));
         out
     }
 
     fn summary(&self, m: &StockMetrics) -> Vec<MetricRow> {
         self.metric_rows(m)
             .into_iter()
-            .filter(|r| r.fold == "mean" && (r.metric == "rmse" || r.metric == "direction_accuracy"))
+            .filter(|r| {
+                r.fold == "mean" && (r.metric == "rmse" || r.metric == "direction_accuracy")
+            })
             .collect()
     }
 }
