@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use deepfield_core::data::TensorDataset;
 use deepfield_core::models::ModelConfig;
 use deepfield_core::nn::cnn_lstm::CnnLstmConfig;
-use deepfield_core::repro::cli::{App, Common};
+use deepfield_core::repro::cli::{App, Common, EvalArgs};
 use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
 use deepfield_core::train::{OptimizerConfig, Task, TrainConfig, Trainer};
 use deepfield_timeseries::{detect, forecast, repro, Error, Result};
@@ -31,21 +31,37 @@ struct Cli {
 enum Command {
     #[command(flatten)]
     Common(Common),
-    /// Run a trained model (results/<id>/model) on your CSV: forecasts or anomaly scores.
-    /// (`predict` is the shared command that runs any saved model on a tensor.)
+    /// Run a trained model (results/<id>/model) on your series: forecasts (amd-kinetic,
+    /// stock-cnn-lstm) or anomaly scores (stackvae-g). INPUT is a CSV, TSV (`.tsv`) or Parquet
+    /// file with the training column names (time column included); its time and id columns are
+    /// carried to the output.
     Eval {
-        /// The model folder.
+        #[command(flatten)]
+        eval: EvalArgs,
+        /// The input file (older spelling of INPUT).
+        #[arg(long, hide = true)]
+        csv: Option<PathBuf>,
+        /// Detectors: the value column(s) to score (repeat for several). A univariate detector
+        /// (results/stackvae-g/model_univariate) scores any one column.
+        #[arg(long, value_name = "NAME")]
+        column: Vec<String>,
+        /// Detectors: the time column of INPUT [default: the one the detector was trained with].
+        #[arg(long, value_name = "NAME")]
+        time_column: Option<String>,
+        /// Detectors: the column of INPUT holding 0/1 anomaly labels (instead of --labels).
+        #[arg(long, value_name = "NAME")]
+        label_column: Option<String>,
+        /// Detectors: train a fresh detector of the saved kind and settings on INPUT (no labels
+        /// needed) instead of using the saved weights.
         #[arg(long)]
-        model: PathBuf,
-        /// CSV with the training column names (time column included).
-        #[arg(long)]
-        csv: PathBuf,
-        /// Write forecasts / scores to this CSV.
-        #[arg(long)]
-        out: Option<PathBuf>,
+        fit: bool,
+        /// Seed of --fit.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
     },
     /// CNN-LSTM training steps/s here and in PyTorch eager (same shapes, same loop).
     Bench {
+        /// libtorch threads on both sides.
         #[arg(long, default_value_t = 1)]
         threads: usize,
         /// Python with torch (default: the workspace venv).
@@ -72,7 +88,27 @@ fn run(cmd: Command) -> Result<()> {
                 models: deepfield_timeseries::models()?,
             })
             .map_err(Error::from),
-        Command::Eval { model, csv, out } => eval(&model, &csv, out.as_deref()),
+        Command::Eval {
+            eval: args,
+            csv,
+            column,
+            time_column,
+            label_column,
+            fit,
+            seed,
+        } => {
+            let input = args.input_or(&[("csv", &csv)])?;
+            args.apply_threads();
+            let opts = detect::EvalOptions {
+                columns: column,
+                time_column,
+                labels: args.labels.clone(),
+                label_column,
+                fit,
+                seed,
+            };
+            eval(&args, &input, &opts)
+        }
         Command::Bench {
             threads,
             python,
@@ -82,35 +118,84 @@ fn run(cmd: Command) -> Result<()> {
     }
 }
 
-fn eval(model: &Path, csv: &Path, out: Option<&Path>) -> Result<()> {
+/// A metric, or "undefined" where it cannot be computed.
+fn num(v: Option<f64>) -> String {
+    v.map_or_else(|| "undefined".to_string(), |x| format!("{x:.4}"))
+}
+
+fn eval(args: &EvalArgs, input: &Path, opts: &detect::EvalOptions) -> Result<()> {
+    let model = &args.model;
+    let out = args.out.as_deref();
     // The kind is in config.json in both layouts: the registry's ("timeseries.forecaster", …)
     // and the one before it ("forecaster", "detector").
     let cfg: serde_json::Value = deepfield_core::checkpoint::load(model)?;
-    match cfg["kind"].as_str() {
-        Some(forecast::LEGACY_KIND | forecast::ForecastPipelineConfig::KIND) => {
-            let r = forecast::evaluate_csv(model, csv, out)?;
+    let kind = cfg.get("kind").and_then(|k| k.as_str()).ok_or_else(|| {
+        Error::input(format!(
+            "{}: config.json names no model kind; is this a model folder of \
+                 deepfield-timeseries (results/<id>/model)?",
+            model.display()
+        ))
+    })?;
+    match kind {
+        forecast::LEGACY_KIND | forecast::ForecastPipelineConfig::KIND => {
+            if args.labels.is_some() || opts.fit || !opts.columns.is_empty() {
+                return Err(Error::input(
+                    "--labels, --column and --fit are for anomaly detectors; a forecaster \
+                     compares its forecasts with the target columns of INPUT itself",
+                ));
+            }
+            let r = forecast::evaluate_csv(model, input, out)?;
             println!(
-                "{} forecasts (one per window, the last one beyond the end of the file)",
-                r.origin.len()
+                "{} forecasts (one per window, the last one beyond the end of the file); {} \
+                 complete windows scored",
+                r.origin.len(),
+                r.complete_windows
             );
-            for m in r.metrics.iter().flatten() {
+            for m in &r.metrics {
                 println!(
-                    "{:<12} NSE {:.4}  RMSE {:.4}  MAE {:.4}",
-                    m.target, m.nse, m.rmse, m.mae
+                    "{:<12} n {:<5} NSE {}  RMSE {}  MAE {}",
+                    m.target,
+                    m.n,
+                    num(m.nse),
+                    num(m.rmse),
+                    num(m.mae)
                 );
             }
         }
-        Some(detect::LEGACY_KIND | detect::DetectorPipelineConfig::KIND) => {
-            let (_, scores, flags) = detect::evaluate_csv(model, csv, out)?;
+        detect::LEGACY_KIND | detect::DetectorPipelineConfig::KIND => {
+            let r = detect::evaluate_csv(model, input, opts, out)?;
             println!(
-                "{} scores, {} flagged as anomalous",
-                scores.len(),
-                flags.iter().filter(|&&f| f).count()
+                "{} scores of {}, {} flagged as anomalous (threshold {:.4}: {})",
+                r.scores.len(),
+                r.columns.join(", "),
+                r.flags.iter().filter(|&&f| f).count(),
+                r.threshold,
+                r.threshold_source
             );
+            if let Some(m) = &r.metrics {
+                println!("{} labelled rows, {} anomalous", m.labelled, m.anomalous);
+                for (name, p) in [
+                    ("as flagged", &m.at_threshold),
+                    ("point-adjusted", &m.point_adjusted),
+                ] {
+                    println!(
+                        "{name:<15} precision {}  recall {}  F1 {}",
+                        num(p.precision),
+                        num(p.recall),
+                        num(p.f1)
+                    );
+                }
+                println!(
+                    "best F1 over thresholds: {}  point-adjusted: {}",
+                    num(m.best.map(|b| b.f1)),
+                    num(m.best_point_adjusted.map(|b| b.f1))
+                );
+            }
         }
         other => {
             return Err(Error::input(format!(
-                "{}: unknown model kind {other:?}",
+                "{}: a `{other}` model; eval here runs timeseries forecasters and detectors \
+                 (`forward` runs any registered model on a tensor)",
                 model.display()
             )))
         }
@@ -211,5 +296,40 @@ mod tests {
     fn command_line_is_well_formed() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    /// The shared eval form parses, the old `--csv` flag still works, and both at once is an error.
+    #[test]
+    fn commands_are_consistent() {
+        use clap::Parser;
+        let parse = |args: &[&str]| super::Cli::try_parse_from(args);
+        let pick = |c: super::Cli| match c.command {
+            super::Command::Eval { eval, csv, .. } => eval.input_or(&[("csv", &csv)]),
+            _ => panic!("not eval"),
+        };
+        let new = parse(&[
+            "x",
+            "eval",
+            "--model",
+            "m",
+            "in.tsv",
+            "--labels",
+            "l.csv",
+            "--threads",
+            "2",
+        ])
+        .unwrap();
+        assert_eq!(pick(new).unwrap(), std::path::PathBuf::from("in.tsv"));
+        let old = parse(&[
+            "x", "eval", "--model", "m", "--csv", "in.csv", "--out", "o.csv",
+        ])
+        .unwrap();
+        assert_eq!(pick(old).unwrap(), std::path::PathBuf::from("in.csv"));
+        let both = parse(&["x", "eval", "--model", "m", "a.csv", "--csv", "b.csv"]).unwrap();
+        let e = pick(both).unwrap_err().to_string();
+        assert!(
+            e.contains("more than one input") && e.contains("--csv"),
+            "{e}"
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! chronological / walk-forward splits with training-only scalers ([`split`]).
 
 pub mod clean;
+pub mod input;
 pub mod series;
 pub mod split;
 pub mod time;

@@ -7,7 +7,7 @@ use std::path::Path;
 use polars::prelude::{Column, DataFrame, DataType, TimeUnit};
 use tch::Tensor;
 
-use super::time::parse_timestamp;
+use super::time::parse_time_cell;
 use crate::{Error, Result};
 
 /// Timestamps (seconds since 1970, or integer steps) ascending, and one `Vec<f64>` per column.
@@ -199,6 +199,17 @@ impl Series {
 
     /// Build from an already-read polars frame; `path` is only used in messages.
     pub fn from_frame(path: &Path, df: &DataFrame, opts: &LoadOptions) -> Result<Self> {
+        Self::from_frame_rows(path, df, opts).map(|(s, _)| s)
+    }
+
+    /// [`Series::from_frame`], also returning for each row of the series the 0-based row of
+    /// `df` it came from (the first of a group of merged duplicates), so that a caller can
+    /// carry the frame's other columns to its output.
+    pub fn from_frame_rows(
+        path: &Path,
+        df: &DataFrame,
+        opts: &LoadOptions,
+    ) -> Result<(Self, Vec<usize>)> {
         crate::ensure_input!(df.height() > 0, "{}: no data rows", path.display());
         let keep: Vec<bool> = match &opts.filter {
             Some((col, want)) => {
@@ -248,7 +259,7 @@ impl Series {
             let cells = text_cells(tcol).map_err(|e| Error::data(path, e))?;
             cells
                 .iter()
-                .map(|c| c.as_deref().and_then(parse_timestamp))
+                .map(|c| c.as_deref().and_then(parse_time_cell))
                 .collect()
         };
         let mut time = Vec::with_capacity(rows.len());
@@ -306,7 +317,12 @@ impl Series {
             .into_iter()
             .map(|v| order.iter().map(|&i| v[i]).collect())
             .collect();
+        let mut source: Vec<usize> = order.iter().map(|&i| rows[i]).collect();
         if opts.merge_duplicates {
+            let firsts: Vec<usize> = (0..time.len())
+                .filter(|&i| i == 0 || time[i] != time[i - 1])
+                .collect();
+            source = firsts.iter().map(|&i| source[i]).collect();
             (time, values) = merge_duplicates(&time, &values);
         }
         if let Some(w) = time.windows(2).find(|w| w[0] == w[1]) {
@@ -319,7 +335,7 @@ impl Series {
                 ),
             ));
         }
-        Series::new(time, names, values)
+        Ok((Series::new(time, names, values)?, source))
     }
 
     /// Number of time steps.

@@ -85,6 +85,11 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
     Some(secs)
 }
 
+/// A timestamp ([`parse_timestamp`]) or an integer step (`17`), as a time column's text cell.
+pub fn parse_time_cell(s: &str) -> Option<i64> {
+    parse_timestamp(s).or_else(|| s.trim().parse::<i64>().ok())
+}
+
 /// `YYYY-MM-DD HH:MM:SS` of seconds since 1970-01-01.
 pub fn format_timestamp(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));

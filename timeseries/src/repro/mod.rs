@@ -4,14 +4,14 @@ pub mod amd;
 pub mod stackvae;
 pub mod stock;
 
-use deepfield_core::repro::Reproduction;
+use deepfield_core::repro::{Reproduction, Typed};
 
 /// Every reproduction of deepfield-timeseries.
 pub fn all() -> Vec<Box<dyn Reproduction>> {
     vec![
-        Box::new(amd::AmdKinetic),
-        Box::new(stock::StockCnnLstm),
-        Box::new(stackvae::StackVaeGRepro),
+        Box::new(Typed(amd::AmdKinetic)),
+        Box::new(Typed(stock::StockCnnLstm)),
+        Box::new(Typed(stackvae::StackVaeGRepro)),
     ]
 }
 
@@ -32,6 +32,56 @@ pub(crate) fn train_config(
         )),
         progress: false,
         ..Default::default()
+    }
+}
+
+/// How far a reproduction's trainings are: a bar on an interactive terminal, otherwise one
+/// line per finished training on stderr (a run is never silent for minutes).
+pub(crate) struct Steps {
+    bar: indicatif::ProgressBar,
+    id: &'static str,
+    total: usize,
+    done: usize,
+    start: std::time::Instant,
+}
+
+impl Steps {
+    /// `total` trainings of reproduction `id`.
+    pub(crate) fn new(id: &'static str, total: usize) -> Self {
+        Steps {
+            bar: deepfield_core::progress::bar(total as u64, id),
+            id,
+            total,
+            done: 0,
+            start: std::time::Instant::now(),
+        }
+    }
+
+    /// One more training finished: `what` (model, series) and its history.
+    pub(crate) fn done(&mut self, what: &str, history: &deepfield_core::train::History) {
+        self.done += 1;
+        let last = history.last().map_or(String::new(), |e| {
+            format!(", last loss {:.4}", e.train_loss)
+        });
+        let line = format!(
+            "{}: [{}/{}] {what}: {} epochs{last} ({:.0} s so far)",
+            self.id,
+            self.done,
+            self.total,
+            history.epochs.len(),
+            self.start.elapsed().as_secs_f64()
+        );
+        if deepfield_core::progress::interactive() {
+            self.bar.set_prefix(what.to_string());
+            self.bar.inc(1);
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
+    /// Clear the bar.
+    pub(crate) fn finish(&self) {
+        self.bar.finish_and_clear();
     }
 }
 
