@@ -6,9 +6,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::colorbar::colorbar;
-use super::layout::{clip_label, draw_category, draw_label, draw_text, widest_text};
+use super::layout::{clip_label, draw_category, draw_label, draw_text, titled, widest_text};
 use super::render::{check, plot_error, render_png, Area, DrawResult};
-use super::style::{colormap, luminance, BLUES, CONFUSION_SIZE, DESC_PX, LABEL_PX, TITLE_PX};
+use super::style::{colormap, luminance, BLUES, CONFUSION_SIZE, DESC_PX, LABEL_PX};
 use crate::Result;
 
 /// A confusion matrix (`matrix[true][predicted]`): cells coloured by the row-normalised
@@ -48,7 +48,9 @@ fn draw_confusion(root: &Area, matrix: &[Vec<u64>], names: &[String], title: &st
     let name_w = widest_text(root, &names, name_px)? as i32;
     let name_h = name_px as i32 + 4;
 
-    let title_h = 64;
+    // The title may wrap; the colour bar's caption sits between it and the grid.
+    let (_, top) = titled(root, title, None)?;
+    let title_h = top + 22;
     let bar_w = 110;
     let left = 14 + DESC_PX as i32 + 14 + name_w + 10;
     let avail_w = w - left - bar_w;
@@ -67,13 +69,6 @@ fn draw_confusion(root: &Area, matrix: &[Vec<u64>], names: &[String], title: &st
     let x0 = left + (avail_w - grid) / 2;
     let y0 = title_h;
 
-    draw_label(
-        root,
-        title,
-        (w / 2, 18),
-        TITLE_PX,
-        (HPos::Center, VPos::Top),
-    )?;
     let count_px = ((cell as f64 * 0.3).round() as u32).clamp(9, 20);
     for (i, row) in matrix.iter().enumerate() {
         let total: u64 = row.iter().sum();

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use super::line_chart::{Line, LineChart};
+use super::axis::Axis;
+use super::line_chart::{check_std, Line, LineChart};
 use super::render::check;
 use super::series::Series;
 use super::style::{FORECAST_SIZE, OBSERVED, PALETTE};
@@ -10,10 +11,24 @@ use crate::Result;
 
 /// A time series `observed` (dark line) with one or more `predicted` series (coloured) and,
 /// if `split_at` is given, a dashed vertical line where the forecast starts. Size
-/// [`FORECAST_SIZE`].
+/// [`FORECAST_SIZE`]. The axes read "time" and "value"; [`forecast_with_axes`] names them.
 pub fn forecast(
     path: &Path,
     title: &str,
+    observed: &[(f64, f64)],
+    predicted: &[Series],
+    split_at: Option<f64>,
+) -> Result<()> {
+    let axes = (Axis::new("time"), Axis::new("value"));
+    forecast_with_axes(path, title, axes, observed, predicted, split_at)
+}
+
+/// [`forecast`] with the axes `(x, y)`, e.g. `(Axis::new("day"), Axis::new("close").unit("USD"))`.
+/// A predicted series with a standard deviation per point gets a band or error bars.
+pub fn forecast_with_axes(
+    path: &Path,
+    title: &str,
+    (x, y): (Axis, Axis),
     observed: &[(f64, f64)],
     predicted: &[Series],
     split_at: Option<f64>,
@@ -25,9 +40,17 @@ pub fn forecast(
     for (i, s) in predicted.iter().enumerate() {
         // Palette without its grey, which is too close to the observed line.
         let color = [0, 3, 2, 1, 4, 5, 6, 8, 9][i % 9];
-        lines.push(Line::new(&s.name, &s.points, PALETTE[color]));
+        if let Some(std) = &s.std {
+            check_std(path, &format!("series '{}'", s.name), std, s.points.len())?;
+        }
+        lines.push(Line::with_std(
+            &s.name,
+            &s.points,
+            s.std.as_deref(),
+            PALETTE[color],
+        ));
     }
-    let mut chart = LineChart::new(title, "time", "value", lines);
+    let mut chart = LineChart::new(title, x, y, lines);
     chart.vline = split_at.map(|x| (x, "forecast start"));
     chart.render(path, FORECAST_SIZE)
 }

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
+use super::axis::Axis;
 use super::colorbar::colorbar;
-use super::layout::{build_chart, integer_label, min_max, padded, styled_mesh};
+use super::layout::{build_chart, fit_desc, integer_label, min_max, padded, styled_mesh, titled};
 use super::render::{check, plot_error, render_png, Area, DrawResult};
 use super::style::{colormap, COOLWARM, HEATMAP_SIZE, VIRIDIS};
 use crate::Result;
@@ -16,9 +17,10 @@ pub fn heatmap(
     path: &Path,
     title: &str,
     values: &[Vec<f64>],
-    x_label: &str,
-    y_label: &str,
+    x_label: impl Into<Axis>,
+    y_label: impl Into<Axis>,
 ) -> Result<()> {
+    let (x_label, y_label) = (x_label.into(), y_label.into());
     let rows = values.len();
     let cols = values.first().map_or(0, Vec::len);
     check(path, rows > 0 && cols > 0, || {
@@ -36,7 +38,7 @@ pub fn heatmap(
         }
     }
     render_png(path, HEATMAP_SIZE, |root| {
-        draw_heatmap(root, title, values, x_label, y_label)
+        draw_heatmap(root, title, values, (&x_label, &y_label))
     })
 }
 
@@ -44,8 +46,7 @@ fn draw_heatmap(
     root: &Area,
     title: &str,
     values: &[Vec<f64>],
-    x_label: &str,
-    y_label: &str,
+    (x_label, y_label): (&Axis, &Axis),
 ) -> DrawResult {
     let (rows, cols) = (values.len(), values[0].len());
     let (lo, hi) = min_max(values.iter().flatten().copied()).ok_or("no values")?;
@@ -64,14 +65,18 @@ fn draw_heatmap(
 
     let (w, _) = root.dim_in_pixel();
     let bar_w = 120;
-    let (main, _) = root.split_horizontally(w - bar_w);
+    let (body, _) = titled(root, title, None)?;
+    let (main, _) = body.split_horizontally(w - bar_w);
     // Cell (r, c) is centred on x = c, y = r, row 0 at the top.
     let (x_range, y_range) = (-0.5..cols as f64 - 0.5, rows as f64 - 0.5..-0.5);
-    let mut chart = build_chart(&main, title, (56, 72), x_range, y_range)?;
+    let (mw, mh) = main.dim_in_pixel();
+    let x_desc = fit_desc(&main, &x_label.title(), mw as i32 - 110)?;
+    let y_desc = fit_desc(&main, &y_label.title(), mh as i32 - 100)?;
+    let mut chart = build_chart(&main, (56, 72), x_range, y_range)?;
     styled_mesh(&mut chart)
         .disable_mesh()
-        .x_desc(x_label)
-        .y_desc(y_label)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
         .x_labels(cols.min(10))
         .y_labels(rows.min(10))
         .x_label_formatter(&|v| integer_label(*v))

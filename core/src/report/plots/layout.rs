@@ -12,7 +12,8 @@ use super::render::{Area, DrawResult};
 use super::style::{font, DESC_PX, FONT, GRID_BOLD, GRID_LIGHT, LABEL_PX, LEGEND_PX, TITLE_PX};
 use crate::report::fmt_num;
 
-type BoxResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+/// A result with plotters' (or our) drawing errors boxed.
+pub(super) type BoxResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 /// A chart with numeric axes on a bitmap.
 pub(super) type Chart<'a, 'b> =
@@ -73,21 +74,177 @@ pub(super) fn y_area_width(area: &Area, lo: f64, hi: f64) -> BoxResult<u32> {
     Ok((widest + 40).clamp(64, 200))
 }
 
-/// A chart over `x` × `y` with `title` above it and axis label areas of `(x_area, y_area)`
-/// pixels below and left of it.
+/// A chart over `x` × `y` filling `area` (below its title, see [`titled`]), with axis label
+/// areas of `(x_area, y_area)` pixels below and left of it.
 pub(super) fn build_chart<'a, 'b>(
     area: &'a Area<'b>,
-    title: &str,
     (x_area, y_area): (u32, u32),
     x: Range<f64>,
     y: Range<f64>,
 ) -> BoxResult<Chart<'a, 'b>> {
     Ok(ChartBuilder::on(area)
-        .caption(title, (FONT, TITLE_PX))
         .margin(18)
+        .margin_top(8)
         .x_label_area_size(x_area)
         .y_label_area_size(y_area)
         .build_cartesian_2d(x, y)?)
+}
+
+/// Title font sizes tried in turn until a title fits its width (on at most two lines).
+const TITLE_SIZES: [u32; 5] = [TITLE_PX, 23, 20, 17, 15];
+/// Sizes of the note under a title.
+const NOTE_SIZES: [u32; 3] = [LEGEND_PX, 14, 12];
+/// The colour of the note under a title ("baseline beats …").
+pub(super) const NOTE_COLOR: RGBColor = RGBColor(190, 20, 20);
+/// Free pixels on each side of a title.
+const TITLE_SIDE: u32 = 12;
+
+/// Draw `title` (and, if given, `note` in red under it) centred at the top of `area`, wrapped
+/// and shrunk until it fits the width ([`fit_text`]); returns the area below it and its top in
+/// `area`'s pixels.
+pub(super) fn titled<'b>(
+    area: &Area<'b>,
+    title: &str,
+    note: Option<&str>,
+) -> BoxResult<(Area<'b>, i32)> {
+    let w = area.dim_in_pixel().0;
+    let max_w = w.saturating_sub(2 * TITLE_SIDE).max(1);
+    let measure = |s: &str, px: u32| text_width(area, s, px);
+    let mut y = 14;
+    let mut block = |text: &str, sizes: &[u32], color: &RGBColor| -> DrawResult {
+        let (lines, px) = fit_text(text, max_w, sizes, 2, &measure)?;
+        for line in lines {
+            draw_text(
+                area,
+                &line,
+                (w as i32 / 2, y),
+                px,
+                (HPos::Center, VPos::Top),
+                color,
+                false,
+            )?;
+            y += px as i32 + 5;
+        }
+        Ok(())
+    };
+    if !title.trim().is_empty() {
+        block(title, &TITLE_SIZES, &BLACK)?;
+    }
+    if let Some(note) = note.filter(|n| !n.trim().is_empty()) {
+        block(note, &NOTE_SIZES, &NOTE_COLOR)?;
+    }
+    let top = y + 4;
+    Ok((area.split_vertically(top).1, top))
+}
+
+/// The lines and font size that fit `text` into `max_w` pixels as measured by `measure`: the
+/// first of `sizes` at which greedy word wrapping needs at most `max_lines` lines, each within
+/// `max_w` (a word wider than a line is broken). If no size fits, the smallest size's lines
+/// are cut to `max_lines`, the last one ending in `…`.
+pub(super) fn fit_text(
+    text: &str,
+    max_w: u32,
+    sizes: &[u32],
+    max_lines: usize,
+    measure: &dyn Fn(&str, u32) -> BoxResult<u32>,
+) -> BoxResult<(Vec<String>, u32)> {
+    let mut last = (vec![], TITLE_PX);
+    for &px in sizes {
+        let lines = wrap_words(text, max_w, px, measure)?;
+        if lines.len() <= max_lines {
+            return Ok((lines, px));
+        }
+        last = (lines, px);
+    }
+    let (mut lines, px) = last;
+    if lines.len() > max_lines {
+        lines.truncate(max_lines);
+        if let Some(end) = lines.last_mut() {
+            loop {
+                let candidate = format!("{}…", end.trim_end());
+                if measure(&candidate, px)? <= max_w || end.is_empty() {
+                    *end = candidate;
+                    break;
+                }
+                end.pop();
+            }
+        }
+    }
+    Ok((lines, px))
+}
+
+/// `text` on one line of at most `max_w` pixels in the axis description font, cut with `…` if
+/// longer (plotters would draw it past the image).
+pub(super) fn fit_desc(area: &Area, text: &str, max_w: i32) -> BoxResult<String> {
+    let measure = |s: &str, px: u32| text_width(area, s, px);
+    let (lines, _) = fit_text(text, max_w.max(20) as u32, &[DESC_PX], 1, &measure)?;
+    Ok(lines.join(" "))
+}
+
+/// Longest legend entry, in characters.
+pub(super) const LEGEND_CHARS: usize = 48;
+
+/// Greedy word wrap of `text` at `px` into lines of at most `max_w` pixels; a word that alone
+/// is wider than a line is split between characters.
+fn wrap_words(
+    text: &str,
+    max_w: u32,
+    px: u32,
+    measure: &dyn Fn(&str, u32) -> BoxResult<u32>,
+) -> BoxResult<Vec<String>> {
+    let mut lines: Vec<String> = vec![];
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let joined = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if measure(&joined, px)? <= max_w {
+            line = joined;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        // The word starts a line; break it if it is too wide on its own.
+        for c in word.chars() {
+            line.push(c);
+            if line.chars().count() > 1 && measure(&line, px)? > max_w {
+                line.pop();
+                lines.push(std::mem::take(&mut line));
+                line.push(c);
+            }
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+/// How many tick labels to ask plotters for on an axis over `lo..hi`: `max`, or for a
+/// whole-number axis few enough that plotters' steps cannot go below 1 (so no tick falls
+/// between two epochs).
+pub(super) fn tick_count(lo: f64, hi: f64, integer: bool, max: usize) -> usize {
+    if integer {
+        let whole = (hi.floor() - lo.ceil()).max(0.0) as usize + 1;
+        whole.clamp(1, max)
+    } else {
+        max
+    }
+}
+
+/// Whether every value is a whole number (and there is at least one).
+pub(super) fn all_integers(values: impl IntoIterator<Item = f64>) -> bool {
+    let mut any = false;
+    for v in values {
+        if (v - v.round()).abs() > 1e-9 {
+            return false;
+        }
+        any = true;
+    }
+    any
 }
 
 /// The grid and axes of `chart` in the shared fonts and grid colours, ticks labelled with
@@ -223,11 +380,68 @@ mod tests {
         assert_eq!(integer_label(2.5), "");
         assert_eq!(clip_label("abcdef", 4), "abc…");
         assert_eq!(clip_label("abc", 4), "abc");
+        assert!(all_integers([1.0, 2.0, 40.0]));
+        assert!(!all_integers([1.0, 2.5]));
+        assert!(!all_integers([]));
         // Points crowd the upper right: the legend goes to the upper left.
         let pts = [(0.9, 0.9), (0.95, 0.8), (0.1, 0.1), (0.8, 0.1)];
         assert!(matches!(
             quiet_corner(&pts, (0.0, 1.0), (0.0, 1.0)),
             SeriesLabelPosition::UpperLeft
         ));
+    }
+
+    #[test]
+    fn long_titles_wrap_then_shrink_then_clip() {
+        // 1 px per character per px of font / 2: "abcd" at 20 px is 40 px wide.
+        let measure =
+            |s: &str, px: u32| -> BoxResult<u32> { Ok(s.chars().count() as u32 * px / 2) };
+        let fit = |text: &str, max_w: u32| fit_text(text, max_w, &[20, 10], 2, &measure).unwrap();
+        assert_eq!(
+            fit("short title", 200),
+            (vec!["short title".to_string()], 20)
+        );
+        // 22 characters are 220 px at 20 px: two lines of at most 15 characters.
+        assert_eq!(
+            fit("learned adjacency rows", 150),
+            (
+                vec!["learned".to_string(), "adjacency rows".to_string()],
+                20
+            )
+        );
+        // Three lines at 20 px, so 10 px on two lines.
+        let (lines, px) = fit("aaaa bbbb cccc dddd eeee ffff", 100);
+        assert_eq!(px, 10);
+        assert_eq!(lines, vec!["aaaa bbbb cccc dddd", "eeee ffff"]);
+        // Nothing fits: two lines at the smallest size, the second cut with an ellipsis.
+        let (lines, px) = fit(&"word ".repeat(40), 50);
+        assert_eq!(px, 10);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[1].ends_with('…'), "{lines:?}");
+        for line in &lines {
+            assert!(measure(line, px).unwrap() <= 50, "{line}");
+        }
+        // One word wider than a line is broken.
+        let (lines, _) = fit("abcdefghijklmnopqrstuvwxyz", 100);
+        assert_eq!(lines, vec!["abcdefghijklmnopqrst", "uvwxyz"]);
+    }
+
+    #[test]
+    fn integer_axes_get_whole_number_ticks_only() {
+        use plotters::coord::ranged1d::Ranged;
+        for hi in 2..80 {
+            for lo in [0.0, 1.0] {
+                let (lo, hi) = (lo, hi as f64);
+                let n = tick_count(lo, hi, true, 10);
+                let ticks = RangedCoordf64::from(lo..hi).key_points(n);
+                assert!(ticks.len() >= 2, "{lo}..{hi}: {ticks:?}");
+                assert!(all_integers(ticks.iter().copied()), "{lo}..{hi}: {ticks:?}");
+            }
+        }
+        // Without the limit a short epoch axis gets half epochs.
+        let ticks = RangedCoordf64::from(1.0..5.0).key_points(10);
+        assert!(!all_integers(ticks), "plotters no longer splits epochs?");
+        assert_eq!(tick_count(0.3, 0.7, true, 10), 1);
+        assert_eq!(tick_count(0.0, 0.5, false, 10), 10);
     }
 }

@@ -17,6 +17,7 @@
 //! placement), `colorbar`, `line_chart` (the chart behind the three line plots), and one file per
 //! chart kind.
 
+mod axis;
 mod bars;
 mod colorbar;
 mod confusion;
@@ -27,22 +28,27 @@ mod layout;
 mod line_chart;
 mod lines;
 mod parity;
+mod reference;
 mod render;
 mod scatter;
+mod score;
 mod series;
 mod style;
 #[cfg(test)]
 mod testutil;
 
-pub use bars::bar_chart;
+pub use axis::Axis;
+pub use bars::{bar_chart, grouped_bar_chart, BarChart, BarSeries};
 pub use confusion::confusion_matrix;
-pub use curves::training_curves;
-pub use forecasts::forecast;
+pub use curves::{training_curves, TrainingCurves};
+pub use forecasts::{forecast, forecast_with_axes};
 pub use heat::heatmap;
-pub use lines::line_plot;
-pub use parity::pred_vs_true;
+pub use lines::{line_plot, LinePlot};
+pub use parity::{pred_vs_true, pred_vs_true_in};
+pub use reference::{Better, RefLine};
 pub use render::{render_png, Area, DrawResult};
 pub use scatter::{scatter_classes, scatter_classes_with_axes};
+pub use score::score_vs_labels;
 pub use series::Series;
 pub use style::{
     category_color, CONFUSION_SIZE, FORECAST_SIZE, HEATMAP_SIZE, LINE_SIZE, SCATTER_SIZE,
@@ -105,6 +111,102 @@ mod tests {
         );
     }
 
+    /// Every chart kind with a title far wider than its image: the title wraps and shrinks
+    /// instead of running off both edges (the adjacency heat map's title was cut at both).
+    #[test]
+    fn long_titles_stay_inside_the_image() {
+        let long = "Learned adjacency (rows read from columns): ec2_cpu_utilization_5f5533, \
+                    ec2_cpu_utilization_24ae8d, rds_cpu_utilization_cc0c53, \
+                    ec2_network_in_257a54, elb_request_count_8c0756";
+        let (obs, pred) = wave_forecast();
+        let (t, y) = regression(&mut crate::Rng::new(0));
+        let (pts, labels) = clusters(&mut crate::Rng::new(1), 100, 3, 3.0);
+        let adj = vec![vec![0.1, 0.9], vec![0.5, 0.0]];
+        type Plot<'a> = Box<dyn Fn(&std::path::Path) -> crate::Result<()> + 'a>;
+        let plots: Vec<(&str, Plot)> = vec![
+            (
+                "heatmap",
+                Box::new(|p| heatmap(p, long, &adj, "source channel", "target channel")),
+            ),
+            (
+                "line",
+                Box::new(|p| {
+                    line_plot(p, long, "x", "y", &[Series::from_ys("a", 0.0, &[1.0, 2.0])])
+                }),
+            ),
+            (
+                "bars",
+                Box::new(|p| bar_chart(p, long, &names(3), &[1.0, 2.0, 3.0], "y")),
+            ),
+            (
+                "grouped",
+                Box::new(|p| {
+                    BarChart::new(long, "F1")
+                        .groups(&names(2))
+                        .series("a", &[0.1, 0.2])
+                        .series("b", &[0.3, 0.4])
+                        .render(p)
+                }),
+            ),
+            (
+                "confusion",
+                Box::new(|p| confusion_matrix(p, &[vec![3, 1], vec![0, 4]], &names(2), long)),
+            ),
+            ("pred_vs_true", Box::new(|p| pred_vs_true(p, long, &t, &y))),
+            (
+                "scatter",
+                Box::new(|p| scatter_classes(p, long, &pts, &labels, &names(3))),
+            ),
+            (
+                "forecast",
+                Box::new(|p| {
+                    forecast(
+                        p,
+                        long,
+                        &obs,
+                        &[Series::new("LSTM", pred.clone())],
+                        Some(150.0),
+                    )
+                }),
+            ),
+            (
+                "score",
+                Box::new(|p| {
+                    score_vs_labels(
+                        p,
+                        long,
+                        "step",
+                        &[0.1, 0.5, 0.2],
+                        &[false, true, false],
+                        Some(0.3),
+                    )
+                }),
+            ),
+            (
+                "curves metric",
+                Box::new(|p| training_curves(p, &[1.0, 0.5], None, Some((long, &[0.5, 0.6])))),
+            ),
+        ];
+        for (name, plot) in plots {
+            let px = render_pixels(plot);
+            let (w, top) = (px.width, 110);
+            // Something was written at the top, and nothing touches the left or right edge.
+            assert!(!px.blank(0..w, 0..40), "{name}: no title");
+            assert!(px.blank(0..4, 0..top), "{name}: title cut at the left edge");
+            assert!(
+                px.blank(w - 4..w, 0..top),
+                "{name}: title cut at the right edge"
+            );
+            if name == "curves metric" {
+                // The metric panel's title stays in its half.
+                assert!(
+                    px.blank(w / 2..w / 2 + 4, 0..top),
+                    "{name}: title crosses panels"
+                );
+            }
+        }
+    }
+
     /// Renders one example of every plot into `$TMPDIR/deepfield-plot-gallery` to look at:
     /// `cargo test -p deepfield-core --lib report::plots::tests::gallery -- --ignored`.
     #[test]
@@ -126,7 +228,7 @@ mod tests {
             &dir.join("curves2.png"),
             &train,
             Some(&val),
-            Some(("accuracy", &acc)),
+            Some(("validation accuracy", &acc)),
         )
         .unwrap();
         training_curves(&dir.join("curves1.png"), &train[..5], Some(&val[..5]), None).unwrap();
@@ -258,6 +360,50 @@ mod tests {
             &cora,
             &[0.5, -1.2, 2.25, 0.01, -0.3, 1.1, 0.7],
             "weight",
+        )
+        .unwrap();
+        BarChart::new("Best F1 on the 5-channel AWS set", Axis::new("F1"))
+            .groups(&["F1", "point-adjusted F1"])
+            .series_with_std("StackVAE-G", &[0.41, 0.62], &[0.03, 0.05])
+            .series_with_std("VAE", &[0.35, 0.58], &[0.04, 0.02])
+            .series("LSTM-AE", &[0.3, 0.5])
+            .reference(RefLine::new("flag everything", 0.45).higher_is_better())
+            .x_axis("score")
+            .render(&dir.join("bars_grouped.png"))
+            .unwrap();
+        let scores: Vec<f64> = (0..3000)
+            .map(|i| {
+                0.02 + 0.1 * rng.uniform()
+                    + if i % 700 < 30 {
+                        0.5 * rng.uniform()
+                    } else {
+                        0.0
+                    }
+            })
+            .collect();
+        let labels: Vec<bool> = (0..3000).map(|i| i % 700 < 40).collect();
+        score_vs_labels(
+            &dir.join("score.png"),
+            "StackVAE-G score against labelled anomaly windows, 5-channel AWS set",
+            Axis::new("step").unit("5 min"),
+            &scores,
+            &labels,
+            Some(0.12),
+        )
+        .unwrap();
+        LinePlot::new("Accuracy over 5 folds", "epoch", "accuracy")
+            .series([Series::from_ys("GCN", 1.0, &[0.3, 0.5, 0.62, 0.7, 0.74])
+                .with_std(vec![0.05, 0.04, 0.04, 0.03, 0.03])])
+            .reference(RefLine::chance(1.0 / 7.0))
+            .reference(RefLine::new("majority class", 0.8).higher_is_better())
+            .render(&dir.join("lines_std.png"))
+            .unwrap();
+        heatmap(
+            &dir.join("heat_long_title.png"),
+            "Learned adjacency (rows read from columns): ec2_cpu_utilization_5f5533, ec2_cpu_utilization_24ae8d, rds_cpu_utilization_cc0c53, ec2_network_in_257a54, elb_request_count_8c0756",
+            &adj[..5].iter().map(|r| r[..5].to_vec()).collect::<Vec<_>>(),
+            "source channel",
+            "target channel",
         )
         .unwrap();
         // Degenerate inputs.

@@ -5,8 +5,9 @@ use std::path::Path;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
+use super::axis::Axis;
 use super::layout::{
-    build_chart, legend_box, min_max, padded, quiet_corner, styled_mesh, y_area_width,
+    build_chart, legend_box, min_max, padded, quiet_corner, styled_mesh, titled, y_area_width,
 };
 use super::render::{check, check_finite, render_png, Area, DrawResult};
 use super::style::{PALETTE, SCATTER_SIZE};
@@ -14,8 +15,21 @@ use crate::report::fmt_num;
 use crate::Result;
 
 /// Predicted against true values (regression): one dot per sample, the line y = x, and
-/// n, RMSE and R² in the legend. Both axes share one range. Size [`SCATTER_SIZE`].
+/// n, RMSE and R² in the legend. Both axes share one range. Size [`SCATTER_SIZE`]. See
+/// [`pred_vs_true_in`] for axes in a unit.
 pub fn pred_vs_true(path: &Path, title: &str, y_true: &[f64], y_pred: &[f64]) -> Result<()> {
+    pred_vs_true_in(path, title, "", y_true, y_pred)
+}
+
+/// [`pred_vs_true`] with both axes in `unit` ("true (MPa)", "predicted (MPa)"; the RMSE in the
+/// legend is in it too); an empty unit shows none.
+pub fn pred_vs_true_in(
+    path: &Path,
+    title: &str,
+    unit: &str,
+    y_true: &[f64],
+    y_pred: &[f64],
+) -> Result<()> {
     check(path, !y_true.is_empty(), || "no samples".into())?;
     check(path, y_true.len() == y_pred.len(), || {
         format!(
@@ -27,11 +41,17 @@ pub fn pred_vs_true(path: &Path, title: &str, y_true: &[f64], y_pred: &[f64]) ->
     check_finite(path, "y_true", y_true)?;
     check_finite(path, "y_pred", y_pred)?;
     render_png(path, SCATTER_SIZE, |root| {
-        draw_pred_vs_true(root, title, y_true, y_pred)
+        draw_pred_vs_true(root, title, unit, y_true, y_pred)
     })
 }
 
-fn draw_pred_vs_true(root: &Area, title: &str, y_true: &[f64], y_pred: &[f64]) -> DrawResult {
+fn draw_pred_vs_true(
+    root: &Area,
+    title: &str,
+    unit: &str,
+    y_true: &[f64],
+    y_pred: &[f64],
+) -> DrawResult {
     let (lo, hi) = min_max(y_true.iter().chain(y_pred).copied()).ok_or("no samples")?;
     let (lo, hi) = padded(lo, hi, 0.05);
     let n = y_true.len() as f64;
@@ -53,11 +73,12 @@ fn draw_pred_vs_true(root: &Area, title: &str, y_true: &[f64], y_pred: &[f64]) -
     }
     stats.push(')');
 
-    let y_area = y_area_width(root, lo, hi)?;
-    let mut chart = build_chart(root, title, (56, y_area), lo..hi, lo..hi)?;
+    let (body, _) = titled(root, title, None)?;
+    let y_area = y_area_width(&body, lo, hi)?;
+    let mut chart = build_chart(&body, (56, y_area), lo..hi, lo..hi)?;
     styled_mesh(&mut chart)
-        .x_desc("true")
-        .y_desc("predicted")
+        .x_desc(Axis::new("true").unit(unit).title())
+        .y_desc(Axis::new("predicted").unit(unit).title())
         .draw()?;
     let dot = PALETTE[0];
     let radius = if y_true.len() > 2000 { 2 } else { 3 };

@@ -5,7 +5,8 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::layout::{
-    build_chart, clip_label, legend_box, min_max, padded, quiet_corner, styled_mesh, y_area_width,
+    build_chart, clip_label, fit_desc, legend_box, min_max, padded, quiet_corner, styled_mesh,
+    titled, y_area_width,
 };
 use super::render::{check, plot_error, render_png, Area, DrawResult};
 use super::style::{category_color, SCATTER_SIZE};
@@ -79,8 +80,12 @@ fn draw_scatter_classes(
     let (x0, x1) = min_max(points.iter().map(|p| p.0)).ok_or("no points")?;
     let (y0, y1) = min_max(points.iter().map(|p| p.1)).ok_or("no points")?;
     let ((x0, x1), (y0, y1)) = (padded(x0, x1, 0.05), padded(y0, y1, 0.05));
-    let y_area = y_area_width(root, y0, y1)?;
-    let mut chart = build_chart(root, title, (56, y_area), x0..x1, y0..y1)?;
+    let (body, _) = titled(root, title, None)?;
+    let y_area = y_area_width(&body, y0, y1)?;
+    let mut chart = build_chart(&body, (56, y_area), x0..x1, y0..y1)?;
+    let (w, h) = body.dim_in_pixel();
+    let x_desc = fit_desc(&body, x_desc, w as i32 - y_area as i32 - 40)?;
+    let y_desc = fit_desc(&body, y_desc, h as i32 - 100)?;
     styled_mesh(&mut chart)
         .x_desc(x_desc)
         .y_desc(y_desc)

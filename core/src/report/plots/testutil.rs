@@ -120,3 +120,94 @@ pub(super) fn wave_forecast() -> (Points, Points) {
         .collect();
     (obs, pred)
 }
+
+/// The decoded RGB pixels of a PNG, to check what was drawn where.
+pub(super) struct Pixels {
+    pub(super) width: usize,
+    pub(super) height: usize,
+    rgb: Vec<(u8, u8, u8)>,
+}
+
+impl Pixels {
+    pub(super) fn read(path: &Path) -> Self {
+        let file = std::fs::File::open(path).unwrap();
+        let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
+        decoder.set_transformations(png::Transformations::EXPAND);
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!(info.bit_depth, png::BitDepth::Eight);
+        let px = info.color_type.samples();
+        assert!(px >= 3, "{:?}", info.color_type);
+        let mut rgb = vec![];
+        for row in buf[..info.buffer_size()].chunks(info.line_size) {
+            for p in row[..info.width as usize * px].chunks_exact(px) {
+                rgb.push((p[0], p[1], p[2]));
+            }
+        }
+        Self {
+            width: info.width as usize,
+            height: info.height as usize,
+            rgb,
+        }
+    }
+
+    pub(super) fn at(&self, x: usize, y: usize) -> (u8, u8, u8) {
+        self.rgb[y * self.width + x]
+    }
+
+    /// How many pixels in `cols` × `rows` have exactly `color`.
+    pub(super) fn count(
+        &self,
+        color: plotters::style::RGBColor,
+        cols: std::ops::Range<usize>,
+        rows: std::ops::Range<usize>,
+    ) -> usize {
+        let c = (color.0, color.1, color.2);
+        rows.flat_map(|y| cols.clone().map(move |x| (x, y)))
+            .filter(|&(x, y)| self.at(x, y) == c)
+            .count()
+    }
+
+    /// How many pixels in `cols` × `rows` are clearly red (the note under a title, whose
+    /// anti-aliased text has few pixels of its exact colour).
+    pub(super) fn reddish(
+        &self,
+        cols: std::ops::Range<usize>,
+        rows: std::ops::Range<usize>,
+    ) -> usize {
+        rows.flat_map(|y| cols.clone().map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                let (r, g, b) = self.at(x, y);
+                r > 150 && g < 110 && b < 110 && g.abs_diff(b) < 15
+            })
+            .count()
+    }
+
+    /// The rows in which at least `min` pixels have exactly `color`.
+    pub(super) fn rows_with(&self, color: plotters::style::RGBColor, min: usize) -> Vec<usize> {
+        (0..self.height)
+            .filter(|&y| self.count(color, 0..self.width, y..y + 1) >= min)
+            .collect()
+    }
+
+    /// Whether every pixel in `cols` × `rows` is white.
+    pub(super) fn blank(&self, cols: std::ops::Range<usize>, rows: std::ops::Range<usize>) -> bool {
+        self.count(plotters::style::WHITE, cols.clone(), rows.clone()) == cols.len() * rows.len()
+    }
+}
+
+/// Render `plot` into a fresh folder and decode it.
+pub(super) fn render_pixels(plot: impl FnOnce(&Path) -> Result<()>) -> Pixels {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("plot.png");
+    plot(&p).unwrap();
+    // To look at them: PLOT_DEBUG_DIR=/tmp/plots cargo test … (files named by a counter).
+    if let Ok(debug) = std::env::var("PLOT_DEBUG_DIR") {
+        static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let k = COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::fs::create_dir_all(&debug).unwrap();
+        std::fs::copy(&p, Path::new(&debug).join(format!("{k:03}.png"))).unwrap();
+    }
+    Pixels::read(&p)
+}
