@@ -81,7 +81,28 @@ where
     R::Item: IntoIterator,
     <R::Item as IntoIterator>::Item: AsRef<[u8]>,
 {
+    delimited_string(b',', header, rows)
+}
+
+/// The field separator of a table file by its extension: tab for `.tsv`/`.tab`, else comma.
+pub fn delimiter_of(path: &Path) -> u8 {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab") => b'\t',
+        _ => b',',
+    }
+}
+
+/// [`csv_string`] with another field separator (`b'\t'` for TSV).
+pub fn delimited_string<H, R>(delimiter: u8, header: H, rows: R) -> Result<String>
+where
+    H: IntoIterator,
+    H::Item: AsRef<[u8]>,
+    R: IntoIterator,
+    R::Item: IntoIterator,
+    <R::Item as IntoIterator>::Item: AsRef<[u8]>,
+{
     let mut w = csv::WriterBuilder::new()
+        .delimiter(delimiter)
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     let fail = |e: csv::Error| Error::input(format!("writing CSV: {e}"));
@@ -96,7 +117,8 @@ where
     String::from_utf8(bytes).map_err(|e| Error::input(format!("writing CSV: {e}")))
 }
 
-/// Write `header` and `rows` as CSV to `path` atomically (see [`csv_string`] for the format).
+/// Write `header` and `rows` as CSV to `path` atomically (see [`csv_string`] for the format;
+/// a `.tsv` path is written tab-separated).
 ///
 /// ```no_run
 /// # fn main() -> deepfield_core::Result<()> {
@@ -118,7 +140,7 @@ where
     R::Item: IntoIterator,
     <R::Item as IntoIterator>::Item: AsRef<[u8]>,
 {
-    let text = csv_string(header, rows).map_err(|e| match e {
+    let text = delimited_string(delimiter_of(path), header, rows).map_err(|e| match e {
         Error::Input(m) => Error::Table {
             path: path.to_path_buf(),
             message: m,
@@ -146,7 +168,8 @@ pub struct CsvRecord {
     pub fields: Vec<String>,
 }
 
-/// Read a CSV file with a header row (RFC 4180 quoting; fields trimmed; blank lines skipped).
+/// Read a CSV file with a header row (RFC 4180 quoting; fields trimmed; blank lines skipped;
+/// a `.tsv` file is tab-separated).
 /// Malformed input is an error naming the file and line; checking columns is up to the caller.
 pub fn read_csv_records(path: &Path) -> Result<CsvRecords> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -165,6 +188,7 @@ pub fn read_csv_records(path: &Path) -> Result<CsvRecords> {
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
+        .delimiter(delimiter_of(path))
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(bytes.as_slice());
@@ -227,6 +251,19 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tsv_paths_are_written_and_read_tab_separated() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.tsv");
+        write_csv(&p, ["file", "p"], [["a, b\tc.wav", "0.5"], ["d.wav", "1"]]).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(text, "file\tp\n\"a, b\tc.wav\"\t0.5\nd.wav\t1\n");
+        let back = read_csv_records(&p).unwrap();
+        assert_eq!(back.header, ["file", "p"]);
+        assert_eq!(back.rows[0].fields, ["a, b\tc.wav", "0.5"]);
+        assert_eq!(back.rows.len(), 2);
+    }
 
     #[test]
     fn atomic_write_replaces_and_failed_write_leaves_old_content() {

@@ -1,6 +1,10 @@
 //! Progress bars that stay quiet when output is not a terminal or `CI` is set.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressDrawTarget, ProgressStyle};
+
+/// The bar type [`bar`] returns (indicatif's), so crates can hold one without depending on
+/// indicatif themselves.
+pub use indicatif::ProgressBar;
 use std::io::IsTerminal;
 
 /// True when progress bars should be drawn: stderr is a terminal and `CI` is not set.

@@ -85,7 +85,9 @@ pub fn install(args: &[String]) -> Result<()> {
         crates = BINARY_CRATES.iter().map(|c| c.to_string()).collect();
     }
     for c in &crates {
-        eprintln!("xtask: installing deepfield-{c} (a release build: several minutes the first time)");
+        eprintln!(
+            "xtask: installing deepfield-{c} (a release build: several minutes the first time)"
+        );
         let mut cmd = crate::cargo();
         cmd.args(["install", "--locked", "--force", "--path", c])
             .env("LIBTORCH", &env.torch_dir)

@@ -126,7 +126,9 @@ fn announce_build(package: &str, binary: &str, release: bool) {
     let profile = if release { "release" } else { "debug" };
     let exe = workspace_root().join("target").join(profile).join(binary);
     if exe.exists() {
-        eprintln!("xtask: bringing {package} ({profile}) up to date (seconds, or minutes after changes)");
+        eprintln!(
+            "xtask: bringing {package} ({profile}) up to date (seconds, or minutes after changes)"
+        );
     } else {
         eprintln!(
             "xtask: building {package} ({profile}) for the first time: about 10-15 minutes on 2 cores \
@@ -170,7 +172,14 @@ fn test(extra: &[String]) -> Result<()> {
     run(cmd, "cargo test --workspace")?;
     // Core without its optional parts (tables, plots, cli) must build for dependants.
     let mut cmd = cargo();
-    cmd.args(["check", "--quiet", "-p", "deepfield-core", "--no-default-features", "--lib"]);
+    cmd.args([
+        "check",
+        "--quiet",
+        "-p",
+        "deepfield-core",
+        "--no-default-features",
+        "--lib",
+    ]);
     run(cmd, "cargo check -p deepfield-core --no-default-features")?;
     if std::env::var_os("DEEPFIELD_SKIP_DEPENDENT").is_some() {
         eprintln!("xtask: DEEPFIELD_SKIP_DEPENDENT set: the dependent-crate check is skipped");

@@ -62,7 +62,12 @@ pub fn all(root: &Path) -> Result<Vec<Repro>, String> {
 /// Print `id  crate  description` for each reproduction.
 pub fn print_list(repros: &[Repro]) {
     let wi = repros.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
-    let wc = repros.iter().map(|r| r.krate.len()).max().unwrap_or(5).max(5);
+    let wc = repros
+        .iter()
+        .map(|r| r.krate.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
     println!("{:<wi$}  {:<wc$}  description", "id", "crate");
     for r in repros {
         println!("{:<wi$}  {:<wc$}  {}", r.id, r.krate, r.description);
