@@ -106,16 +106,72 @@ pub(crate) fn save_with_metadata<C: Serialize + ?Sized, M: Serialize>(
     metrics: Option<&M>,
     metadata: &BTreeMap<String, String>,
 ) -> Result<()> {
-    fsutil::create_dir_all(dir)?;
-    save_weights_with_metadata(&weights_path(dir), vs, metadata)?;
-    fsutil::write_json(&dir.join(CONFIG_FILE), config)?;
-    let metrics_path = dir.join(METRICS_FILE);
-    match metrics {
-        Some(m) => fsutil::write_json(&metrics_path, m)?,
-        None if metrics_path.exists() => {
-            std::fs::remove_file(&metrics_path).map_err(|e| Error::io(&metrics_path, e))?
+    // Weights, config and metrics are one unit: they are written into a sibling folder that
+    // replaces `dir` by renames, so a killed save leaves the old checkpoint or the new one, never
+    // new weights beside an old config. Other files already in `dir` (a domain's front end,
+    // scalers) are carried into the new folder.
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".to_string());
+    let partial = dir.with_file_name(format!(".{name}.partial"));
+    let old = dir.with_file_name(format!(".{name}.old"));
+    for leftover in [&partial, &old] {
+        if leftover.exists() {
+            std::fs::remove_dir_all(leftover).map_err(|e| Error::io(leftover, e))?;
         }
-        None => {}
+    }
+    fsutil::create_dir_all(&partial)?;
+    let staged = (|| {
+        if dir.is_dir() {
+            carry_over(dir, &partial)?;
+        }
+        save_weights_with_metadata(&weights_path(&partial), vs, metadata)?;
+        fsutil::write_json(&partial.join(CONFIG_FILE), config)?;
+        if let Some(m) = metrics {
+            fsutil::write_json(&partial.join(METRICS_FILE), m)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = staged {
+        let _ = std::fs::remove_dir_all(&partial);
+        return Err(e);
+    }
+    let had_old = dir.exists();
+    if had_old {
+        std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
+    }
+    if let Err(e) = std::fs::rename(&partial, dir) {
+        if had_old {
+            let _ = std::fs::rename(&old, dir);
+        }
+        return Err(Error::io(dir, e));
+    }
+    if had_old {
+        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+    }
+    Ok(())
+}
+
+/// Copy (hard-link where possible) everything in `from` except the checkpoint's own three
+/// files into `to`.
+fn carry_over(from: &Path, to: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
+        let entry = entry.map_err(|e| Error::io(from, e))?;
+        let name = entry.file_name();
+        if [WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE]
+            .iter()
+            .any(|f| name == std::ffi::OsStr::new(f))
+        {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if src.is_dir() {
+            fsutil::create_dir_all(&dst)?;
+            carry_over(&src, &dst)?;
+        } else if std::fs::hard_link(&src, &dst).is_err() {
+            std::fs::copy(&src, &dst).map_err(|e| Error::io(&src, e))?;
+        }
     }
     Ok(())
 }

@@ -346,3 +346,32 @@ fn long_mismatch_lists_are_capped() {
     );
     assert!(msg.contains("… and 498 more"), "{msg}");
 }
+
+#[test]
+fn save_replaces_the_folder_as_one_unit_and_keeps_other_files() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("model");
+    let (vs, m) = mlp(6);
+    save(&dir, &vs, m.config(), Some(&serde_json::json!({"r2": 0.5}))).unwrap();
+    std::fs::write(dir.join("scaler.json"), "[1, 2]").unwrap();
+    // A leftover of a killed save is removed; the next save keeps the domain's extra file and
+    // drops the old metrics when none are given.
+    std::fs::create_dir_all(root.path().join(".model.partial")).unwrap();
+    let (vs2, m2) = mlp(7);
+    save(&dir, &vs2, m2.config(), None::<&()>).unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["model"]);
+    let mut inside: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    inside.sort();
+    assert_eq!(inside, ["config.json", "model.safetensors", "scaler.json"]);
+    let (mut back, _) = mlp(8);
+    load_weights(&weights_path(&dir), &mut back).unwrap();
+    assert!(same_weights(&back, &vs2));
+}

@@ -318,7 +318,15 @@ mod tests {
         assert_eq!(r2(&[0.1, 0.1, 0.1], &[0.1, 0.1, 0.1]).unwrap(), 1.0);
         assert_eq!(r2(&[0.1, 0.1, 0.1], &[0.1, 0.2, 0.1]).unwrap(), 0.0);
         assert!(is_input_err(nse(&[0.1, 0.1, 0.1], &[0.1, 0.2, 0.1])));
-        assert!(is_input_err(regression_report(&[2.0, 2.0], &[2.0, 2.0])));
+        // …and in the report it is NaN (undefined), as R² of a single sample
+        let r = regression_report(&[2.0, 2.0], &[2.0, 2.0]).unwrap();
+        assert!(r.nse.is_nan() && r.r2 == 1.0 && r.rmse == 0.0, "{r:?}");
+        let one = regression_report(&[3.0], &[2.5]).unwrap();
+        assert!(
+            one.r2.is_nan() && one.nse.is_nan() && one.mae == 0.5,
+            "{one:?}"
+        );
+        assert_eq!(RegressionReport::show(one.r2), "undefined");
         // a zero in y_true divides by f64::EPSILON
         assert_eq!(mape(&[0.0, 1.0], &[1.0, 1.0]).unwrap(), 0.5 / f64::EPSILON);
     }
@@ -425,9 +433,8 @@ mod tests {
         let mut c = RegressionMetrics::new(2);
         let x = Tensor::from_slice(&[1.0, 5.0, 2.0, 5.0]).reshape([2, 2]);
         c.update(&x, &x).unwrap();
-        match c.compute() {
-            Err(Error::Input(msg)) => assert!(msg.contains("output 1"), "{msg}"),
-            other => panic!("expected an input error, got {other:?}"),
-        }
+        // output 1 is constant: its NSE is undefined (NaN), the others are computed
+        let per = c.compute_per_output().unwrap();
+        assert!(per[1].nse.is_nan() && per[0].nse == 1.0, "{per:?}");
     }
 }
