@@ -309,7 +309,6 @@ pub fn run(
 
     // Model (fold 1), config, metrics.
     checkpoint::save(&model_dir(out), &vs, &saved, Some(&metrics))?;
-    crate::fsutil::write_json(&results.file("config.json"), cfg)?;
     crate::fsutil::write_json(&results.file("metrics.json"), &metrics)?;
 
     // Plots.
@@ -525,6 +524,18 @@ fn write_report(
     r.image("out-of-fold predictions", "pred_vs_true.png");
     r.image("R² comparison", "r2_comparison.png");
     r.heading(2, "Use the model on your data");
+    let n = metrics.samples as f64;
+    let k = metrics.folds as f64;
+    let fit_share = (k - 1.0) / k * (1.0 - cfg.val_frac);
+    r.para(&format!(
+        "The saved model (`model/`) is fold 1's MLP: it was trained on fold 1's training part \
+         without its early-stopping share — about {:.0} % of the {} samples ({:.0} rows) — and \
+         its scalers were fitted on the same rows. The cross-validated numbers above describe \
+         this procedure, not this one model; it was not refitted on all the data.",
+        100.0 * fit_share,
+        metrics.samples,
+        n * fit_share
+    ));
     r.code(
         "sh",
         "cargo run --release -p deepfield-core --bin deepfield-core -- \\\n  eval --model results/concrete-mlp/model your.csv --out predictions.csv",

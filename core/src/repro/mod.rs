@@ -11,6 +11,8 @@ pub mod cli;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod concrete;
 pub mod typed;
+#[cfg(test)]
+mod typed_tests;
 
 pub use typed::{flatten_metrics, Experiment, MetricRow, RunInfo, Typed};
 
