@@ -37,10 +37,11 @@
 //! [`Forward`]: deepfield_core::Forward
 //! [`Encoder::forward`]: crate::encoder::Encoder::forward
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use deepfield_core::checkpoint;
+use deepfield_core::metrics::classification::{classification_report, ClassificationReport};
 use deepfield_core::tch::{nn, Device, Kind};
 use serde::{Deserialize, Serialize};
 
@@ -48,7 +49,7 @@ use crate::encoder::{Encoder, EncoderConfig};
 use crate::error::ensure_cfg;
 use crate::io::GraphSource;
 use crate::train::Prepared;
-use crate::{GraphError, Result};
+use crate::{Graph, GraphError, Result};
 
 /// A trained GNN node classifier as saved: the encoder (whose last layer gives the class logits)
 /// and the preprocessing its inputs need. [`build`](Self::build) makes the network.
@@ -56,7 +57,7 @@ use crate::{GraphError, Result};
 pub struct NodeClassifierConfig {
     /// The GNN; its output width is the number of classes.
     pub encoder: EncoderConfig,
-    /// Feature columns the model expects (a graph with fewer is widened with zeros).
+    /// Feature columns the model expects (a graph with other columns is refused).
     pub features: usize,
     /// Scale every feature row to sum 1 before the forward pass.
     pub normalize_features: bool,
@@ -208,26 +209,153 @@ pub struct Predictions {
     pub ids: Vec<String>,
     pub classes: Vec<String>,
     pub probabilities: Vec<f64>,
-    /// Accuracy over the labelled nodes (test nodes only when the graph has a split).
+    /// Accuracy over the labelled nodes (the `--labels` file's nodes when given; else the test
+    /// nodes when the graph has a split, else every labelled node); `None` without labels.
     pub accuracy: Option<f64>,
+    /// Every label-based metric over the same nodes, macro averages over the classes present
+    /// among their true and predicted labels (scikit-learn's default).
+    pub report: Option<ClassificationReport>,
     pub scored_nodes: usize,
 }
 
 /// Load the classifier in `model` and predict every node of `source`; write
-/// `node,predicted,probability[,label]` to `out` when given.
+/// `<id>,predicted,probability[,label]` to `out` when given (the id column keeps the input's
+/// name).
 pub fn predict(model: &Path, source: &GraphSource, out: Option<&Path>) -> Result<Predictions> {
-    let device = deepfield_core::device();
-    let (saved, _vs, enc) = load(model, device)?;
-    let mut graph = source.load()?;
-    if graph.n_features() > saved.features {
+    evaluate(model, source, None, out)
+}
+
+/// The true labels of a `--labels` file: a CSV/TSV whose header names an id column (the node
+/// file's, `id` or `node`; else the first column) and a label column (`label`, `class` or `y`;
+/// else the second column). Returns `(node index, label)` pairs.
+fn read_labels(path: &Path, g: &Graph) -> Result<Vec<(usize, String)>> {
+    let tsv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab"));
+    let (header, rows): (Vec<String>, Vec<(u64, Vec<String>)>) = if tsv {
+        let text = std::fs::read_to_string(path).map_err(|e| deepfield_core::Error::io(path, e))?;
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i as u64 + 1, l.trim_end_matches('\r')))
+            .filter(|(_, l)| !l.trim().is_empty());
+        let split = |l: &str| l.split('\t').map(|f| f.trim().to_string()).collect::<Vec<_>>();
+        let header = lines.next().map(|(_, l)| split(l)).unwrap_or_default();
+        (header, lines.map(|(n, l)| (n, split(l))).collect())
+    } else {
+        let r = deepfield_core::fsutil::read_csv_records(path)?;
+        (r.header, r.rows.into_iter().map(|r| (r.line, r.fields)).collect())
+    };
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)))
+    };
+    let id_col = find(&[g.id_column.as_str(), "id", "node", "node_id"]).unwrap_or(0);
+    let label_col = find(&["label", "class", "y"])
+        .or((header.len() >= 2).then_some(usize::from(id_col == 0)))
+        .ok_or_else(|| {
+            GraphError::parse(path, 1, "expected a header with an id column and a label column")
+        })?;
+    let index: HashMap<&str, usize> = g
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let mut out = Vec::new();
+    for (line, f) in rows {
+        let (Some(id), Some(label)) = (f.get(id_col), f.get(label_col)) else {
+            return Err(GraphError::parse(
+                path,
+                line as usize,
+                format!("{} fields, expected at least {}", f.len(), id_col.max(label_col) + 1),
+            ));
+        };
+        let Some(&i) = index.get(id.as_str()) else {
+            return Err(GraphError::parse(
+                path,
+                line as usize,
+                format!("node `{id}` is not in the graph"),
+            ));
+        };
+        if !label.is_empty() && label != "-1" {
+            out.push((i, label.clone()));
+        }
+    }
+    Ok(out)
+}
+
+/// Check that `graph` is data the classifier `saved` (from `model`) can be run on: the same
+/// feature columns, and no label outside its classes.
+fn check_compatible(saved: &NodeClassifierConfig, model: &Path, g: &Graph) -> Result<()> {
+    if g.n_features() != saved.features {
         return Err(GraphError::invalid(format!(
-            "the graph has {} feature columns, the model was trained on {}",
-            graph.n_features(),
+            "the graph has {} feature columns, the model in {} was trained on {}: it was trained \
+             on another graph (features must be the same columns, in the same order)",
+            g.n_features(),
+            model.display(),
             saved.features
         )));
     }
-    // Feature indices beyond the largest one present are simply absent: widen to the model's size.
-    graph.features.n_cols = saved.features;
+    let unknown: BTreeSet<&str> = g
+        .labels
+        .iter()
+        .filter(|&&l| l >= 0)
+        .map(|&l| g.class_names[l as usize].as_str())
+        .filter(|n| !saved.class_names.iter().any(|c| c == n))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(GraphError::invalid(format!(
+            "the graph's labels {} are not classes of the model in {} (its {} classes: {}): it \
+             was trained on another graph",
+            unknown.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
+            model.display(),
+            saved.class_names.len(),
+            saved.class_names.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// [`predict`], scored against the labels of the `labels` file when given (else the graph's
+/// own labels).
+pub fn evaluate(
+    model: &Path,
+    source: &GraphSource,
+    labels: Option<&Path>,
+    out: Option<&Path>,
+) -> Result<Predictions> {
+    let device = deepfield_core::device();
+    let (saved, _vs, enc) = load(model, device)?;
+    let mut graph = source.load()?;
+    check_compatible(&saved, model, &graph)?;
+    let truth: Vec<(usize, String)> = match labels {
+        Some(path) => {
+            let t = read_labels(path, &graph)?;
+            if let Some((_, l)) = t.iter().find(|(_, l)| !saved.class_names.contains(l)) {
+                return Err(GraphError::invalid(format!(
+                    "{}: label `{l}` is not a class of the model in {} ({})",
+                    path.display(),
+                    model.display(),
+                    saved.class_names.join(", ")
+                )));
+            }
+            t
+        }
+        None => {
+            let g = &graph;
+            let nodes: Vec<usize> = match &g.split {
+                Some(s) => s.test.clone(),
+                None => (0..g.n_nodes()).collect(),
+            };
+            nodes
+                .into_iter()
+                .filter(|&i| g.labels[i] >= 0)
+                .map(|i| (i, g.class_names[g.labels[i] as usize].clone()))
+                .collect()
+        }
+    };
     if saved.normalize_features {
         graph.features.row_normalize();
     }
@@ -247,34 +375,32 @@ pub fn predict(model: &Path, source: &GraphSource, out: Option<&Path>) -> Result
             .cloned()
             .unwrap_or_else(|| k.to_string())
     };
-    // Labels of the user's graph are compared by class name.
-    let scored: Vec<usize> = match &g.split {
-        Some(s) => s.test.clone(),
-        None => (0..g.n_nodes()).filter(|&i| g.labels[i] >= 0).collect(),
-    };
-    let correct = scored
-        .iter()
-        .filter(|&&i| g.labels[i] >= 0 && g.class_names[g.labels[i] as usize] == name(c[i]))
-        .count();
-    let accuracy = (!scored.is_empty()).then(|| correct as f64 / scored.len() as f64);
     let classes: Vec<String> = c.iter().map(|&k| name(k)).collect();
+    let (accuracy, report) = score(&truth, &classes)?;
     if let Some(out) = out {
+        let mut label_of = vec![String::new(); g.n_nodes()];
+        if labels.is_some() {
+            for (i, l) in &truth {
+                label_of[*i] = l.clone();
+            }
+        } else {
+            for (i, &l) in g.labels.iter().enumerate() {
+                if l >= 0 {
+                    label_of[i] = g.class_names[l as usize].clone();
+                }
+            }
+        }
         let rows = (0..g.n_nodes()).map(|i| {
-            let label = if g.labels[i] >= 0 {
-                g.class_names[g.labels[i] as usize].clone()
-            } else {
-                String::new()
-            };
             [
                 g.ids[i].clone(),
                 classes[i].clone(),
                 format!("{:.6}", p[i]),
-                label,
+                label_of[i].clone(),
             ]
         });
         deepfield_core::fsutil::write_csv(
             out,
-            ["node", "predicted", "probability", "label"],
+            [g.id_column.as_str(), "predicted", "probability", "label"],
             rows,
         )?;
     }
@@ -283,8 +409,30 @@ pub fn predict(model: &Path, source: &GraphSource, out: Option<&Path>) -> Result
         classes,
         probabilities: p,
         accuracy,
-        scored_nodes: scored.len(),
+        report,
+        scored_nodes: truth.len(),
     })
+}
+
+/// Accuracy and the classification report of the predicted class names against `truth`
+/// (`None` without labelled nodes); classes are those present among the true and predicted
+/// labels of the scored nodes.
+fn score(
+    truth: &[(usize, String)],
+    predicted: &[String],
+) -> Result<(Option<f64>, Option<ClassificationReport>)> {
+    if truth.is_empty() {
+        return Ok((None, None));
+    }
+    let present: BTreeSet<&str> = truth
+        .iter()
+        .flat_map(|(i, l)| [l.as_str(), predicted[*i].as_str()])
+        .collect();
+    let index: HashMap<&str, i64> = present.iter().enumerate().map(|(k, s)| (*s, k as i64)).collect();
+    let y_true: Vec<i64> = truth.iter().map(|(_, l)| index[l.as_str()]).collect();
+    let y_pred: Vec<i64> = truth.iter().map(|(i, _)| index[predicted[*i].as_str()]).collect();
+    let report = classification_report(&y_true, &y_pred, present.len())?;
+    Ok((Some(report.accuracy), Some(report)))
 }
 
 #[cfg(test)]
