@@ -545,4 +545,74 @@ mod tests {
         let e = load(&old, device).unwrap_err().to_string();
         assert!(e.contains("`mlp`"), "{e}");
     }
+
+    /// A model trained on another graph: other feature columns or other classes are refused
+    /// (they used to be padded with zeros and scored).
+    #[test]
+    fn a_model_from_another_graph_is_refused() {
+        deepfield_core::tch::manual_seed(2);
+        let device = deepfield_core::device();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("model");
+        let vs = nn::VarStore::new(device);
+        config().build(&vs.root()).unwrap();
+        save(&dir, &vs, &config(), None::<&()>).unwrap();
+        let (nodes, edges) = (tmp.path().join("n.csv"), tmp.path().join("e.csv"));
+        std::fs::write(&edges, "n0,n1\n").unwrap();
+        let source = GraphSource::CsvPair {
+            nodes: nodes.clone(),
+            edges,
+        };
+        std::fs::write(&nodes, "id,label,f0,f1\nn0,a,1,0\nn1,b,0,1\n").unwrap();
+        let e = predict(&dir, &source, None).unwrap_err().to_string();
+        assert!(
+            e.contains("2 feature columns") && e.contains("trained on 3"),
+            "{e}"
+        );
+        std::fs::write(&nodes, "id,label,f0,f1,f2\nn0,a,1,0,0\nn1,c,0,1,0\n").unwrap();
+        let e = predict(&dir, &source, None).unwrap_err().to_string();
+        assert!(e.contains("`c`") && e.contains("2 classes: a, b"), "{e}");
+    }
+
+    /// `--labels`: the scored nodes are the file's, metrics over the classes present, the id
+    /// column keeps its name; one labelled node still gives predictions and an accuracy.
+    #[test]
+    fn labels_file_scores_its_nodes() {
+        deepfield_core::tch::manual_seed(3);
+        let device = deepfield_core::device();
+        let tmp = tempfile::tempdir().unwrap();
+        let source = graph_files(tmp.path());
+        let dir = tmp.path().join("model");
+        let vs = nn::VarStore::new(device);
+        config().build(&vs.root()).unwrap();
+        save(&dir, &vs, &config(), None::<&()>).unwrap();
+        let all = predict(&dir, &source, None).unwrap();
+        let labels = tmp.path().join("labels.csv");
+        std::fs::write(&labels, "id,label\nn0,a\nn5,b\n").unwrap();
+        let out = tmp.path().join("p.csv");
+        let p = evaluate(&dir, &source, Some(&labels), Some(&out)).unwrap();
+        assert_eq!(p.scored_nodes, 2);
+        let want = [("a", 0), ("b", 5)]
+            .iter()
+            .filter(|(l, i)| all.classes[*i] == *l)
+            .count() as f64
+            / 2.0;
+        assert_eq!(p.accuracy, Some(want));
+        let rows = deepfield_core::testing::assert_csv(&out, &["id", "predicted", "probability", "label"], 8);
+        assert_eq!((rows[0][3].as_str(), rows[1][3].as_str(), rows[5][3].as_str()), ("a", "", "b"));
+        std::fs::write(&labels, "node\tclass\nn3\ta\n").unwrap();
+        let tsv = tmp.path().join("labels.tsv");
+        std::fs::rename(&labels, &tsv).unwrap();
+        let p = evaluate(&dir, &source, Some(&tsv), None).unwrap();
+        assert_eq!(p.scored_nodes, 1);
+        let r = p.report.unwrap();
+        assert_eq!(r.accuracy, if all.classes[3] == "a" { 1.0 } else { 0.0 });
+        // Unknown nodes and classes are errors naming the line.
+        std::fs::write(&labels, "id,label\nn0,a\nzz,b\n").unwrap();
+        let e = evaluate(&dir, &source, Some(&labels), None).unwrap_err().to_string();
+        assert!(e.contains("labels.csv:3") && e.contains("`zz`"), "{e}");
+        std::fs::write(&labels, "id,label\nn0,q\n").unwrap();
+        let e = evaluate(&dir, &source, Some(&labels), None).unwrap_err().to_string();
+        assert!(e.contains("label `q`"), "{e}");
+    }
 }
