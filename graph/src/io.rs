@@ -66,6 +66,39 @@ fn delimiter(path: &Path) -> Option<char> {
     }
 }
 
+/// The records of a delimited file with their 1-based line numbers: `.csv` through core's RFC
+/// 4180 reader (quoted fields with commas, spaces or quotes), `.tsv` split on tabs, other files
+/// on white space (blank and `#` lines skipped). Fields are trimmed.
+fn records(path: &Path) -> Result<Vec<(usize, Vec<String>)>> {
+    if delimiter(path) == Some(',') {
+        let r = deepfield_core::fsutil::read_csv_records(path)?;
+        if r.header.is_empty() {
+            return Ok(Vec::new());
+        }
+        let text = read_text(path)?;
+        let first = text
+            .lines()
+            .position(|l| !l.trim().is_empty())
+            .map_or(1, |i| i + 1);
+        return Ok(std::iter::once((first, r.header))
+            .chain(r.rows.into_iter().map(|x| (x.line as usize, x.fields)))
+            .collect());
+    }
+    let text = read_text(path)?;
+    let delim = delimiter(path);
+    Ok(lines(&text)
+        .map(|(no, l)| {
+            (
+                no,
+                split_fields(l, delim)
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+            )
+        })
+        .collect())
+}
+
 /// Non-empty, non-comment lines with their 1-based numbers.
 fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.lines()
@@ -98,7 +131,11 @@ fn encode_labels(raw: &[Option<String>]) -> (Vec<i64>, Vec<String>) {
         .collect();
     let labels = raw
         .iter()
-        .map(|r| r.as_deref().and_then(|s| index.get(s).copied()).unwrap_or(-1))
+        .map(|r| {
+            r.as_deref()
+                .and_then(|s| index.get(s).copied())
+                .unwrap_or(-1)
+        })
         .collect();
     (labels, names.iter().map(|s| s.to_string()).collect())
 }
@@ -141,15 +178,38 @@ fn build_split(
 /// `from`, `to`, `node1`, `<id column>_2`, …) rather than a node id.
 fn column_name_like(field: &str, id_column: &str) -> bool {
     const NAMES: [&str; 24] = [
-        "source", "target", "src", "dst", "from", "to", "u", "v", "a", "b", "head", "tail",
-        "citing", "cited", "node", "id", "node_id", "start", "end", "sender", "receiver",
-        "source_id", "target_id", "edge",
+        "source",
+        "target",
+        "src",
+        "dst",
+        "from",
+        "to",
+        "u",
+        "v",
+        "a",
+        "b",
+        "head",
+        "tail",
+        "citing",
+        "cited",
+        "node",
+        "id",
+        "node_id",
+        "start",
+        "end",
+        "sender",
+        "receiver",
+        "source_id",
+        "target_id",
+        "edge",
     ];
     let lower = field.to_ascii_lowercase();
     let base = lower.trim_end_matches(|c: char| c.is_ascii_digit() || "_- ".contains(c));
     let base = base.strip_suffix("_id").unwrap_or(base);
     !base.is_empty()
-        && (NAMES.contains(&base) || base == id_column.to_ascii_lowercase() || NAMES.contains(&lower.as_str()))
+        && (NAMES.contains(&base)
+            || base == id_column.to_ascii_lowercase()
+            || NAMES.contains(&lower.as_str()))
 }
 
 /// Read edges `a b` (node ids) from `path`, mapping ids through `index`. The first line is a
@@ -161,18 +221,16 @@ fn read_edges(
     index: &HashMap<&str, usize>,
     id_column: &str,
 ) -> Result<Vec<(usize, usize)>> {
-    let text = read_text(path)?;
-    let delim = delimiter(path);
     let mut edges = Vec::new();
-    for (k, (no, line)) in lines(&text).enumerate() {
-        let f = split_fields(line, delim);
+    for (k, (no, f)) in records(path)?.into_iter().enumerate() {
         if f.len() < 2 {
             return Err(GraphError::parse(
                 path,
                 no,
-                format!("expected two node ids, found {:?}", line),
+                format!("expected two node ids, found {:?}", f.join(" ")),
             ));
         }
+        let f: Vec<&str> = f.iter().map(String::as_str).collect();
         match (index.get(f[0]), index.get(f[1])) {
             (Some(&a), Some(&b)) => edges.push((a, b)),
             (None, None)
@@ -330,16 +388,10 @@ pub fn read_planetoid(dir: &Path) -> Result<Graph> {
 
 /// Read a node CSV/TSV (id, optional label and split, numeric features) and an edge list.
 pub fn read_csv_pair(nodes: &Path, edges: &Path) -> Result<Graph> {
-    let text = read_text(nodes)?;
-    let delim = delimiter(nodes);
-    let mut it = lines(&text);
-    let (_, header) = it.next().ok_or_else(|| {
+    let mut it = records(nodes)?.into_iter();
+    let (_, cols) = it.next().ok_or_else(|| {
         GraphError::parse(nodes, 1, "empty file: expected a header with an id column")
     })?;
-    let cols: Vec<String> = split_fields(header, delim)
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
     let find = |names: &[&str]| {
         cols.iter()
             .position(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)))
@@ -363,8 +415,8 @@ pub fn read_csv_pair(nodes: &Path, edges: &Path) -> Result<Graph> {
     let mut line_of = Vec::new();
     let mut rows = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (no, line) in it {
-        let f = split_fields(line, delim);
+    for (no, f) in it {
+        let f: Vec<&str> = f.iter().map(String::as_str).collect();
         if f.len() != cols.len() {
             return Err(GraphError::parse(
                 nodes,

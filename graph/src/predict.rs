@@ -1,7 +1,7 @@
 //! Running a trained node classifier on a user's own graph (either supported layout): class and
 //! probability for every node, and the accuracy on the nodes that carry labels. This is the
 //! inference side of the crate: nothing here depends on a reproduction; `graphfm` trains the
-//! classifier and saves it through [`save`], and `deepfield-graph predict` calls [`predict`].
+//! classifier and saves it through [`save`], and `deepfield-graph eval` (alias `predict`) calls [`evaluate`].
 //!
 //! # The model folder
 //! A classifier is saved as a [`NodeClassifierConfig`] — the GNN encoder's config plus what
@@ -24,14 +24,14 @@
 //!   train)` with a core-level graph type (core's `Forward` carries only an optional mask), and
 //!   `ModelConfig` generic over the model trait (or a second `GraphModelConfig` with its own
 //!   entry table), so `restore` can return `Box<dyn GraphForward>`;
-//! * a graph input format for the shared `predict` command (a node file plus an edge list, or
+//! * a graph input format for the shared `forward` command (a node file plus an edge list, or
 //!   the adjacency as COO index/value tensors beside `input` in the safetensors file), and the
 //!   graph preprocessing (self-loops, normalisation, feature widening and row normalisation,
 //!   as [`Prepared`] and [`predict`] do here) moved where core can run it;
 //! * sampled mini-batch inference for graphs too large for one forward pass.
 //!
 //! Until then the classifier keeps the registry's folder layout and kind metadata, and
-//! `deepfield-graph predict --model DIR` runs it.
+//! `deepfield-graph eval --model DIR GRAPH` runs it.
 //!
 //! [`ModelConfig`]: deepfield_core::models::ModelConfig
 //! [`Forward`]: deepfield_core::Forward
@@ -239,12 +239,19 @@ fn read_labels(path: &Path, g: &Graph) -> Result<Vec<(usize, String)>> {
             .enumerate()
             .map(|(i, l)| (i as u64 + 1, l.trim_end_matches('\r')))
             .filter(|(_, l)| !l.trim().is_empty());
-        let split = |l: &str| l.split('\t').map(|f| f.trim().to_string()).collect::<Vec<_>>();
+        let split = |l: &str| {
+            l.split('\t')
+                .map(|f| f.trim().to_string())
+                .collect::<Vec<_>>()
+        };
         let header = lines.next().map(|(_, l)| split(l)).unwrap_or_default();
         (header, lines.map(|(n, l)| (n, split(l))).collect())
     } else {
         let r = deepfield_core::fsutil::read_csv_records(path)?;
-        (r.header, r.rows.into_iter().map(|r| (r.line, r.fields)).collect())
+        (
+            r.header,
+            r.rows.into_iter().map(|r| (r.line, r.fields)).collect(),
+        )
     };
     let find = |names: &[&str]| {
         header
@@ -255,7 +262,11 @@ fn read_labels(path: &Path, g: &Graph) -> Result<Vec<(usize, String)>> {
     let label_col = find(&["label", "class", "y"])
         .or((header.len() >= 2).then_some(usize::from(id_col == 0)))
         .ok_or_else(|| {
-            GraphError::parse(path, 1, "expected a header with an id column and a label column")
+            GraphError::parse(
+                path,
+                1,
+                "expected a header with an id column and a label column",
+            )
         })?;
     let index: HashMap<&str, usize> = g
         .ids
@@ -269,7 +280,11 @@ fn read_labels(path: &Path, g: &Graph) -> Result<Vec<(usize, String)>> {
             return Err(GraphError::parse(
                 path,
                 line as usize,
-                format!("{} fields, expected at least {}", f.len(), id_col.max(label_col) + 1),
+                format!(
+                    "{} fields, expected at least {}",
+                    f.len(),
+                    id_col.max(label_col) + 1
+                ),
             ));
         };
         let Some(&i) = index.get(id.as_str()) else {
@@ -309,7 +324,11 @@ fn check_compatible(saved: &NodeClassifierConfig, model: &Path, g: &Graph) -> Re
         return Err(GraphError::invalid(format!(
             "the graph's labels {} are not classes of the model in {} (its {} classes: {}): it \
              was trained on another graph",
-            unknown.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
+            unknown
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
             model.display(),
             saved.class_names.len(),
             saved.class_names.join(", ")
@@ -428,9 +447,16 @@ fn score(
         .iter()
         .flat_map(|(i, l)| [l.as_str(), predicted[*i].as_str()])
         .collect();
-    let index: HashMap<&str, i64> = present.iter().enumerate().map(|(k, s)| (*s, k as i64)).collect();
+    let index: HashMap<&str, i64> = present
+        .iter()
+        .enumerate()
+        .map(|(k, s)| (*s, k as i64))
+        .collect();
     let y_true: Vec<i64> = truth.iter().map(|(_, l)| index[l.as_str()]).collect();
-    let y_pred: Vec<i64> = truth.iter().map(|(i, _)| index[predicted[*i].as_str()]).collect();
+    let y_pred: Vec<i64> = truth
+        .iter()
+        .map(|(i, _)| index[predicted[*i].as_str()])
+        .collect();
     let report = classification_report(&y_true, &y_pred, present.len())?;
     Ok((Some(report.accuracy), Some(report)))
 }
@@ -598,8 +624,19 @@ mod tests {
             .count() as f64
             / 2.0;
         assert_eq!(p.accuracy, Some(want));
-        let rows = deepfield_core::testing::assert_csv(&out, &["id", "predicted", "probability", "label"], 8);
-        assert_eq!((rows[0][3].as_str(), rows[1][3].as_str(), rows[5][3].as_str()), ("a", "", "b"));
+        let rows = deepfield_core::testing::assert_csv(
+            &out,
+            &["id", "predicted", "probability", "label"],
+            8,
+        );
+        assert_eq!(
+            (
+                rows[0][3].as_str(),
+                rows[1][3].as_str(),
+                rows[5][3].as_str()
+            ),
+            ("a", "", "b")
+        );
         std::fs::write(&labels, "node\tclass\nn3\ta\n").unwrap();
         let tsv = tmp.path().join("labels.tsv");
         std::fs::rename(&labels, &tsv).unwrap();
@@ -609,10 +646,14 @@ mod tests {
         assert_eq!(r.accuracy, if all.classes[3] == "a" { 1.0 } else { 0.0 });
         // Unknown nodes and classes are errors naming the line.
         std::fs::write(&labels, "id,label\nn0,a\nzz,b\n").unwrap();
-        let e = evaluate(&dir, &source, Some(&labels), None).unwrap_err().to_string();
+        let e = evaluate(&dir, &source, Some(&labels), None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("labels.csv:3") && e.contains("`zz`"), "{e}");
         std::fs::write(&labels, "id,label\nn0,q\n").unwrap();
-        let e = evaluate(&dir, &source, Some(&labels), None).unwrap_err().to_string();
+        let e = evaluate(&dir, &source, Some(&labels), None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("label `q`"), "{e}");
     }
 }

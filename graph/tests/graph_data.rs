@@ -334,7 +334,13 @@ fn an_edge_list_header_is_told_from_a_bad_first_edge() {
     let d = tempfile::tempdir().unwrap();
     let (n, e) = (d.path().join("n.csv"), d.path().join("e.csv"));
     std::fs::write(&n, "id,label,f0\np0,a,1\np1,b,0\np2,a,1\n").unwrap();
-    for header in ["source,target", "src,dst", "id1,id2", "Node_1,Node_2", "from,to"] {
+    for header in [
+        "source,target",
+        "src,dst",
+        "id1,id2",
+        "Node_1,Node_2",
+        "from,to",
+    ] {
         std::fs::write(&e, format!("{header}\np0,p1\np1,p2\n")).unwrap();
         assert_eq!(read_csv_pair(&n, &e).unwrap().edges.len(), 2, "{header}");
     }
@@ -358,4 +364,26 @@ fn an_edge_list_header_is_told_from_a_bad_first_edge() {
     assert!(parse_err(read_csv_pair(&n, &e).unwrap_err())
         .1
         .contains("`5`"));
+}
+
+/// CSV node files and edge lists are RFC 4180: quoted ids with commas, spaces and quotes keep
+/// their text (they used to be split at the comma).
+#[test]
+fn quoted_csv_ids_round_trip() {
+    let d = tempfile::tempdir().unwrap();
+    let (n, e) = (d.path().join("n.csv"), d.path().join("e.csv"));
+    std::fs::write(
+        &n,
+        "id,label,f0\n\"Smith, J.\",a,1\n\"say \"\"hi\"\"\",b,0\nplain id,a,2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &e,
+        "source,target\n\"Smith, J.\",\"say \"\"hi\"\"\"\nplain id,\"Smith, J.\"\n",
+    )
+    .unwrap();
+    let g = read_csv_pair(&n, &e).unwrap();
+    assert_eq!(g.ids, ["Smith, J.", "say \"hi\"", "plain id"]);
+    assert_eq!((g.n_features(), g.edges.len()), (1, 2));
+    assert_eq!(g.id_column, "id");
 }

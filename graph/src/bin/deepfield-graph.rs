@@ -205,7 +205,10 @@ fn run(cmd: Command) -> Result<()> {
             let source = graph.source()?;
             let mut cfg = if let Some(path) = &config {
                 deepfield_core::fsutil::read_json::<GraphFmConfig>(path).map_err(|e| {
-                    GraphError::config(format!("--config {}: not a graphfm config: {e}", path.display()))
+                    GraphError::config(format!(
+                        "--config {}: not a graphfm config: {e}",
+                        path.display()
+                    ))
                 })?
             } else if quick {
                 GraphFmConfig::quick(0)
@@ -325,11 +328,26 @@ mod tests {
             } => eval_source(&eval, &graph, &nodes, &edges).map(|s| (s, eval)),
             _ => panic!("not eval"),
         };
-        let (s, e) = source(parse(&["g", "eval", "--model", "m", "cora", "--labels", "l.csv", "--threads", "2"]).unwrap()).unwrap();
+        let (s, e) = source(
+            parse(&[
+                "g",
+                "eval",
+                "--model",
+                "m",
+                "cora",
+                "--labels",
+                "l.csv",
+                "--threads",
+                "2",
+            ])
+            .unwrap(),
+        )
+        .unwrap();
         assert_eq!(s, GraphSource::Planetoid("cora".into()));
         assert_eq!((e.labels, e.threads), (Some("l.csv".into()), 2));
         // The older command and flags still work.
-        let (s, _) = source(parse(&["g", "predict", "--model", "m", "--graph", "cora"]).unwrap()).unwrap();
+        let (s, _) =
+            source(parse(&["g", "predict", "--model", "m", "--graph", "cora"]).unwrap()).unwrap();
         assert_eq!(s, GraphSource::Planetoid("cora".into()));
         let (s, e) = source(
             parse(&[
@@ -347,12 +365,15 @@ mod tests {
             }
         );
         assert_eq!(e.out, Some("p.csv".into()));
-        let (s, _) = source(parse(&["g", "eval", "--model", "m", "n.csv", "--edges", "e.csv"]).unwrap()).unwrap();
+        let (s, _) =
+            source(parse(&["g", "eval", "--model", "m", "n.csv", "--edges", "e.csv"]).unwrap())
+                .unwrap();
         assert!(matches!(s, GraphSource::CsvPair { .. }));
         // No input, or two, is a clear error.
         let e = source(parse(&["g", "eval", "--model", "m"]).unwrap()).unwrap_err();
         assert!(e.to_string().contains("no input"), "{e}");
-        let e = source(parse(&["g", "eval", "--model", "m", "a", "--graph", "b"]).unwrap()).unwrap_err();
+        let e = source(parse(&["g", "eval", "--model", "m", "a", "--graph", "b"]).unwrap())
+            .unwrap_err();
         assert!(e.to_string().contains("more than one input"), "{e}");
         let cmd = parse(&[
             "g",

@@ -276,7 +276,13 @@ pub fn train_logged(
     let mut meter = Meter::start();
     let mut epoch_log = log.map(|l| EpochLog::new(l, tc.epochs));
     let history = match epoch_log.as_mut() {
-        Some(lg) => trainer.fit_steps(&mut method, &mut vs, &mut source, None, &mut [&mut meter, lg])?,
+        Some(lg) => trainer.fit_steps(
+            &mut method,
+            &mut vs,
+            &mut source,
+            None,
+            &mut [&mut meter, lg],
+        )?,
         None => trainer.fit_steps(&mut method, &mut vs, &mut source, None, &mut [&mut meter])?,
     };
     let stats = meter.finish(mode, history.epochs.len());

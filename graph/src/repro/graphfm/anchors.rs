@@ -56,7 +56,12 @@ pub const PUBLISHED: [(&str, &str, f64, &str); 15] = [
     ("pubmed", "gcn", 79.0, "Kipf & Welling 2017"),
     ("pubmed", "gat", 79.0, "Veličković et al. 2018"),
     ("pubmed", "graphmae", 81.1, "Hou et al. 2022"),
-    ("pubmed", "cca-ssg", 81.0, "Zhang et al. 2021 (as quoted by Hou et al. 2022)"),
+    (
+        "pubmed",
+        "cca-ssg",
+        81.0,
+        "Zhang et al. 2021 (as quoted by Hou et al. 2022)",
+    ),
     ("pubmed", "dgi", 76.8, "Veličković et al. 2019"),
 ];
 

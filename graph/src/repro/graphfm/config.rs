@@ -124,13 +124,18 @@ impl GraphFmConfig {
             }
         }
         if self.seeds == 0 || self.link_seeds == Some(0) {
-            return Err(GraphError::config("graphfm: seeds and link_seeds must be at least 1"));
+            return Err(GraphError::config(
+                "graphfm: seeds and link_seeds must be at least 1",
+            ));
         }
-        if self.supervised_epochs == 0 || self.ssl_epochs == Some(0) || self.mini_epochs == Some(0) {
+        if self.supervised_epochs == 0 || self.ssl_epochs == Some(0) || self.mini_epochs == Some(0)
+        {
             return Err(GraphError::config("graphfm: epochs must be at least 1"));
         }
         let fractions = [self.edge_val, self.edge_test];
-        if fractions.iter().any(|f| !(0.0..1.0).contains(f)) || self.edge_val + self.edge_test >= 1.0 {
+        if fractions.iter().any(|f| !(0.0..1.0).contains(f))
+            || self.edge_val + self.edge_test >= 1.0
+        {
             return Err(GraphError::config(format!(
                 "graphfm: edge_val {} and edge_test {} must be fractions in [0, 1) summing below 1",
                 self.edge_val, self.edge_test
@@ -261,7 +266,10 @@ mod tests {
         let probe = cfg.probe_config("graphmae", 1433).unwrap();
         assert_eq!(probe.weight_decay, 0.5);
         assert_eq!(probe.epochs, 300);
-        assert_eq!(cfg.probe_config("dgi", 1433).unwrap(), SslConfig::paper("dgi", 1).unwrap().probe());
+        assert_eq!(
+            cfg.probe_config("dgi", 1433).unwrap(),
+            SslConfig::paper("dgi", 1).unwrap().probe()
+        );
         assert_eq!(cfg.supervised_config("gat", 1433, 7).unwrap().epochs, 50);
         assert_eq!(
             cfg.ssl_config("bgrl", 1433).unwrap(),
@@ -286,7 +294,8 @@ mod tests {
             .insert("dgi".into(), json!({"method": "grace"}));
         assert!(cfg.ssl_config("dgi", 1433).is_err());
         cfg.overrides.remove("dgi");
-        cfg.overrides.insert("gcn".into(), json!({"probe": {"epochs": 5}}));
+        cfg.overrides
+            .insert("gcn".into(), json!({"probe": {"epochs": 5}}));
         let e = cfg.validate().unwrap_err().to_string();
         assert!(e.contains("no linear probe"), "{e}");
     }

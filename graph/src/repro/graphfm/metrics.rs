@@ -63,9 +63,17 @@ pub struct ModeMetrics {
 /// A method's numbers, full-batch (every seed) and mini-batch (first seed).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MethodMetrics {
-    #[serde(rename = "full-batch", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "full-batch",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub full_batch: Option<ModeMetrics>,
-    #[serde(rename = "mini-batch", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mini-batch",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mini_batch: Option<ModeMetrics>,
 }
 
@@ -170,7 +178,12 @@ fn mean_rows(method: &str, mode: &str, m: &ModeMetrics) -> Vec<MetricRow> {
         if let Some(s) = s {
             let fold = format!("{mode}/mean/{task}");
             rows.push(MetricRow::new(method, &fold, metric, s.mean));
-            rows.push(MetricRow::new(method, &fold, format!("{metric}_std"), s.std));
+            rows.push(MetricRow::new(
+                method,
+                &fold,
+                format!("{metric}_std"),
+                s.std,
+            ));
         }
     }
     rows
@@ -212,7 +225,12 @@ pub fn summary(m: &GraphFmMetrics) -> Vec<MetricRow> {
             f.accuracy.mean,
         ));
         if let Some(s) = f.link_auc {
-            out.push(MetricRow::new(method, fold("link-prediction"), "auc", s.mean));
+            out.push(MetricRow::new(
+                method,
+                fold("link-prediction"),
+                "auc",
+                s.mean,
+            ));
         }
         if let Some(s) = f.nmi {
             out.push(MetricRow::new(method, fold("clustering"), "nmi", s.mean));

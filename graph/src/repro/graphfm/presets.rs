@@ -92,10 +92,7 @@ pub fn overrides(preset: &str) -> Result<BTreeMap<String, Value>> {
             )))
         }
     };
-    Ok(pairs
-        .into_iter()
-        .map(|(m, v)| (m.to_string(), v))
-        .collect())
+    Ok(pairs.into_iter().map(|(m, v)| (m.to_string(), v)).collect())
 }
 
 #[cfg(test)]
@@ -115,7 +112,10 @@ mod tests {
             ..Default::default()
         };
         for m in crate::ssl::METHODS {
-            assert_eq!(cora.ssl_config(m, 1433).unwrap(), SslConfig::paper(m, 1433).unwrap());
+            assert_eq!(
+                cora.ssl_config(m, 1433).unwrap(),
+                SslConfig::paper(m, 1433).unwrap()
+            );
         }
         let cite = GraphFmConfig {
             preset: Some("citeseer".into()),
@@ -125,9 +125,15 @@ mod tests {
         let SslConfig::Graphmae(g) = cite.ssl_config("graphmae", 3703).unwrap() else {
             panic!("not graphmae")
         };
-        assert_eq!((g.encoder.heads.clone(), g.train.epochs, g.alpha), (vec![2, 2], 300, 1.0));
+        assert_eq!(
+            (g.encoder.heads.clone(), g.train.epochs, g.alpha),
+            (vec![2, 2], 300, 1.0)
+        );
         assert_eq!(g.train.weight_decay, 2e-5);
-        assert_eq!(cite.probe_config("graphmae", 3703).unwrap().weight_decay, 0.01);
+        assert_eq!(
+            cite.probe_config("graphmae", 3703).unwrap().weight_decay,
+            0.01
+        );
         let SslConfig::CcaSsg(c) = cite.ssl_config("cca-ssg", 3703).unwrap() else {
             panic!("not cca-ssg")
         };

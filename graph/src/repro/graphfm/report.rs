@@ -169,14 +169,24 @@ pub fn write_report(
     );
     match &m.benchmark {
         Some(b) => {
-            r.heading(2, &format!("Beside the published numbers ({b}, standard split)"));
+            r.heading(
+                2,
+                &format!("Beside the published numbers ({b}, standard split)"),
+            );
             let mut comps = Vec::new();
             for (method, v, src) in anchors::published(b) {
                 if let Some(f) = m.methods.get(method).and_then(|x| x.full_batch.as_ref()) {
                     comps.push(
-                        Comparison::new(&format!("{method} test accuracy (%)"), 100.0 * f.accuracy.mean)
-                            .with_anchor(v, src)
-                            .with_note(if cfg.ssl_epochs.is_some() { "short run" } else { "" }),
+                        Comparison::new(
+                            &format!("{method} test accuracy (%)"),
+                            100.0 * f.accuracy.mean,
+                        )
+                        .with_anchor(v, src)
+                        .with_note(if cfg.ssl_epochs.is_some() {
+                            "short run"
+                        } else {
+                            ""
+                        }),
                     );
                 }
             }
@@ -206,7 +216,8 @@ pub fn write_report(
                 format!("{:.1}", 100.0 * f.accuracy.mean),
                 fmt_num(f.seconds.mean),
                 format!("{:.0}", f.nodes_per_s.mean),
-                f.peak_mib.map_or("n/a".into(), |v| format!("{:.0}", v.mean)),
+                f.peak_mib
+                    .map_or("n/a".into(), |v| format!("{:.0}", v.mean)),
             ]);
         }
     }

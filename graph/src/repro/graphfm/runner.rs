@@ -44,7 +44,8 @@ pub fn run_all(
     let device = data.device;
     let (nf, nc) = (graph.n_features() as i64, graph.n_classes() as i64);
     let mut best: Option<BestEmbedding> = None;
-    let total = cfg.seeds * cfg.methods.len() + cfg.mini_batch.as_ref().map_or(0, |_| cfg.methods.len());
+    let total =
+        cfg.seeds * cfg.methods.len() + cfg.mini_batch.as_ref().map_or(0, |_| cfg.methods.len());
     for s in 0..cfg.seeds {
         let seed = cfg.seed + s as u64;
         let split = match (&graph.split, cfg.given_split) {
@@ -76,7 +77,9 @@ pub fn run_all(
             }
             for mode in modes {
                 let done = runs.iter().any(|r| {
-                    r.record.method == *method && r.record.seed == seed && r.record.mode == mode.label()
+                    r.record.method == *method
+                        && r.record.seed == seed
+                        && r.record.mode == mode.label()
                 });
                 let label = format!("{method} {} seed {seed}", mode.label());
                 if done {
@@ -184,7 +187,10 @@ fn ssl_run(
     )?;
     let mut histories: Vec<(String, History)> = vec![
         (history_name(method, mode, seed, ""), r.history.clone()),
-        (history_name(method, mode, seed, "/probe"), p.history.clone()),
+        (
+            history_name(method, mode, seed, "/probe"),
+            p.history.clone(),
+        ),
     ];
     let full = *mode == BatchMode::Full;
     let (mut nmi, mut ari, mut auc, mut ap) = (None, None, None, None);
@@ -193,11 +199,15 @@ fn ssl_run(
         nmi = Some(c.nmi);
         ari = Some(c.ari);
         if let Some((es, lp_data)) = sd.link {
-            let lr = ssl::train_logged(lp_data, &sc, mode, seed, Some(&format!("{label} (links)")))?;
+            let lr =
+                ssl::train_logged(lp_data, &sc, mode, seed, Some(&format!("{label} (links)")))?;
             let s = linkpred::evaluate(&lr.embed(lp_data), &es.test_pos, &es.test_neg)?;
             auc = Some(s.auc);
             ap = Some(s.ap);
-            histories.push((history_name(method, mode, seed, "/link-prediction"), lr.history));
+            histories.push((
+                history_name(method, mode, seed, "/link-prediction"),
+                lr.history,
+            ));
         }
         if seed == cfg.seed {
             deepfield_core::checkpoint::save(
