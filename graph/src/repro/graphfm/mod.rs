@@ -284,3 +284,35 @@ pub fn run(cfg: &GraphFmConfig, source: &GraphSource, out: &Path) -> Result<Grap
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repro_config_is_coras_and_partial_config_files_load() {
+        let e = GraphFm::default();
+        let mut o = ReproOptions::new("graphfm");
+        o.quick = true;
+        o.seed = 3;
+        let c = e.config(&o).unwrap();
+        assert_eq!(c.preset.as_deref(), Some("cora"));
+        assert_eq!((c.seeds, c.seed, c.ssl_epochs), (1, 3, Some(20)));
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("cfg.json");
+        // A results folder's config.json carries a `run` record; fields left out take defaults.
+        std::fs::write(
+            &f,
+            r#"{"methods": ["gcn"], "seeds": 2, "run": {"quick": true}}"#,
+        )
+        .unwrap();
+        let c = e.config_from_file(&f, &o).unwrap();
+        assert_eq!(
+            (c.methods.clone(), c.seeds, c.supervised_epochs),
+            (vec!["gcn".to_string()], 2, 200)
+        );
+        std::fs::write(&f, r#"{"methods": ["gnc"]}"#).unwrap();
+        let err = e.config_from_file(&f, &o).unwrap_err().to_string();
+        assert!(err.contains("unknown method `gnc`"), "{err}");
+    }
+}
