@@ -27,10 +27,13 @@ pub struct Graph {
     pub edges: Vec<(usize, usize)>,
     /// The split given with the data (e.g. Planetoid's 140/500/1000), if any.
     pub split: Option<NodeSplit>,
+    /// The name of the node-id column in the input (`node` unless the input named it), kept for
+    /// the outputs that list nodes.
+    pub id_column: String,
 }
 
 /// Summary numbers of a graph for reports.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct GraphStats {
     pub nodes: usize,
     pub edges: usize,
@@ -103,6 +106,7 @@ impl Graph {
             class_names,
             edges: und,
             split,
+            id_column: "node".to_string(),
         })
     }
 
@@ -172,6 +176,10 @@ impl Graph {
             edges,
             self.split.clone(),
         )
+        .map(|g| Graph {
+            id_column: self.id_column.clone(),
+            ..g
+        })
     }
 
     /// Nodes, edges, degrees and connected components (through `petgraph`).

@@ -8,8 +8,8 @@
 //!    one `a b` node-id pair per line.
 //! 2. **CSV/TSV pair**: a node file with a header, an id column (`id` or `node`, else the first
 //!    column), optional `label` and `split` columns, and numeric feature columns; an edge list
-//!    whose first two columns are node ids (a header line is skipped when its fields are not
-//!    both node ids). `.tsv` files are tab-separated, `.csv` comma-separated, others split on
+//!    whose first two columns are node ids (a first line is a header only when neither field is
+//!    a node id or a number and both read as column names, e.g. `source,target`). `.tsv` files are tab-separated, `.csv` comma-separated, others split on
 //!    white space.
 
 use std::collections::{BTreeSet, HashMap};
@@ -66,6 +66,39 @@ fn delimiter(path: &Path) -> Option<char> {
     }
 }
 
+/// The records of a delimited file with their 1-based line numbers: `.csv` through core's RFC
+/// 4180 reader (quoted fields with commas, spaces or quotes), `.tsv` split on tabs, other files
+/// on white space (blank and `#` lines skipped). Fields are trimmed.
+fn records(path: &Path) -> Result<Vec<(usize, Vec<String>)>> {
+    if delimiter(path) == Some(',') {
+        let r = deepfield_core::fsutil::read_csv_records(path)?;
+        if r.header.is_empty() {
+            return Ok(Vec::new());
+        }
+        let text = read_text(path)?;
+        let first = text
+            .lines()
+            .position(|l| !l.trim().is_empty())
+            .map_or(1, |i| i + 1);
+        return Ok(std::iter::once((first, r.header))
+            .chain(r.rows.into_iter().map(|x| (x.line as usize, x.fields)))
+            .collect());
+    }
+    let text = read_text(path)?;
+    let delim = delimiter(path);
+    Ok(lines(&text)
+        .map(|(no, l)| {
+            (
+                no,
+                split_fields(l, delim)
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+            )
+        })
+        .collect())
+}
+
 /// Non-empty, non-comment lines with their 1-based numbers.
 fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.lines()
@@ -74,35 +107,37 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
 }
 
-/// Labels as classes: numeric labels keep their numbers (`0..=max`), others are sorted names.
+/// Labels as classes: one class per distinct label, numeric labels (non-negative integers)
+/// ordered by value, others by name. A class is only ever a label that occurs, so a label such as
+/// `4000000000` makes one class, not four billion empty ones.
 fn encode_labels(raw: &[Option<String>]) -> (Vec<i64>, Vec<String>) {
-    let names: BTreeSet<&str> = raw.iter().flatten().map(String::as_str).collect();
-    let numeric: Option<Vec<i64>> = names
+    let mut names: Vec<&str> = raw
         .iter()
-        .map(|s| s.parse::<i64>().ok().filter(|v| *v >= 0))
+        .flatten()
+        .map(String::as_str)
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
         .collect();
-    match numeric {
-        Some(nums) => {
-            let k = nums.iter().copied().max().map_or(0, |m| m + 1);
-            let labels = raw
-                .iter()
-                .map(|r| r.as_deref().and_then(|s| s.parse().ok()).unwrap_or(-1))
-                .collect();
-            (labels, (0..k).map(|c| c.to_string()).collect())
-        }
-        None => {
-            let index: HashMap<&str, i64> = names
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (*s, i as i64))
-                .collect();
-            let labels = raw
-                .iter()
-                .map(|r| r.as_deref().map_or(-1, |s| index[s]))
-                .collect();
-            (labels, names.iter().map(|s| s.to_string()).collect())
-        }
+    let numbers: Option<Vec<u128>> = names.iter().map(|s| s.parse::<u128>().ok()).collect();
+    if let Some(numbers) = numbers {
+        let mut pairs: Vec<(u128, &str)> = numbers.into_iter().zip(names).collect();
+        pairs.sort();
+        names = pairs.into_iter().map(|(_, s)| s).collect();
     }
+    let index: HashMap<&str, i64> = names
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (*s, i as i64))
+        .collect();
+    let labels = raw
+        .iter()
+        .map(|r| {
+            r.as_deref()
+                .and_then(|s| index.get(s).copied())
+                .unwrap_or(-1)
+        })
+        .collect();
+    (labels, names.iter().map(|s| s.to_string()).collect())
 }
 
 fn parse_label(s: &str) -> Option<String> {
@@ -139,24 +174,80 @@ fn build_split(
     Ok((!s.train.is_empty()).then_some(s))
 }
 
-/// Read edges `a b` (node ids) from `path`, mapping ids through `index`.
-fn read_edges(path: &Path, index: &HashMap<&str, usize>) -> Result<Vec<(usize, usize)>> {
-    let text = read_text(path)?;
-    let delim = delimiter(path);
+/// Whether `field` reads as the name of an edge-list column (`source`, `target`, `src`, `dst`,
+/// `from`, `to`, `node1`, `<id column>_2`, …) rather than a node id.
+fn column_name_like(field: &str, id_column: &str) -> bool {
+    const NAMES: [&str; 24] = [
+        "source",
+        "target",
+        "src",
+        "dst",
+        "from",
+        "to",
+        "u",
+        "v",
+        "a",
+        "b",
+        "head",
+        "tail",
+        "citing",
+        "cited",
+        "node",
+        "id",
+        "node_id",
+        "start",
+        "end",
+        "sender",
+        "receiver",
+        "source_id",
+        "target_id",
+        "edge",
+    ];
+    let lower = field.to_ascii_lowercase();
+    let base = lower.trim_end_matches(|c: char| c.is_ascii_digit() || "_- ".contains(c));
+    let base = base.strip_suffix("_id").unwrap_or(base);
+    !base.is_empty()
+        && (NAMES.contains(&base)
+            || base == id_column.to_ascii_lowercase()
+            || NAMES.contains(&lower.as_str()))
+}
+
+/// Read edges `a b` (node ids) from `path`, mapping ids through `index`. The first line is a
+/// header only when neither of its fields is a node id or a number and both read as column
+/// names (`source,target`, `src dst`, `node1 node2`, …); a first line with an unknown node is a
+/// dangling edge like any other.
+fn read_edges(
+    path: &Path,
+    index: &HashMap<&str, usize>,
+    id_column: &str,
+) -> Result<Vec<(usize, usize)>> {
     let mut edges = Vec::new();
-    for (k, (no, line)) in lines(&text).enumerate() {
-        let f = split_fields(line, delim);
+    for (k, (no, f)) in records(path)?.into_iter().enumerate() {
         if f.len() < 2 {
             return Err(GraphError::parse(
                 path,
                 no,
-                format!("expected two node ids, found {:?}", line),
+                format!("expected two node ids, found {:?}", f.join(" ")),
             ));
         }
+        let f: Vec<&str> = f.iter().map(String::as_str).collect();
         match (index.get(f[0]), index.get(f[1])) {
             (Some(&a), Some(&b)) => edges.push((a, b)),
-            // A first line naming columns is a header.
-            _ if k == 0 && f[0].parse::<f64>().is_err() && f[1].parse::<f64>().is_err() => {}
+            (None, None)
+                if k == 0
+                    && f[..2].iter().all(|s| s.parse::<f64>().is_err())
+                    && f[..2].iter().all(|s| column_name_like(s, id_column)) => {}
+            (None, None) if k == 0 => {
+                return Err(GraphError::parse(
+                    path,
+                    no,
+                    format!(
+                        "neither `{}` nor `{}` is a node id of the node file (a header line \
+                         must name its columns, e.g. `source,target`)",
+                        f[0], f[1]
+                    ),
+                ));
+            }
             (a, _) => {
                 let missing = if a.is_none() { f[0] } else { f[1] };
                 return Err(GraphError::parse(
@@ -287,24 +378,20 @@ pub fn read_planetoid(dir: &Path) -> Result<Graph> {
         .enumerate()
         .map(|(i, s)| (s.as_str(), i))
         .collect();
-    let edges = read_edges(&dir.join("edges.txt"), &index)?;
+    let edges = read_edges(&dir.join("edges.txt"), &index, cols[0])?;
     let (labels, class_names) = encode_labels(&raw_labels);
     let name = dir.file_name().and_then(|s| s.to_str()).unwrap_or("graph");
-    Graph::new(name, ids, features, labels, class_names, edges, split)
+    let mut g = Graph::new(name, ids, features, labels, class_names, edges, split)?;
+    g.id_column = cols[0].to_string();
+    Ok(g)
 }
 
 /// Read a node CSV/TSV (id, optional label and split, numeric features) and an edge list.
 pub fn read_csv_pair(nodes: &Path, edges: &Path) -> Result<Graph> {
-    let text = read_text(nodes)?;
-    let delim = delimiter(nodes);
-    let mut it = lines(&text);
-    let (_, header) = it.next().ok_or_else(|| {
+    let mut it = records(nodes)?.into_iter();
+    let (_, cols) = it.next().ok_or_else(|| {
         GraphError::parse(nodes, 1, "empty file: expected a header with an id column")
     })?;
-    let cols: Vec<String> = split_fields(header, delim)
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
     let find = |names: &[&str]| {
         cols.iter()
             .position(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)))
@@ -328,8 +415,8 @@ pub fn read_csv_pair(nodes: &Path, edges: &Path) -> Result<Graph> {
     let mut line_of = Vec::new();
     let mut rows = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (no, line) in it {
-        let f = split_fields(line, delim);
+    for (no, f) in it {
+        let f: Vec<&str> = f.iter().map(String::as_str).collect();
         if f.len() != cols.len() {
             return Err(GraphError::parse(
                 nodes,
@@ -377,13 +464,15 @@ pub fn read_csv_pair(nodes: &Path, edges: &Path) -> Result<Graph> {
         .enumerate()
         .map(|(i, s)| (s.as_str(), i))
         .collect();
-    let edge_list = read_edges(edges, &index)?;
+    let edge_list = read_edges(edges, &index, &cols[id_col])?;
     let (labels, class_names) = encode_labels(&raw_labels);
     let name = nodes
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("graph");
-    Graph::new(name, ids, features, labels, class_names, edge_list, split)
+    let mut g = Graph::new(name, ids, features, labels, class_names, edge_list, split)?;
+    g.id_column = cols[id_col].clone();
+    Ok(g)
 }
 
 /// Write a graph in the Planetoid text layout (used to hand the pipeline another graph).

@@ -19,7 +19,7 @@ pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 /// Every model kind this crate's binary can rebuild from a checkpoint ([`deepfield_core::models`]):
 /// core's kinds. The GNN node classifier needs the graph as input, so it is not a registered
 /// `Forward` model; its folders carry the kind `graph.node_classifier` all the same and
-/// `deepfield-graph predict` runs them (see [`predict`] for why, and what a graph-input
+/// `deepfield-graph eval` runs them (see [`predict`] for why, and what a graph-input
 /// registry would need).
 pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry> {
     Ok(deepfield_core::models::ModelRegistry::with_core())

@@ -1,7 +1,7 @@
 //! Running a trained node classifier on a user's own graph (either supported layout): class and
 //! probability for every node, and the accuracy on the nodes that carry labels. This is the
 //! inference side of the crate: nothing here depends on a reproduction; `graphfm` trains the
-//! classifier and saves it through [`save`], and `deepfield-graph predict` calls [`predict`].
+//! classifier and saves it through [`save`], and `deepfield-graph eval` (alias `predict`) calls [`evaluate`].
 //!
 //! # The model folder
 //! A classifier is saved as a [`NodeClassifierConfig`] — the GNN encoder's config plus what
@@ -24,23 +24,24 @@
 //!   train)` with a core-level graph type (core's `Forward` carries only an optional mask), and
 //!   `ModelConfig` generic over the model trait (or a second `GraphModelConfig` with its own
 //!   entry table), so `restore` can return `Box<dyn GraphForward>`;
-//! * a graph input format for the shared `predict` command (a node file plus an edge list, or
+//! * a graph input format for the shared `forward` command (a node file plus an edge list, or
 //!   the adjacency as COO index/value tensors beside `input` in the safetensors file), and the
 //!   graph preprocessing (self-loops, normalisation, feature widening and row normalisation,
 //!   as [`Prepared`] and [`predict`] do here) moved where core can run it;
 //! * sampled mini-batch inference for graphs too large for one forward pass.
 //!
 //! Until then the classifier keeps the registry's folder layout and kind metadata, and
-//! `deepfield-graph predict --model DIR` runs it.
+//! `deepfield-graph eval --model DIR GRAPH` runs it.
 //!
 //! [`ModelConfig`]: deepfield_core::models::ModelConfig
 //! [`Forward`]: deepfield_core::Forward
 //! [`Encoder::forward`]: crate::encoder::Encoder::forward
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use deepfield_core::checkpoint;
+use deepfield_core::metrics::classification::{classification_report, ClassificationReport};
 use deepfield_core::tch::{nn, Device, Kind};
 use serde::{Deserialize, Serialize};
 
@@ -48,7 +49,7 @@ use crate::encoder::{Encoder, EncoderConfig};
 use crate::error::ensure_cfg;
 use crate::io::GraphSource;
 use crate::train::Prepared;
-use crate::{GraphError, Result};
+use crate::{Graph, GraphError, Result};
 
 /// A trained GNN node classifier as saved: the encoder (whose last layer gives the class logits)
 /// and the preprocessing its inputs need. [`build`](Self::build) makes the network.
@@ -56,7 +57,7 @@ use crate::{GraphError, Result};
 pub struct NodeClassifierConfig {
     /// The GNN; its output width is the number of classes.
     pub encoder: EncoderConfig,
-    /// Feature columns the model expects (a graph with fewer is widened with zeros).
+    /// Feature columns the model expects (a graph with other columns is refused).
     pub features: usize,
     /// Scale every feature row to sum 1 before the forward pass.
     pub normalize_features: bool,
@@ -208,26 +209,172 @@ pub struct Predictions {
     pub ids: Vec<String>,
     pub classes: Vec<String>,
     pub probabilities: Vec<f64>,
-    /// Accuracy over the labelled nodes (test nodes only when the graph has a split).
+    /// Accuracy over the labelled nodes (the `--labels` file's nodes when given; else the test
+    /// nodes when the graph has a split, else every labelled node); `None` without labels.
     pub accuracy: Option<f64>,
+    /// Every label-based metric over the same nodes, macro averages over the classes present
+    /// among their true and predicted labels (scikit-learn's default).
+    pub report: Option<ClassificationReport>,
     pub scored_nodes: usize,
 }
 
 /// Load the classifier in `model` and predict every node of `source`; write
-/// `node,predicted,probability[,label]` to `out` when given.
+/// `<id>,predicted,probability[,label]` to `out` when given (the id column keeps the input's
+/// name).
 pub fn predict(model: &Path, source: &GraphSource, out: Option<&Path>) -> Result<Predictions> {
-    let device = deepfield_core::device();
-    let (saved, _vs, enc) = load(model, device)?;
-    let mut graph = source.load()?;
-    if graph.n_features() > saved.features {
+    evaluate(model, source, None, out)
+}
+
+/// The true labels of a `--labels` file: a CSV/TSV whose header names an id column (the node
+/// file's, `id` or `node`; else the first column) and a label column (`label`, `class` or `y`;
+/// else the second column). Returns `(node index, label)` pairs.
+fn read_labels(path: &Path, g: &Graph) -> Result<Vec<(usize, String)>> {
+    let tsv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab"));
+    let (header, rows): (Vec<String>, Vec<(u64, Vec<String>)>) = if tsv {
+        let text = std::fs::read_to_string(path).map_err(|e| deepfield_core::Error::io(path, e))?;
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i as u64 + 1, l.trim_end_matches('\r')))
+            .filter(|(_, l)| !l.trim().is_empty());
+        let split = |l: &str| {
+            l.split('\t')
+                .map(|f| f.trim().to_string())
+                .collect::<Vec<_>>()
+        };
+        let header = lines.next().map(|(_, l)| split(l)).unwrap_or_default();
+        (header, lines.map(|(n, l)| (n, split(l))).collect())
+    } else {
+        let r = deepfield_core::fsutil::read_csv_records(path)?;
+        (
+            r.header,
+            r.rows.into_iter().map(|r| (r.line, r.fields)).collect(),
+        )
+    };
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)))
+    };
+    let id_col = find(&[g.id_column.as_str(), "id", "node", "node_id"]).unwrap_or(0);
+    let label_col = find(&["label", "class", "y"])
+        .or((header.len() >= 2).then_some(usize::from(id_col == 0)))
+        .ok_or_else(|| {
+            GraphError::parse(
+                path,
+                1,
+                "expected a header with an id column and a label column",
+            )
+        })?;
+    let index: HashMap<&str, usize> = g
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let mut out = Vec::new();
+    for (line, f) in rows {
+        let (Some(id), Some(label)) = (f.get(id_col), f.get(label_col)) else {
+            return Err(GraphError::parse(
+                path,
+                line as usize,
+                format!(
+                    "{} fields, expected at least {}",
+                    f.len(),
+                    id_col.max(label_col) + 1
+                ),
+            ));
+        };
+        let Some(&i) = index.get(id.as_str()) else {
+            return Err(GraphError::parse(
+                path,
+                line as usize,
+                format!("node `{id}` is not in the graph"),
+            ));
+        };
+        if !label.is_empty() && label != "-1" {
+            out.push((i, label.clone()));
+        }
+    }
+    Ok(out)
+}
+
+/// Check that `graph` is data the classifier `saved` (from `model`) can be run on: the same
+/// feature columns, and no label outside its classes.
+fn check_compatible(saved: &NodeClassifierConfig, model: &Path, g: &Graph) -> Result<()> {
+    if g.n_features() != saved.features {
         return Err(GraphError::invalid(format!(
-            "the graph has {} feature columns, the model was trained on {}",
-            graph.n_features(),
+            "the graph has {} feature columns, the model in {} was trained on {}: it was trained \
+             on another graph (features must be the same columns, in the same order)",
+            g.n_features(),
+            model.display(),
             saved.features
         )));
     }
-    // Feature indices beyond the largest one present are simply absent: widen to the model's size.
-    graph.features.n_cols = saved.features;
+    let unknown: BTreeSet<&str> = g
+        .labels
+        .iter()
+        .filter(|&&l| l >= 0)
+        .map(|&l| g.class_names[l as usize].as_str())
+        .filter(|n| !saved.class_names.iter().any(|c| c == n))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(GraphError::invalid(format!(
+            "the graph's labels {} are not classes of the model in {} (its {} classes: {}): it \
+             was trained on another graph",
+            unknown
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            model.display(),
+            saved.class_names.len(),
+            saved.class_names.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// [`predict`], scored against the labels of the `labels` file when given (else the graph's
+/// own labels).
+pub fn evaluate(
+    model: &Path,
+    source: &GraphSource,
+    labels: Option<&Path>,
+    out: Option<&Path>,
+) -> Result<Predictions> {
+    let device = deepfield_core::device();
+    let (saved, _vs, enc) = load(model, device)?;
+    let mut graph = source.load()?;
+    check_compatible(&saved, model, &graph)?;
+    let truth: Vec<(usize, String)> = match labels {
+        Some(path) => {
+            let t = read_labels(path, &graph)?;
+            if let Some((_, l)) = t.iter().find(|(_, l)| !saved.class_names.contains(l)) {
+                return Err(GraphError::invalid(format!(
+                    "{}: label `{l}` is not a class of the model in {} ({})",
+                    path.display(),
+                    model.display(),
+                    saved.class_names.join(", ")
+                )));
+            }
+            t
+        }
+        None => {
+            let g = &graph;
+            let nodes: Vec<usize> = match &g.split {
+                Some(s) => s.test.clone(),
+                None => (0..g.n_nodes()).collect(),
+            };
+            nodes
+                .into_iter()
+                .filter(|&i| g.labels[i] >= 0)
+                .map(|i| (i, g.class_names[g.labels[i] as usize].clone()))
+                .collect()
+        }
+    };
     if saved.normalize_features {
         graph.features.row_normalize();
     }
@@ -247,34 +394,32 @@ pub fn predict(model: &Path, source: &GraphSource, out: Option<&Path>) -> Result
             .cloned()
             .unwrap_or_else(|| k.to_string())
     };
-    // Labels of the user's graph are compared by class name.
-    let scored: Vec<usize> = match &g.split {
-        Some(s) => s.test.clone(),
-        None => (0..g.n_nodes()).filter(|&i| g.labels[i] >= 0).collect(),
-    };
-    let correct = scored
-        .iter()
-        .filter(|&&i| g.labels[i] >= 0 && g.class_names[g.labels[i] as usize] == name(c[i]))
-        .count();
-    let accuracy = (!scored.is_empty()).then(|| correct as f64 / scored.len() as f64);
     let classes: Vec<String> = c.iter().map(|&k| name(k)).collect();
+    let (accuracy, report) = score(&truth, &classes)?;
     if let Some(out) = out {
+        let mut label_of = vec![String::new(); g.n_nodes()];
+        if labels.is_some() {
+            for (i, l) in &truth {
+                label_of[*i] = l.clone();
+            }
+        } else {
+            for (i, &l) in g.labels.iter().enumerate() {
+                if l >= 0 {
+                    label_of[i] = g.class_names[l as usize].clone();
+                }
+            }
+        }
         let rows = (0..g.n_nodes()).map(|i| {
-            let label = if g.labels[i] >= 0 {
-                g.class_names[g.labels[i] as usize].clone()
-            } else {
-                String::new()
-            };
             [
                 g.ids[i].clone(),
                 classes[i].clone(),
                 format!("{:.6}", p[i]),
-                label,
+                label_of[i].clone(),
             ]
         });
         deepfield_core::fsutil::write_csv(
             out,
-            ["node", "predicted", "probability", "label"],
+            [g.id_column.as_str(), "predicted", "probability", "label"],
             rows,
         )?;
     }
@@ -283,8 +428,37 @@ pub fn predict(model: &Path, source: &GraphSource, out: Option<&Path>) -> Result
         classes,
         probabilities: p,
         accuracy,
-        scored_nodes: scored.len(),
+        report,
+        scored_nodes: truth.len(),
     })
+}
+
+/// Accuracy and the classification report of the predicted class names against `truth`
+/// (`None` without labelled nodes); classes are those present among the true and predicted
+/// labels of the scored nodes.
+fn score(
+    truth: &[(usize, String)],
+    predicted: &[String],
+) -> Result<(Option<f64>, Option<ClassificationReport>)> {
+    if truth.is_empty() {
+        return Ok((None, None));
+    }
+    let present: BTreeSet<&str> = truth
+        .iter()
+        .flat_map(|(i, l)| [l.as_str(), predicted[*i].as_str()])
+        .collect();
+    let index: HashMap<&str, i64> = present
+        .iter()
+        .enumerate()
+        .map(|(k, s)| (*s, k as i64))
+        .collect();
+    let y_true: Vec<i64> = truth.iter().map(|(_, l)| index[l.as_str()]).collect();
+    let y_pred: Vec<i64> = truth
+        .iter()
+        .map(|(i, _)| index[predicted[*i].as_str()])
+        .collect();
+    let report = classification_report(&y_true, &y_pred, present.len())?;
+    Ok((Some(report.accuracy), Some(report)))
 }
 
 #[cfg(test)]
@@ -396,5 +570,90 @@ mod tests {
         checkpoint::save::<_, ()>(&old, &vs, &serde_json::json!({"kind": "mlp"}), None).unwrap();
         let e = load(&old, device).unwrap_err().to_string();
         assert!(e.contains("`mlp`"), "{e}");
+    }
+
+    /// A model trained on another graph: other feature columns or other classes are refused
+    /// (they used to be padded with zeros and scored).
+    #[test]
+    fn a_model_from_another_graph_is_refused() {
+        deepfield_core::tch::manual_seed(2);
+        let device = deepfield_core::device();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("model");
+        let vs = nn::VarStore::new(device);
+        config().build(&vs.root()).unwrap();
+        save(&dir, &vs, &config(), None::<&()>).unwrap();
+        let (nodes, edges) = (tmp.path().join("n.csv"), tmp.path().join("e.csv"));
+        std::fs::write(&edges, "n0,n1\n").unwrap();
+        let source = GraphSource::CsvPair {
+            nodes: nodes.clone(),
+            edges,
+        };
+        std::fs::write(&nodes, "id,label,f0,f1\nn0,a,1,0\nn1,b,0,1\n").unwrap();
+        let e = predict(&dir, &source, None).unwrap_err().to_string();
+        assert!(
+            e.contains("2 feature columns") && e.contains("trained on 3"),
+            "{e}"
+        );
+        std::fs::write(&nodes, "id,label,f0,f1,f2\nn0,a,1,0,0\nn1,c,0,1,0\n").unwrap();
+        let e = predict(&dir, &source, None).unwrap_err().to_string();
+        assert!(e.contains("`c`") && e.contains("2 classes: a, b"), "{e}");
+    }
+
+    /// `--labels`: the scored nodes are the file's, metrics over the classes present, the id
+    /// column keeps its name; one labelled node still gives predictions and an accuracy.
+    #[test]
+    fn labels_file_scores_its_nodes() {
+        deepfield_core::tch::manual_seed(3);
+        let device = deepfield_core::device();
+        let tmp = tempfile::tempdir().unwrap();
+        let source = graph_files(tmp.path());
+        let dir = tmp.path().join("model");
+        let vs = nn::VarStore::new(device);
+        config().build(&vs.root()).unwrap();
+        save(&dir, &vs, &config(), None::<&()>).unwrap();
+        let all = predict(&dir, &source, None).unwrap();
+        let labels = tmp.path().join("labels.csv");
+        std::fs::write(&labels, "id,label\nn0,a\nn5,b\n").unwrap();
+        let out = tmp.path().join("p.csv");
+        let p = evaluate(&dir, &source, Some(&labels), Some(&out)).unwrap();
+        assert_eq!(p.scored_nodes, 2);
+        let want = [("a", 0), ("b", 5)]
+            .iter()
+            .filter(|(l, i)| all.classes[*i] == *l)
+            .count() as f64
+            / 2.0;
+        assert_eq!(p.accuracy, Some(want));
+        let rows = deepfield_core::testing::assert_csv(
+            &out,
+            &["id", "predicted", "probability", "label"],
+            8,
+        );
+        assert_eq!(
+            (
+                rows[0][3].as_str(),
+                rows[1][3].as_str(),
+                rows[5][3].as_str()
+            ),
+            ("a", "", "b")
+        );
+        std::fs::write(&labels, "node\tclass\nn3\ta\n").unwrap();
+        let tsv = tmp.path().join("labels.tsv");
+        std::fs::rename(&labels, &tsv).unwrap();
+        let p = evaluate(&dir, &source, Some(&tsv), None).unwrap();
+        assert_eq!(p.scored_nodes, 1);
+        let r = p.report.unwrap();
+        assert_eq!(r.accuracy, if all.classes[3] == "a" { 1.0 } else { 0.0 });
+        // Unknown nodes and classes are errors naming the line.
+        std::fs::write(&labels, "id,label\nn0,a\nzz,b\n").unwrap();
+        let e = evaluate(&dir, &source, Some(&labels), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("labels.csv:3") && e.contains("`zz`"), "{e}");
+        std::fs::write(&labels, "id,label\nn0,q\n").unwrap();
+        let e = evaluate(&dir, &source, Some(&labels), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("label `q`"), "{e}");
     }
 }

@@ -5,7 +5,7 @@
 //! `deepfield_core::train::Trainer::fit_steps`.
 
 use deepfield_core::tch::{nn, Device, Kind, Tensor};
-use deepfield_core::train::{Schedule, StepOutput, TrainStep, Validation};
+use deepfield_core::train::{History, Schedule, StepOutput, TrainStep, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::encoder::{Encoder, EncoderConfig, LayerKind};
@@ -13,7 +13,8 @@ use crate::error::{ensure_cfg, Result};
 use crate::layers::Act;
 use crate::split::NodeSplit;
 use crate::train::{
-    best_val_accuracy, trainer, BatchMode, GraphBatch, GraphSource, Meter, Prepared, TrainStats,
+    best_val_accuracy, trainer, BatchMode, EpochLog, GraphBatch, GraphSource, Meter, Prepared,
+    TrainStats,
 };
 use crate::GraphError;
 
@@ -89,6 +90,8 @@ pub struct SupervisedRun {
     pub test_acc: f64,
     pub train_losses: Vec<f64>,
     pub val_accs: Vec<f64>,
+    /// Per-epoch record (loss, validation and test accuracy, learning rate, time).
+    pub history: History,
     pub stats: TrainStats,
 }
 
@@ -159,6 +162,16 @@ impl TrainStep<GraphBatch<'_>> for NodeClassifier {
 /// with Adam, validation accuracy (and test accuracy, recorded with it) on the whole graph after
 /// every epoch, and the weights of the best validation epoch (the first of equals) restored.
 pub fn train(data: &Prepared, split: &NodeSplit, cfg: &SupervisedConfig) -> Result<SupervisedRun> {
+    train_logged(data, split, cfg, None)
+}
+
+/// [`train`], printing a line per block of epochs under `log` when given ([`EpochLog`]).
+pub fn train_logged(
+    data: &Prepared,
+    split: &NodeSplit,
+    cfg: &SupervisedConfig,
+    log: Option<&str>,
+) -> Result<SupervisedRun> {
     let classes = data.graph.n_classes() as i64;
     ensure_cfg!(
         cfg.encoder.out_dim() == classes,
@@ -211,24 +224,40 @@ pub fn train(data: &Prepared, split: &NodeSplit, cfg: &SupervisedConfig) -> Resu
         })
     };
     let mut meter = Meter::start();
-    let history = trainer.fit_steps(
-        &mut step,
-        &mut vs,
-        &mut source,
-        Some(&mut validate),
-        &mut [&mut meter],
-    )?;
+    let mut epoch_log = log.map(|l| EpochLog::new(l, cfg.epochs));
+    let history = match epoch_log.as_mut() {
+        Some(lg) => trainer.fit_steps(
+            &mut step,
+            &mut vs,
+            &mut source,
+            Some(&mut validate),
+            &mut [&mut meter, lg],
+        )?,
+        None => trainer.fit_steps(
+            &mut step,
+            &mut vs,
+            &mut source,
+            Some(&mut validate),
+            &mut [&mut meter],
+        )?,
+    };
     let stats = meter.finish(&cfg.mode, history.epochs.len());
     let best = history
         .best_epoch
         .and_then(|e| history.epochs.get(e - 1))
         .ok_or_else(|| GraphError::invalid("supervised: no epoch ran"))?;
+    let (best_epoch, val_acc, test_acc) = (
+        best.epoch,
+        best.val_metrics["accuracy"],
+        best.val_metrics["test_accuracy"],
+    );
     Ok(SupervisedRun {
-        best_epoch: best.epoch,
-        val_acc: best.val_metrics["accuracy"],
-        test_acc: best.val_metrics["test_accuracy"],
+        best_epoch,
+        val_acc,
+        test_acc,
         train_losses: history.train_losses(),
         val_accs: history.val_metric("accuracy"),
+        history,
         vs,
         model: step.model,
         stats,

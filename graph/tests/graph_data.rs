@@ -301,3 +301,89 @@ fn bad_inputs_are_errors_with_line_numbers() {
     );
     assert!(g.split.is_none());
 }
+
+/// Labels make one class per distinct value: a label of 4000000000 used to allocate classes
+/// 0..=4000000000 (an abort trying to allocate 96 GB), and i64::MAX wrapped to a misleading
+/// "label outside 0..-9223372036854775808".
+#[test]
+fn huge_numeric_labels_are_classes_like_any_other() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    for big in ["4000000000", "9223372036854775807", "18446744073709551616"] {
+        write(
+            p,
+            &format!("node\tlabel\na\t{big}\nb\t7\nc\t\nd\t7\n"),
+            "0\n1\n0\n1\n",
+            "a b\nc d\n",
+        );
+        let g = read_planetoid(p).unwrap();
+        assert_eq!(g.class_names, vec!["7".to_string(), big.to_string()]);
+        assert_eq!(g.labels, vec![1, 0, -1, 0]);
+    }
+    // Numeric labels are ordered by value (not as text: 10 after 9), gaps make no classes.
+    write(p, "node\tlabel\na\t10\nb\t9\nc\t0\n", "0\n1\n0\n", "");
+    let g = read_planetoid(p).unwrap();
+    assert_eq!(g.class_names, ["0", "9", "10"]);
+    assert_eq!(g.labels, vec![2, 1, 0]);
+}
+
+/// The first line of an edge list is a header only when it names columns: a real first edge
+/// with a node missing from the node file used to be skipped silently as a header.
+#[test]
+fn an_edge_list_header_is_told_from_a_bad_first_edge() {
+    let d = tempfile::tempdir().unwrap();
+    let (n, e) = (d.path().join("n.csv"), d.path().join("e.csv"));
+    std::fs::write(&n, "id,label,f0\np0,a,1\np1,b,0\np2,a,1\n").unwrap();
+    for header in [
+        "source,target",
+        "src,dst",
+        "id1,id2",
+        "Node_1,Node_2",
+        "from,to",
+    ] {
+        std::fs::write(&e, format!("{header}\np0,p1\np1,p2\n")).unwrap();
+        assert_eq!(read_csv_pair(&n, &e).unwrap().edges.len(), 2, "{header}");
+    }
+    std::fs::write(&e, "p0,p1\np1,p2\n").unwrap();
+    assert_eq!(read_csv_pair(&n, &e).unwrap().edges.len(), 2);
+    // One known and one unknown node: a dangling edge on line 1.
+    std::fs::write(&e, "p0,p999\np1,p2\n").unwrap();
+    let (line, msg) = parse_err(read_csv_pair(&n, &e).unwrap_err());
+    assert_eq!(line, 1);
+    assert!(msg.contains("dangling") && msg.contains("`p999`"), "{msg}");
+    // Two unknown nodes that do not read as column names: an error naming both.
+    std::fs::write(&e, "q7,q8\np1,p2\n").unwrap();
+    let (line, msg) = parse_err(read_csv_pair(&n, &e).unwrap_err());
+    assert_eq!(line, 1);
+    assert!(
+        msg.contains("`q7`") && msg.contains("`q8`") && msg.contains("header"),
+        "{msg}"
+    );
+    // Numbers are never a header.
+    std::fs::write(&e, "5,6\np1,p2\n").unwrap();
+    assert!(parse_err(read_csv_pair(&n, &e).unwrap_err())
+        .1
+        .contains("`5`"));
+}
+
+/// CSV node files and edge lists are RFC 4180: quoted ids with commas, spaces and quotes keep
+/// their text (they used to be split at the comma).
+#[test]
+fn quoted_csv_ids_round_trip() {
+    let d = tempfile::tempdir().unwrap();
+    let (n, e) = (d.path().join("n.csv"), d.path().join("e.csv"));
+    std::fs::write(
+        &n,
+        "id,label,f0\n\"Smith, J.\",a,1\n\"say \"\"hi\"\"\",b,0\nplain id,a,2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &e,
+        "source,target\n\"Smith, J.\",\"say \"\"hi\"\"\"\nplain id,\"Smith, J.\"\n",
+    )
+    .unwrap();
+    let g = read_csv_pair(&n, &e).unwrap();
+    assert_eq!(g.ids, ["Smith, J.", "say \"hi\"", "plain id"]);
+    assert_eq!((g.n_features(), g.edges.len()), (1, 2));
+    assert_eq!(g.id_column, "id");
+}

@@ -7,9 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use deepfield_core::repro::cli::{App, Common};
+use deepfield_core::repro::cli::{App, Common, EvalArgs};
+use deepfield_core::repro::typed::summary_table;
+use deepfield_core::repro::Experiment;
 use deepfield_graph::io::GraphSource;
-use deepfield_graph::repro::graphfm::{self, GraphFmConfig};
+use deepfield_graph::repro::graphfm::{self, presets, GraphFmConfig};
 use deepfield_graph::{GraphError, Result};
 
 #[derive(Parser)]
@@ -57,6 +59,10 @@ enum Command {
     #[command(flatten)]
     Common(Common),
     /// Run the GraphFM benchmark pipeline on another graph.
+    ///
+    /// The results folder (--out) is written as one unit when the run succeeds; finished runs
+    /// wait in `.<name>.progress/` beside it, which --resume continues from (same settings and
+    /// data only) and which is removed once the results are in place.
     Run {
         #[command(flatten)]
         graph: GraphArgs,
@@ -78,6 +84,10 @@ enum Command {
         /// Use seeded random splits even when the data gives one.
         #[arg(long)]
         random_split: bool,
+        /// The methods' published settings for a dataset: cora, citeseer, pubmed, or none
+        /// [default: from the data's folder or file name, else none].
+        #[arg(long, value_name = "NAME")]
+        preset: Option<String>,
         /// libtorch threads (0: default).
         #[arg(long, default_value_t = 0)]
         threads: usize,
@@ -87,19 +97,33 @@ enum Command {
         /// Link prediction on the first N seeds only (it retrains every encoder).
         #[arg(long)]
         link_seeds: Option<usize>,
-        /// Keep the runs an interrupted run with the same config left in --out.
+        /// Continue the unfinished run of the same settings and data (refused when they differ).
         #[arg(long)]
         resume: bool,
+        /// Let a quick run replace a full run's results in --out.
+        #[arg(long)]
+        force: bool,
     },
-    /// Predict node classes of a graph with a trained classifier (results/graphfm/model).
-    Predict {
-        #[arg(long)]
-        model: PathBuf,
+    /// Predict node classes of a graph with a trained classifier (results/graphfm/model), and
+    /// score them against labels: the graph's own (test nodes when it has a split) or --labels.
+    ///
+    /// INPUT is a folder in the Planetoid text layout, or a node CSV/TSV given with --edges
+    /// (or --nodes FILE --edges FILE). The graph must have the model's feature columns and
+    /// classes.
+    #[command(alias = "predict")]
+    Eval {
         #[command(flatten)]
-        graph: GraphArgs,
-        /// Write node,predicted,probability,label to this CSV.
+        eval: EvalArgs,
+        /// Older form of INPUT (a Planetoid-layout folder).
+        #[arg(long, hide = true, conflicts_with_all = ["nodes", "edges"])]
+        graph: Option<PathBuf>,
+        /// Node CSV/TSV: id column, optional label and split columns, numeric feature columns.
+        #[arg(long, requires = "edges")]
+        nodes: Option<PathBuf>,
+        /// Edge list (CSV/TSV/whitespace), first two columns node ids; INPUT (or --nodes) is
+        /// then the node file.
         #[arg(long)]
-        out: Option<PathBuf>,
+        edges: Option<PathBuf>,
     },
     /// Per-epoch time of a 2-layer GCN on Cora, ours vs PyTorch Geometric, with the ratio.
     Bench {
@@ -127,6 +151,38 @@ fn app() -> Result<App> {
     })
 }
 
+/// The graph an `eval` names: INPUT (or --graph) as a Planetoid folder, or a node file (INPUT or
+/// --nodes) with --edges.
+fn eval_source(
+    eval: &EvalArgs,
+    graph: &Option<PathBuf>,
+    nodes: &Option<PathBuf>,
+    edges: &Option<PathBuf>,
+) -> Result<GraphSource> {
+    match edges {
+        Some(e) => Ok(GraphSource::CsvPair {
+            nodes: eval.input_or(&[("nodes", nodes)])?,
+            edges: e.clone(),
+        }),
+        None => Ok(GraphSource::Planetoid(eval.input_or(&[("graph", graph)])?)),
+    }
+}
+
+/// The data's name as the presets read it (folder name, or the node file's stem).
+fn data_name(source: &GraphSource) -> String {
+    let p = match source {
+        GraphSource::Planetoid(dir) => dir.as_path(),
+        GraphSource::CsvPair { nodes, .. } => nodes.as_path(),
+    };
+    let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let name = match source {
+        GraphSource::Planetoid(_) => p.file_name(),
+        GraphSource::CsvPair { .. } => p.file_stem(),
+    };
+    name.map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Common(c) => Ok(c.run(&app()?)?),
@@ -138,14 +194,22 @@ fn run(cmd: Command) -> Result<()> {
             seed,
             seeds,
             random_split,
+            preset,
             threads,
             config,
             link_seeds,
             resume,
+            force,
         } => {
             deepfield_core::device::set_threads(threads);
-            let mut cfg = if let Some(path) = config {
-                deepfield_core::fsutil::read_json::<GraphFmConfig>(&path)?
+            let source = graph.source()?;
+            let mut cfg = if let Some(path) = &config {
+                deepfield_core::fsutil::read_json::<GraphFmConfig>(path).map_err(|e| {
+                    GraphError::config(format!(
+                        "--config {}: not a graphfm config: {e}",
+                        path.display()
+                    ))
+                })?
             } else if quick {
                 GraphFmConfig::quick(0)
             } else {
@@ -161,29 +225,74 @@ fn run(cmd: Command) -> Result<()> {
                     .filter(|s| !s.is_empty())
                     .collect();
             }
-            cfg.given_split = !random_split;
+            if random_split {
+                cfg.given_split = false;
+            }
             if let Some(n) = seeds {
                 cfg.seeds = n.max(1);
             }
             if link_seeds.is_some() {
                 cfg.link_seeds = link_seeds;
             }
-            let m = graphfm::run_resumable(&cfg, &graph.source()?, &out, resume)?;
-            for (name, v) in m["methods"].as_object().into_iter().flatten() {
-                if let Some(a) = v["full-batch"]["accuracy"].as_f64() {
-                    println!("{name:<10} accuracy {:.4}", a);
+            match preset.as_deref() {
+                Some("none") => cfg.preset = None,
+                Some(p) => cfg.preset = Some(p.to_ascii_lowercase()),
+                None if config.is_none() || cfg.preset.is_none() => {
+                    cfg.preset = presets::detect(&data_name(&source)).map(String::from);
                 }
+                None => {}
             }
-            println!("results written to {}", out.display());
+            if let Some(p) = &cfg.preset {
+                eprintln!("graphfm: settings preset `{p}` (--preset none for the Cora defaults)");
+            }
+            let opts = graphfm::RunOptions {
+                out: out.clone(),
+                resume,
+                quick,
+                force,
+                threads,
+            };
+            let m = graphfm::run_on(&source, &cfg, &opts)?;
+            let exp = graphfm::GraphFm::default();
+            print!("{}", summary_table(&exp.summary(&m), 20));
+            println!(
+                "results written to {} (all numbers: metrics.json, metrics.csv)",
+                out.display()
+            );
             Ok(())
         }
-        Command::Predict { model, graph, out } => {
-            let p = deepfield_graph::predict::predict(&model, &graph.source()?, out.as_deref())?;
+        Command::Eval {
+            eval,
+            graph,
+            nodes,
+            edges,
+        } => {
+            eval.apply_threads();
+            let source = eval_source(&eval, &graph, &nodes, &edges)?;
+            let p = deepfield_graph::predict::evaluate(
+                &eval.model,
+                &source,
+                eval.labels.as_deref(),
+                eval.out.as_deref(),
+            )?;
             println!("{} nodes predicted", p.ids.len());
-            if let Some(a) = p.accuracy {
-                println!("accuracy {a:.4} on {} labelled nodes", p.scored_nodes);
+            if let Some(r) = &p.report {
+                let f = |v: f64| {
+                    if v.is_finite() {
+                        format!("{v:.4}")
+                    } else {
+                        "undefined".to_string()
+                    }
+                };
+                println!(
+                    "accuracy {}, macro F1 {}, balanced accuracy {} on {} labelled nodes",
+                    f(r.accuracy),
+                    f(r.f1_macro),
+                    f(r.balanced_accuracy),
+                    p.scored_nodes
+                );
             }
-            if let Some(o) = out {
+            if let Some(o) = &eval.out {
                 println!("predictions written to {}", o.display());
             }
             Ok(())
@@ -208,22 +317,64 @@ mod tests {
     }
 
     #[test]
-    fn predict_takes_a_graph_and_forward_a_tensor_batch() {
+    fn eval_takes_a_graph_and_predict_is_its_alias() {
         let parse = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.command);
-        let cmd = parse(&["g", "predict", "--model", "m", "--graph", "cora"]).unwrap();
-        assert!(matches!(
-            cmd,
-            Command::Predict {
-                graph: GraphArgs { graph: Some(_), .. },
-                ..
-            }
-        ));
-        let cmd = parse(&[
-            "g", "predict", "--model", "m", "--nodes", "n.csv", "--edges", "e.csv", "--out",
-            "p.csv",
-        ])
+        let source = |cmd: Command| match cmd {
+            Command::Eval {
+                eval,
+                graph,
+                nodes,
+                edges,
+            } => eval_source(&eval, &graph, &nodes, &edges).map(|s| (s, eval)),
+            _ => panic!("not eval"),
+        };
+        let (s, e) = source(
+            parse(&[
+                "g",
+                "eval",
+                "--model",
+                "m",
+                "cora",
+                "--labels",
+                "l.csv",
+                "--threads",
+                "2",
+            ])
+            .unwrap(),
+        )
         .unwrap();
-        assert!(matches!(cmd, Command::Predict { out: Some(_), .. }));
+        assert_eq!(s, GraphSource::Planetoid("cora".into()));
+        assert_eq!((e.labels, e.threads), (Some("l.csv".into()), 2));
+        // The older command and flags still work.
+        let (s, _) =
+            source(parse(&["g", "predict", "--model", "m", "--graph", "cora"]).unwrap()).unwrap();
+        assert_eq!(s, GraphSource::Planetoid("cora".into()));
+        let (s, e) = source(
+            parse(&[
+                "g", "predict", "--model", "m", "--nodes", "n.csv", "--edges", "e.csv", "--out",
+                "p.csv",
+            ])
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            s,
+            GraphSource::CsvPair {
+                nodes: "n.csv".into(),
+                edges: "e.csv".into()
+            }
+        );
+        assert_eq!(e.out, Some("p.csv".into()));
+        let (s, _) =
+            source(parse(&["g", "eval", "--model", "m", "n.csv", "--edges", "e.csv"]).unwrap())
+                .unwrap();
+        assert!(matches!(s, GraphSource::CsvPair { .. }));
+        // No input, or two, is a clear error.
+        let e = source(parse(&["g", "eval", "--model", "m"]).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("no input"), "{e}");
+        let e = source(parse(&["g", "eval", "--model", "m", "a", "--graph", "b"]).unwrap())
+            .unwrap_err();
+        assert!(e.to_string().contains("more than one input"), "{e}");
         let cmd = parse(&[
             "g",
             "forward",

@@ -44,6 +44,9 @@ pub struct ProbeResult {
     pub val_acc: f64,
     pub test_acc: f64,
     pub best_epoch: usize,
+    /// Per-epoch record (loss, validation and test accuracy).
+    #[serde(skip)]
+    pub history: deepfield_core::train::History,
 }
 
 /// Fit and score a linear probe on `emb` `[N, d]` with `labels` over `split`.
@@ -120,10 +123,16 @@ pub fn linear_probe(
         .best_epoch
         .and_then(|e| history.epochs.get(e - 1))
         .ok_or_else(|| GraphError::invalid("probe: no epoch ran"))?;
+    let (val_acc, test_acc, best_epoch) = (
+        best.val_metrics["accuracy"],
+        best.val_metrics["test_accuracy"],
+        best.epoch,
+    );
     Ok(ProbeResult {
-        val_acc: best.val_metrics["accuracy"],
-        test_acc: best.val_metrics["test_accuracy"],
-        best_epoch: best.epoch,
+        val_acc,
+        test_acc,
+        best_epoch,
+        history,
     })
 }
 

@@ -2,11 +2,11 @@
 
 pub mod graphfm;
 
-use deepfield_core::repro::Reproduction;
+use deepfield_core::repro::{Reproduction, Typed};
 
 /// Every reproduction of this crate.
 pub fn all() -> Vec<Box<dyn Reproduction>> {
-    vec![Box::new(graphfm::GraphFm)]
+    vec![Box::new(Typed(graphfm::GraphFm::default()))]
 }
 
 #[cfg(test)]

@@ -14,14 +14,16 @@ pub mod graphmae;
 
 use deepfield_core::nn::LinearInit;
 use deepfield_core::tch::{nn, Tensor};
-use deepfield_core::train::{EarlyStopping, Schedule, StepOutput, TrainStep};
+use deepfield_core::train::{EarlyStopping, History, Schedule, StepOutput, TrainStep};
 use serde::{Deserialize, Serialize};
 
 use crate::adjacency::MessageGraph;
 use crate::encoder::EncoderConfig;
 use crate::error::{ensure_cfg, Result};
 use crate::eval::probe::ProbeConfig;
-use crate::train::{trainer, BatchMode, GraphBatch, GraphSource, Meter, Prepared, TrainStats};
+use crate::train::{
+    trainer, BatchMode, EpochLog, GraphBatch, GraphSource, Meter, Prepared, TrainStats,
+};
 
 /// A self-supervised method.
 pub trait SslMethod {
@@ -204,6 +206,8 @@ pub struct SslRun {
     pub vs: nn::VarStore,
     pub method: Box<dyn SslMethod>,
     pub losses: Vec<f64>,
+    /// Per-epoch record of the training (loss, learning rate, time).
+    pub history: History,
     pub stats: TrainStats,
 }
 
@@ -233,6 +237,17 @@ impl TrainStep<GraphBatch<'_>> for dyn SslMethod + '_ {
 /// decay for GraphMAE) and, for DGI, patience on the training loss with every variable of the
 /// best epoch restored.
 pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> Result<SslRun> {
+    train_logged(data, cfg, mode, seed, None)
+}
+
+/// [`train`], printing a line per block of epochs under `log` when given ([`EpochLog`]).
+pub fn train_logged(
+    data: &Prepared,
+    cfg: &SslConfig,
+    mode: &BatchMode,
+    seed: u64,
+    log: Option<&str>,
+) -> Result<SslRun> {
     let tc = cfg.train();
     ensure_cfg!(
         tc.epochs > 0 && tc.lr > 0.0,
@@ -259,12 +274,23 @@ pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> R
         tc.early_stopping(),
     )?;
     let mut meter = Meter::start();
-    let history = trainer.fit_steps(&mut method, &mut vs, &mut source, None, &mut [&mut meter])?;
+    let mut epoch_log = log.map(|l| EpochLog::new(l, tc.epochs));
+    let history = match epoch_log.as_mut() {
+        Some(lg) => trainer.fit_steps(
+            &mut method,
+            &mut vs,
+            &mut source,
+            None,
+            &mut [&mut meter, lg],
+        )?,
+        None => trainer.fit_steps(&mut method, &mut vs, &mut source, None, &mut [&mut meter])?,
+    };
     let stats = meter.finish(mode, history.epochs.len());
     Ok(SslRun {
         vs,
         method,
         losses: history.train_losses(),
+        history,
         stats,
     })
 }
