@@ -15,6 +15,13 @@
 //! 8. [`predict`] — a saved classifier restored ([`predict::load`]) and run on a user's WAV
 //!    file or folder (searched recursively), with metrics where labels are known (`eval`);
 //! 9. [`repro`] — the typed reproductions `cough-bilstm` and `spoken-digits`.
+//!
+//! A whole program, `examples/classify_wav.rs` (`cargo run -p deepfield-audio --example classify_wav`), compiled
+//! here as a doctest so the front page stays true:
+//!
+//! ```no_run
+#![doc = include_str!("../examples/classify_wav.rs")]
+//! ```
 // No panics on user input: library and binary code may not unwrap or expect (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 

@@ -19,6 +19,13 @@
 //! of the SARS-CoV-2 example genomes and prints the most frequent.
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
+//!
+//! A whole program, `examples/top_kmers.rs` (`cargo run -p deepfield-genomics --example top_kmers`), compiled
+//! here as a doctest so the front page stays true:
+//!
+//! ```no_run
+#![doc = include_str!("../examples/top_kmers.rs")]
+//! ```
 // No panics on user input: library and binary code may not unwrap or expect (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 

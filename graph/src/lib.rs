@@ -9,6 +9,13 @@
 //! Reading order: [`features`] → [`graph`] → [`io`] → [`split`] → [`adjacency`] → [`sampler`]
 //! → [`layers`] → [`encoder`] → [`supervised`] → [`ssl`] → [`eval`] → [`predict`] (a trained
 //! classifier on your graph; no reproduction needed) → [`repro`].
+//!
+//! A whole program, `examples/cora_gcn.rs` (`cargo run -p deepfield-graph --example cora_gcn`), compiled
+//! here as a doctest so the front page stays true:
+//!
+//! ```no_run
+#![doc = include_str!("../examples/cora_gcn.rs")]
+//! ```
 // No panics on user input: library and binary code may not unwrap or expect (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 

@@ -13,6 +13,13 @@
 //! 6. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`.
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
+//!
+//! A whole program, `examples/apple_forecast.rs` (`cargo run -p deepfield-timeseries --example apple_forecast`), compiled
+//! here as a doctest so the front page stays true:
+//!
+//! ```no_run
+#![doc = include_str!("../examples/apple_forecast.rs")]
+//! ```
 // No panics on user input: library and binary code may not unwrap or expect (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
