@@ -89,6 +89,7 @@ impl AutoencoderConfig {
     /// Check sizes, `beta` and dropout.
     pub fn validate(&self) -> Result<()> {
         let name = "autoencoder";
+        super::check_stateless(name, self.activation)?;
         ensure_config!(
             self.input > 0,
             "{name}: input must be > 0, got {}",

@@ -289,6 +289,9 @@ impl ConvStackConfig {
 
     /// Check every block.
     pub fn validate(&self) -> Result<()> {
+        for b in &self.blocks {
+            super::check_stateless("conv stack", b.activation)?;
+        }
         ensure_config!(
             self.dims == 1 || self.dims == 2,
             "conv stack: dims must be 1 or 2, got {}",

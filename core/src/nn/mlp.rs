@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use tch::{nn, Tensor};
 
+use super::activation::ActivationLayer;
 use super::capture::{name_of, tap};
 use super::init::{linear, LinearInit};
 use super::{check_dropout, dropout, Activation, Forward};
@@ -75,12 +76,15 @@ impl MlpConfig {
     pub fn init(&self, path: &nn::Path) -> Result<Mlp> {
         self.validate()?;
         let mut hidden = Vec::with_capacity(self.hidden.len());
+        let mut acts = Vec::with_capacity(self.hidden.len());
         let mut names = Vec::with_capacity(self.hidden.len() + 1);
         let mut d = self.input;
         let hp = path / "hidden";
         for (i, &h) in self.hidden.iter().enumerate() {
             let p = &hp / i;
             hidden.push(linear(&p, d, h, self.init)?);
+            // PReLU's slopes live under `act.<i>` (no variables for the other activations).
+            acts.push(self.activation.layer(&(path / "act" / i), h));
             names.push(name_of(&p));
             d = h;
         }
@@ -88,6 +92,7 @@ impl MlpConfig {
         let out = linear(&op, d, self.output, self.init)?;
         Ok(Mlp {
             hidden,
+            acts,
             out,
             names: {
                 names.push(name_of(&op));
@@ -102,6 +107,7 @@ impl MlpConfig {
 #[derive(Debug)]
 pub struct Mlp {
     hidden: Vec<nn::Linear>,
+    acts: Vec<ActivationLayer>,
     out: nn::Linear,
     /// Capture names of the hidden layers, then of the output layer.
     names: Box<[String]>,
@@ -128,11 +134,8 @@ impl Forward for Mlp {
             xs.size()
         );
         let mut h = xs.shallow_clone();
-        for (layer, name) in self.hidden.iter().zip(&self.names) {
-            let a = self
-                .config
-                .activation
-                .apply(&h.f_linear(&layer.ws, layer.bs.as_ref())?);
+        for ((layer, act), name) in self.hidden.iter().zip(&self.acts).zip(&self.names) {
+            let a = act.apply(&h.f_linear(&layer.ws, layer.bs.as_ref())?);
             h = tap(name, dropout(a, self.config.dropout, train));
         }
         Ok(tap(

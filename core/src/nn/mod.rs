@@ -23,7 +23,17 @@ pub mod transformer;
 #[cfg(test)]
 pub(crate) mod test_util;
 
-pub use activation::Activation;
+pub use activation::{Activation, ActivationLayer};
+
+/// Refuse a learned-parameter activation (PReLU) in a builder that applies its activation as a
+/// plain function (only the MLP and graph layers hold PReLU slopes).
+pub(crate) fn check_stateless(name: &str, act: Activation) -> crate::Result<()> {
+    crate::ensure_config!(
+        !act.is_parametric(),
+        "{name}: activation {act:?} has a learned slope, which only the MLP and the graph layers support; use leaky_relu or relu here"
+    );
+    Ok(())
+}
 pub use init::LinearInit;
 
 use tch::Tensor;

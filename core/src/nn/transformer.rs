@@ -130,6 +130,7 @@ impl TransformerEncoderConfig {
     /// Check sizes and dropout.
     pub fn validate(&self) -> Result<()> {
         let name = "transformer encoder";
+        super::check_stateless(name, self.activation)?;
         if let Some(input) = self.input {
             ensure_config!(
                 input >= 0,

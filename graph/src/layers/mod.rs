@@ -12,7 +12,6 @@ pub mod gin;
 pub mod sage;
 
 use deepfield_core::tch::{nn, Tensor};
-use serde::{Deserialize, Serialize};
 
 pub use gat::{GatConfig, GatConv, GatInit};
 pub use gcn::{GcnConfig, GcnConv};
@@ -68,49 +67,13 @@ pub fn dropout(x: &Tensor, p: f64, train: bool) -> Tensor {
     }
 }
 
-/// Non-linearity between layers.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Act {
-    #[default]
-    Relu,
-    /// Parametric ReLU with one learned slope per channel (DGI, BGRL).
-    Prelu,
-    /// Parametric ReLU with one learned slope for all channels (`torch.nn.PReLU()`).
-    PreluShared,
-    Elu,
-    Identity,
-}
+/// Non-linearity between layers: core's one activation enum ([`deepfield_core::nn::Activation`],
+/// with PReLU per channel or shared), under the name graph configs have always used.
+pub use deepfield_core::nn::Activation as Act;
 
-/// An activation with its parameters (PReLU slope).
-#[derive(Debug)]
-pub struct Activation {
-    act: Act,
-    slope: Option<Tensor>,
-}
-
-impl Activation {
-    /// Build `act` for `dim` channels under `p` (PReLU's slope is `p/weight`, `[dim]` or `[1]`
-    /// when shared, initialised 0.25).
-    pub fn new(p: &nn::Path, act: Act, dim: i64) -> Self {
-        let slope = match act {
-            Act::Prelu => Some(p.var("weight", &[dim], nn::Init::Const(0.25))),
-            Act::PreluShared => Some(p.var("weight", &[1], nn::Init::Const(0.25))),
-            _ => None,
-        };
-        Activation { act, slope }
-    }
-
-    /// Apply.
-    pub fn apply(&self, x: &Tensor) -> Tensor {
-        match (self.act, &self.slope) {
-            (Act::Relu, _) => x.relu(),
-            (Act::Elu, _) => x.elu(),
-            (Act::Prelu | Act::PreluShared, Some(a)) => x.relu() - (-x).relu() * a,
-            _ => x.shallow_clone(),
-        }
-    }
-}
+/// An activation with its parameters (PReLU's slope `p/weight`): core's
+/// [`deepfield_core::nn::ActivationLayer`], built with `Activation::new(p, act, dim)`.
+pub use deepfield_core::nn::ActivationLayer as Activation;
 
 #[cfg(test)]
 mod tests {
