@@ -260,9 +260,9 @@ fn hand_made_labels_cases_give_clear_errors() {
             vec!["duplicate.csv", "line 4", "./a.wav", "twice", "line 2"],
         ),
         (
-            "unclosed_quote.csv",
+            "open_q.csv",
             "file,etiquette\n\"a.wav,none\nb.wav,hand\n",
-            vec!["unclosed_quote.csv", "line 2", "quote"],
+            vec!["open_q.csv", "line 2", "quote left open"],
         ),
         (
             "short_row.csv",
