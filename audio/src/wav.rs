@@ -120,24 +120,32 @@ fn collect<S, I: Iterator<Item = hound::Result<S>>>(
     samples: I,
     f: impl Fn(S) -> f32,
 ) -> Result<Vec<f32>> {
+    // The size hint is the header's claim: a damaged header can claim 4·10⁹ samples in a file of
+    // a few hundred bytes, so reserve at most 4 M samples up front and grow from there.
     let (lo, _) = samples.size_hint();
-    let mut out = Vec::with_capacity(lo);
+    let mut out = Vec::with_capacity(lo.min(1 << 22));
     for s in samples {
         out.push(f(s.map_err(|e| match e {
-            hound::Error::IoError(io) => Error::bad_audio(
-                path,
-                format!("the file ends before its data does (truncated WAV: {io})"),
-            ),
+            hound::Error::IoError(io) if is_early_end(&io) => {
+                Error::bad_audio(path, "the file ends before its data does (truncated WAV)")
+            }
+            hound::Error::IoError(io) => Error::bad_audio(path, format!("cannot read: {io}")),
             other => Error::bad_audio(path, describe(other)),
         })?));
     }
     Ok(out)
 }
 
+/// True for hound's "ran out of bytes" I/O errors (it reports them as `ErrorKind::Other`).
+fn is_early_end(io: &std::io::Error) -> bool {
+    io.kind() == std::io::ErrorKind::UnexpectedEof
+        || io.to_string().contains("Failed to read enough bytes")
+}
+
 fn describe(e: hound::Error) -> String {
     match e {
-        hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            "the file ends before its data does (truncated WAV)".into()
+        hound::Error::IoError(io) if is_early_end(&io) => {
+            "the file ends before its header or data does (truncated or empty WAV)".into()
         }
         hound::Error::IoError(io) => format!("cannot read: {io}"),
         hound::Error::FormatError(m) => format!("not a valid WAV file ({m})"),

@@ -149,10 +149,18 @@ pub fn read_labels(
         ))
     })?;
     let mut out = LabelTable::default();
+    // The line each id was first seen on, to refuse a file labelled twice differently.
+    let mut first_line: HashMap<String, u64> = HashMap::new();
     for row in &table.rows {
+        // A quote left open swallows the rest of the file into one field.
+        let open_quote = if row.fields.iter().any(|f| f.contains('\n')) {
+            " (a field runs over several lines: is a quote left open?)"
+        } else {
+            ""
+        };
         let (Some(file), Some(label)) = (row.fields.get(fc), row.fields.get(lc)) else {
             return Err(Error::input(format!(
-                "{} line {}: too few fields",
+                "{} line {}: too few fields{open_quote}",
                 path.display(),
                 row.line
             )));
@@ -169,13 +177,24 @@ pub fn read_labels(
             })
             .ok_or_else(|| {
                 Error::input(format!(
-                    "{} line {}: label {label:?} in column `{}` is not one of the model's classes {class_names:?}",
+                    "{} line {}: label {label:?} in column `{}` is not one of the model's classes {class_names:?}{open_quote}",
                     path.display(),
                     row.line,
                     table.header[lc]
                 ))
             })?;
         let id = normalise(file);
+        if let Some(&first) = first_line.get(&id) {
+            if out.by_path.get(&id) != Some(&idx) {
+                return Err(Error::input(format!(
+                    "{} line {}: `{file}` is labelled twice, differently (first on line {first})",
+                    path.display(),
+                    row.line
+                )));
+            }
+        } else {
+            first_line.insert(id.clone(), row.line);
+        }
         out.by_name
             .entry(file_name(&id).to_string())
             .and_modify(|v| {

@@ -167,6 +167,13 @@ pub fn parse_table(
     for record in records {
         let record = record.map_err(fail)?;
         let line = line_of(&record);
+        // A quote left open swallows the following lines into one field.
+        if record.iter().any(|f| f.contains('\n')) {
+            return Err(err(
+                line,
+                "a field runs over several lines: is a quote left open?".into(),
+            ));
+        }
         let (Some(id), Some(label)) = (record.get(id_col), record.get(label_col)) else {
             return Err(err(
                 line,

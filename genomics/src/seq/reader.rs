@@ -89,9 +89,21 @@ pub fn open_maybe_gz(path: &Path) -> Result<Box<dyn BufRead>> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     if n == 2 && magic == [0x1f, 0x8b] {
         let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, f));
-        Ok(Box::new(BufReader::with_capacity(1 << 16, gz)))
+        Ok(Box::new(BufReader::with_capacity(1 << 16, GzErrors(gz))))
     } else {
         Ok(Box::new(BufReader::with_capacity(1 << 16, f)))
+    }
+}
+
+/// A gzip decoder whose errors say that the gzip data is at fault (flate2 says only
+/// "incomplete deflate stream" for a truncated file).
+struct GzErrors<R>(R);
+
+impl<R: Read> Read for GzErrors<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("truncated or damaged gzip data ({e})"))
+        })
     }
 }
 

@@ -64,12 +64,14 @@ impl SnpSignal {
     }
 }
 
+/// A signal value: a finite number, or NaN for a missing one (`NaN`, `NA`, empty); `None` for
+/// anything else, infinities and numbers beyond `f32` (`1e309`) included.
 fn parse_value(s: &str) -> Option<f32> {
     let t = s.trim();
     if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.eq_ignore_ascii_case("na") {
         return Some(f32::NAN);
     }
-    t.parse::<f32>().ok()
+    t.parse::<f32>().ok().filter(|v| v.is_finite())
 }
 
 /// Read a PennCNV-style signal file.
@@ -130,19 +132,22 @@ pub fn parse_penncnv(text: &str, path: &Path) -> Result<SnpSignal> {
         let pos: u64 = f[pos_c].trim().parse().map_err(|_| {
             err(
                 i + 1,
-                format!("Position `{}` is not a whole number", f[pos_c].trim()),
+                format!(
+                    "Position `{}` is not a whole number of base pairs (0 or more)",
+                    f[pos_c].trim()
+                ),
             )
         })?;
         let lrr = parse_value(f[lrr_c]).ok_or_else(|| {
             err(
                 i + 1,
-                format!("Log R Ratio `{}` is not a number", f[lrr_c].trim()),
+                format!("Log R Ratio `{}` is not a finite number", f[lrr_c].trim()),
             )
         })?;
         let baf = parse_value(f[baf_c]).ok_or_else(|| {
             err(
                 i + 1,
-                format!("B Allele Freq `{}` is not a number", f[baf_c].trim()),
+                format!("B Allele Freq `{}` is not a finite number", f[baf_c].trim()),
             )
         })?;
         if baf.is_finite() && !(-0.01..=1.01).contains(&baf) {

@@ -26,6 +26,16 @@ fn is_tsv(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("tsv"))
 }
 
+/// Polars' CSV error in the user's terms where its own words are about polars' internals.
+fn explain(e: &polars::prelude::PolarsError) -> String {
+    let msg = e.to_string();
+    if msg.contains("found more fields than defined in 'Schema'") {
+        "a row has more fields than the header has column names".into()
+    } else {
+        msg
+    }
+}
+
 impl InputTable {
     /// Read `path`: Parquet by extension (`.parquet`, `.pq`), otherwise delimited text with a
     /// header row, tab-separated for `.tsv`, every column kept as text. Blank lines are not rows.
@@ -47,7 +57,9 @@ impl InputTable {
                 }))
                 .try_into_reader_with_file_path(Some(path.to_path_buf()))
                 .and_then(|r| r.finish())
-                .map_err(|e| Error::data(path, format!("cannot read the table: {e}")))?,
+                .map_err(|e| {
+                    Error::data(path, format!("cannot read the table: {}", explain(&e)))
+                })?,
         };
         // A line of empty fields (a trailing blank line read as text) is not a data row.
         let mut keep = vec![false; frame.height()];

@@ -271,11 +271,13 @@ impl Series {
                         .ok()
                         .and_then(|c| c[r].clone())
                         .unwrap_or_else(|| "<empty>".into());
-                    return Err(Error::Timestamp {
+                    // Named with the file: a user's `eval` reads several.
+                    let bad = Error::Timestamp {
                         column: opts.time_column.clone(),
                         row: r + 1,
                         value,
-                    });
+                    };
+                    return Err(Error::data(path, bad.to_string()));
                 }
             }
         }

@@ -77,6 +77,8 @@ pub fn read_labels(path: &Path, time_column: &str) -> Result<HashMap<i64, bool>>
     let times = t.text(&time)?;
     let labels = label_column(&t, &label)?;
     let mut out = HashMap::new();
+    // The data row each timestamp was first labelled on, to refuse conflicting labels.
+    let mut first_row: HashMap<i64, usize> = HashMap::new();
     for (r, (cell, l)) in times.iter().zip(labels).enumerate() {
         let ts = parse_time_cell(cell).ok_or_else(|| {
             Error::data(
@@ -88,7 +90,21 @@ pub fn read_labels(path: &Path, time_column: &str) -> Result<HashMap<i64, bool>>
             )
         })?;
         if let Some(l) = l {
-            out.insert(ts, l);
+            if let Some(previous) = out.insert(ts, l) {
+                if previous != l {
+                    return Err(Error::data(
+                        path,
+                        format!(
+                            "column \"{time}\": timestamp \"{cell}\" is labelled twice, \
+                             differently (data rows {} and {})",
+                            first_row.get(&ts).copied().unwrap_or(0),
+                            r + 1
+                        ),
+                    ));
+                }
+            } else {
+                first_row.insert(ts, r + 1);
+            }
         }
     }
     Ok(out)

@@ -1,0 +1,429 @@
+//! Bad input at the genomics crate's readers: FASTA/FASTQ (plain and gzip), PennCNV signal files
+//! and metadata/labels tables. Hand-made cases with the error each must give (naming the file
+//! and the problem), seeded mutation runs (300 damaged files per format) that must never panic
+//! nor give an empty or long message, and `predict_signal` writing no output for refused input.
+
+use std::io::Write;
+use std::path::Path;
+
+use deepfield_core::models::ModelConfig as _;
+use deepfield_core::testing::assert_reader_survives_mutants;
+use deepfield_genomics::seq::{read_all, read_labels, read_metadata};
+use deepfield_genomics::snp::signal::read_penncnv;
+use deepfield_genomics::snp::window::WindowConfig;
+use deepfield_genomics::snp::{self, DeepSnpConfig, DeepSnpDetectorConfig};
+use tch::nn::VarStore;
+
+/// The complaints about error `err` of case `name`: one per fragment it lacks.
+fn lacking(name: &str, err: &str, fragments: &[&str]) -> Vec<String> {
+    fragments
+        .iter()
+        .filter(|f| !err.contains(**f))
+        .map(|f| format!("{name}: `{err}` lacks `{f}`"))
+        .collect()
+}
+
+/// Write each `(file name, contents, fragments)` case into a temporary folder, run `read` on it
+/// and assert that every case is refused with all its fragments in the message; all failures
+/// are listed at once.
+fn assert_cases<T, E: std::fmt::Display>(
+    cases: Vec<(&str, Vec<u8>, Vec<&str>)>,
+    read: impl Fn(&Path) -> Result<T, E>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for (name, bytes, fragments) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        match read(&p) {
+            Ok(_) => failures.push(format!("{name}: read, expected an error")),
+            Err(e) => failures.extend(lacking(name, &e.to_string(), &fragments)),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+const FASTA: &str = ">hCoV-19/A,1 \"first\" 2020\nACGTACGTNNacgtRYKM\nACGT-ACGU\n\
+                     >B/2\nGGGGCCCCAAAATTTT\n>C/3 last\nacgtacgtacgtacgt\nACGT\n";
+const FASTQ: &str = "@r1 desc\nACGTACGTAC\n+\nIIIIIIIIII\n@r2\nGGCCNNAATT\n+r2\n#########I\n";
+
+fn records(p: &Path) -> deepfield_genomics::Result<usize> {
+    read_all(p).map(|(r, _)| r.len())
+}
+
+fn s(text: &str) -> Vec<u8> {
+    text.as_bytes().to_vec()
+}
+
+#[test]
+fn hand_made_sequence_cases_give_clear_errors() {
+    let gz = gzip(FASTA.as_bytes());
+    let mut bad_crc = gz.clone();
+    let n = bad_crc.len();
+    bad_crc[n - 6] ^= 0xff;
+    assert_cases(
+        vec![
+            (
+                "empty.fa",
+                Vec::new(),
+                vec!["empty.fa", "no FASTA/FASTQ records"],
+            ),
+            (
+                "blank.fa",
+                s("\n\n  \n"),
+                vec!["blank.fa", "no FASTA/FASTQ records"],
+            ),
+            (
+                "header_only.fa",
+                s(">a desc\n"),
+                vec!["header_only.fa:1", "`a` has no sequence"],
+            ),
+            (
+                "empty_record.fa",
+                s(">a\n>b\nACGT\n"),
+                vec!["empty_record.fa:1", "`a` has no sequence"],
+            ),
+            (
+                "seq_first.fa",
+                s("ACGT\n>a\nACGT\n"),
+                vec!["seq_first.fa:1", "first line"],
+            ),
+            ("digit.fa", s(">a\nACGT\nAC1T\n"), vec!["digit.fa:3", "'1'"]),
+            ("nul.fa", s(">a\nAC\0GT\n"), vec!["nul.fa:2", "byte 0x00"]),
+            ("utf8.fa", s(">a\nACGTé\n"), vec!["utf8.fa:2", "byte 0xc3"]),
+            (
+                "no_id.fa",
+                s(">\nACGT\n"),
+                vec!["no_id.fa:1", "without an id"],
+            ),
+            (
+                "duplicate.fa",
+                s(">a x\nAC\n>b\nGG\n>a y\nGT\n"),
+                vec!["duplicate.fa:5", "duplicated record id `a`"],
+            ),
+            (
+                "short_qual.fq",
+                s("@r1\nACGT\n+\nIII\n"),
+                vec!["short_qual.fq", "3 quality characters for 4 bases"],
+            ),
+            (
+                "no_plus.fq",
+                s("@r1\nACGT\n"),
+                vec!["no_plus.fq", "ends before its '+' line"],
+            ),
+            (
+                "lost_header.fq",
+                s("@r1\nAC\n+\nII\nr2\nAC\n+\nII\n"),
+                vec!["lost_header.fq:5", "FASTQ header"],
+            ),
+            (
+                "truncated.fa.gz",
+                gz[..gz.len() / 2].to_vec(),
+                vec!["truncated.fa.gz", "truncated or damaged gzip"],
+            ),
+            ("bad_crc.fa.gz", bad_crc, vec!["bad_crc.fa.gz", "gzip"]),
+            (
+                "not_gzip.fa.gz",
+                [&[0x1f, 0x8b][..], b"this is not deflate at all"].concat(),
+                vec!["not_gzip.fa.gz", "gzip"],
+            ),
+            (
+                "empty_gzip.fa.gz",
+                gzip(b""),
+                vec!["empty_gzip.fa.gz", "no FASTA/FASTQ records"],
+            ),
+        ],
+        records,
+    );
+    // The valid files read, plain and gzip; a missing file and a folder name themselves.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes, n) in [
+        ("ok.fa", s(FASTA), 3),
+        ("ok.fa.gz", gzip(FASTA.as_bytes()), 3),
+        ("ok.fq", s(FASTQ), 2),
+        ("ok.fq.gz", gzip(FASTQ.as_bytes()), 2),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        assert_eq!(records(&p).unwrap(), n, "{name}");
+    }
+    let err = records(&dir.path().join("missing.fa"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing.fa"), "{err}");
+    let err = records(dir.path()).unwrap_err().to_string();
+    assert!(err.contains(&dir.path().display().to_string()), "{err}");
+}
+
+#[test]
+fn mutated_sequences_never_panic() {
+    // Much damage to a FASTA text leaves a FASTA (a flipped letter is often another base);
+    // refused today: FASTA 207, FASTQ 274, gzip 300 of 300.
+    let refused = assert_reader_survives_mutants("m.fa", FASTA.as_bytes(), 21, 300, records);
+    assert!(
+        refused > 150,
+        "only {refused} of 300 damaged FASTA files refused"
+    );
+    let refused = assert_reader_survives_mutants("m.fq", FASTQ.as_bytes(), 22, 300, records);
+    assert!(
+        refused > 200,
+        "only {refused} of 300 damaged FASTQ files refused"
+    );
+    let gz = gzip(FASTA.as_bytes());
+    let refused = assert_reader_survives_mutants("m.fa.gz", &gz, 23, 300, records);
+    assert!(
+        refused > 280,
+        "only {refused} of 300 damaged gzip files refused"
+    );
+}
+
+const SIGNAL: &str = "Name\tChr\tPosition\tkid.GType\tkid.Log R Ratio\tkid.B Allele Freq\n\
+                      rs2\t1\t2000\tAB\t0.125\t0.5\n\
+                      rs1\t1\t1000\tAA\t-0.25\t0.0\n\
+                      rs3\t1\t3000\tNC\tNaN\tNA\n\
+                      rs4\tX\t500\tBB\t0.5\t1.0\n";
+
+fn signal(p: &Path) -> deepfield_genomics::Result<usize> {
+    read_penncnv(p).map(|s| s.len())
+}
+
+#[test]
+fn hand_made_signal_cases_give_clear_errors() {
+    let h = "Name\tChr\tPosition\tLog R Ratio\tB Allele Freq\n";
+    let row = |r: &str| s(&format!("{h}rs0\t1\t50\t0.1\t0.5\n{r}\n"));
+    assert_cases(
+        vec![
+            (
+                "empty.txt",
+                Vec::new(),
+                vec!["empty.txt:1", "empty signal file"],
+            ),
+            (
+                "header_only.txt",
+                s(h),
+                vec!["header_only.txt:2", "no probes"],
+            ),
+            (
+                "no_baf.txt",
+                s("Name\tChr\tPosition\tLog R Ratio\nrs1\t1\t5\t0.1\n"),
+                vec![
+                    "no_baf.txt:1",
+                    "no `B Allele Freq` column",
+                    "found: Name, Chr",
+                ],
+            ),
+            (
+                "commas.txt",
+                s("Name,Chr,Position,Log R Ratio,B Allele Freq\nrs1,1,5,0.1,0.5\n"),
+                vec!["commas.txt:1", "no `Name` column"],
+            ),
+            (
+                "text_lrr.txt",
+                row("rs1\t1\t60\tabc\t0.5"),
+                vec!["text_lrr.txt:3", "Log R Ratio `abc` is not a"],
+            ),
+            (
+                "text_baf.txt",
+                row("rs1\t1\t60\t0.1\thigh"),
+                vec!["text_baf.txt:3", "B Allele Freq `high` is not a"],
+            ),
+            (
+                "inf_lrr.txt",
+                row("rs1\t1\t60\tinf\t0.5"),
+                vec!["inf_lrr.txt:3", "Log R Ratio `inf`", "finite"],
+            ),
+            (
+                "huge_baf.txt",
+                row("rs1\t1\t60\t0.1\t1e309"),
+                vec!["huge_baf.txt:3", "B Allele Freq `1e309`", "finite"],
+            ),
+            (
+                "baf_range.txt",
+                row("rs1\t1\t60\t0.1\t1.7"),
+                vec!["baf_range.txt:3", "outside [0, 1]"],
+            ),
+            (
+                "fractional_pos.txt",
+                row("rs1\t1\t60.5\t0.1\t0.5"),
+                vec![
+                    "fractional_pos.txt:3",
+                    "Position `60.5` is not a whole number",
+                ],
+            ),
+            (
+                "negative_pos.txt",
+                row("rs1\t1\t-60\t0.1\t0.5"),
+                vec!["negative_pos.txt:3", "Position `-60`", "0 or more"],
+            ),
+            (
+                "short_row.txt",
+                row("rs1\t1\t60"),
+                vec!["short_row.txt:3", "3 fields, expected at least 5"],
+            ),
+            (
+                "latin1.txt",
+                [s(h), b"rs1\t1\t5\t0.1\t0.5\tcaf\xe9\n".to_vec()].concat(),
+                vec!["latin1.txt", "UTF-8"],
+            ),
+        ],
+        signal,
+    );
+    // Probes out of order are sorted (the format does not require order), NaN/NA kept.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ok.txt");
+    std::fs::write(&p, SIGNAL).unwrap();
+    let sig = read_penncnv(&p).unwrap();
+    assert_eq!(sig.sample, "kid");
+    assert_eq!(sig.names, ["rs1", "rs2", "rs3", "rs4"]);
+    assert!(sig.lrr[2].is_nan() && sig.baf[2].is_nan());
+}
+
+#[test]
+fn mutated_signals_never_panic() {
+    // 289 of 300 refused today.
+    let refused = assert_reader_survives_mutants("m.txt", SIGNAL.as_bytes(), 24, 300, signal);
+    assert!(
+        refused > 220,
+        "only {refused} of 300 damaged signal files refused"
+    );
+}
+
+const LABELS: &str = "name,country,date\n\"hCoV, \"\"A\"\"/1\",Spain,2020-03-01\n\
+                      B/2,?,2020-03-02\nC/3,China,2020-01-05\n";
+
+fn labels(p: &Path) -> deepfield_genomics::Result<usize> {
+    read_labels(p, None, "country").map(|m| m.rows.len())
+}
+
+#[test]
+fn hand_made_label_cases_give_clear_errors() {
+    assert_cases(
+        vec![
+            ("empty.csv", Vec::new(), vec!["empty.csv:1", "empty table"]),
+            (
+                "no_label_column.csv",
+                s("name,region\na,Asia\n"),
+                vec![
+                    "no_label_column.csv:1",
+                    "no column `country`",
+                    "name, region",
+                ],
+            ),
+            (
+                "duplicate.csv",
+                s("name,country\na,Spain\nb,Italy\n\na,China\n"),
+                vec!["duplicate.csv:5", "duplicated id `a`", "first on line 2"],
+            ),
+            (
+                "short_row.csv",
+                s("name,date,country\na,2020\n"),
+                vec!["short_row.csv:2", "2 fields, the header has 3"],
+            ),
+            (
+                "empty_id.csv",
+                s("name,country\n,Spain\n"),
+                vec!["empty_id.csv:2", "empty `name`"],
+            ),
+            (
+                "open_q.csv",
+                s("name,date,country\n\"a,2020,Spain\nb,2021,Italy\n"),
+                vec!["open_q.csv:2", "quote left open"],
+            ),
+            (
+                "open_q_last.csv",
+                s("name,date,country\na,2020,\"Spain\nb,2021,Italy\n"),
+                vec!["open_q_last.csv:2", "quote left open"],
+            ),
+            (
+                "latin1.csv",
+                b"name,country\nb,Espa\xf1a\n".to_vec(),
+                vec!["latin1.csv:2", "UTF-8"],
+            ),
+            (
+                "commas_in_tsv.tsv",
+                s("name,country\na,Spain\n"),
+                vec!["commas_in_tsv.tsv:1", "no column `country`"],
+            ),
+        ],
+        labels,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ok.csv");
+    std::fs::write(&p, format!("{LABELS}\n\n")).unwrap();
+    assert_eq!(labels(&p).unwrap(), 2);
+    // A named id column that is not there.
+    let err = read_metadata(&p, "strain", "country")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("ok.csv:1") && err.contains("no column `strain`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn mutated_labels_never_panic() {
+    // 179 (CSV) and 187 (TSV) of 300 refused today.
+    let refused = assert_reader_survives_mutants("m.csv", LABELS.as_bytes(), 25, 300, labels);
+    assert!(
+        refused > 130,
+        "only {refused} of 300 damaged labels files refused"
+    );
+    let tsv = LABELS.replace(',', "\t").replace("\"hCoV\t ", "\"hCoV, ");
+    let refused = assert_reader_survives_mutants("m.tsv", tsv.as_bytes(), 26, 300, |p| {
+        read_metadata(p, "name", "country").map(|m| m.rows.len())
+    });
+    assert!(
+        refused > 130,
+        "only {refused} of 300 damaged TSV labels refused"
+    );
+}
+
+#[test]
+fn predict_signal_writes_nothing_for_a_refused_signal_file() {
+    tch::manual_seed(1);
+    let tmp = tempfile::tempdir().unwrap();
+    let config = DeepSnpDetectorConfig {
+        model: DeepSnpConfig::default(),
+        windows: WindowConfig {
+            length: 1024,
+            stride: 512,
+            margin: 10,
+        },
+        decision_threshold: 0.4,
+        baseline_min_segment: 20,
+        baseline_threshold: 1.0,
+    };
+    let vs = VarStore::new(deepfield_core::device());
+    let _m = config.build(&vs.root()).unwrap();
+    let model = tmp.path().join("model");
+    snp::predict::save(&model, &vs, &config, None::<&()>).unwrap();
+    let out = tmp.path().join("windows.csv");
+    for (name, text, fragment) in [
+        (
+            "bad_lrr.txt",
+            SIGNAL.replace("0.125", "x"),
+            "Log R Ratio `x`",
+        ),
+        (
+            "header_only.txt",
+            SIGNAL.lines().next().unwrap().to_string(),
+            "no probes",
+        ),
+    ] {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let err = snp::predict::predict_signal(&model, &p, Some(&out))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(name) && err.contains(fragment), "{err}");
+        assert!(!out.exists(), "{name}: an output file was written");
+    }
+}
