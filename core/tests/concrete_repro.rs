@@ -126,6 +126,12 @@ fn quick_concrete_repro_beats_linear_and_writes_results() {
     let m = e.metrics.unwrap();
     assert!(m.r2.is_nan() && m.mae.is_finite(), "{m:?}");
     assert_csv(&one_out, &["row", "prediction", target], 1);
+    // Parquet by extension, like the other binaries' eval.
+    let pq = out.path().join("one.parquet");
+    let df = deepfield_core::data::read_csv(&one).unwrap();
+    deepfield_core::data::write_parquet(&pq, &df).unwrap();
+    let e = evaluate_csv(&opts.out.join("model"), &pq, None).unwrap();
+    assert_eq!(e.predictions.len(), 1);
     let header_only = out.path().join("header only.csv");
     std::fs::write(&header_only, format!("{head}\n")).unwrap();
     let err = evaluate_csv(&opts.out.join("model"), &header_only, None)
