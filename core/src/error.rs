@@ -146,6 +146,45 @@ pub fn list_some(items: &[String], max: usize, sep: &str) -> String {
     s
 }
 
+/// A serde error about a settings file in a user's words: "lacks the setting `input`", "has
+/// an unknown setting `inptu` (known: …)", "setting `lr`: expected a number, found a string"
+/// — without serde's "at line 89 column 3" unless the JSON itself is malformed.
+pub fn explain_serde(e: &serde_json::Error) -> String {
+    let raw = e.to_string();
+    // serde_json appends " at line L column C" to every message.
+    let msg = match raw.rfind(" at line ") {
+        Some(i) if e.is_data() => raw[..i].to_string(),
+        _ => raw.clone(),
+    };
+    let quoted = |m: &str, prefix: &str| -> Option<String> {
+        let rest = m.strip_prefix(prefix)?;
+        let start = rest.find('`')?;
+        let end = rest[start + 1..].find('`')?;
+        Some(rest[start + 1..start + 1 + end].to_string())
+    };
+    if let Some(f) = quoted(&msg, "missing field") {
+        return format!("lacks the setting `{f}`");
+    }
+    if let Some(f) = quoted(&msg, "unknown field") {
+        let known = msg
+            .split_once(", expected ")
+            .map(|(_, k)| format!(" (expected {k})"))
+            .unwrap_or_default();
+        return format!("has an unknown setting `{f}`{known}");
+    }
+    if let Some(v) = quoted(&msg, "unknown variant") {
+        let known = msg
+            .split_once(", expected ")
+            .map(|(_, k)| format!(" (expected {k})"))
+            .unwrap_or_default();
+        return format!("has an unknown choice `{v}`{known}");
+    }
+    if e.is_syntax() || e.is_eof() {
+        return format!("is not valid JSON: {raw}");
+    }
+    msg.replace("invalid type: ", "has a setting of the wrong type: ")
+}
+
 /// Return `Err(Error::Config(..))` unless `cond` holds.
 #[macro_export]
 macro_rules! ensure_config {
@@ -187,5 +226,53 @@ mod domain_tests {
         let src = std::error::Error::source(&e).expect("source");
         assert_eq!(src.to_string(), "graph file cora.csv: bad edge");
         assert!(Error::input("x").domain_source::<GraphLike>().is_none());
+    }
+}
+
+#[cfg(test)]
+mod serde_words {
+    use super::explain_serde;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Cfg {
+        input: i64,
+        #[serde(default)]
+        mode: Option<Mode>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Mode {
+        Fast,
+        Slow,
+    }
+
+    fn words(text: &str) -> String {
+        explain_serde(&serde_json::from_str::<Cfg>(text).unwrap_err())
+    }
+
+    #[test]
+    fn serde_errors_read_as_settings() {
+        assert_eq!(words("{\n\n}"), "lacks the setting `input`");
+        assert_eq!(
+            words(r#"{"input": 1, "inptu": 2}"#),
+            "has an unknown setting `inptu` (expected `input` or `mode`)"
+        );
+        assert_eq!(
+            words(r#"{"input": 1, "mode": "quick"}"#),
+            "has an unknown choice `quick` (expected `fast` or `slow`)"
+        );
+        let w = words(r#"{"input": "one"}"#);
+        assert!(
+            w.starts_with("has a setting of the wrong type") && !w.contains("line"),
+            "{w}"
+        );
+        assert!(
+            words("{\"input\": ").starts_with("is not valid JSON"),
+            "{}",
+            words("{")
+        );
     }
 }

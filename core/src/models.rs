@@ -135,8 +135,13 @@ fn in_kind(kind: &str, e: Error) -> Error {
 
 /// Deserialize and validate a `C` from JSON.
 fn parse_config<C: ModelConfig>(config: &Value) -> Result<C> {
-    let c =
-        C::deserialize(config).map_err(|e| Error::Config(format!("model `{}`: {e}", C::KIND)))?;
+    let c = C::deserialize(config).map_err(|e| {
+        Error::Config(format!(
+            "the config of model `{}` {}",
+            C::KIND,
+            crate::error::explain_serde(&e)
+        ))
+    })?;
     c.validate().map_err(|e| in_kind(C::KIND, e))?;
     Ok(c)
 }

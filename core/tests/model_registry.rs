@@ -181,8 +181,11 @@ fn unknown_kind_and_malformed_configs_are_errors() {
     );
 
     let e = error_text(reg.build("mlp", &json!({"input": "eight"}), &vs.root()));
-    assert!(e.starts_with("invalid config: model `mlp`: "), "{e}");
-    assert!(e.contains("invalid type: string \"eight\""), "{e}");
+    assert!(
+        e.starts_with("invalid config: the config of model `mlp` has a setting of the wrong type"),
+        "{e}"
+    );
+    assert!(e.contains("string \"eight\""), "{e}");
 
     let e = error_text(reg.build("rnn", &json!([1, 2]), &vs.root()));
     assert!(e.contains("model `rnn`"), "{e}");

@@ -294,7 +294,16 @@ pub fn load<C: DeserializeOwned>(dir: &Path) -> Result<C> {
             format!("no {CONFIG_FILE} in this folder (not a deepfield checkpoint?)"),
         ));
     }
-    fsutil::read_json(&path)
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        ckpt_error(
+            &path,
+            format!(
+                "{} (a checkpoint of another model or another deepfield version?)",
+                crate::error::explain_serde(&e)
+            ),
+        )
+    })
 }
 
 /// Rebuild a model from the checkpoint folder `dir`: read its config, build the model on

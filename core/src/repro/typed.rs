@@ -183,9 +183,10 @@ pub trait Experiment {
         let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
         let cfg: Self::Config = serde_json::from_str(&text).map_err(|e| {
             Error::config(format!(
-                "--config {}: not a {} config: {e}",
+                "--config {}: not a {} config: it {}",
                 file.display(),
-                self.id()
+                self.id(),
+                crate::error::explain_serde(&e)
             ))
         })?;
         self.validate(&cfg)?;
