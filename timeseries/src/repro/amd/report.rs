@@ -237,3 +237,28 @@ pub(super) fn write(
     );
     Ok(r.write(&results.file("report.md"))?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_columns_name_their_units() {
+        let titles: Vec<String> = PARAMETERS
+            .iter()
+            .map(|p| parameter_axis(p).title())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "pH",
+                "ORP (mV)",
+                "EC (µS/cm)",
+                "TDS (mg/L)",
+                "SO4 (mg/L)",
+                "Fe (mg/L)",
+                "Mn (mg/L)"
+            ]
+        );
+    }
+}
