@@ -238,6 +238,8 @@ fn quick_deep_snp_detects_and_localises_breakpoints() {
             "metrics.json",
             "example_window.png",
             "training_curves.png",
+            "localisation_error.png",
+            "window_accuracy.png",
             "real_predictions.csv",
             "history.csv",
             "metrics.csv",

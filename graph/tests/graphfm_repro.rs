@@ -74,6 +74,7 @@ fn graphfm_on_cora_writes_results_and_the_model_predicts() {
             "config.json",
             "history.csv",
             "embeddings_pca.png",
+            "accuracy.png",
             "accuracy_vs_throughput.png",
             "model/model.safetensors",
             "encoders/dgi/model.safetensors",

@@ -1,9 +1,10 @@
 //! The PNG plots of a results folder: the default model's confusion matrix and fold-1 training
-//! curves, the MFCC image of one clip, and the accuracy bars of every model beside the paper.
+//! curves (with the chance level), the MFCC image of one clip, and the accuracy of every model
+//! per clip and per group (± SD over folds) against chance, the majority class and the paper.
 
 use std::path::Path;
 
-use deepfield_core::report::plots;
+use deepfield_core::report::plots::{self, Axis, BarChart, RefLine};
 
 use super::config::ExperimentConfig;
 use super::experiment::ExperimentOutput;
@@ -22,7 +23,10 @@ pub fn captions(model: &str) -> Vec<(String, &'static str)> {
             "training_curves.png",
         ),
         ("MFCC example".into(), "mfcc_example.png"),
-        ("accuracy".into(), "accuracy.png"),
+        (
+            "accuracy per model, one clip and combined per group (± SD over folds); dashed: chance, majority class, paper".into(),
+            "accuracy.png",
+        ),
     ]
 }
 
@@ -53,13 +57,12 @@ pub fn write_plots(
         .find(|t| cfg.models.get(t.index).map(|m| m.key()) == Some(main.key.as_str()))
     {
         let h = &t.history;
-        let val_acc = h.val_metric("accuracy");
-        plots::training_curves(
-            &dir.join("training_curves.png"),
-            &h.train_losses(),
-            Some(&h.val_losses()),
-            Some(("validation accuracy", &val_acc)),
-        )?;
+        plots::TrainingCurves::new(&h.train_losses())
+            .val_loss(&h.val_losses())
+            .loss_axis("cross-entropy")
+            .metric("validation accuracy", &h.val_metric("accuracy"))
+            .metric_reference(RefLine::chance(chance(classes.len())))
+            .render(&dir.join("training_curves.png"))?;
     }
     let (clip, feats) = &out.example;
     let image: Vec<Vec<f64>> = (0..cfg.features.mfcc.n_mfcc)
@@ -82,28 +85,103 @@ pub fn write_plots(
         "frame (10 ms)",
         "coefficient (row 0 = c0, log energy)",
     )?;
-    let mut labels = Vec::new();
-    let mut values = Vec::new();
-    for m in &metrics.models {
-        labels.push(format!("{} epoch", m.name));
-        values.push(m.accuracy);
-        labels.push(format!("{} combined", m.name));
-        values.push(m.combined_mean_log_prob_accuracy);
+    accuracy_plot(metrics, &dir.join("accuracy.png"))?;
+    Ok(())
+}
+
+/// Chance accuracy of `classes` classes.
+fn chance(classes: usize) -> f64 {
+    1.0 / classes.max(1) as f64
+}
+
+/// The share of the largest class among the test clips of `m` (`None` without clips).
+fn majority_rate(m: &super::metrics::ModelMetrics) -> Option<f64> {
+    let rows: Vec<u64> = m.confusion.iter().map(|r| r.iter().sum()).collect();
+    let total: u64 = rows.iter().sum();
+    let top = rows.iter().copied().max()?;
+    (total > 0).then(|| top as f64 / total as f64)
+}
+
+/// `accuracy.png`: per model, the clip accuracy (± SD over folds) and the accuracy of the
+/// decision combined over each group's clips; chance, the majority class (when it is above
+/// chance) and the paper's published numbers as reference lines (only the baselines get the
+/// "beats" note: the paper's numbers are targets on other data, not baselines).
+fn accuracy_plot(metrics: &AudioMetrics, path: &Path) -> Result<()> {
+    if metrics.models.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = metrics.models.iter().map(|m| m.name.as_str()).collect();
+    let clip: Vec<f64> = metrics.models.iter().map(|m| m.accuracy).collect();
+    let clip_std: Vec<f64> = metrics
+        .models
+        .iter()
+        .map(|m| {
+            if m.fold_accuracy.len() > 1 {
+                deepfield_core::metrics::mean_std(&m.fold_accuracy).1
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
+    let combined: Vec<f64> = metrics
+        .models
+        .iter()
+        .map(|m| m.combined_mean_log_prob_accuracy)
+        .collect();
+    let chance = chance(metrics.classes.len());
+    let mut chart = BarChart::new(
+        &format!(
+            "Out-of-fold test accuracy, {} fold(s) (error bars: SD over folds)",
+            metrics.folds
+        ),
+        Axis::new("accuracy"),
+    )
+    .groups(&names)
+    .series_with_std("one clip", &clip, &clip_std)
+    .series("combined per group", &combined)
+    .x_axis("model")
+    .reference(RefLine::chance(chance));
+    if let Some(rate) = metrics.models.first().and_then(majority_rate) {
+        if rate > chance + 0.01 {
+            chart = chart.reference(RefLine::new("majority class", rate).higher_is_better());
+        }
     }
     if let Some(a) = metrics.paper_epoch_accuracy {
-        labels.push("paper epoch".into());
-        values.push(a);
+        chart = chart.reference(RefLine::new("paper, one clip (published)", a));
     }
     if let Some(a) = metrics.paper_subject_accuracy {
-        labels.push("paper subject".into());
-        values.push(a);
+        chart = chart.reference(RefLine::new("paper, per subject (published)", a));
     }
-    plots::bar_chart(
-        &dir.join("accuracy.png"),
-        "Accuracy (out-of-fold test)",
-        &labels,
-        &values,
-        "accuracy",
-    )?;
-    Ok(())
+    Ok(chart.render(path)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_majority_rate_is_the_largest_true_class_share() {
+        let m = super::super::metrics::ModelMetrics {
+            name: "BiLSTM".into(),
+            key: "bilstm".into(),
+            accuracy: 0.5,
+            balanced_accuracy: 0.5,
+            f1_macro: 0.5,
+            per_class_f1: vec![0.5; 3],
+            // Rows are the truth: 6, 3 and 1 clips.
+            confusion: vec![vec![4, 1, 1], vec![1, 2, 0], vec![0, 0, 1]],
+            combined_mean_log_prob_accuracy: 0.5,
+            combined_majority_vote_accuracy: 0.5,
+            combined_groups: 2,
+            fold_accuracy: vec![0.5],
+            epochs_run: vec![3],
+        };
+        assert!((majority_rate(&m).unwrap() - 0.6).abs() < 1e-12);
+        let empty = super::super::metrics::ModelMetrics {
+            confusion: vec![vec![0, 0], vec![0, 0]],
+            ..m
+        };
+        assert_eq!(majority_rate(&empty), None);
+        assert!((chance(4) - 0.25).abs() < 1e-12);
+    }
 }

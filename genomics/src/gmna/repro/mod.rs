@@ -195,17 +195,6 @@ pub fn run(
         &corpus.labels,
         "CNN (out-of-fold)",
     )?;
-    plots::bar_chart(
-        &results.file("accuracy.png"),
-        &format!("Out-of-fold accuracy, label `{}`", cfg.label_column),
-        &[
-            "majority class".into(),
-            "Naive Bayes (k-mers)".into(),
-            "CNN (one-hot)".into(),
-        ],
-        &[majority, nb_rep.accuracy, cnn_rep.accuracy],
-        "accuracy",
-    )?;
     if let Some(h) = cnn_run.histories.first() {
         plots::training_curves(
             &results.file("cnn_training_curves.png"),

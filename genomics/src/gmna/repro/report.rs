@@ -2,14 +2,49 @@
 
 use std::path::Path;
 
+use deepfield_core::report::plots::{Axis, BarChart, RefLine};
 use deepfield_core::report::{fmt_num, Comparison, Report, ResultsDir};
 
 use super::config::GmnaConfig;
-use super::metrics::GmnaMetrics;
+use super::metrics::{GmnaMetrics, ModelScores};
 use crate::gmna::corpus::Corpus;
 use crate::Result;
 
-/// Write `report.md` from the run's typed metrics.
+/// Mean ± SD of a model's accuracy over its folds (SD `NaN` with fewer than two folds).
+fn fold_accuracy(s: &ModelScores) -> (f64, f64) {
+    let v: Vec<f64> = s.per_fold.iter().map(|f| f.accuracy).collect();
+    let sd = if v.len() > 1 {
+        deepfield_core::metrics::mean_std(&v).1
+    } else {
+        f64::NAN
+    };
+    (s.accuracy, sd)
+}
+
+/// `accuracy.png`: each classifier's out-of-fold accuracy (± SD over folds) against the
+/// majority class and chance (1 / labels).
+pub fn accuracy_plot(m: &GmnaMetrics, results: &ResultsDir) -> Result<()> {
+    let (nb, nb_sd) = fold_accuracy(&m.naive_bayes);
+    let (cnn, cnn_sd) = fold_accuracy(&m.cnn);
+    let chart = BarChart::new(
+        &format!(
+            "Out-of-fold accuracy, label `{}` (± SD over folds)",
+            m.label_column
+        ),
+        Axis::new("accuracy"),
+    )
+    .groups(&[
+        format!("Naive Bayes (k-mers, {} folds)", m.folds),
+        format!("CNN (one-hot, {} folds)", m.cnn_folds),
+    ])
+    .series_with_std("", &[nb, cnn], &[nb_sd, cnn_sd])
+    .x_axis("classifier")
+    .reference(RefLine::new("majority class", m.majority_accuracy).higher_is_better())
+    .reference(RefLine::chance(1.0 / m.labels.len().max(1) as f64));
+    Ok(chart.render(&results.file("accuracy.png"))?)
+}
+
+/// Write `report.md` (and `accuracy.png`) from the run's typed metrics.
 pub fn write_report(
     cfg: &GmnaConfig,
     corpus: &Corpus,
@@ -17,6 +52,7 @@ pub fn write_report(
     data_dir: &Path,
     results: &ResultsDir,
 ) -> Result<()> {
+    accuracy_plot(m, results)?;
     let f = fmt_num;
     let (mean_nnz, bases_per_s) = (
         m.profiling.mean_distinct_kmers_per_genome,
@@ -173,7 +209,10 @@ pub fn write_report(
     deepfield_core::domain::plots(
         &mut r,
         &[
-            ("accuracy", "accuracy.png"),
+            (
+                "accuracy per classifier (± SD over folds); dashed: majority class and chance",
+                "accuracy.png",
+            ),
             ("Naive Bayes confusion", "confusion_naive_bayes.png"),
             ("CNN confusion", "confusion_cnn.png"),
             ("CNN training loss (fold 1)", "cnn_training_curves.png"),

@@ -30,7 +30,7 @@ mod report;
 use std::path::{Path, PathBuf};
 
 use deepfield_core::data::DatasetSpec;
-use deepfield_core::report::{plots, ResultsDir};
+use deepfield_core::report::ResultsDir;
 use deepfield_core::repro::{model_dir, Experiment, MetricRow, ReproOptions};
 use deepfield_core::train::{write_histories_csv, Task};
 use tch::nn::VarStore;
@@ -195,46 +195,12 @@ pub fn run(cfg: &DeepSnpRunConfig, data_dir: &Path, out: &Path) -> Result<DeepSn
     };
     super::predict::save(&model_dir(out), &vs, &detector, Some(&metrics))?;
 
-    plots::training_curves(
-        &results.file("training_curves.png"),
-        &history.train_losses(),
-        Some(&history.val_losses()),
-        Some(("accuracy", &history.val_metric("accuracy"))),
-    )?;
+    report::write_plots(&results, &metrics, &history, ev.positives.len())?;
     report::plot_example(
         &results.file("example_window.png"),
         &test,
         &ev.attention,
         &ev.positives,
-    )?;
-    let nan = |v: Option<f64>| v.unwrap_or(f64::NAN);
-    plots::bar_chart(
-        &results.file("localisation_error.png"),
-        "Median localisation error on breakpoint windows (probes)",
-        &[
-            "Deep SNP attention peak".into(),
-            "binary segmentation split".into(),
-        ],
-        &[
-            nan(metrics.deep_snp.localisation_all_positives.median),
-            nan(metrics.baseline.localisation_all_positives.median),
-        ],
-        "probes",
-    )?;
-    plots::bar_chart(
-        &results.file("window_accuracy.png"),
-        "Window accuracy (test, balanced)",
-        &[
-            "Deep SNP (validation threshold)".into(),
-            "Deep SNP (p > 0.5)".into(),
-            "binary segmentation".into(),
-        ],
-        &[
-            metrics.deep_snp.accuracy,
-            metrics.deep_snp.at_0_5.accuracy,
-            metrics.baseline.accuracy,
-        ],
-        "accuracy",
     )?;
     report::write_report(cfg, &metrics, &real, data_dir, &results)?;
     Ok(metrics)

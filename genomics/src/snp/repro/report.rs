@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
+use deepfield_core::report::plots::{Axis, BarChart, RefLine};
 use deepfield_core::report::{fmt_num, plots, Comparison, Report, ResultsDir};
+use deepfield_core::train::History;
 
 use super::config::DeepSnpRunConfig;
 use super::data::WindowSet;
@@ -57,10 +59,82 @@ pub fn plot_example(
     Ok(plots::line_plot(
         path,
         "A simulated test window with a breakpoint",
-        "probe in window",
+        Axis::new("position in window").unit("probes"),
         "signal",
         &series,
     )?)
+}
+
+/// The reference line of window accuracy: chance when the test windows are balanced, else the
+/// measured majority-class rate (`positives` of `windows` hold a breakpoint).
+fn window_baseline(positives: usize, windows: usize) -> RefLine {
+    if 2 * positives == windows || windows == 0 {
+        return RefLine::chance(0.5);
+    }
+    let p = positives as f64 / windows as f64;
+    RefLine::new("majority class", p.max(1.0 - p)).higher_is_better()
+}
+
+/// The training curves (validation accuracy against the window baseline), the median
+/// localisation error in probes, and the window accuracy of each caller against the baseline.
+pub fn write_plots(
+    results: &ResultsDir,
+    m: &DeepSnpMetrics,
+    history: &History,
+    positives: usize,
+) -> Result<()> {
+    let baseline = window_baseline(positives, m.windows.test);
+    plots::TrainingCurves::new(&history.train_losses())
+        .val_loss(&history.val_losses())
+        .loss_axis("cross-entropy")
+        .metric("validation accuracy", &history.val_metric("accuracy"))
+        .metric_reference(baseline.clone())
+        .render(&results.file("training_curves.png"))?;
+    // Methods without any window to localise in (an undefined median) get no bar.
+    let (names, medians): (Vec<String>, Vec<f64>) = [
+        (
+            "Deep SNP attention peak",
+            m.deep_snp.localisation_all_positives.median,
+        ),
+        (
+            "binary segmentation split",
+            m.baseline.localisation_all_positives.median,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(n, v)| Some((n.to_string(), v?)))
+    .unzip();
+    if !names.is_empty() {
+        BarChart::new(
+            "Median localisation error on breakpoint windows (lower is better)",
+            Axis::new("median error").unit("probes"),
+        )
+        .bars(&names, &medians)
+        .reference(RefLine::new(
+            "1 % of the window",
+            0.01 * m.window_probes as f64,
+        ))
+        .render(&results.file("localisation_error.png"))?;
+    }
+    BarChart::new(
+        &format!("Window accuracy ({} test windows)", m.windows.test),
+        "accuracy",
+    )
+    .bars(
+        &[
+            "Deep SNP (validation threshold)".into(),
+            "Deep SNP (p > 0.5)".into(),
+            "binary segmentation".into(),
+        ],
+        &[
+            m.deep_snp.accuracy,
+            m.deep_snp.at_0_5.accuracy,
+            m.baseline.accuracy,
+        ],
+    )
+    .reference(baseline)
+    .render(&results.file("window_accuracy.png"))?;
+    Ok(())
 }
 
 /// Write `report.md` from the run's typed metrics.
@@ -225,10 +299,16 @@ pub fn write_report(
     deepfield_core::domain::plots(
         &mut r,
         &[
-            ("training curves", "training_curves.png"),
+            (
+                "training curves (dashed: chance on the balanced test windows)",
+                "training_curves.png",
+            ),
             ("example window with attention", "example_window.png"),
-            ("localisation error", "localisation_error.png"),
-            ("window accuracy", "window_accuracy.png"),
+            (
+                "median localisation error (probes); dashed: 1 % of the window",
+                "localisation_error.png",
+            ),
+            ("window accuracy; dashed: chance", "window_accuracy.png"),
         ],
     );
     deepfield_core::domain::usage(
@@ -247,4 +327,18 @@ fn attention_positions(cfg: &DeepSnpRunConfig) -> usize {
         .output_shape(&[cfg.windows.length as i64])
         .map(|s| s.get(1).copied().unwrap_or(1) as usize)
         .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balanced_windows_get_chance_and_unbalanced_the_majority_rate() {
+        assert_eq!(window_baseline(50, 100), RefLine::chance(0.5));
+        let r = window_baseline(30, 100);
+        assert_eq!(r.label, "majority class");
+        assert!((r.y - 0.7).abs() < 1e-12, "{r:?}");
+        assert!(r.beats(0.69) && !r.beats(0.71));
+    }
 }

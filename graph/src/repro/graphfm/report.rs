@@ -1,5 +1,6 @@
 //! `report.md` and the plots, from the typed metrics.
 
+use deepfield_core::report::plots::{Axis, BarChart, RefLine};
 use deepfield_core::report::{fmt_num, plots, Comparison, Report};
 use deepfield_core::tch::{Kind, Tensor};
 use std::path::Path;
@@ -21,7 +22,90 @@ fn pca2(x: &Tensor) -> Result<Vec<(f64, f64)>> {
     Ok(v.chunks(2).map(|c| (c[0] as f64, c[1] as f64)).collect())
 }
 
-/// `embeddings_pca.png` (when there are embeddings) and `accuracy_vs_throughput.png` in `out`.
+/// The share of the largest class among the labelled nodes (`None` without labels).
+fn largest_class_rate(graph: &Graph) -> Option<f64> {
+    let mut counts = vec![0usize; graph.class_names.len()];
+    for &l in &graph.labels {
+        if let Some(c) = usize::try_from(l).ok().and_then(|l| counts.get_mut(l)) {
+            *c += 1;
+        }
+    }
+    let total: usize = counts.iter().sum();
+    let top = counts.iter().copied().max()?;
+    (total > 0).then(|| top as f64 / total as f64)
+}
+
+/// `accuracy.png`: each method's test accuracy, mean ± SD over its seeds, full- and mini-batch
+/// side by side when both ran, under the largest-class rate.
+fn accuracy_plot(out: &Path, records: &[RunRecord], graph: &Graph) -> Result<()> {
+    let mut methods: Vec<&str> = Vec::new();
+    for r in records {
+        if !methods.contains(&r.method.as_str()) {
+            methods.push(&r.method);
+        }
+    }
+    let mut chart = BarChart::new(
+        "Test accuracy per method (mean ± SD over seeds)",
+        Axis::new("test accuracy"),
+    )
+    .groups(&methods)
+    .x_axis("method");
+    let mut notes: Vec<String> = Vec::new();
+    for mode in ["full-batch", "mini-batch"] {
+        let stats: Vec<Option<Stat>> = methods
+            .iter()
+            .map(|&m| {
+                let v: Vec<f64> = records
+                    .iter()
+                    .filter(|r| r.method == m && r.mode == mode)
+                    .map(|r| r.accuracy)
+                    .collect();
+                Stat::of(&v)
+            })
+            .collect();
+        if stats.iter().all(Option::is_none) {
+            continue;
+        }
+        // Grouped bars need a value per method: a mode that only some methods ran is left to
+        // the table, with a note.
+        if stats.iter().any(Option::is_none) {
+            let ran: Vec<&str> = methods
+                .iter()
+                .zip(&stats)
+                .filter(|(_, s)| s.is_some())
+                .map(|(m, _)| *m)
+                .collect();
+            notes.push(format!(
+                "{mode} ran for {} only (see the table)",
+                ran.join(", ")
+            ));
+            continue;
+        }
+        let stats: Vec<Stat> = stats.into_iter().flatten().collect();
+        let mean: Vec<f64> = stats.iter().map(|s| s.mean).collect();
+        let std: Vec<f64> = stats
+            .iter()
+            .map(|s| if s.n > 1 { s.std } else { f64::NAN })
+            .collect();
+        let seeds = stats.iter().map(|s| s.n).max().unwrap_or(0);
+        let name = format!("{mode} ({seeds} seed{})", if seeds == 1 { "" } else { "s" });
+        chart = chart.series_with_std(&name, &mean, &std);
+    }
+    if chart.series.is_empty() {
+        return Ok(());
+    }
+    if !notes.is_empty() {
+        chart = chart.note(&notes.join("; "));
+    }
+    if let Some(rate) = largest_class_rate(graph) {
+        chart = chart
+            .reference(RefLine::new("largest class (labelled nodes)", rate).higher_is_better());
+    }
+    Ok(chart.render(&out.join("accuracy.png"))?)
+}
+
+/// `embeddings_pca.png` (when there are embeddings), `accuracy.png` and
+/// `accuracy_vs_throughput.png` in `out`.
 pub fn write_plots(
     out: &Path,
     records: &[RunRecord],
@@ -57,6 +141,7 @@ pub fn write_plots(
         pts.push((r.stats.nodes_per_s.max(1e-3).log10(), r.accuracy));
         cls.push(i);
     }
+    accuracy_plot(out, records, graph)?;
     if !pts.is_empty() {
         plots::scatter_classes_with_axes(
             &out.join("accuracy_vs_throughput.png"),
@@ -237,6 +322,10 @@ pub fn write_report(
     if let Some(b) = best {
         r.image(&format!("{b} embeddings, PCA"), "embeddings_pca.png");
     }
+    r.image(
+        "test accuracy per method (± SD over seeds); dashed: the largest class",
+        "accuracy.png",
+    );
     r.image("accuracy vs throughput", "accuracy_vs_throughput.png");
     r.para("Per-epoch losses (and validation accuracies) of every trained model: `history.csv`.");
     deepfield_core::domain::usage(

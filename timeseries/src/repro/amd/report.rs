@@ -1,11 +1,110 @@
 //! The `amd-kinetic` report, written from the typed metrics.
 
+use deepfield_core::report::plots::{self, Axis, BarChart, RefLine};
 use deepfield_core::report::{fmt_num, Comparison, Report, ResultsDir};
 
 use super::run::ProtocolOut;
 use super::{mean_nse, AmdConfig, AmdMetrics, ProtocolMetrics, PAPER_NSE};
+use crate::repro::points;
 use crate::sim::amd::PARAMETERS;
 use crate::Result;
+
+/// The value axis of a parameter column named with its unit (`ORP_mV` → "ORP (mV)",
+/// `EC_uS_cm` → "EC (µS/cm)", `pH` → "pH").
+pub(super) fn parameter_axis(column: &str) -> Axis {
+    match column.split_once('_') {
+        Some((name, unit)) => Axis::new(name).unit(&unit.replace('_', "/").replace("uS", "µS")),
+        None => Axis::new(column),
+    }
+}
+
+/// Standard deviation of the per-parameter NSE of one model.
+fn nse_std(t: &[crate::forecast::TargetMetrics]) -> f64 {
+    let v: Vec<f64> = t.iter().map(|t| t.nse).collect();
+    deepfield_core::metrics::mean_std(&v).1
+}
+
+/// The plots of the chronological protocol: one forecast plot per parameter (weeks against the
+/// parameter's unit), the training curves of the saved model, and each network's mean
+/// validation NSE (± SD over the parameters) against the mean predictor (NSE 0) and the two
+/// baselines as reference lines.
+pub(super) fn write_plots(
+    cfg: &AmdConfig,
+    chrono: &ProtocolOut,
+    results: &ResultsDir,
+) -> Result<()> {
+    let prep = &chrono.prep;
+    let weeks: Vec<f64> = prep.series.time().iter().map(|&t| t as f64).collect();
+    let xw: Vec<f64> = (0..prep.windows.len())
+        .map(|i| weeks[prep.windows.target_rows(i).start])
+        .collect();
+    let split_week = weeks[prep.spans.train_end.min(weeks.len() - 1)];
+    for (k, name) in cfg.setup.targets.iter().enumerate() {
+        let observed: Vec<(f64, f64)> = weeks
+            .iter()
+            .copied()
+            .zip(prep.series.values()[k].iter().copied())
+            .collect();
+        let series: Vec<plots::Series> = chrono
+            .preds_all
+            .iter()
+            .map(|(n, p)| Ok(plots::Series::new(n, points(&xw, p, k as i64)?)))
+            .collect::<Result<_>>()?;
+        let axes = (Axis::new("time").unit("weeks"), parameter_axis(name));
+        plots::forecast_with_axes(
+            &results.file(&format!("forecast_{k}_{}.png", slug(name))),
+            &format!("{name}: one-week-ahead forecasts (validation after the line)"),
+            axes,
+            &observed,
+            &series,
+            Some(split_week),
+        )?;
+    }
+    let h = &chrono.best.history;
+    plots::TrainingCurves::new(&h.train_losses())
+        .val_loss(&h.val_losses())
+        .loss_axis(Axis::new("MSE (standardised weekly change)"))
+        .render(&results.file("training_curves.png"))?;
+    let p = &chrono.metrics;
+    let names: Vec<&str> = p.models.iter().map(|m| m.model.as_str()).collect();
+    let nse: Vec<f64> = p.models.iter().map(|m| mean_nse(&m.validation)).collect();
+    let std: Vec<f64> = p.models.iter().map(|m| nse_std(&m.validation)).collect();
+    let mut chart = BarChart::new(
+        &format!(
+            "Mean validation NSE over the {} parameters (± SD over parameters), chronological split",
+            cfg.setup.targets.len()
+        ),
+        "NSE",
+    )
+    .groups(&names)
+    .series_with_std("", &nse, &std)
+    .x_axis("model")
+    .reference(RefLine::new("mean predictor", 0.0).higher_is_better());
+    // NSE is unbounded below: a baseline far under every bar (and under −1) would squash the
+    // bars into a line, so it is named in the note instead of drawn.
+    let floor = nse
+        .iter()
+        .zip(&std)
+        .map(|(v, s)| v - s)
+        .fold(-1.0, f64::min);
+    let mut off_scale = Vec::new();
+    for b in &p.baselines {
+        let label = b.model.clone();
+        let v = mean_nse(&b.validation);
+        if v >= floor {
+            chart = chart.reference(RefLine::new(&label, v).higher_is_better());
+        } else {
+            off_scale.push(format!(
+                "baseline {label}: mean NSE {}, below the axis",
+                fmt_num(v)
+            ));
+        }
+    }
+    if !off_scale.is_empty() {
+        chart = chart.note(&off_scale.join("; "));
+    }
+    Ok(chart.render(&results.file("nse_validation.png"))?)
+}
 
 /// A file-name-safe form of a parameter name.
 pub(super) fn slug(s: &str) -> String {
@@ -126,7 +225,10 @@ pub(super) fn write(
         );
     }
     r.image("training curves of the saved model", "training_curves.png");
-    r.image("mean validation NSE", "nse_validation.png");
+    r.image(
+        "mean validation NSE per network (± SD over the parameters); dashed: the mean predictor (NSE 0) and the baselines",
+        "nse_validation.png",
+    );
     deepfield_core::domain::usage(
         &mut r,
         "Use the model on your data",
@@ -134,4 +236,29 @@ pub(super) fn write(
         Some("The CSV needs a `week` column and the seven parameter columns named as in `kinetic_test.csv`; `model/` holds the model with the best validation NSE."),
     );
     Ok(r.write(&results.file("report.md"))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_columns_name_their_units() {
+        let titles: Vec<String> = PARAMETERS
+            .iter()
+            .map(|p| parameter_axis(p).title())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "pH",
+                "ORP (mV)",
+                "EC (µS/cm)",
+                "TDS (mg/L)",
+                "SO4 (mg/L)",
+                "Fe (mg/L)",
+                "Mn (mg/L)"
+            ]
+        );
+    }
 }

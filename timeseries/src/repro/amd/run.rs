@@ -3,14 +3,14 @@
 
 use std::path::Path;
 
-use deepfield_core::report::{plots, ResultsDir};
+use deepfield_core::report::ResultsDir;
 use deepfield_core::repro::model_dir;
 use deepfield_core::train::{write_histories_csv, History};
 
-use super::{mean_nse, AmdConfig, AmdMetrics, ModelResult, ProtocolMetrics, PAPER_NSE};
+use super::{AmdConfig, AmdMetrics, ModelResult, ProtocolMetrics, PAPER_NSE};
 use crate::forecast::{self, predict_levels, target_metrics, ForecastSetup};
 use crate::models::baselines::{persistence, LinearAr};
-use crate::repro::{points, Steps};
+use crate::repro::Steps;
 use crate::sim::amd::simulate;
 use crate::Result;
 
@@ -149,53 +149,7 @@ pub fn run(cfg: &AmdConfig, out: &Path) -> Result<AmdMetrics> {
         .collect();
     write_histories_csv(&results.file("history.csv"), &runs)?;
 
-    // One forecast plot per parameter, the training curves of the saved model, NSE bars.
-    let names = &cfg.setup.targets;
-    let weeks: Vec<f64> = prep.series.time().iter().map(|&t| t as f64).collect();
-    let xw: Vec<f64> = (0..prep.windows.len())
-        .map(|i| weeks[prep.windows.target_rows(i).start])
-        .collect();
-    let split_week = weeks[prep.spans.train_end.min(weeks.len() - 1)];
-    for (k, name) in names.iter().enumerate() {
-        let observed: Vec<(f64, f64)> = weeks
-            .iter()
-            .copied()
-            .zip(prep.series.values()[k].iter().copied())
-            .collect();
-        let series: Vec<plots::Series> = chrono
-            .preds_all
-            .iter()
-            .map(|(n, p)| Ok(plots::Series::new(n, points(&xw, p, k as i64)?)))
-            .collect::<Result<_>>()?;
-        plots::forecast(
-            &results.file(&format!("forecast_{k}_{}.png", super::report::slug(name))),
-            &format!("{name}: one-week-ahead forecasts (validation after the line)"),
-            &observed,
-            &series,
-            Some(split_week),
-        )?;
-    }
-    let h = &chrono.best.history;
-    plots::training_curves(
-        &results.file("training_curves.png"),
-        &h.train_losses(),
-        Some(&h.val_losses()),
-        None,
-    )?;
-    let all = chrono
-        .metrics
-        .models
-        .iter()
-        .chain(&chrono.metrics.baselines);
-    let labels: Vec<String> = all.clone().map(|r| r.model.clone()).collect();
-    let vals: Vec<f64> = all.map(|r| mean_nse(&r.validation)).collect();
-    plots::bar_chart(
-        &results.file("nse_validation.png"),
-        "Mean validation NSE over the 7 parameters (chronological split)",
-        &labels,
-        &vals,
-        "NSE",
-    )?;
+    super::report::write_plots(cfg, &chrono, &results)?;
     super::report::write(cfg, &metrics, &chrono, &random, &results)?;
     Ok(metrics)
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use deepfield_core::data::scale::{FittedScaler, StandardScaler};
-use deepfield_core::report::{plots, ResultsDir};
+use deepfield_core::report::ResultsDir;
 use deepfield_core::repro::model_dir;
 use deepfield_core::train::{write_histories_csv, History};
 use deepfield_core::Rng;
@@ -129,26 +129,7 @@ pub fn run(cfg: &StackVaeConfig, dir: &Path, out: &Path) -> Result<StackVaeMetri
         univariate_series: sets.len() - 1,
         seed: cfg.seed,
     };
-    let labels_bar: Vec<String> = models
-        .iter()
-        .flat_map(|m| [format!("{m} F1"), format!("{m} PA-F1")])
-        .collect();
-    let vals: Vec<f64> = models
-        .iter()
-        .flat_map(|m| {
-            [
-                multi(m, false).unwrap_or(0.0),
-                multi(m, true).unwrap_or(0.0),
-            ]
-        })
-        .collect();
-    plots::bar_chart(
-        &results.file("f1_multivariate.png"),
-        "Best F1 on the 5-channel AWS set (PA = point-adjusted)",
-        &labels_bar,
-        &vals,
-        "F1",
-    )?;
+    super::report::f1_plot(&metrics, &results)?;
     super::report::write(cfg, &metrics, dir, saved_univariate, &results)?;
     Ok(metrics)
 }
@@ -162,55 +143,8 @@ fn multivariate_outputs(
     sc: &[f64],
     r: &DetectResult,
 ) -> Result<()> {
-    let (s, labels) = (&set.series, &set.labels);
-    let max = sc.iter().copied().fold(f64::MIN, f64::max).max(1e-12);
-    let xs: Vec<f64> = (0..sc.len()).map(|i| i as f64).collect();
-    let score: Vec<(f64, f64)> = xs.iter().zip(sc).map(|(&x, &v)| (x, v / max)).collect();
-    let lab: Vec<(f64, f64)> = xs
-        .iter()
-        .zip(labels)
-        .map(|(&x, &l)| (x, if l { 1.05 } else { 0.0 }))
-        .collect();
-    let last = xs.last().copied().unwrap_or(0.0);
-    let th = vec![(0.0, r.f1.threshold / max), (last, r.f1.threshold / max)];
-    plots::line_plot(
-        &results.file("score_vs_labels.png"),
-        "StackVAE-G score (scaled to max 1) against labelled anomaly windows, 5-channel AWS set",
-        "5-minute step",
-        "score / label",
-        &[
-            plots::Series::new("anomaly score", score),
-            plots::Series::new("labelled window", lab),
-            plots::Series::new("best-F1 threshold", th),
-        ],
-    )?;
-    if let Some(a) = t.detector.adjacency() {
-        let a = a?;
-        let n = a.size()[0] as usize;
-        let v = Vec::<f64>::try_from(a.to_kind(tch::Kind::Double).flatten(0, -1))?;
-        let m: Vec<Vec<f64>> = v.chunks(n.max(1)).map(<[f64]>::to_vec).collect();
-        plots::heatmap(
-            &results.file("adjacency.png"),
-            &format!(
-                "Learned adjacency (rows read from columns): {}",
-                s.columns().join(", ")
-            ),
-            &m,
-            "source channel",
-            "target channel",
-        )?;
-    }
-    plots::line_plot(
-        &results.file("training_loss.png"),
-        "StackVAE-G training loss (5-channel set)",
-        "epoch",
-        "loss",
-        &[plots::Series::from_ys(
-            "loss",
-            1.0,
-            &t.history.train_losses(),
-        )],
-    )?;
+    super::report::multivariate_plots(results, set, t, sc, r)?;
+    let s = &set.series;
     let header = std::iter::once("timestamp").chain(s.columns().iter().map(String::as_str));
     let rows = (0..s.len()).map(|i| {
         std::iter::once(crate::data::time::format_timestamp(s.time()[i]))

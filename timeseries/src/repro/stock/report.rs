@@ -2,10 +2,86 @@
 
 use std::path::Path;
 
+use deepfield_core::report::plots::{self, Axis, BarChart, RefLine};
 use deepfield_core::report::{fmt_num, Comparison, Report, ResultsDir};
+use deepfield_core::train::History;
 
 use super::{StockConfig, StockMetrics};
 use crate::Result;
+
+/// The baseline drawn as a reference line instead of a bar.
+const PERSISTENCE: &str = "persistence";
+
+/// `test_forecast_<ticker>.png`: the observed close on the test days and each network's
+/// next-day forecast, in USD.
+pub(super) fn forecast_plot(
+    results: &ResultsDir,
+    ticker: &str,
+    observed: &[(f64, f64)],
+    predicted: &[plots::Series],
+) -> Result<()> {
+    let axes = (
+        Axis::new("trading day (row in the ticker's series)").integer(),
+        Axis::new("close").unit("USD"),
+    );
+    Ok(plots::forecast_with_axes(
+        &results.file(&format!("test_forecast_{}.png", ticker.to_lowercase())),
+        &format!("{ticker} close on the test days: next-day forecasts"),
+        axes,
+        observed,
+        predicted,
+        None,
+    )?)
+}
+
+/// The training curves of the saved model (if any) and `rmse.png`: each model's test RMSE
+/// (mean ± SD over tickers, USD) with persistence's as a reference line.
+pub(super) fn write_plots(
+    metrics: &StockMetrics,
+    curves: Option<&History>,
+    results: &ResultsDir,
+) -> Result<()> {
+    if let Some(h) = curves {
+        plots::TrainingCurves::new(&h.train_losses())
+            .val_loss(&h.val_losses())
+            .loss_axis(Axis::new("MSE (standardised daily change)"))
+            .render(&results.file("training_curves.png"))?;
+    }
+    let rmse_of = |model: &str| -> Vec<f64> {
+        metrics
+            .per_ticker
+            .iter()
+            .filter(|r| r.model == model)
+            .map(|r| r.rmse)
+            .collect()
+    };
+    let models: Vec<&str> = metrics
+        .mean_over_tickers
+        .iter()
+        .map(|m| m.model.as_str())
+        .filter(|&m| m != PERSISTENCE)
+        .collect();
+    if models.is_empty() {
+        return Ok(());
+    }
+    let stats: Vec<(f64, f64)> = models
+        .iter()
+        .map(|m| deepfield_core::metrics::mean_std(&rmse_of(m)))
+        .collect();
+    let (mean, std): (Vec<f64>, Vec<f64>) = stats.into_iter().unzip();
+    let title = match metrics.tickers.as_slice() {
+        [one] => format!("Test RMSE on {one}"),
+        many => format!("Test RMSE, mean ± SD over {} tickers", many.len()),
+    };
+    let mut chart = BarChart::new(&title, Axis::new("RMSE").unit("USD"))
+        .groups(&models)
+        .series_with_std("", &mean, &std)
+        .x_axis("model");
+    if let Some(p) = metrics.mean(PERSISTENCE) {
+        chart = chart.reference(RefLine::new("persistence", p.rmse).lower_is_better());
+    }
+    Ok(chart.render(&results.file("rmse.png"))?)
+}
 
 /// Write `report.md`.
 pub(super) fn write(
@@ -74,7 +150,10 @@ pub(super) fn write(
         "training curves (first model, first ticker)",
         "training_curves.png",
     );
-    r.image("test RMSE", "rmse.png");
+    r.image(
+        "test RMSE per model (± SD over tickers); dashed: persistence",
+        "rmse.png",
+    );
     deepfield_core::domain::usage(
         &mut r,
         "Use the model on your data",

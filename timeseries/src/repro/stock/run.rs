@@ -118,13 +118,7 @@ pub fn run(cfg: &StockConfig, data_dir: &Path, out: &Path) -> Result<StockMetric
             true,
         )?;
         push("persistence", &persistence(&lte, 1)?, false)?;
-        plots::forecast(
-            &results.file(&format!("test_forecast_{}.png", ticker.to_lowercase())),
-            &format!("{ticker} close, test days (trading-day index)"),
-            &observed,
-            &lines,
-            None,
-        )?;
+        super::report::forecast_plot(&results, ticker, &observed, &lines)?;
     }
     steps.finish();
     let relative_rmse: Vec<RelativeRmse> = rows
@@ -159,27 +153,7 @@ pub fn run(cfg: &StockConfig, data_dir: &Path, out: &Path) -> Result<StockMetric
     };
     let runs: Vec<(String, &History)> = histories.iter().map(|(n, h)| (n.clone(), h)).collect();
     write_histories_csv(&results.file("history.csv"), &runs)?;
-    if let Some(h) = &curves {
-        plots::training_curves(
-            &results.file("training_curves.png"),
-            &h.train_losses(),
-            Some(&h.val_losses()),
-            None,
-        )?;
-    }
-    let labels: Vec<String> = metrics
-        .mean_over_tickers
-        .iter()
-        .map(|m| m.model.clone())
-        .collect();
-    let vals: Vec<f64> = metrics.mean_over_tickers.iter().map(|m| m.rmse).collect();
-    plots::bar_chart(
-        &results.file("rmse.png"),
-        "Test RMSE (USD), mean over tickers",
-        &labels,
-        &vals,
-        "RMSE",
-    )?;
+    super::report::write_plots(&metrics, curves.as_ref(), &results)?;
     super::report::write(cfg, &metrics, data_dir, &results)?;
     Ok(metrics)
 }
