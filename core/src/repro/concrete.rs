@@ -307,9 +307,8 @@ pub fn run(
         paper_ann_r2: PAPER_ANN_R2,
     };
 
-    // Model (fold 1), config, metrics.
+    // Model (fold 1) with its config and metrics; `Typed` writes the run's metrics.json.
     checkpoint::save(&model_dir(out), &vs, &saved, Some(&metrics))?;
-    crate::fsutil::write_json(&results.file("metrics.json"), &metrics)?;
 
     write_plots(&metrics, &history, &oof_true, &oof_pred, &results)?;
     write_report(cfg, &metrics, data_dir, &results)?;
