@@ -17,7 +17,8 @@ pub mod cluster;
 pub mod regression;
 
 pub use classification::{
-    accuracy, average_precision, balanced_accuracy, classification_report, confusion_matrix,
+    accuracy, average_precision, balanced_accuracy, classification_report,
+    classification_report_present, confusion_matrix,
     per_class, precision_recall_f1, roc_auc, roc_auc_ovr, Average, ClassScores,
     ClassificationMetrics, ClassificationReport,
 };
