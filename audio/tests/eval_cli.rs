@@ -9,8 +9,8 @@ use deepfield_audio::data::{LabelRule, COUGH};
 use deepfield_audio::features::{FeatureConfig, FrameScaler};
 use deepfield_audio::model::{MfccClassifierConfig, ModelConfig};
 use deepfield_core::models::save_model;
-use deepfield_core::testing::run_bin;
 use deepfield_core::tch::{nn::VarStore, Device};
+use deepfield_core::testing::run_bin;
 
 /// An untrained (seeded) cough classifier saved in `dir`.
 fn save_cough_model(dir: &Path) {

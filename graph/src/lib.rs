@@ -62,7 +62,7 @@ mod model_tests {
     #[test]
     fn only_reproductions_import_reproductions() {
         deepfield_core::testing::assert_only_reproductions_import_reproductions(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+            env!("CARGO_MANIFEST_DIR"),
             &["repro.rs"],
         );
     }

@@ -9,10 +9,13 @@ use super::source_lines_matching;
 /// `src/repro/` and `src/bin/`, and in the files named in `skip_files` (e.g. a crate's
 /// `repro.rs` beside its `repro/` folder). Panics listing the offending lines.
 #[track_caller]
-pub fn assert_only_reproductions_import_reproductions(crate_dir: &Path, skip_files: &[&str]) {
+pub fn assert_only_reproductions_import_reproductions(
+    crate_dir: impl AsRef<Path>,
+    skip_files: &[&str],
+) {
     const PATTERNS: [&str; 2] = [concat!("crate", "::repro"), concat!("super", "::repro")];
     let hits = source_lines_matching(
-        &crate_dir.join("src"),
+        &crate_dir.as_ref().join("src"),
         &PATTERNS,
         &["bin", "repro"],
         skip_files,
