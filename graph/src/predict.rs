@@ -606,7 +606,8 @@ mod tests {
             ),
             ("a", "", "b")
         );
-        std::fs::write(&labels, "node\tclass\nn3\ta\n").unwrap();
+        // A TSV goes through core's reader too: RFC 4180 quotes, blank lines skipped.
+        std::fs::write(&labels, "node\tclass\n\n\"n3\"\t\"a\"\n").unwrap();
         let tsv = tmp.path().join("labels.tsv");
         std::fs::rename(&labels, &tsv).unwrap();
         let p = evaluate(&dir, &source, Some(&tsv), None).unwrap();
