@@ -58,13 +58,9 @@ mod layering {
     /// `super::` followed by `repro` appears only under `src/repro/` (and in the binary).
     #[test]
     fn only_reproductions_import_reproductions() {
-        const PATTERNS: [&str; 2] = [concat!("crate", "::repro"), concat!("super", "::repro")];
-        let hits = deepfield_core::testing::source_lines_matching(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-            &PATTERNS,
-            &["bin", "repro"],
+        deepfield_core::testing::assert_only_reproductions_import_reproductions(
+            env!("CARGO_MANIFEST_DIR"),
             &[],
         );
-        assert!(hits.is_empty(), "{hits:#?}");
     }
 }

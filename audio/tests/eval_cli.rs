@@ -4,13 +4,13 @@
 //! quotes and spaces round-tripping through `--out`, the hidden `--dir` and `classify` aliases.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use deepfield_audio::data::{LabelRule, COUGH};
 use deepfield_audio::features::{FeatureConfig, FrameScaler};
 use deepfield_audio::model::{MfccClassifierConfig, ModelConfig};
 use deepfield_core::models::save_model;
 use deepfield_core::tch::{nn::VarStore, Device};
+use deepfield_core::testing::run_bin;
 
 /// An untrained (seeded) cough classifier saved in `dir`.
 fn save_cough_model(dir: &Path) {
@@ -35,16 +35,7 @@ fn save_cough_model(dir: &Path) {
 
 /// Run the binary; (success, stdout, stderr).
 fn run(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_deepfield-audio"))
-        .args(args)
-        .env("OMP_NUM_THREADS", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    run_bin(env!("CARGO_BIN_EXE_deepfield-audio"), args).parts()
 }
 
 fn s(p: &Path) -> &str {

@@ -26,10 +26,8 @@ const CNN_MARGIN: f64 = 0.05;
 fn quick_cough_repro_writes_results_and_its_models_score_a_folder() {
     deepfield_core::device::set_threads(1);
     let tmp = tempfile::tempdir().unwrap();
-    let mut opts = ReproOptions::new("cough-bilstm");
-    opts.quick = true;
+    let mut opts = ReproOptions::quick("cough-bilstm", tmp.path().join("cough-bilstm"));
     opts.seed = 1;
-    opts.out = tmp.path().join("cough-bilstm");
     let m: AudioMetrics = Typed(CoughBilstm)
         .run_typed(&opts)
         .expect("cough-bilstm --quick");

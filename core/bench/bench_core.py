@@ -36,9 +36,12 @@ class BiLstm(nn.Module):
         return self.head(out.mean(dim=1))
 
 
-def bench(name, model, x, y, batch, seconds):
+def bench(name, model, x, y, batch, seconds, loss_fn=None):
+    """Training steps per second of `model` on `(x, y)` in batches of `batch` over about
+    `seconds` (after one warm-up epoch): Adam(1e-3), `loss_fn` (default cross-entropy). Also
+    used by `timeseries/bench/bench_cnn_lstm.py`."""
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = nn.CrossEntropyLoss() if loss_fn is None else loss_fn
     n = x.shape[0]
     gen = torch.Generator().manual_seed(0)
 
@@ -65,13 +68,20 @@ def bench(name, model, x, y, batch, seconds):
     return steps / (time.perf_counter() - start)
 
 
-def main():
+def setup(seconds):
+    """The command line `--threads N --seconds S` (default S: `seconds`), with torch's threads
+    set and seed 0. Also used by `timeseries/bench/bench_cnn_lstm.py`."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--seconds", type=float, default=seconds)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    return a
+
+
+def main():
+    a = setup(3.0)
     x = torch.randn(128 * 50, 64)
     y = torch.randint(0, 10, (128 * 50,))
     sps = bench("mlp", Mlp(), x, y, 128, a.seconds)

@@ -173,6 +173,12 @@ pub struct CsvRecord {
 /// Malformed input is an error naming the file and line; checking columns is up to the caller.
 pub fn read_csv_records(path: &Path) -> Result<CsvRecords> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_csv_records(&bytes, delimiter_of(path), path)
+}
+
+/// [`read_csv_records`] of text already read, separated by `delimiter` (`b','`, `b'\t'`);
+/// `path` only names the file in errors.
+pub fn parse_csv_records(bytes: &[u8], delimiter: u8, path: &Path) -> Result<CsvRecords> {
     // The csv crate dates a record from the end of the previous one, before the blank lines it
     // skips; count those to name the line the record really starts on.
     let start_line = |pos: &csv::Position| {
@@ -188,10 +194,10 @@ pub fn read_csv_records(path: &Path) -> Result<CsvRecords> {
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
-        .delimiter(delimiter_of(path))
+        .delimiter(delimiter)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(bytes.as_slice());
+        .from_reader(bytes);
     let fail = |e: csv::Error| {
         let line = e.position().map(start_line);
         let message = e.to_string();

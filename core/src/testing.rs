@@ -26,6 +26,11 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use tch::{Device, Kind, Tensor};
 
+mod binary;
+mod layering;
+pub use binary::{run_bin, BinOutput};
+pub use layering::assert_only_reproductions_import_reproductions;
+
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 // ---------------------------------------------------------------------------------------------

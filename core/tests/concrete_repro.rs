@@ -9,10 +9,8 @@ use deepfield_core::testing::{assert_contains, assert_csv, assert_json_close, as
 #[test]
 fn quick_concrete_repro_beats_linear_and_writes_results() {
     let out = tempfile::tempdir().unwrap();
-    let mut opts = ReproOptions::new("concrete-mlp");
-    opts.quick = true;
+    let mut opts = ReproOptions::quick("concrete-mlp", out.path().join("concrete-mlp"));
     opts.seed = 7;
-    opts.out = out.path().join("concrete-mlp");
     let m = Typed(ConcreteMlp)
         .run_typed(&opts)
         .expect("concrete-mlp --quick");

@@ -6,21 +6,9 @@ use std::path::PathBuf;
 /// Everything that can go wrong in deepfield-genomics.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// An error of the shared core (torch, checkpoints, data directory, plots, …).
+    /// An error of the shared core (torch, I/O, checkpoints, data directory, plots, …).
     #[error(transparent)]
     Core(#[from] deepfield_core::Error),
-
-    /// A libtorch operation failed.
-    #[error("torch: {0}")]
-    Torch(#[from] tch::TchError),
-
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
 
     /// A sequence, metadata or signal file is malformed at a given line (1-based).
     #[error("{path}:{line}: {message}")]
@@ -43,12 +31,9 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// An I/O error tied to its path.
+    /// An I/O error tied to its path (core's [`deepfield_core::Error::Io`]).
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Core(deepfield_core::Error::io(path, source))
     }
 
     /// A parse error at `line` (1-based) of `path`.
@@ -71,13 +56,17 @@ impl Error {
     }
 }
 
+impl From<tch::TchError> for Error {
+    fn from(e: tch::TchError) -> Self {
+        Error::Core(e.into())
+    }
+}
+
 /// Reproductions report through the core's error type; genomics errors keep their message.
 impl From<Error> for deepfield_core::Error {
     fn from(e: Error) -> Self {
         match e {
             Error::Core(c) => c,
-            Error::Torch(t) => deepfield_core::Error::Torch(t),
-            Error::Io { path, source } => deepfield_core::Error::Io { path, source },
             Error::Config(m) => deepfield_core::Error::Config(m),
             other => deepfield_core::Error::domain("genomics", other),
         }

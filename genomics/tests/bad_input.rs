@@ -343,7 +343,7 @@ fn hand_made_label_cases_give_clear_errors() {
             (
                 "latin1.csv",
                 b"name,country\nb,Espa\xf1a\n".to_vec(),
-                vec!["latin1.csv:2", "UTF-8"],
+                vec!["latin1.csv line 2", "UTF-8"],
             ),
             (
                 "commas_in_tsv.tsv",

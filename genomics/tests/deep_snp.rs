@@ -200,10 +200,7 @@ fn penncnv_reader_on_the_real_trio_and_round_trip() {
 #[test]
 fn quick_deep_snp_detects_and_localises_breakpoints() {
     let out = tempfile::tempdir().unwrap();
-    let mut opts = ReproOptions::new("deep-snp");
-    opts.quick = true;
-    opts.seed = 0;
-    opts.out = out.path().join("deep-snp");
+    let opts = ReproOptions::quick("deep-snp", out.path().join("deep-snp"));
     let m = Typed(DeepSnpRepro)
         .run_typed(&opts)
         .expect("deep-snp --quick");

@@ -5,13 +5,12 @@
 //! skipped and named.
 
 use std::path::Path;
-use std::process::Command;
 
 use deepfield_core::models::ModelConfig as _;
 use deepfield_core::nn::cnn::{
     CnnClassifierConfig, ConvBlockConfig, ConvStackConfig, GlobalPool, PoolConfig,
 };
-use deepfield_core::testing::read_csv;
+use deepfield_core::testing::{read_csv, run_bin};
 use deepfield_genomics::gmna::{self, GmnaCnnConfig, GmnaNaiveBayes, MultinomialNb};
 use deepfield_genomics::seq::{ProfileConfig, SparseProfile};
 use deepfield_genomics::snp::window::WindowConfig;
@@ -24,16 +23,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_deepfield-genomics");
 const LABELS: [&str; 3] = ["Asia", "Europe", "Oceania"];
 
 fn run(args: &[&str]) -> (bool, String, String) {
-    let o = Command::new(BIN)
-        .args(args)
-        .env("CI", "1")
-        .output()
-        .unwrap();
-    (
-        o.status.success(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    run_bin(BIN, args).parts()
 }
 
 /// A GMNA model folder: an untrained CNN and a Naive Bayes fitted on `seqs`.

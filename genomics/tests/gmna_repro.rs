@@ -30,10 +30,8 @@ fn quick_gmna_beats_the_majority_class_and_writes_the_network() {
     assert!((majority_rate - 257.0 / 396.0).abs() < 1e-12, "{counts:?}");
 
     let out = tempfile::tempdir().unwrap();
-    let mut opts = ReproOptions::new("gmna");
-    opts.quick = true;
+    let mut opts = ReproOptions::quick("gmna", out.path().join("gmna"));
     opts.seed = 3;
-    opts.out = out.path().join("gmna");
     let m = Typed(Gmna).run_typed(&opts).expect("gmna --quick");
 
     let labels = m.labels.len();
@@ -177,10 +175,8 @@ fn quick_gmna_beats_the_majority_class_and_writes_the_network() {
 #[test]
 fn missing_dataset_names_folder_and_source() {
     let empty = tempfile::tempdir().unwrap();
-    let mut opts = ReproOptions::new("gmna");
-    opts.quick = true;
+    let mut opts = ReproOptions::quick("gmna", empty.path().join("out"));
     opts.data = Some(empty.path().to_path_buf());
-    opts.out = empty.path().join("out");
     let e = Typed(Gmna).run_typed(&opts).unwrap_err().to_string();
     assert!(
         e.contains("sarscov2_nextstrain_example") && e.contains("nextstrain/ncov"),

@@ -41,7 +41,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use deepfield_core::checkpoint;
-use deepfield_core::metrics::classification::{classification_report, ClassificationReport};
+use deepfield_core::metrics::classification::{
+    classification_report_present, ClassificationReport,
+};
 use deepfield_core::tch::{nn, Device, Kind};
 use serde::{Deserialize, Serialize};
 
@@ -229,30 +231,8 @@ pub fn predict(model: &Path, source: &GraphSource, out: Option<&Path>) -> Result
 /// file's, `id` or `node`; else the first column) and a label column (`label`, `class` or `y`;
 /// else the second column). Returns `(node index, label)` pairs.
 fn read_labels(path: &Path, g: &Graph) -> Result<Vec<(usize, String)>> {
-    let tsv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab"));
-    let (header, rows): (Vec<String>, Vec<(u64, Vec<String>)>) = if tsv {
-        let text = std::fs::read_to_string(path).map_err(|e| deepfield_core::Error::io(path, e))?;
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| (i as u64 + 1, l.trim_end_matches('\r')))
-            .filter(|(_, l)| !l.trim().is_empty());
-        let split = |l: &str| {
-            l.split('\t')
-                .map(|f| f.trim().to_string())
-                .collect::<Vec<_>>()
-        };
-        let header = lines.next().map(|(_, l)| split(l)).unwrap_or_default();
-        (header, lines.map(|(n, l)| (n, split(l))).collect())
-    } else {
-        let r = deepfield_core::fsutil::read_csv_records(path)?;
-        (
-            r.header,
-            r.rows.into_iter().map(|r| (r.line, r.fields)).collect(),
-        )
-    };
+    let records = deepfield_core::fsutil::read_csv_records(path)?;
+    let header = &records.header;
     let find = |names: &[&str]| {
         header
             .iter()
@@ -275,7 +255,8 @@ fn read_labels(path: &Path, g: &Graph) -> Result<Vec<(usize, String)>> {
         .map(|(i, s)| (s.as_str(), i))
         .collect();
     let mut out = Vec::new();
-    for (line, f) in rows {
+    for r in &records.rows {
+        let (line, f) = (r.line, &r.fields);
         let (Some(id), Some(label)) = (f.get(id_col), f.get(label_col)) else {
             return Err(GraphError::parse(
                 path,
@@ -443,21 +424,9 @@ fn score(
     if truth.is_empty() {
         return Ok((None, None));
     }
-    let present: BTreeSet<&str> = truth
-        .iter()
-        .flat_map(|(i, l)| [l.as_str(), predicted[*i].as_str()])
-        .collect();
-    let index: HashMap<&str, i64> = present
-        .iter()
-        .enumerate()
-        .map(|(k, s)| (*s, k as i64))
-        .collect();
-    let y_true: Vec<i64> = truth.iter().map(|(_, l)| index[l.as_str()]).collect();
-    let y_pred: Vec<i64> = truth
-        .iter()
-        .map(|(i, _)| index[predicted[*i].as_str()])
-        .collect();
-    let report = classification_report(&y_true, &y_pred, present.len())?;
+    let y_true: Vec<&str> = truth.iter().map(|(_, l)| l.as_str()).collect();
+    let y_pred: Vec<&str> = truth.iter().map(|(i, _)| predicted[*i].as_str()).collect();
+    let (_, report) = classification_report_present(&y_true, &y_pred)?;
     Ok((Some(report.accuracy), Some(report)))
 }
 
@@ -637,7 +606,8 @@ mod tests {
             ),
             ("a", "", "b")
         );
-        std::fs::write(&labels, "node\tclass\nn3\ta\n").unwrap();
+        // A TSV goes through core's reader too: RFC 4180 quotes, blank lines skipped.
+        std::fs::write(&labels, "node\tclass\n\n\"n3\"\t\"a\"\n").unwrap();
         let tsv = tmp.path().join("labels.tsv");
         std::fs::rename(&labels, &tsv).unwrap();
         let p = evaluate(&dir, &source, Some(&tsv), None).unwrap();

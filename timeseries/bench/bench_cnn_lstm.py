@@ -6,11 +6,15 @@ MaxPool1d(2), LSTM(64, batch_first), Linear(64→1) on the last step. Windows 30
 gathered once, batches as views, loss summed on the device and read once per epoch.
 Prints `bench cnn_lstm_pytorch threads=<n> steps_per_s=<x>`.
 """
-import argparse
-import time
+import sys
+from pathlib import Path
 
 import torch
 from torch import nn
+
+# The command line, training loop and timing are core's PyTorch twin's (`core/bench/bench_core.py`).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "core" / "bench"))
+from bench_core import bench, setup  # noqa: E402
 
 
 class CnnLstm(nn.Module):
@@ -28,40 +32,10 @@ class CnnLstm(nn.Module):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--seconds", type=float, default=5.0)
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
+    a = setup(5.0)
     n, batch = 64 * 20, 64
     x, y = torch.randn(n, 30, 8), torch.randn(n, 1)
-    model = CnnLstm()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.MSELoss()
-    gen = torch.Generator().manual_seed(0)
-
-    def epoch():
-        perm = torch.randperm(n, generator=gen)
-        xs, ys = x[perm], y[perm]
-        total = torch.zeros(())
-        steps = 0
-        for s in range(0, n, batch):
-            xb, yb = xs[s:s + batch], ys[s:s + batch]
-            loss = loss_fn(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.detach() * xb.shape[0]
-            steps += 1
-        float(total)
-        return steps
-
-    epoch()
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < a.seconds:
-        steps += epoch()
-    sps = steps / (time.perf_counter() - start)
+    sps = bench("cnn_lstm", CnnLstm(), x, y, batch, a.seconds, loss_fn=nn.MSELoss())
     print(f"bench cnn_lstm_pytorch threads={a.threads} steps_per_s={sps:.2f}", flush=True)
 
 

@@ -10,10 +10,6 @@ pub enum Error {
     #[error(transparent)]
     Core(#[from] deepfield_core::Error),
 
-    /// A libtorch operation failed.
-    #[error("torch: {0}")]
-    Torch(#[from] tch::TchError),
-
     /// A data file could not be read or has the wrong content.
     #[error("{path}: {message}")]
     Data { path: PathBuf, message: String },
@@ -73,12 +69,11 @@ impl Error {
     }
 
     /// As a core error (for the model registry, `Forward` and the `Reproduction` trait): core
-    /// errors unwrapped, torch, config and input errors as core's (so the model registry names
+    /// errors unwrapped (torch among them), config and input errors as core's (so the model registry names
     /// the kind at fault), the rest as a `timeseries` domain error; the message is unchanged.
     pub fn into_core(self) -> deepfield_core::Error {
         match self {
             Error::Core(c) => c,
-            Error::Torch(t) => deepfield_core::Error::Torch(t),
             Error::Config(m) => deepfield_core::Error::Config(m),
             Error::Input(m) => deepfield_core::Error::Input(m),
             other => deepfield_core::Error::domain("timeseries", other),
@@ -91,6 +86,12 @@ impl Error {
             path: path.into(),
             message: message.into(),
         }
+    }
+}
+
+impl From<tch::TchError> for Error {
+    fn from(e: tch::TchError) -> Self {
+        Error::Core(e.into())
     }
 }
 

@@ -15,9 +15,7 @@ fn read(p: &std::path::Path) -> String {
 #[test]
 fn amd_kinetic_quick_reaches_high_nse_and_forecasts_user_files() {
     let out = tempfile::tempdir().unwrap();
-    let mut opts = ReproOptions::new("amd-kinetic");
-    opts.quick = true;
-    opts.out = out.path().join("amd");
+    let opts = ReproOptions::quick("amd-kinetic", out.path().join("amd"));
     let m = Typed(amd::AmdKinetic).run_typed(&opts).unwrap();
     for model in &m.random_windows.models {
         let nse = model.mean_nse_validation;
@@ -155,9 +153,7 @@ fn amd_kinetic_quick_reaches_high_nse_and_forecasts_user_files() {
 #[test]
 fn stock_quick_runs_on_real_prices_and_is_close_to_persistence() {
     let out = tempfile::tempdir().unwrap();
-    let mut opts = ReproOptions::new("stock-cnn-lstm");
-    opts.quick = true;
-    opts.out = out.path().join("stock");
+    let opts = ReproOptions::quick("stock-cnn-lstm", out.path().join("stock"));
     let m = Typed(stock::StockCnnLstm).run_typed(&opts).unwrap();
     let per = m.mean("persistence").unwrap().rmse;
     let cnn = m.mean("cnn_lstm").unwrap();

@@ -154,13 +154,7 @@ fn run_eval(
         );
     }
     if let Some(m) = &r.metrics {
-        let num = |v: f64| {
-            if v.is_finite() {
-                format!("{v:.4}")
-            } else {
-                "undefined".to_string()
-            }
-        };
+        let num = deepfield_core::metrics::show;
         println!(
             "\n{} labelled recordings: accuracy {}, balanced accuracy {}, macro F1 {} (over the {} classes present: {})",
             m.n,

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use deepfield_core::metrics::classification_report;
+use deepfield_core::metrics::{classification_report, classification_report_present};
 use serde::Serialize;
 
 use super::labels::{read_labels, LabelTable};
@@ -46,22 +46,17 @@ pub struct LabelMetrics {
 
 /// Label metrics of `y` against `p` (class indices into `names`), see [`LabelMetrics`].
 pub fn label_metrics(y: &[i64], p: &[i64], names: &[String]) -> Result<LabelMetrics> {
+    // Over every class the model knows (which also checks the indices), for the confusion.
     let r = classification_report(y, p, names.len())?;
-    let predicted: Vec<u64> = (0..names.len())
-        .map(|c| r.confusion.iter().map(|row| row[c]).sum())
-        .collect();
-    let present: Vec<usize> = (0..names.len())
-        .filter(|&c| r.per_class.support[c] > 0 || predicted[c] > 0)
-        .collect();
-    let mean = |v: &[f64]| present.iter().map(|&c| v[c]).sum::<f64>() / present.len() as f64;
+    let (present, macros) = classification_report_present(y, p)?;
     Ok(LabelMetrics {
         n: r.n,
         accuracy: r.accuracy,
         balanced_accuracy: r.balanced_accuracy,
-        precision_macro: mean(&r.per_class.precision),
-        recall_macro: mean(&r.per_class.recall),
-        f1_macro: mean(&r.per_class.f1),
-        classes: present.iter().map(|&c| names[c].clone()).collect(),
+        precision_macro: macros.precision_macro,
+        recall_macro: macros.recall_macro,
+        f1_macro: macros.f1_macro,
+        classes: present.iter().map(|&c| names[c as usize].clone()).collect(),
         confusion: r.confusion,
     })
 }

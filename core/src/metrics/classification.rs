@@ -271,6 +271,28 @@ pub fn classification_report(
     })
 }
 
+/// The classes that occur in `y_true` or `y_pred` (ascending), and the report over those alone:
+/// scikit-learn's default (`labels=None`), where macro averages cover the classes present
+/// rather than every class a model knows. Labels may be of any ordered type (class indices,
+/// class names); the report's class `k` is `present[k]`.
+pub fn classification_report_present<T: Ord + Clone>(
+    y_true: &[T],
+    y_pred: &[T],
+) -> Result<(Vec<T>, ClassificationReport)> {
+    let present: Vec<T> = y_true
+        .iter()
+        .chain(y_pred)
+        .cloned()
+        .collect::<std::collections::BTreeSet<T>>()
+        .into_iter()
+        .collect();
+    let index = |c: &T| present.binary_search(c).map_or(0, |k| k as i64);
+    let t: Vec<i64> = y_true.iter().map(index).collect();
+    let p: Vec<i64> = y_pred.iter().map(index).collect();
+    let report = classification_report(&t, &p, present.len())?;
+    Ok((present, report))
+}
+
 // ---------------------------------------------------------------------------------------------
 // ROC AUC
 // ---------------------------------------------------------------------------------------------
@@ -884,5 +906,24 @@ mod tests {
         );
         let a: Average = serde_json::from_str("\"micro\"").unwrap();
         assert_eq!(a, Average::Micro);
+    }
+
+    /// Macro averages over the classes present only (scikit-learn's `labels=None`), for class
+    /// indices and names alike: a model of 5 classes, 0 and 1 in the truth, 3 only predicted.
+    #[test]
+    fn report_over_the_classes_present() {
+        let (present, r) = classification_report_present(&[0, 0, 1, 1], &[0, 3, 1, 1]).unwrap();
+        assert_eq!(present, [0, 1, 3]);
+        // precision [1, 1, 0], recall [0.5, 1, 0], F1 [2/3, 1, 0] over three classes, not five.
+        assert!((r.precision_macro - 2.0 / 3.0).abs() < 1e-12);
+        assert!((r.recall_macro - 0.5).abs() < 1e-12);
+        assert!((r.f1_macro - 5.0 / 9.0).abs() < 1e-12);
+        assert!((r.balanced_accuracy - 0.75).abs() < 1e-12);
+        assert_eq!(r.confusion, [[1, 0, 1], [0, 2, 0], [0, 0, 0]]);
+        let (names, s) =
+            classification_report_present(&["b", "b", "c", "c"], &["b", "z", "c", "c"]).unwrap();
+        assert_eq!(names, ["b", "c", "z"]);
+        assert_eq!(s, r);
+        assert!(classification_report_present::<i64>(&[], &[]).is_err());
     }
 }

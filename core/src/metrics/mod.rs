@@ -17,9 +17,9 @@ pub mod cluster;
 pub mod regression;
 
 pub use classification::{
-    accuracy, average_precision, balanced_accuracy, classification_report, confusion_matrix,
-    per_class, precision_recall_f1, roc_auc, roc_auc_ovr, Average, ClassScores,
-    ClassificationMetrics, ClassificationReport,
+    accuracy, average_precision, balanced_accuracy, classification_report,
+    classification_report_present, confusion_matrix, per_class, precision_recall_f1, roc_auc,
+    roc_auc_ovr, Average, ClassScores, ClassificationMetrics, ClassificationReport,
 };
 pub use cluster::{ari, nmi};
 pub use regression::{
@@ -29,6 +29,21 @@ pub use regression::{
 use tch::{Kind, Tensor};
 
 use crate::Result;
+
+/// A metric's value for people: 4 decimals, or `undefined` where it cannot be computed (NaN
+/// or infinite) — never `NaN` printed as a number.
+pub fn show(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.4}")
+    } else {
+        "undefined".to_string()
+    }
+}
+
+/// [`show`] of a metric that may be missing: `None` is `undefined` too.
+pub fn show_opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "undefined".to_string(), show)
+}
 
 /// Mean and sample standard deviation (`n − 1` in the denominator, as `numpy.std(ddof=1)`) of
 /// per-seed or per-fold results; the deviation is 0 for fewer than two values and both are 0
@@ -88,5 +103,16 @@ mod tests {
         assert_eq!(argmax(&[-1.0, f64::INFINITY]), 1);
         assert_eq!(argmax(&[]), 0);
         assert_eq!(argmax(&[f64::NAN]), 0);
+    }
+
+    #[test]
+    fn metrics_show_four_decimals_or_undefined() {
+        use super::{show, show_opt};
+        assert_eq!(show(0.123456), "0.1235");
+        assert_eq!(show(f64::NAN), "undefined");
+        assert_eq!(show(f64::INFINITY), "undefined");
+        assert_eq!(show_opt(Some(1.0)), "1.0000");
+        assert_eq!(show_opt(Some(f64::NAN)), "undefined");
+        assert_eq!(show_opt(None), "undefined");
     }
 }

@@ -150,11 +150,7 @@ pub fn regression_report(y_true: &[f64], y_pred: &[f64]) -> Result<RegressionRep
 impl RegressionReport {
     /// A metric's value for people: 4 significant decimals, or `undefined` for NaN.
     pub fn show(v: f64) -> String {
-        if v.is_finite() {
-            format!("{v:.4}")
-        } else {
-            "undefined".to_string()
-        }
+        super::show(v)
     }
 }
 

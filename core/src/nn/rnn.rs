@@ -399,21 +399,38 @@ impl Rnn {
     /// One fused call over all layers and directions (the speed path); layer by layer inside a
     /// capture session, with dropout between layers as libtorch applies it.
     fn run_fused(&self, xs: &Tensor, train: bool) -> Result<(Tensor, Tensor)> {
+        self.run_layers(xs, None, xs, train, |name, out| Ok(tap(name, out)))
+    }
+
+    /// All layers over `input` (batch-first, or packed when `batch_sizes` is given; `xs` is the
+    /// batch it came from): one fused call, or layer by layer inside a capture session, where
+    /// `between(name, out)` turns a lower layer's output (dropout applied) into the next
+    /// layer's input and taps it. Returns the top layer's outputs and its `[B, H × dirs]` state.
+    fn run_layers(
+        &self,
+        input: &Tensor,
+        batch_sizes: Option<&Tensor>,
+        xs: &Tensor,
+        train: bool,
+        between: impl Fn(&str, Tensor) -> Result<Tensor>,
+    ) -> Result<(Tensor, Tensor)> {
         let c = &self.config;
         let b = xs.size()[0];
         if !self.layerwise() {
             let h0 = self.zero_state(b, c.layers, xs)?;
             let params: Vec<&Tensor> = self.weights.iter().collect();
-            let (out, h_n) = self.cell(xs, None, &h0, &params, c.layers, train)?;
+            let (out, h_n) = self.cell(input, batch_sizes, &h0, &params, c.layers, train)?;
             return Ok((out, self.top_state(&h_n, c.layers)?));
         }
         let h0 = self.zero_state(b, 1, xs)?;
-        let mut h = xs.shallow_clone();
+        let mut h = input.shallow_clone();
         for (l, name) in self.names[2..].iter().enumerate() {
-            let (out, _) = self.cell(&h, None, &h0, &self.layer_params(l as i64), 1, train)?;
-            h = tap(name, dropout(out, c.dropout, train));
+            let params = self.layer_params(l as i64);
+            let (out, _) = self.cell(&h, batch_sizes, &h0, &params, 1, train)?;
+            h = between(name, dropout(out, c.dropout, train))?;
         }
-        let (out, h_n) = self.cell(&h, None, &h0, &self.layer_params(c.layers - 1), 1, train)?;
+        let params = self.layer_params(c.layers - 1);
+        let (out, h_n) = self.cell(&h, batch_sizes, &h0, &params, 1, train)?;
         Ok((out, self.top_state(&h_n, 1)?))
     }
 
@@ -426,9 +443,8 @@ impl Rnn {
         any_empty: bool,
         train: bool,
     ) -> Result<(Tensor, Tensor)> {
-        let c = &self.config;
         let device = xs.device();
-        let (b, t) = (xs.size()[0], xs.size()[1]);
+        let t = xs.size()[1];
         // Packing needs lengths ≥ 1; empty rows run one (padded) step and are zeroed below.
         let (sorted, order) = lengths.f_clamp_min(1)?.f_sort(0, true)?;
         let unorder = order.f_argsort(0, false)?.f_to_device(device)?;
@@ -447,30 +463,17 @@ impl Rnn {
                 out
             })
         };
-        let (out, h_n) = if self.layerwise() {
-            let h0 = self.zero_state(b, 1, xs)?;
-            let mut data = data;
-            for (l, name) in self.names[2..].iter().enumerate() {
-                let params = self.layer_params(l as i64);
-                let (out, _) = self.cell(&data, Some(&batch_sizes), &h0, &params, 1, train)?;
-                // Tapped in batch order, then packed again (the same values) for the next layer.
-                let seen = tap(name, unpack(&dropout(out, c.dropout, train))?);
-                data = seen
-                    .f_index_select(0, &order)?
-                    .f_internal_pack_padded_sequence(&sorted, true)?
-                    .0;
-            }
-            let params = self.layer_params(c.layers - 1);
-            let (out, h_n) = self.cell(&data, Some(&batch_sizes), &h0, &params, 1, train)?;
-            (out, self.top_state(&h_n, 1)?)
-        } else {
-            let h0 = self.zero_state(b, c.layers, xs)?;
-            let params: Vec<&Tensor> = self.weights.iter().collect();
-            let (out, h_n) = self.cell(&data, Some(&batch_sizes), &h0, &params, c.layers, train)?;
-            (out, self.top_state(&h_n, c.layers)?)
-        };
+        // Lower layers' outputs are tapped in batch order, then packed again (the same values)
+        // for the next layer.
+        let (out, last) = self.run_layers(&data, Some(&batch_sizes), xs, train, |name, out| {
+            let seen = tap(name, unpack(&out)?);
+            Ok(seen
+                .f_index_select(0, &order)?
+                .f_internal_pack_padded_sequence(&sorted, true)?
+                .0)
+        })?;
         let out = unpack(&out)?;
-        let mut last = h_n.f_index_select(0, &unorder)?;
+        let mut last = last.f_index_select(0, &unorder)?;
         if any_empty {
             let empty = mask.f_any_dim(1, true)?.f_logical_not()?;
             last = last.f_masked_fill(&empty, 0.0)?;

@@ -58,6 +58,16 @@ impl ReproOptions {
         }
     }
 
+    /// A quick run of `id` writing into `out` (seed 0): the options of a reproduction's smoke
+    /// test, `ReproOptions::quick("amd-kinetic", tmp.path().join("amd"))`.
+    pub fn quick(id: &str, out: impl Into<PathBuf>) -> Self {
+        ReproOptions {
+            quick: true,
+            out: out.into(),
+            ..ReproOptions::new(id)
+        }
+    }
+
     /// Locate a dataset under the data directory (or the override).
     pub fn dataset(&self, spec: &DatasetSpec) -> Result<PathBuf> {
         match &self.data {

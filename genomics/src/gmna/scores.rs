@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use deepfield_core::metrics::{balanced_accuracy, classification_report, roc_auc};
+use deepfield_core::metrics::{classification_report_present, roc_auc};
 use deepfield_core::report::fmt_num;
 use serde::{Deserialize, Serialize};
 
@@ -53,17 +53,7 @@ pub fn label_scores(y_true: &[usize], y_pred: &[usize], probs: &[Vec<f64>]) -> R
     if n == 0 {
         return Ok(LabelScores::default());
     }
-    let present: Vec<usize> = y_true
-        .iter()
-        .chain(y_pred)
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let index = |c: usize| present.iter().position(|&p| p == c).unwrap_or(0) as i64;
-    let t: Vec<i64> = y_true.iter().map(|&c| index(c)).collect();
-    let p: Vec<i64> = y_pred.iter().map(|&c| index(c)).collect();
-    let rep = classification_report(&t, &p, present.len())?;
+    let (present, rep) = classification_report_present(y_true, y_pred)?;
     let in_truth: BTreeSet<usize> = y_true.iter().copied().collect();
     let roc_auc_macro = if in_truth.len() >= 2 {
         let mut sum = 0.0;
@@ -83,7 +73,7 @@ pub fn label_scores(y_true: &[usize], y_pred: &[usize], probs: &[Vec<f64>]) -> R
         n,
         classes_present: present.len(),
         accuracy: Some(rep.accuracy),
-        balanced_accuracy: Some(balanced_accuracy(&t, &p)?),
+        balanced_accuracy: Some(rep.balanced_accuracy),
         f1_macro: Some(rep.f1_macro),
         roc_auc_macro,
     })

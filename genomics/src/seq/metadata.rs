@@ -24,16 +24,11 @@ pub struct Metadata {
 }
 
 /// The field separator of a table file by its extension: TAB for `.tsv`, `.tab` and `.txt`,
-/// a comma otherwise.
+/// a comma otherwise (core's [`delimiter_of`](deepfield_core::fsutil::delimiter_of), plus `.txt`).
 pub fn delimiter_for(path: &Path) -> u8 {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    if matches!(ext.as_str(), "tsv" | "tab" | "txt") {
-        b'\t'
-    } else {
-        b','
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("txt") => b'\t',
+        _ => deepfield_core::fsutil::delimiter_of(path),
     }
 }
 
@@ -89,49 +84,11 @@ pub fn parse_table(
     label_column: &str,
 ) -> Result<Metadata> {
     let err = |line: usize, message: String| Error::parse(path, line, message);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .delimiter(delimiter)
-        .from_reader(bytes);
-    let mut records = reader.records().filter(|r| {
-        r.as_ref()
-            .map_or(true, |rec| !rec.iter().all(str::is_empty))
-    });
-    // The csv crate dates a record from the end of the previous one, before the blank lines it
-    // skips; count those to name the line the record really starts on.
-    let start_line = |pos: &csv::Position| {
-        let mut line = pos.line() as usize;
-        for &b in bytes.get(pos.byte() as usize..).unwrap_or_default() {
-            match b {
-                b'\n' => line += 1,
-                b'\r' => {}
-                _ => break,
-            }
-        }
-        line
-    };
-    let line_of = |r: &csv::StringRecord| r.position().map_or(0, start_line);
-    let fail = |e: csv::Error| {
-        let line = e.position().map_or(0, start_line);
-        err(line, e.to_string())
-    };
-    let header: Vec<String> = match records.next() {
-        Some(h) => h
-            .map_err(fail)?
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i == 0 {
-                    c.trim_start_matches('\u{feff}').to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-        None => return Err(err(1, "empty table (no header line)".into())),
-    };
+    let table = deepfield_core::fsutil::parse_csv_records(bytes, delimiter, path)?;
+    let header = &table.header;
+    if header.is_empty() {
+        return Err(err(1, "empty table (no header line)".into()));
+    }
     let col = |name: &str| {
         header.iter().position(|c| c == name).ok_or_else(|| {
             err(
@@ -164,20 +121,20 @@ pub fn parse_table(
         id_column: id_name.clone(),
         ..Default::default()
     };
-    for record in records {
-        let record = record.map_err(fail)?;
-        let line = line_of(&record);
+    for record in &table.rows {
+        let line = record.line as usize;
+        let fields = &record.fields;
         // A quote left open swallows the following lines into one field.
-        if record.iter().any(|f| f.contains('\n')) {
+        if fields.iter().any(|f| f.contains('\n')) {
             return Err(err(
                 line,
                 "a field runs over several lines: is a quote left open?".into(),
             ));
         }
-        let (Some(id), Some(label)) = (record.get(id_col), record.get(label_col)) else {
+        let (Some(id), Some(label)) = (fields.get(id_col), fields.get(label_col)) else {
             return Err(err(
                 line,
-                format!("{} fields, the header has {}", record.len(), header.len()),
+                format!("{} fields, the header has {}", fields.len(), header.len()),
             ));
         };
         if id.is_empty() {

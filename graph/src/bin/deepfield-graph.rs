@@ -277,13 +277,7 @@ fn run(cmd: Command) -> Result<()> {
             )?;
             println!("{} nodes predicted", p.ids.len());
             if let Some(r) = &p.report {
-                let f = |v: f64| {
-                    if v.is_finite() {
-                        format!("{v:.4}")
-                    } else {
-                        "undefined".to_string()
-                    }
-                };
+                let f = deepfield_core::metrics::show;
                 println!(
                     "accuracy {}, macro F1 {}, balanced accuracy {} on {} labelled nodes",
                     f(r.accuracy),

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use deepfield_core::data::TensorDataset;
+use deepfield_core::metrics::show_opt;
 use deepfield_core::models::ModelConfig;
 use deepfield_core::nn::cnn_lstm::CnnLstmConfig;
 use deepfield_core::repro::cli::{App, Common, EvalArgs};
@@ -118,11 +119,6 @@ fn run(cmd: Command) -> Result<()> {
     }
 }
 
-/// A metric, or "undefined" where it cannot be computed.
-fn num(v: Option<f64>) -> String {
-    v.map_or_else(|| "undefined".to_string(), |x| format!("{x:.4}"))
-}
-
 fn eval(args: &EvalArgs, input: &Path, opts: &detect::EvalOptions) -> Result<()> {
     let model = &args.model;
     let out = args.out.as_deref();
@@ -156,9 +152,9 @@ fn eval(args: &EvalArgs, input: &Path, opts: &detect::EvalOptions) -> Result<()>
                     "{:<12} n {:<5} NSE {}  RMSE {}  MAE {}",
                     m.target,
                     m.n,
-                    num(m.nse),
-                    num(m.rmse),
-                    num(m.mae)
+                    show_opt(m.nse),
+                    show_opt(m.rmse),
+                    show_opt(m.mae)
                 );
             }
         }
@@ -180,15 +176,15 @@ fn eval(args: &EvalArgs, input: &Path, opts: &detect::EvalOptions) -> Result<()>
                 ] {
                     println!(
                         "{name:<15} precision {}  recall {}  F1 {}",
-                        num(p.precision),
-                        num(p.recall),
-                        num(p.f1)
+                        show_opt(p.precision),
+                        show_opt(p.recall),
+                        show_opt(p.f1)
                     );
                 }
                 println!(
                     "best F1 over thresholds: {}  point-adjusted: {}",
-                    num(m.best.map(|b| b.f1)),
-                    num(m.best_point_adjusted.map(|b| b.f1))
+                    show_opt(m.best.map(|b| b.f1)),
+                    show_opt(m.best_point_adjusted.map(|b| b.f1))
                 );
             }
         }
