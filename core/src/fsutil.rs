@@ -46,8 +46,24 @@ fn temp_file(path: &Path) -> Result<tempfile::NamedTempFile> {
     builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))
 }
 
-/// Write `bytes` to `path` atomically (temp file + fsync + rename). Parents are created.
+/// The file a write to `path` lands in: `path`, or the file it links to when `path` is a
+/// symbolic link (so an atomic rename replaces the target and keeps the link).
+fn write_target(path: &Path) -> std::borrow::Cow<'_, Path> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => match std::fs::read_link(path) {
+            Ok(target) if target.is_absolute() => target.into(),
+            Ok(target) => path.with_file_name(target).into(),
+            Err(_) => path.into(),
+        },
+        _ => path.into(),
+    }
+}
+
+/// Write `bytes` to `path` atomically (temp file + fsync + rename). Parents are created. A
+/// symbolic link at `path` is written through (its target is replaced, the link kept).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let target = write_target(path);
+    let path = target.as_ref();
     let mut tmp = temp_file(path)?;
     let written = tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all());
     written.map_err(|e| Error::io(tmp.path(), e))?;
@@ -59,6 +75,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// `path`. `write` may create the file anew or replace it. On any error the temporary file is
 /// removed and `path` is untouched. Parents are created.
 pub fn write_atomic_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let target = write_target(path);
+    let path = target.as_ref();
     // Only the name is kept: `write` opens the file itself. Dropping `tmp` removes the file.
     let tmp = temp_file(path)?.into_temp_path();
     write(&tmp)?;
@@ -257,6 +275,22 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_output_is_written_through_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.csv");
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink("real.csv", &link).unwrap();
+        write_csv(&link, ["a"], [["1"]]).unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "a\n1\n");
+    }
 
     #[test]
     fn tsv_paths_are_written_and_read_tab_separated() {
