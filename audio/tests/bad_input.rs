@@ -14,6 +14,7 @@ use deepfield_audio::wav::{read_wav, read_wav_limited};
 use deepfield_core::models::save_model;
 use deepfield_core::tch::{nn::VarStore, Device};
 use deepfield_core::testing::assert_reader_survives_mutants;
+use deepfield_core::testing::lacking;
 
 /// A valid 16-bit PCM mono WAV of `n` samples at `rate` Hz, as bytes.
 fn wav_bytes(n: usize, rate: u32) -> Vec<u8> {
@@ -59,15 +60,6 @@ fn patched(bytes: &[u8], at: usize, value: &[u8]) -> Vec<u8> {
 
 /// Offset of the `fmt ` chunk's fields in hound's output (RIFF header 12 bytes, chunk header 8).
 const FMT: usize = 20;
-
-/// The complaints about error `err` of case `name`: one per fragment it lacks.
-fn lacking(name: &str, err: &str, fragments: &[&str]) -> Vec<String> {
-    fragments
-        .iter()
-        .filter(|f| !err.contains(**f))
-        .map(|f| format!("{name}: `{err}` lacks `{f}`"))
-        .collect()
-}
 
 /// `(file name, contents, fragments the error must contain)`.
 fn wav_cases() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {

@@ -7,41 +7,13 @@ use std::io::Write;
 use std::path::Path;
 
 use deepfield_core::models::ModelConfig as _;
+use deepfield_core::testing::assert_cases;
 use deepfield_core::testing::assert_reader_survives_mutants;
 use deepfield_genomics::seq::{read_all, read_labels, read_metadata};
 use deepfield_genomics::snp::signal::read_penncnv;
 use deepfield_genomics::snp::window::WindowConfig;
 use deepfield_genomics::snp::{self, DeepSnpConfig, DeepSnpDetectorConfig};
 use tch::nn::VarStore;
-
-/// The complaints about error `err` of case `name`: one per fragment it lacks.
-fn lacking(name: &str, err: &str, fragments: &[&str]) -> Vec<String> {
-    fragments
-        .iter()
-        .filter(|f| !err.contains(**f))
-        .map(|f| format!("{name}: `{err}` lacks `{f}`"))
-        .collect()
-}
-
-/// Write each `(file name, contents, fragments)` case into a temporary folder, run `read` on it
-/// and assert that every case is refused with all its fragments in the message; all failures
-/// are listed at once.
-fn assert_cases<T, E: std::fmt::Display>(
-    cases: Vec<(&str, Vec<u8>, Vec<&str>)>,
-    read: impl Fn(&Path) -> Result<T, E>,
-) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut failures = Vec::new();
-    for (name, bytes, fragments) in cases {
-        let p = dir.path().join(name);
-        std::fs::write(&p, bytes).unwrap();
-        match read(&p) {
-            Ok(_) => failures.push(format!("{name}: read, expected an error")),
-            Err(e) => failures.extend(lacking(name, &e.to_string(), &fragments)),
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use deepfield_core::data::scale::{FittedScaler, StandardScaler};
+use deepfield_core::testing::assert_cases;
 use deepfield_core::testing::assert_reader_survives_mutants;
 use deepfield_timeseries::data::input::InputTable;
 use deepfield_timeseries::data::{LoadOptions, Series};
@@ -15,35 +16,6 @@ use deepfield_timeseries::detect::{
     evaluate_csv, fit, save, DetectConfig, DetectorKind, DetectorPipelineConfig, EvalOptions,
     Scaling,
 };
-
-/// The complaints about error `err` of case `name`: one per fragment it lacks.
-fn lacking(name: &str, err: &str, fragments: &[&str]) -> Vec<String> {
-    fragments
-        .iter()
-        .filter(|f| !err.contains(**f))
-        .map(|f| format!("{name}: `{err}` lacks `{f}`"))
-        .collect()
-}
-
-/// Write each `(file name, contents, fragments)` case into a temporary folder, run `read` on it
-/// and assert that every case is refused with all its fragments in the message; all failures
-/// are listed at once.
-fn assert_cases<T, E: std::fmt::Display>(
-    cases: Vec<(&str, Vec<u8>, Vec<&str>)>,
-    read: impl Fn(&Path) -> Result<T, E>,
-) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut failures = Vec::new();
-    for (name, bytes, fragments) in cases {
-        let p = dir.path().join(name);
-        std::fs::write(&p, bytes).unwrap();
-        match read(&p) {
-            Ok(_) => failures.push(format!("{name}: read, expected an error")),
-            Err(e) => failures.extend(lacking(name, &e.to_string(), &fragments)),
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
 
 fn s(text: &str) -> Vec<u8> {
     text.as_bytes().to_vec()
