@@ -1,0 +1,1 @@
+//! Hybrid quantum layers, simulated exactly as complex state vectors in libtorch.
