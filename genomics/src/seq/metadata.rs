@@ -101,6 +101,12 @@ pub fn parse_table(
         })
     };
     let label_col = col(label_column)?;
+    if table.rows.is_empty() {
+        return Err(err(
+            1,
+            "a header and no rows: the table labels nothing".into(),
+        ));
+    }
     let id_col = match id_column {
         Some(name) => col(name)?,
         None => ["strain", "id"]
@@ -223,6 +229,11 @@ mod tests {
         assert!(e.to_string().contains("duplicated id `a`"), "{e}");
         let e = parse_metadata("strain\tregion\n", p, "strain", "country").unwrap_err();
         assert!(e.to_string().contains("no column `country`"), "{e}");
+        let e = parse_metadata("strain\tregion\n\n", p, "strain", "region").unwrap_err();
+        assert!(
+            e.to_string().contains("m.tsv:1") && e.to_string().contains("labels nothing"),
+            "{e}"
+        );
         let e = parse_metadata("strain\tx\tregion\na\n", p, "strain", "region").unwrap_err();
         assert!(e.to_string().contains("m.tsv:2"), "{e}");
         // Line numbers count blank lines; a duplicate names both lines.

@@ -26,13 +26,29 @@ fn is_tsv(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("tsv"))
 }
 
-/// Polars' CSV error in the user's terms where its own words are about polars' internals.
-fn explain(e: &polars::prelude::PolarsError) -> String {
+/// Polars' CSV error in the user's terms where its own words are about polars' internals; a
+/// row with more fields than the header is found again (with core's record reader) to name its
+/// line.
+fn explain(path: &Path, e: &polars::prelude::PolarsError) -> String {
     let msg = e.to_string();
-    if msg.contains("found more fields than defined in 'Schema'") {
-        "a row has more fields than the header has column names".into()
-    } else {
-        msg
+    if !msg.contains("found more fields than defined in 'Schema'") {
+        return msg;
+    }
+    let long_row = deepfield_core::fsutil::read_csv_records(path)
+        .ok()
+        .and_then(|t| {
+            let width = t.header.len();
+            t.rows
+                .into_iter()
+                .find(|r| r.fields.len() > width)
+                .map(|r| (r.line, r.fields.len(), width))
+        });
+    match long_row {
+        Some((line, found, width)) => format!(
+            "line {line}: the row has more fields than the header has column names ({found} \
+             fields, {width} columns)"
+        ),
+        None => "a row has more fields than the header has column names".into(),
     }
 }
 
@@ -58,7 +74,10 @@ impl InputTable {
                 .try_into_reader_with_file_path(Some(path.to_path_buf()))
                 .and_then(|r| r.finish())
                 .map_err(|e| {
-                    Error::data(path, format!("cannot read the table: {}", explain(&e)))
+                    Error::data(
+                        path,
+                        format!("cannot read the table: {}", explain(path, &e)),
+                    )
                 })?,
         };
         // A line of empty fields (a trailing blank line read as text) is not a data row.
@@ -203,6 +222,21 @@ mod tests {
         let e = t.text("nope").unwrap_err().to_string();
         assert!(
             e.contains("a b.tsv") && e.contains("no column \"nope\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_row_with_extra_fields_is_named_by_its_line() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("ragged.csv");
+        std::fs::write(&p, "t,value\n1,0.5\n\n2,0.7,9\n3,0.1\n").unwrap();
+        let e = InputTable::read(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("ragged.csv")
+                && e.contains("line 4")
+                && e.contains("more fields than the header")
+                && e.contains("(3 fields, 2 columns)"),
             "{e}"
         );
     }
