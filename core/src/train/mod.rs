@@ -220,22 +220,15 @@ impl Trainer {
         M: Forward + ?Sized,
         L: Fn(&Tensor, &Batch) -> Result<Tensor>,
     {
-        let (train, val) = self.prepare(vs, train, val)?;
         let mut step = ForwardStep { model, loss };
-        let mut source = self.source(&train);
-        match &val {
-            Some(v) => {
-                let mut validate = |s: &ForwardStep<'_, M, L>| {
-                    let e = self.evaluate_with(s.model, v, &s.loss)?;
-                    Ok(Validation {
-                        loss: Some(e.loss),
-                        metrics: e.metrics,
-                    })
-                };
-                self.fit_steps(&mut step, vs, &mut source, Some(&mut validate), callbacks)
-            }
-            None => self.fit_steps(&mut step, vs, &mut source, None, callbacks),
-        }
+        let validate = |s: &ForwardStep<'_, M, L>, v: &TensorDataset| {
+            let e = self.evaluate_with(s.model, v, &s.loss)?;
+            Ok(Validation {
+                loss: Some(e.loss),
+                metrics: e.metrics,
+            })
+        };
+        self.fit_datasets(&mut step, vs, train, val, validate, callbacks)
     }
 
     /// Train a model that computes its own loss from a batch ([`LossModel`]: a VAE's ELBO with
@@ -249,25 +242,40 @@ impl Trainer {
         train: &TensorDataset,
         val: Option<&TensorDataset>,
     ) -> Result<History> {
+        let validate = |s: &LossStep<'_, M>, v: &TensorDataset| {
+            let bs = self.config.batch_size.max(256);
+            let mut sum = Tensor::zeros([], (Kind::Float, v.x.device()));
+            for b in v.batches(bs, None) {
+                sum += s.0.batch_loss(&b, false)?.detach() * b.x.size()[0];
+            }
+            Ok(Validation {
+                loss: Some(f64::try_from(&sum)? / v.len() as f64),
+                metrics: BTreeMap::new(),
+            })
+        };
+        self.fit_datasets(&mut LossStep(model), vs, train, val, validate, &mut [])
+    }
+
+    /// [`fit_steps`](Self::fit_steps) over the configured batching of `train`, with
+    /// `validate(step, val)` after each epoch when there is a validation set; both data sets
+    /// are checked and moved to the VarStore's device once.
+    fn fit_datasets<S: TrainStep<Batch>>(
+        &self,
+        step: &mut S,
+        vs: &mut VarStore,
+        train: &TensorDataset,
+        val: Option<&TensorDataset>,
+        validate: impl Fn(&S, &TensorDataset) -> Result<Validation>,
+        callbacks: &mut [&mut dyn Callback<S, Batch>],
+    ) -> Result<History> {
         let (train, val) = self.prepare(vs, train, val)?;
-        let mut step = LossStep(model);
         let mut source = self.source(&train);
         match &val {
             Some(v) => {
-                let mut validate = |s: &LossStep<'_, M>| {
-                    let bs = self.config.batch_size.max(256);
-                    let mut sum = Tensor::zeros([], (Kind::Float, v.x.device()));
-                    for b in v.batches(bs, None) {
-                        sum += s.0.batch_loss(&b, false)?.detach() * b.x.size()[0];
-                    }
-                    Ok(Validation {
-                        loss: Some(f64::try_from(&sum)? / v.len() as f64),
-                        metrics: BTreeMap::new(),
-                    })
-                };
-                self.fit_steps(&mut step, vs, &mut source, Some(&mut validate), &mut [])
+                let mut validate = |s: &S| validate(s, v);
+                self.fit_steps(step, vs, &mut source, Some(&mut validate), callbacks)
             }
-            None => self.fit_steps(&mut step, vs, &mut source, None, &mut []),
+            None => self.fit_steps(step, vs, &mut source, None, callbacks),
         }
     }
 
