@@ -14,35 +14,23 @@ pub(crate) struct Fused<'a> {
     pub bidirectional: bool,
 }
 
-/// `$batch_first` over a batch-first `$input`, or `$packed` over packed data when
-/// `$batch_sizes` is given, with the settings of `$p` (a [`Fused`]) and the initial state `$hx`.
-macro_rules! fused_call {
-    ($p:expr, $input:expr, $batch_sizes:expr, $hx:expr, $batch_first:ident, $packed:ident) => {{
-        let p = $p;
-        match $batch_sizes {
-            None => $input.$batch_first(
-                $hx,
-                p.params,
-                true,
-                p.layers,
-                p.dropout,
-                p.train,
-                p.bidirectional,
-                true,
-            )?,
-            Some(bs) => Tensor::$packed(
-                $input,
-                bs,
-                $hx,
-                p.params,
-                true,
-                p.layers,
-                p.dropout,
-                p.train,
-                p.bidirectional,
-            )?,
-        }
-    }};
+/// Call `$f` (libtorch's batch-first or packed LSTM/GRU) with the arguments `$pre`, the initial
+/// state `$hx`, the settings of `$p` (a [`Fused`]; biases on) and the arguments `$post`: both
+/// calls take the settings in the same order.
+macro_rules! call_fused {
+    ($f:path, [$($pre:expr),*], $hx:expr, $p:expr, [$($post:expr),*]) => {
+        $f(
+            $($pre,)*
+            $hx,
+            $p.params,
+            true,
+            $p.layers,
+            $p.dropout,
+            $p.train,
+            $p.bidirectional
+            $(, $post)*
+        )
+    };
 }
 
 impl Fused<'_> {
@@ -55,14 +43,11 @@ impl Fused<'_> {
         h0: &Tensor,
         c0: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        Ok(fused_call!(
-            self,
-            input,
-            batch_sizes,
-            &[h0, c0],
-            f_lstm,
-            f_lstm_data
-        ))
+        let hx = [h0, c0];
+        Ok(match batch_sizes {
+            None => call_fused!(Tensor::f_lstm, [input], &hx, self, [true])?,
+            Some(bs) => call_fused!(Tensor::f_lstm_data, [input, bs], &hx, self, [])?,
+        })
     }
 
     /// The GRU, as [`lstm`](Self::lstm): `(outputs, h_n)`.
@@ -72,6 +57,9 @@ impl Fused<'_> {
         batch_sizes: Option<&Tensor>,
         h0: &Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        Ok(fused_call!(self, input, batch_sizes, h0, f_gru, f_gru_data))
+        Ok(match batch_sizes {
+            None => call_fused!(Tensor::f_gru, [input], h0, self, [true])?,
+            Some(bs) => call_fused!(Tensor::f_gru_data, [input, bs], h0, self, [])?,
+        })
     }
 }
