@@ -39,7 +39,7 @@ pub enum Pooling {
 /// `layers.{i}.linear1.*`, `layers.{i}.linear2.*`, `layers.{i}.norm1.*`, `layers.{i}.norm2.*`,
 /// `norm.weight|bias` (final layer norm, only with `norm_first`), `head.weight|bias`.
 ///
-/// Capture points ([`super::capture`]): each encoder layer's output `[B, T, d_model]` under
+/// Capture points ([`crate::nn::capture`]): each encoder layer's output `[B, T, d_model]` under
 /// `layers.{i}`, its attention weights `[B, heads, T, T]` (after the mask, before dropout)
 /// under `layers.{i}.self_attn.weights` — computed only while a session asks for them, beside
 /// the fused attention kernel, so they carry no gradient —, the pooled vector under `pool`
