@@ -82,9 +82,9 @@ pub fn max_pool(outputs: &Tensor, mask: Option<&Tensor>) -> Result<Tensor> {
     Ok(max.f_masked_fill(&empty, 0.0)?)
 }
 
-/// The summary [`Rnn`](super::Rnn) returns as `last`, taken from its `outputs`: the output at each row's last
-/// real step; when `bidirectional`, only the forward half (`[..H/2]`) comes from the last real
-/// step and the backward half (`[H/2..]`) from step 0.
+/// The summary [`Rnn`](super::Rnn) returns as `last`, taken from its `outputs`: the output at
+/// each row's last real step; when `bidirectional`, only the forward half (`[..H/2]`) comes
+/// from the last real step and the backward half (`[H/2..]`) from step 0.
 ///
 /// # Shapes
 /// `outputs [B, T, H]`, `mask [B, T]` right-padded (`None`: all real) → `[B, H]`; a row with no
