@@ -89,16 +89,18 @@ pub fn write_atomic_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -
     Ok(())
 }
 
+/// One row of CSV fields: anything iterable over text or bytes (`["file", "score"]`, a
+/// `Vec<String>`, an iterator of `&str`).
+pub trait CsvFields: IntoIterator<Item: AsRef<[u8]>> {}
+impl<T: IntoIterator<Item: AsRef<[u8]>>> CsvFields for T {}
+
+/// Rows of CSV fields: anything iterable over [`CsvFields`].
+pub trait CsvRows: IntoIterator<Item: CsvFields> {}
+impl<T: IntoIterator<Item: CsvFields>> CsvRows for T {}
+
 /// CSV text (RFC 4180, `\n` line ends): the `header` row, then `rows`. Fields are quoted when
 /// they hold a comma, quote or line break; every row must have as many fields as the header.
-pub fn csv_string<H, R>(header: H, rows: R) -> Result<String>
-where
-    H: IntoIterator,
-    H::Item: AsRef<[u8]>,
-    R: IntoIterator,
-    R::Item: IntoIterator,
-    <R::Item as IntoIterator>::Item: AsRef<[u8]>,
-{
+pub fn csv_string<H: CsvFields, R: CsvRows>(header: H, rows: R) -> Result<String> {
     delimited_string(b',', header, rows)
 }
 
@@ -111,14 +113,11 @@ pub fn delimiter_of(path: &Path) -> u8 {
 }
 
 /// [`csv_string`] with another field separator (`b'\t'` for TSV).
-pub fn delimited_string<H, R>(delimiter: u8, header: H, rows: R) -> Result<String>
-where
-    H: IntoIterator,
-    H::Item: AsRef<[u8]>,
-    R: IntoIterator,
-    R::Item: IntoIterator,
-    <R::Item as IntoIterator>::Item: AsRef<[u8]>,
-{
+pub fn delimited_string<H: CsvFields, R: CsvRows>(
+    delimiter: u8,
+    header: H,
+    rows: R,
+) -> Result<String> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .terminator(csv::Terminator::Any(b'\n'))
@@ -150,14 +149,7 @@ where
 /// # Ok(())
 /// # }
 /// ```
-pub fn write_csv<H, R>(path: &Path, header: H, rows: R) -> Result<()>
-where
-    H: IntoIterator,
-    H::Item: AsRef<[u8]>,
-    R: IntoIterator,
-    R::Item: IntoIterator,
-    <R::Item as IntoIterator>::Item: AsRef<[u8]>,
-{
+pub fn write_csv<H: CsvFields, R: CsvRows>(path: &Path, header: H, rows: R) -> Result<()> {
     let text = delimited_string(delimiter_of(path), header, rows).map_err(|e| match e {
         Error::Input(m) => Error::Table {
             path: path.to_path_buf(),

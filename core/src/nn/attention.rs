@@ -11,7 +11,7 @@ use tch::{nn, Kind, Tensor};
 
 use super::capture::{child, name_or, tap};
 use super::init::{linear, linear_no_bias, LinearInit};
-use super::{check_sequences, Forward};
+use super::{check_sequences, forward_by};
 use crate::{ensure_config, ensure_input, Result};
 
 /// Additive attention pooling configuration. Parameters are named `proj.weight|bias` (the
@@ -140,18 +140,19 @@ impl AttentionPooling {
     }
 }
 
-impl Forward for AttentionPooling {
+impl AttentionPooling {
+    /// The pooled vector of [`f_forward_weights`](Self::f_forward_weights) alone (no dropout:
+    /// `train` changes nothing).
+    fn f_pooled(&self, xs: &Tensor, mask: Option<&Tensor>, _train: bool) -> Result<Tensor> {
+        Ok(self.f_forward_weights(xs, mask)?.0)
+    }
+}
+
+forward_by! {
     /// # Shapes
     /// * `xs`: `[B, T, input]`, `mask`: `[B, T]`
     /// * returns the pooled `[B, input]`
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        mask: Option<&Tensor>,
-        _train: bool,
-    ) -> crate::Result<Tensor> {
-        self.f_forward_weights(xs, mask).map(|(pooled, _)| pooled)
-    }
+    AttentionPooling => f_pooled(xs, mask, train)
 }
 
 /// `mask` as a bool tensor (a float/int mask counts non-zero entries as true).

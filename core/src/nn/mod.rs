@@ -84,7 +84,7 @@ impl<T: Forward + ?Sized> Forward for Box<T> {
 /// method(xs, mask, train)` passes the mask on, `Type => method(xs, train)` ignores it. Doc
 /// comments before `Type` go on `try_forward_t`.
 macro_rules! forward_by {
-    ($(#[$doc:meta])* $ty:ty => $method:ident(xs, mask, train)) => {
+    ($(#[$doc:meta])* $ty:ty => $method:ident(xs, $(mask $comma:tt)? train)) => {
         impl $crate::nn::Forward for $ty {
             $(#[$doc])*
             fn try_forward_t(
@@ -93,20 +93,8 @@ macro_rules! forward_by {
                 mask: Option<&tch::Tensor>,
                 train: bool,
             ) -> $crate::Result<tch::Tensor> {
-                self.$method(xs, mask, train)
-            }
-        }
-    };
-    ($(#[$doc:meta])* $ty:ty => $method:ident(xs, train)) => {
-        impl $crate::nn::Forward for $ty {
-            $(#[$doc])*
-            fn try_forward_t(
-                &self,
-                xs: &tch::Tensor,
-                _mask: Option<&tch::Tensor>,
-                train: bool,
-            ) -> $crate::Result<tch::Tensor> {
-                self.$method(xs, train)
+                let _ = &mask; // unused when the method ignores the mask
+                self.$method(xs, $(mask $comma)? train)
             }
         }
     };

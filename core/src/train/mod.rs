@@ -13,6 +13,7 @@
 //! once per epoch, and gradient clipping is computed on the device.
 
 pub mod callback;
+mod config;
 pub mod fit;
 pub mod history;
 pub mod loss;
@@ -21,6 +22,7 @@ pub mod schedule;
 pub mod step;
 
 pub use callback::{AfterEpoch, AfterStep, Callback, Context, Control};
+pub use config::{higher_is_better, EarlyStopping, TrainConfig};
 pub use fit::{Snapshot, Validation, Validator};
 pub use history::{write_histories_csv, EpochRecord, History};
 pub use loss::{LossFn, RegressionLoss, Task};
@@ -38,112 +40,7 @@ use tch::{nn::VarStore, Device, Kind, Tensor};
 use crate::data::{Batch, TensorDataset};
 use crate::metrics::{ClassificationMetrics, RegressionMetrics};
 use crate::nn::Forward;
-use crate::{ensure_config, Error, Result};
-
-/// Early stopping on a monitored quantity.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct EarlyStopping {
-    /// `val_loss`, `train_loss`, or `val_<metric>` (e.g. `val_accuracy`, `val_f1_macro`, `val_rmse`,
-    /// `val_nse`). Loss-like metrics are minimised, scores maximised.
-    pub monitor: String,
-    /// Epochs without improvement before stopping.
-    pub patience: usize,
-    /// Smallest change that counts as an improvement.
-    pub min_delta: f64,
-    /// Put the best epoch's weights back at the end.
-    pub restore_best: bool,
-}
-
-impl EarlyStopping {
-    /// Stop after `patience` epochs without improvement of `monitor` (any change counts) and
-    /// restore the best epoch's weights.
-    pub fn new(monitor: impl Into<String>, patience: usize) -> Self {
-        EarlyStopping {
-            monitor: monitor.into(),
-            patience,
-            ..Default::default()
-        }
-    }
-}
-
-impl Default for EarlyStopping {
-    fn default() -> Self {
-        EarlyStopping {
-            monitor: "val_loss".into(),
-            patience: 10,
-            min_delta: 0.0,
-            restore_best: true,
-        }
-    }
-}
-
-/// Training hyper-parameters. Everything a run needs is here, so a run is reproducible from its
-/// saved config.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TrainConfig {
-    pub epochs: usize,
-    pub batch_size: usize,
-    pub optimizer: OptimizerConfig,
-    pub schedule: Schedule,
-    /// Clip the global gradient L2 norm to this value.
-    pub grad_clip_norm: Option<f64>,
-    pub early_stopping: Option<EarlyStopping>,
-    /// Seed of the batch shuffling stream (weights are seeded by [`crate::seed`]).
-    pub seed: u64,
-    pub shuffle: bool,
-    pub drop_last: bool,
-    /// Draw a progress bar (only ever on an interactive terminal without `CI`).
-    pub progress: bool,
-}
-
-impl Default for TrainConfig {
-    fn default() -> Self {
-        TrainConfig {
-            epochs: 100,
-            batch_size: 32,
-            optimizer: OptimizerConfig::default(),
-            schedule: Schedule::Constant,
-            grad_clip_norm: None,
-            early_stopping: None,
-            seed: 0,
-            shuffle: true,
-            drop_last: false,
-            progress: true,
-        }
-    }
-}
-
-impl TrainConfig {
-    /// Check every field.
-    pub fn validate(&self) -> Result<()> {
-        ensure_config!(self.epochs > 0, "train: epochs must be > 0");
-        ensure_config!(self.batch_size > 0, "train: batch_size must be > 0");
-        self.optimizer.validate()?;
-        self.schedule.validate()?;
-        if let Some(c) = self.grad_clip_norm {
-            ensure_config!(
-                c > 0.0 && c.is_finite(),
-                "train: grad_clip_norm must be > 0"
-            );
-        }
-        if let Some(es) = &self.early_stopping {
-            ensure_config!(
-                es.monitor == "train_loss" || es.monitor.starts_with("val_"),
-                "train: early_stopping.monitor must be train_loss or val_<metric>, got {}",
-                es.monitor
-            );
-        }
-        Ok(())
-    }
-}
-
-/// Whether larger values of a monitored quantity are better.
-pub fn higher_is_better(name: &str) -> bool {
-    let m = name.trim_start_matches("val_").trim_start_matches("train_");
-    !matches!(m, "loss" | "mae" | "mse" | "rmse" | "mape")
-}
+use crate::{Error, Result};
 
 /// A model that computes its training objective from a whole batch itself (inputs, targets and
 /// any terms of its own such as a KL divergence), for [`Trainer::fit_loss`].
@@ -220,22 +117,15 @@ impl Trainer {
         M: Forward + ?Sized,
         L: Fn(&Tensor, &Batch) -> Result<Tensor>,
     {
-        let (train, val) = self.prepare(vs, train, val)?;
         let mut step = ForwardStep { model, loss };
-        let mut source = self.source(&train);
-        match &val {
-            Some(v) => {
-                let mut validate = |s: &ForwardStep<'_, M, L>| {
-                    let e = self.evaluate_with(s.model, v, &s.loss)?;
-                    Ok(Validation {
-                        loss: Some(e.loss),
-                        metrics: e.metrics,
-                    })
-                };
-                self.fit_steps(&mut step, vs, &mut source, Some(&mut validate), callbacks)
-            }
-            None => self.fit_steps(&mut step, vs, &mut source, None, callbacks),
-        }
+        let validate = |s: &ForwardStep<'_, M, L>, v: &TensorDataset| {
+            let e = self.evaluate_with(s.model, v, &s.loss)?;
+            Ok(Validation {
+                loss: Some(e.loss),
+                metrics: e.metrics,
+            })
+        };
+        self.fit_datasets(&mut step, vs, train, val, validate, callbacks)
     }
 
     /// Train a model that computes its own loss from a batch ([`LossModel`]: a VAE's ELBO with
@@ -249,25 +139,40 @@ impl Trainer {
         train: &TensorDataset,
         val: Option<&TensorDataset>,
     ) -> Result<History> {
+        let validate = |s: &LossStep<'_, M>, v: &TensorDataset| {
+            let bs = self.config.batch_size.max(256);
+            let mut sum = Tensor::zeros([], (Kind::Float, v.x.device()));
+            for b in v.batches(bs, None) {
+                sum += s.0.batch_loss(&b, false)?.detach() * b.x.size()[0];
+            }
+            Ok(Validation {
+                loss: Some(f64::try_from(&sum)? / v.len() as f64),
+                metrics: BTreeMap::new(),
+            })
+        };
+        self.fit_datasets(&mut LossStep(model), vs, train, val, validate, &mut [])
+    }
+
+    /// [`fit_steps`](Self::fit_steps) over the configured batching of `train`, with
+    /// `validate(step, val)` after each epoch when there is a validation set; both data sets
+    /// are checked and moved to the VarStore's device once.
+    fn fit_datasets<S: TrainStep<Batch>>(
+        &self,
+        step: &mut S,
+        vs: &mut VarStore,
+        train: &TensorDataset,
+        val: Option<&TensorDataset>,
+        validate: impl Fn(&S, &TensorDataset) -> Result<Validation>,
+        callbacks: &mut [&mut dyn Callback<S, Batch>],
+    ) -> Result<History> {
         let (train, val) = self.prepare(vs, train, val)?;
-        let mut step = LossStep(model);
         let mut source = self.source(&train);
         match &val {
             Some(v) => {
-                let mut validate = |s: &LossStep<'_, M>| {
-                    let bs = self.config.batch_size.max(256);
-                    let mut sum = Tensor::zeros([], (Kind::Float, v.x.device()));
-                    for b in v.batches(bs, None) {
-                        sum += s.0.batch_loss(&b, false)?.detach() * b.x.size()[0];
-                    }
-                    Ok(Validation {
-                        loss: Some(f64::try_from(&sum)? / v.len() as f64),
-                        metrics: BTreeMap::new(),
-                    })
-                };
-                self.fit_steps(&mut step, vs, &mut source, Some(&mut validate), &mut [])
+                let mut validate = |s: &S| validate(s, v);
+                self.fit_steps(step, vs, &mut source, Some(&mut validate), callbacks)
             }
-            None => self.fit_steps(&mut step, vs, &mut source, None, &mut []),
+            None => self.fit_steps(step, vs, &mut source, None, callbacks),
         }
     }
 

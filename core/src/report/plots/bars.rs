@@ -12,7 +12,7 @@ use super::layout::{
     quiet_corner, styled_mesh, tick_count, titled, widest_text, y_area_width, LEGEND_CHARS,
 };
 use super::line_chart::{check_std, densify};
-use super::reference::{beaten_note, draw_ref_lines, RefLine};
+use super::reference::{beaten_note, draw_ref_lines, reference_and_note_builders, RefLine};
 use super::render::{check, check_finite, render_png, Area, DrawResult};
 use super::style::{category_color, DESC_PX, LABEL_PX, LINE_SIZE, PALETTE};
 use crate::report::fmt_num;
@@ -160,17 +160,7 @@ impl BarChart {
         self
     }
 
-    /// Add a horizontal reference line.
-    pub fn reference(mut self, line: RefLine) -> Self {
-        self.references.push(line);
-        self
-    }
-
-    /// Set the note under the title.
-    pub fn note(mut self, note: &str) -> Self {
-        self.note = Some(note.to_string());
-        self
-    }
+    reference_and_note_builders!();
 
     /// Validate and write the PNG at `path` atomically.
     pub fn render(&self, path: &Path) -> Result<()> {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::axis::Axis;
 use super::line_chart::{check_std, Line, LineChart};
-use super::reference::RefLine;
+use super::reference::{reference_and_note_builders, RefLine};
 use super::series::Series;
 use super::style::{category_color, LINE_SIZE};
 use crate::Result;
@@ -77,17 +77,7 @@ impl LinePlot {
         self
     }
 
-    /// Add a horizontal reference line.
-    pub fn reference(mut self, line: RefLine) -> Self {
-        self.references.push(line);
-        self
-    }
-
-    /// Set the note under the title.
-    pub fn note(mut self, note: &str) -> Self {
-        self.note = Some(note.to_string());
-        self
-    }
+    reference_and_note_builders!();
 
     /// Validate and write the PNG at `path` atomically.
     pub fn render(&self, path: &Path) -> Result<()> {

@@ -150,6 +150,25 @@ pub(super) fn draw_ref_lines(chart: &mut Chart, refs: &[RefLine], x: (f64, f64))
     Ok(())
 }
 
+/// The builder methods of a chart that draws [`RefLine`]s over its data and a note under its
+/// title (fields `references: Vec<RefLine>` and `note: Option<String>`): `reference` and `note`.
+macro_rules! reference_and_note_builders {
+    () => {
+        /// Add a horizontal reference line.
+        pub fn reference(mut self, line: $crate::report::plots::RefLine) -> Self {
+            self.references.push(line);
+            self
+        }
+
+        /// Set the note under the title.
+        pub fn note(mut self, note: &str) -> Self {
+            self.note = Some(note.to_string());
+            self
+        }
+    };
+}
+pub(super) use reference_and_note_builders;
+
 /// The first colour [`draw_ref_lines`] uses.
 #[cfg(test)]
 pub(super) const FIRST_REF_COLOR: RGBColor = REF_COLORS[0];
