@@ -185,6 +185,104 @@ pub fn explain_serde(e: &serde_json::Error) -> String {
     msg.replace("invalid type: ", "has a setting of the wrong type: ")
 }
 
+/// The part every domain crate's error type shares, written once: for an enum `$ty` with the
+/// variants `Core(deepfield_core::Error)` (`#[from]`) and `Config(String)`, it implements
+///
+/// * `$ty::config(message)`, and the constructors named in `constructors`: `input(message)` (an
+///   `Input(String)` variant), `io(path, source)` (core's I/O error, path kept) and
+///   `parse(path, line, message)` (a `Parse { path, line, message }` variant, `line` 1-based);
+/// * `From<tch::TchError>` (through core's `Torch`);
+/// * `$ty::into_core` and `From<$ty> for deepfield_core::Error`: core errors unwrapped, `Config`
+///   as core's `Config`, the variants named in `to_core` as core's variants of the same name,
+///   everything else kept whole as a [`Error::domain`] error of `domain` (the message unchanged,
+///   the domain error reachable through [`Error::domain_source`]).
+///
+/// Each crate keeps its own enum, variants and messages; this writes only the glue.
+///
+/// ```ignore
+/// deepfield_core::domain_error! {
+///     enum: Error,
+///     domain: "genomics",
+///     constructors: [input, io, parse],
+///     to_core: [],
+/// }
+/// ```
+#[macro_export]
+macro_rules! domain_error {
+    (
+        enum: $ty:ident,
+        domain: $domain:literal,
+        constructors: [$($ctor:ident),* $(,)?],
+        to_core: [$($keep:ident),* $(,)?] $(,)?
+    ) => {
+        impl $ty {
+            /// A configuration error.
+            pub fn config(message: impl Into<String>) -> Self {
+                $ty::Config(message.into())
+            }
+
+            /// As a core error: core errors unwrapped, configuration errors (and those named
+            /// by the crate) as core's, the rest as a domain error whose message is unchanged.
+            pub fn into_core(self) -> $crate::Error {
+                match self {
+                    $ty::Core(c) => c,
+                    $ty::Config(m) => $crate::Error::Config(m),
+                    $($ty::$keep(m) => $crate::Error::$keep(m),)*
+                    other => $crate::Error::domain($domain, other),
+                }
+            }
+        }
+
+        $($crate::domain_error!(@ctor $ty $ctor);)*
+
+        impl From<$crate::tch::TchError> for $ty {
+            fn from(e: $crate::tch::TchError) -> Self {
+                $ty::Core($crate::Error::Torch(e))
+            }
+        }
+
+        /// Back into core's error (see `into_core`), for code that runs inside core's training
+        /// loop, model registry or reproductions.
+        impl From<$ty> for $crate::Error {
+            fn from(e: $ty) -> Self {
+                e.into_core()
+            }
+        }
+    };
+    (@ctor $ty:ident input) => {
+        impl $ty {
+            /// An input error.
+            pub fn input(message: impl Into<String>) -> Self {
+                $ty::Input(message.into())
+            }
+        }
+    };
+    (@ctor $ty:ident io) => {
+        impl $ty {
+            /// An I/O error tied to its path (core's [`Error::Io`]($crate::Error::Io)).
+            pub fn io(path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Self {
+                $ty::Core($crate::Error::io(path, source))
+            }
+        }
+    };
+    (@ctor $ty:ident parse) => {
+        impl $ty {
+            /// A parse error at `line` (1-based) of `path`.
+            pub fn parse(
+                path: impl Into<std::path::PathBuf>,
+                line: usize,
+                message: impl Into<String>,
+            ) -> Self {
+                $ty::Parse {
+                    path: path.into(),
+                    line,
+                    message: message.into(),
+                }
+            }
+        }
+    };
+}
+
 /// Return `Err(Error::Config(..))` unless `cond` holds.
 #[macro_export]
 macro_rules! ensure_config {

@@ -4,9 +4,8 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use deepfield_audio::{predict, repro, segment, wav};
 use deepfield_core::repro::cli::{App, Common, EvalArgs};
 
@@ -35,15 +34,11 @@ Example: deepfield-audio eval --model results/cough-bilstm/model $DEEPFIELD_DATA
 #[path = "../../bench/bench.rs"]
 mod bench;
 
-#[derive(Parser)]
-#[command(
-    name = "deepfield-audio",
-    version,
-    about = "deepfield audio: WAV → MFCC → BiLSTM cough and spoken-digit classification"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
+deepfield_core::domain_cli! {
+    name: "deepfield-audio",
+    about: "deepfield audio: WAV → MFCC → BiLSTM cough and spoken-digit classification",
+    commands: Command,
+    run: run,
 }
 
 #[derive(Subcommand)]
@@ -88,10 +83,6 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
-}
-
-fn main() -> ExitCode {
-    deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
 }
 
 fn run(cmd: Command) -> deepfield_audio::Result<()> {
@@ -189,23 +180,13 @@ fn run_eval(
         }
     }
     eprintln!("model: {}", r.model_dir.display());
-    if let Some(o) = &eval.out {
-        println!("predictions written to {}", o.display());
-    }
+    eval.print_written();
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use clap::Parser;
-
-    /// clap's checks of the command tree (duplicate names or aliases between the shared and the
-    /// domain commands panic at run time in debug builds).
-    #[test]
-    fn command_line_is_well_formed() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
-    }
 
     /// `eval` takes INPUT, the older `--dir` (hidden) and `--label-column`; `classify` is `eval`.
     #[test]

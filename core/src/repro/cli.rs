@@ -87,6 +87,54 @@ impl EvalArgs {
     pub fn apply_threads(&self) {
         crate::device::set_threads(self.threads);
     }
+
+    /// Print where `--out` wrote the predictions, when it was given (the last line of every
+    /// domain's `eval`).
+    pub fn print_written(&self) {
+        if let Some(o) = &self.out {
+            println!("predictions written to {}", o.display());
+        }
+    }
+}
+
+/// A domain binary's command line and `main`, written once: a `Cli` parser (clap) named `$name`
+/// with `$about` and the crate's version whose subcommands are the enum `$commands` (which
+/// flattens [`Common`] beside its own), and a `main` that parses it and runs `$run` on the
+/// command through [`run_main`]. It also adds the test every binary keeps: clap's checks of the
+/// command tree (duplicate names or aliases between the shared and the domain commands panic
+/// at run time in debug builds).
+///
+/// ```ignore
+/// deepfield_core::domain_cli! {
+///     name: "deepfield-audio",
+///     about: "deepfield audio: WAV → MFCC → BiLSTM cough and spoken-digit classification",
+///     commands: Command,
+///     run: run,
+/// }
+/// ```
+#[macro_export]
+macro_rules! domain_cli {
+    (name: $name:literal, about: $about:literal, commands: $cmd:ty, run: $run:path $(,)?) => {
+        #[derive(clap::Parser)]
+        #[command(name = $name, version, about = $about)]
+        struct Cli {
+            #[command(subcommand)]
+            command: $cmd,
+        }
+
+        fn main() -> std::process::ExitCode {
+            $crate::repro::cli::run_main(|| $run(<Cli as clap::Parser>::parse().command))
+        }
+
+        #[cfg(test)]
+        mod cli_is_well_formed {
+            /// clap's checks of the command tree.
+            #[test]
+            fn command_line_is_well_formed() {
+                <super::Cli as clap::CommandFactory>::command().debug_assert();
+            }
+        }
+    };
 }
 
 impl ReproArgs {

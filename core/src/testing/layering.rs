@@ -60,3 +60,27 @@ pub fn source_lines_matching(
     visit(dir, patterns, skip_dirs, skip_files, &mut hits);
     hits
 }
+
+/// The layering test of a domain crate, written once: a `#[cfg(test)] mod layering` whose test
+/// `only_reproductions_import_reproductions` runs
+/// [`assert_only_reproductions_import_reproductions`] on the calling crate (its
+/// `CARGO_MANIFEST_DIR`), skipping the files named (e.g. `"repro.rs"`). Put it in `lib.rs`:
+/// `deepfield_core::layering_test!();`.
+#[macro_export]
+macro_rules! layering_test {
+    ($($skip:expr),* $(,)?) => {
+        #[cfg(test)]
+        mod layering {
+            /// Inference and the other library modules never name a reproduction: `crate::` or
+            /// `super::` followed by `repro` appears only under `src/repro/` (and in the
+            /// binary).
+            #[test]
+            fn only_reproductions_import_reproductions() {
+                $crate::testing::assert_only_reproductions_import_reproductions(
+                    env!("CARGO_MANIFEST_DIR"),
+                    &[$($skip),*],
+                );
+            }
+        }
+    };
+}

@@ -4,9 +4,8 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Subcommand};
 use deepfield_core::repro::cli::{App, Common, EvalArgs};
 use deepfield_core::repro::typed::summary_table;
 use deepfield_core::repro::Experiment;
@@ -14,15 +13,11 @@ use deepfield_graph::io::GraphSource;
 use deepfield_graph::repro::graphfm::{self, presets, GraphFmConfig};
 use deepfield_graph::{GraphError, Result};
 
-#[derive(Parser)]
-#[command(
-    name = "deepfield-graph",
-    version,
-    about = "deepfield graph: GNN layers, self-supervised GNNs (GraphFM) on Cora or your graph"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
+deepfield_core::domain_cli! {
+    name: "deepfield-graph",
+    about: "deepfield graph: GNN layers, self-supervised GNNs (GraphFM) on Cora or your graph",
+    commands: Command,
+    run: run,
 }
 
 /// A graph given on the command line: a Planetoid-layout folder, or a node file plus an edge list.
@@ -138,10 +133,6 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         epochs: usize,
     },
-}
-
-fn main() -> ExitCode {
-    deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
 }
 
 fn app() -> Result<App> {
@@ -286,9 +277,7 @@ fn run(cmd: Command) -> Result<()> {
                     p.scored_nodes
                 );
             }
-            if let Some(o) = &eval.out {
-                println!("predictions written to {}", o.display());
-            }
+            eval.print_written();
             Ok(())
         }
         Command::Bench {
@@ -303,13 +292,7 @@ fn run(cmd: Command) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_is_consistent() {
-        Cli::command().debug_assert();
-    }
-
+    use clap::Parser;
     #[test]
     fn eval_takes_a_graph_and_predict_is_its_alias() {
         let parse = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.command);

@@ -4,10 +4,9 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use deepfield_core::data::TensorDataset;
 use deepfield_core::metrics::show_opt;
 use deepfield_core::models::ModelConfig;
@@ -17,15 +16,11 @@ use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
 use deepfield_core::train::{OptimizerConfig, Task, TrainConfig, Trainer};
 use deepfield_timeseries::{detect, forecast, repro, Error, Result};
 
-#[derive(Parser)]
-#[command(
-    name = "deepfield-timeseries",
-    version,
-    about = "deepfield timeseries: forecasting (NSE), CNN-LSTM, StackVAE-G anomaly detection"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
+deepfield_core::domain_cli! {
+    name: "deepfield-timeseries",
+    about: "deepfield timeseries: forecasting (NSE), CNN-LSTM, StackVAE-G anomaly detection",
+    commands: Command,
+    run: run,
 }
 
 #[derive(Subcommand)]
@@ -75,10 +70,6 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         rounds: usize,
     },
-}
-
-fn main() -> ExitCode {
-    deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
 }
 
 fn run(cmd: Command) -> Result<()> {
@@ -196,9 +187,7 @@ fn eval(args: &EvalArgs, input: &Path, opts: &detect::EvalOptions) -> Result<()>
             )))
         }
     }
-    if let Some(o) = out {
-        println!("written to {}", o.display());
-    }
+    args.print_written();
     Ok(())
 }
 
@@ -286,14 +275,6 @@ fn bench_pytorch(python: &Path, threads: usize, seconds: f64) -> Result<f64> {
 
 #[cfg(test)]
 mod tests {
-    /// clap's checks of the command tree (duplicate names or aliases between the shared and the
-    /// domain commands panic at run time in debug builds).
-    #[test]
-    fn command_line_is_well_formed() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
-    }
-
     /// The shared eval form parses, the old `--csv` flag still works, and both at once is an error.
     #[test]
     fn commands_are_consistent() {
