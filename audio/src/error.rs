@@ -23,15 +23,8 @@ pub enum Error {
     Input(String),
 }
 
-/// `Result` with the audio [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-deepfield_core::domain_error! {
-    enum: Error,
-    domain: "audio",
-    constructors: [input],
-    to_core: [],
-}
+// `Result`, the constructors, `From<tch::TchError>` and the way back into core's error.
+deepfield_core::domain_error!(Error, "audio", [input], []);
 
 impl Error {
     /// A bad-audio error for `path`.

@@ -30,16 +30,19 @@ mod results;
 mod tables;
 mod tensors;
 
-pub use binary::{run_bin, BinOutput};
-pub use cases::{assert_cases, lacking};
+pub use binary::{run_bin, run_line, BinOutput};
+pub use cases::{assert_cases, assert_err, assert_refused_without_output, lacking};
 pub use fixtures::{fixture_path, read_json, read_safetensors};
 pub use layering::{assert_only_reproductions_import_reproductions, source_lines_matching};
-pub use mutants::{assert_reader_survives_mutants, mutants};
+pub use mutants::{assert_mutants_refused, assert_reader_survives_mutants, mutants};
 pub use png::PngStats;
 #[cfg(feature = "plots")]
 pub use png::{assert_png, png_stats};
-pub use results::{assert_contains, assert_json_close, assert_results, MIN_PLOT_SIZE};
-pub use tables::{assert_csv, read_csv};
+pub use results::{
+    assert_contains, assert_history, assert_json_close, assert_repro_results, assert_results,
+    HISTORY_COLUMNS, MIN_PLOT_SIZE, REPRO_FILES,
+};
+pub use tables::{assert_csv, read_csv, write_csv};
 pub use tensors::{assert_close, assert_close_slice, max_abs_diff};
 
 /// The panic message of `f`, which must panic (for the tests of these helpers).

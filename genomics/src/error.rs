@@ -27,12 +27,5 @@ pub enum Error {
     Config(String),
 }
 
-/// `Result` with the genomics [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-deepfield_core::domain_error! {
-    enum: Error,
-    domain: "genomics",
-    constructors: [input, io, parse],
-    to_core: [],
-}
+// `Result`, the constructors, `From<tch::TchError>` and the way back into core's error.
+deepfield_core::domain_error!(Error, "genomics", [input, io, parse], []);

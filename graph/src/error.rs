@@ -10,6 +10,14 @@ pub enum GraphError {
     #[error(transparent)]
     Core(#[from] deepfield_core::Error),
 
+    /// The graph as a whole is inconsistent (no nodes, a split larger than the graph, …).
+    #[error("graph: {0}")]
+    Invalid(String),
+
+    /// A configuration value is out of range.
+    #[error("invalid config: {0}")]
+    Config(String),
+
     /// A line of an input file could not be read (ragged row, non-numeric value, duplicate id,
     /// dangling edge, …). `line` is 1-based.
     #[error("{path}:{line}: {message}")]
@@ -18,28 +26,12 @@ pub enum GraphError {
         line: usize,
         message: String,
     },
-
-    /// The graph as a whole is inconsistent (no nodes, a split larger than the graph, …).
-    #[error("graph: {0}")]
-    Invalid(String),
-
-    /// A configuration value is out of range.
-    #[error("invalid config: {0}")]
-    Config(String),
 }
-
-/// `Result` with [`GraphError`].
-pub type Result<T, E = GraphError> = std::result::Result<T, E>;
 
 // `config`/`parse` constructors, `From<tch::TchError>` and the way back into core's error (for
 // graph code that runs inside core's training loop: a sampler's or a model's error from a
 // `TrainStep` or `BatchSource`).
-deepfield_core::domain_error! {
-    enum: GraphError,
-    domain: "graph",
-    constructors: [parse],
-    to_core: [],
-}
+deepfield_core::domain_error!(GraphError, "graph", [parse], []);
 
 impl GraphError {
     /// A graph consistency error.

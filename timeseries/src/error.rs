@@ -54,15 +54,8 @@ pub enum Error {
     Config(String),
 }
 
-/// `Result` with this crate's [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-deepfield_core::domain_error! {
-    enum: Error,
-    domain: "timeseries",
-    constructors: [input],
-    to_core: [Input],
-}
+// `Result`, the constructors, `From<tch::TchError>` and the way back into core's error.
+deepfield_core::domain_error!(Error, "timeseries", [input], [Input]);
 
 impl Error {
     /// A data-file error tied to its path.

@@ -7,7 +7,14 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use deepfield_audio::{predict, repro, segment, wav};
-use deepfield_core::repro::cli::{App, Common, EvalArgs};
+use deepfield_core::repro::cli::{App, BenchArgs, Common, EvalArgs};
+
+deepfield_core::domain_cli! {
+    name: "deepfield-audio",
+    about: "deepfield audio: WAV → MFCC → BiLSTM cough and spoken-digit classification",
+    commands: Command,
+    run: run,
+}
 
 /// The long help of `eval`.
 const EVAL_ABOUT: &str =
@@ -33,13 +40,6 @@ Example: deepfield-audio eval --model results/cough-bilstm/model $DEEPFIELD_DATA
 
 #[path = "../../bench/bench.rs"]
 mod bench;
-
-deepfield_core::domain_cli! {
-    name: "deepfield-audio",
-    about: "deepfield audio: WAV → MFCC → BiLSTM cough and spoken-digit classification",
-    commands: Command,
-    run: run,
-}
 
 #[derive(Subcommand)]
 enum Command {
@@ -70,12 +70,8 @@ enum Command {
     /// MFCC throughput (audio-seconds per second) of ours vs librosa and python_speech_features
     /// on the spoken-digit recordings, in one command.
     Bench {
-        /// Threads (ours; the Python side is pinned to the same count).
-        #[arg(long, default_value_t = 1)]
-        threads: usize,
-        /// Python interpreter with librosa and python_speech_features.
-        #[arg(long)]
-        python: Option<PathBuf>,
+        #[command(flatten)]
+        bench: BenchArgs,
         /// Minimum seconds to time each side.
         #[arg(long, default_value_t = 2.0)]
         seconds: f64,
@@ -109,8 +105,7 @@ fn run(cmd: Command) -> deepfield_audio::Result<()> {
             }
         }
         Command::Bench {
-            threads,
-            python,
+            bench: BenchArgs { threads, python },
             seconds,
             data,
         } => bench::run(threads, python, seconds, data)?,

@@ -99,3 +99,23 @@ pub fn assert_reader_survives_mutants<T, E: std::fmt::Display>(
     }
     refused
 }
+
+/// [`assert_reader_survives_mutants`], and assert that more than `more_than` of the `n`
+/// mutants are refused: a reader that accepts damaged files too readily fails. Returns how
+/// many were refused.
+#[track_caller]
+pub fn assert_mutants_refused<T, E: std::fmt::Display>(
+    name: &str,
+    valid: &[u8],
+    (seed, n): (u64, usize),
+    more_than: usize,
+    read: impl Fn(&Path) -> std::result::Result<T, E>,
+) -> usize {
+    let refused = assert_reader_survives_mutants(name, valid, seed, n, read);
+    assert!(
+        refused > more_than,
+        "{name}: only {refused} of {n} damaged files refused (seed {seed}; expected more than \
+         {more_than}): the reader is too lenient"
+    );
+    refused
+}

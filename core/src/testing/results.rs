@@ -84,6 +84,40 @@ pub fn assert_results(dir: &Path, files: &[&str]) -> serde_json::Value {
     metrics
 }
 
+/// The files every typed reproduction that trains writes into its results folder
+/// ([`crate::repro::Typed`]: the metrics as JSON and as a tidy CSV, the report and the
+/// configuration; the training loop's `history.csv`).
+pub const REPRO_FILES: [&str; 5] = [
+    "metrics.json",
+    "metrics.csv",
+    "history.csv",
+    "report.md",
+    "config.json",
+];
+
+/// [`assert_results`] on a reproduction's results folder: the [`REPRO_FILES`] and `more` (its
+/// plots, tables and saved models). Returns `metrics.json` parsed.
+#[track_caller]
+pub fn assert_repro_results(dir: &Path, more: &[&str]) -> serde_json::Value {
+    let files: Vec<&str> = REPRO_FILES.iter().chain(more).copied().collect();
+    assert_results(dir, &files)
+}
+
+/// The columns every `history.csv` of core's training loop starts with; the metrics a run
+/// monitors follow them.
+pub const HISTORY_COLUMNS: [&str; 6] = ["run", "epoch", "train_loss", "val_loss", "lr", "seconds"];
+
+/// Read the `history.csv` at `path` and assert that its columns are [`HISTORY_COLUMNS`] followed
+/// by `metrics`, and that every row is as wide as the header; returns the rows.
+#[track_caller]
+pub fn assert_history(path: &Path, metrics: &[&str]) -> Vec<Vec<String>> {
+    let (header, rows) = read_csv(path);
+    let want: Vec<&str> = HISTORY_COLUMNS.iter().chain(metrics).copied().collect();
+    assert_eq!(header, want, "{}: header", path.display());
+    check_widths(path, &header, &rows);
+    rows
+}
+
 /// Assert that two JSON values have the same structure and equal strings, booleans and nulls,
 /// and numbers within `tol · max(1, |want|)`; the message names the JSON path of the first
 /// difference. For metrics read back from a file: serde_json's float parsing may differ from

@@ -41,6 +41,29 @@ pub(super) fn check_widths(path: &Path, header: &[String], rows: &[Vec<String>])
     }
 }
 
+/// Write a fixture CSV at `path`: the columns `header`, then one row per item of `rows`, each
+/// field written with `Display` (`1.0_f64` as `1`) and quoted where RFC 4180 asks (by the
+/// `csv` crate), lines ending in `\n`. Panics when it cannot be written.
+#[track_caller]
+pub fn write_csv<R, F>(path: &Path, header: &[&str], rows: impl IntoIterator<Item = R>)
+where
+    R: IntoIterator<Item = F>,
+    F: std::fmt::Display,
+{
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    let fail = |e: csv::Error| panic!("cannot write {}: {e}", path.display());
+    w.write_record(header).unwrap_or_else(fail);
+    for row in rows {
+        let fields: Vec<String> = row.into_iter().map(|f| f.to_string()).collect();
+        w.write_record(&fields).unwrap_or_else(fail);
+    }
+    w.flush()
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+}
+
 /// Assert that the CSV file at `path` has exactly the columns `header` and `rows` data rows,
 /// each as wide as the header; returns the rows.
 #[track_caller]
@@ -70,6 +93,13 @@ mod tests {
         assert_eq!(assert_csv(&p, &["id", "label"], 2)[0], ["1", "a,b"]);
         assert!(fails(|| assert_csv(&p, &["id"], 2)).is_err());
         assert!(fails(|| assert_csv(&p, &["id", "label"], 3)).is_err());
+        write_csv(
+            &p,
+            &["t", "x, y"],
+            (0..3).map(|t| [t as f64, t as f64 / 2.0]),
+        );
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(text, "t,\"x, y\"\n0,0\n1,0.5\n2,1\n");
         std::fs::write(&p, "id,label\n1,a,extra\n").unwrap();
         assert!(fails(|| assert_results(dir.path(), &["t.csv"])).is_err());
     }

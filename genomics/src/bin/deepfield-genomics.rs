@@ -314,26 +314,4 @@ mod tests {
             "{help}"
         );
     }
-
-    #[test]
-    fn shared_commands_are_there() {
-        let cmd = parse(&[
-            "deepfield-genomics",
-            "forward",
-            "--model",
-            "m",
-            "--input",
-            "x.safetensors",
-            "--out",
-            "y.csv",
-        ])
-        .unwrap();
-        assert!(matches!(cmd, Command::Common(Common::Forward { .. })));
-        // The tensor form needs all three.
-        assert!(parse(&["deepfield-genomics", "forward", "--model", "m"]).is_err());
-        assert!(matches!(
-            parse(&["deepfield-genomics", "inspect", "m"]).unwrap(),
-            Command::Common(Common::Inspect { .. })
-        ));
-    }
 }

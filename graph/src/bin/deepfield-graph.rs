@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use deepfield_core::repro::cli::{App, Common, EvalArgs};
+use deepfield_core::repro::cli::{App, BenchArgs, Common, EvalArgs};
 use deepfield_core::repro::typed::summary_table;
 use deepfield_core::repro::Experiment;
 use deepfield_graph::io::GraphSource;
@@ -122,11 +122,8 @@ enum Command {
     },
     /// Per-epoch time of a 2-layer GCN on Cora, ours vs PyTorch Geometric, with the ratio.
     Bench {
-        #[arg(long, default_value_t = 1)]
-        threads: usize,
-        /// Python with torch and torch_geometric [default: DEEPFIELD_PYTHON or the workspace venv].
-        #[arg(long)]
-        python: Option<PathBuf>,
+        #[command(flatten)]
+        bench: BenchArgs,
         /// Data directory [default: DEEPFIELD_DATA or ../shared/datasets].
         #[arg(long)]
         data: Option<PathBuf>,
@@ -281,8 +278,7 @@ fn run(cmd: Command) -> Result<()> {
             Ok(())
         }
         Command::Bench {
-            threads,
-            python,
+            bench: BenchArgs { threads, python },
             data,
             epochs,
         } => deepfield_graph::bench::run(threads, python, data, epochs),
@@ -293,6 +289,7 @@ fn run(cmd: Command) -> Result<()> {
 mod tests {
     use super::*;
     use clap::Parser;
+
     #[test]
     fn eval_takes_a_graph_and_predict_is_its_alias() {
         let parse = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.command);
@@ -352,19 +349,5 @@ mod tests {
         let e = source(parse(&["g", "eval", "--model", "m", "a", "--graph", "b"]).unwrap())
             .unwrap_err();
         assert!(e.to_string().contains("more than one input"), "{e}");
-        let cmd = parse(&[
-            "g",
-            "forward",
-            "--model",
-            "m",
-            "--input",
-            "x.safetensors",
-            "--out",
-            "y.csv",
-        ])
-        .unwrap();
-        assert!(matches!(cmd, Command::Common(Common::Forward { .. })));
-        // The tensor form needs --out.
-        assert!(parse(&["g", "forward", "--model", "m", "--input", "x.safetensors"]).is_err());
     }
 }

@@ -11,17 +11,10 @@ use deepfield_core::data::TensorDataset;
 use deepfield_core::metrics::show_opt;
 use deepfield_core::models::ModelConfig;
 use deepfield_core::nn::cnn_lstm::CnnLstmConfig;
-use deepfield_core::repro::cli::{App, Common, EvalArgs};
+use deepfield_core::repro::cli::{App, BenchArgs, Common, EvalArgs};
 use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
 use deepfield_core::train::{OptimizerConfig, Task, TrainConfig, Trainer};
 use deepfield_timeseries::{detect, forecast, repro, Error, Result};
-
-deepfield_core::domain_cli! {
-    name: "deepfield-timeseries",
-    about: "deepfield timeseries: forecasting (NSE), CNN-LSTM, StackVAE-G anomaly detection",
-    commands: Command,
-    run: run,
-}
 
 #[derive(Subcommand)]
 enum Command {
@@ -57,12 +50,8 @@ enum Command {
     },
     /// CNN-LSTM training steps/s here and in PyTorch eager (same shapes, same loop).
     Bench {
-        /// libtorch threads on both sides.
-        #[arg(long, default_value_t = 1)]
-        threads: usize,
-        /// Python with torch (default: the workspace venv).
-        #[arg(long)]
-        python: Option<PathBuf>,
+        #[command(flatten)]
+        bench: BenchArgs,
         /// Seconds to measure each side per round.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
@@ -70,6 +59,13 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         rounds: usize,
     },
+}
+
+deepfield_core::domain_cli! {
+    name: "deepfield-timeseries",
+    about: "deepfield timeseries: forecasting (NSE), CNN-LSTM, StackVAE-G anomaly detection",
+    commands: Command,
+    run: run,
 }
 
 fn run(cmd: Command) -> Result<()> {
@@ -102,11 +98,10 @@ fn run(cmd: Command) -> Result<()> {
             eval(&args, &input, &opts)
         }
         Command::Bench {
-            threads,
-            python,
+            bench: BenchArgs { threads, python },
             seconds,
             rounds,
-        } => bench(threads, python, seconds, rounds),
+        } => run_bench(threads, python, seconds, rounds),
     }
 }
 
@@ -196,7 +191,7 @@ const N: i64 = 64 * 20;
 const T: i64 = 30;
 const F: i64 = 8;
 
-fn bench(threads: usize, python: Option<PathBuf>, seconds: f64, rounds: usize) -> Result<()> {
+fn run_bench(threads: usize, python: Option<PathBuf>, seconds: f64, rounds: usize) -> Result<()> {
     deepfield_core::device::set_threads(threads);
     let python = python
         .or_else(deepfield_core::python::interpreter)
