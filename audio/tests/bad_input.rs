@@ -9,7 +9,7 @@ use deepfield_audio::predict::labels::read_labels;
 use deepfield_audio::predict::{evaluate, EvalOptions};
 use deepfield_audio::wav::{read_wav, read_wav_limited};
 use deepfield_core::testing::{
-    assert_cases, assert_mutants_refused, assert_refused_without_output,
+    assert_cases, assert_mutants_refused, assert_refused_without_output, case_table,
 };
 
 mod common;
@@ -206,49 +206,20 @@ fn cough_labels(p: &Path) -> deepfield_audio::Result<usize> {
 #[test]
 fn hand_made_labels_cases_give_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: Vec<(&str, &str, Vec<&str>)> = vec![
-        ("empty.csv", "", vec!["no `file` column"]),
-        (
-            "missing_column.csv",
-            "file,label\na.wav,none\n",
-            vec!["no `etiquette` column", "file, label"],
-        ),
-        (
-            "no_file_column.csv",
-            "path,etiquette\na.wav,none\n",
-            vec!["no `file` column"],
-        ),
-        (
-            "duplicate.csv",
-            "file,etiquette\na.wav,none\nb.wav,hand\n./a.wav,elbow\n",
-            vec!["line 4", "./a.wav", "twice", "line 2"],
-        ),
-        (
-            "open_q.csv",
-            "file,etiquette\n\"a.wav,none\nb.wav,hand\n",
-            vec!["line 2", "quote left open"],
-        ),
-        (
-            "short_row.csv",
-            "file,etiquette\na.wav\n",
-            vec!["line 2", "too few fields"],
-        ),
-        (
-            "unknown_label.csv",
-            "file,etiquette\na.wav,none\nb.wav,sneeze\n",
-            vec!["line 3", "\"sneeze\""],
-        ),
-        (
-            "index_out_of_range.csv",
-            "file,etiquette\na.wav,3\n",
-            vec!["line 2", "\"3\""],
-        ),
-        (
-            "bad.tsv",
-            "file\tetiquette\na.wav\tsneeze\n",
-            vec!["\"sneeze\""],
-        ),
-    ];
+    let cases = case_table(
+        r#"
+        empty.csv              |                                 | no `file` column
+        missing_column.csv     | file,label\na.wav,none\n        | no `etiquette` column | file, label
+        no_file_column.csv     | path,etiquette\na.wav,none\n    | no `file` column
+        duplicate.csv          | file,etiquette\na.wav,none\nb.wav,hand\n./a.wav,elbow\n
+                               | line 4 | ./a.wav | twice | line 2
+        open_q.csv             | file,etiquette\n"a.wav,none\nb.wav,hand\n | line 2 | quote left open
+        short_row.csv          | file,etiquette\na.wav\n         | line 2 | too few fields
+        unknown_label.csv      | file,etiquette\na.wav,none\nb.wav,sneeze\n | line 3 | "sneeze"
+        index_out_of_range.csv | file,etiquette\na.wav,3\n       | line 2 | "3"
+        bad.tsv                | file\tetiquette\na.wav\tsneeze\n | "sneeze"
+        "#,
+    );
     assert_cases(cases, cough_labels);
     let ok = dir.path().join("ok.csv");
     std::fs::write(&ok, format!("{LABELS}\n\n")).unwrap();

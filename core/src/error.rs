@@ -323,19 +323,19 @@ mod domain_tests {
 
     /// A domain crate's error as `domain_error!` completes it.
     #[derive(Debug, thiserror::Error)]
-    enum DomainLike {
-        #[error(transparent)]
-        Core(#[from] Error),
+    pub enum DomainLike {
+        #[error("invalid input: {0}")]
+        Input(String),
+        #[error("invalid config: {0}")]
+        Config(String),
         #[error("{path}:{line}: {message}")]
         Parse {
             path: std::path::PathBuf,
             line: usize,
             message: String,
         },
-        #[error("invalid input: {0}")]
-        Input(String),
-        #[error("invalid config: {0}")]
-        Config(String),
+        #[error(transparent)]
+        Core(#[from] Error),
     }
 
     crate::domain_error!(DomainLike, "like", [input, io, parse], [Input]);
@@ -345,7 +345,10 @@ mod domain_tests {
         let parse = DomainLike::parse("a.csv", 3, "bad row");
         assert_eq!(parse.to_string(), "a.csv:3: bad row");
         let back: Error = parse.into();
-        assert!(matches!(back, Error::Domain { domain: "like", .. }), "{back:?}");
+        assert!(
+            matches!(back, Error::Domain { domain: "like", .. }),
+            "{back:?}"
+        );
         assert_eq!(back.to_string(), "a.csv:3: bad row");
         assert!(back.domain_source::<DomainLike>().is_some());
         // Config and the variants named last become core's own; core errors unwrap.

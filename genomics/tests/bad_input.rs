@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use deepfield_core::testing::{
-    assert_cases, assert_mutants_refused, assert_refused_without_output,
+    assert_cases, assert_mutants_refused, assert_refused_without_output, case_table,
 };
 use deepfield_genomics::seq::{read_all, read_labels, read_metadata};
 use deepfield_genomics::snp;
@@ -40,48 +40,28 @@ fn hand_made_sequence_cases_give_clear_errors() {
     let n = bad_crc.len();
     bad_crc[n - 6] ^= 0xff;
     assert_cases(
+        case_table(
+            r"
+            empty.fa        |                                 | no FASTA/FASTQ records
+            blank.fa        | \n\n  \n                        | no FASTA/FASTQ records
+            header_only.fa  | >a desc\n                       | :1 | `a` has no sequence
+            empty_record.fa | >a\n>b\nACGT\n                  | :1 | `a` has no sequence
+            seq_first.fa    | ACGT\n>a\nACGT\n                | :1 | first line
+            digit.fa        | >a\nACGT\nAC1T\n                | :3 | '1'
+            nul.fa          | >a\nAC\0GT\n                    | :2 | byte 0x00
+            utf8.fa         | >a\nACGTé\n                     | :2 | byte 0xc3
+            no_id.fa        | >\nACGT\n                       | :1 | without an id
+            duplicate.fa    | >a x\nAC\n>b\nGG\n>a y\nGT\n    | :5 | duplicated record id `a`
+            short_qual.fq   | @r1\nACGT\n+\nIII\n             | 3 quality characters for 4 bases
+            no_plus.fq      | @r1\nACGT\n                     | ends before its '+' line
+            lost_header.fq  | @r1\nAC\n+\nII\nr2\nAC\n+\nII\n | :5 | FASTQ header
+            ",
+        ),
+        records,
+    );
+    // Damaged gzip.
+    assert_cases(
         vec![
-            ("empty.fa", Vec::new(), vec!["no FASTA/FASTQ records"]),
-            ("blank.fa", s("\n\n  \n"), vec!["no FASTA/FASTQ records"]),
-            (
-                "header_only.fa",
-                s(">a desc\n"),
-                vec![":1", "`a` has no sequence"],
-            ),
-            (
-                "empty_record.fa",
-                s(">a\n>b\nACGT\n"),
-                vec![":1", "`a` has no sequence"],
-            ),
-            (
-                "seq_first.fa",
-                s("ACGT\n>a\nACGT\n"),
-                vec![":1", "first line"],
-            ),
-            ("digit.fa", s(">a\nACGT\nAC1T\n"), vec![":3", "'1'"]),
-            ("nul.fa", s(">a\nAC\0GT\n"), vec![":2", "byte 0x00"]),
-            ("utf8.fa", s(">a\nACGTé\n"), vec![":2", "byte 0xc3"]),
-            ("no_id.fa", s(">\nACGT\n"), vec![":1", "without an id"]),
-            (
-                "duplicate.fa",
-                s(">a x\nAC\n>b\nGG\n>a y\nGT\n"),
-                vec![":5", "duplicated record id `a`"],
-            ),
-            (
-                "short_qual.fq",
-                s("@r1\nACGT\n+\nIII\n"),
-                vec!["3 quality characters for 4 bases"],
-            ),
-            (
-                "no_plus.fq",
-                s("@r1\nACGT\n"),
-                vec!["ends before its '+' line"],
-            ),
-            (
-                "lost_header.fq",
-                s("@r1\nAC\n+\nII\nr2\nAC\n+\nII\n"),
-                vec![":5", "FASTQ header"],
-            ),
             (
                 "truncated.fa.gz",
                 gz[..gz.len() / 2].to_vec(),
@@ -143,70 +123,40 @@ fn signal(p: &Path) -> deepfield_genomics::Result<usize> {
 
 #[test]
 fn hand_made_signal_cases_give_clear_errors() {
-    let h = "Name\tChr\tPosition\tLog R Ratio\tB Allele Freq\n";
-    let row = |r: &str| s(&format!("{h}rs0\t1\t50\t0.1\t0.5\n{r}\n"));
     assert_cases(
-        vec![
-            ("empty.txt", Vec::new(), vec![":1", "empty signal file"]),
-            ("header_only.txt", s(h), vec![":2", "no probes"]),
-            (
-                "no_baf.txt",
-                s("Name\tChr\tPosition\tLog R Ratio\nrs1\t1\t5\t0.1\n"),
-                vec![":1", "no `B Allele Freq` column", "found: Name, Chr"],
-            ),
-            (
-                "commas.txt",
-                s("Name,Chr,Position,Log R Ratio,B Allele Freq\nrs1,1,5,0.1,0.5\n"),
-                vec![":1", "no `Name` column"],
-            ),
-            (
-                "text_lrr.txt",
-                row("rs1\t1\t60\tabc\t0.5"),
-                vec![":3", "Log R Ratio `abc` is not a"],
-            ),
-            (
-                "text_baf.txt",
-                row("rs1\t1\t60\t0.1\thigh"),
-                vec![":3", "B Allele Freq `high` is not a"],
-            ),
-            (
-                "inf_lrr.txt",
-                row("rs1\t1\t60\tinf\t0.5"),
-                vec![":3", "Log R Ratio `inf`", "finite"],
-            ),
-            (
-                "huge_baf.txt",
-                row("rs1\t1\t60\t0.1\t1e309"),
-                vec![":3", "B Allele Freq `1e309`", "finite"],
-            ),
-            (
-                "baf_range.txt",
-                row("rs1\t1\t60\t0.1\t1.7"),
-                vec![":3", "outside [0, 1]"],
-            ),
-            (
-                "fractional_pos.txt",
-                row("rs1\t1\t60.5\t0.1\t0.5"),
-                vec![":3", "Position `60.5` is not a whole number"],
-            ),
-            (
-                "negative_pos.txt",
-                row("rs1\t1\t-60\t0.1\t0.5"),
-                vec![":3", "Position `-60`", "0 or more"],
-            ),
-            (
-                "short_row.txt",
-                row("rs1\t1\t60"),
-                vec![":3", "3 fields, expected at least 5"],
-            ),
-            (
-                "latin1.txt",
-                [s(h), b"rs1\t1\t5\t0.1\t0.5\tcaf\xe9\n".to_vec()].concat(),
-                vec!["UTF-8"],
-            ),
-        ],
+        case_table(
+            r"
+            empty.txt       |                                   | :1 | empty signal file
+            header_only.txt | Name\tChr\tPosition\tLog R Ratio\tB Allele Freq\n | :2 | no probes
+            no_baf.txt | Name\tChr\tPosition\tLog R Ratio\nrs1\t1\t5\t0.1\n
+                       | :1 | no `B Allele Freq` column | found: Name, Chr
+            commas.txt | Name,Chr,Position,Log R Ratio,B Allele Freq\nrs1,1,5,0.1,0.5\n
+                       | :1 | no `Name` column
+            latin1.txt | Name\tChr\tPosition\tLog R Ratio\tB Allele Freq\nrs1\t1\t5\t0.1\t0.5\tcaf\xe9\n
+                       | UTF-8
+            ",
+        ),
         signal,
     );
+    // One bad probe after a good one, on line 3.
+    let h = "Name\tChr\tPosition\tLog R Ratio\tB Allele Freq\nrs0\t1\t50\t0.1\t0.5\n";
+    let rows = case_table(
+        r"
+        text_lrr.txt       | rs1\t1\t60\tabc\t0.5   | :3 | Log R Ratio `abc` is not a
+        text_baf.txt       | rs1\t1\t60\t0.1\thigh  | :3 | B Allele Freq `high` is not a
+        inf_lrr.txt        | rs1\t1\t60\tinf\t0.5   | :3 | Log R Ratio `inf` | finite
+        huge_baf.txt       | rs1\t1\t60\t0.1\t1e309 | :3 | B Allele Freq `1e309` | finite
+        baf_range.txt      | rs1\t1\t60\t0.1\t1.7   | :3 | outside [0, 1]
+        fractional_pos.txt | rs1\t1\t60.5\t0.1\t0.5 | :3 | Position `60.5` is not a whole number
+        negative_pos.txt   | rs1\t1\t-60\t0.1\t0.5  | :3 | Position `-60` | 0 or more
+        short_row.txt      | rs1\t1\t60             | :3 | 3 fields, expected at least 5
+        ",
+    );
+    let rows = rows.into_iter().map(|(name, row, fragments)| {
+        let text = [h.as_bytes(), &row, b"\n"].concat();
+        (name, text, fragments)
+    });
+    assert_cases(rows.collect(), signal);
     // Probes out of order are sorted (the format does not require order), NaN/NA kept.
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("ok.txt");
@@ -233,49 +183,21 @@ fn labels(p: &Path) -> deepfield_genomics::Result<usize> {
 #[test]
 fn hand_made_label_cases_give_clear_errors() {
     assert_cases(
-        vec![
-            ("empty.csv", Vec::new(), vec![":1", "empty table"]),
-            (
-                "no_label_column.csv",
-                s("name,region\na,Asia\n"),
-                vec![":1", "no column `country`", "name, region"],
-            ),
-            (
-                "duplicate.csv",
-                s("name,country\na,Spain\nb,Italy\n\na,China\n"),
-                vec![":5", "duplicated id `a`", "first on line 2"],
-            ),
-            (
-                "short_row.csv",
-                s("name,date,country\na,2020\n"),
-                vec![":2", "2 fields, the header has 3"],
-            ),
-            (
-                "empty_id.csv",
-                s("name,country\n,Spain\n"),
-                vec![":2", "empty `name`"],
-            ),
-            (
-                "open_q.csv",
-                s("name,date,country\n\"a,2020,Spain\nb,2021,Italy\n"),
-                vec![":2", "quote left open"],
-            ),
-            (
-                "open_q_last.csv",
-                s("name,date,country\na,2020,\"Spain\nb,2021,Italy\n"),
-                vec![":2", "quote left open"],
-            ),
-            (
-                "latin1.csv",
-                b"name,country\nb,Espa\xf1a\n".to_vec(),
-                vec!["latin1.csv line 2", "UTF-8"],
-            ),
-            (
-                "commas_in_tsv.tsv",
-                s("name,country\na,Spain\n"),
-                vec![":1", "no column `country`"],
-            ),
-        ],
+        case_table(
+            r#"
+            empty.csv           |                                           | :1 | empty table
+            no_label_column.csv | name,region\na,Asia\n                     | :1
+                                | no column `country` | name, region
+            duplicate.csv       | name,country\na,Spain\nb,Italy\n\na,China\n | :5
+                                | duplicated id `a` | first on line 2
+            short_row.csv       | name,date,country\na,2020\n               | :2 | 2 fields, the header has 3
+            empty_id.csv        | name,country\n,Spain\n                    | :2 | empty `name`
+            open_q.csv          | name,date,country\n"a,2020,Spain\nb,2021,Italy\n | :2 | quote left open
+            open_q_last.csv     | name,date,country\na,2020,"Spain\nb,2021,Italy\n | :2 | quote left open
+            latin1.csv          | name,country\nb,Espa\xf1a\n               | latin1.csv line 2 | UTF-8
+            commas_in_tsv.tsv   | name,country\na,Spain\n                   | :1 | no column `country`
+            "#,
+        ),
         labels,
     );
     let dir = tempfile::tempdir().unwrap();

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use deepfield_core::data::scale::{FittedScaler, StandardScaler};
 use deepfield_core::testing::{
-    assert_cases, assert_mutants_refused, assert_refused_without_output, write_csv,
+    assert_cases, assert_mutants_refused, assert_refused_without_output, case_table, write_csv,
 };
 use deepfield_timeseries::data::input::InputTable;
 use deepfield_timeseries::data::{LoadOptions, Series};
@@ -34,72 +34,29 @@ fn series(p: &Path) -> deepfield_timeseries::Result<usize> {
 
 #[test]
 fn hand_made_series_cases_give_clear_errors() {
-    let h = "timestamp,value\n";
     assert_cases(
-        vec![
-            ("empty.csv", "", vec!["empty CSV"]),
-            ("header_only.csv", h, vec!["no data rows"]),
-            (
-                "blank_rows.csv",
-                "timestamp,value\n,\n\n",
-                vec!["no data rows"],
-            ),
-            (
-                "no_value.csv",
-                "timestamp,level\n2020-01-01,1\n",
-                vec!["no column \"value\"", "timestamp, level"],
-            ),
-            (
-                "no_time.csv",
-                "when,value\n2020-01-01,1\n",
-                vec!["no column \"timestamp\""],
-            ),
-            (
-                "text_value.csv",
-                "timestamp,value\n2020-01-01,1\n2020-01-02,high\n",
-                vec!["not numeric", "\"high\"", "data row 2"],
-            ),
-            (
-                "inf_value.csv",
-                "timestamp,value\n2020-01-01,1\n2020-01-02,inf\n",
-                vec!["inf", "data row 2"],
-            ),
-            (
-                "bad_time.csv",
-                "timestamp,value\n2020-01-01,1\n2020-02-30,2\n",
-                vec!["bad timestamp \"2020-02-30\"", "data row 2"],
-            ),
-            (
-                "empty_time.csv",
-                "timestamp,value\n2020-01-01,1\n,2\n",
-                vec!["bad timestamp", "data row 2"],
-            ),
-            (
-                "duplicate_time.csv",
-                "timestamp,value\n2020-01-01,1\n2020-01-02,2\n2020-01-01,3\n",
-                vec!["duplicate timestamp 2020-01-01"],
-            ),
-            (
-                "ragged.csv",
-                "timestamp,value\n2020-01-01,1\n2020-01-02,2,7,8\n",
-                vec!["more fields than the header"],
-            ),
-            (
-                "open_q.csv",
-                "timestamp,value\n2020-01-01,\"1\n2020-01-02,2\n",
-                vec!["could not parse `\"1"],
-            ),
-            (
-                "semicolons.csv",
-                "timestamp;value\n2020-01-01;1\n",
-                vec!["no column \"timestamp\"", "timestamp;value"],
-            ),
-            (
-                "commas.tsv",
-                "timestamp,value\n2020-01-01,1\n",
-                vec!["no column \"timestamp\"", "timestamp,value"],
-            ),
-        ],
+        case_table(
+            r#"
+            empty.csv       |                                | empty CSV
+            header_only.csv | timestamp,value\n              | no data rows
+            blank_rows.csv  | timestamp,value\n,\n\n         | no data rows
+            no_value.csv    | timestamp,level\n2020-01-01,1\n | no column "value" | timestamp, level
+            no_time.csv     | when,value\n2020-01-01,1\n     | no column "timestamp"
+            text_value.csv  | timestamp,value\n2020-01-01,1\n2020-01-02,high\n
+                            | not numeric | "high" | data row 2
+            inf_value.csv   | timestamp,value\n2020-01-01,1\n2020-01-02,inf\n | inf | data row 2
+            bad_time.csv    | timestamp,value\n2020-01-01,1\n2020-02-30,2\n
+                            | bad timestamp "2020-02-30" | data row 2
+            empty_time.csv  | timestamp,value\n2020-01-01,1\n,2\n | bad timestamp | data row 2
+            duplicate_time.csv | timestamp,value\n2020-01-01,1\n2020-01-02,2\n2020-01-01,3\n
+                               | duplicate timestamp 2020-01-01
+            ragged.csv      | timestamp,value\n2020-01-01,1\n2020-01-02,2,7,8\n
+                            | more fields than the header
+            open_q.csv      | timestamp,value\n2020-01-01,"1\n2020-01-02,2\n | could not parse `"1
+            semicolons.csv  | timestamp;value\n2020-01-01;1\n | no column "timestamp" | timestamp;value
+            commas.tsv      | timestamp,value\n2020-01-01,1\n | no column "timestamp" | timestamp,value
+            "#,
+        ),
         series,
     );
     // The valid file reads (sorted, NA kept as missing); TSV by extension; a folder is refused.
@@ -139,35 +96,21 @@ fn labels(p: &Path) -> deepfield_timeseries::Result<usize> {
 #[test]
 fn hand_made_label_cases_give_clear_errors() {
     assert_cases(
-        vec![
-            ("empty.csv", "", vec!["empty CSV"]),
-            ("header_only.csv", "timestamp,label\n", vec!["no data rows"]),
-            (
-                "no_label.csv",
-                "timestamp,value,site\n2020-01-01,1,a\n",
-                vec!["no label column", "timestamp, value, site"],
-            ),
-            (
-                "bad_label.csv",
-                "timestamp,label\n2020-01-01,1\n2020-01-02,maybe\n",
-                vec!["data row 2", "\"maybe\""],
-            ),
-            (
-                "bad_time.csv",
-                "timestamp,label\n2020-01-01,1\nyesterday,0\n",
-                vec!["data row 2", "bad timestamp \"yesterday\""],
-            ),
-            (
-                "conflict.csv",
-                "timestamp,label\n2020-01-01,1\n2020-01-02,0\n2020-01-01,0\n",
-                vec!["\"2020-01-01\"", "twice", "data rows 1 and 3"],
-            ),
-            (
-                "ragged.csv",
-                "timestamp,label\n2020-01-01,1,5,6\n",
-                vec!["more fields than the header"],
-            ),
-        ],
+        case_table(
+            r#"
+            empty.csv       |                                  | empty CSV
+            header_only.csv | timestamp,label\n                | no data rows
+            no_label.csv    | timestamp,value,site\n2020-01-01,1,a\n
+                            | no label column | timestamp, value, site
+            bad_label.csv   | timestamp,label\n2020-01-01,1\n2020-01-02,maybe\n
+                            | data row 2 | "maybe"
+            bad_time.csv    | timestamp,label\n2020-01-01,1\nyesterday,0\n
+                            | data row 2 | bad timestamp "yesterday"
+            conflict.csv    | timestamp,label\n2020-01-01,1\n2020-01-02,0\n2020-01-01,0\n
+                            | "2020-01-01" | twice | data rows 1 and 3
+            ragged.csv      | timestamp,label\n2020-01-01,1,5,6\n | more fields than the header
+            "#,
+        ),
         labels,
     );
     let dir = tempfile::tempdir().unwrap();
