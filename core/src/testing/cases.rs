@@ -28,6 +28,10 @@ pub fn assert_cases<N, B, F, T, E>(
     F: AsRef<str>,
     E: Display,
 {
+    assert!(
+        !cases.is_empty(),
+        "no cases: a case table that reads as nothing tests nothing"
+    );
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let mut failures = Vec::new();
     for (name, bytes, fragments) in cases {
@@ -227,6 +231,7 @@ mod tests {
         );
         assert_cases(table[..1].to_vec(), read);
         assert!(fails(|| case_table("no contents")).is_err());
+        assert!(fails(|| assert_cases(case_table("\n  \n"), read)).is_err());
         assert!(fails(|| case_table("a | \\q")).is_err());
         let out = tempfile::tempdir().unwrap();
         let missing = out.path().join("out.csv");

@@ -85,6 +85,10 @@ mod tests {
     fn csv_lines_split_like_rfc_4180() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.csv");
+        let rows = (0..3).map(|t| [t as f64, t as f64 / 2.0]);
+        write_csv(&p, &["t", "x, y"], rows);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(text, "t,\"x, y\"\n0,0\n1,0.5\n2,1\n");
         std::fs::write(&p, "a,b,c\n\"x,y\",\"say \"\"hi\"\"\nthere\",\n").unwrap();
         let (h, rows) = read_csv(&p);
         assert_eq!(h, ["a", "b", "c"]);
@@ -93,13 +97,6 @@ mod tests {
         assert_eq!(assert_csv(&p, &["id", "label"], 2)[0], ["1", "a,b"]);
         assert!(fails(|| assert_csv(&p, &["id"], 2)).is_err());
         assert!(fails(|| assert_csv(&p, &["id", "label"], 3)).is_err());
-        write_csv(
-            &p,
-            &["t", "x, y"],
-            (0..3).map(|t| [t as f64, t as f64 / 2.0]),
-        );
-        let text = std::fs::read_to_string(&p).unwrap();
-        assert_eq!(text, "t,\"x, y\"\n0,0\n1,0.5\n2,1\n");
         std::fs::write(&p, "id,label\n1,a,extra\n").unwrap();
         assert!(fails(|| assert_results(dir.path(), &["t.csv"])).is_err());
     }
