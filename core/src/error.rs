@@ -359,8 +359,8 @@ mod domain_tests {
         assert!(matches!(io.into_core(), Error::Io { ref path, .. } if path.ends_with("x.csv")));
         let torch: DomainLike = tch::TchError::Torch("t".into()).into();
         assert!(matches!(torch.into_core(), Error::Torch(_)));
-        let r: Result<()> = Err(DomainLike::input("r"));
-        assert_eq!(r.unwrap_err().to_string(), "invalid input: r");
+        let refuse = |m: &str| -> Result<()> { Err(DomainLike::input(m)) };
+        assert_eq!(refuse("r").unwrap_err().to_string(), "invalid input: r");
     }
 }
 
