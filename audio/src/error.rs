@@ -23,8 +23,8 @@ pub enum Error {
     Input(String),
 }
 
-/// `Result` with the audio [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+// `Result`, the constructors, `From<tch::TchError>` and the way back into core's error.
+deepfield_core::domain_error!(Error, "audio", [input], []);
 
 impl Error {
     /// A bad-audio error for `path`.
@@ -33,33 +33,6 @@ impl Error {
             path: path.into(),
             message: message.into(),
         }
-    }
-
-    /// A configuration error.
-    pub fn config(message: impl Into<String>) -> Self {
-        Error::Config(message.into())
-    }
-
-    /// An input error.
-    pub fn input(message: impl Into<String>) -> Self {
-        Error::Input(message.into())
-    }
-
-    /// As a core error (for the model registry and the `Reproduction` trait): core errors
-    /// unwrapped, config errors as core's (so the registry names the kind), the rest as an
-    /// `audio` domain error; the message is unchanged.
-    pub fn into_core(self) -> deepfield_core::Error {
-        match self {
-            Error::Core(c) => c,
-            Error::Config(m) => deepfield_core::Error::Config(m),
-            other => deepfield_core::Error::domain("audio", other),
-        }
-    }
-}
-
-impl From<tch::TchError> for Error {
-    fn from(e: tch::TchError) -> Self {
-        Error::Core(e.into())
     }
 }
 

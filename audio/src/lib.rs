@@ -52,15 +52,5 @@ pub mod wav;
 pub use deepfield_core as core;
 pub use error::{Error, Result};
 
-#[cfg(test)]
-mod layering {
-    /// Inference (`predict`, `model`, `features`, …) never names a reproduction: `crate::` or
-    /// `super::` followed by `repro` appears only under `src/repro/` (and in the binary).
-    #[test]
-    fn only_reproductions_import_reproductions() {
-        deepfield_core::testing::assert_only_reproductions_import_reproductions(
-            env!("CARGO_MANIFEST_DIR"),
-            &[],
-        );
-    }
-}
+// Inference (`predict`, `model`, `features`, …) never names a reproduction.
+deepfield_core::layering_test!();

@@ -5,16 +5,14 @@
 
 use std::path::Path;
 
-use deepfield_audio::data::LabelRule;
-use deepfield_audio::features::{FeatureConfig, FrameScaler};
-use deepfield_audio::model::{MfccClassifierConfig, ModelConfig};
 use deepfield_audio::predict::labels::read_labels;
 use deepfield_audio::predict::{evaluate, EvalOptions};
 use deepfield_audio::wav::{read_wav, read_wav_limited};
-use deepfield_core::models::save_model;
-use deepfield_core::tch::{nn::VarStore, Device};
-use deepfield_core::testing::assert_reader_survives_mutants;
-use deepfield_core::testing::lacking;
+use deepfield_core::testing::{
+    assert_cases, assert_mutants_refused, assert_refused_without_output, case_table,
+};
+
+mod common;
 
 /// A valid 16-bit PCM mono WAV of `n` samples at `rate` Hz, as bytes.
 fn wav_bytes(n: usize, rate: u32) -> Vec<u8> {
@@ -69,56 +67,47 @@ fn wav_cases() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
     let mut inf = vec![0.25f32; 300];
     inf[7] = f32::INFINITY;
     vec![
-        ("empty.wav", Vec::new(), vec!["empty.wav", "empty WAV"]),
+        ("empty.wav", Vec::new(), vec!["empty WAV"]),
         (
             "truncated_header.wav",
             good[..30].to_vec(),
-            vec!["truncated_header.wav", "truncated"],
+            vec!["truncated"],
         ),
         (
             "truncated_data.wav",
             good[..good.len() - 301].to_vec(),
-            vec!["truncated_data.wav", "truncated"],
+            vec!["truncated"],
         ),
         (
             "text.wav",
             b"file,label\na.wav,none\nthis is not audio at all\n".to_vec(),
-            vec!["text.wav", "not a valid WAV"],
+            vec!["not a valid WAV"],
         ),
         (
             "zero_channels.wav",
             patched(&good, FMT + 2, &0u16.to_le_bytes()),
-            vec!["zero_channels.wav"],
+            vec![],
         ),
         (
-            "zero_rate.wav",
-            // Sample rate and byte rate 0 (hound checks that they agree).
+            "zero_rate.wav", // Sample rate and byte rate 0 (hound checks that they agree).
             patched(
                 &patched(&good, FMT + 4, &0u32.to_le_bytes()),
                 FMT + 8,
                 &0u32.to_le_bytes(),
             ),
-            vec!["zero_rate.wav", "0 Hz"],
+            vec!["0 Hz"],
         ),
-        (
-            "no_samples.wav",
-            wav_bytes(0, 8000),
-            vec!["no_samples.wav", "no samples"],
-        ),
-        (
-            "nan.wav",
-            float_wav_bytes(&nan),
-            vec!["nan.wav", "sample 123", "NaN"],
-        ),
+        ("no_samples.wav", wav_bytes(0, 8000), vec!["no samples"]),
+        ("nan.wav", float_wav_bytes(&nan), vec!["sample 123", "NaN"]),
         (
             "inf.wav",
             float_wav_bytes(&inf),
-            vec!["inf.wav", "sample 7", "infinite"],
+            vec!["sample 7", "infinite"],
         ),
         (
             "twelve_bits.wav",
             patched(&good, FMT + 14, &12u16.to_le_bytes()),
-            vec!["twelve_bits.wav"],
+            vec![],
         ),
     ]
 }
@@ -126,16 +115,7 @@ fn wav_cases() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
 #[test]
 fn hand_made_wav_cases_give_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let mut failures = Vec::new();
-    for (name, bytes, fragments) in wav_cases() {
-        let p = dir.path().join(name);
-        std::fs::write(&p, bytes).unwrap();
-        match read_wav(&p) {
-            Ok(a) => failures.push(format!("{name}: read {} samples", a.samples.len())),
-            Err(e) => failures.extend(lacking(name, &e.to_string(), &fragments)),
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_cases(wav_cases(), read_wav);
     // The valid file reads back whole; a folder or a missing file is an error naming it.
     let ok = dir.path().join("ok.wav");
     std::fs::write(&ok, wav_bytes(400, 8000)).unwrap();
@@ -204,18 +184,10 @@ fn a_header_claiming_billions_of_samples_is_refused_without_allocating_them() {
 fn mutated_wavs_never_panic() {
     let good = wav_bytes(400, 8000);
     // 180 of 300 are refused today; flipped sample bytes and appended bytes stay valid WAVs.
-    let refused = assert_reader_survives_mutants("m.wav", &good, 11, 300, read_wav);
-    assert!(
-        refused > 120,
-        "only {refused} of 300 damaged WAV files refused: the reader is too lenient"
-    );
+    assert_mutants_refused("m.wav", &good, (11, 300), 120, read_wav);
     let float = float_wav_bytes(&[0.5f32; 200]);
-    let refused = assert_reader_survives_mutants("f.wav", &float, 12, 300, read_wav);
     // 168 today: a flipped exponent bit makes a NaN or ∞ sample.
-    assert!(
-        refused > 120,
-        "only {refused} of 300 damaged float WAV files refused"
-    );
+    assert_mutants_refused("f.wav", &float, (12, 300), 120, read_wav);
 }
 
 fn names() -> Vec<String> {
@@ -234,59 +206,21 @@ fn cough_labels(p: &Path) -> deepfield_audio::Result<usize> {
 #[test]
 fn hand_made_labels_cases_give_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: Vec<(&str, &str, Vec<&str>)> = vec![
-        ("empty.csv", "", vec!["empty.csv", "no `file` column"]),
-        (
-            "missing_column.csv",
-            "file,label\na.wav,none\n",
-            vec!["missing_column.csv", "no `etiquette` column", "file, label"],
-        ),
-        (
-            "no_file_column.csv",
-            "path,etiquette\na.wav,none\n",
-            vec!["no_file_column.csv", "no `file` column"],
-        ),
-        (
-            "duplicate.csv",
-            "file,etiquette\na.wav,none\nb.wav,hand\n./a.wav,elbow\n",
-            vec!["duplicate.csv", "line 4", "./a.wav", "twice", "line 2"],
-        ),
-        (
-            "open_q.csv",
-            "file,etiquette\n\"a.wav,none\nb.wav,hand\n",
-            vec!["open_q.csv", "line 2", "quote left open"],
-        ),
-        (
-            "short_row.csv",
-            "file,etiquette\na.wav\n",
-            vec!["short_row.csv", "line 2", "too few fields"],
-        ),
-        (
-            "unknown_label.csv",
-            "file,etiquette\na.wav,none\nb.wav,sneeze\n",
-            vec!["unknown_label.csv", "line 3", "\"sneeze\""],
-        ),
-        (
-            "index_out_of_range.csv",
-            "file,etiquette\na.wav,3\n",
-            vec!["index_out_of_range.csv", "line 2", "\"3\""],
-        ),
-        (
-            "bad.tsv",
-            "file\tetiquette\na.wav\tsneeze\n",
-            vec!["bad.tsv", "\"sneeze\""],
-        ),
-    ];
-    let mut failures = Vec::new();
-    for (name, text, fragments) in cases {
-        let p = dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        match cough_labels(&p) {
-            Ok(n) => failures.push(format!("{name}: read {n} labels")),
-            Err(e) => failures.extend(lacking(name, &e.to_string(), &fragments)),
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let cases = case_table(
+        r#"
+        empty.csv              |                                 | no `file` column
+        missing_column.csv     | file,label\na.wav,none\n        | no `etiquette` column | file, label
+        no_file_column.csv     | path,etiquette\na.wav,none\n    | no `file` column
+        duplicate.csv          | file,etiquette\na.wav,none\nb.wav,hand\n./a.wav,elbow\n
+                               | line 4 | ./a.wav | twice | line 2
+        open_q.csv             | file,etiquette\n"a.wav,none\nb.wav,hand\n | line 2 | quote left open
+        short_row.csv          | file,etiquette\na.wav\n         | line 2 | too few fields
+        unknown_label.csv      | file,etiquette\na.wav,none\nb.wav,sneeze\n | line 3 | "sneeze"
+        index_out_of_range.csv | file,etiquette\na.wav,3\n       | line 2 | "3"
+        bad.tsv                | file\tetiquette\na.wav\tsneeze\n | "sneeze"
+        "#,
+    );
+    assert_cases(cases, cough_labels);
     let ok = dir.path().join("ok.csv");
     std::fs::write(&ok, format!("{LABELS}\n\n")).unwrap();
     assert_eq!(cough_labels(&ok).unwrap(), 3);
@@ -299,47 +233,18 @@ fn hand_made_labels_cases_give_clear_errors() {
 #[test]
 fn mutated_labels_never_panic() {
     // 244 (CSV) and 231 (TSV) of 300 are refused today.
-    let refused = assert_reader_survives_mutants("l.csv", LABELS.as_bytes(), 13, 300, cough_labels);
-    assert!(
-        refused > 170,
-        "only {refused} of 300 damaged labels files refused: the reader is too lenient"
-    );
+    assert_mutants_refused("l.csv", LABELS.as_bytes(), (13, 300), 170, cough_labels);
     let tsv = LABELS
         .replace(',', "\t")
         .replace("\"hand\t short", "\"hand, short");
-    let refused = assert_reader_survives_mutants("l.tsv", tsv.as_bytes(), 14, 300, cough_labels);
-    assert!(
-        refused > 160,
-        "only {refused} of 300 damaged TSV labels refused"
-    );
-}
-
-/// An untrained (seeded) cough classifier saved in `dir`.
-fn save_cough_model(dir: &Path) {
-    deepfield_core::seed(3);
-    let features = FeatureConfig::speech(16_000);
-    let f = features.n_features();
-    let config = MfccClassifierConfig {
-        id: "test".into(),
-        features,
-        label_rule: LabelRule::CoughEtiquette,
-        class_names: LabelRule::CoughEtiquette.class_names(),
-        scaler: FrameScaler {
-            mean: vec![0.0; f],
-            std: vec![10.0; f],
-        },
-        model: ModelConfig::mlp(f as i64, 3),
-    };
-    let vs = VarStore::new(Device::Cpu);
-    let _ = config.model.init(&vs.root()).unwrap();
-    save_model::<_, ()>(dir, &vs, &config, None).unwrap();
+    assert_mutants_refused("l.tsv", tsv.as_bytes(), (14, 300), 160, cough_labels);
 }
 
 #[test]
 fn evaluate_writes_no_predictions_when_its_input_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model");
-    save_cough_model(&model);
+    common::save_cough_model(&model);
     let good = dir.path().join("good.wav");
     std::fs::write(&good, wav_bytes(8000, 16_000)).unwrap();
     let out = dir.path().join("predictions.csv");
@@ -355,15 +260,8 @@ fn evaluate_writes_no_predictions_when_its_input_is_refused() {
 
     let bad_wav = dir.path().join("bad.wav");
     std::fs::write(&bad_wav, b"not a wav").unwrap();
-    let err = evaluate(&model, &bad_wav, &opts).unwrap_err().to_string();
-    assert!(
-        err.contains("bad.wav") && err.contains("not a valid WAV"),
-        "{err}"
-    );
-    assert!(
-        !out.exists(),
-        "a predictions file was written for a refused WAV"
-    );
+    let refused = evaluate(&model, &bad_wav, &opts);
+    assert_refused_without_output(refused, &["bad.wav", "not a valid WAV"], &out);
 
     let labels = dir.path().join("labels.csv");
     std::fs::write(&labels, "file,label\ngood.wav,sneeze\n").unwrap();
@@ -372,15 +270,8 @@ fn evaluate_writes_no_predictions_when_its_input_is_refused() {
         labels: Some(&labels),
         ..Default::default()
     };
-    let err = evaluate(&model, &good, &opts).unwrap_err().to_string();
-    assert!(
-        err.contains("labels.csv line 2") && err.contains("sneeze"),
-        "{err}"
-    );
-    assert!(
-        !out.exists(),
-        "a predictions file was written for refused labels"
-    );
+    let refused = evaluate(&model, &good, &opts);
+    assert_refused_without_output(refused, &["labels.csv line 2", "sneeze"], &out);
 
     // A folder whose every file is unreadable.
     let folder = dir.path().join("folder");
@@ -391,13 +282,7 @@ fn evaluate_writes_no_predictions_when_its_input_is_refused() {
         out: Some(&out),
         ..Default::default()
     };
-    let err = evaluate(&model, &folder, &opts).unwrap_err().to_string();
-    assert!(
-        err.contains("none of the WAV files could be read") && err.contains("no samples"),
-        "{err}"
-    );
-    assert!(
-        !out.exists(),
-        "a predictions file was written for an unreadable folder"
-    );
+    let refused = evaluate(&model, &folder, &opts);
+    let fragments = ["none of the WAV files could be read", "no samples"];
+    assert_refused_without_output(refused, &fragments, &out);
 }

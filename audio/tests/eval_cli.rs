@@ -5,41 +5,15 @@
 
 use std::path::{Path, PathBuf};
 
-use deepfield_audio::data::{LabelRule, COUGH};
-use deepfield_audio::features::{FeatureConfig, FrameScaler};
-use deepfield_audio::model::{MfccClassifierConfig, ModelConfig};
-use deepfield_core::models::save_model;
-use deepfield_core::tch::{nn::VarStore, Device};
-use deepfield_core::testing::run_bin;
+use deepfield_audio::data::COUGH;
+use deepfield_core::testing::{assert_csv, run_line, BinOutput};
 
-/// An untrained (seeded) cough classifier saved in `dir`.
-fn save_cough_model(dir: &Path) {
-    deepfield_core::seed(3);
-    let features = FeatureConfig::speech(16_000);
-    let f = features.n_features();
-    let config = MfccClassifierConfig {
-        id: "test".into(),
-        features,
-        label_rule: LabelRule::CoughEtiquette,
-        class_names: LabelRule::CoughEtiquette.class_names(),
-        scaler: FrameScaler {
-            mean: vec![0.0; f],
-            std: vec![10.0; f],
-        },
-        model: ModelConfig::mlp(f as i64, 3),
-    };
-    let vs = VarStore::new(Device::Cpu);
-    let _ = config.model.init(&vs.root()).unwrap();
-    save_model::<_, ()>(dir, &vs, &config, None).unwrap();
-}
+mod common;
+use common::{save_cough_model, PREDICTION_COLUMNS};
 
-/// Run the binary; (success, stdout, stderr).
-fn run(args: &[&str]) -> (bool, String, String) {
-    run_bin(env!("CARGO_BIN_EXE_deepfield-audio"), args).parts()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+/// Run the binary with the command line `line`, each `{}` one of `paths` (see `run_line`).
+fn run(line: &str, paths: &[&dyn AsRef<Path>]) -> BinOutput {
+    run_line(env!("CARGO_BIN_EXE_deepfield-audio"), line, paths)
 }
 
 #[test]
@@ -52,62 +26,22 @@ fn eval_reads_the_cough_data_set_as_laid_out_with_its_own_labels_file() {
     let preds = tmp.path().join("preds.csv");
     // Issue 12: none_short/ hand_short/ elbow_short/ are searched, and the data set's own
     // labels.csv names its label column `etiquette`.
-    let (ok, out, err) = run(&[
-        "eval",
-        "--model",
-        s(&model),
-        s(&data),
-        "--labels",
-        s(&labels),
-        "--label-column",
-        "etiquette",
-        "--out",
-        s(&preds),
-        "--threads",
-        "1",
-    ]);
-    assert!(ok, "{err}");
+    let line = "eval --model {} {} --labels {} --label-column etiquette --out {} --threads 1";
+    let run1 = run(line, &[&model, &data, &labels, &preds]);
+    let out = run1.assert_ok();
     assert!(
         out.contains("190 labelled recordings") && out.contains("over the 3 classes present"),
         "{out}"
     );
-    let mut r = csv::Reader::from_path(&preds).unwrap();
-    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    assert_eq!(
-        header,
-        [
-            "file",
-            "predicted",
-            "confidence",
-            "label",
-            "p_none",
-            "p_hand",
-            "p_elbow"
-        ]
-    );
-    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
-    assert_eq!(rows.len(), 190);
-    let row = rows
-        .iter()
-        .find(|r| &r[0] == "elbow_short/1-m-e-01.wav")
-        .unwrap();
-    assert_eq!(&row[3], "elbow");
+    let rows = assert_csv(&preds, &PREDICTION_COLUMNS, 190);
+    let row = rows.iter().find(|r| r[0] == "elbow_short/1-m-e-01.wav");
+    assert_eq!(row.unwrap()[3], "elbow");
     // Without --label-column the error says which columns there are and what to give.
-    let (ok, _, err) = run(&[
-        "eval",
-        "--model",
-        s(&model),
-        s(&data),
-        "--labels",
-        s(&labels),
+    run("eval --model {} {} --labels {}", &[&model, &data, &labels]).assert_fails_with(&[
+        "labels.csv: no `label` column",
+        "--label-column",
+        "etiquette",
     ]);
-    assert!(!ok);
-    assert!(
-        err.contains("labels.csv: no `label` column")
-            && err.contains("--label-column")
-            && err.contains("etiquette"),
-        "{err}"
-    );
 }
 
 #[test]
@@ -126,41 +60,32 @@ fn awkward_file_names_round_trip_and_old_command_forms_still_work() {
     std::fs::write(&labels, "file,label\n\"a, \"\"b\"\" c.wav\",hand\n").unwrap();
     let preds = tmp.path().join("out, \"odd\".csv");
     // The old --dir flag (hidden) still names the folder.
-    let (ok, out, err) = run(&[
-        "eval",
-        "--model",
-        s(&model),
-        "--dir",
-        s(&user),
-        "--labels",
-        s(&labels),
-        "--out",
-        s(&preds),
-    ]);
-    assert!(ok, "{err}");
+    let run1 = run(
+        "eval --model {} --dir {} --labels {} --out {}",
+        &[&model, &user, &labels, &preds],
+    );
+    let out = run1.assert_ok();
     assert!(out.contains("1 labelled recordings"), "{out}");
-    let mut r = csv::Reader::from_path(&preds).unwrap();
-    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
-    let ids: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+    let rows = assert_csv(&preds, &PREDICTION_COLUMNS, 2);
+    let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(ids, names);
-    assert_eq!((&rows[0][3], &rows[1][3]), ("hand", ""));
+    assert_eq!((rows[0][3].as_str(), rows[1][3].as_str()), ("hand", ""));
     // The same recording under both names gets the same answer.
     assert_eq!((&rows[0][1], &rows[0][2]), (&rows[1][1], &rows[1][2]));
 
     // `classify` is `eval` on one file; a results folder means its model/.
     let one = user.join(names[0]);
-    let (ok, out, err) = run(&["classify", "--model", s(&model), s(&one)]);
-    assert!(ok, "{err}");
+    let run2 = run("classify --model {} {}", &[&model, &one]);
+    let out = run2.assert_ok();
     let line = out.lines().next().unwrap();
     assert!(
         line.starts_with(&format!("{}\t{}\t", one.display(), &rows[0][1])),
         "{out}"
     );
     let results = tmp.path().join("results");
-    let (ok, out2, err) = run(&["eval", "--model", s(&results), s(&one)]);
-    assert!(ok, "{err}");
+    let run3 = run("eval --model {} {}", &[&results, &one]);
+    let out2 = run3.assert_ok();
     assert_eq!(out2.lines().next(), Some(line));
     // Neither INPUT nor --dir.
-    let (ok, _, err) = run(&["eval", "--model", s(&model)]);
-    assert!(!ok && err.contains("no input"), "{err}");
+    run("eval --model {}", &[&model]).assert_fails_with(&["no input"]);
 }

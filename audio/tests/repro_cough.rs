@@ -12,8 +12,10 @@ use deepfield_audio::repro::metrics::AudioMetrics;
 use deepfield_core::report::fmt_num;
 use deepfield_core::repro::{ReproOptions, Typed};
 use deepfield_core::testing::{
-    assert_contains, assert_csv, assert_json_close, assert_results, read_csv,
+    assert_contains, assert_csv, assert_json_close, assert_repro_results, read_csv, HISTORY_COLUMNS,
 };
+
+mod common;
 
 /// How far the CNN's epoch accuracy must be above chance (always answering the largest class).
 /// Measured (seed 1, quick mode): chance 40/110 = 0.364; CNN 0.473, BiLSTM 0.309, pooled MLP
@@ -94,14 +96,9 @@ fn quick_cough_repro_writes_results_and_its_models_score_a_folder() {
     assert_contains(&report_text, &format!("`model/` is the {}", best.name));
     assert_contains(&report_text, "cough_etiquette");
 
-    let saved = assert_results(
+    let saved = assert_repro_results(
         &opts.out,
         &[
-            "metrics.json",
-            "metrics.csv",
-            "history.csv",
-            "report.md",
-            "config.json",
             "confusion_matrix.png",
             "training_curves.png",
             "mfcc_example.png",
@@ -149,16 +146,8 @@ fn quick_cough_repro_writes_results_and_its_models_score_a_folder() {
     let epochs: usize = m.models.iter().flat_map(|x| &x.epochs_run).sum();
     let (header, hist) = read_csv(&opts.out.join("history.csv"));
     assert_eq!(
-        header[..7],
-        [
-            "run",
-            "epoch",
-            "train_loss",
-            "val_loss",
-            "lr",
-            "seconds",
-            "val_accuracy"
-        ]
+        (&header[..6], header[6].as_str()),
+        (&HISTORY_COLUMNS.map(String::from)[..], "val_accuracy")
     );
     assert_eq!(hist.len(), epochs);
     let mut runs: Vec<&str> = hist.iter().map(|r| r[0].as_str()).collect();
@@ -212,19 +201,7 @@ fn quick_cough_repro_writes_results_and_its_models_score_a_folder() {
         let sum: f64 = p.probabilities.iter().sum();
         assert!((sum - 1.0).abs() < 1e-4);
     }
-    let rows = assert_csv(
-        &preds,
-        &[
-            "file",
-            "predicted",
-            "confidence",
-            "label",
-            "p_none",
-            "p_hand",
-            "p_elbow",
-        ],
-        5,
-    );
+    let rows = assert_csv(&preds, &common::PREDICTION_COLUMNS, 5);
     assert!(rows
         .iter()
         .any(|r| r[0] == "none_short/97-m-n-01.wav" && r[3] == "none"));

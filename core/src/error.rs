@@ -185,6 +185,99 @@ pub fn explain_serde(e: &serde_json::Error) -> String {
     msg.replace("invalid type: ", "has a setting of the wrong type: ")
 }
 
+/// The part every domain crate's error type shares, written once:
+/// `domain_error!(Error, "domain", [constructors…], [variants kept as core's…])` for an enum
+/// `Error` with the variants `Core(deepfield_core::Error)` (`#[from]`) and `Config(String)`
+/// defines `Result<T, E = Error>` and implements
+///
+/// * `Error::config(message)`, and the constructors listed: `input(message)` (an
+///   `Input(String)` variant), `io(path, source)` (core's I/O error, path kept) and
+///   `parse(path, line, message)` (a `Parse { path, line, message }` variant, `line` 1-based);
+/// * `From<tch::TchError>` (through core's `Torch`);
+/// * `Error::into_core` and `From<Error> for deepfield_core::Error`: core errors unwrapped,
+///   `Config` as core's `Config`, the variants listed last (e.g. `Input`) as core's variants of
+///   the same name, everything else kept whole as a [`Error::domain`] error of `"domain"` (the
+///   message unchanged, the domain error reachable through [`Error::domain_source`]).
+///
+/// Each crate keeps its own enum, variants and messages; this writes only the glue.
+///
+/// ```ignore
+/// deepfield_core::domain_error!(Error, "genomics", [input, io, parse], []);
+/// ```
+#[macro_export]
+macro_rules! domain_error {
+    ($ty:ident, $domain:literal, [$($ctor:ident),* $(,)?], [$($keep:ident),* $(,)?] $(,)?) => {
+        /// `Result` with this crate's error.
+        pub type Result<T, E = $ty> = std::result::Result<T, E>;
+
+        impl $ty {
+            /// A configuration error.
+            pub fn config(message: impl Into<String>) -> Self {
+                $ty::Config(message.into())
+            }
+
+            /// As a core error: core errors unwrapped, configuration errors (and those named
+            /// by the crate) as core's, the rest as a domain error whose message is unchanged.
+            pub fn into_core(self) -> $crate::Error {
+                match self {
+                    $ty::Core(c) => c,
+                    $ty::Config(m) => $crate::Error::Config(m),
+                    $($ty::$keep(m) => $crate::Error::$keep(m),)*
+                    other => $crate::Error::domain($domain, other),
+                }
+            }
+        }
+
+        $($crate::domain_error!(@ctor $ty $ctor);)*
+
+        impl From<$crate::tch::TchError> for $ty {
+            fn from(e: $crate::tch::TchError) -> Self {
+                $ty::Core($crate::Error::Torch(e))
+            }
+        }
+
+        /// Back into core's error (see `into_core`), for code that runs inside core's training
+        /// loop, model registry or reproductions.
+        impl From<$ty> for $crate::Error {
+            fn from(e: $ty) -> Self {
+                e.into_core()
+            }
+        }
+    };
+    (@ctor $ty:ident input) => {
+        impl $ty {
+            /// An input error.
+            pub fn input(message: impl Into<String>) -> Self {
+                $ty::Input(message.into())
+            }
+        }
+    };
+    (@ctor $ty:ident io) => {
+        impl $ty {
+            /// An I/O error tied to its path (core's [`Error::Io`]($crate::Error::Io)).
+            pub fn io(path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Self {
+                $ty::Core($crate::Error::io(path, source))
+            }
+        }
+    };
+    (@ctor $ty:ident parse) => {
+        impl $ty {
+            /// A parse error at `line` (1-based) of `path`.
+            pub fn parse(
+                path: impl Into<std::path::PathBuf>,
+                line: usize,
+                message: impl Into<String>,
+            ) -> Self {
+                $ty::Parse {
+                    path: path.into(),
+                    line,
+                    message: message.into(),
+                }
+            }
+        }
+    };
+}
+
 /// Return `Err(Error::Config(..))` unless `cond` holds.
 #[macro_export]
 macro_rules! ensure_config {
@@ -226,6 +319,48 @@ mod domain_tests {
         let src = std::error::Error::source(&e).expect("source");
         assert_eq!(src.to_string(), "graph file cora.csv: bad edge");
         assert!(Error::input("x").domain_source::<GraphLike>().is_none());
+    }
+
+    /// A domain crate's error as `domain_error!` completes it.
+    #[derive(Debug, thiserror::Error)]
+    pub enum DomainLike {
+        #[error("invalid input: {0}")]
+        Input(String),
+        #[error("invalid config: {0}")]
+        Config(String),
+        #[error("{path}:{line}: {message}")]
+        Parse {
+            path: std::path::PathBuf,
+            line: usize,
+            message: String,
+        },
+        #[error(transparent)]
+        Core(#[from] Error),
+    }
+
+    crate::domain_error!(DomainLike, "like", [input, io, parse], [Input]);
+
+    #[test]
+    fn domain_error_writes_the_constructors_and_the_way_back_into_core() {
+        let parse = DomainLike::parse("a.csv", 3, "bad row");
+        assert_eq!(parse.to_string(), "a.csv:3: bad row");
+        let back: Error = parse.into();
+        assert!(
+            matches!(back, Error::Domain { domain: "like", .. }),
+            "{back:?}"
+        );
+        assert_eq!(back.to_string(), "a.csv:3: bad row");
+        assert!(back.domain_source::<DomainLike>().is_some());
+        // Config and the variants named last become core's own; core errors unwrap.
+        assert!(matches!(DomainLike::config("c").into_core(), Error::Config(m) if m == "c"));
+        assert!(matches!(DomainLike::input("i").into_core(), Error::Input(m) if m == "i"));
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let io = DomainLike::io("x.csv", io);
+        assert!(matches!(io.into_core(), Error::Io { ref path, .. } if path.ends_with("x.csv")));
+        let torch: DomainLike = tch::TchError::Torch("t".into()).into();
+        assert!(matches!(torch.into_core(), Error::Torch(_)));
+        let refuse = |m: &str| -> Result<()> { Err(DomainLike::input(m)) };
+        assert_eq!(refuse("r").unwrap_err().to_string(), "invalid input: r");
     }
 }
 

@@ -89,11 +89,12 @@ fn mlp_checkpoint_matches_pytorch() {
 #[test]
 fn lstm_classifier_checkpoint_matches_pytorch() {
     deepfield_core::seed(1);
-    let mut rnn = RnnConfig::new(Cell::Lstm, 5, 6, true);
-    rnn.layers = 2;
-    rnn.dropout = 0.2;
     let config = SequenceClassifierConfig {
-        rnn,
+        rnn: RnnConfig {
+            layers: 2,
+            dropout: 0.2,
+            ..RnnConfig::new(Cell::Lstm, 5, 6, true)
+        },
         pooling: Pooling::Last,
         head_hidden: vec![8],
         output: 3,

@@ -83,15 +83,8 @@ mod model_tests {
             assert!(reg.contains(kind), "{kind}");
         }
     }
-
-    /// Inference and the other library modules never name a reproduction module (the
-    /// `repro` folders may name each other; the binary may import anything): the check
-    /// `grep -rn` for `crate::` or `super::` followed by `repro` finds nothing outside them.
-    #[test]
-    fn only_reproductions_import_reproductions() {
-        deepfield_core::testing::assert_only_reproductions_import_reproductions(
-            env!("CARGO_MANIFEST_DIR"),
-            &["repro.rs"],
-        );
-    }
 }
+
+// Inference and the other library modules never name a reproduction module (the `repro`
+// folders may name each other; the binary may import anything).
+deepfield_core::layering_test!("repro.rs");

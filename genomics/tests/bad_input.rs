@@ -6,14 +6,14 @@
 use std::io::Write;
 use std::path::Path;
 
-use deepfield_core::models::ModelConfig as _;
-use deepfield_core::testing::assert_cases;
-use deepfield_core::testing::assert_reader_survives_mutants;
+use deepfield_core::testing::{
+    assert_cases, assert_mutants_refused, assert_refused_without_output, case_table,
+};
 use deepfield_genomics::seq::{read_all, read_labels, read_metadata};
+use deepfield_genomics::snp;
 use deepfield_genomics::snp::signal::read_penncnv;
-use deepfield_genomics::snp::window::WindowConfig;
-use deepfield_genomics::snp::{self, DeepSnpConfig, DeepSnpDetectorConfig};
-use tch::nn::VarStore;
+
+mod common;
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -40,75 +40,43 @@ fn hand_made_sequence_cases_give_clear_errors() {
     let n = bad_crc.len();
     bad_crc[n - 6] ^= 0xff;
     assert_cases(
+        case_table(
+            r"
+            empty.fa        |                                 | no FASTA/FASTQ records
+            blank.fa        | \n\n  \n                        | no FASTA/FASTQ records
+            header_only.fa  | >a desc\n                       | :1 | `a` has no sequence
+            empty_record.fa | >a\n>b\nACGT\n                  | :1 | `a` has no sequence
+            seq_first.fa    | ACGT\n>a\nACGT\n                | :1 | first line
+            digit.fa        | >a\nACGT\nAC1T\n                | :3 | '1'
+            nul.fa          | >a\nAC\0GT\n                    | :2 | byte 0x00
+            utf8.fa         | >a\nACGTé\n                     | :2 | byte 0xc3
+            no_id.fa        | >\nACGT\n                       | :1 | without an id
+            duplicate.fa    | >a x\nAC\n>b\nGG\n>a y\nGT\n    | :5 | duplicated record id `a`
+            short_qual.fq   | @r1\nACGT\n+\nIII\n             | 3 quality characters for 4 bases
+            no_plus.fq      | @r1\nACGT\n                     | ends before its '+' line
+            lost_header.fq  | @r1\nAC\n+\nII\nr2\nAC\n+\nII\n | :5 | FASTQ header
+            ",
+        ),
+        records,
+    );
+    // Damaged gzip.
+    assert_cases(
         vec![
-            (
-                "empty.fa",
-                Vec::new(),
-                vec!["empty.fa", "no FASTA/FASTQ records"],
-            ),
-            (
-                "blank.fa",
-                s("\n\n  \n"),
-                vec!["blank.fa", "no FASTA/FASTQ records"],
-            ),
-            (
-                "header_only.fa",
-                s(">a desc\n"),
-                vec!["header_only.fa:1", "`a` has no sequence"],
-            ),
-            (
-                "empty_record.fa",
-                s(">a\n>b\nACGT\n"),
-                vec!["empty_record.fa:1", "`a` has no sequence"],
-            ),
-            (
-                "seq_first.fa",
-                s("ACGT\n>a\nACGT\n"),
-                vec!["seq_first.fa:1", "first line"],
-            ),
-            ("digit.fa", s(">a\nACGT\nAC1T\n"), vec!["digit.fa:3", "'1'"]),
-            ("nul.fa", s(">a\nAC\0GT\n"), vec!["nul.fa:2", "byte 0x00"]),
-            ("utf8.fa", s(">a\nACGTé\n"), vec!["utf8.fa:2", "byte 0xc3"]),
-            (
-                "no_id.fa",
-                s(">\nACGT\n"),
-                vec!["no_id.fa:1", "without an id"],
-            ),
-            (
-                "duplicate.fa",
-                s(">a x\nAC\n>b\nGG\n>a y\nGT\n"),
-                vec!["duplicate.fa:5", "duplicated record id `a`"],
-            ),
-            (
-                "short_qual.fq",
-                s("@r1\nACGT\n+\nIII\n"),
-                vec!["short_qual.fq", "3 quality characters for 4 bases"],
-            ),
-            (
-                "no_plus.fq",
-                s("@r1\nACGT\n"),
-                vec!["no_plus.fq", "ends before its '+' line"],
-            ),
-            (
-                "lost_header.fq",
-                s("@r1\nAC\n+\nII\nr2\nAC\n+\nII\n"),
-                vec!["lost_header.fq:5", "FASTQ header"],
-            ),
             (
                 "truncated.fa.gz",
                 gz[..gz.len() / 2].to_vec(),
-                vec!["truncated.fa.gz", "truncated or damaged gzip"],
+                vec!["truncated or damaged gzip"],
             ),
-            ("bad_crc.fa.gz", bad_crc, vec!["bad_crc.fa.gz", "gzip"]),
+            ("bad_crc.fa.gz", bad_crc, vec!["gzip"]),
             (
                 "not_gzip.fa.gz",
                 [&[0x1f, 0x8b][..], b"this is not deflate at all"].concat(),
-                vec!["not_gzip.fa.gz", "gzip"],
+                vec!["gzip"],
             ),
             (
                 "empty_gzip.fa.gz",
                 gzip(b""),
-                vec!["empty_gzip.fa.gz", "no FASTA/FASTQ records"],
+                vec!["no FASTA/FASTQ records"],
             ),
         ],
         records,
@@ -137,22 +105,10 @@ fn hand_made_sequence_cases_give_clear_errors() {
 fn mutated_sequences_never_panic() {
     // Much damage to a FASTA text leaves a FASTA (a flipped letter is often another base);
     // refused today: FASTA 207, FASTQ 274, gzip 300 of 300.
-    let refused = assert_reader_survives_mutants("m.fa", FASTA.as_bytes(), 21, 300, records);
-    assert!(
-        refused > 150,
-        "only {refused} of 300 damaged FASTA files refused"
-    );
-    let refused = assert_reader_survives_mutants("m.fq", FASTQ.as_bytes(), 22, 300, records);
-    assert!(
-        refused > 200,
-        "only {refused} of 300 damaged FASTQ files refused"
-    );
+    assert_mutants_refused("m.fa", FASTA.as_bytes(), (21, 300), 150, records);
+    assert_mutants_refused("m.fq", FASTQ.as_bytes(), (22, 300), 200, records);
     let gz = gzip(FASTA.as_bytes());
-    let refused = assert_reader_survives_mutants("m.fa.gz", &gz, 23, 300, records);
-    assert!(
-        refused > 280,
-        "only {refused} of 300 damaged gzip files refused"
-    );
+    assert_mutants_refused("m.fa.gz", &gz, (23, 300), 280, records);
 }
 
 const SIGNAL: &str = "Name\tChr\tPosition\tkid.GType\tkid.Log R Ratio\tkid.B Allele Freq\n\
@@ -167,85 +123,40 @@ fn signal(p: &Path) -> deepfield_genomics::Result<usize> {
 
 #[test]
 fn hand_made_signal_cases_give_clear_errors() {
-    let h = "Name\tChr\tPosition\tLog R Ratio\tB Allele Freq\n";
-    let row = |r: &str| s(&format!("{h}rs0\t1\t50\t0.1\t0.5\n{r}\n"));
     assert_cases(
-        vec![
-            (
-                "empty.txt",
-                Vec::new(),
-                vec!["empty.txt:1", "empty signal file"],
-            ),
-            (
-                "header_only.txt",
-                s(h),
-                vec!["header_only.txt:2", "no probes"],
-            ),
-            (
-                "no_baf.txt",
-                s("Name\tChr\tPosition\tLog R Ratio\nrs1\t1\t5\t0.1\n"),
-                vec![
-                    "no_baf.txt:1",
-                    "no `B Allele Freq` column",
-                    "found: Name, Chr",
-                ],
-            ),
-            (
-                "commas.txt",
-                s("Name,Chr,Position,Log R Ratio,B Allele Freq\nrs1,1,5,0.1,0.5\n"),
-                vec!["commas.txt:1", "no `Name` column"],
-            ),
-            (
-                "text_lrr.txt",
-                row("rs1\t1\t60\tabc\t0.5"),
-                vec!["text_lrr.txt:3", "Log R Ratio `abc` is not a"],
-            ),
-            (
-                "text_baf.txt",
-                row("rs1\t1\t60\t0.1\thigh"),
-                vec!["text_baf.txt:3", "B Allele Freq `high` is not a"],
-            ),
-            (
-                "inf_lrr.txt",
-                row("rs1\t1\t60\tinf\t0.5"),
-                vec!["inf_lrr.txt:3", "Log R Ratio `inf`", "finite"],
-            ),
-            (
-                "huge_baf.txt",
-                row("rs1\t1\t60\t0.1\t1e309"),
-                vec!["huge_baf.txt:3", "B Allele Freq `1e309`", "finite"],
-            ),
-            (
-                "baf_range.txt",
-                row("rs1\t1\t60\t0.1\t1.7"),
-                vec!["baf_range.txt:3", "outside [0, 1]"],
-            ),
-            (
-                "fractional_pos.txt",
-                row("rs1\t1\t60.5\t0.1\t0.5"),
-                vec![
-                    "fractional_pos.txt:3",
-                    "Position `60.5` is not a whole number",
-                ],
-            ),
-            (
-                "negative_pos.txt",
-                row("rs1\t1\t-60\t0.1\t0.5"),
-                vec!["negative_pos.txt:3", "Position `-60`", "0 or more"],
-            ),
-            (
-                "short_row.txt",
-                row("rs1\t1\t60"),
-                vec!["short_row.txt:3", "3 fields, expected at least 5"],
-            ),
-            (
-                "latin1.txt",
-                [s(h), b"rs1\t1\t5\t0.1\t0.5\tcaf\xe9\n".to_vec()].concat(),
-                vec!["latin1.txt", "UTF-8"],
-            ),
-        ],
+        case_table(
+            r"
+            empty.txt       |                                   | :1 | empty signal file
+            header_only.txt | Name\tChr\tPosition\tLog R Ratio\tB Allele Freq\n | :2 | no probes
+            no_baf.txt | Name\tChr\tPosition\tLog R Ratio\nrs1\t1\t5\t0.1\n
+                       | :1 | no `B Allele Freq` column | found: Name, Chr
+            commas.txt | Name,Chr,Position,Log R Ratio,B Allele Freq\nrs1,1,5,0.1,0.5\n
+                       | :1 | no `Name` column
+            latin1.txt | Name\tChr\tPosition\tLog R Ratio\tB Allele Freq\nrs1\t1\t5\t0.1\t0.5\tcaf\xe9\n
+                       | UTF-8
+            ",
+        ),
         signal,
     );
+    // One bad probe after a good one, on line 3.
+    let h = "Name\tChr\tPosition\tLog R Ratio\tB Allele Freq\nrs0\t1\t50\t0.1\t0.5\n";
+    let rows = case_table(
+        r"
+        text_lrr.txt       | rs1\t1\t60\tabc\t0.5   | :3 | Log R Ratio `abc` is not a
+        text_baf.txt       | rs1\t1\t60\t0.1\thigh  | :3 | B Allele Freq `high` is not a
+        inf_lrr.txt        | rs1\t1\t60\tinf\t0.5   | :3 | Log R Ratio `inf` | finite
+        huge_baf.txt       | rs1\t1\t60\t0.1\t1e309 | :3 | B Allele Freq `1e309` | finite
+        baf_range.txt      | rs1\t1\t60\t0.1\t1.7   | :3 | outside [0, 1]
+        fractional_pos.txt | rs1\t1\t60.5\t0.1\t0.5 | :3 | Position `60.5` is not a whole number
+        negative_pos.txt   | rs1\t1\t-60\t0.1\t0.5  | :3 | Position `-60` | 0 or more
+        short_row.txt      | rs1\t1\t60             | :3 | 3 fields, expected at least 5
+        ",
+    );
+    let rows = rows.into_iter().map(|(name, row, fragments)| {
+        let text = [h.as_bytes(), &row, b"\n"].concat();
+        (name, text, fragments)
+    });
+    assert_cases(rows.collect(), signal);
     // Probes out of order are sorted (the format does not require order), NaN/NA kept.
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("ok.txt");
@@ -259,11 +170,7 @@ fn hand_made_signal_cases_give_clear_errors() {
 #[test]
 fn mutated_signals_never_panic() {
     // 289 of 300 refused today.
-    let refused = assert_reader_survives_mutants("m.txt", SIGNAL.as_bytes(), 24, 300, signal);
-    assert!(
-        refused > 220,
-        "only {refused} of 300 damaged signal files refused"
-    );
+    assert_mutants_refused("m.txt", SIGNAL.as_bytes(), (24, 300), 220, signal);
 }
 
 const LABELS: &str = "name,country,date\n\"hCoV, \"\"A\"\"/1\",Spain,2020-03-01\n\
@@ -276,53 +183,21 @@ fn labels(p: &Path) -> deepfield_genomics::Result<usize> {
 #[test]
 fn hand_made_label_cases_give_clear_errors() {
     assert_cases(
-        vec![
-            ("empty.csv", Vec::new(), vec!["empty.csv:1", "empty table"]),
-            (
-                "no_label_column.csv",
-                s("name,region\na,Asia\n"),
-                vec![
-                    "no_label_column.csv:1",
-                    "no column `country`",
-                    "name, region",
-                ],
-            ),
-            (
-                "duplicate.csv",
-                s("name,country\na,Spain\nb,Italy\n\na,China\n"),
-                vec!["duplicate.csv:5", "duplicated id `a`", "first on line 2"],
-            ),
-            (
-                "short_row.csv",
-                s("name,date,country\na,2020\n"),
-                vec!["short_row.csv:2", "2 fields, the header has 3"],
-            ),
-            (
-                "empty_id.csv",
-                s("name,country\n,Spain\n"),
-                vec!["empty_id.csv:2", "empty `name`"],
-            ),
-            (
-                "open_q.csv",
-                s("name,date,country\n\"a,2020,Spain\nb,2021,Italy\n"),
-                vec!["open_q.csv:2", "quote left open"],
-            ),
-            (
-                "open_q_last.csv",
-                s("name,date,country\na,2020,\"Spain\nb,2021,Italy\n"),
-                vec!["open_q_last.csv:2", "quote left open"],
-            ),
-            (
-                "latin1.csv",
-                b"name,country\nb,Espa\xf1a\n".to_vec(),
-                vec!["latin1.csv line 2", "UTF-8"],
-            ),
-            (
-                "commas_in_tsv.tsv",
-                s("name,country\na,Spain\n"),
-                vec!["commas_in_tsv.tsv:1", "no column `country`"],
-            ),
-        ],
+        case_table(
+            r#"
+            empty.csv           |                                           | :1 | empty table
+            no_label_column.csv | name,region\na,Asia\n                     | :1
+                                | no column `country` | name, region
+            duplicate.csv       | name,country\na,Spain\nb,Italy\n\na,China\n | :5
+                                | duplicated id `a` | first on line 2
+            short_row.csv       | name,date,country\na,2020\n               | :2 | 2 fields, the header has 3
+            empty_id.csv        | name,country\n,Spain\n                    | :2 | empty `name`
+            open_q.csv          | name,date,country\n"a,2020,Spain\nb,2021,Italy\n | :2 | quote left open
+            open_q_last.csv     | name,date,country\na,2020,"Spain\nb,2021,Italy\n | :2 | quote left open
+            latin1.csv          | name,country\nb,Espa\xf1a\n               | latin1.csv line 2 | UTF-8
+            commas_in_tsv.tsv   | name,country\na,Spain\n                   | :1 | no column `country`
+            "#,
+        ),
         labels,
     );
     let dir = tempfile::tempdir().unwrap();
@@ -342,40 +217,17 @@ fn hand_made_label_cases_give_clear_errors() {
 #[test]
 fn mutated_labels_never_panic() {
     // 179 (CSV) and 187 (TSV) of 300 refused today.
-    let refused = assert_reader_survives_mutants("m.csv", LABELS.as_bytes(), 25, 300, labels);
-    assert!(
-        refused > 130,
-        "only {refused} of 300 damaged labels files refused"
-    );
+    assert_mutants_refused("m.csv", LABELS.as_bytes(), (25, 300), 130, labels);
     let tsv = LABELS.replace(',', "\t").replace("\"hCoV\t ", "\"hCoV, ");
-    let refused = assert_reader_survives_mutants("m.tsv", tsv.as_bytes(), 26, 300, |p| {
+    assert_mutants_refused("m.tsv", tsv.as_bytes(), (26, 300), 130, |p| {
         read_metadata(p, "name", "country").map(|m| m.rows.len())
     });
-    assert!(
-        refused > 130,
-        "only {refused} of 300 damaged TSV labels refused"
-    );
 }
 
 #[test]
 fn predict_signal_writes_nothing_for_a_refused_signal_file() {
-    tch::manual_seed(1);
     let tmp = tempfile::tempdir().unwrap();
-    let config = DeepSnpDetectorConfig {
-        model: DeepSnpConfig::default(),
-        windows: WindowConfig {
-            length: 1024,
-            stride: 512,
-            margin: 10,
-        },
-        decision_threshold: 0.4,
-        baseline_min_segment: 20,
-        baseline_threshold: 1.0,
-    };
-    let vs = VarStore::new(deepfield_core::device());
-    let _m = config.build(&vs.root()).unwrap();
-    let model = tmp.path().join("model");
-    snp::predict::save(&model, &vs, &config, None::<&()>).unwrap();
+    let model = common::save_deep_snp_model(tmp.path());
     let out = tmp.path().join("windows.csv");
     for (name, text, fragment) in [
         (
@@ -391,11 +243,7 @@ fn predict_signal_writes_nothing_for_a_refused_signal_file() {
     ] {
         let p = tmp.path().join(name);
         std::fs::write(&p, text).unwrap();
-        let err = snp::predict::predict_signal(&model, &p, Some(&out))
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(err.contains(name) && err.contains(fragment), "{err}");
-        assert!(!out.exists(), "{name}: an output file was written");
+        let refused = snp::predict::predict_signal(&model, &p, Some(&out));
+        assert_refused_without_output(refused, &[name, fragment], &out);
     }
 }

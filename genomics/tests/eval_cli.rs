@@ -10,20 +10,20 @@ use deepfield_core::models::ModelConfig as _;
 use deepfield_core::nn::cnn::{
     CnnClassifierConfig, ConvBlockConfig, ConvStackConfig, GlobalPool, PoolConfig,
 };
-use deepfield_core::testing::{read_csv, run_bin};
+use deepfield_core::testing::{read_csv, run_line, BinOutput};
 use deepfield_genomics::gmna::{self, GmnaCnnConfig, GmnaNaiveBayes, MultinomialNb};
 use deepfield_genomics::seq::{ProfileConfig, SparseProfile};
-use deepfield_genomics::snp::window::WindowConfig;
-use deepfield_genomics::snp::{
-    self, write_penncnv, DeepSnpConfig, DeepSnpDetectorConfig, SnpSignal,
-};
+use deepfield_genomics::snp::{write_penncnv, SnpSignal};
 use tch::nn::VarStore;
+
+mod common;
 
 const BIN: &str = env!("CARGO_BIN_EXE_deepfield-genomics");
 const LABELS: [&str; 3] = ["Asia", "Europe", "Oceania"];
 
-fn run(args: &[&str]) -> (bool, String, String) {
-    run_bin(BIN, args).parts()
+/// Run the binary with the command line `line`, each `{}` one of `paths` (see `run_line`).
+fn run(line: &str, paths: &[&dyn AsRef<Path>]) -> BinOutput {
+    run_line(BIN, line, paths)
 }
 
 /// A GMNA model folder: an untrained CNN and a Naive Bayes fitted on `seqs`.
@@ -86,20 +86,9 @@ fn eval_gmna_keeps_odd_ids_and_scores_one_labelled_record_as_undefined_where_it_
     let labels = tmp.path().join("labels.csv");
     std::fs::write(&labels, "strain,country\n\"hCoV,\"\"A\"\"/1\",Europe\n\n").unwrap();
     let out = tmp.path().join("preds.csv");
-    let (ok, stdout, stderr) = run(&[
-        "eval",
-        "gmna",
-        "--model",
-        model.to_str().unwrap(),
-        fasta.to_str().unwrap(),
-        "--labels",
-        labels.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--threads",
-        "1",
-    ]);
-    assert!(ok, "{stdout}\n{stderr}");
+    let line = "eval gmna --model {} {} --labels {} --out {} --threads 1";
+    let run1 = run(line, &[&model, &fasta, &labels, &out]);
+    let stdout = run1.assert_ok();
     assert!(
         stdout.contains("3 genomes") && stdout.contains("1 with a label"),
         "{stdout}"
@@ -129,19 +118,8 @@ fn eval_gmna_keeps_odd_ids_and_scores_one_labelled_record_as_undefined_where_it_
     let tsv = tmp.path().join("labels.tsv");
     std::fs::write(&tsv, "strain\tcountry\n\"hCoV,\"\"A\"\"/1\"\tEurope\n").unwrap();
     let out2 = tmp.path().join("preds2.csv");
-    let (ok, stdout, stderr) = run(&[
-        "predict",
-        "gmna",
-        "--model",
-        model.to_str().unwrap(),
-        "--fasta",
-        fasta.to_str().unwrap(),
-        "--metadata",
-        tsv.to_str().unwrap(),
-        "--out",
-        out2.to_str().unwrap(),
-    ]);
-    assert!(ok, "{stdout}\n{stderr}");
+    let line = "predict gmna --model {} --fasta {} --metadata {} --out {}";
+    run(line, &[&model, &fasta, &tsv, &out2]).assert_ok();
     assert_eq!(
         std::fs::read_to_string(&out).unwrap(),
         std::fs::read_to_string(&out2).unwrap()
@@ -150,44 +128,19 @@ fn eval_gmna_keeps_odd_ids_and_scores_one_labelled_record_as_undefined_where_it_
     // Labels whose ids match no record: a clear error naming the file and the column.
     let wrong = tmp.path().join("wrong.csv");
     std::fs::write(&wrong, "name,country\nzzz,Asia\n").unwrap();
-    let (ok, _, stderr) = run(&[
-        "eval",
-        "gmna",
-        "--model",
-        model.to_str().unwrap(),
-        fasta.to_str().unwrap(),
-        "--labels",
-        wrong.to_str().unwrap(),
-    ]);
-    assert!(!ok);
-    assert!(
-        stderr.contains("wrong.csv") && stderr.contains("`name`") && stderr.contains("--id-column"),
-        "{stderr}"
-    );
+    run(
+        "eval gmna --model {} {} --labels {}",
+        &[&model, &fasta, &wrong],
+    )
+    .assert_fails_with(&["wrong.csv", "`name`", "--id-column"]);
     // No input at all: says what to give.
-    let (ok, _, stderr) = run(&["eval", "gmna", "--model", model.to_str().unwrap()]);
-    assert!(!ok && stderr.contains("INPUT"), "{stderr}");
+    run("eval gmna --model {}", &[&model]).assert_fails_with(&["INPUT"]);
 }
 
 #[test]
 fn eval_deep_snp_skips_and_names_a_chromosome_too_short_for_the_network() {
-    tch::manual_seed(1);
     let tmp = tempfile::tempdir().unwrap();
-    let config = DeepSnpDetectorConfig {
-        model: DeepSnpConfig::default(),
-        windows: WindowConfig {
-            length: 1024,
-            stride: 512,
-            margin: 10,
-        },
-        decision_threshold: 0.4,
-        baseline_min_segment: 20,
-        baseline_threshold: 1.0,
-    };
-    let vs = VarStore::new(deepfield_core::device());
-    let _m = config.build(&vs.root()).unwrap();
-    let model = tmp.path().join("model");
-    snp::predict::save(&model, &vs, &config, None::<&()>).unwrap();
+    let model = common::save_deep_snp_model(tmp.path());
     // chr1: 1,500 probes (one window); chrX: 90 probes (fewer than the 125 the network takes).
     let n = 1590;
     let mut rng = deepfield_core::Rng::new(4);
@@ -204,16 +157,12 @@ fn eval_deep_snp_skips_and_names_a_chromosome_too_short_for_the_network() {
     let file = tmp.path().join("kid.txt");
     write_penncnv(&file, &signal).unwrap();
     let out = tmp.path().join("w.csv");
-    let (ok, stdout, stderr) = run(&[
-        "eval",
-        "deep-snp",
-        "--model",
-        model.to_str().unwrap(),
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(ok, "{stdout}\n{stderr}");
+    let run1 = run(
+        "eval deep-snp --model {} {} --out {}",
+        &[&model, &file, &out],
+    );
+    let stdout = run1.assert_ok();
+    let stderr = &run1.stderr;
     assert!(
         stderr.contains("kid.txt: chromosome X skipped: 90 probes, the model needs at least 125"),
         "{stderr}"
@@ -238,14 +187,9 @@ fn eval_deep_snp_skips_and_names_a_chromosome_too_short_for_the_network() {
     assert_eq!((rows[0][1].as_str(), rows[0][3].as_str()), ("1", "1024"));
 
     // Labels are refused for deep-snp with a reason.
-    let (ok, _, stderr) = run(&[
-        "eval",
-        "deep-snp",
-        "--model",
-        model.to_str().unwrap(),
-        file.to_str().unwrap(),
-        "--labels",
-        "x.csv",
-    ]);
-    assert!(!ok && stderr.contains("takes no labels"), "{stderr}");
+    run(
+        "eval deep-snp --model {} {} --labels x.csv",
+        &[&model, &file],
+    )
+    .assert_fails_with(&["takes no labels"]);
 }

@@ -2,7 +2,9 @@
 
 use deepfield_core::report::fmt_num;
 use deepfield_core::repro::{ReproOptions, Typed};
-use deepfield_core::testing::{assert_contains, assert_csv, assert_json_close, assert_results};
+use deepfield_core::testing::{
+    assert_contains, assert_csv, assert_json_close, assert_repro_results, HISTORY_COLUMNS,
+};
 use deepfield_genomics::gmna::corpus;
 use deepfield_genomics::gmna::repro::{evaluate_fasta, Gmna, LabelsSpec, DATASET};
 
@@ -71,12 +73,9 @@ fn quick_gmna_beats_the_majority_class_and_writes_the_network() {
     }
     assert!(net.edges > 0);
     assert_eq!(net.communities.len(), 6);
-    let saved = assert_results(
+    let saved = assert_repro_results(
         &opts.out,
         &[
-            "metrics.json",
-            "report.md",
-            "config.json",
             "network_naive_bayes.png",
             "network_naive_bayes.graphml",
             "network_naive_bayes.dot",
@@ -86,8 +85,6 @@ fn quick_gmna_beats_the_majority_class_and_writes_the_network() {
             "model/model.safetensors",
             "model/naive_bayes.json",
             "model/config.json",
-            "history.csv",
-            "metrics.csv",
         ],
     );
     // metrics.json holds the returned metrics.
@@ -99,11 +96,7 @@ fn quick_gmna_beats_the_majority_class_and_writes_the_network() {
         assert_contains(&report, &fmt_num(v));
     }
     // history.csv: the CNN's epochs on its one fold; metrics.csv names models and folds.
-    let hist = assert_csv(
-        &opts.out.join("history.csv"),
-        &["run", "epoch", "train_loss", "val_loss", "lr", "seconds"],
-        4,
-    );
+    let hist = assert_csv(&opts.out.join("history.csv"), &HISTORY_COLUMNS, 4);
     assert!(hist.iter().all(|r| r[0] == "cnn/fold_1"), "{hist:?}");
     let csv = std::fs::read_to_string(opts.out.join("metrics.csv")).unwrap();
     assert_contains(&csv, &format!("naive_bayes,,accuracy,{nb}"));

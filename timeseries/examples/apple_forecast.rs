@@ -5,34 +5,17 @@
 //! cargo run -p deepfield-timeseries --example apple_forecast
 //! ```
 
-use deepfield_core::data::scale::Scaler;
-use deepfield_timeseries::data::clean::OutlierRule;
-use deepfield_timeseries::data::{LoadOptions, Series, WindowSpec};
-use deepfield_timeseries::forecast::{
-    predict_levels, target_metrics, train, ForecastSetup, TargetMode,
-};
+use deepfield_timeseries::data::{LoadOptions, Series};
+use deepfield_timeseries::forecast::{predict_levels, target_metrics, train};
 use deepfield_timeseries::models::baselines::persistence;
 use deepfield_timeseries::models::ForecastModel;
+use deepfield_timeseries::repro::stock::StockConfig;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let csv = deepfield_core::data::data_dir()?.join("stock_ohlcv/finance-charts-apple.csv");
-    let setup = ForecastSetup {
-        time_column: "Date".into(),
-        inputs: vec![
-            "AAPL.Open".into(),
-            "AAPL.High".into(),
-            "AAPL.Low".into(),
-            "AAPL.Close".into(),
-        ],
-        targets: vec!["AAPL.Close".into()],
-        window: WindowSpec::new(10, 1),
-        scaler: Scaler::Standard,
-        target_mode: TargetMode::Difference,
-        outliers: OutlierRule::None,
-        val_frac: 0.15,
-        test_frac: 0.15,
-        shuffle_windows: None,
-    };
+    // The stock reproduction's set-up (10 days in, the next day's close out, as a difference).
+    let inputs = ["AAPL.Open", "AAPL.High", "AAPL.Low", "AAPL.Close"];
+    let setup = StockConfig::setup(&inputs, "AAPL.Close");
     let cols = setup.columns();
     let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
     let series = Series::from_csv(&csv, &LoadOptions::new("Date", &refs))?;

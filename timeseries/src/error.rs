@@ -54,44 +54,16 @@ pub enum Error {
     Config(String),
 }
 
-/// `Result` with this crate's [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+// `Result`, the constructors, `From<tch::TchError>` and the way back into core's error.
+deepfield_core::domain_error!(Error, "timeseries", [input], [Input]);
 
 impl Error {
-    /// An input error.
-    pub fn input(msg: impl Into<String>) -> Self {
-        Error::Input(msg.into())
-    }
-
-    /// A configuration error.
-    pub fn config(msg: impl Into<String>) -> Self {
-        Error::Config(msg.into())
-    }
-
-    /// As a core error (for the model registry, `Forward` and the `Reproduction` trait): core
-    /// errors unwrapped (torch among them), config and input errors as core's (so the model registry names
-    /// the kind at fault), the rest as a `timeseries` domain error; the message is unchanged.
-    pub fn into_core(self) -> deepfield_core::Error {
-        match self {
-            Error::Core(c) => c,
-            Error::Config(m) => deepfield_core::Error::Config(m),
-            Error::Input(m) => deepfield_core::Error::Input(m),
-            other => deepfield_core::Error::domain("timeseries", other),
-        }
-    }
-
     /// A data-file error tied to its path.
     pub fn data(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Data {
             path: path.into(),
             message: message.into(),
         }
-    }
-}
-
-impl From<tch::TchError> for Error {
-    fn from(e: tch::TchError) -> Self {
-        Error::Core(e.into())
     }
 }
 

@@ -7,8 +7,9 @@
 use std::path::Path;
 
 use deepfield_core::data::scale::{FittedScaler, StandardScaler};
-use deepfield_core::testing::assert_cases;
-use deepfield_core::testing::assert_reader_survives_mutants;
+use deepfield_core::testing::{
+    assert_cases, assert_mutants_refused, assert_refused_without_output, case_table, write_csv,
+};
 use deepfield_timeseries::data::input::InputTable;
 use deepfield_timeseries::data::{LoadOptions, Series};
 use deepfield_timeseries::detect::labels::read_labels;
@@ -16,10 +17,6 @@ use deepfield_timeseries::detect::{
     evaluate_csv, fit, save, DetectConfig, DetectorKind, DetectorPipelineConfig, EvalOptions,
     Scaling,
 };
-
-fn s(text: &str) -> Vec<u8> {
-    text.as_bytes().to_vec()
-}
 
 const SERIES: &str = "timestamp,site,value,other\n\
                       2020-01-01 00:00,\"a, b\",1.5,3\n\
@@ -37,80 +34,29 @@ fn series(p: &Path) -> deepfield_timeseries::Result<usize> {
 
 #[test]
 fn hand_made_series_cases_give_clear_errors() {
-    let h = "timestamp,value\n";
     assert_cases(
-        vec![
-            ("empty.csv", Vec::new(), vec!["empty.csv", "empty CSV"]),
-            (
-                "header_only.csv",
-                s(h),
-                vec!["header_only.csv", "no data rows"],
-            ),
-            (
-                "blank_rows.csv",
-                s("timestamp,value\n,\n\n"),
-                vec!["blank_rows.csv", "no data rows"],
-            ),
-            (
-                "no_value.csv",
-                s("timestamp,level\n2020-01-01,1\n"),
-                vec!["no_value.csv", "no column \"value\"", "timestamp, level"],
-            ),
-            (
-                "no_time.csv",
-                s("when,value\n2020-01-01,1\n"),
-                vec!["no_time.csv", "no column \"timestamp\""],
-            ),
-            (
-                "text_value.csv",
-                s("timestamp,value\n2020-01-01,1\n2020-01-02,high\n"),
-                vec!["text_value.csv", "not numeric", "\"high\"", "data row 2"],
-            ),
-            (
-                "inf_value.csv",
-                s("timestamp,value\n2020-01-01,1\n2020-01-02,inf\n"),
-                vec!["inf_value.csv", "inf", "data row 2"],
-            ),
-            (
-                "bad_time.csv",
-                s("timestamp,value\n2020-01-01,1\n2020-02-30,2\n"),
-                vec!["bad_time.csv", "bad timestamp \"2020-02-30\"", "data row 2"],
-            ),
-            (
-                "empty_time.csv",
-                s("timestamp,value\n2020-01-01,1\n,2\n"),
-                vec!["empty_time.csv", "bad timestamp", "data row 2"],
-            ),
-            (
-                "duplicate_time.csv",
-                s("timestamp,value\n2020-01-01,1\n2020-01-02,2\n2020-01-01,3\n"),
-                vec!["duplicate_time.csv", "duplicate timestamp 2020-01-01"],
-            ),
-            (
-                "ragged.csv",
-                s("timestamp,value\n2020-01-01,1\n2020-01-02,2,7,8\n"),
-                vec!["ragged.csv", "more fields than the header"],
-            ),
-            (
-                "open_q.csv",
-                s("timestamp,value\n2020-01-01,\"1\n2020-01-02,2\n"),
-                vec!["open_q.csv", "could not parse `\"1"],
-            ),
-            (
-                "semicolons.csv",
-                s("timestamp;value\n2020-01-01;1\n"),
-                vec![
-                    "semicolons.csv",
-                    "no column \"timestamp\"",
-                    "timestamp;value",
-                ],
-            ),
-            (
-                "commas.tsv",
-                s("timestamp,value\n2020-01-01,1\n"),
-                vec!["commas.tsv", "no column \"timestamp\"", "timestamp,value"],
-            ),
-        ],
+        case_table(
+            r#"
+            empty.csv       |                                | empty CSV
+            header_only.csv | timestamp,value\n              | no data rows
+            blank_rows.csv  | timestamp,value\n,\n\n         | no data rows
+            no_value.csv    | timestamp,level\n2020-01-01,1\n | no column "value" | timestamp, level
+            no_time.csv     | when,value\n2020-01-01,1\n     | no column "timestamp"
+            text_value.csv  | timestamp,value\n2020-01-01,1\n2020-01-02,high\n
+                            | not numeric | "high" | data row 2
+            inf_value.csv   | timestamp,value\n2020-01-01,1\n2020-01-02,inf\n | inf | data row 2
+            bad_time.csv    | timestamp,value\n2020-01-01,1\n2020-02-30,2\n
+                            | bad timestamp "2020-02-30" | data row 2
+            empty_time.csv  | timestamp,value\n2020-01-01,1\n,2\n | bad timestamp | data row 2
+            duplicate_time.csv | timestamp,value\n2020-01-01,1\n2020-01-02,2\n2020-01-01,3\n
+                               | duplicate timestamp 2020-01-01
+            ragged.csv      | timestamp,value\n2020-01-01,1\n2020-01-02,2,7,8\n
+                            | more fields than the header
+            open_q.csv      | timestamp,value\n2020-01-01,"1\n2020-01-02,2\n | could not parse `"1
+            semicolons.csv  | timestamp;value\n2020-01-01;1\n | no column "timestamp" | timestamp;value
+            commas.tsv      | timestamp,value\n2020-01-01,1\n | no column "timestamp" | timestamp,value
+            "#,
+        ),
         series,
     );
     // The valid file reads (sorted, NA kept as missing); TSV by extension; a folder is refused.
@@ -132,17 +78,9 @@ fn hand_made_series_cases_give_clear_errors() {
 #[test]
 fn mutated_series_never_panic() {
     // 273 (CSV) and 260 (TSV) of 300 are refused today.
-    let refused = assert_reader_survives_mutants("m.csv", SERIES.as_bytes(), 31, 300, series);
-    assert!(
-        refused > 200,
-        "only {refused} of 300 damaged series refused"
-    );
+    assert_mutants_refused("m.csv", SERIES.as_bytes(), (31, 300), 200, series);
     let tsv = SERIES.replace(',', "\t").replace("\"a\t b\"", "\"a, b\"");
-    let refused = assert_reader_survives_mutants("m.tsv", tsv.as_bytes(), 32, 300, series);
-    assert!(
-        refused > 190,
-        "only {refused} of 300 damaged TSV series refused"
-    );
+    assert_mutants_refused("m.tsv", tsv.as_bytes(), (32, 300), 190, series);
 }
 
 const LABELS: &str = "timestamp,label\n\
@@ -158,44 +96,21 @@ fn labels(p: &Path) -> deepfield_timeseries::Result<usize> {
 #[test]
 fn hand_made_label_cases_give_clear_errors() {
     assert_cases(
-        vec![
-            ("empty.csv", Vec::new(), vec!["empty.csv", "empty CSV"]),
-            (
-                "header_only.csv",
-                s("timestamp,label\n"),
-                vec!["header_only.csv", "no data rows"],
-            ),
-            (
-                "no_label.csv",
-                s("timestamp,value,site\n2020-01-01,1,a\n"),
-                vec!["no_label.csv", "no label column", "timestamp, value, site"],
-            ),
-            (
-                "bad_label.csv",
-                s("timestamp,label\n2020-01-01,1\n2020-01-02,maybe\n"),
-                vec!["bad_label.csv", "data row 2", "\"maybe\""],
-            ),
-            (
-                "bad_time.csv",
-                s("timestamp,label\n2020-01-01,1\nyesterday,0\n"),
-                vec!["bad_time.csv", "data row 2", "bad timestamp \"yesterday\""],
-            ),
-            (
-                "conflict.csv",
-                s("timestamp,label\n2020-01-01,1\n2020-01-02,0\n2020-01-01,0\n"),
-                vec![
-                    "conflict.csv",
-                    "\"2020-01-01\"",
-                    "twice",
-                    "data rows 1 and 3",
-                ],
-            ),
-            (
-                "ragged.csv",
-                s("timestamp,label\n2020-01-01,1,5,6\n"),
-                vec!["ragged.csv", "more fields than the header"],
-            ),
-        ],
+        case_table(
+            r#"
+            empty.csv       |                                  | empty CSV
+            header_only.csv | timestamp,label\n                | no data rows
+            no_label.csv    | timestamp,value,site\n2020-01-01,1,a\n
+                            | no label column | timestamp, value, site
+            bad_label.csv   | timestamp,label\n2020-01-01,1\n2020-01-02,maybe\n
+                            | data row 2 | "maybe"
+            bad_time.csv    | timestamp,label\n2020-01-01,1\nyesterday,0\n
+                            | data row 2 | bad timestamp "yesterday"
+            conflict.csv    | timestamp,label\n2020-01-01,1\n2020-01-02,0\n2020-01-01,0\n
+                            | "2020-01-01" | twice | data rows 1 and 3
+            ragged.csv      | timestamp,label\n2020-01-01,1,5,6\n | more fields than the header
+            "#,
+        ),
         labels,
     );
     let dir = tempfile::tempdir().unwrap();
@@ -210,23 +125,19 @@ fn hand_made_label_cases_give_clear_errors() {
 #[test]
 fn mutated_labels_never_panic() {
     // 273 of 300 are refused today.
-    let refused = assert_reader_survives_mutants("l.csv", LABELS.as_bytes(), 33, 300, labels);
-    assert!(
-        refused > 200,
-        "only {refused} of 300 damaged labels files refused"
-    );
+    assert_mutants_refused("l.csv", LABELS.as_bytes(), (33, 300), 200, labels);
 }
 
 #[test]
 fn evaluate_writes_nothing_for_refused_input() {
     let tmp = tempfile::tempdir().unwrap();
     let csv = tmp.path().join("series.csv");
-    let mut text = String::from("timestamp,value\n");
-    for t in 0..60 {
-        let spike = if t == 40 { 3.0 } else { 0.0 };
-        text += &format!("{t},{}\n", (t as f64 / 4.0).sin() + spike);
-    }
-    std::fs::write(&csv, &text).unwrap();
+    let spike = |t: f64| if t == 40.0 { 3.0 } else { 0.0 };
+    let rows = (0..60)
+        .map(|t| t as f64)
+        .map(|x| [x, (x / 4.0).sin() + spike(x)]);
+    write_csv(&csv, &["timestamp", "value"], rows);
+    let text = std::fs::read_to_string(&csv).unwrap();
     let s = Series::from_file(&csv, &LoadOptions::new("timestamp", &["value"])).unwrap();
     let raw = s.to_tensor().unwrap();
     let scaler = StandardScaler::fit(&raw).unwrap();
@@ -260,14 +171,11 @@ fn evaluate_writes_nothing_for_refused_input() {
 
     let bad = tmp.path().join("bad.csv");
     std::fs::write(&bad, text.replace("\n7,", "\nseven,")).unwrap();
-    let err = evaluate_csv(&model, &bad, &EvalOptions::default(), Some(&out))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("bad.csv") && err.contains("bad timestamp \"seven\""),
-        "{err}"
+    assert_refused_without_output(
+        evaluate_csv(&model, &bad, &EvalOptions::default(), Some(&out)),
+        &["bad.csv", "bad timestamp \"seven\""],
+        &out,
     );
-    assert!(!out.exists(), "an output was written for a refused series");
 
     let labels = tmp.path().join("labels.csv");
     std::fs::write(&labels, "timestamp,label\n3,1\n4,maybe\n").unwrap();
@@ -275,12 +183,9 @@ fn evaluate_writes_nothing_for_refused_input() {
         labels: Some(labels.clone()),
         ..Default::default()
     };
-    let err = evaluate_csv(&model, &csv, &opts, Some(&out))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("labels.csv") && err.contains("\"maybe\""),
-        "{err}"
+    assert_refused_without_output(
+        evaluate_csv(&model, &csv, &opts, Some(&out)),
+        &["labels.csv", "\"maybe\""],
+        &out,
     );
-    assert!(!out.exists(), "an output was written for refused labels");
 }

@@ -3,7 +3,7 @@
 
 use deepfield_core::report::fmt_num;
 use deepfield_core::repro::{ReproOptions, Typed};
-use deepfield_core::testing::{assert_contains, assert_results};
+use deepfield_core::testing::{assert_contains, assert_repro_results, assert_results};
 use deepfield_timeseries::detect::{self, DetectorKind, EvalOptions};
 use deepfield_timeseries::repro::{amd, stackvae, stock};
 use deepfield_timeseries::{anomaly, forecast};
@@ -29,14 +29,9 @@ fn amd_kinetic_quick_reaches_high_nse_and_forecasts_user_files() {
     let ed = m.chronological.get("ed_lstm").unwrap();
     assert!(ed.mean_nse_validation > 0.5, "{ed:?}");
     assert_eq!(m.chronological.baselines.len(), 2);
-    assert_results(
+    assert_repro_results(
         &opts.out,
         &[
-            "metrics.json",
-            "metrics.csv",
-            "history.csv",
-            "report.md",
-            "config.json",
             "kinetic_test.csv",
             "forecast_0_ph.png",
             "forecast_6_mn_mg_l.png",
@@ -168,13 +163,9 @@ fn stock_quick_runs_on_real_prices_and_is_close_to_persistence() {
     let dir = cnn.direction_accuracy.unwrap();
     assert!((0.3..0.8).contains(&dir), "{dir}");
     assert_eq!(m.mean("persistence").unwrap().direction_accuracy, None);
-    assert_results(
+    assert_repro_results(
         &opts.out,
         &[
-            "metrics.json",
-            "metrics.csv",
-            "history.csv",
-            "report.md",
             "test_forecast_aapl.png",
             "rmse.png",
             "model/model.safetensors",
@@ -183,7 +174,7 @@ fn stock_quick_runs_on_real_prices_and_is_close_to_persistence() {
     let csv = read(&opts.out.join("metrics.csv"));
     assert_contains(
         &csv,
-        &format!("cnn_lstm,AAPL,rmse,{}", m.per_ticker[0].rmse),
+        &format!("cnn_lstm,AAPL,rmse,{}", m.per_ticker[0].scores.rmse),
     );
     // Persistence never moves: its direction accuracy is undefined (an empty field).
     assert_contains(&csv, "persistence,mean,direction_accuracy,\n");

@@ -4,11 +4,17 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use deepfield_audio::{predict, repro, segment, wav};
-use deepfield_core::repro::cli::{App, Common, EvalArgs};
+use deepfield_core::repro::cli::{App, BenchArgs, Common, EvalArgs};
+
+deepfield_core::domain_cli! {
+    name: "deepfield-audio",
+    about: "deepfield audio: WAV → MFCC → BiLSTM cough and spoken-digit classification",
+    commands: Command,
+    run: run,
+}
 
 /// The long help of `eval`.
 const EVAL_ABOUT: &str =
@@ -34,17 +40,6 @@ Example: deepfield-audio eval --model results/cough-bilstm/model $DEEPFIELD_DATA
 
 #[path = "../../bench/bench.rs"]
 mod bench;
-
-#[derive(Parser)]
-#[command(
-    name = "deepfield-audio",
-    version,
-    about = "deepfield audio: WAV → MFCC → BiLSTM cough and spoken-digit classification"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
 
 #[derive(Subcommand)]
 enum Command {
@@ -75,12 +70,8 @@ enum Command {
     /// MFCC throughput (audio-seconds per second) of ours vs librosa and python_speech_features
     /// on the spoken-digit recordings, in one command.
     Bench {
-        /// Threads (ours; the Python side is pinned to the same count).
-        #[arg(long, default_value_t = 1)]
-        threads: usize,
-        /// Python interpreter with librosa and python_speech_features.
-        #[arg(long)]
-        python: Option<PathBuf>,
+        #[command(flatten)]
+        bench: BenchArgs,
         /// Minimum seconds to time each side.
         #[arg(long, default_value_t = 2.0)]
         seconds: f64,
@@ -88,10 +79,6 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
-}
-
-fn main() -> ExitCode {
-    deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
 }
 
 fn run(cmd: Command) -> deepfield_audio::Result<()> {
@@ -118,8 +105,7 @@ fn run(cmd: Command) -> deepfield_audio::Result<()> {
             }
         }
         Command::Bench {
-            threads,
-            python,
+            bench: BenchArgs { threads, python },
             seconds,
             data,
         } => bench::run(threads, python, seconds, data)?,
@@ -189,23 +175,13 @@ fn run_eval(
         }
     }
     eprintln!("model: {}", r.model_dir.display());
-    if let Some(o) = &eval.out {
-        println!("predictions written to {}", o.display());
-    }
+    eval.print_written();
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use clap::Parser;
-
-    /// clap's checks of the command tree (duplicate names or aliases between the shared and the
-    /// domain commands panic at run time in debug builds).
-    #[test]
-    fn command_line_is_well_formed() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
-    }
 
     /// `eval` takes INPUT, the older `--dir` (hidden) and `--label-column`; `classify` is `eval`.
     #[test]

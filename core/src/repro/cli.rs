@@ -57,6 +57,19 @@ pub struct EvalArgs {
     pub threads: usize,
 }
 
+/// The options every domain's `bench` command takes; a binary flattens them into its own
+/// (`#[command(flatten)] bench: BenchArgs`) beside the bench's own settings.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Threads on both sides (libtorch here; the reference side is pinned to the same count).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Python interpreter of the reference side (the bench's help names the packages it needs)
+    /// [default: DEEPFIELD_PYTHON or the workspace venv].
+    #[arg(long)]
+    pub python: Option<PathBuf>,
+}
+
 impl EvalArgs {
     /// The input path: the positional `INPUT`, or one of the older named flags a binary keeps
     /// as an alias (`--csv`, `--dir`, `--fasta`, …) passed as `legacy`. Both or neither is an
@@ -87,6 +100,83 @@ impl EvalArgs {
     pub fn apply_threads(&self) {
         crate::device::set_threads(self.threads);
     }
+
+    /// Print where `--out` wrote the predictions, when it was given (the last line of every
+    /// domain's `eval`).
+    pub fn print_written(&self) {
+        if let Some(o) = &self.out {
+            println!("predictions written to {}", o.display());
+        }
+    }
+}
+
+/// A domain binary's command line and `main`, written once: a `Cli` parser (clap) named `$name`
+/// with `$about` and the crate's version whose subcommands are the enum `$commands` (which
+/// flattens [`Common`] beside its own), and a `main` that parses it and runs `$run` on the
+/// command through [`run_main`]. It also adds the tests every binary keeps: clap's checks of the
+/// command tree (duplicate names or aliases between the shared and the domain commands panic
+/// at run time in debug builds), and that the shared commands parse (`$commands` flattens
+/// [`Common`] as its variant `Common`).
+///
+/// ```ignore
+/// deepfield_core::domain_cli! {
+///     name: "deepfield-audio",
+///     about: "deepfield audio: WAV → MFCC → BiLSTM cough and spoken-digit classification",
+///     commands: Command,
+///     run: run,
+/// }
+/// ```
+#[macro_export]
+macro_rules! domain_cli {
+    (name: $name:literal, about: $about:literal, commands: $cmd:ident, run: $run:path $(,)?) => {
+        #[derive(clap::Parser)]
+        #[command(name = $name, version, about = $about)]
+        struct Cli {
+            #[command(subcommand)]
+            command: $cmd,
+        }
+
+        fn main() -> std::process::ExitCode {
+            $crate::repro::cli::run_main(|| $run(<Cli as clap::Parser>::parse().command))
+        }
+
+        #[cfg(test)]
+        mod cli_is_well_formed {
+            use $crate::repro::cli::Common;
+
+            fn parse(args: &[&str]) -> Result<super::$cmd, clap::Error> {
+                <super::Cli as clap::Parser>::try_parse_from(args).map(|c| c.command)
+            }
+
+            /// clap's checks of the command tree.
+            #[test]
+            fn command_line_is_well_formed() {
+                <super::Cli as clap::CommandFactory>::command().debug_assert();
+            }
+
+            /// The shared commands are there beside the domain's, with their arguments.
+            #[test]
+            fn shared_commands_are_there() {
+                let forward = [$name, "forward", "--model", "m", "--input", "x.safetensors"];
+                let cmd = parse(&[&forward[..], &["--out", "y.csv"]].concat());
+                assert!(matches!(
+                    cmd,
+                    Ok(super::$cmd::Common(Common::Forward { .. }))
+                ));
+                // The tensor form needs all three.
+                assert!(parse(&forward).is_err());
+                assert!(parse(&forward[..4]).is_err());
+                let cmd = parse(&[$name, "inspect", "m"]);
+                assert!(matches!(
+                    cmd,
+                    Ok(super::$cmd::Common(Common::Inspect { .. }))
+                ));
+                for shared in ["list", "models"] {
+                    assert!(parse(&[$name, shared]).is_ok(), "{shared}");
+                }
+            }
+        }
+    };
 }
 
 impl ReproArgs {

@@ -452,6 +452,17 @@ fn write_report(
 ) -> Result<()> {
     let folds = &metrics.per_fold;
     let pm = |mean: f64, std: f64| format!("{} ± {}", fmt_num(mean), fmt_num(std));
+    let row = |name: &str, m: &FoldSummary| {
+        let cells = [
+            (m.mae, m.mae_std),
+            (m.rmse, m.rmse_std),
+            (m.r2, m.r2_std),
+            (m.mape, m.mape_std),
+        ];
+        std::iter::once(name.to_string())
+            .chain(cells.map(|(mean, std)| pm(mean, std)))
+            .collect::<Vec<String>>()
+    };
     let (mlp, lin) = (&metrics.mlp, &metrics.linear);
     let mut r = Report::new("concrete-mlp — MLP regression of concrete compressive strength");
     r.para(
@@ -480,22 +491,7 @@ fn write_report(
     r.heading(2, "Results (test folds)");
     r.table(
         &["model", "MAE (MPa)", "RMSE (MPa)", "R²", "MAPE"],
-        &[
-            vec![
-                "deepfield MLP".into(),
-                pm(mlp.mae, mlp.mae_std),
-                pm(mlp.rmse, mlp.rmse_std),
-                pm(mlp.r2, mlp.r2_std),
-                pm(mlp.mape, mlp.mape_std),
-            ],
-            vec![
-                "linear (OLS)".into(),
-                pm(lin.mae, lin.mae_std),
-                pm(lin.rmse, lin.rmse_std),
-                pm(lin.r2, lin.r2_std),
-                pm(lin.mape, lin.mape_std),
-            ],
-        ],
+        &[row("deepfield MLP", mlp), row("linear (OLS)", lin)],
     );
     r.comparison(&[
         Comparison {

@@ -4,21 +4,16 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Subcommand};
 use deepfield_core::repro::cli::{App, Common, EvalArgs};
 use deepfield_genomics::{bench, gmna, snp, Error, Result};
 
-#[derive(Parser)]
-#[command(
-    name = "deepfield-genomics",
-    version,
-    about = "deepfield genomics: GMNA misclassification networks, Deep SNP breakpoints"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
+deepfield_core::domain_cli! {
+    name: "deepfield-genomics",
+    about: "deepfield genomics: GMNA misclassification networks, Deep SNP breakpoints",
+    commands: Command,
+    run: run,
 }
 
 #[derive(Subcommand)]
@@ -95,10 +90,6 @@ struct DeepSnpEval {
     signal: Option<PathBuf>,
 }
 
-fn main() -> ExitCode {
-    deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
-}
-
 fn app() -> Result<App> {
     Ok(App {
         repros: deepfield_genomics::reproductions(),
@@ -146,9 +137,7 @@ fn eval_gmna(a: GmnaEval) -> Result<()> {
         println!("Naive Bayes: {nb}");
         println!("CNN:         {cnn}");
     }
-    if let Some(o) = a.eval.out {
-        println!("predictions written to {}", o.display());
-    }
+    a.eval.print_written();
     Ok(())
 }
 
@@ -184,9 +173,7 @@ fn eval_deep_snp(a: DeepSnpEval) -> Result<()> {
             w.chrom, w.start_bp, w.end_bp, w.p_breakpoint, w.attention_peak_bp
         );
     }
-    if let Some(o) = a.eval.out {
-        println!("predictions written to {}", o.display());
-    }
+    a.eval.print_written();
     Ok(())
 }
 
@@ -218,12 +205,7 @@ fn run(cmd: Command) -> Result<()> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_is_consistent() {
-        Cli::command().debug_assert();
-    }
-
+    use clap::Parser;
     fn parse(args: &[&str]) -> std::result::Result<Command, clap::Error> {
         Cli::try_parse_from(args).map(|c| c.command)
     }
@@ -331,27 +313,5 @@ mod tests {
             !help.contains("--fasta") && !help.contains("--metadata"),
             "{help}"
         );
-    }
-
-    #[test]
-    fn shared_commands_are_there() {
-        let cmd = parse(&[
-            "deepfield-genomics",
-            "forward",
-            "--model",
-            "m",
-            "--input",
-            "x.safetensors",
-            "--out",
-            "y.csv",
-        ])
-        .unwrap();
-        assert!(matches!(cmd, Command::Common(Common::Forward { .. })));
-        // The tensor form needs all three.
-        assert!(parse(&["deepfield-genomics", "forward", "--model", "m"]).is_err());
-        assert!(matches!(
-            parse(&["deepfield-genomics", "inspect", "m"]).unwrap(),
-            Command::Common(Common::Inspect { .. })
-        ));
     }
 }

@@ -4,25 +4,20 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use deepfield_core::repro::cli::{App, Common, EvalArgs};
+use clap::{Args, Subcommand};
+use deepfield_core::repro::cli::{App, BenchArgs, Common, EvalArgs};
 use deepfield_core::repro::typed::summary_table;
 use deepfield_core::repro::Experiment;
 use deepfield_graph::io::GraphSource;
 use deepfield_graph::repro::graphfm::{self, presets, GraphFmConfig};
 use deepfield_graph::{GraphError, Result};
 
-#[derive(Parser)]
-#[command(
-    name = "deepfield-graph",
-    version,
-    about = "deepfield graph: GNN layers, self-supervised GNNs (GraphFM) on Cora or your graph"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
+deepfield_core::domain_cli! {
+    name: "deepfield-graph",
+    about: "deepfield graph: GNN layers, self-supervised GNNs (GraphFM) on Cora or your graph",
+    commands: Command,
+    run: run,
 }
 
 /// A graph given on the command line: a Planetoid-layout folder, or a node file plus an edge list.
@@ -127,21 +122,14 @@ enum Command {
     },
     /// Per-epoch time of a 2-layer GCN on Cora, ours vs PyTorch Geometric, with the ratio.
     Bench {
-        #[arg(long, default_value_t = 1)]
-        threads: usize,
-        /// Python with torch and torch_geometric [default: DEEPFIELD_PYTHON or the workspace venv].
-        #[arg(long)]
-        python: Option<PathBuf>,
+        #[command(flatten)]
+        bench: BenchArgs,
         /// Data directory [default: DEEPFIELD_DATA or ../shared/datasets].
         #[arg(long)]
         data: Option<PathBuf>,
         #[arg(long, default_value_t = 200)]
         epochs: usize,
     },
-}
-
-fn main() -> ExitCode {
-    deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
 }
 
 fn app() -> Result<App> {
@@ -286,14 +274,11 @@ fn run(cmd: Command) -> Result<()> {
                     p.scored_nodes
                 );
             }
-            if let Some(o) = &eval.out {
-                println!("predictions written to {}", o.display());
-            }
+            eval.print_written();
             Ok(())
         }
         Command::Bench {
-            threads,
-            python,
+            bench: BenchArgs { threads, python },
             data,
             epochs,
         } => deepfield_graph::bench::run(threads, python, data, epochs),
@@ -303,12 +288,7 @@ fn run(cmd: Command) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_is_consistent() {
-        Cli::command().debug_assert();
-    }
+    use clap::Parser;
 
     #[test]
     fn eval_takes_a_graph_and_predict_is_its_alias() {
@@ -369,19 +349,5 @@ mod tests {
         let e = source(parse(&["g", "eval", "--model", "m", "a", "--graph", "b"]).unwrap())
             .unwrap_err();
         assert!(e.to_string().contains("more than one input"), "{e}");
-        let cmd = parse(&[
-            "g",
-            "forward",
-            "--model",
-            "m",
-            "--input",
-            "x.safetensors",
-            "--out",
-            "y.csv",
-        ])
-        .unwrap();
-        assert!(matches!(cmd, Command::Common(Common::Forward { .. })));
-        // The tensor form needs --out.
-        assert!(parse(&["g", "forward", "--model", "m", "--input", "x.safetensors"]).is_err());
     }
 }

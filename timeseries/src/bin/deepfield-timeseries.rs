@@ -4,29 +4,17 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use deepfield_core::data::TensorDataset;
 use deepfield_core::metrics::show_opt;
 use deepfield_core::models::ModelConfig;
 use deepfield_core::nn::cnn_lstm::CnnLstmConfig;
-use deepfield_core::repro::cli::{App, Common, EvalArgs};
+use deepfield_core::repro::cli::{App, BenchArgs, Common, EvalArgs};
 use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
 use deepfield_core::train::{OptimizerConfig, Task, TrainConfig, Trainer};
 use deepfield_timeseries::{detect, forecast, repro, Error, Result};
-
-#[derive(Parser)]
-#[command(
-    name = "deepfield-timeseries",
-    version,
-    about = "deepfield timeseries: forecasting (NSE), CNN-LSTM, StackVAE-G anomaly detection"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
 
 #[derive(Subcommand)]
 enum Command {
@@ -62,12 +50,8 @@ enum Command {
     },
     /// CNN-LSTM training steps/s here and in PyTorch eager (same shapes, same loop).
     Bench {
-        /// libtorch threads on both sides.
-        #[arg(long, default_value_t = 1)]
-        threads: usize,
-        /// Python with torch (default: the workspace venv).
-        #[arg(long)]
-        python: Option<PathBuf>,
+        #[command(flatten)]
+        bench: BenchArgs,
         /// Seconds to measure each side per round.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
@@ -77,8 +61,11 @@ enum Command {
     },
 }
 
-fn main() -> ExitCode {
-    deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
+deepfield_core::domain_cli! {
+    name: "deepfield-timeseries",
+    about: "deepfield timeseries: forecasting (NSE), CNN-LSTM, StackVAE-G anomaly detection",
+    commands: Command,
+    run: run,
 }
 
 fn run(cmd: Command) -> Result<()> {
@@ -111,11 +98,10 @@ fn run(cmd: Command) -> Result<()> {
             eval(&args, &input, &opts)
         }
         Command::Bench {
-            threads,
-            python,
+            bench: BenchArgs { threads, python },
             seconds,
             rounds,
-        } => bench(threads, python, seconds, rounds),
+        } => run_bench(threads, python, seconds, rounds),
     }
 }
 
@@ -196,9 +182,7 @@ fn eval(args: &EvalArgs, input: &Path, opts: &detect::EvalOptions) -> Result<()>
             )))
         }
     }
-    if let Some(o) = out {
-        println!("written to {}", o.display());
-    }
+    args.print_written();
     Ok(())
 }
 
@@ -207,7 +191,7 @@ const N: i64 = 64 * 20;
 const T: i64 = 30;
 const F: i64 = 8;
 
-fn bench(threads: usize, python: Option<PathBuf>, seconds: f64, rounds: usize) -> Result<()> {
+fn run_bench(threads: usize, python: Option<PathBuf>, seconds: f64, rounds: usize) -> Result<()> {
     deepfield_core::device::set_threads(threads);
     let python = python
         .or_else(deepfield_core::python::interpreter)
@@ -286,14 +270,6 @@ fn bench_pytorch(python: &Path, threads: usize, seconds: f64) -> Result<f64> {
 
 #[cfg(test)]
 mod tests {
-    /// clap's checks of the command tree (duplicate names or aliases between the shared and the
-    /// domain commands panic at run time in debug builds).
-    #[test]
-    fn command_line_is_well_formed() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
-    }
-
     /// The shared eval form parses, the old `--csv` flag still works, and both at once is an error.
     #[test]
     fn commands_are_consistent() {

@@ -102,6 +102,7 @@ mod tests {
     use crate::models::StackVaeGConfig;
     use deepfield_core::checkpoint;
     use deepfield_core::data::scale::StandardScaler;
+    use deepfield_core::testing::write_csv;
     use deepfield_core::Forward;
 
     /// The `config.json` of detector folders written before the registry (`SavedDetector`,
@@ -122,13 +123,11 @@ mod tests {
     fn detectors_restore_through_the_registry_and_old_folders_still_evaluate() {
         let tmp = tempfile::tempdir().unwrap();
         let csv = tmp.path().join("series.csv");
-        let mut text = String::from("t,c1,c2\n");
-        for t in 0..60 {
-            let x = t as f64;
-            let spike = if t == 40 { 3.0 } else { 0.0 };
-            text += &format!("{t},{},{}\n", (x / 4.0).sin() + spike, (x / 6.0).cos());
-        }
-        std::fs::write(&csv, text).unwrap();
+        let spike = |t: f64| if t == 40.0 { 3.0 } else { 0.0 };
+        let rows = (0..60)
+            .map(|t| t as f64)
+            .map(|x| [x, (x / 4.0).sin() + spike(x), (x / 6.0).cos()]);
+        write_csv(&csv, &["t", "c1", "c2"], rows);
         let columns = vec!["c1".to_string(), "c2".to_string()];
         let s = Series::from_file(&csv, &LoadOptions::new("t", &["c1", "c2"])).unwrap();
         let raw = s.to_tensor().unwrap();

@@ -129,6 +129,7 @@ mod tests {
     use crate::models::ForecastModel;
     use deepfield_core::checkpoint;
     use deepfield_core::data::scale::Scaler;
+    use deepfield_core::testing::write_csv;
     use deepfield_core::train::TrainConfig;
     use deepfield_core::Forward;
 
@@ -148,16 +149,11 @@ mod tests {
     fn forecasters_restore_through_the_registry_and_old_folders_still_evaluate() {
         let tmp = tempfile::tempdir().unwrap();
         let csv = tmp.path().join("series.csv");
-        let mut text = String::from("t,a,b\n");
-        for t in 0..80 {
-            let x = t as f64;
-            text += &format!(
-                "{t},{},{}\n",
-                (x / 5.0).sin(),
-                0.5 * (x / 7.0).cos() + x / 100.0
-            );
-        }
-        std::fs::write(&csv, text).unwrap();
+        let b = |x: f64| 0.5 * (x / 7.0).cos() + x / 100.0;
+        let rows = (0..80)
+            .map(|t| t as f64)
+            .map(|x| [x, (x / 5.0).sin(), b(x)]);
+        write_csv(&csv, &["t", "a", "b"], rows);
         let setup = ForecastSetup {
             time_column: "t".into(),
             inputs: vec!["a".into(), "b".into()],

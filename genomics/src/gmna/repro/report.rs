@@ -106,6 +106,18 @@ pub fn write_report(
     ]);
     r.provenance(data_dir);
     r.heading(2, "Classification (out-of-fold)");
+    let model_row = |name: &str, s: &ModelScores| {
+        let scores = [s.accuracy, s.balanced_accuracy, s.f1_macro].map(f);
+        [
+            vec![name.to_string(), s.evaluated.to_string()],
+            scores.to_vec(),
+        ]
+        .concat()
+    };
+    let fold_accuracies = |s: &ModelScores| {
+        let accuracies: Vec<String> = s.per_fold.iter().map(|s| f(s.accuracy)).collect();
+        accuracies.join(", ")
+    };
     r.table(
         &[
             "model",
@@ -122,20 +134,8 @@ pub fn write_report(
                 "—".into(),
                 "—".into(),
             ],
-            vec![
-                "Naive Bayes (k-mers)".into(),
-                m.naive_bayes.evaluated.to_string(),
-                f(m.naive_bayes.accuracy),
-                f(m.naive_bayes.balanced_accuracy),
-                f(m.naive_bayes.f1_macro),
-            ],
-            vec![
-                "CNN (one-hot)".into(),
-                m.cnn.evaluated.to_string(),
-                f(m.cnn.accuracy),
-                f(m.cnn.balanced_accuracy),
-                f(m.cnn.f1_macro),
-            ],
+            model_row("Naive Bayes (k-mers)", &m.naive_bayes),
+            model_row("CNN (one-hot)", &m.cnn),
         ],
     );
     r.comparison(&[
@@ -149,18 +149,8 @@ pub fn write_report(
     r.heading(2, "Misclassification networks");
     r.para(&format!(
         "Per fold (accuracy): Naive Bayes {}; CNN {}. Per-epoch CNN losses: `history.csv`.",
-        m.naive_bayes
-            .per_fold
-            .iter()
-            .map(|s| f(s.accuracy))
-            .collect::<Vec<_>>()
-            .join(", "),
-        m.cnn
-            .per_fold
-            .iter()
-            .map(|s| f(s.accuracy))
-            .collect::<Vec<_>>()
-            .join(", ")
+        fold_accuracies(&m.naive_bayes),
+        fold_accuracies(&m.cnn)
     ));
     for (name, net) in [
         ("naive_bayes", &m.networks.naive_bayes),

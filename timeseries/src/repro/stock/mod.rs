@@ -55,6 +55,24 @@ impl Default for StockConfig {
 }
 
 impl StockConfig {
+    /// The paper's forecasting set-up on daily prices: the next day's `target` (as a
+    /// difference) from 10 days of `inputs` (column `Date`), standardised on the training
+    /// days, a chronological 70/15/15 split, no outlier rule.
+    pub fn setup(inputs: &[&str], target: &str) -> ForecastSetup {
+        ForecastSetup {
+            time_column: "Date".into(),
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            targets: vec![target.into()],
+            window: WindowSpec::new(10, 1),
+            scaler: Scaler::Standard,
+            target_mode: TargetMode::Difference,
+            outliers: OutlierRule::None,
+            val_frac: 0.15,
+            test_frac: 0.15,
+            shuffle_windows: None,
+        }
+    }
+
     /// Full run: five tickers; quick: AAPL only, few epochs.
     pub fn new(quick: bool, seed: u64) -> Self {
         let tickers: &[&str] = if quick {
@@ -64,21 +82,7 @@ impl StockConfig {
         };
         StockConfig {
             tickers: tickers.iter().map(|s| s.to_string()).collect(),
-            setup: ForecastSetup {
-                time_column: "Date".into(),
-                inputs: ["Open", "High", "Low", "Close", "Volume"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                targets: vec!["Close".into()],
-                window: WindowSpec::new(10, 1),
-                scaler: Scaler::Standard,
-                target_mode: TargetMode::Difference,
-                outliers: OutlierRule::None,
-                val_frac: 0.15,
-                test_frac: 0.15,
-                shuffle_windows: None,
-            },
+            setup: StockConfig::setup(&["Open", "High", "Low", "Close", "Volume"], "Close"),
             models: vec![
                 ForecastModel::cnn_lstm_paper(),
                 ForecastModel::Lstm {
@@ -102,26 +106,23 @@ impl StockConfig {
     }
 }
 
-/// Test metrics of one model on one ticker.
+/// Test metrics of one model on one ticker (in metrics.json: `ticker` beside the fields of
+/// [`ModelSummary`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StockResult {
     pub ticker: String,
-    pub model: String,
-    pub rmse: f64,
-    pub mae: f64,
-    pub mape: f64,
-    /// `None` for persistence (it never predicts a move).
-    pub direction_accuracy: Option<f64>,
+    #[serde(flatten)]
+    pub scores: ModelSummary,
 }
 
-/// Test metrics of one model averaged over tickers.
+/// Test metrics of one model (on one ticker, or averaged over tickers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelSummary {
     pub model: String,
     pub rmse: f64,
     pub mae: f64,
     pub mape: f64,
-    /// `None` for persistence.
+    /// `None` for persistence (it never predicts a move).
     pub direction_accuracy: Option<f64>,
 }
 
@@ -192,40 +193,20 @@ impl Experiment for StockCnnLstm {
     }
 
     fn metric_rows(&self, m: &StockMetrics) -> Vec<MetricRow> {
-        let rows = |model: &str, fold: &str, r: [f64; 3], dir: Option<f64>| {
-            let mut v: Vec<MetricRow> = ["rmse", "mae", "mape"]
-                .iter()
-                .zip(r)
-                .map(|(k, x)| MetricRow::new(model, fold, *k, x))
-                .collect();
-            v.push(MetricRow::new(
-                model,
-                fold,
-                "direction_accuracy",
-                dir.unwrap_or(f64::NAN),
-            ));
-            v
+        let rows = |fold: &str, s: &ModelSummary| {
+            let dir = s.direction_accuracy.unwrap_or(f64::NAN);
+            [("rmse", s.rmse), ("mae", s.mae), ("mape", s.mape)]
+                .into_iter()
+                .chain([("direction_accuracy", dir)])
+                .map(|(k, x)| MetricRow::new(&s.model, fold, k, x))
+                .collect::<Vec<MetricRow>>()
         };
         let mut out: Vec<MetricRow> = m
             .mean_over_tickers
             .iter()
-            .flat_map(|s| {
-                rows(
-                    &s.model,
-                    "mean",
-                    [s.rmse, s.mae, s.mape],
-                    s.direction_accuracy,
-                )
-            })
+            .flat_map(|s| rows("mean", s))
             .collect();
-        out.extend(m.per_ticker.iter().flat_map(|s| {
-            rows(
-                &s.model,
-                &s.ticker,
-                [s.rmse, s.mae, s.mape],
-                s.direction_accuracy,
-            )
-        }));
+        out.extend(m.per_ticker.iter().flat_map(|s| rows(&s.ticker, &s.scores)));
         out
     }
 

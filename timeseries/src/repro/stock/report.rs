@@ -51,8 +51,8 @@ pub(super) fn write_plots(
         metrics
             .per_ticker
             .iter()
-            .filter(|r| r.model == model)
-            .map(|r| r.rmse)
+            .filter(|r| r.scores.model == model)
+            .map(|r| r.scores.rmse)
             .collect()
     };
     let models: Vec<&str> = metrics
@@ -123,10 +123,10 @@ pub(super) fn write(
         .map(|x| {
             vec![
                 x.ticker.clone(),
-                x.model.clone(),
-                fmt_num(x.rmse),
-                fmt_num(x.mae),
-                x.direction_accuracy.map_or("—".into(), fmt_num),
+                x.scores.model.clone(),
+                fmt_num(x.scores.rmse),
+                fmt_num(x.scores.mae),
+                x.scores.direction_accuracy.map_or("—".into(), fmt_num),
             ]
         })
         .collect();

@@ -16,11 +16,16 @@ use crate::Result;
 
 /// The mean over tickers of each model, in name order.
 fn means(rows: &[StockResult]) -> Vec<ModelSummary> {
-    let mut models: Vec<String> = rows.iter().map(|r| r.model.clone()).collect();
+    let mut models: Vec<String> = rows.iter().map(|r| r.scores.model.clone()).collect();
     models.sort();
     models.dedup();
-    let avg = |m: &str, f: fn(&StockResult) -> Option<f64>| {
-        let v: Vec<f64> = rows.iter().filter(|r| r.model == m).filter_map(f).collect();
+    let avg = |m: &str, f: fn(&ModelSummary) -> Option<f64>| {
+        let v: Vec<f64> = rows
+            .iter()
+            .map(|r| &r.scores)
+            .filter(|r| r.model == m)
+            .filter_map(f)
+            .collect();
         (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
     };
     models
@@ -74,14 +79,16 @@ pub fn run(cfg: &StockConfig, data_dir: &Path, out: &Path) -> Result<StockMetric
             let m = &target_metrics(pred, &yte, tgt)?[0];
             rows.push(StockResult {
                 ticker: ticker.clone(),
-                model: model.into(),
-                rmse: m.rmse,
-                mae: m.mae,
-                mape: m.mape,
-                direction_accuracy: if dir {
-                    Some(direction_accuracy(pred, &yte, &lte)?)
-                } else {
-                    None
+                scores: ModelSummary {
+                    model: model.into(),
+                    rmse: m.rmse,
+                    mae: m.mae,
+                    mape: m.mape,
+                    direction_accuracy: if dir {
+                        Some(direction_accuracy(pred, &yte, &lte)?)
+                    } else {
+                        None
+                    },
                 },
             });
             Ok(())
@@ -123,15 +130,15 @@ pub fn run(cfg: &StockConfig, data_dir: &Path, out: &Path) -> Result<StockMetric
     steps.finish();
     let relative_rmse: Vec<RelativeRmse> = rows
         .iter()
-        .filter(|r| r.model != "persistence")
+        .filter(|r| r.scores.model != "persistence")
         .filter_map(|r| {
             let p = rows
                 .iter()
-                .find(|q| q.ticker == r.ticker && q.model == "persistence")?;
+                .find(|q| q.ticker == r.ticker && q.scores.model == "persistence")?;
             Some(RelativeRmse {
                 ticker: r.ticker.clone(),
-                model: r.model.clone(),
-                rmse_vs_persistence: r.rmse / p.rmse,
+                model: r.scores.model.clone(),
+                rmse_vs_persistence: r.scores.rmse / p.scores.rmse,
             })
         })
         .collect();
