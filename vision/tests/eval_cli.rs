@@ -10,8 +10,12 @@ use deepfield_vision::data::Preprocess;
 use deepfield_vision::models::rotinv::RotInvCnnConfig;
 use tch::{nn::VarStore, Device, Kind, Tensor};
 
-fn bin(args: &[&std::ffi::OsStr]) -> BinOutput {
-    run_bin(env!("CARGO_BIN_EXE_deepfield-vision"), args)
+/// `deepfield-vision eval classify --model MODEL ARGS…`.
+fn classify(model: &Path, args: &[&std::ffi::OsStr]) -> BinOutput {
+    let mut all: Vec<&std::ffi::OsStr> = vec!["eval".as_ref(), "classify".as_ref()];
+    all.extend(["--model".as_ref(), model.as_os_str()]);
+    all.extend(args);
+    run_bin(env!("CARGO_BIN_EXE_deepfield-vision"), all)
 }
 
 /// A grey 28×28 three-class model (untrained: only the plumbing is under test).
@@ -58,17 +62,16 @@ fn classify_idx_folder_and_list_inputs() {
     .unwrap();
     write_idx(&labels, &Tensor::from_slice(&[0u8, 1, 2, 1, 0]), false).unwrap();
     let pred = tmp.path().join("p.csv");
-    let r = bin(&[
-        "eval".as_ref(),
-        "classify".as_ref(),
-        "--model".as_ref(),
-        s(&model),
-        s(&images),
-        "--labels".as_ref(),
-        s(&labels),
-        "--out".as_ref(),
-        s(&pred),
-    ]);
+    let r = classify(
+        &model,
+        &[
+            s(&images),
+            "--labels".as_ref(),
+            s(&labels),
+            "--out".as_ref(),
+            s(&pred),
+        ],
+    );
     assert!(r.success, "{}", r.stderr);
     assert!(
         r.stdout.contains("5 images classified") && r.stdout.contains("accuracy"),
@@ -106,15 +109,7 @@ fn classify_idx_folder_and_list_inputs() {
         b"\x89PNG\r\n\x1a\nnot really",
     )
     .unwrap();
-    let r = bin(&[
-        "eval".as_ref(),
-        "classify".as_ref(),
-        "--model".as_ref(),
-        s(&model),
-        s(&folder),
-        "--out".as_ref(),
-        s(&pred),
-    ]);
+    let r = classify(&model, &[s(&folder), "--out".as_ref(), s(&pred)]);
     assert!(r.success, "{}", r.stderr);
     assert!(r.stderr.contains("broken.png"), "{}", r.stderr);
     assert!(
@@ -132,13 +127,7 @@ fn classify_idx_folder_and_list_inputs() {
     // An image list without labels, predictions on stdout.
     let list = folder.join("list.csv");
     std::fs::write(&list, "path\ncat/a.png\nfox/c.bmp\n").unwrap();
-    let r = bin(&[
-        "eval".as_ref(),
-        "classify".as_ref(),
-        "--model".as_ref(),
-        s(&model),
-        s(&list),
-    ]);
+    let r = classify(&model, &[s(&list)]);
     assert!(r.success, "{}", r.stderr);
     assert!(
         r.stdout
@@ -153,36 +142,18 @@ fn classify_refuses_bad_input_with_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let model = tmp.path().join("model");
     save_small_model(&model);
-    let fail = |args: &[&std::ffi::OsStr], want: &[&str]| {
-        let r = bin(args);
+    let fail = |model: &Path, args: &[&std::ffi::OsStr], want: &[&str]| {
+        let r = classify(model, args);
         assert!(!r.success, "{args:?} succeeded");
         for w in want {
             assert!(r.stderr.contains(w), "{args:?}: `{}` lacks `{w}`", r.stderr);
         }
     };
     let missing = tmp.path().join("nothing.idx");
-    fail(
-        &[
-            "eval".as_ref(),
-            "classify".as_ref(),
-            "--model".as_ref(),
-            s(&model),
-            s(&missing),
-        ],
-        &["nothing.idx", "does not exist"],
-    );
+    fail(&model, &[s(&missing)], &["nothing.idx", "does not exist"]);
     let junk = tmp.path().join("junk.idx");
     std::fs::write(&junk, b"hello world").unwrap();
-    fail(
-        &[
-            "eval".as_ref(),
-            "classify".as_ref(),
-            "--model".as_ref(),
-            s(&model),
-            s(&junk),
-        ],
-        &["junk.idx", "not an IDX file"],
-    );
+    fail(&model, &[s(&junk)], &["junk.idx", "not an IDX file"]);
     // Labels that are not the model's classes.
     let images = tmp.path().join("x.idx");
     write_idx(
@@ -194,27 +165,11 @@ fn classify_refuses_bad_input_with_clear_errors() {
     let labels = tmp.path().join("y.idx");
     write_idx(&labels, &Tensor::from_slice(&[0u8, 7]), false).unwrap();
     fail(
-        &[
-            "eval".as_ref(),
-            "classify".as_ref(),
-            "--model".as_ref(),
-            s(&model),
-            s(&images),
-            "--labels".as_ref(),
-            s(&labels),
-        ],
+        &model,
+        &[s(&images), "--labels".as_ref(), s(&labels)],
         &["label `7`", "cat, dog, fox"],
     );
     // A model folder that does not exist.
     let nomodel = tmp.path().join("none");
-    fail(
-        &[
-            "eval".as_ref(),
-            "classify".as_ref(),
-            "--model".as_ref(),
-            s(&nomodel),
-            s(&images),
-        ],
-        &["none"],
-    );
+    fail(&nomodel, &[s(&images)], &["none"]);
 }
