@@ -180,10 +180,12 @@ pub fn write(cfg: &GalaxyConfig, m: &GalaxyMetrics, results: &ResultsDir) -> Res
     );
     r.heading(2, "What differs from the paper");
     r.bullet(&[
-        "Scale: 16/32/64/64 filters and one dense layer of 256 ReLU units (paper: 32/64/128/128 \
-         and two maxout layers of 2048), inputs of 46 pixels read through a 32-pixel window \
-         (paper: 69-pixel inputs, 45-pixel views); the quick run is smaller still."
-            .to_string(),
+        format!(
+            "Scale: {:?} filters and one dense layer of {} ReLU units (paper: 32/64/128/128 and \
+             two maxout layers of 2048), inputs of {} pixels read through a {}-pixel window \
+             (paper: 69-pixel inputs, 45-pixel views), at most {} epochs.",
+            cfg.filters, cfg.hidden, cfg.preprocess.height, cfg.part, cfg.train.epochs
+        ),
         "Views: the whole central window in its four rotations, pooled by the mean (cyclic \
          pooling of Dieleman, De Fauw & Kavukcuoglu 2016); the 2015 network cut four overlapping \
          corner parts of each rotation, added flipped copies and concatenated the views."
