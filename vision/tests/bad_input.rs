@@ -180,6 +180,7 @@ fn bad_image_lists_name_the_line() {
                 b"path,label\n".to_vec(),
                 vec!["empty.csv", "no rows"],
             ),
+            ("nothing.csv", b"".to_vec(), vec!["nothing.csv"]),
             (
                 "blank.csv",
                 b"path,label\nx.png,\n".to_vec(),
@@ -197,4 +198,15 @@ fn bad_image_lists_name_the_line() {
             sources::list(p, &ListColumns::default())
         },
     );
+}
+
+#[test]
+fn image_list_reader_survives_mutants() {
+    use deepfield_vision::data::{sources, ListColumns};
+    let valid = b"OBJID,CLASS\n101,0\n102,1\n103,5\n";
+    let refused = assert_reader_survives_mutants("l.csv", valid, 5, 200, |p| {
+        sources::list(p, &ListColumns::default())
+    });
+    // No image files exist beside the mutants: every one is refused, none panics.
+    assert_eq!(refused, 200);
 }

@@ -138,6 +138,9 @@ fn resolve(dir: &Path, id: &str) -> Option<PathBuf> {
 pub fn list(csv: &Path, columns: &ListColumns) -> Result<Vec<Entry>> {
     let records = read_csv_records(csv)?;
     let header = &records.header;
+    if header.iter().all(|h| h.is_empty()) {
+        return Err(Error::parse(csv, 1, "the image list has no header row"));
+    }
     let col = |want: &Option<String>, names: &[&str], what: &str| -> Result<Option<usize>> {
         match want {
             Some(w) if w.is_empty() => Ok(None),
