@@ -89,7 +89,7 @@ impl GalaxyConfig {
         let (input, part, filters, hidden, epochs) = if quick {
             (30, 20, [8, 16, 32, 32], 64, 25)
         } else {
-            (46, 32, [16, 32, 64, 64], 256, 60)
+            (46, 32, [16, 32, 64, 64], 256, 40)
         };
         let variants = [(true, true), (true, false), (false, true), (false, false)]
             .into_iter()
