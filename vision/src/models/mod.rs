@@ -2,7 +2,10 @@
 
 use deepfield_core::models::ModelRegistry;
 
+pub mod rotinv;
+
 /// Registers this crate's model kinds (one line per kind).
-pub fn register(_reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
+pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
+    reg.register::<rotinv::RotInvCnnConfig>()?;
     Ok(())
 }
