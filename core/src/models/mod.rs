@@ -14,9 +14,25 @@
 //!   registered kind behind `Box<dyn Forward>` (for `eval`/`predict` commands that do not know
 //!   the model in advance).
 //!
+//! # Interfaces: tensor-in models and others
+//!
+//! Most models take one tensor batch and are used as `dyn Forward`: every [`Forward`] model is
+//! a valid [`ModelConfig::Model`] as it is. A model with another input (a GNN takes node
+//! features *and* the adjacency) is used through its domain's trait object, an [`Interface`]
+//! (graph's `dyn GraphModel`); its model type says so with
+//! [`into_boxed!`](crate::into_boxed)`(dyn GraphModel: NodeClassifier)`. Both kinds share one
+//! registry, one kind namespace, one listing ([`ModelRegistry::kinds`]) and one folder layout;
+//! [`ModelRegistry::restore_as`]`::<dyn GraphModel>` (and [`build_as`](ModelRegistry::build_as))
+//! hand out the others, and asking for a kind through the wrong interface is an error that
+//! says what the model takes.
+//!
+//! # Older folders
+//!
 //! Older checkpoints whose weights carry no metadata still restore: the kind is then taken from
 //! `config.json`, either a `"kind"` field or the `"model"` tag of a
-//! [`ModelSpec`](crate::nn::spec::ModelSpec) (`{"model": "mlp", "input": 8, …}`).
+//! [`ModelSpec`](crate::nn::spec::ModelSpec) (`{"model": "mlp", "input": 8, …}`), or, for a
+//! `config.json` naming no kind, from the registered config whose
+//! [`from_older`](ModelConfig::from_older) recognises the layout.
 //!
 //! [`ModelRegistry::with_core`] registers core's models under the names of `ModelSpec`: `mlp`,
 //! `cnn`, `rnn`, `cnn_lstm`, `transformer`, `seq2seq`, `autoencoder`.
@@ -102,6 +118,8 @@ use tch::nn::VarStore;
 use tch::Device;
 
 use crate::checkpoint::{self, META_CONFIG, META_KIND};
+#[cfg(doc)]
+use crate::Forward;
 use crate::{Error, Result};
 use config::{in_kind, parse_config};
 use stored::stored_model;

@@ -246,3 +246,95 @@ fn unbox<I: ?Sized + Interface>(kind: &str, any: Box<dyn Any>) -> Result<Box<I>>
         .map(|b| *b)
         .map_err(|_| Error::config(format!("model kind `{kind}` does not take {}", I::INPUT)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::save_model;
+    use serde::{Deserialize, Serialize};
+    use tch::{Kind, Tensor};
+
+    /// A model interface of a pretend domain: two tensors in.
+    trait Pair {
+        fn forward(&self, a: &Tensor, b: &Tensor) -> Tensor;
+    }
+    impl Interface for dyn Pair {
+        const INPUT: &'static str = "a pair of tensors";
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    struct BilinearConfig {
+        dim: i64,
+    }
+    struct Bilinear(Tensor);
+    impl Pair for Bilinear {
+        fn forward(&self, a: &Tensor, b: &Tensor) -> Tensor {
+            a.matmul(&self.0)
+                .g_mul(b)
+                .sum_dim_intlist(-1, false, Kind::Float)
+        }
+    }
+    crate::into_boxed!(dyn Pair: Bilinear);
+    impl ModelConfig for BilinearConfig {
+        const KIND: &'static str = "test.bilinear";
+        const DESCRIPTION: &'static str = "a^T W b";
+        type Model = Bilinear;
+        fn build(&self, path: &nn::Path) -> Result<Bilinear> {
+            Ok(Bilinear(path.randn("w", &[self.dim, self.dim], 0.0, 1.0)))
+        }
+    }
+
+    #[test]
+    fn models_of_two_interfaces_share_one_registry() {
+        let mut reg = ModelRegistry::with_core();
+        reg.register::<BilinearConfig>().unwrap();
+        assert!(reg.contains("test.bilinear") && reg.contains("mlp"));
+        assert!(reg.is::<dyn Pair>("test.bilinear") && !reg.is::<dyn Forward>("test.bilinear"));
+        assert!(reg.is::<dyn Forward>("mlp") && !reg.is::<dyn Pair>("mlp"));
+        assert_eq!(reg.input_of("test.bilinear"), Some("a pair of tensors"));
+        assert_eq!(reg.input_of("mlp"), Some("a tensor batch"));
+        assert_eq!(reg.kinds().len(), 8);
+        // The same kind name cannot come twice, whatever the interface.
+        assert!(reg.register::<BilinearConfig>().is_err());
+
+        let vs = VarStore::new(Device::Cpu);
+        let config = serde_json::json!({"dim": 3});
+        let e = reg
+            .build("test.bilinear", &config, &vs.root())
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string()
+                .contains("`test.bilinear` takes a pair of tensors, not a tensor batch"),
+            "{e}"
+        );
+        let e = reg
+            .build_as::<dyn Pair>("mlp", &serde_json::json!({}), &vs.root())
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string().contains("takes a tensor batch, not a pair"),
+            "{e}"
+        );
+
+        tch::manual_seed(0);
+        let built = BilinearConfig { dim: 3 };
+        let vs = VarStore::new(Device::Cpu);
+        let model = built.build(&vs.root()).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        save_model::<_, ()>(tmp.path(), &vs, &built, None).unwrap();
+        let restored = reg.restore_as::<dyn Pair>(tmp.path(), Device::Cpu).unwrap();
+        assert_eq!(restored.kind, "test.bilinear");
+        let (a, b) = (
+            Tensor::randn([4, 3], (Kind::Float, Device::Cpu)),
+            Tensor::randn([4, 3], (Kind::Float, Device::Cpu)),
+        );
+        assert!(model.forward(&a, &b).equal(&restored.model.forward(&a, &b)));
+        let e = reg
+            .restore(tmp.path(), Device::Cpu)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("takes a pair of tensors"), "{e}");
+    }
+}
