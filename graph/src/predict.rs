@@ -292,6 +292,17 @@ mod tests {
         }
     }
 
+    /// `config()` with fresh weights saved into `dir`: its store and the built model.
+    fn save_fresh(
+        dir: &Path,
+        metrics: Option<&serde_json::Value>,
+    ) -> (nn::VarStore, crate::classifier::NodeClassifier) {
+        let vs = nn::VarStore::new(deepfield_core::device());
+        let model = config().build(&vs.root()).unwrap();
+        save_model(dir, &vs, &config(), metrics).unwrap();
+        (vs, model)
+    }
+
     fn logits(enc: &dyn GraphModel, source: &GraphSource, device: Device) -> Tensor {
         let mut g = source.load().unwrap();
         g.features.row_normalize();
@@ -307,20 +318,15 @@ mod tests {
         let source = graph_files(tmp.path());
         let dir = tmp.path().join("model");
         let config = config();
-        let vs = nn::VarStore::new(device);
-        let enc = config.build(&vs.root()).unwrap();
-        save_model(
-            &dir,
-            &vs,
-            &config,
-            Some(&serde_json::json!({"test_accuracy": 0.5})),
-        )
-        .unwrap();
+        let (_vs, enc) = save_fresh(&dir, Some(&serde_json::json!({"test_accuracy": 0.5})));
 
         let meta = checkpoint::read_metadata(&checkpoint::weights_path(&dir)).unwrap();
         assert_eq!(meta[checkpoint::META_KIND], "graph.node_classifier");
         let shown = deepfield_core::repro::cli::inspect(&crate::models().unwrap(), &dir).unwrap();
-        assert!(shown.contains("graph.node_classifier"), "{shown}");
+        assert!(
+            shown.contains("graph.node_classifier") && shown.contains("yes; takes a graph"),
+            "{shown}"
+        );
         let reg = crate::models().unwrap();
         assert!(reg.is::<dyn GraphModel>(NodeClassifierConfig::KIND));
         let restored = reg.restore_as::<dyn GraphModel>(&dir, device).unwrap();
@@ -342,10 +348,8 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let source = graph_files(tmp.path());
         let config = config();
-        let vs = nn::VarStore::new(device);
-        let _enc = config.build(&vs.root()).unwrap();
         let new = tmp.path().join("new");
-        save_model(&new, &vs, &config, None::<&()>).unwrap();
+        let (vs, _) = save_fresh(&new, None);
         // The layout `graphfm` wrote before: the training config, the preprocessing beside it,
         // weights without metadata.
         let old = tmp.path().join("old");
@@ -388,12 +392,9 @@ mod tests {
     #[test]
     fn a_model_from_another_graph_is_refused() {
         deepfield_core::tch::manual_seed(2);
-        let device = deepfield_core::device();
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("model");
-        let vs = nn::VarStore::new(device);
-        config().build(&vs.root()).unwrap();
-        save_model(&dir, &vs, &config(), None::<&()>).unwrap();
+        save_fresh(&dir, None);
         let (nodes, edges) = (tmp.path().join("n.csv"), tmp.path().join("e.csv"));
         std::fs::write(&edges, "n0,n1\n").unwrap();
         let source = GraphSource::CsvPair {
@@ -416,13 +417,10 @@ mod tests {
     #[test]
     fn labels_file_scores_its_nodes() {
         deepfield_core::tch::manual_seed(3);
-        let device = deepfield_core::device();
         let tmp = tempfile::tempdir().unwrap();
         let source = graph_files(tmp.path());
         let dir = tmp.path().join("model");
-        let vs = nn::VarStore::new(device);
-        config().build(&vs.root()).unwrap();
-        save_model(&dir, &vs, &config(), None::<&()>).unwrap();
+        save_fresh(&dir, None);
         let all = predict(&dir, &source, None).unwrap();
         let labels = tmp.path().join("labels.csv");
         std::fs::write(&labels, "id,label\nn0,a\nn5,b\n").unwrap();
