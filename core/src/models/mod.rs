@@ -106,6 +106,7 @@ mod config;
 mod core_kinds;
 mod registry;
 mod stored;
+mod unmasked;
 
 pub use config::{Interface, IntoBoxed, ModelConfig};
 pub use registry::{ModelRegistry, Restored};

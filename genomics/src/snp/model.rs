@@ -165,18 +165,12 @@ impl DeepSnp {
     }
 }
 
-impl Forward for DeepSnp {
+deepfield_core::forward_unmasked! {
     /// # Shapes
     /// `[B, 2, L]` → logits `[B, 2]`.
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        train: bool,
-    ) -> deepfield_core::Result<Tensor> {
-        self.f_forward_attention(xs, train)
-            .map(|(l, _)| l)
-            .map_err(deepfield_core::Error::from)
+    DeepSnp, |m, xs, train| {
+        let (logits, _weights) = m.f_forward_attention(xs, train)?;
+        Ok(logits)
     }
 }
 

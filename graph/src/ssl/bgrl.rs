@@ -52,13 +52,7 @@ impl BgrlConfig {
                 drop_edge: [0.3, 0.2],
                 drop_feature: [0.3, 0.2],
             },
-            train: SslTrainConfig {
-                epochs: 500,
-                lr: 1e-3,
-                weight_decay: 1e-5,
-                patience: None,
-                cosine: false,
-            },
+            train: SslTrainConfig::adam(500, 1e-3, 1e-5),
             init: LinearInit::Torch,
         }
     }

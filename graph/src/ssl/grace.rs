@@ -44,13 +44,7 @@ impl GraceConfig {
                 drop_edge: [0.2, 0.4],
                 drop_feature: [0.3, 0.4],
             },
-            train: SslTrainConfig {
-                epochs: 200,
-                lr: 5e-4,
-                weight_decay: 1e-5,
-                patience: None,
-                cosine: false,
-            },
+            train: SslTrainConfig::adam(200, 5e-4, 1e-5),
             init: LinearInit::Torch,
         }
     }

@@ -50,6 +50,17 @@ pub struct SslTrainConfig {
 }
 
 impl SslTrainConfig {
+    /// `epochs` of Adam at `lr` with `weight_decay`, no patience, a constant learning rate.
+    pub fn adam(epochs: usize, lr: f64, weight_decay: f64) -> Self {
+        SslTrainConfig {
+            epochs,
+            lr,
+            weight_decay,
+            patience: None,
+            cosine: false,
+        }
+    }
+
     /// The learning-rate schedule: core's cosine annealing to 0 over the epochs
     /// (`CosineAnnealingLR(T_max = epochs)`: epoch `e` runs at `lr·(1 + cos(π·e/epochs))/2`) when
     /// `cosine`, else constant.

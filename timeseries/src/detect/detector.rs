@@ -157,14 +157,7 @@ impl LossModel for Detector {
     }
 }
 
-impl Forward for Detector {
+deepfield_core::forward_unmasked! {
     /// The reconstruction `[B, W, C]` of windows `[B, W, C]` ([`Detector::reconstruct_t`]).
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        train: bool,
-    ) -> deepfield_core::Result<Tensor> {
-        self.reconstruct_t(xs, train).map_err(Error::into_core)
-    }
+    Detector, |m, xs, train| m.reconstruct_t(xs, train).map_err(Error::into_core)
 }

@@ -250,18 +250,9 @@ impl StackVaeG {
     }
 }
 
-impl Forward for StackVaeG {
+deepfield_core::forward_unmasked! {
     /// The reconstruction `[B, W, N]` of windows `[B, W, N]` (posterior mean in evaluation).
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        train: bool,
-    ) -> deepfield_core::Result<Tensor> {
-        self.run(xs, train)
-            .map(|r| r.0)
-            .map_err(crate::Error::into_core)
-    }
+    StackVaeG, |m, xs, train| m.run(xs, train).map(|r| r.0).map_err(crate::Error::into_core)
 }
 
 #[cfg(test)]
