@@ -158,7 +158,7 @@ pub fn evaluate_with(
     let restored = registry.restore_as::<dyn GraphModel>(model, device)?;
     let (net, saved) = (&restored.model, restored.model.task());
     let mut graph = source.load()?;
-    check_compatible(&saved, model, &graph)?;
+    check_compatible(saved, model, &graph)?;
     let truth: Vec<(usize, String)> = match labels {
         Some(path) => {
             let t = read_labels(path, &graph)?;
