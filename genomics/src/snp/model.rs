@@ -20,7 +20,6 @@ use deepfield_core::nn::attention::{AttentionPooling, AttentionPoolingConfig};
 use deepfield_core::nn::capture::{child, name_of, tap};
 use deepfield_core::nn::cnn::{ConvBlockConfig, ConvStack, ConvStackConfig, PoolConfig};
 use deepfield_core::nn::init::{linear, LinearInit};
-use deepfield_core::Forward;
 use serde::{Deserialize, Serialize};
 use tch::{nn, Tensor};
 

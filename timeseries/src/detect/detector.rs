@@ -9,7 +9,6 @@ use deepfield_core::data::Batch;
 use deepfield_core::nn::autoencoder::{Autoencoder, AutoencoderConfig};
 use deepfield_core::nn::seq2seq::{Seq2Seq, Seq2SeqConfig};
 use deepfield_core::train::LossModel;
-use deepfield_core::Forward;
 
 use crate::models::{StackVaeG, StackVaeGConfig};
 use crate::{ensure_config, Error, Result};

@@ -22,7 +22,6 @@ use tch::{nn, Kind, Tensor};
 use deepfield_core::nn::autoencoder::{gaussian_kl, reparameterize};
 use deepfield_core::nn::capture::{child, name_of, tap};
 use deepfield_core::nn::init::{linear, LinearInit};
-use deepfield_core::Forward;
 
 use crate::{ensure_config, ensure_input, Result};
 
@@ -258,6 +257,7 @@ deepfield_core::forward_unmasked! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use deepfield_core::Forward;
     use tch::Device;
 
     #[test]
