@@ -18,6 +18,14 @@ pub struct TwoViews {
 }
 
 impl TwoViews {
+    /// Views with edge drop rates `drop_edge` and feature mask rates `drop_feature`.
+    pub fn new(drop_edge: [f64; 2], drop_feature: [f64; 2]) -> Self {
+        TwoViews {
+            drop_edge,
+            drop_feature,
+        }
+    }
+
     /// Draw both views of `(x, g)`: the two edge drops, then the two feature masks (the order
     /// of the random draws).
     pub fn draw(&self, x: &Tensor, g: &MessageGraph) -> Result<[(Tensor, MessageGraph); 2]> {

@@ -48,10 +48,7 @@ impl BgrlConfig {
             encoder,
             predictor_hidden: 512,
             tau: 0.99,
-            views: TwoViews {
-                drop_edge: [0.3, 0.2],
-                drop_feature: [0.3, 0.2],
-            },
+            views: TwoViews::new([0.3, 0.2], [0.3, 0.2]),
             train: SslTrainConfig::adam(500, 1e-3, 1e-5),
             init: LinearInit::Torch,
         }

@@ -40,10 +40,7 @@ impl GraceConfig {
             encoder,
             proj_dim: 128,
             tau: 0.4,
-            views: TwoViews {
-                drop_edge: [0.2, 0.4],
-                drop_feature: [0.3, 0.4],
-            },
+            views: TwoViews::new([0.2, 0.4], [0.3, 0.4]),
             train: SslTrainConfig::adam(200, 5e-4, 1e-5),
             init: LinearInit::Torch,
         }
