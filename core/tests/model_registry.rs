@@ -32,7 +32,9 @@ fn round_trip<C: ModelConfig + PartialEq + std::fmt::Debug>(
     config: C,
     x: &Tensor,
     seed: i64,
-) {
+) where
+    C::Model: Forward,
+{
     let dir = tempfile::tempdir().unwrap();
     tch::manual_seed(seed);
     let vs = VarStore::new(Device::Cpu);

@@ -7,8 +7,9 @@
 //! Cora.
 //!
 //! Reading order: [`features`] → [`graph`] → [`io`] → [`split`] → [`adjacency`] → [`sampler`]
-//! → [`layers`] → [`encoder`] → [`supervised`] → [`ssl`] → [`eval`] → [`predict`] (a trained
-//! classifier on your graph; no reproduction needed) → [`repro`].
+//! → [`layers`] → [`encoder`] → [`supervised`] → [`ssl`] → [`eval`] → [`model`] and
+//! [`classifier`] (graph models in the registry) → [`predict`] (a trained classifier on your
+//! graph; no reproduction needed) → [`repro`].
 //!
 //! A whole program, `examples/cora_gcn.rs` (`cargo run -p deepfield-graph --example cora_gcn`), compiled
 //! here as a doctest so the front page stays true:
@@ -24,15 +25,16 @@
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
 /// Every model kind this crate's binary can rebuild from a checkpoint ([`deepfield_core::models`]):
-/// core's kinds. The GNN node classifier needs the graph as input, so it is not a registered
-/// `Forward` model; its folders carry the kind `graph.node_classifier` all the same and
-/// `deepfield-graph eval` runs them (see [`predict`] for why, and what a graph-input
-/// registry would need).
+/// core's tensor-in kinds and this crate's graph-input kinds ([`model::GraphModel`]:
+/// `graph.node_classifier`), which `deepfield-graph eval` runs on a user's graph.
 pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry> {
-    Ok(deepfield_core::models::ModelRegistry::with_core())
+    let mut reg = deepfield_core::models::ModelRegistry::with_core();
+    reg.register::<classifier::NodeClassifierConfig>()?;
+    Ok(reg)
 }
 
 pub mod adjacency;
+pub mod classifier;
 pub mod encoder;
 pub mod error;
 pub mod features;
@@ -48,6 +50,7 @@ pub use graph::Graph;
 pub mod bench;
 pub mod eval;
 pub mod memory;
+pub mod model;
 pub mod predict;
 pub mod repro;
 pub mod ssl;

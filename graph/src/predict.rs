@@ -1,209 +1,25 @@
-//! Running a trained node classifier on a user's own graph (either supported layout): class and
+//! Running a trained graph model on a user's own graph (either supported layout): class and
 //! probability for every node, and the accuracy on the nodes that carry labels. This is the
-//! inference side of the crate: nothing here depends on a reproduction; `graphfm` trains the
-//! classifier and saves it through [`save`], and `deepfield-graph eval` (alias `predict`) calls [`evaluate`].
-//!
-//! # The model folder
-//! A classifier is saved as a [`NodeClassifierConfig`] — the GNN encoder's config plus what
-//! prediction needs besides the weights (feature count, row normalisation, class names) — in a
-//! checkpoint folder laid out like the registry's ([`deepfield_core::models::save_model`]):
-//! `model.safetensors` whose metadata records the kind [`NodeClassifierConfig::KIND`]
-//! (`graph.node_classifier`) and the config ([`checkpoint::save_weights_with_metadata`]), so
-//! `deepfield-graph inspect DIR` names and describes it; `config.json` holding
-//! `{"kind", "config"}`; and `metrics.json`. Folders written before kinds (`config.json` holding
-//! the training config and the preprocessing, no kind) still load through [`load`].
-//!
-//! # Why the node classifier is not in the model registry
-//! [`deepfield_core::models::ModelRegistry`] rebuilds [`ModelConfig`]s whose model is a
-//! [`Forward`]: a tensor batch in, a tensor out, each row on its own — which is what the shared
-//! `predict --input batch.safetensors` command feeds it. A GNN's forward pass needs the graph too
-//! ([`Encoder::forward`]`(x, &MessageGraph, train)`: the node features *and* the normalised
-//! adjacency), and a node's output depends on its neighbours, so there is no batch of
-//! independent rows to hand to `Box<dyn Forward>`. A registry of graph-input models would need:
-//! * a model trait over a graph input in core — e.g. `GraphForward::forward(&self, x, graph,
-//!   train)` with a core-level graph type (core's `Forward` carries only an optional mask), and
-//!   `ModelConfig` generic over the model trait (or a second `GraphModelConfig` with its own
-//!   entry table), so `restore` can return `Box<dyn GraphForward>`;
-//! * a graph input format for the shared `forward` command (a node file plus an edge list, or
-//!   the adjacency as COO index/value tensors beside `input` in the safetensors file), and the
-//!   graph preprocessing (self-loops, normalisation, feature widening and row normalisation,
-//!   as [`Prepared`] and [`predict`] do here) moved where core can run it;
-//! * sampled mini-batch inference for graphs too large for one forward pass.
-//!
-//! Until then the classifier keeps the registry's folder layout and kind metadata, and
-//! `deepfield-graph eval --model DIR GRAPH` runs it.
-//!
-//! [`ModelConfig`]: deepfield_core::models::ModelConfig
-//! [`Forward`]: deepfield_core::Forward
-//! [`Encoder::forward`]: crate::encoder::Encoder::forward
+//! inference side of the crate: nothing here depends on a reproduction. The model folder is
+//! restored through the model registry ([`crate::models()`], `restore_as::<dyn GraphModel>`),
+//! so every registered graph model kind runs here (today `graph.node_classifier`,
+//! [`crate::classifier`]), including folders saved before kinds were recorded; its
+//! [`NodeTask`] says which feature columns and classes a graph must have.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use deepfield_core::checkpoint;
 use deepfield_core::metrics::classification::{
     classification_report_present, ClassificationReport,
 };
-use deepfield_core::tch::{nn, Device, Kind};
-use serde::{Deserialize, Serialize};
+use deepfield_core::models::ModelRegistry;
+use deepfield_core::tch::{Device, Kind};
+use serde::Serialize;
 
-use crate::encoder::{Encoder, EncoderConfig};
-use crate::error::ensure_cfg;
 use crate::io::GraphSource;
+use crate::model::{GraphModel, NodeTask};
 use crate::train::Prepared;
 use crate::{Graph, GraphError, Result};
-
-/// A trained GNN node classifier as saved: the encoder (whose last layer gives the class logits)
-/// and the preprocessing its inputs need. [`build`](Self::build) makes the network.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NodeClassifierConfig {
-    /// The GNN; its output width is the number of classes.
-    pub encoder: EncoderConfig,
-    /// Feature columns the model expects (a graph with other columns is refused).
-    pub features: usize,
-    /// Scale every feature row to sum 1 before the forward pass.
-    pub normalize_features: bool,
-    /// Class names, in the order of the encoder's outputs.
-    pub class_names: Vec<String>,
-}
-
-impl NodeClassifierConfig {
-    /// The kind recorded in the checkpoint (the naming of the model registry's kinds).
-    pub const KIND: &'static str = "graph.node_classifier";
-
-    /// Check that the parts agree.
-    pub fn validate(&self) -> Result<()> {
-        ensure_cfg!(
-            self.encoder.input == self.features as i64,
-            "node classifier: encoder input {} but {} features",
-            self.encoder.input,
-            self.features
-        );
-        ensure_cfg!(
-            self.encoder.out_dim() == self.class_names.len() as i64,
-            "node classifier: encoder output {} but {} class names",
-            self.encoder.out_dim(),
-            self.class_names.len()
-        );
-        Ok(())
-    }
-
-    /// Create the encoder's parameters under `path` (fresh, or before loading saved weights).
-    pub fn build(&self, path: &nn::Path) -> Result<Encoder> {
-        self.validate()?;
-        self.encoder.init(path)
-    }
-}
-
-/// The `config.json` that [`save`] writes.
-#[derive(Serialize, Deserialize)]
-struct Saved<C> {
-    kind: String,
-    config: C,
-}
-
-/// Save a trained classifier into the checkpoint folder `dir` (see the [module docs](self)):
-/// the weights with the kind and config in their metadata, `config.json`, and `metrics` (a stale
-/// `metrics.json` is removed when `None`).
-pub fn save<M: Serialize>(
-    dir: &Path,
-    vs: &nn::VarStore,
-    config: &NodeClassifierConfig,
-    metrics: Option<&M>,
-) -> Result<()> {
-    config.validate()?;
-    let text = serde_json::to_string(config).map_err(|source| deepfield_core::Error::Json {
-        context: format!("serializing the `{}` config", NodeClassifierConfig::KIND),
-        source,
-    })?;
-    let metadata = BTreeMap::from([
-        (
-            checkpoint::META_KIND.to_string(),
-            NodeClassifierConfig::KIND.to_string(),
-        ),
-        (checkpoint::META_CONFIG.to_string(), text),
-    ]);
-    deepfield_core::fsutil::create_dir_all(dir)?;
-    checkpoint::save_weights_with_metadata(&checkpoint::weights_path(dir), vs, &metadata)?;
-    let saved = Saved {
-        kind: NodeClassifierConfig::KIND.to_string(),
-        config,
-    };
-    deepfield_core::fsutil::write_json(&dir.join(checkpoint::CONFIG_FILE), &saved)?;
-    let metrics_path = dir.join(checkpoint::METRICS_FILE);
-    match metrics {
-        Some(m) => deepfield_core::fsutil::write_json(&metrics_path, m)?,
-        None if metrics_path.exists() => std::fs::remove_file(&metrics_path)
-            .map_err(|e| deepfield_core::Error::io(&metrics_path, e))?,
-        None => {}
-    }
-    Ok(())
-}
-
-/// Load the classifier saved in `dir` on `device`: its config, parameters and encoder. Reads
-/// folders written by [`save`] and older ones.
-pub fn load(dir: &Path, device: Device) -> Result<(NodeClassifierConfig, nn::VarStore, Encoder)> {
-    let config = stored_config(dir)?;
-    let mut vs = nn::VarStore::new(device);
-    let encoder = config.build(&vs.root())?;
-    checkpoint::load_weights(&checkpoint::weights_path(dir), &mut vs)?;
-    Ok((config, vs, encoder))
-}
-
-/// The config of the classifier in `dir`: `{"kind", "config"}` in `config.json`, or the layout
-/// written before kinds ([`OlderSaved`]).
-fn stored_config(dir: &Path) -> Result<NodeClassifierConfig> {
-    let kind =
-        checkpoint::read_metadata(&checkpoint::weights_path(dir))?.remove(checkpoint::META_KIND);
-    let json: serde_json::Value = checkpoint::load(dir)?;
-    let config_path = dir.join(checkpoint::CONFIG_FILE);
-    let kind = kind.or_else(|| json.get("kind").and_then(|k| k.as_str()).map(String::from));
-    let parsed = match kind.as_deref() {
-        Some(NodeClassifierConfig::KIND) => {
-            serde_json::from_value::<Saved<NodeClassifierConfig>>(json).map(|s| s.config)
-        }
-        Some(other) => {
-            return Err(GraphError::config(format!(
-                "{}: holds a `{other}` model, not a `{}`",
-                dir.display(),
-                NodeClassifierConfig::KIND
-            )))
-        }
-        None => serde_json::from_value::<OlderSaved>(json).map(OlderSaved::into_config),
-    };
-    parsed.map_err(|e| {
-        GraphError::config(format!(
-            "{}: not a node classifier config ({e})",
-            config_path.display()
-        ))
-    })
-}
-
-/// `config.json` of a classifier saved before kinds: the supervised training config (of which
-/// prediction needs the encoder) and the preprocessing.
-#[derive(Deserialize)]
-struct OlderSaved {
-    config: OlderTraining,
-    normalize_features: bool,
-    class_names: Vec<String>,
-    features: usize,
-}
-
-#[derive(Deserialize)]
-struct OlderTraining {
-    encoder: EncoderConfig,
-}
-
-impl OlderSaved {
-    fn into_config(self) -> NodeClassifierConfig {
-        NodeClassifierConfig {
-            encoder: self.config.encoder,
-            features: self.features,
-            normalize_features: self.normalize_features,
-            class_names: self.class_names,
-        }
-    }
-}
 
 /// Predictions on a graph.
 #[derive(Debug, Clone, Serialize)]
@@ -282,9 +98,9 @@ fn read_labels(path: &Path, g: &Graph) -> Result<Vec<(usize, String)>> {
     Ok(out)
 }
 
-/// Check that `graph` is data the classifier `saved` (from `model`) can be run on: the same
-/// feature columns, and no label outside its classes.
-fn check_compatible(saved: &NodeClassifierConfig, model: &Path, g: &Graph) -> Result<()> {
+/// Check that `graph` is data the model trained for `saved` (from `model`) can be run on: the
+/// same feature columns, and no label outside its classes.
+fn check_compatible(saved: &NodeTask, model: &Path, g: &Graph) -> Result<()> {
     if g.n_features() != saved.features {
         return Err(GraphError::invalid(format!(
             "the graph has {} feature columns, the model in {} was trained on {}: it was trained \
@@ -326,10 +142,23 @@ pub fn evaluate(
     labels: Option<&Path>,
     out: Option<&Path>,
 ) -> Result<Predictions> {
+    evaluate_with(&crate::models()?, model, source, labels, out)
+}
+
+/// [`evaluate`] with the graph model kinds of `registry` (a program's own kinds beside
+/// [`crate::models()`]'s).
+pub fn evaluate_with(
+    registry: &ModelRegistry,
+    model: &Path,
+    source: &GraphSource,
+    labels: Option<&Path>,
+    out: Option<&Path>,
+) -> Result<Predictions> {
     let device = deepfield_core::device();
-    let (saved, _vs, enc) = load(model, device)?;
+    let restored = registry.restore_as::<dyn GraphModel>(model, device)?;
+    let (net, saved) = (&restored.model, restored.model.task());
     let mut graph = source.load()?;
-    check_compatible(&saved, model, &graph)?;
+    check_compatible(saved, model, &graph)?;
     let truth: Vec<(usize, String)> = match labels {
         Some(path) => {
             let t = read_labels(path, &graph)?;
@@ -361,7 +190,7 @@ pub fn evaluate(
     }
     let data = Prepared::new(graph, device)?;
     let probs = deepfield_core::tch::no_grad(|| {
-        enc.forward(&data.x, &data.mg, false)
+        net.forward(&data.x, &data.mg, false)
             .softmax(-1, Kind::Float)
     });
     let (p, c) = probs.max_dim(1, false);
@@ -433,8 +262,11 @@ fn score(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encoder::LayerKind;
-    use deepfield_core::tch::Tensor;
+    use crate::classifier::NodeClassifierConfig;
+    use crate::encoder::{EncoderConfig, LayerKind};
+    use deepfield_core::checkpoint;
+    use deepfield_core::models::{restore_model, save_model, ModelConfig};
+    use deepfield_core::tch::{nn, Tensor};
 
     /// Eight nodes of two classes, three feature columns, a ring of edges.
     fn graph_files(dir: &Path) -> GraphSource {
@@ -460,7 +292,18 @@ mod tests {
         }
     }
 
-    fn logits(enc: &Encoder, source: &GraphSource, device: Device) -> Tensor {
+    /// `config()` with fresh weights saved into `dir`: its store and the built model.
+    fn save_fresh(
+        dir: &Path,
+        metrics: Option<&serde_json::Value>,
+    ) -> (nn::VarStore, crate::classifier::NodeClassifier) {
+        let vs = nn::VarStore::new(deepfield_core::device());
+        let model = config().build(&vs.root()).unwrap();
+        save_model(dir, &vs, &config(), metrics).unwrap();
+        (vs, model)
+    }
+
+    fn logits(enc: &dyn GraphModel, source: &GraphSource, device: Device) -> Tensor {
         let mut g = source.load().unwrap();
         g.features.row_normalize();
         let data = Prepared::new(g, device).unwrap();
@@ -475,26 +318,22 @@ mod tests {
         let source = graph_files(tmp.path());
         let dir = tmp.path().join("model");
         let config = config();
-        let vs = nn::VarStore::new(device);
-        let enc = config.build(&vs.root()).unwrap();
-        save(
-            &dir,
-            &vs,
-            &config,
-            Some(&serde_json::json!({"test_accuracy": 0.5})),
-        )
-        .unwrap();
+        let (_vs, enc) = save_fresh(&dir, Some(&serde_json::json!({"test_accuracy": 0.5})));
 
         let meta = checkpoint::read_metadata(&checkpoint::weights_path(&dir)).unwrap();
         assert_eq!(meta[checkpoint::META_KIND], "graph.node_classifier");
         let shown = deepfield_core::repro::cli::inspect(&crate::models().unwrap(), &dir).unwrap();
-        assert!(shown.contains("graph.node_classifier"), "{shown}");
-        // Not a `Forward` model, so not in the registry (see the module docs).
-        assert!(!crate::models()
-            .unwrap()
-            .contains(NodeClassifierConfig::KIND));
+        assert!(
+            shown.contains("graph.node_classifier") && shown.contains("yes; takes a graph"),
+            "{shown}"
+        );
+        let reg = crate::models().unwrap();
+        assert!(reg.is::<dyn GraphModel>(NodeClassifierConfig::KIND));
+        let restored = reg.restore_as::<dyn GraphModel>(&dir, device).unwrap();
+        assert_eq!(restored.kind, "graph.node_classifier");
+        assert!(logits(&*restored.model, &source, device).equal(&logits(&enc, &source, device)));
 
-        let (config2, _vs, enc2) = load(&dir, device).unwrap();
+        let (config2, _vs, enc2) = restore_model::<NodeClassifierConfig>(&dir, device).unwrap();
         assert_eq!(config2, config);
         assert!(logits(&enc2, &source, device).equal(&logits(&enc, &source, device)));
         let p = predict(&dir, &source, None).unwrap();
@@ -509,10 +348,8 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let source = graph_files(tmp.path());
         let config = config();
-        let vs = nn::VarStore::new(device);
-        let _enc = config.build(&vs.root()).unwrap();
         let new = tmp.path().join("new");
-        save(&new, &vs, &config, None::<&()>).unwrap();
+        let (vs, _) = save_fresh(&new, None);
         // The layout `graphfm` wrote before: the training config, the preprocessing beside it,
         // weights without metadata.
         let old = tmp.path().join("old");
@@ -526,7 +363,12 @@ mod tests {
             "features": 3,
         });
         checkpoint::save::<_, ()>(&old, &vs, &older, None).unwrap();
-        assert_eq!(load(&old, device).unwrap().0, config);
+        assert_eq!(
+            restore_model::<NodeClassifierConfig>(&old, device)
+                .unwrap()
+                .0,
+            config
+        );
         let (a, b) = (tmp.path().join("a.csv"), tmp.path().join("b.csv"));
         predict(&old, &source, Some(&a)).unwrap();
         predict(&new, &source, Some(&b)).unwrap();
@@ -537,7 +379,11 @@ mod tests {
 
         // Another model's folder is a clear error.
         checkpoint::save::<_, ()>(&old, &vs, &serde_json::json!({"kind": "mlp"}), None).unwrap();
-        let e = load(&old, device).unwrap_err().to_string();
+        let e = crate::models()
+            .unwrap()
+            .restore_as::<dyn GraphModel>(&old, device)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`mlp`"), "{e}");
     }
 
@@ -546,12 +392,9 @@ mod tests {
     #[test]
     fn a_model_from_another_graph_is_refused() {
         deepfield_core::tch::manual_seed(2);
-        let device = deepfield_core::device();
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("model");
-        let vs = nn::VarStore::new(device);
-        config().build(&vs.root()).unwrap();
-        save(&dir, &vs, &config(), None::<&()>).unwrap();
+        save_fresh(&dir, None);
         let (nodes, edges) = (tmp.path().join("n.csv"), tmp.path().join("e.csv"));
         std::fs::write(&edges, "n0,n1\n").unwrap();
         let source = GraphSource::CsvPair {
@@ -574,13 +417,10 @@ mod tests {
     #[test]
     fn labels_file_scores_its_nodes() {
         deepfield_core::tch::manual_seed(3);
-        let device = deepfield_core::device();
         let tmp = tempfile::tempdir().unwrap();
         let source = graph_files(tmp.path());
         let dir = tmp.path().join("model");
-        let vs = nn::VarStore::new(device);
-        config().build(&vs.root()).unwrap();
-        save(&dir, &vs, &config(), None::<&()>).unwrap();
+        save_fresh(&dir, None);
         let all = predict(&dir, &source, None).unwrap();
         let labels = tmp.path().join("labels.csv");
         std::fs::write(&labels, "id,label\nn0,a\nn5,b\n").unwrap();

@@ -4,17 +4,18 @@
 //! weights are restored at the end). Training runs through core's one loop,
 //! `deepfield_core::train::Trainer::fit_steps`.
 
-use deepfield_core::tch::{nn, Device, Kind, Tensor};
-use deepfield_core::train::{History, Schedule, StepOutput, TrainStep, Validation};
+use deepfield_core::tch::{nn, Device, Tensor};
+use deepfield_core::train::{History, Schedule, StepOutput, TrainStep};
 use serde::{Deserialize, Serialize};
 
 use crate::encoder::{Encoder, EncoderConfig, LayerKind};
 use crate::error::{ensure_cfg, Result};
 use crate::layers::Act;
 use crate::split::NodeSplit;
+pub use crate::train::{accuracy, index};
 use crate::train::{
-    best_val_accuracy, trainer, BatchMode, EpochLog, GraphBatch, GraphSource, Meter, Prepared,
-    TrainStats,
+    best_val_accuracy, fit_measured, split_accuracies, trainer, BatchMode, BestEpoch, GraphBatch,
+    GraphSource, Prepared, TrainStats,
 };
 use crate::GraphError;
 
@@ -95,20 +96,6 @@ pub struct SupervisedRun {
     pub stats: TrainStats,
 }
 
-/// Accuracy of `logits` `[N, C]` on the `nodes` with labels `y`.
-pub fn accuracy(logits: &Tensor, y: &Tensor, nodes: &Tensor) -> f64 {
-    let pred = logits.index_select(0, nodes).argmax(-1, false);
-    pred.eq_tensor(&y.index_select(0, nodes))
-        .to_kind(Kind::Float)
-        .mean(Kind::Float)
-        .double_value(&[])
-}
-
-/// Int64 index tensor of `nodes`.
-pub fn index(nodes: &[usize], device: Device) -> Tensor {
-    Tensor::from_slice(&nodes.iter().map(|&i| i as i64).collect::<Vec<_>>()).to_device(device)
-}
-
 /// A GNN classifier's training step: cross-entropy of the encoder's logits on the training
 /// nodes of the whole graph, or on the seeds of a sampled subgraph. The same step trains
 /// [`train`] and the GCN bench ([`crate::bench`]).
@@ -165,7 +152,7 @@ pub fn train(data: &Prepared, split: &NodeSplit, cfg: &SupervisedConfig) -> Resu
     train_logged(data, split, cfg, None)
 }
 
-/// [`train`], printing a line per block of epochs under `log` when given ([`EpochLog`]).
+/// [`train`], printing a line per block of epochs under `log` when given ([`EpochLog`](crate::train::EpochLog)).
 pub fn train_logged(
     data: &Prepared,
     split: &NodeSplit,
@@ -213,48 +200,27 @@ pub fn train_logged(
         Some(best_val_accuracy(cfg.epochs, true)),
     )?;
     let mut validate = |m: &NodeClassifier| {
-        let logits = m.model.forward(&data.x, &data.mg, false);
-        Ok(Validation {
-            loss: None,
-            metrics: [
-                ("accuracy".to_string(), accuracy(&logits, &m.y, &va)),
-                ("test_accuracy".to_string(), accuracy(&logits, &m.y, &te)),
-            ]
-            .into(),
-        })
+        Ok(split_accuracies(
+            &m.model.forward(&data.x, &data.mg, false),
+            &m.y,
+            &va,
+            &te,
+        ))
     };
-    let mut meter = Meter::start();
-    let mut epoch_log = log.map(|l| EpochLog::new(l, cfg.epochs));
-    let history = match epoch_log.as_mut() {
-        Some(lg) => trainer.fit_steps(
-            &mut step,
-            &mut vs,
-            &mut source,
-            Some(&mut validate),
-            &mut [&mut meter, lg],
-        )?,
-        None => trainer.fit_steps(
-            &mut step,
-            &mut vs,
-            &mut source,
-            Some(&mut validate),
-            &mut [&mut meter],
-        )?,
-    };
-    let stats = meter.finish(&cfg.mode, history.epochs.len());
-    let best = history
-        .best_epoch
-        .and_then(|e| history.epochs.get(e - 1))
-        .ok_or_else(|| GraphError::invalid("supervised: no epoch ran"))?;
-    let (best_epoch, val_acc, test_acc) = (
-        best.epoch,
-        best.val_metrics["accuracy"],
-        best.val_metrics["test_accuracy"],
-    );
+    let (history, stats) = fit_measured(
+        &trainer,
+        &mut step,
+        &mut vs,
+        &mut source,
+        Some(&mut validate),
+        &cfg.mode,
+        log,
+    )?;
+    let best = BestEpoch::of(&history, "supervised")?;
     Ok(SupervisedRun {
-        best_epoch,
-        val_acc,
-        test_acc,
+        best_epoch: best.epoch,
+        val_acc: best.val_acc,
+        test_acc: best.test_acc,
         train_losses: history.train_losses(),
         val_accs: history.val_metric("accuracy"),
         history,

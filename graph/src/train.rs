@@ -5,10 +5,10 @@
 
 use std::time::Instant;
 
-use deepfield_core::tch::{Device, Tensor};
+use deepfield_core::tch::{nn, Device, Kind, Tensor};
 use deepfield_core::train::{
     BatchSource, Callback, Context, Control, EarlyStopping, EpochBatches, EpochRecord, History,
-    OptimizerConfig, Schedule, Task, TrainConfig, Trainer,
+    OptimizerConfig, Schedule, Task, TrainConfig, TrainStep, Trainer, Validation, Validator,
 };
 use deepfield_core::Rng;
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::adjacency::MessageGraph;
 use crate::graph::Graph;
 use crate::sampler::{batches, NeighbourSampler, Subgraph};
-use crate::{memory, Result};
+use crate::{memory, GraphError, Result};
 
 /// Full-batch training or GraphSAGE-style neighbour-sampled mini-batches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -229,6 +229,88 @@ pub fn best_val_accuracy(epochs: usize, restore_best: bool) -> EarlyStopping {
         patience: epochs,
         min_delta: 0.0,
         restore_best,
+    }
+}
+
+/// Run `model`'s training through `trainer` on `source` (with `validate` after every epoch when
+/// given), measured by a [`Meter`] and, under the name `log` when given, reported by an
+/// [`EpochLog`]: the history and the run's cost in `mode`. What the supervised runs and the
+/// self-supervised methods share.
+pub fn fit_measured<'d, M: TrainStep<GraphBatch<'d>>>(
+    trainer: &Trainer,
+    model: &mut M,
+    vs: &mut nn::VarStore,
+    source: &mut GraphSource<'d>,
+    validate: Option<Validator<'_, M>>,
+    mode: &BatchMode,
+    log: Option<&str>,
+) -> Result<(History, TrainStats)> {
+    let mut meter = Meter::start();
+    let mut epoch_log = log.map(|l| EpochLog::new(l, trainer.config.epochs));
+    let mut callbacks: Vec<&mut dyn Callback<M, GraphBatch<'d>>> = vec![&mut meter];
+    if let Some(lg) = epoch_log.as_mut() {
+        callbacks.push(lg);
+    }
+    let history = trainer.fit_steps(model, vs, source, validate, &mut callbacks)?;
+    drop(callbacks);
+    let stats = meter.finish(mode, history.epochs.len());
+    Ok((history, stats))
+}
+
+/// Accuracy of `logits` `[N, C]` on the `nodes` with labels `y`.
+pub fn accuracy(logits: &Tensor, y: &Tensor, nodes: &Tensor) -> f64 {
+    let pred = logits.index_select(0, nodes).argmax(-1, false);
+    pred.eq_tensor(&y.index_select(0, nodes))
+        .to_kind(Kind::Float)
+        .mean(Kind::Float)
+        .double_value(&[])
+}
+
+/// Int64 index tensor of `nodes`.
+pub fn index(nodes: &[usize], device: Device) -> Tensor {
+    Tensor::from_slice(&nodes.iter().map(|&i| i as i64).collect::<Vec<_>>()).to_device(device)
+}
+
+/// The validation of the supervised runs and the linear probe: the accuracy of `logits` on the
+/// validation nodes `val` (`accuracy`, what [`best_val_accuracy`] watches) and on the test nodes
+/// `test` (`test_accuracy`, recorded with it).
+pub fn split_accuracies(logits: &Tensor, y: &Tensor, val: &Tensor, test: &Tensor) -> Validation {
+    Validation {
+        loss: None,
+        metrics: [
+            ("accuracy".to_string(), accuracy(logits, y, val)),
+            ("test_accuracy".to_string(), accuracy(logits, y, test)),
+        ]
+        .into(),
+    }
+}
+
+/// The epoch of best validation accuracy of a run validated by [`split_accuracies`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BestEpoch {
+    /// 1-based.
+    pub epoch: usize,
+    pub val_acc: f64,
+    pub test_acc: f64,
+}
+
+impl BestEpoch {
+    /// The best epoch recorded in `history` (`what` names the run in the error when none ran).
+    pub fn of(history: &History, what: &str) -> Result<Self> {
+        let best = history
+            .best_epoch
+            .and_then(|e| history.epochs.get(e - 1))
+            .ok_or_else(|| GraphError::invalid(format!("{what}: no epoch ran")))?;
+        let metric = |k: &str| {
+            best.val_metrics.get(k).copied().ok_or_else(|| {
+                GraphError::invalid(format!("{what}: epoch {} recorded no `{k}`", best.epoch))
+            })
+        };
+        Ok(BestEpoch {
+            epoch: best.epoch,
+            val_acc: metric("accuracy")?,
+            test_acc: metric("test_accuracy")?,
+        })
     }
 }
 

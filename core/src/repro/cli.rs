@@ -346,10 +346,12 @@ pub fn inspect(models: &crate::models::ModelRegistry, dir: &std::path::Path) -> 
         let _ = writeln!(
             s,
             "registered {}",
-            if models.contains(k) {
-                "yes (`forward` runs it)"
-            } else {
-                "no: not a tensor-in model of this binary's registry (its domain commands load it)"
+            match models.input_of(k) {
+                Some(_) if models.is::<dyn crate::Forward>(k) => "yes (`forward` runs it)".into(),
+                Some(input) => format!("yes; takes {input}"),
+                None => "no: not a model kind of this binary's registry (its domain commands \
+                         load it)"
+                    .to_string(),
             }
         );
     }

@@ -20,7 +20,6 @@ use deepfield_core::nn::attention::{AttentionPooling, AttentionPoolingConfig};
 use deepfield_core::nn::capture::{child, name_of, tap};
 use deepfield_core::nn::cnn::{ConvBlockConfig, ConvStack, ConvStackConfig, PoolConfig};
 use deepfield_core::nn::init::{linear, LinearInit};
-use deepfield_core::Forward;
 use serde::{Deserialize, Serialize};
 use tch::{nn, Tensor};
 
@@ -165,18 +164,12 @@ impl DeepSnp {
     }
 }
 
-impl Forward for DeepSnp {
+deepfield_core::forward_unmasked! {
     /// # Shapes
     /// `[B, 2, L]` → logits `[B, 2]`.
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        train: bool,
-    ) -> deepfield_core::Result<Tensor> {
-        self.f_forward_attention(xs, train)
-            .map(|(l, _)| l)
-            .map_err(deepfield_core::Error::from)
+    DeepSnp, |m, xs, train| {
+        let (logits, _weights) = m.f_forward_attention(xs, train)?;
+        Ok(logits)
     }
 }
 

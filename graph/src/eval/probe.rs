@@ -4,14 +4,12 @@
 //! training loop.
 
 use deepfield_core::tch::{nn, nn::Module, Kind, Tensor};
-use deepfield_core::train::{FullBatch, Schedule, StepOutput, TrainStep, Validation};
+use deepfield_core::train::{FullBatch, Schedule, StepOutput, TrainStep};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ensure_cfg, Result};
 use crate::split::NodeSplit;
-use crate::supervised::{accuracy, index};
-use crate::train::{best_val_accuracy, trainer};
-use crate::GraphError;
+use crate::train::{best_val_accuracy, index, split_accuracies, trainer, BestEpoch};
 
 /// Probe settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,17 +98,7 @@ pub fn linear_probe(
         Schedule::Constant,
         Some(best_val_accuracy(cfg.epochs, false)),
     )?;
-    let mut validate = |p: &Probe| {
-        let logits = p.lin.forward(&x);
-        Ok(Validation {
-            loss: None,
-            metrics: [
-                ("accuracy".to_string(), accuracy(&logits, &y, &va)),
-                ("test_accuracy".to_string(), accuracy(&logits, &y, &te)),
-            ]
-            .into(),
-        })
-    };
+    let mut validate = |p: &Probe| Ok(split_accuracies(&p.lin.forward(&x), &y, &va, &te));
     let mut vs = vs;
     let history = trainer.fit_steps(
         &mut probe,
@@ -119,19 +107,11 @@ pub fn linear_probe(
         Some(&mut validate),
         &mut [],
     )?;
-    let best = history
-        .best_epoch
-        .and_then(|e| history.epochs.get(e - 1))
-        .ok_or_else(|| GraphError::invalid("probe: no epoch ran"))?;
-    let (val_acc, test_acc, best_epoch) = (
-        best.val_metrics["accuracy"],
-        best.val_metrics["test_accuracy"],
-        best.epoch,
-    );
+    let best = BestEpoch::of(&history, "probe")?;
     Ok(ProbeResult {
-        val_acc,
-        test_acc,
-        best_epoch,
+        val_acc: best.val_acc,
+        test_acc: best.test_acc,
+        best_epoch: best.epoch,
         history,
     })
 }

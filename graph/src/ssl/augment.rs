@@ -3,9 +3,43 @@
 //! generator, seeded by [`deepfield_core::seed`].
 
 use deepfield_core::tch::{Kind, Tensor};
+use serde::{Deserialize, Serialize};
 
 use crate::adjacency::MessageGraph;
 use crate::Result;
+
+/// The two augmented views of GRACE and BGRL: view `i` drops every edge with probability
+/// `drop_edge[i]` and masks every feature column with probability `drop_feature[i]`. Flattened
+/// into the methods' configs (the fields keep their names there).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TwoViews {
+    pub drop_edge: [f64; 2],
+    pub drop_feature: [f64; 2],
+}
+
+impl TwoViews {
+    /// Views with edge drop rates `drop_edge` and feature mask rates `drop_feature`.
+    pub fn new(drop_edge: [f64; 2], drop_feature: [f64; 2]) -> Self {
+        TwoViews {
+            drop_edge,
+            drop_feature,
+        }
+    }
+
+    /// Draw both views of `(x, g)`: the two edge drops, then the two feature masks (the order
+    /// of the random draws).
+    pub fn draw(&self, x: &Tensor, g: &MessageGraph) -> Result<[(Tensor, MessageGraph); 2]> {
+        let (g1, g2) = (
+            drop_edges(g, self.drop_edge[0])?,
+            drop_edges(g, self.drop_edge[1])?,
+        );
+        let (x1, x2) = (
+            mask_features(x, self.drop_feature[0]),
+            mask_features(x, self.drop_feature[1]),
+        );
+        Ok([(x1, g1), (x2, g2)])
+    }
+}
 
 /// Zero every feature column with probability `p` (the same columns for every node).
 pub fn mask_features(x: &Tensor, p: f64) -> Tensor {

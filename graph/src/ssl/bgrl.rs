@@ -12,7 +12,7 @@ use deepfield_core::nn::init::{linear, LinearInit};
 use deepfield_core::tch::{nn, Kind, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::augment::{drop_edges, mask_features};
+use super::augment::TwoViews;
 use super::{SslMethod, SslTrainConfig};
 use crate::adjacency::MessageGraph;
 use crate::encoder::{Encoder, EncoderConfig, LayerKind};
@@ -26,8 +26,9 @@ pub struct BgrlConfig {
     pub encoder: EncoderConfig,
     pub predictor_hidden: i64,
     pub tau: f64,
-    pub drop_edge: [f64; 2],
-    pub drop_feature: [f64; 2],
+    /// Edge drop and feature mask rates of the two views.
+    #[serde(flatten)]
+    pub views: TwoViews,
     pub train: SslTrainConfig,
     /// Initialisation of the predictor's linear layers (default: PyTorch's `nn.Linear`, as the
     /// paper's code).
@@ -47,15 +48,8 @@ impl BgrlConfig {
             encoder,
             predictor_hidden: 512,
             tau: 0.99,
-            drop_edge: [0.3, 0.2],
-            drop_feature: [0.3, 0.2],
-            train: SslTrainConfig {
-                epochs: 500,
-                lr: 1e-3,
-                weight_decay: 1e-5,
-                patience: None,
-                cosine: false,
-            },
+            views: TwoViews::new([0.3, 0.2], [0.3, 0.2]),
+            train: SslTrainConfig::adam(500, 1e-3, 1e-5),
             init: LinearInit::Torch,
         }
     }
@@ -115,15 +109,7 @@ fn cosine(a: &Tensor, b: &Tensor) -> Tensor {
 
 impl SslMethod for Bgrl {
     fn loss(&self, x: &Tensor, g: &MessageGraph) -> Result<Tensor> {
-        let c = &self.cfg;
-        let (g1, g2) = (
-            drop_edges(g, c.drop_edge[0])?,
-            drop_edges(g, c.drop_edge[1])?,
-        );
-        let (x1, x2) = (
-            mask_features(x, c.drop_feature[0]),
-            mask_features(x, c.drop_feature[1]),
-        );
+        let [(x1, g1), (x2, g2)] = self.cfg.views.draw(x, g)?;
         let predict = |h: Tensor| self.act.apply(&h.apply(&self.fc1)).apply(&self.fc2);
         let p1 = predict(self.encoder.forward(&x1, &g1, true));
         let p2 = predict(self.encoder.forward(&x2, &g2, true));

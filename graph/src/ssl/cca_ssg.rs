@@ -34,13 +34,7 @@ impl CcaSsgConfig {
             lambda: 1e-3,
             drop_feature: 0.1,
             drop_edge: 0.4,
-            train: SslTrainConfig {
-                epochs: 50,
-                lr: 1e-3,
-                weight_decay: 0.0,
-                patience: None,
-                cosine: false,
-            },
+            train: SslTrainConfig::adam(50, 1e-3, 0.0),
         }
     }
 

@@ -31,11 +31,8 @@ impl DgiConfig {
         DgiConfig {
             encoder,
             train: SslTrainConfig {
-                epochs: 1000,
-                lr: 0.001,
-                weight_decay: 0.0,
                 patience: Some(20),
-                cosine: false,
+                ..SslTrainConfig::adam(1000, 0.001, 0.0)
             },
         }
     }

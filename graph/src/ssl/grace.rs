@@ -8,7 +8,7 @@ use deepfield_core::nn::init::{linear, LinearInit};
 use deepfield_core::tch::{nn, Kind, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::augment::{drop_edges, mask_features};
+use super::augment::TwoViews;
 use super::{SslMethod, SslTrainConfig};
 use crate::adjacency::MessageGraph;
 use crate::encoder::{Encoder, EncoderConfig, LayerKind};
@@ -20,8 +20,9 @@ pub struct GraceConfig {
     pub encoder: EncoderConfig,
     pub proj_dim: i64,
     pub tau: f64,
-    pub drop_edge: [f64; 2],
-    pub drop_feature: [f64; 2],
+    /// Edge drop and feature mask rates of the two views.
+    #[serde(flatten)]
+    pub views: TwoViews,
     pub train: SslTrainConfig,
     /// Initialisation of the projection head (default: PyTorch's `nn.Linear`, as the paper's
     /// code).
@@ -39,15 +40,8 @@ impl GraceConfig {
             encoder,
             proj_dim: 128,
             tau: 0.4,
-            drop_edge: [0.2, 0.4],
-            drop_feature: [0.3, 0.4],
-            train: SslTrainConfig {
-                epochs: 200,
-                lr: 5e-4,
-                weight_decay: 1e-5,
-                patience: None,
-                cosine: false,
-            },
+            views: TwoViews::new([0.2, 0.4], [0.3, 0.4]),
+            train: SslTrainConfig::adam(200, 5e-4, 1e-5),
             init: LinearInit::Torch,
         }
     }
@@ -85,16 +79,11 @@ fn semi_loss(z1: &Tensor, z2: &Tensor, tau: f64) -> Tensor {
 impl SslMethod for Grace {
     fn loss(&self, x: &Tensor, g: &MessageGraph) -> Result<Tensor> {
         let c = &self.cfg;
-        let (g1, g2) = (
-            drop_edges(g, c.drop_edge[0])?,
-            drop_edges(g, c.drop_edge[1])?,
-        );
-        let h1 = self
-            .encoder
-            .forward(&mask_features(x, c.drop_feature[0]), &g1, true);
-        let h2 = self
-            .encoder
-            .forward(&mask_features(x, c.drop_feature[1]), &g2, true);
+        // Both masks are drawn before the forward passes, which draw nothing at GRACE's
+        // dropout 0 (so the random stream is the one of drawing them in between).
+        let [(x1, g1), (x2, g2)] = c.views.draw(x, g)?;
+        let h1 = self.encoder.forward(&x1, &g1, true);
+        let h2 = self.encoder.forward(&x2, &g2, true);
         let proj = |h: &Tensor| h.apply(&self.fc1).elu().apply(&self.fc2);
         let norm = |z: Tensor| {
             let n = z.norm_scalaropt_dim(2, [1], true).clamp_min(1e-12);

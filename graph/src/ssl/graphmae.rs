@@ -54,11 +54,8 @@ impl GraphMaeConfig {
             replace_rate: 0.05,
             alpha: 3.0,
             train: SslTrainConfig {
-                epochs: 1500,
-                lr: 1e-3,
-                weight_decay: 2e-4,
-                patience: None,
                 cosine: true,
+                ..SslTrainConfig::adam(1500, 1e-3, 2e-4)
             },
             decoder_init: GatInit::Dgl,
         }

@@ -22,7 +22,7 @@ use crate::encoder::EncoderConfig;
 use crate::error::{ensure_cfg, Result};
 use crate::eval::probe::ProbeConfig;
 use crate::train::{
-    trainer, BatchMode, EpochLog, GraphBatch, GraphSource, Meter, Prepared, TrainStats,
+    fit_measured, trainer, BatchMode, GraphBatch, GraphSource, Prepared, TrainStats,
 };
 
 /// A self-supervised method.
@@ -50,6 +50,17 @@ pub struct SslTrainConfig {
 }
 
 impl SslTrainConfig {
+    /// `epochs` of Adam at `lr` with `weight_decay`, no patience, a constant learning rate.
+    pub fn adam(epochs: usize, lr: f64, weight_decay: f64) -> Self {
+        SslTrainConfig {
+            epochs,
+            lr,
+            weight_decay,
+            patience: None,
+            cosine: false,
+        }
+    }
+
     /// The learning-rate schedule: core's cosine annealing to 0 over the epochs
     /// (`CosineAnnealingLR(T_max = epochs)`: epoch `e` runs at `lr·(1 + cos(π·e/epochs))/2`) when
     /// `cosine`, else constant.
@@ -89,6 +100,20 @@ pub enum SslConfig {
     Graphmae(graphmae::GraphMaeConfig),
 }
 
+/// `$body` with `$c` bound to the method's own config, whichever method `$cfg` is (every
+/// method's config has an `encoder` and a `train` field).
+macro_rules! each_method {
+    ($cfg:expr, $c:ident => $body:expr) => {
+        match $cfg {
+            SslConfig::Dgi($c) => $body,
+            SslConfig::Grace($c) => $body,
+            SslConfig::CcaSsg($c) => $body,
+            SslConfig::Bgrl($c) => $body,
+            SslConfig::Graphmae($c) => $body,
+        }
+    };
+}
+
 /// Method names accepted by [`SslConfig::paper`].
 pub const METHODS: [&str; 5] = ["dgi", "grace", "cca-ssg", "bgrl", "graphmae"];
 
@@ -123,35 +148,17 @@ impl SslConfig {
 
     /// Its encoder.
     pub fn encoder(&self) -> &EncoderConfig {
-        match self {
-            SslConfig::Dgi(c) => &c.encoder,
-            SslConfig::Grace(c) => &c.encoder,
-            SslConfig::CcaSsg(c) => &c.encoder,
-            SslConfig::Bgrl(c) => &c.encoder,
-            SslConfig::Graphmae(c) => &c.encoder,
-        }
+        each_method!(self, c => &c.encoder)
     }
 
     /// Its optimisation settings.
     pub fn train(&self) -> &SslTrainConfig {
-        match self {
-            SslConfig::Dgi(c) => &c.train,
-            SslConfig::Grace(c) => &c.train,
-            SslConfig::CcaSsg(c) => &c.train,
-            SslConfig::Bgrl(c) => &c.train,
-            SslConfig::Graphmae(c) => &c.train,
-        }
+        each_method!(self, c => &c.train)
     }
 
     /// Mutable optimisation settings (to shorten runs).
     pub fn train_mut(&mut self) -> &mut SslTrainConfig {
-        match self {
-            SslConfig::Dgi(c) => &mut c.train,
-            SslConfig::Grace(c) => &mut c.train,
-            SslConfig::CcaSsg(c) => &mut c.train,
-            SslConfig::Bgrl(c) => &mut c.train,
-            SslConfig::Graphmae(c) => &mut c.train,
-        }
+        each_method!(self, c => &mut c.train)
     }
 
     /// Its linear-probe settings.
@@ -240,7 +247,7 @@ pub fn train(data: &Prepared, cfg: &SslConfig, mode: &BatchMode, seed: u64) -> R
     train_logged(data, cfg, mode, seed, None)
 }
 
-/// [`train`], printing a line per block of epochs under `log` when given ([`EpochLog`]).
+/// [`train`], printing a line per block of epochs under `log` when given ([`EpochLog`](crate::train::EpochLog)).
 pub fn train_logged(
     data: &Prepared,
     cfg: &SslConfig,
@@ -273,19 +280,8 @@ pub fn train_logged(
         tc.schedule(),
         tc.early_stopping(),
     )?;
-    let mut meter = Meter::start();
-    let mut epoch_log = log.map(|l| EpochLog::new(l, tc.epochs));
-    let history = match epoch_log.as_mut() {
-        Some(lg) => trainer.fit_steps(
-            &mut method,
-            &mut vs,
-            &mut source,
-            None,
-            &mut [&mut meter, lg],
-        )?,
-        None => trainer.fit_steps(&mut method, &mut vs, &mut source, None, &mut [&mut meter])?,
-    };
-    let stats = meter.finish(mode, history.epochs.len());
+    let (history, stats) =
+        fit_measured(&trainer, &mut method, &mut vs, &mut source, None, mode, log)?;
     Ok(SslRun {
         vs,
         method,
@@ -310,6 +306,11 @@ mod tests {
             let c: SslConfig = serde_json::from_value(v).unwrap();
             assert_eq!(c, SslConfig::paper(method, 8).unwrap());
         }
+        // The two views' rates stay top-level fields of GRACE's and BGRL's configs.
+        let v = serde_json::to_value(SslConfig::paper("grace", 8).unwrap()).unwrap();
+        assert_eq!(v["drop_edge"], serde_json::json!([0.2, 0.4]));
+        assert_eq!(v["drop_feature"], serde_json::json!([0.3, 0.4]));
+        assert!(v.get("views").is_none());
         let p: ProbeConfig = serde_json::from_str(
             r#"{"lr": 0.01, "weight_decay": 0.0, "epochs": 10, "normalize": false}"#,
         )

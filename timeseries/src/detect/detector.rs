@@ -9,7 +9,6 @@ use deepfield_core::data::Batch;
 use deepfield_core::nn::autoencoder::{Autoencoder, AutoencoderConfig};
 use deepfield_core::nn::seq2seq::{Seq2Seq, Seq2SeqConfig};
 use deepfield_core::train::LossModel;
-use deepfield_core::Forward;
 
 use crate::models::{StackVaeG, StackVaeGConfig};
 use crate::{ensure_config, Error, Result};
@@ -157,14 +156,7 @@ impl LossModel for Detector {
     }
 }
 
-impl Forward for Detector {
+deepfield_core::forward_unmasked! {
     /// The reconstruction `[B, W, C]` of windows `[B, W, C]` ([`Detector::reconstruct_t`]).
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        train: bool,
-    ) -> deepfield_core::Result<Tensor> {
-        self.reconstruct_t(xs, train).map_err(Error::into_core)
-    }
+    Detector, |m, xs, train| m.reconstruct_t(xs, train).map_err(Error::into_core)
 }

@@ -209,17 +209,10 @@ impl Forecaster {
     }
 }
 
-impl Forward for Forecaster {
+deepfield_core::forward_unmasked! {
     /// # Shapes
     /// * `xs`: `[B, lookback, features]`; returns `[B, horizon, targets]`
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        train: bool,
-    ) -> deepfield_core::Result<Tensor> {
-        self.try_forward(xs, train).map_err(crate::Error::into_core)
-    }
+    Forecaster, |m, xs, train| m.try_forward(xs, train).map_err(crate::Error::into_core)
 }
 
 #[cfg(test)]

@@ -22,7 +22,6 @@ use tch::{nn, Kind, Tensor};
 use deepfield_core::nn::autoencoder::{gaussian_kl, reparameterize};
 use deepfield_core::nn::capture::{child, name_of, tap};
 use deepfield_core::nn::init::{linear, LinearInit};
-use deepfield_core::Forward;
 
 use crate::{ensure_config, ensure_input, Result};
 
@@ -250,23 +249,15 @@ impl StackVaeG {
     }
 }
 
-impl Forward for StackVaeG {
+deepfield_core::forward_unmasked! {
     /// The reconstruction `[B, W, N]` of windows `[B, W, N]` (posterior mean in evaluation).
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        train: bool,
-    ) -> deepfield_core::Result<Tensor> {
-        self.run(xs, train)
-            .map(|r| r.0)
-            .map_err(crate::Error::into_core)
-    }
+    StackVaeG, |m, xs, train| m.run(xs, train).map(|r| r.0).map_err(crate::Error::into_core)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use deepfield_core::Forward;
     use tch::Device;
 
     #[test]

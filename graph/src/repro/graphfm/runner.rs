@@ -9,8 +9,8 @@ use deepfield_core::train::History;
 use super::metrics::RunRecord;
 use super::progress::StoredRun;
 use super::GraphFmConfig;
+use crate::classifier::NodeClassifierConfig;
 use crate::eval::{cluster, linkpred, probe};
-use crate::predict::{self, NodeClassifierConfig};
 use crate::split::{edge_split, same_size_split, EdgeSplit, NodeSplit};
 use crate::ssl::{self, SslConfig};
 use crate::supervised;
@@ -134,7 +134,7 @@ fn supervised_run(
             normalize_features: cfg.normalize_features,
             class_names: data.graph.class_names.clone(),
         };
-        predict::save(
+        deepfield_core::models::save_model(
             &deepfield_core::repro::model_dir(work),
             &r.vs,
             &saved,

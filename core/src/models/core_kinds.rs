@@ -1,0 +1,139 @@
+//! Core's models in the registry, under the names of [`ModelSpec`](crate::nn::spec::ModelSpec):
+//! `mlp`, `cnn`, `rnn`, `cnn_lstm`, `transformer`, `seq2seq`, `autoencoder`.
+
+use tch::nn;
+
+use super::{ModelConfig, ModelRegistry};
+use crate::nn::autoencoder::{Autoencoder, AutoencoderConfig};
+use crate::nn::cnn::{CnnClassifier, CnnClassifierConfig};
+use crate::nn::cnn_lstm::{CnnLstm, CnnLstmConfig};
+use crate::nn::mlp::{Mlp, MlpConfig};
+use crate::nn::rnn::{SequenceClassifier, SequenceClassifierConfig};
+use crate::nn::seq2seq::{Seq2Seq, Seq2SeqConfig};
+use crate::nn::transformer::{TransformerEncoder, TransformerEncoderConfig};
+use crate::Result;
+
+impl ModelRegistry {
+    /// A registry with every core model: `mlp`, `cnn`, `rnn`, `cnn_lstm`, `transformer`,
+    /// `seq2seq`, `autoencoder` (the tags of [`crate::nn::spec::ModelSpec`]).
+    pub fn with_core() -> Self {
+        let mut reg = Self::new();
+        reg.insert::<MlpConfig>();
+        reg.insert::<CnnClassifierConfig>();
+        reg.insert::<SequenceClassifierConfig>();
+        reg.insert::<CnnLstmConfig>();
+        reg.insert::<TransformerEncoderConfig>();
+        reg.insert::<Seq2SeqConfig>();
+        reg.insert::<AutoencoderConfig>();
+        reg
+    }
+}
+
+macro_rules! core_model {
+    ($config:ty, $model:ty, $kind:literal, $description:literal) => {
+        impl ModelConfig for $config {
+            const KIND: &'static str = $kind;
+            const DESCRIPTION: &'static str = $description;
+            type Model = $model;
+
+            fn validate(&self) -> Result<()> {
+                // The inherent method (inherent items take precedence over the trait's).
+                <$config>::validate(self)
+            }
+
+            fn build(&self, path: &nn::Path) -> Result<$model> {
+                self.init(path)
+            }
+        }
+    };
+}
+
+core_model!(
+    MlpConfig,
+    Mlp,
+    "mlp",
+    "multi-layer perceptron over feature vectors"
+);
+core_model!(
+    CnnClassifierConfig,
+    CnnClassifier,
+    "cnn",
+    "1-D/2-D CNN with global pooling and an MLP head"
+);
+core_model!(
+    SequenceClassifierConfig,
+    SequenceClassifier,
+    "rnn",
+    "LSTM/GRU sequence classifier or regressor"
+);
+core_model!(
+    CnnLstmConfig,
+    CnnLstm,
+    "cnn_lstm",
+    "1-D CNN front end feeding an LSTM (sequence classifier or regressor)"
+);
+core_model!(
+    TransformerEncoderConfig,
+    TransformerEncoder,
+    "transformer",
+    "transformer encoder over sequences"
+);
+core_model!(
+    Seq2SeqConfig,
+    Seq2Seq,
+    "seq2seq",
+    "encoder-decoder LSTM forecaster"
+);
+core_model!(
+    AutoencoderConfig,
+    Autoencoder,
+    "autoencoder",
+    "autoencoder / VAE; the forward pass is the reconstruction"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::registry::valid_kind_name;
+    use crate::nn::spec::ModelSpec;
+
+    #[test]
+    fn core_kinds_are_the_model_spec_tags() {
+        let reg = ModelRegistry::with_core();
+        let kinds: Vec<&str> = reg.kinds().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            kinds,
+            [
+                "autoencoder",
+                "cnn",
+                "cnn_lstm",
+                "mlp",
+                "rnn",
+                "seq2seq",
+                "transformer"
+            ]
+        );
+        let specs = [
+            ModelSpec::Mlp(MlpConfig::default()),
+            ModelSpec::Cnn(CnnClassifierConfig::default()),
+            ModelSpec::Rnn(SequenceClassifierConfig::default()),
+            ModelSpec::CnnLstm(CnnLstmConfig::default()),
+            ModelSpec::Transformer(TransformerEncoderConfig::default()),
+            ModelSpec::Seq2seq(Seq2SeqConfig::default()),
+            ModelSpec::Autoencoder(AutoencoderConfig::default()),
+        ];
+        for spec in specs {
+            assert!(reg.contains(spec.name()), "{}", spec.name());
+        }
+        assert!(!reg.contains("gcn"));
+    }
+
+    #[test]
+    fn kind_names_are_checked() {
+        assert!(valid_kind_name("graph.gcn"));
+        assert!(valid_kind_name("cnn_lstm-2"));
+        assert!(!valid_kind_name(""));
+        assert!(!valid_kind_name("My Model"));
+        assert!(!valid_kind_name("Mlp"));
+    }
+}
