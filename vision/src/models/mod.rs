@@ -3,6 +3,7 @@
 use deepfield_core::models::ModelRegistry;
 
 /// Registers this crate's model kinds (one line per kind).
-pub fn register(_reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
+pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
+    reg.register::<crate::quantum::net::QuantumCreepConfig>()?;
     Ok(())
 }
