@@ -33,6 +33,7 @@ use deepfield_core::nn::{init, torch_linear_init, Forward, LinearInit};
 
 use super::quanv::FlippedQuanv;
 use super::reupload::ReUploadingLinear;
+use crate::data::Preprocess;
 use crate::{Error, Result};
 
 /// The network's config; defaults are the repository's MNIST/Fashion-MNIST settings.
@@ -57,6 +58,9 @@ pub struct QuantumCreepConfig {
     pub qubits: usize,
     /// Data re-uploadings of the level-2 head.
     pub reps: i64,
+    /// How `deepfield-vision eval` turns user images into this model's input: grey 28×28 in
+    /// [0, 1], as MNIST ships (the padding and normalisation above happen inside the model).
+    pub preprocess: Preprocess,
 }
 
 impl Default for QuantumCreepConfig {
@@ -72,6 +76,7 @@ impl Default for QuantumCreepConfig {
             classes: 10,
             qubits: 7,
             reps: 10,
+            preprocess: Preprocess::default(),
         }
     }
 }
@@ -112,6 +117,14 @@ impl QuantumCreepConfig {
         }
         if !(self.std > 0.0 && self.std.is_finite() && self.mean.is_finite()) {
             return bad(format!("std must be positive and finite, got {}", self.std));
+        }
+        self.preprocess.validate()?;
+        let shape = self.preprocess.output_shape();
+        if shape != [self.in_channels, self.image_size, self.image_size] {
+            return bad(format!(
+                "preprocess gives images {shape:?}, the model takes [{}, {}, {}]",
+                self.in_channels, self.image_size, self.image_size
+            ));
         }
         if self.level == 2 {
             let n = self.qubits as u32;
