@@ -1,9 +1,17 @@
 //! Vision models on core's builders, each file opening with its paper.
 
+pub mod layers;
+pub mod lenet;
+pub mod resnet;
+pub mod vgg;
+
 use deepfield_core::models::ModelRegistry;
 
 /// Registers this crate's model kinds (one line per kind).
 pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
     reg.register::<crate::quantum::net::QuantumCreepConfig>()?;
+    reg.register::<lenet::LeNet5Config>()?;
+    reg.register::<resnet::ResNetConfig>()?;
+    reg.register::<vgg::VggConfig>()?;
     Ok(())
 }
