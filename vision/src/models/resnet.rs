@@ -9,7 +9,8 @@
 //! CIFAR), the pooling being global.
 //! What differs: where the paper's CIFAR networks widen the shortcut by zero padding (option A),
 //! this one projects with a 1×1 convolution and batch normalisation (option B, torchvision's
-//! `downsample`), which adds 2,944 parameters to ResNet-20 (the paper's 0.27 M); the weights
+//! `downsample`), which adds 2,752 parameters to ResNet-20 (272,474 instead of 269,722 on RGB
+//! input; the paper's "0.27 M"); the weights
 //! are initialised as torchvision's ResNet (convolutions N(0, 2/fan_out), batch-norm 1 and 0,
 //! the classifier PyTorch's `nn.Linear` default).
 //!
