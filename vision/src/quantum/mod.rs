@@ -13,6 +13,7 @@ pub mod net;
 pub mod pauli;
 pub mod quanv;
 pub mod reupload;
+pub mod spectral;
 
 use tch::Kind;
 

@@ -8,8 +8,9 @@
 //! `G_l = exp(i·Σₚ θ_l,ₚ Pₚ)` (4ⁿ − 1 real θ per layer), and returns
 //! `pₖ = |⟨k|ψ⟩|²` for `k < out_dim` plus a real bias (the repository's
 //! `DataReUploadingLinear`, observables `|k⟩⟨k|`, weights and bias N(0, 1)). Exact state-vector
-//! simulation: `matrix_exp` of a batch of 2ⁿ × 2ⁿ complex matrices per forward pass, the
-//! layer's dominant cost (7 qubits: 128 × 128 per sample).
+//! simulation: one 2ⁿ × 2ⁿ data unitary per sample (7 qubits: 128 × 128), the layer's dominant
+//! cost, computed by the spectral decomposition of `S` ([`super::spectral`]; the same unitary as
+//! `matrix_exp(i·S/L)`, several times cheaper to differentiate).
 
 use tch::nn::{self, Init};
 use tch::Tensor;
@@ -73,12 +74,8 @@ impl ReUploadingLinear {
         let b = xs.size()[0];
         let padded = xs.f_constant_pad_nd([0, d * d - self.in_dim])?;
         let m = padded.f_reshape([b, d, d])?;
-        let s = m
-            .f_add(&m.f_transpose(-1, -2)?)?
-            .f_div_scalar(2.0 * self.reps as f64)?;
-        // i·S as a complex tensor.
-        let a = Tensor::f_complex(&s.f_zeros_like()?, &s)?;
-        Ok(a.f_linalg_matrix_exp()?)
+        let s = m.f_add(&m.f_transpose(-1, -2)?)?.f_div_scalar(2.0)?;
+        super::spectral::expi_symmetric(&s, 1.0 / self.reps as f64)
     }
 
     /// The final states `[B, 2ⁿ]` complex.
