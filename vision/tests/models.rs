@@ -124,19 +124,17 @@ fn vgg_matches_torchvision_layout() {
 #[test]
 fn capture_points_are_the_module_names() {
     let x = Tensor::rand([2, 1, 28, 28], (Kind::Float, Device::Cpu));
-    let cases: [(Box<dyn Fn(&VarStore) -> Box<dyn Forward>>, &[&str]); 3] = [
+    let reg = deepfield_vision::models().unwrap();
+    let cases: [(&str, &[&str]); 3] = [
+        ("vision.lenet5", &["conv1", "conv2", "fc1", "fc2", "fc3"]),
         (
-            Box::new(|vs: &VarStore| Box::new(LeNet5Config::default().build(&vs.root()).unwrap())),
-            &["conv1", "conv2", "fc1", "fc2", "fc3"],
-        ),
-        (
-            Box::new(|vs: &VarStore| Box::new(ResNetConfig::default().build(&vs.root()).unwrap())),
+            "vision.resnet",
             &[
                 "conv1", "layer1.0", "layer1", "layer2.0", "layer3.2", "layer3", "fc",
             ],
         ),
         (
-            Box::new(|vs: &VarStore| Box::new(VggConfig::default().build(&vs.root()).unwrap())),
+            "vision.vgg",
             &[
                 "features.2",
                 "features.5",
@@ -146,9 +144,9 @@ fn capture_points_are_the_module_names() {
             ],
         ),
     ];
-    for (build, names) in cases {
+    for (kind, names) in cases {
         let vs = VarStore::new(Device::Cpu);
-        let model = build(&vs);
+        let model = reg.build(kind, &serde_json::json!({}), &vs.root()).unwrap();
         let cap = Capture::all().with_gradients();
         let y = cap.run(|| model.try_forward_t(&x, None, false)).unwrap();
         y.select(1, 3).sum(Kind::Float).backward();

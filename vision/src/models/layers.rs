@@ -30,17 +30,59 @@ pub struct Conv2d {
     pub padding: i64,
 }
 
-/// `nn.Conv2d(c_in, c_out, k, stride, padding, bias=bias)` under `path`.
-pub fn conv2d(
-    path: &nn::Path,
-    c_in: i64,
-    c_out: i64,
-    kernel: i64,
-    stride: i64,
-    padding: i64,
-    bias: bool,
-    init: ConvInit,
-) -> Result<Conv2d> {
+/// The shape of a convolution: `nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=bias)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvSpec {
+    pub c_in: i64,
+    pub c_out: i64,
+    pub kernel: i64,
+    pub stride: i64,
+    pub padding: i64,
+    pub bias: bool,
+}
+
+impl ConvSpec {
+    /// `c_in → c_out` with a `kernel × kernel` kernel, stride 1, no padding, with bias.
+    pub fn new(c_in: i64, c_out: i64, kernel: i64) -> Self {
+        ConvSpec {
+            c_in,
+            c_out,
+            kernel,
+            stride: 1,
+            padding: 0,
+            bias: true,
+        }
+    }
+
+    /// Set the stride.
+    pub fn stride(mut self, stride: i64) -> Self {
+        self.stride = stride;
+        self
+    }
+
+    /// Set the zero padding on every side.
+    pub fn padding(mut self, padding: i64) -> Self {
+        self.padding = padding;
+        self
+    }
+
+    /// Without bias (before batch normalisation).
+    pub fn no_bias(mut self) -> Self {
+        self.bias = false;
+        self
+    }
+}
+
+/// The convolution `spec` under `path`, initialised by `init`.
+pub fn conv2d(path: &nn::Path, spec: ConvSpec, init: ConvInit) -> Result<Conv2d> {
+    let ConvSpec {
+        c_in,
+        c_out,
+        kernel,
+        stride,
+        padding,
+        bias,
+    } = spec;
     if c_in < 1 || c_out < 1 || kernel < 1 || stride < 1 || padding < 0 {
         return Err(Error::config(format!(
             "conv {}: channels, kernel and stride must be >= 1 and padding >= 0, got {c_in} → \

@@ -23,7 +23,7 @@ use deepfield_core::nn::capture::tap;
 use deepfield_core::nn::cnn::PoolKind;
 use deepfield_core::nn::{init, Activation, Forward, LinearInit};
 
-use super::layers::{check_images, conv2d, Conv2d, ConvInit};
+use super::layers::{check_images, conv2d, Conv2d, ConvInit, ConvSpec};
 use crate::data::Preprocess;
 use crate::{Error, Result};
 
@@ -99,8 +99,12 @@ impl LeNet5 {
         let lin =
             |name: &str, i: i64, o: i64| init::linear(&(path / name), i, o, LinearInit::Torch);
         Ok(LeNet5 {
-            conv1: conv2d(&(path / "conv1"), c, 6, 5, 1, config.conv1_padding, true, t)?,
-            conv2: conv2d(&(path / "conv2"), 6, 16, 5, 1, 0, true, t)?,
+            conv1: conv2d(
+                &(path / "conv1"),
+                ConvSpec::new(c, 6, 5).padding(config.conv1_padding),
+                t,
+            )?,
+            conv2: conv2d(&(path / "conv2"), ConvSpec::new(6, 16, 5), t)?,
             fc: [
                 lin("fc1", 16 * s * s, 120)?,
                 lin("fc2", 120, 84)?,

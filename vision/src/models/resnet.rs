@@ -27,7 +27,12 @@ use deepfield_core::models::ModelConfig;
 use deepfield_core::nn::capture::tap;
 use deepfield_core::nn::{init, Forward, LinearInit};
 
-use super::layers::{batch_norm, bn, conv2d, Conv2d, ConvInit};
+use super::layers::{batch_norm, bn, conv2d, Conv2d, ConvInit, ConvSpec};
+
+/// A 3×3 convolution with padding 1 and no bias (torchvision's `conv3x3`).
+fn k3(c_in: i64, c_out: i64) -> ConvSpec {
+    ConvSpec::new(c_in, c_out, 3).padding(1).no_bias()
+}
 use crate::data::Preprocess;
 use crate::{Error, Result};
 
@@ -101,16 +106,20 @@ impl BasicBlock {
         let downsample = if stride != 1 || c_in != c_out {
             let d = p / "downsample";
             Some((
-                conv2d(&(&d / 0), c_in, c_out, 1, stride, 0, false, init)?,
+                conv2d(
+                    &(&d / 0),
+                    ConvSpec::new(c_in, c_out, 1).stride(stride).no_bias(),
+                    init,
+                )?,
                 batch_norm(&(&d / 1), c_out),
             ))
         } else {
             None
         };
         Ok(BasicBlock {
-            conv1: conv2d(&(p / "conv1"), c_in, c_out, 3, stride, 1, false, init)?,
+            conv1: conv2d(&(p / "conv1"), k3(c_in, c_out).stride(stride), init)?,
             bn1: batch_norm(&(p / "bn1"), c_out),
-            conv2: conv2d(&(p / "conv2"), c_out, c_out, 3, 1, 1, false, init)?,
+            conv2: conv2d(&(p / "conv2"), k3(c_out, c_out), init)?,
             bn2: batch_norm(&(p / "bn2"), c_out),
             downsample,
             name: deepfield_core::nn::capture::name_of(p),
@@ -158,7 +167,7 @@ impl ResNet {
             stages.push(blocks);
         }
         Ok(ResNet {
-            conv1: conv2d(&(path / "conv1"), c, w0, 3, 1, 1, false, init)?,
+            conv1: conv2d(&(path / "conv1"), k3(c, w0), init)?,
             bn1: batch_norm(&(path / "bn1"), w0),
             stages,
             fc: init::linear(&(path / "fc"), c_in, config.classes, LinearInit::Torch)?,

@@ -24,7 +24,7 @@ use deepfield_core::models::ModelConfig;
 use deepfield_core::nn::capture::tap;
 use deepfield_core::nn::{check_dropout, dropout, Forward};
 
-use super::layers::{batch_norm, bn, conv2d, Conv2d, ConvInit};
+use super::layers::{batch_norm, bn, conv2d, Conv2d, ConvInit, ConvSpec};
 use crate::data::Preprocess;
 use crate::{Error, Result};
 
@@ -126,16 +126,8 @@ impl Vgg {
         let mut c_in = config.preprocess.channels as i64;
         for stage in &config.stages {
             for &w in stage {
-                let conv = conv2d(
-                    &(&fp / idx),
-                    c_in,
-                    w,
-                    3,
-                    1,
-                    1,
-                    true,
-                    ConvInit::KaimingFanOut,
-                )?;
+                let spec = ConvSpec::new(c_in, w, 3).padding(1);
+                let conv = conv2d(&(&fp / idx), spec, ConvInit::KaimingFanOut)?;
                 idx += 1;
                 let norm = config.batch_norm.then(|| batch_norm(&(&fp / idx), w));
                 idx += usize::from(config.batch_norm) as i64;
