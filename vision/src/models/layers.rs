@@ -152,3 +152,36 @@ pub fn check_images(what: &str, xs: &Tensor, channels: i64, size: i64) -> Result
     }
     Ok(())
 }
+
+/// Implement [`deepfield_core::Forward`] (through the model's `logits(xs, train)`) and
+/// [`deepfield_core::models::ModelConfig`] (through the config's `check` and the model's
+/// `new(path, config)`) for a vision model: `vision_model!(Config, Model, "kind", "one line")`.
+macro_rules! vision_model {
+    ($config:ty, $model:ty, $kind:literal, $description:literal) => {
+        impl deepfield_core::Forward for $model {
+            fn try_forward_t(
+                &self,
+                xs: &tch::Tensor,
+                _mask: Option<&tch::Tensor>,
+                train: bool,
+            ) -> deepfield_core::Result<tch::Tensor> {
+                Ok(self.logits(xs, train)?)
+            }
+        }
+
+        impl deepfield_core::models::ModelConfig for $config {
+            const KIND: &'static str = $kind;
+            const DESCRIPTION: &'static str = $description;
+            type Model = $model;
+
+            fn validate(&self) -> deepfield_core::Result<()> {
+                Ok(self.check()?)
+            }
+
+            fn build(&self, path: &tch::nn::Path) -> deepfield_core::Result<$model> {
+                Ok(<$model>::new(path, self)?)
+            }
+        }
+    };
+}
+pub(crate) use vision_model;

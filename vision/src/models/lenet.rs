@@ -18,11 +18,11 @@ use serde::{Deserialize, Serialize};
 use tch::nn;
 use tch::Tensor;
 
-use deepfield_core::models::ModelConfig;
 use deepfield_core::nn::capture::tap;
 use deepfield_core::nn::cnn::PoolKind;
-use deepfield_core::nn::{init, Activation, Forward, LinearInit};
+use deepfield_core::nn::{init, Activation, LinearInit};
 
+use super::layers::vision_model;
 use super::layers::{check_images, conv2d, Conv2d, ConvInit, ConvSpec};
 use crate::data::Preprocess;
 use crate::{Error, Result};
@@ -125,7 +125,7 @@ impl LeNet5 {
     ///
     /// # Shapes
     /// `xs` `[B, C, H, W]` as [`LeNet5Config::preprocess`] gives them → `[B, classes]`.
-    pub fn logits(&self, xs: &Tensor) -> Result<Tensor> {
+    pub fn logits(&self, xs: &Tensor, _train: bool) -> Result<Tensor> {
         let [c, h, _] = self.config.preprocess.output_shape();
         check_images("lenet5", xs, c, h)?;
         let act = &self.config.activation;
@@ -139,28 +139,9 @@ impl LeNet5 {
     }
 }
 
-impl Forward for LeNet5 {
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        _train: bool,
-    ) -> deepfield_core::Result<Tensor> {
-        Ok(self.logits(xs)?)
-    }
-}
-
-impl ModelConfig for LeNet5Config {
-    const KIND: &'static str = "vision.lenet5";
-    const DESCRIPTION: &'static str =
-        "LeNet-5 (LeCun et al. 1998): two 5x5 convolutions, three fully connected layers";
-    type Model = LeNet5;
-
-    fn validate(&self) -> deepfield_core::Result<()> {
-        Ok(self.check()?)
-    }
-
-    fn build(&self, path: &nn::Path) -> deepfield_core::Result<LeNet5> {
-        Ok(LeNet5::new(path, self)?)
-    }
-}
+vision_model!(
+    LeNet5Config,
+    LeNet5,
+    "vision.lenet5",
+    "LeNet-5 (LeCun et al. 1998): two 5x5 convolutions, three fully connected layers"
+);

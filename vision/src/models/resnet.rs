@@ -23,9 +23,8 @@ use serde::{Deserialize, Serialize};
 use tch::nn;
 use tch::Tensor;
 
-use deepfield_core::models::ModelConfig;
 use deepfield_core::nn::capture::tap;
-use deepfield_core::nn::{init, Forward, LinearInit};
+use deepfield_core::nn::{init, LinearInit};
 
 use super::layers::{batch_norm, bn, conv2d, Conv2d, ConvInit, ConvSpec};
 
@@ -33,6 +32,7 @@ use super::layers::{batch_norm, bn, conv2d, Conv2d, ConvInit, ConvSpec};
 fn k3(c_in: i64, c_out: i64) -> ConvSpec {
     ConvSpec::new(c_in, c_out, 3).padding(1).no_bias()
 }
+use super::layers::vision_model;
 use crate::data::Preprocess;
 use crate::{Error, Result};
 
@@ -202,28 +202,9 @@ impl ResNet {
     }
 }
 
-impl Forward for ResNet {
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        train: bool,
-    ) -> deepfield_core::Result<Tensor> {
-        Ok(self.logits(xs, train)?)
-    }
-}
-
-impl ModelConfig for ResNetConfig {
-    const KIND: &'static str = "vision.resnet";
-    const DESCRIPTION: &'static str =
-        "small ResNet of BasicBlocks (He et al. 2016, CIFAR design; ResNet-20 by default)";
-    type Model = ResNet;
-
-    fn validate(&self) -> deepfield_core::Result<()> {
-        Ok(self.check()?)
-    }
-
-    fn build(&self, path: &nn::Path) -> deepfield_core::Result<ResNet> {
-        Ok(ResNet::new(path, self)?)
-    }
-}
+vision_model!(
+    ResNetConfig,
+    ResNet,
+    "vision.resnet",
+    "small ResNet of BasicBlocks (He et al. 2016, CIFAR design; ResNet-20 by default)"
+);

@@ -20,10 +20,10 @@ use serde::{Deserialize, Serialize};
 use tch::nn::{self, Init};
 use tch::Tensor;
 
-use deepfield_core::models::ModelConfig;
 use deepfield_core::nn::capture::tap;
-use deepfield_core::nn::{check_dropout, dropout, Forward};
+use deepfield_core::nn::{check_dropout, dropout};
 
+use super::layers::vision_model;
 use super::layers::{batch_norm, bn, conv2d, Conv2d, ConvInit, ConvSpec};
 use crate::data::Preprocess;
 use crate::{Error, Result};
@@ -199,28 +199,9 @@ impl Vgg {
     }
 }
 
-impl Forward for Vgg {
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        train: bool,
-    ) -> deepfield_core::Result<Tensor> {
-        Ok(self.logits(xs, train)?)
-    }
-}
-
-impl ModelConfig for VggConfig {
-    const KIND: &'static str = "vision.vgg";
-    const DESCRIPTION: &'static str =
-        "VGG-style CNN (Simonyan & Zisserman 2015): 3x3 convolution stacks, max pooling, 3 FC layers";
-    type Model = Vgg;
-
-    fn validate(&self) -> deepfield_core::Result<()> {
-        Ok(self.check()?)
-    }
-
-    fn build(&self, path: &nn::Path) -> deepfield_core::Result<Vgg> {
-        Ok(Vgg::new(path, self)?)
-    }
-}
+vision_model!(
+    VggConfig,
+    Vgg,
+    "vision.vgg",
+    "VGG-style CNN (Simonyan & Zisserman 2015): 3x3 convolution stacks, max pooling, 3 FC layers"
+);

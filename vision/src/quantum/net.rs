@@ -27,13 +27,13 @@ use serde::{Deserialize, Serialize};
 use tch::nn;
 use tch::{Kind, Tensor};
 
-use deepfield_core::models::ModelConfig;
 use deepfield_core::nn::capture::tap;
-use deepfield_core::nn::{init, torch_linear_init, Forward, LinearInit};
+use deepfield_core::nn::{init, torch_linear_init, LinearInit};
 
 use super::quanv::FlippedQuanv;
 use super::reupload::ReUploadingLinear;
 use crate::data::Preprocess;
+use crate::models::layers::vision_model;
 use crate::{Error, Result};
 
 /// The network's config; defaults are the repository's MNIST/Fashion-MNIST settings.
@@ -243,7 +243,7 @@ impl QuantumCreepNet {
     ///
     /// # Shapes
     /// `xs` `[B, C, image_size, image_size]` with values in [0, 1] → `[B, classes]`.
-    pub fn logits(&self, xs: &Tensor) -> Result<Tensor> {
+    pub fn logits(&self, xs: &Tensor, _train: bool) -> Result<Tensor> {
         let c = &self.config;
         let size = xs.size();
         if size.len() != 4
@@ -272,28 +272,9 @@ impl QuantumCreepNet {
     }
 }
 
-impl Forward for QuantumCreepNet {
-    fn try_forward_t(
-        &self,
-        xs: &Tensor,
-        _mask: Option<&Tensor>,
-        _train: bool,
-    ) -> deepfield_core::Result<Tensor> {
-        Ok(self.logits(xs)?)
-    }
-}
-
-impl ModelConfig for QuantumCreepConfig {
-    const KIND: &'static str = "vision.quantum_creep";
-    const DESCRIPTION: &'static str =
-        "Let the Quantum Creep In: classical / quantum-convolution / fully quantum 3-layer net (levels 0-2)";
-    type Model = QuantumCreepNet;
-
-    fn validate(&self) -> deepfield_core::Result<()> {
-        Ok(self.check()?)
-    }
-
-    fn build(&self, path: &nn::Path) -> deepfield_core::Result<QuantumCreepNet> {
-        Ok(QuantumCreepNet::new(path, self)?)
-    }
-}
+vision_model!(
+    QuantumCreepConfig,
+    QuantumCreepNet,
+    "vision.quantum_creep",
+    "Let the Quantum Creep In: classical / quantum-convolution / fully quantum 3-layer net (levels 0-2)"
+);
