@@ -17,6 +17,7 @@ pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 pub mod augment;
 pub mod data;
 pub mod error;
+pub mod eval;
 pub mod models;
 pub mod quantum;
 pub mod repro;

@@ -111,3 +111,90 @@ fn mnist_pairs_must_match() {
         "{e}"
     );
 }
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8 * 9, y as u8 * 7, 100]))
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn folder_with_bad_files_decodes_the_good_ones_and_lists_the_bad() {
+    use deepfield_vision::data::{images, sources, Preprocess};
+    let d = tempfile::tempdir().unwrap();
+    let good = png(10, 12);
+    std::fs::create_dir_all(d.path().join("a")).unwrap();
+    std::fs::create_dir_all(d.path().join("b")).unwrap();
+    std::fs::write(d.path().join("a/ok1.png"), &good).unwrap();
+    std::fs::write(d.path().join("a/cut.png"), &good[..good.len() / 2]).unwrap();
+    std::fs::write(d.path().join("b/ok2.png"), &good).unwrap();
+    std::fs::write(d.path().join("b/notes.txt"), b"not an image\n").unwrap();
+    std::fs::write(d.path().join("b/empty.jpg"), b"").unwrap();
+    let entries = sources::folder(d.path()).unwrap();
+    assert_eq!(entries.len(), 5);
+    let pre = Preprocess {
+        channels: 3,
+        ..Preprocess::default()
+    };
+    let set = images::load(&entries, &pre, None).unwrap();
+    let ids: Vec<_> = set.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["a/ok1.png", "b/ok2.png"]);
+    assert_eq!(set.images.size(), [2, 3, 28, 28]);
+    let mut bad: Vec<_> = set
+        .bad
+        .iter()
+        .map(|b| b.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    bad.sort();
+    assert_eq!(bad, ["cut.png", "empty.jpg", "notes.txt"]);
+    for b in &set.bad {
+        assert!(!b.reason.is_empty());
+    }
+    // Only bad files: an error naming them.
+    let e = images::load(&entries[..1], &pre, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cut.png") && e.contains("none of the 1"), "{e}");
+}
+
+#[test]
+fn image_decoder_survives_mutants() {
+    use deepfield_vision::data::{images, Preprocess};
+    let pre = Preprocess::default();
+    let read = |p: &std::path::Path| images::decode_file(p, &pre);
+    let refused = assert_reader_survives_mutants("m.png", &png(9, 9), 3, 120, read);
+    assert!(refused > 60, "only {refused} of 120 PNG mutants refused");
+}
+
+#[test]
+fn bad_image_lists_name_the_line() {
+    use deepfield_vision::data::{sources, ListColumns};
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("x.png"), png(4, 4)).unwrap();
+    assert_cases(
+        vec![
+            (
+                "empty.csv",
+                b"path,label\n".to_vec(),
+                vec!["empty.csv", "no rows"],
+            ),
+            (
+                "blank.csv",
+                b"path,label\nx.png,\n".to_vec(),
+                vec!["blank.csv:2", "empty `label`"],
+            ),
+            (
+                "missing.csv",
+                b"path,label\nx.png,1\ny.png,2\n".to_vec(),
+                vec!["missing.csv:3", "no image file for `y.png`"],
+            ),
+        ],
+        |p| {
+            // assert_cases writes into its own folder: put the image beside the list.
+            std::fs::copy(d.path().join("x.png"), p.with_file_name("x.png")).unwrap();
+            sources::list(p, &ListColumns::default())
+        },
+    );
+}

@@ -3,11 +3,19 @@
 //! - [`idx`]: the IDX reader and writer (gzip or plain, every IDX type, any rank);
 //! - [`mnist`]: MNIST and Fashion-MNIST splits as `f32 [N, 1, 28, 28]` images and `i64` labels;
 //! - [`preprocess`]: the serde description of a model's input preprocessing (channels, crop,
-//!   size, padding, normalisation) that vision model configs embed.
+//!   size, padding, normalisation) that vision model configs embed;
+//! - [`sources`]: image folders (one subfolder per class) and CSV image lists → entries;
+//! - [`images`]: parallel decoding of entries into a preprocessed batch, listing bad files,
+//!   with an in-memory and an optional on-disk ([`cache`]) cache.
 
+pub mod cache;
 pub mod idx;
+pub mod images;
 pub mod mnist;
 pub mod preprocess;
+pub mod sources;
 
 pub use idx::{read_idx, write_idx, IdxType};
+pub use images::{BadFile, ImageSet};
 pub use preprocess::Preprocess;
+pub use sources::{Entry, ListColumns};

@@ -108,6 +108,30 @@ impl Preprocess {
         ((h - ch.min(h)) / 2, (w - cw.min(w)) / 2, ch, cw)
     }
 
+    /// Step 1 on a batch `[N, 1 or 3, H, W]`: grey ↔ RGB to `channels`.
+    pub fn convert_channels(&self, x: &Tensor) -> Tensor {
+        match (x.size()[1], self.channels) {
+            (1, 3) => x.repeat([1, 3, 1, 1]),
+            (3, 1) => {
+                let w = Tensor::from_slice(&[0.299f32, 0.587, 0.114])
+                    .to_device(x.device())
+                    .reshape([1, 3, 1, 1]);
+                (x * w).sum_dim_intlist([1i64].as_slice(), true, Kind::Float)
+            }
+            _ => x.shallow_clone(),
+        }
+    }
+
+    /// Step 4: zero padding on every side.
+    pub fn pad_batch(&self, x: &Tensor) -> Tensor {
+        let p = self.pad as i64;
+        if p > 0 {
+            x.constant_pad_nd([p, p, p, p])
+        } else {
+            x.shallow_clone()
+        }
+    }
+
     /// Steps 1–4 on a batch `f32 [N, C, H, W]` of values in [0, 1] with C = 1 or 3 (any H, W).
     pub fn geometry(&self, x: &Tensor) -> Result<Tensor> {
         let size = x.size();
@@ -116,17 +140,7 @@ impl Preprocess {
                 "expected an image batch [N, 1 or 3, H, W], found {size:?}"
             )));
         }
-        let x = x.to_kind(Kind::Float);
-        let x = match (size[1], self.channels) {
-            (1, 3) => x.repeat([1, 3, 1, 1]),
-            (3, 1) => {
-                let w = Tensor::from_slice(&[0.299f32, 0.587, 0.114])
-                    .to_device(x.device())
-                    .reshape([1, 3, 1, 1]);
-                (x * w).sum_dim_intlist([1i64].as_slice(), true, Kind::Float)
-            }
-            _ => x,
-        };
+        let x = self.convert_channels(&x.to_kind(Kind::Float));
         let (top, left, ch, cw) = self.crop_box(size[2] as usize, size[3] as usize);
         let x = x
             .narrow(2, top as i64, ch as i64)
@@ -141,12 +155,7 @@ impl Preprocess {
                 None,
             )?
         };
-        let p = self.pad as i64;
-        Ok(if p > 0 {
-            x.constant_pad_nd([p, p, p, p])
-        } else {
-            x
-        })
+        Ok(self.pad_batch(&x))
     }
 
     /// Step 5: `(x − mean) / std` per channel on a batch `[N, channels, H, W]`.

@@ -3,6 +3,7 @@
 pub mod layers;
 pub mod lenet;
 pub mod resnet;
+pub mod rotinv;
 pub mod vgg;
 
 use deepfield_core::models::ModelRegistry;
@@ -13,5 +14,6 @@ pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
     reg.register::<lenet::LeNet5Config>()?;
     reg.register::<resnet::ResNetConfig>()?;
     reg.register::<vgg::VggConfig>()?;
+    reg.register::<rotinv::RotInvCnnConfig>()?;
     Ok(())
 }
