@@ -7,7 +7,8 @@
 //! unitary; classical data enters as a Hermitian matrix, either as an observable
 //! ([`quanv::FlippedQuanv`]) or as the generator of a unitary ([`reupload::ReUploadingLinear`]).
 //! Outputs are exact expectation values (no shot noise), real, and differentiable: gradients flow
-//! through `matrix_exp` to the parameters and to the input.
+//! through `matrix_exp` (and the spectral decomposition of [`spectral`]) to the parameters and
+//! to the input.
 
 pub mod net;
 pub mod pauli;
