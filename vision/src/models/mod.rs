@@ -1,11 +1,19 @@
 //! Vision models on core's builders, each file opening with its paper.
 
-use deepfield_core::models::ModelRegistry;
-
+pub mod layers;
+pub mod lenet;
+pub mod resnet;
 pub mod rotinv;
+pub mod vgg;
+
+use deepfield_core::models::ModelRegistry;
 
 /// Registers this crate's model kinds (one line per kind).
 pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
+    reg.register::<crate::quantum::net::QuantumCreepConfig>()?;
+    reg.register::<lenet::LeNet5Config>()?;
+    reg.register::<resnet::ResNetConfig>()?;
+    reg.register::<vgg::VggConfig>()?;
     reg.register::<rotinv::RotInvCnnConfig>()?;
     Ok(())
 }

@@ -1,8 +1,14 @@
 //! The vision reproductions (`deepfield-vision repro <id>`).
 
 pub mod galaxy;
+pub mod quantum_creep;
+
+use deepfield_core::repro::{Reproduction, Typed};
 
 /// Every reproduction of this crate, one line each.
-pub fn all() -> Vec<Box<dyn deepfield_core::repro::Reproduction>> {
-    vec![Box::new(deepfield_core::repro::Typed(galaxy::GalaxyRotinv))]
+pub fn all() -> Vec<Box<dyn Reproduction>> {
+    vec![
+        Box::new(Typed(quantum_creep::QuantumCreep)),
+        Box::new(Typed(galaxy::GalaxyRotinv)),
+    ]
 }
