@@ -36,48 +36,5 @@ fn show_parse(path: &std::path::Path, line: usize, message: &str) -> String {
     }
 }
 
-/// `Result` with the vision [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-impl Error {
-    /// An I/O error tied to its path (core's [`deepfield_core::Error::Io`]).
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Core(deepfield_core::Error::io(path, source))
-    }
-
-    /// A malformed file: `line` 1-based, or 0 for a binary file.
-    pub fn parse(path: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
-        Error::Parse {
-            path: path.into(),
-            line,
-            message: message.into(),
-        }
-    }
-
-    /// An input error.
-    pub fn input(msg: impl Into<String>) -> Self {
-        Error::Input(msg.into())
-    }
-
-    /// A configuration error.
-    pub fn config(msg: impl Into<String>) -> Self {
-        Error::Config(msg.into())
-    }
-}
-
-impl From<tch::TchError> for Error {
-    fn from(e: tch::TchError) -> Self {
-        Error::Core(e.into())
-    }
-}
-
-/// Reproductions report through the core's error type; vision errors keep their source.
-impl From<Error> for deepfield_core::Error {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::Core(c) => c,
-            Error::Config(m) => deepfield_core::Error::Config(m),
-            other => deepfield_core::Error::domain("vision", other),
-        }
-    }
-}
+// `Result`, the constructors, `From<tch::TchError>` and the way back into core's error.
+deepfield_core::domain_error!(Error, "vision", [input, io, parse], []);

@@ -15,6 +15,7 @@
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
 pub mod augment;
+pub mod bench;
 pub mod data;
 pub mod error;
 pub mod eval;

@@ -36,7 +36,10 @@ fn rgb() -> Preprocess {
 }
 
 /// Build `config`, check its count and names against the fixture entry `name`, run a batch.
-fn check<C: ModelConfig>(config: &C, name: &str, input: [i64; 4], classes: i64) -> VarStore {
+fn check<C: ModelConfig>(config: &C, name: &str, input: [i64; 4], classes: i64) -> VarStore
+where
+    C::Model: deepfield_core::nn::Forward,
+{
     let want = &fixture()[name];
     tch::manual_seed(0);
     let vs = VarStore::new(Device::Cpu);

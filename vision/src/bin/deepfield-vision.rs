@@ -2,23 +2,17 @@
 // No panics on user input: library and binary code may not unwrap or expect (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-use std::process::ExitCode;
-
-use clap::{Parser, Subcommand};
-use deepfield_core::repro::cli::{App, Common, EvalArgs};
+use clap::Subcommand;
+use deepfield_core::repro::cli::{App, BenchArgs, Common, EvalArgs};
 use deepfield_vision::data::ListColumns;
 use deepfield_vision::eval::{classify, ClassifyOptions};
 use deepfield_vision::Result;
 
-#[derive(Parser)]
-#[command(
-    name = "deepfield-vision",
-    version,
-    about = "deepfield vision: image models, rotation-invariant and quantum-hybrid reproductions"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
+deepfield_core::domain_cli! {
+    name: "deepfield-vision",
+    about: "deepfield vision: image models, rotation-invariant and quantum-hybrid reproductions",
+    commands: Command,
+    run: run,
 }
 
 #[derive(Subcommand)]
@@ -28,6 +22,28 @@ enum Command {
     /// Evaluate a trained model on your own data.
     #[command(subcommand)]
     Eval(Eval),
+    /// Time per training step of LeNet-5 and ResNet-20 on MNIST batches (Adam) through the
+    /// Trainer, against the same models in PyTorch eager (needs torch and numpy in the Python;
+    /// `cargo xtask bench vision` installs them). Rounds alternate; the best of each side counts.
+    Bench {
+        #[command(flatten)]
+        bench: BenchArgs,
+        /// Models to time, comma-separated.
+        #[arg(long, default_value = "lenet5,resnet20", value_delimiter = ',')]
+        models: Vec<String>,
+        /// Timed steps per round.
+        #[arg(long, default_value_t = 30)]
+        steps: usize,
+        /// Untimed steps before each round.
+        #[arg(long, default_value_t = 5)]
+        warmup: usize,
+        /// Rounds per side.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Images per batch.
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -52,10 +68,6 @@ enum Eval {
     },
 }
 
-fn main() -> ExitCode {
-    deepfield_core::repro::cli::run_main(|| run(Cli::parse().command))
-}
-
 fn app() -> Result<App> {
     Ok(App {
         repros: deepfield_vision::reproductions(),
@@ -66,6 +78,22 @@ fn app() -> Result<App> {
 fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Common(c) => c.run(&app()?)?,
+        Command::Bench {
+            bench,
+            models,
+            steps,
+            warmup,
+            rounds,
+            batch,
+        } => deepfield_vision::bench::run(&deepfield_vision::bench::BenchSettings {
+            threads: bench.threads,
+            python: bench.python,
+            models,
+            steps,
+            warmup,
+            rounds,
+            batch,
+        })?,
         Command::Eval(Eval::Classify {
             eval,
             id_column,
