@@ -60,7 +60,7 @@ pub fn env(args: &[String]) -> Result<()> {
 }
 
 /// The crates with binaries, in install order.
-const BINARY_CRATES: [&str; 5] = ["core", "audio", "genomics", "graph", "timeseries"];
+const BINARY_CRATES: [&str; 6] = ["core", "audio", "genomics", "graph", "timeseries", "vision"];
 
 /// `cargo xtask install [--root DIR] [CRATE…]`: `cargo install` the deepfield binaries with an
 /// absolute run path to libtorch, so they run from anywhere (`~/.cargo/bin` by default).

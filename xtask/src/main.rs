@@ -7,11 +7,12 @@
 //! cargo xtask doctor                     torch version, library path, CUDA, threads
 //! cargo xtask test [cargo test args]     the whole test suite (installs what it needs first)
 //! cargo xtask bench core [--threads N]   Trainer steps/s against PyTorch eager, with ratios
-//! cargo xtask list                       every reproduction with its crate
+//! cargo xtask list [--models]            every reproduction with its crate (and every model kind)
 //! cargo xtask repro <id> [--quick] [--seed N] [--out DIR] [--data DIR]
 //! ```
 
 mod dependent;
+mod models;
 mod repros;
 mod torch_env;
 
@@ -62,14 +63,16 @@ commands:
                                 .cargo/config.toml with LIBTORCH and an absolute run path
   check-dependent               only the dependent-crate check of `test`
   install [--root DIR] [CRATE…] cargo install the deepfield binaries (core, audio, genomics, graph,
-                                timeseries) with an absolute run path to libtorch
+                                timeseries, vision) with an absolute run path to libtorch
   test [ARGS]                   run the whole test suite (extra ARGS go to `cargo test`), check
                                 core without default features, then build and run a crate outside
                                 the workspace that depends on deepfield-core (the first time: a few
                                 minutes; DEEPFIELD_SKIP_DEPENDENT=1 skips it)
   bench core [--threads N]      Trainer training steps/s vs PyTorch eager, printed with ratios
   bench <crate> [ARGS]          a domain crate's bench against its reference tool (audio, graph, …)
-  list                          list every reproduction with its crate and description
+  list [--models]               list every reproduction with its crate and description; with
+                                --models also every model kind the crates' registries hold (builds
+                                the binaries and asks each its `models`)
   repro <id> [--quick] [--seed N] [--out DIR] [--data DIR] [--threads N] [--config FILE] [--force]
                                 run a reproduction (release build); writes results/<id>/ (a quick
                                 run: results/<id>-quick/). --threads N: libtorch threads (0 = all
@@ -91,9 +94,7 @@ fn main() -> ExitCode {
         Some("check-dependent") => setup().and_then(|env| dependent::check(&env)),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
-        Some("list") => repros::all(&workspace_root())
-            .map(|all| repros::print_list(&all))
-            .map_err(Into::into),
+        Some("list") => list(&args[1..]),
         Some("repro") => repro(&args[1..]),
         Some("-h") | Some("--help") | Some("help") | None => {
             println!("{USAGE}");
@@ -108,6 +109,37 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `list [--models]`.
+fn list(args: &[String]) -> Result<()> {
+    let root = workspace_root();
+    repros::print_list(&repros::all(&root)?);
+    match args {
+        [] => Ok(()),
+        [flag] if flag == "--models" => {
+            setup()?;
+            let crates: Vec<&str> = repros::CRATES
+                .iter()
+                .copied()
+                .filter(|c| has_binary(c))
+                .collect();
+            let per_crate = models::collect(&crates, cargo)?;
+            println!();
+            models::print(&models::merge(&per_crate));
+            Ok(())
+        }
+        _ => fail(format!("list takes only --models, not {}", args.join(" "))),
+    }
+}
+
+/// Whether `crates/<krate>` has the binary `deepfield-<krate>`.
+fn has_binary(krate: &str) -> bool {
+    let root = workspace_root().join(krate);
+    root.join(format!("src/bin/deepfield-{krate}.rs")).exists()
+        || root
+            .join(format!("src/bin/deepfield-{krate}/main.rs"))
+            .exists()
 }
 
 fn setup() -> Result<torch_env::TorchEnv> {

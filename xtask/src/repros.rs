@@ -6,7 +6,7 @@
 use std::path::Path;
 
 /// The crates that may hold reproductions, in listing order.
-const CRATES: [&str; 7] = [
+pub const CRATES: [&str; 7] = [
     "core",
     "audio",
     "graph",

@@ -62,7 +62,10 @@ pub fn assert_cases<N, B, F, T, E>(
 /// `\|` and `\xNN` (any byte, e.g. Latin-1 in a UTF-8 reader's input); blank lines are skipped.
 /// Panics on a line without contents or on an unknown escape.
 ///
-/// ```
+/// (Compiled, not run: a doctest binary lives in a temporary folder where the run path to
+/// libtorch does not reach; the unit tests below and every `bad_input` test run it.)
+///
+/// ```no_run
 /// let cases = deepfield_core::testing::case_table(r"
 ///     short.csv | id,x\n1  | :2 | 1 field
 ///     latin1.csv | id\n\xe9\n | UTF-8

@@ -1,5 +1,6 @@
 //! PNG plots: decoded and measured, to tell a drawn plot from a blank or broken image.
 
+#[cfg(feature = "plots")]
 use std::path::Path;
 
 /// Decoded facts about a PNG: size and how much of it is not background.
