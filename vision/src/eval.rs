@@ -153,39 +153,31 @@ fn read_labels(path: &Path, columns: &ListColumns) -> Result<HashMap<String, Str
             .collect());
     }
     let rec = deepfield_core::fsutil::read_csv_records(path)?;
-    let find = |want: &Option<String>, names: &[&str]| -> Option<usize> {
-        match want {
-            Some(w) => rec.header.iter().position(|h| h == w),
-            None => names
-                .iter()
-                .find_map(|n| rec.header.iter().position(|h| h.eq_ignore_ascii_case(n))),
-        }
-    };
-    let id = find(
-        &columns.id,
-        &["id", "path", "file", "filename", "image", "objid", "name"],
-    )
-    .unwrap_or(0);
-    let label = find(
-        &columns.label,
-        &["label", "class", "target", "y", "category"],
-    )
-    .filter(|&c| c != id)
-    .ok_or_else(|| {
+    let (id, label) = sources::list_columns(path, &rec.header, columns)?;
+    let label = label.ok_or_else(|| {
         Error::parse(
             path,
             1,
             format!(
-                "no label column (label/class/target/y/category); the header is {}",
+                "no label column (label/class/target/y/category, or --label-column); the header \
+                 is {}",
                 rec.header.join(",")
             ),
         )
     })?;
     let mut out = HashMap::new();
+    let mut first_line = HashMap::new();
     for r in &rec.rows {
         let get = |c: usize| r.fields.get(c).map(|s| s.trim().to_string());
         match (get(id), get(label)) {
-            (Some(i), Some(l)) if !l.is_empty() => {
+            (Some(i), Some(l)) if !i.is_empty() && !l.is_empty() => {
+                if let Some(first) = first_line.insert(i.clone(), r.line) {
+                    return Err(Error::parse(
+                        path,
+                        r.line as usize,
+                        format!("`{i}` is labelled twice (first on line {first})"),
+                    ));
+                }
                 out.insert(i, l);
             }
             _ => {

@@ -169,6 +169,25 @@ fn classify_refuses_bad_input_with_clear_errors() {
         &[s(&images), "--labels".as_ref(), s(&labels)],
         &["label `7`", "cat, dog, fox"],
     );
+    // A labels CSV that labels one image twice, or lacks the column asked for.
+    let twice = tmp.path().join("twice.csv");
+    std::fs::write(&twice, "id,label\n0,cat\n1,dog\n0,fox\n").unwrap();
+    fail(
+        &model,
+        &[s(&images), "--labels".as_ref(), s(&twice)],
+        &["twice.csv:4", "`0` is labelled twice (first on line 2)"],
+    );
+    fail(
+        &model,
+        &[
+            s(&images),
+            "--labels".as_ref(),
+            s(&twice),
+            "--id-column".as_ref(),
+            "file".as_ref(),
+        ],
+        &["twice.csv:1", "no id column `file`"],
+    );
     // A model folder that does not exist.
     let nomodel = tmp.path().join("none");
     fail(&nomodel, &[s(&images)], &["none"]);

@@ -129,18 +129,16 @@ fn resolve(dir: &Path, id: &str) -> Option<PathBuf> {
     None
 }
 
-/// The images of a CSV image list. The id column is `columns.id`, else the first column named
-/// path/file/filename/image (a path relative to the CSV's folder) or id/objid/name (an id,
-/// looked up as `<id>`, `<id>.<ext>` or `images/<id>.<ext>` beside the CSV), else the first
-/// column. The label column is `columns.label`, else one named label/class/target/y/category,
-/// else none. A row whose image file is missing is an error naming the line (a list that names
-/// files that are not there is a wrong list, not a bad image).
-pub fn list(csv: &Path, columns: &ListColumns) -> Result<Vec<Entry>> {
-    let records = read_csv_records(csv)?;
-    let header = &records.header;
-    if header.iter().all(|h| h.is_empty()) {
-        return Err(Error::parse(csv, 1, "the image list has no header row"));
-    }
+/// The id and label columns of a CSV image list or labels file with this `header`: the id
+/// column is `columns.id`, else the first column named path/file/filename/image or
+/// id/objid/name, else the first column; the label column is `columns.label` (`""`: none), else
+/// one named label/class/target/y/category, else none. A column named in `columns` that the
+/// header lacks is an error naming `csv`.
+pub fn list_columns(
+    csv: &Path,
+    header: &[String],
+    columns: &ListColumns,
+) -> Result<(usize, Option<usize>)> {
     let col = |want: &Option<String>, names: &[&str], what: &str| -> Result<Option<usize>> {
         match want {
             Some(w) if w.is_empty() => Ok(None),
@@ -156,6 +154,22 @@ pub fn list(csv: &Path, columns: &ListColumns) -> Result<Vec<Entry>> {
     };
     let id_col = col(&columns.id, &[PATH_NAMES, ID_NAMES].concat(), "id")?.unwrap_or(0);
     let label_col = col(&columns.label, LABEL_NAMES, "label")?.filter(|&c| c != id_col);
+    Ok((id_col, label_col))
+}
+
+/// The images of a CSV image list. The id column is `columns.id`, else the first column named
+/// path/file/filename/image (a path relative to the CSV's folder) or id/objid/name (an id,
+/// looked up as `<id>`, `<id>.<ext>` or `images/<id>.<ext>` beside the CSV), else the first
+/// column. The label column is `columns.label`, else one named label/class/target/y/category,
+/// else none. A row whose image file is missing is an error naming the line (a list that names
+/// files that are not there is a wrong list, not a bad image).
+pub fn list(csv: &Path, columns: &ListColumns) -> Result<Vec<Entry>> {
+    let records = read_csv_records(csv)?;
+    let header = &records.header;
+    if header.iter().all(|h| h.is_empty()) {
+        return Err(Error::parse(csv, 1, "the image list has no header row"));
+    }
+    let (id_col, label_col) = list_columns(csv, header, columns)?;
     let dir = csv.parent().unwrap_or(Path::new("."));
     let mut out = Vec::with_capacity(records.rows.len());
     for r in &records.rows {

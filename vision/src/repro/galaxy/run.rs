@@ -10,15 +10,15 @@ use tch::{Kind, Tensor};
 
 use deepfield_core::data::dataset::index_tensor;
 use deepfield_core::data::dir::DatasetSpec;
-use deepfield_core::data::{stratified_split, Batch};
-use deepfield_core::metrics::classification_report;
+use deepfield_core::data::{stratified_split, Batch, TensorDataset};
+use deepfield_core::metrics::{accuracy, classification_report};
 use deepfield_core::models::save_model;
 use deepfield_core::report::ResultsDir;
 use deepfield_core::repro::{model_dir, ReproOptions};
 use deepfield_core::train::{
-    write_histories_csv, FnSource, ForwardStep, History, Task, Trainer, Validation,
+    self, write_histories_csv, FnSource, ForwardStep, History, Task, Trainer, Validation,
 };
-use deepfield_core::{Forward, Rng};
+use deepfield_core::Rng;
 
 use super::{GalaxyConfig, GalaxyMetrics, Goals, Variant, VariantResult};
 use crate::augment::{rotate, RandomAffine};
@@ -105,28 +105,18 @@ fn pick(x: &Tensor, y: &[i64], idx: &[usize]) -> (Tensor, Tensor) {
     (xi, Tensor::from_slice(&yi).to_device(device))
 }
 
-/// Class predictions of `model` on `x`, in batches, without gradients.
+/// Class predictions of `model` on `x` (core's batched, gradient-free [`train::predict`]).
 pub(super) fn predict(model: &RotInvCnn, x: &Tensor) -> Result<Vec<i64>> {
     let n = x.size()[0];
-    let mut out = Vec::with_capacity(n as usize);
-    tch::no_grad(|| -> Result<()> {
-        let mut i = 0;
-        while i < n {
-            let b = (n - i).min(256);
-            let logits = model.try_forward_t(&x.narrow(0, i, b), None, false)?;
-            out.extend(Vec::<i64>::try_from(
-                logits.argmax(1, false).to_device(tch::Device::Cpu),
-            )?);
-            i += b;
-        }
-        Ok(())
-    })?;
-    Ok(out)
-}
-
-fn accuracy(pred: &[i64], y: &[i64]) -> f64 {
-    let hits = pred.iter().zip(y).filter(|(p, t)| p == t).count();
-    hits as f64 / y.len().max(1) as f64
+    // `predict` batches a dataset; the targets are not read.
+    let ds = TensorDataset::new(
+        x.shallow_clone(),
+        Tensor::zeros([n], (Kind::Int64, x.device())),
+    )?;
+    let logits = train::predict(model, &ds, 256)?;
+    Ok(Vec::<i64>::try_from(
+        logits.argmax(1, false).to_device(tch::Device::Cpu),
+    )?)
 }
 
 /// One trained variant, with what the report and plots need.
@@ -197,7 +187,7 @@ fn train_variant(
         let pred = predict(s.model, &xva)?;
         Ok(Validation {
             loss: None,
-            metrics: BTreeMap::from([("accuracy".to_string(), accuracy(&pred, &yva))]),
+            metrics: BTreeMap::from([("accuracy".to_string(), accuracy(&yva, &pred)?)]),
         })
     };
     let started = Instant::now();
@@ -221,7 +211,7 @@ fn train_variant(
             rotate(&xte, a)?
         };
         let pred = predict(&model, &xr)?;
-        by_angle.push(accuracy(&pred, &yte));
+        by_angle.push(accuracy(&yte, &pred)?);
         if a == 0.0 {
             at_zero = Some(pred);
         }

@@ -3,10 +3,10 @@
 use deepfield_core::report::plots::{Axis, BarChart, LinePlot, RefLine, Series};
 use deepfield_core::report::{Report, ResultsDir};
 
-use super::run::mean_std;
 use super::{dataset_name, QuantumCreepMetrics, QuantumCreepRunConfig, RunResult};
 use crate::data::mnist::Dataset;
 use crate::Result;
+use deepfield_core::metrics::mean_std;
 
 fn title_of(d: Dataset) -> &'static str {
     match d {

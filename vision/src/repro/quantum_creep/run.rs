@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use deepfield_core::data::TensorDataset;
+use deepfield_core::metrics::mean_std;
 use deepfield_core::models::{self, ModelConfig};
 use deepfield_core::report::ResultsDir;
 use deepfield_core::repro::{model_dir, ReproOptions};
@@ -112,18 +113,6 @@ fn train_one(
         models::save_model(dir, &vs, &net_cfg, Some(&result))?;
     }
     Ok((result, history))
-}
-
-/// Mean and sample standard deviation (0 for one value).
-pub fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len().max(1) as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = if v.len() > 1 {
-        v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    (mean, var.sqrt())
 }
 
 /// Run the whole reproduction into `opts.out` (config.json and metrics.json are the caller's).
