@@ -50,6 +50,7 @@ pub mod data;
 pub mod device;
 pub mod domain;
 pub mod error;
+pub mod explain;
 pub mod fsutil;
 pub mod metrics;
 pub mod models;
