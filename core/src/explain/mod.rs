@@ -5,20 +5,25 @@
 //! Gradients are taken with respect to the input only (`torch.autograd.grad`, not `backward`),
 //! so the model's own parameter gradients are never touched.
 //!
+//! * [`cam`] — CAM, Grad-CAM, Grad-CAM++, Smooth Grad-CAM++ and Score-CAM on any captured
+//!   feature map.
 //! * [`gradient`] — saliency and input × gradient (Simonyan et al. 2014; Shrikumar et al. 2016).
 //! * [`integrated`] — integrated gradients with captum's quadratures and the completeness check
 //!   (Sundararajan et al. 2017).
 //! * [`smooth`] — SmoothGrad, SmoothGrad² and VarGrad around any attribution method
 //!   (Smilkov et al. 2017; Adebayo et al. 2018), captum's `NoiseTunnel`.
 //!
-//! Numbers agree with captum 0.8 on the same weights (`core/tests/explain_captum.rs`, fixture and
-//! generator script in `core/tests/fixtures/explain/`).
+//! Numbers agree with captum 0.9 and torchcam 0.5 on the same weights
+//! (`core/tests/explain_captum.rs`, `core/tests/explain_torchcam.rs`; fixtures and generator
+//! scripts in `core/tests/fixtures/explain/`).
 
+pub mod cam;
 pub mod gradient;
 pub mod integrated;
 pub mod smooth;
 mod target;
 
+pub use cam::{class_activation_map, CamKind, CamMethod};
 pub use gradient::{input_x_gradient, saliency};
 pub use integrated::{Baseline, IgAttribution, IntegratedGradients, Integration};
 pub use smooth::{Noise, NoiseTunnel, Smoothing};
