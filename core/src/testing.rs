@@ -32,7 +32,7 @@ mod tensors;
 
 pub use binary::{run_bin, run_line, BinOutput};
 pub use cases::{assert_cases, assert_err, assert_refused_without_output, case_table, lacking};
-pub use fixtures::{fixture_path, read_json, read_safetensors};
+pub use fixtures::{fixture_path, load_prefixed, read_json, read_safetensors};
 pub use layering::{assert_only_reproductions_import_reproductions, source_lines_matching};
 pub use mutants::{assert_mutants_refused, assert_reader_survives_mutants, mutants};
 pub use png::PngStats;

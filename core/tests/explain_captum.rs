@@ -15,7 +15,7 @@ use deepfield_core::explain::{
 use deepfield_core::nn::mlp::MlpConfig;
 use deepfield_core::nn::rnn::{Cell, Pooling, RnnConfig, SequenceClassifierConfig};
 use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
-use deepfield_core::testing::{assert_close, read_safetensors};
+use deepfield_core::testing::{assert_close, load_prefixed, read_safetensors};
 use deepfield_core::Forward;
 
 const TOL: f64 = 1e-4;
@@ -27,35 +27,12 @@ fn fixture() -> BTreeMap<String, Tensor> {
     )
 }
 
-/// Copy the fixture's `<prefix>w.*` weights into `vs`; every variable must have one and every
-/// weight must have a variable.
-fn load(vs: &VarStore, fx: &BTreeMap<String, Tensor>, prefix: &str) {
-    let wanted = format!("{prefix}w.");
-    let weights: BTreeMap<_, _> = fx
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix(&wanted).map(|k| (k.to_string(), v)))
-        .collect();
-    let mut vars = vs.variables();
-    let mut names: Vec<String> = vars.keys().cloned().collect();
-    names.sort();
-    assert_eq!(
-        names,
-        weights.keys().cloned().collect::<Vec<_>>(),
-        "parameter names differ between deepfield and PyTorch"
-    );
-    deepfield_core::tch::no_grad(|| {
-        for (name, w) in weights {
-            vars.get_mut(&name).unwrap().copy_(w);
-        }
-    });
-}
-
 fn mlp(fx: &BTreeMap<String, Tensor>) -> (VarStore, impl Forward) {
     let config = MlpConfig::new(6, [16, 8], 3);
     assert_eq!(config.dropout, 0.0);
     let vs = VarStore::new(Device::Cpu);
     let model = config.init(&vs.root()).unwrap();
-    load(&vs, fx, "mlp.");
+    load_prefixed(&vs, fx, "mlp.w.");
     (vs, model)
 }
 
@@ -70,7 +47,7 @@ fn bilstm(fx: &BTreeMap<String, Tensor>) -> (VarStore, impl Forward) {
     };
     let vs = VarStore::new(Device::Cpu);
     let model = config.init(&vs.root()).unwrap();
-    load(&vs, fx, "seq.");
+    load_prefixed(&vs, fx, "seq.w.");
     (vs, model)
 }
 

@@ -15,7 +15,7 @@ use deepfield_core::nn::cnn::{
     CnnClassifier, CnnClassifierConfig, ConvBlockConfig, ConvStackConfig, PoolConfig,
 };
 use deepfield_core::tch::{nn::VarStore, Device, Tensor};
-use deepfield_core::testing::{assert_close, read_safetensors};
+use deepfield_core::testing::{assert_close, load_prefixed, read_safetensors};
 
 const TOL: f64 = 1e-4;
 const TARGETS: [i64; 3] = [0, 3, 1];
@@ -43,19 +43,7 @@ fn model(fx: &BTreeMap<String, Tensor>) -> (VarStore, CnnClassifier) {
     };
     let vs = VarStore::new(Device::Cpu);
     let model = config.init(&vs.root()).unwrap();
-    let mut vars = vs.variables();
-    let mut names: Vec<String> = vars.keys().cloned().collect();
-    names.sort();
-    let weights: BTreeMap<_, _> = fx
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix("w.").map(|k| (k.to_string(), v)))
-        .collect();
-    assert_eq!(names, weights.keys().cloned().collect::<Vec<_>>());
-    deepfield_core::tch::no_grad(|| {
-        for (name, w) in weights {
-            vars.get_mut(&name).unwrap().copy_(w);
-        }
-    });
+    load_prefixed(&vs, fx, "w.");
     (vs, model)
 }
 

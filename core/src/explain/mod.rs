@@ -10,6 +10,8 @@
 //! * [`gradient`] — saliency and input × gradient (Simonyan et al. 2014; Shrikumar et al. 2016).
 //! * [`integrated`] — integrated gradients with captum's quadratures and the completeness check
 //!   (Sundararajan et al. 2017).
+//! * [`shap`] — exact, kernel and permutation SHAP for any scoring function, differentiable or
+//!   not, with a background set and feature groups (Lundberg & Lee 2017).
 //! * [`smooth`] — SmoothGrad, SmoothGrad² and VarGrad around any attribution method
 //!   (Smilkov et al. 2017; Adebayo et al. 2018), captum's `NoiseTunnel`.
 //!
@@ -20,12 +22,14 @@
 pub mod cam;
 pub mod gradient;
 pub mod integrated;
+pub mod shap;
 pub mod smooth;
 mod target;
 
 pub use cam::{class_activation_map, CamKind, CamMethod};
 pub use gradient::{input_x_gradient, saliency};
 pub use integrated::{Baseline, IgAttribution, IntegratedGradients, Integration};
+pub use shap::{Masker, ShapValues};
 pub use smooth::{Noise, NoiseTunnel, Smoothing};
 pub use target::Target;
 

@@ -76,3 +76,31 @@ pub(super) fn list_dir(dir: &Path) -> String {
         Err(e) => format!("(unreadable: {e})"),
     }
 }
+
+/// Copy the tensors of `fixture` named `<prefix><variable>` into the variables of `vs` — weights
+/// a Python reference script saved with PyTorch's names. Every variable must get one and every
+/// prefixed tensor must have a variable.
+///
+/// # Panics
+/// When the names differ (a test helper).
+pub fn load_prefixed(vs: &tch::nn::VarStore, fixture: &BTreeMap<String, Tensor>, prefix: &str) {
+    let weights: BTreeMap<&str, &Tensor> = fixture
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k, v)))
+        .collect();
+    let mut vars = vs.variables();
+    let mut names: Vec<&str> = vars.keys().map(String::as_str).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        weights.keys().copied().collect::<Vec<_>>(),
+        "parameter names differ between deepfield and the fixture's {prefix}* tensors"
+    );
+    tch::no_grad(|| {
+        for (name, w) in weights {
+            if let Some(v) = vars.get_mut(name) {
+                v.copy_(w);
+            }
+        }
+    });
+}
