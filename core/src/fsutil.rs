@@ -5,7 +5,7 @@
 //! [`csv_string`]), so fields with commas, quotes or newlines are quoted correctly.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::{Error, Result};
 
@@ -262,6 +262,51 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
         context: format!("reading {}", path.display()),
         source,
     })
+}
+
+/// `.<name>.<suffix>` beside `dest`.
+pub fn sibling(dest: &Path, suffix: &str) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "results".to_string());
+    dest.with_file_name(format!(".{name}.{suffix}"))
+}
+
+/// Remove a folder if it is there.
+pub fn remove_dir_if_present(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(dir, e)),
+        _ => Ok(()),
+    }
+}
+
+/// Build a whole folder atomically: `fill` writes into `.<dest>.partial` (created empty), and
+/// only when it succeeds is that folder swapped in for `dest` (a previous `dest` moves aside to
+/// `.<dest>.old`, then goes). On failure `dest` is left as it was; a leftover partial folder is
+/// removed by the next call.
+pub fn write_dir_atomic<T>(dest: &Path, fill: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_dir_all(parent)?;
+    }
+    let partial = sibling(dest, "partial");
+    let old = sibling(dest, "old");
+    remove_dir_if_present(&partial)?;
+    remove_dir_if_present(&old)?;
+    create_dir_all(&partial)?;
+    let value = fill(&partial)?;
+    let had_old = dest.exists();
+    if had_old {
+        std::fs::rename(dest, &old).map_err(|e| Error::io(dest, e))?;
+    }
+    if let Err(e) = std::fs::rename(&partial, dest) {
+        if had_old {
+            let _ = std::fs::rename(&old, dest);
+        }
+        return Err(Error::io(dest, e));
+    }
+    remove_dir_if_present(&old)?;
+    Ok(value)
 }
 
 #[cfg(test)]

@@ -69,3 +69,93 @@ fn forward_runs_a_saved_model_on_a_tensor_file_and_writes_csv_and_safetensors() 
     // 5*8+8 + 8*3+3 parameters
     assert!(text.contains("(75 values)"), "{text}");
 }
+
+/// `explain` on a saved MLP (tabular) and a saved 2-D CNN (images): the attributions equal the
+/// library's, the CSV has one row per example, heat maps are written, and bad requests leave
+/// no output folder.
+#[test]
+fn explain_writes_attributions_scores_and_heat_maps() {
+    use deepfield_core::explain::run::{explain, ExplainRequest, Method};
+    use deepfield_core::explain::{saliency, Inputs, Target};
+    use deepfield_core::nn::cnn::{CnnClassifierConfig, ConvStackConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let reg = ModelRegistry::with_core();
+    deepfield_core::seed(5);
+    let vs = VarStore::new(Device::Cpu);
+    let cfg = MlpConfig::new(4, [8], 3);
+    let mlp = cfg.build(&vs.root()).unwrap();
+    save_model(&dir.path().join("mlp"), &vs, &cfg, None::<&()>).unwrap();
+    let x = Tensor::randn([6, 4], (Kind::Float, Device::Cpu));
+    let input = dir.path().join("x.safetensors");
+    checkpoint::write_tensors(&input, &[("input", &x)]).unwrap();
+    let request = |model: &str, input: &std::path::Path, method, out: &str| ExplainRequest {
+        model: dir.path().join(model),
+        input: input.to_path_buf(),
+        out: dir.path().join(out),
+        method,
+        class: None,
+        layer: None,
+        steps: 20,
+        samples: 4,
+        noise: 0.1,
+        fc_weight: None,
+        max_images: 2,
+    };
+    let r = explain(&reg, &request("mlp", &input, Method::Saliency, "sal")).unwrap();
+    assert_eq!(r.examples, 6);
+    let got = checkpoint::read_tensors(&dir.path().join("sal/attributions.safetensors")).unwrap();
+    let want = saliency(&mlp, Inputs::new(&x), &Target::Predicted, true).unwrap();
+    assert_eq!((&got[0].1 - &want).abs().max().double_value(&[]), 0.0);
+    let csv = std::fs::read_to_string(dir.path().join("sal/scores.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 7);
+    assert!(csv.starts_with("row,target,score,feature_0,feature_1,feature_2,feature_3"));
+    assert!(dir.path().join("sal/heatmap.png").exists());
+    let ig = explain(
+        &reg,
+        &request("mlp", &input, Method::IntegratedGradients, "ig"),
+    )
+    .unwrap();
+    assert!(ig.files.iter().any(|f| f.ends_with("scores.csv")));
+    let csv = std::fs::read_to_string(dir.path().join("ig/scores.csv")).unwrap();
+    assert!(csv.starts_with("row,target,score,delta,"));
+
+    // A 2-D CNN: Grad-CAM++ picks the last captured feature map and draws one map per image.
+    let vs = VarStore::new(Device::Cpu);
+    let cnn = CnnClassifierConfig {
+        stack: ConvStackConfig::new(2, 1, [4, 6], 3),
+        output: 3,
+        ..Default::default()
+    };
+    let _model = cnn.build(&vs.root()).unwrap();
+    save_model(&dir.path().join("cnn"), &vs, &cnn, None::<&()>).unwrap();
+    let images = dir.path().join("img.safetensors");
+    let img = Tensor::randn([3, 1, 12, 12], (Kind::Float, Device::Cpu));
+    checkpoint::write_tensors(&images, &[("input", &img)]).unwrap();
+    let r = explain(
+        &reg,
+        &request("cnn", &images, Method::GradcamPlusPlus, "cam"),
+    )
+    .unwrap();
+    assert_eq!(r.layer.as_deref(), Some("blocks.1"));
+    let pngs: Vec<_> = r
+        .files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "png"))
+        .collect();
+    assert_eq!(pngs.len(), 2, "max_images = 2");
+    let maps = checkpoint::read_tensors(&dir.path().join("cam/attributions.safetensors")).unwrap();
+    assert_eq!(maps[0].1.size()[0], 3);
+
+    // Bad requests: an unknown layer and a CAM without its classifier weight; no folder left.
+    let mut bad = request("cnn", &images, Method::Gradcam, "bad");
+    bad.layer = Some("nope".into());
+    let e = explain(&reg, &bad).unwrap_err().to_string();
+    assert!(e.contains("nope") && e.contains("blocks.0"), "{e}");
+    let e = explain(&reg, &request("cnn", &images, Method::Cam, "bad"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("--fc-weight"), "{e}");
+    let e = explain(&reg, &request("mlp", &images, Method::Saliency, "bad")).unwrap_err();
+    assert!(!e.to_string().is_empty());
+    assert!(!dir.path().join("bad").exists());
+}

@@ -22,6 +22,7 @@
 pub mod cam;
 pub mod gradient;
 pub mod integrated;
+pub mod run;
 pub mod shap;
 pub mod smooth;
 mod target;

@@ -171,6 +171,22 @@ macro_rules! domain_cli {
                     cmd,
                     Ok(super::$cmd::Common(Common::Inspect { .. }))
                 ));
+                let explain = [
+                    $name,
+                    "explain",
+                    "--model",
+                    "m",
+                    "--input",
+                    "x.safetensors",
+                    "--method",
+                    "gradcam++",
+                    "--out",
+                    "o",
+                ];
+                assert!(matches!(
+                    parse(&explain),
+                    Ok(super::$cmd::Common(Common::Explain(_)))
+                ));
                 for shared in ["list", "models"] {
                     assert!(parse(&[$name, shared]).is_ok(), "{shared}");
                 }
@@ -298,6 +314,69 @@ pub enum Common {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Explain any saved model's predictions on a tensor file (as `forward` reads it: `input`,
+    /// optionally a `mask`): gradients, integrated gradients, SmoothGrad, or a class activation
+    /// map of a captured layer. Writes `attributions.safetensors`, `scores.csv`,
+    /// `explain.json` and heat-map PNGs into `--out`.
+    Explain(ExplainArgs),
+}
+
+/// Arguments of `explain`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ExplainArgs {
+    /// The model folder.
+    #[arg(long, value_name = "DIR")]
+    pub model: PathBuf,
+    /// safetensors file with the input batch (`input`, batch first) and optionally `mask`.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// The method.
+    #[arg(long, value_enum)]
+    pub method: crate::explain::run::Method,
+    /// Output index to explain [default: each example's predicted class].
+    #[arg(long)]
+    pub class: Option<i64>,
+    /// Captured layer for CAM methods [default: the last captured feature map]; `inspect`
+    /// and a failed request list the layers.
+    #[arg(long)]
+    pub layer: Option<String>,
+    /// Integration steps (integrated gradients).
+    #[arg(long, default_value_t = 50)]
+    pub steps: usize,
+    /// Noisy samples (SmoothGrad 50, Smooth Grad-CAM++ 4 are the usual choices).
+    #[arg(long, default_value_t = 16)]
+    pub samples: usize,
+    /// Noise: fraction of each input's range for SmoothGrad, σ for Smooth Grad-CAM++.
+    #[arg(long, default_value_t = 0.15)]
+    pub noise: f64,
+    /// CAM: the classifier weight variable after global pooling (e.g. `head.out.weight`).
+    #[arg(long, value_name = "NAME")]
+    pub fc_weight: Option<String>,
+    /// At most this many heat-map PNGs.
+    #[arg(long, default_value_t = 16)]
+    pub max_images: usize,
+    /// Output folder (written atomically).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+impl ExplainArgs {
+    /// The request these arguments describe.
+    pub fn request(&self) -> crate::explain::run::ExplainRequest {
+        crate::explain::run::ExplainRequest {
+            model: self.model.clone(),
+            input: self.input.clone(),
+            out: self.out.clone(),
+            method: self.method,
+            class: self.class,
+            layer: self.layer.clone(),
+            steps: self.steps,
+            samples: self.samples,
+            noise: self.noise,
+            fc_weight: self.fc_weight.clone(),
+            max_images: self.max_images,
+        }
+    }
 }
 
 impl Common {
@@ -322,6 +401,19 @@ impl Common {
             Common::Forward { model, input, out } => {
                 let n = forward_file(&app.models, model, input, out)?;
                 println!("{n} outputs written to {}", out.display());
+                Ok(())
+            }
+            Common::Explain(args) => {
+                let r = crate::explain::run::explain(&app.models, &args.request())?;
+                println!(
+                    "{} examples explained{}; {} files in {}",
+                    r.examples,
+                    r.layer
+                        .map(|l| format!(" at layer {l}"))
+                        .unwrap_or_default(),
+                    r.files.len(),
+                    args.out.display()
+                );
                 Ok(())
             }
         }

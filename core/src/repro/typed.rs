@@ -285,23 +285,6 @@ pub fn resolve_out(out: &Path) -> Result<PathBuf> {
     }
 }
 
-/// `.<name>.<suffix>` beside `dest`.
-fn sibling(dest: &Path, suffix: &str) -> PathBuf {
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "results".to_string());
-    dest.with_file_name(format!(".{name}.{suffix}"))
-}
-
-/// Remove a folder if it is there.
-fn remove_dir_if_present(dir: &Path) -> Result<()> {
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(dir, e)),
-        _ => Ok(()),
-    }
-}
-
 /// The report's first line for this run.
 fn report_banner(info: &RunInfo) -> String {
     if info.quick {
@@ -335,24 +318,15 @@ impl<E: Experiment> Typed<E> {
                 }
             }
         }
-        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fsutil::create_dir_all(parent)?;
-        }
-        let partial = sibling(&dest, "partial");
-        let old = sibling(&dest, "old");
-        remove_dir_if_present(&partial)?;
-        remove_dir_if_present(&old)?;
-        fsutil::create_dir_all(&partial)?;
-
         let info = RunInfo::of(id, opts);
-        let mut inner = opts.clone();
-        inner.out = partial.clone();
         let failed = |source: Error| Error::Run {
             id: id.to_string(),
             out: opts.out.clone(),
             source: Box::new(source),
         };
-        let metrics = (|| {
+        fsutil::write_dir_atomic(&dest, |partial| {
+            let mut inner = opts.clone();
+            inner.out = partial.to_path_buf();
             let cfg = match &opts.config {
                 Some(file) => self.0.config_from_file(file, &inner)?,
                 None => self.0.config(&inner)?,
@@ -374,22 +348,8 @@ impl<E: Experiment> Typed<E> {
                 fsutil::write_atomic(&report, format!("{banner}{text}").as_bytes())?;
             }
             Ok(metrics)
-        })()
-        .map_err(failed)?;
-
-        // Swap the new folder into place: the old results move aside, then go.
-        let had_old = dest.exists();
-        if had_old {
-            std::fs::rename(&dest, &old).map_err(|e| failed(Error::io(&dest, e)))?;
-        }
-        if let Err(e) = std::fs::rename(&partial, &dest) {
-            if had_old {
-                let _ = std::fs::rename(&old, &dest);
-            }
-            return Err(failed(Error::io(&dest, e)));
-        }
-        remove_dir_if_present(&old)?;
-        Ok(metrics)
+        })
+        .map_err(failed)
     }
 }
 

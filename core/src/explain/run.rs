@@ -1,0 +1,388 @@
+//! `explain`: one implementation behind every domain binary's `explain` command. It restores any
+//! registered model, reads a batch from a safetensors file (as `forward` does), runs one
+//! method and writes the results atomically into a folder:
+//!
+//! * `attributions.safetensors` — `attributions` (input-shaped, or the map `[B, spatial…]` for
+//!   CAMs) and `targets`;
+//! * `scores.csv` — per example: the explained output index, its score, and for integrated
+//!   gradients the completeness delta; for tabular inputs one column per feature;
+//! * `explain.json` — what ran (model kind, method, layer, settings);
+//! * PNG heat maps (with the `plots` feature): one per example for 2-D maps and images, one for
+//!   the whole batch for 1-D attributions.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tch::{Device, Kind, Tensor};
+
+use super::cam::{class_activation_map, CamMethod};
+use super::{
+    input_x_gradient, saliency, Inputs, IntegratedGradients, Noise, NoiseTunnel, Smoothing, Target,
+};
+use crate::models::ModelRegistry;
+use crate::{Error, Forward, Result};
+
+/// The methods `explain` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// |∂y/∂x|.
+    Saliency,
+    /// x · ∂y/∂x.
+    InputXGradient,
+    /// Integrated gradients (Gauss–Legendre, `--steps`, zero baseline).
+    IntegratedGradients,
+    /// SmoothGrad of the gradient (`--samples`, `--noise` × input range).
+    Smoothgrad,
+    /// CAM (needs `--fc-weight`, the classifier weight after global pooling).
+    Cam,
+    /// Grad-CAM.
+    Gradcam,
+    /// Grad-CAM++.
+    #[cfg_attr(feature = "cli", value(name = "gradcam++"))]
+    #[serde(rename = "gradcam++")]
+    GradcamPlusPlus,
+    /// Smooth Grad-CAM++ (`--samples`, `--noise` as σ).
+    #[cfg_attr(feature = "cli", value(name = "smooth-gradcam++"))]
+    #[serde(rename = "smooth-gradcam++")]
+    SmoothGradcamPlusPlus,
+    /// Score-CAM.
+    Scorecam,
+}
+
+impl Method {
+    /// Whether the method maps a captured layer (and so needs `layer`).
+    pub fn is_cam(self) -> bool {
+        matches!(
+            self,
+            Method::Cam
+                | Method::Gradcam
+                | Method::GradcamPlusPlus
+                | Method::SmoothGradcamPlusPlus
+                | Method::Scorecam
+        )
+    }
+}
+
+/// One `explain` request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExplainRequest {
+    /// The model folder.
+    pub model: PathBuf,
+    /// safetensors file with `input` (or its only tensor) and optionally `mask`.
+    pub input: PathBuf,
+    /// Output folder.
+    pub out: PathBuf,
+    /// The method.
+    pub method: Method,
+    /// Explained output index; `None`: each example's predicted class.
+    pub class: Option<i64>,
+    /// Captured layer for CAM methods; `None`: the last captured layer with a spatial map.
+    pub layer: Option<String>,
+    /// Integration steps (integrated gradients).
+    pub steps: usize,
+    /// Noisy samples (SmoothGrad, Smooth Grad-CAM++).
+    pub samples: usize,
+    /// Noise: a fraction of each input's range (SmoothGrad) or σ (Smooth Grad-CAM++).
+    pub noise: f64,
+    /// Name of the classifier weight variable for CAM (e.g. `head.out.weight`).
+    pub fc_weight: Option<String>,
+    /// At most this many heat-map PNGs.
+    pub max_images: usize,
+}
+
+/// What `explain` wrote.
+#[derive(Debug)]
+pub struct ExplainOutput {
+    /// Examples explained.
+    pub examples: usize,
+    /// The layer a CAM method used.
+    pub layer: Option<String>,
+    /// Every file written, inside the output folder.
+    pub files: Vec<PathBuf>,
+}
+
+fn read_input(path: &Path) -> Result<(Tensor, Option<Tensor>)> {
+    let tensors = crate::checkpoint::read_tensors(path)?;
+    let find = |name: &str| tensors.iter().find(|(n, _)| n == name).map(|(_, t)| t);
+    let x = match find("input") {
+        Some(t) => t.shallow_clone(),
+        None if tensors.len() == 1 => tensors[0].1.shallow_clone(),
+        None => {
+            return Err(Error::input(format!(
+                "{}: expected a tensor named `input` (found {})",
+                path.display(),
+                tensors
+                    .iter()
+                    .map(|(n, _)| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+        }
+    };
+    let x = if matches!(x.kind(), Kind::Float | Kind::Double) {
+        x
+    } else {
+        return Err(Error::input(format!(
+            "{}: `input` is {:?}; explanations need a floating-point input",
+            path.display(),
+            x.kind()
+        )));
+    };
+    Ok((x, find("mask").map(|m| m.to_kind(Kind::Bool))))
+}
+
+/// The last captured layer with a channels-first spatial map `[B, K, …]` in a forward pass.
+fn default_layer(model: &dyn Forward, inputs: Inputs) -> Result<String> {
+    let cap = crate::nn::capture::Capture::all();
+    let _ = tch::no_grad(|| cap.run(|| model.try_forward_t(inputs.xs, inputs.mask, false)))?;
+    cap.seen()
+        .into_iter()
+        .rev()
+        .find(|n| cap.activations(n).len() == 1 && cap.activation(n).is_some_and(|a| a.dim() >= 3))
+        .ok_or_else(|| {
+            Error::input(format!(
+                "the model has no captured feature map [B, K, spatial…] for a CAM; captured \
+                 layers: {}",
+                cap.seen().join(", ")
+            ))
+        })
+}
+
+/// Run one `explain` request with the models of `registry`.
+pub fn explain(registry: &ModelRegistry, req: &ExplainRequest) -> Result<ExplainOutput> {
+    let restored = registry.restore(&req.model, crate::device())?;
+    let device = restored.vs.device();
+    let (x, mask) = read_input(&req.input)?;
+    let (x, mask) = (x.to_device(device), mask.map(|m| m.to_device(device)));
+    let model: &dyn Forward = &*restored.model;
+    let inputs = Inputs {
+        xs: &x,
+        mask: mask.as_ref(),
+    };
+    let b = x.size().first().copied().unwrap_or(0);
+    if b == 0 {
+        return Err(Error::input(format!(
+            "{}: the batch is empty",
+            req.input.display()
+        )));
+    }
+    let out = tch::no_grad(|| model.try_forward_t(&x, mask.as_ref(), false))?;
+    let target = match req.class {
+        Some(c) => Target::Class(c),
+        None => Target::Predicted,
+    }
+    .resolve(&out, b)?;
+    let scores = Vec::<f64>::try_from(
+        target
+            .select(&out, b)?
+            .to_kind(Kind::Double)
+            .to_device(Device::Cpu),
+    )?;
+    let classes: Vec<i64> = match &target {
+        Target::Classes(cs) => cs.clone(),
+        Target::Class(c) => vec![*c; b as usize],
+        Target::Predicted => Vec::new(),
+    };
+
+    let mut layer = None;
+    let mut delta = None;
+    let attributions = match req.method {
+        Method::Saliency => saliency(model, inputs, &target, true)?,
+        Method::InputXGradient => input_x_gradient(model, inputs, &target)?,
+        Method::IntegratedGradients => {
+            let r = IntegratedGradients {
+                steps: req.steps,
+                ..Default::default()
+            }
+            .attribute(model, inputs, &target)?;
+            delta = Some(Vec::<f64>::try_from(r.delta.to_device(Device::Cpu))?);
+            r.attributions
+        }
+        Method::Smoothgrad => NoiseTunnel {
+            samples: req.samples,
+            noise: Noise::Relative(req.noise),
+            smoothing: Smoothing::SmoothGrad,
+        }
+        .attribute(inputs, |i| saliency(model, i, &target, false))?,
+        m => {
+            let name = match &req.layer {
+                Some(l) => l.clone(),
+                None => default_layer(model, inputs)?,
+            };
+            let method = match m {
+                Method::Cam => {
+                    let w = req.fc_weight.as_deref().ok_or_else(|| {
+                        Error::input(
+                            "CAM needs --fc-weight, the name of the classifier weight after \
+                             global pooling (see `inspect`)",
+                        )
+                    })?;
+                    let vars = restored.vs.variables();
+                    let t = vars.get(w).ok_or_else(|| {
+                        Error::input(format!("the model has no variable {w:?} (see `inspect`)"))
+                    })?;
+                    CamMethod::Cam {
+                        fc_weight: t.shallow_clone(),
+                    }
+                }
+                Method::Gradcam => CamMethod::GradCam,
+                Method::GradcamPlusPlus => CamMethod::GradCamPlusPlus,
+                Method::SmoothGradcamPlusPlus => CamMethod::SmoothGradCamPlusPlus {
+                    samples: req.samples,
+                    std: req.noise,
+                },
+                _ => CamMethod::ScoreCam { batch_size: 32 },
+            };
+            let maps = class_activation_map(model, inputs, &name, &target, &method, true)?;
+            layer = Some(name);
+            maps
+        }
+    };
+    let attributions = attributions.detach().to_device(Device::Cpu);
+    write_outputs(
+        req,
+        &restored.kind,
+        &attributions,
+        &classes,
+        &scores,
+        delta.as_deref(),
+        layer,
+    )
+}
+
+fn write_outputs(
+    req: &ExplainRequest,
+    kind: &str,
+    attributions: &Tensor,
+    classes: &[i64],
+    scores: &[f64],
+    delta: Option<&[f64]>,
+    layer: Option<String>,
+) -> Result<ExplainOutput> {
+    crate::fsutil::write_dir_atomic(&req.out, |tmp| {
+        fill(tmp, req, kind, attributions, classes, scores, delta, layer)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fill(
+    tmp: &Path,
+    req: &ExplainRequest,
+    kind: &str,
+    attributions: &Tensor,
+    classes: &[i64],
+    scores: &[f64],
+    delta: Option<&[f64]>,
+    layer: Option<String>,
+) -> Result<ExplainOutput> {
+    let b = attributions.size()[0];
+    let mut files = Vec::new();
+    let targets = Tensor::from_slice(classes);
+    let path = tmp.join("attributions.safetensors");
+    crate::checkpoint::write_tensors(
+        &path,
+        &[("attributions", attributions), ("targets", &targets)],
+    )?;
+    files.push(PathBuf::from("attributions.safetensors"));
+
+    // scores.csv: row, target, score [, delta] [, one column per feature for tabular input].
+    let per_example = attributions.view([b, -1]).to_kind(Kind::Double);
+    let features = per_example.size()[1];
+    let tabular = attributions.dim() == 2 && !req.method.is_cam() && features <= 1024;
+    let mut header = vec!["row".to_string(), "target".into(), "score".into()];
+    if delta.is_some() {
+        header.push("delta".into());
+    }
+    if tabular {
+        header.extend((0..features).map(|j| format!("feature_{j}")));
+    }
+    let values = Vec::<f64>::try_from(per_example.flatten(0, -1))?;
+    let rows: Vec<Vec<String>> = (0..b as usize)
+        .map(|i| {
+            let mut r = vec![i.to_string(), classes[i].to_string(), scores[i].to_string()];
+            if let Some(d) = delta {
+                r.push(d[i].to_string());
+            }
+            if tabular {
+                let f = features as usize;
+                r.extend(values[i * f..(i + 1) * f].iter().map(|v| v.to_string()));
+            }
+            r
+        })
+        .collect();
+    crate::fsutil::write_csv(&tmp.join("scores.csv"), &header, &rows)?;
+    files.push(PathBuf::from("scores.csv"));
+
+    #[cfg(feature = "plots")]
+    files.extend(heat_maps(tmp, req, attributions, classes)?);
+
+    let record = serde_json::json!({
+        "model": req.model, "kind": kind, "input": req.input, "method": req.method,
+        "layer": layer, "class": req.class, "steps": req.steps, "samples": req.samples,
+        "noise": req.noise, "examples": b,
+    });
+    crate::fsutil::write_json(&tmp.join("explain.json"), &record)?;
+    files.push(PathBuf::from("explain.json"));
+    Ok(ExplainOutput {
+        examples: b as usize,
+        layer,
+        files,
+    })
+}
+
+/// Heat maps: per example for 2-D maps and images (channels summed in absolute value), one
+/// for the batch when each example's attribution is 1-D.
+#[cfg(feature = "plots")]
+fn heat_maps(
+    dir: &Path,
+    req: &ExplainRequest,
+    a: &Tensor,
+    classes: &[i64],
+) -> Result<Vec<PathBuf>> {
+    use crate::report::plots::heatmap;
+    let rows_of = |t: &Tensor| -> Result<Vec<Vec<f64>>> {
+        let t = t.to_kind(Kind::Double);
+        let cols = t.size()[1];
+        let v = Vec::<f64>::try_from(t.flatten(0, -1))?;
+        Ok(v.chunks(cols as usize).map(<[f64]>::to_vec).collect())
+    };
+    let mut files = Vec::new();
+    let name = format!("{:?}", req.method).to_lowercase();
+    match a.dim() {
+        2 => {
+            let shown = a.narrow(0, 0, a.size()[0].min(req.max_images.max(1) as i64 * 8));
+            let file = "heatmap.png";
+            heatmap(
+                &dir.join(file),
+                &format!("{name}: attributions per example"),
+                &rows_of(&shown)?,
+                "feature / position",
+                "example",
+            )?;
+            files.push(PathBuf::from(file));
+        }
+        3 | 4 => {
+            for (i, class) in classes.iter().enumerate().take(req.max_images) {
+                let m = a.get(i as i64);
+                let m = if m.dim() == 3 {
+                    m.abs().sum_dim_intlist(0, false, Kind::Double)
+                } else {
+                    m
+                };
+                let file = format!("heatmap_{i:03}.png");
+                heatmap(
+                    &dir.join(&file),
+                    &format!("{name}: example {i}, output {class}"),
+                    &rows_of(&m)?,
+                    "column (pixels or steps)",
+                    "row",
+                )?;
+                files.push(PathBuf::from(file));
+            }
+        }
+        _ => {}
+    }
+    Ok(files)
+}
