@@ -7,6 +7,7 @@
 //!
 //! * [`cam`] — CAM, Grad-CAM, Grad-CAM++, Smooth Grad-CAM++ and Score-CAM on any captured
 //!   feature map.
+//! * [`faithfulness`] — the pointing game and deletion/insertion curves that score maps.
 //! * [`gradient`] — saliency and input × gradient (Simonyan et al. 2014; Shrikumar et al. 2016).
 //! * [`integrated`] — integrated gradients with captum's quadratures and the completeness check
 //!   (Sundararajan et al. 2017).
@@ -20,6 +21,7 @@
 //! scripts in `core/tests/fixtures/explain/`).
 
 pub mod cam;
+pub mod faithfulness;
 pub mod gradient;
 pub mod integrated;
 pub mod run;

@@ -9,6 +9,7 @@
 //!   with an in-memory and an optional on-disk ([`cache`]) cache.
 
 pub mod cache;
+pub mod clutter;
 pub mod idx;
 pub mod images;
 pub mod mnist;
