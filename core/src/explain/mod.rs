@@ -11,6 +11,7 @@
 //! * [`gradient`] — saliency and input × gradient (Simonyan et al. 2014; Shrikumar et al. 2016).
 //! * [`integrated`] — integrated gradients with captum's quadratures and the completeness check
 //!   (Sundararajan et al. 2017).
+//! * [`rsa`] — RDMs, RSA comparators and topological RSA (rsatoolbox definitions).
 //! * [`shap`] — exact, kernel and permutation SHAP for any scoring function, differentiable or
 //!   not, with a background set and feature groups (Lundberg & Lee 2017).
 //! * [`smooth`] — SmoothGrad, SmoothGrad² and VarGrad around any attribution method
@@ -24,6 +25,7 @@ pub mod cam;
 pub mod faithfulness;
 pub mod gradient;
 pub mod integrated;
+pub mod rsa;
 pub mod run;
 pub mod shap;
 pub mod smooth;
