@@ -2,6 +2,7 @@
 
 pub mod galaxy;
 pub mod quantum_creep;
+pub mod tablesense;
 
 use deepfield_core::repro::{Reproduction, Typed};
 
@@ -10,5 +11,6 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     vec![
         Box::new(Typed(quantum_creep::QuantumCreep)),
         Box::new(Typed(galaxy::GalaxyRotinv)),
+        Box::new(Typed(tablesense::TableSenseRepro)),
     ]
 }
