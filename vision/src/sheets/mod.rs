@@ -14,6 +14,7 @@
 
 pub mod annotations;
 pub mod boxes;
+pub mod compose;
 pub mod detect;
 pub mod eob;
 pub mod extract;

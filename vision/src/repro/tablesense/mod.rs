@@ -44,6 +44,9 @@ pub struct TableSenseReproConfig {
     /// Batches per epoch (`train.batch_size` windows each).
     pub steps_per_epoch: usize,
     pub train: TrainConfig,
+    /// Share of training windows that are two tables of training sheets stacked with blank
+    /// rows between them ([`crate::sheets::compose`]).
+    pub stack_fraction: f64,
     /// Weight of the positive cells of the four edge maps in the loss (edges are rare).
     pub edge_pos_weight: f64,
     /// A sheet is drawn with weight (its template's size)^−balance, so big templates do not
@@ -84,6 +87,7 @@ impl TableSenseReproConfig {
                 progress: false,
                 ..TrainConfig::default()
             },
+            stack_fraction: 0.4,
             edge_pos_weight: 3.0,
             template_balance: 0.5,
             heuristic_gaps: if quick { vec![0, 1] } else { vec![0, 1, 2] },
@@ -108,6 +112,9 @@ impl TableSenseReproConfig {
         }
         if self.steps_per_epoch == 0 {
             return bad("steps_per_epoch must be ≥ 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.stack_fraction) {
+            return bad("stack_fraction must be in [0, 1]".into());
         }
         if !(self.edge_pos_weight > 0.0 && (0.0..=1.0).contains(&self.template_balance)) {
             return bad("edge_pos_weight must be > 0 and template_balance in [0, 1]".into());

@@ -125,12 +125,15 @@ pub(super) fn write(
         format!(
             "Training: random {}×{} windows (half anchored at the sheet's top/left edge) of the \
              first {} rows of each training sheet, sheets drawn with weight (template size)^−{} \
-             so the two big templates do not swamp the rest; per-cell binary cross-entropy \
+             so the two big templates do not swamp the rest, and a share of {} of the windows \
+             made of two training tables stacked 1–2 blank rows apart (our augmentation: the \
+             training folds hold few sheets with several tables); per-cell binary cross-entropy \
              (edge cells weighted {}); Adam, {} epochs × {} batches of {}; {} parameters.",
             cfg.window_rows,
             cfg.window_cols,
             cfg.max_train_rows,
             cfg.template_balance,
+            cfg.stack_fraction,
             cfg.edge_pos_weight,
             cfg.train.epochs,
             cfg.steps_per_epoch,

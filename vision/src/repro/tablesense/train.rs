@@ -15,20 +15,22 @@ use deepfield_core::Rng;
 use super::data::Annotated;
 use super::TableSenseReproConfig;
 use crate::models::tablesense::TableSense;
+use crate::sheets::compose::{stack_tables, Part};
 use crate::sheets::features::{feature_map, window};
 use crate::sheets::labels::target_maps;
 use crate::Result;
 
-/// A training sheet's features and targets (its first `max_train_rows` rows) and its draw
-/// weight.
-pub struct TrainSheet {
+/// A training sheet's features and targets (its first `max_train_rows` rows), its draw weight
+/// and the sheet itself (for stacked composites).
+pub struct TrainSheet<'a> {
     pub x: Tensor,
     pub y: Tensor,
     pub weight: f64,
+    pub source: &'a Annotated,
 }
 
 /// Features and targets of `a`, cut to `max_rows` rows.
-pub fn prepare(a: &Annotated, max_rows: usize, weight: f64) -> Result<TrainSheet> {
+pub fn prepare(a: &Annotated, max_rows: usize, weight: f64) -> Result<TrainSheet<'_>> {
     let x = feature_map(&a.sheet)?;
     let y = target_maps(&a.tables, a.sheet.rows(), a.sheet.cols());
     let keep = a.sheet.rows().min(max_rows) as i64;
@@ -36,7 +38,30 @@ pub fn prepare(a: &Annotated, max_rows: usize, weight: f64) -> Result<TrainSheet
         x: x.narrow(1, 0, keep),
         y: y.narrow(1, 0, keep),
         weight,
+        source: a,
     })
+}
+
+/// Features and targets of a composite of two tables drawn from `sheets`, stacked 1–2 blank
+/// rows apart (3–17 rows of each); `None` when a drawn sheet has no table.
+fn stacked(sheets: &[TrainSheet<'_>], cum: &[f64], rng: &mut Rng) -> Result<Option<(Tensor, Tensor)>> {
+    let mut parts = Vec::new();
+    for _ in 0..2 {
+        let a = sheets[draw(cum, rng)].source;
+        if a.tables.is_empty() {
+            return Ok(None);
+        }
+        parts.push(Part {
+            sheet: &a.sheet,
+            table: a.tables[rng.below(a.tables.len())],
+            rows: 3 + rng.below(15),
+        });
+    }
+    let (sheet, boxes) = stack_tables("stacked", &parts, 1 + rng.below(2));
+    Ok(Some((
+        feature_map(&sheet)?,
+        target_maps(&boxes, sheet.rows(), sheet.cols()),
+    )))
 }
 
 /// The training step: weighted per-cell binary cross-entropy of the five maps.
@@ -74,7 +99,7 @@ fn draw(cum: &[f64], rng: &mut Rng) -> usize {
 }
 
 /// Train a fresh detector on `sheets`.
-pub fn train_fold(cfg: &TableSenseReproConfig, sheets: &[TrainSheet], seed: u64) -> Result<Trained> {
+pub fn train_fold(cfg: &TableSenseReproConfig, sheets: &[TrainSheet<'_>], seed: u64) -> Result<Trained> {
     let device = deepfield_core::device();
     deepfield_core::seed(seed);
     let mut vs = VarStore::new(device);
@@ -99,6 +124,13 @@ pub fn train_fold(cfg: &TableSenseReproConfig, sheets: &[TrainSheet], seed: u64)
             let mut xs = Vec::with_capacity(bs);
             let mut ys = Vec::with_capacity(bs);
             for _ in 0..bs {
+                if rng.uniform() < cfg.stack_fraction {
+                    if let Some((x, y)) = stacked(sheets, &cum, &mut rng)? {
+                        xs.push(window(&x, 0, 0, h, wd));
+                        ys.push(window(&y, 0, 0, h, wd));
+                        continue;
+                    }
+                }
                 let s = &sheets[draw(&cum, &mut rng)];
                 let size = s.x.size();
                 let (rows, cols) = (size[1], size[2]);
