@@ -56,16 +56,30 @@ fn reader_refuses_bad_files_naming_them() {
     for (name, bytes, want) in [
         ("empty.csv", b"".to_vec(), "empty"),
         ("garbage.bin.csv", garbage, "binary"),
-        ("controls.csv", b"\x01\x02\x03\x04,\x05\x06\x07".to_vec(), "binary"),
-        ("open.csv", b"a,b\n\"never closed,c\n".to_vec(), "never closed"),
+        (
+            "controls.csv",
+            b"\x01\x02\x03\x04,\x05\x06\x07".to_vec(),
+            "binary",
+        ),
+        (
+            "open.csv",
+            b"a,b\n\"never closed,c\n".to_vec(),
+            "never closed",
+        ),
         ("blank.csv", b" , \n,,\n".to_vec(), "no non-empty cell"),
     ] {
-        let e = parse_sheet(&bytes, Path::new(name)).unwrap_err().to_string();
+        let e = parse_sheet(&bytes, Path::new(name))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(name) && e.contains(want), "{name}: {e}");
     }
-    let e = parse_sheet(b"a,b\n\"x\n", Path::new("q.csv")).unwrap_err().to_string();
+    let e = parse_sheet(b"a,b\n\"x\n", Path::new("q.csv"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("q.csv:2"), "{e}");
-    let e = read_sheet(Path::new("/nonexistent/x.csv")).unwrap_err().to_string();
+    let e = read_sheet(Path::new("/nonexistent/x.csv"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("/nonexistent/x.csv"), "{e}");
 }
 
@@ -149,7 +163,10 @@ fn boxes_print_in_a1_notation_and_targets_mark_edges() {
     let t = target_maps(&[b(1, 1, 2, 3)], 4, 5);
     assert_eq!(t.size(), [5, 4, 5]);
     let sum = |c: i64| t.get(c).sum(tch::Kind::Double).double_value(&[]);
-    assert_eq!([sum(0), sum(1), sum(2), sum(3), sum(4)], [6.0, 3.0, 3.0, 2.0, 2.0]);
+    assert_eq!(
+        [sum(0), sum(1), sum(2), sum(3), sum(4)],
+        [6.0, 3.0, 3.0, 2.0, 2.0]
+    );
     assert_eq!(t.double_value(&[1, 1, 2]), 1.0);
     assert_eq!(t.double_value(&[2, 1, 2]), 0.0);
 }
@@ -199,9 +216,24 @@ fn heuristic_finds_two_tables_and_the_trivial_box_does_not() {
     let boxes = connected_regions(&s, &h);
     assert_eq!(boxes, [b(2, 0, 4, 2), b(6, 0, 7, 1)]);
     // With min_cells 1 the lone title is a region too; with gap 1 everything is one region.
-    let with_title = connected_regions(&s, &RegionHeuristic { gap: 0, min_cells: 1 });
+    let with_title = connected_regions(
+        &s,
+        &RegionHeuristic {
+            gap: 0,
+            min_cells: 1,
+        },
+    );
     assert_eq!(with_title.len(), 3);
-    assert_eq!(connected_regions(&s, &RegionHeuristic { gap: 1, min_cells: 2 }), [b(0, 0, 7, 2)]);
+    assert_eq!(
+        connected_regions(
+            &s,
+            &RegionHeuristic {
+                gap: 1,
+                min_cells: 2
+            }
+        ),
+        [b(0, 0, 7, 2)]
+    );
     let whole = whole_sheet(&s);
     assert_eq!(whole, [b(0, 0, 7, 2)]);
     let truth = [b(2, 0, 4, 2), b(6, 0, 7, 1)];
@@ -248,15 +280,28 @@ fn the_detector_saves_restores_and_validates_its_config() {
     let reg = deepfield_vision::models().unwrap();
     assert!(reg.contains("vision.tablesense"));
     reg.restore(tmp.path(), tch::Device::Cpu).unwrap();
-    let (back, _vs, net2) = restore_model::<TableSenseConfig>(tmp.path(), tch::Device::Cpu).unwrap();
+    let (back, _vs, net2) =
+        restore_model::<TableSenseConfig>(tmp.path(), tch::Device::Cpu).unwrap();
     assert_eq!(back, cfg);
     let p2 = net2.probabilities(&s, tch::Device::Cpu).unwrap();
     assert!(p.allclose(&p2, 0.0, 0.0, false));
-    assert_eq!(net.detect(&s, tch::Device::Cpu).unwrap(), net2.detect(&s, tch::Device::Cpu).unwrap());
+    assert_eq!(
+        net.detect(&s, tch::Device::Cpu).unwrap(),
+        net2.detect(&s, tch::Device::Cpu).unwrap()
+    );
     for bad in [
-        TableSenseConfig { in_channels: 3, ..cfg.clone() },
-        TableSenseConfig { dilations: vec![], ..cfg.clone() },
-        TableSenseConfig { width: 0, ..cfg.clone() },
+        TableSenseConfig {
+            in_channels: 3,
+            ..cfg.clone()
+        },
+        TableSenseConfig {
+            dilations: vec![],
+            ..cfg.clone()
+        },
+        TableSenseConfig {
+            width: 0,
+            ..cfg.clone()
+        },
     ] {
         assert!(ModelConfig::validate(&bad).is_err());
     }

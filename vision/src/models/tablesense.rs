@@ -136,7 +136,14 @@ impl TableSense {
         let mut x = xs.shallow_clone();
         for (i, (conv, d)) in self.convs.iter().enumerate() {
             let y = x
-                .f_conv2d(&conv.weight, conv.bias.as_ref(), [1, 1], [*d, *d], [*d, *d], 1)?
+                .f_conv2d(
+                    &conv.weight,
+                    conv.bias.as_ref(),
+                    [1, 1],
+                    [*d, *d],
+                    [*d, *d],
+                    1,
+                )?
                 .relu();
             x = if i == 0 { y } else { x + y };
         }

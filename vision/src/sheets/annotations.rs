@@ -47,7 +47,12 @@ pub fn read_tables(path: &Path) -> Result<BTreeMap<String, Vec<CellBox>>> {
                     format!("{name}: a table region with a negative coordinate"),
                 ));
             }
-            boxes.push(CellBox::new(t as usize, l as usize, b as usize, rt as usize));
+            boxes.push(CellBox::new(
+                t as usize,
+                l as usize,
+                b as usize,
+                rt as usize,
+            ));
         }
         out.insert(name, boxes);
     }

@@ -88,7 +88,10 @@ pub fn is_date(s: &str) -> bool {
     if digits == 0 {
         return false;
     }
-    let only = |allowed: &[char]| t.chars().all(|c| c.is_ascii_digit() || allowed.contains(&c));
+    let only = |allowed: &[char]| {
+        t.chars()
+            .all(|c| c.is_ascii_digit() || allowed.contains(&c))
+    };
     let parts = |sep: char| t.split(sep).filter(|p| !p.is_empty()).count();
     if only(&[':', '.']) && t.contains(':') && (2..=3).contains(&parts(':')) {
         return true;
@@ -100,7 +103,7 @@ pub fn is_date(s: &str) -> bool {
     }
     let lower = t.to_lowercase();
     let words: Vec<&str> = lower
-        .split(|c: char| c == ' ' || c == '-' || c == '/' || c == ',')
+        .split([' ', '-', '/', ','])
         .filter(|w| !w.is_empty())
         .collect();
     words.len() <= 4
@@ -129,7 +132,10 @@ pub fn cell_kind(s: &str) -> CellKind {
 pub fn feature_map(sheet: &Sheet) -> Result<Tensor> {
     let (h, w) = (sheet.rows(), sheet.cols());
     if h == 0 || w == 0 {
-        return Err(Error::input(format!("{}: the sheet has no cells", sheet.name)));
+        return Err(Error::input(format!(
+            "{}: the sheet has no cells",
+            sheet.name
+        )));
     }
     let kinds: Vec<Vec<CellKind>> = (0..h)
         .map(|r| (0..w).map(|c| cell_kind(sheet.get(r, c))).collect())
@@ -163,7 +169,9 @@ pub fn feature_map(sheet: &Sheet) -> Result<Tensor> {
                 b(is_text),
                 ((1.0 + t.chars().count() as f32).ln() / 101f32.ln()).min(1.0),
                 b(has_letters && !letters.clone().any(char::is_lowercase)),
-                b(t.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_uppercase)),
+                b(t.chars()
+                    .find(|c| c.is_alphabetic())
+                    .is_some_and(char::is_uppercase)),
                 b(is_text && t.chars().any(|c| ":;,.!?()/-".contains(c))),
                 b(t.contains(['%', '$', '€', '£', '¥'])),
                 b(is_num && above == Some(CellKind::Numeric)),

@@ -117,12 +117,9 @@ pub fn whole_sheet(sheet: &Sheet) -> Vec<CellBox> {
             if sheet.filled(r, c) {
                 b = Some(match b {
                     None => CellBox::new(r, c, r, c),
-                    Some(x) => CellBox::new(
-                        x.top.min(r),
-                        x.left.min(c),
-                        x.bottom.max(r),
-                        x.right.max(c),
-                    ),
+                    Some(x) => {
+                        CellBox::new(x.top.min(r), x.left.min(c), x.bottom.max(r), x.right.max(c))
+                    }
                 });
             }
         }

@@ -74,7 +74,8 @@ pub struct SheetSet {
 
 /// Read one CSV sheet.
 pub fn read_sheet(path: &Path) -> Result<Sheet> {
-    let bytes = std::fs::read(path).map_err(|e| Error::parse(path, 0, format!("cannot read: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::parse(path, 0, format!("cannot read: {e}")))?;
     parse_sheet(&bytes, path)
 }
 
@@ -141,8 +142,13 @@ pub fn decode_text(bytes: &[u8], path: &Path) -> Result<String> {
                 }
             })
             .collect();
-        String::from_utf16(&units)
-            .map_err(|_| Error::parse(path, 0, "invalid UTF-16 text after a UTF-16 byte-order mark"))
+        String::from_utf16(&units).map_err(|_| {
+            Error::parse(
+                path,
+                0,
+                "invalid UTF-16 text after a UTF-16 byte-order mark",
+            )
+        })
     };
     let text = match bytes {
         [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),

@@ -19,7 +19,8 @@ pub const FUSTE: DatasetSpec = DatasetSpec {
         "annotations/annotations_elements.json",
         "annotations/annotations_templates.json",
     ],
-    source: "GitHub HPI-Information-Systems/Mondrian commit e7a4d62a, res/fuste (Vitagliano et al., \
+    source:
+        "GitHub HPI-Information-Systems/Mondrian commit e7a4d62a, res/fuste (Vitagliano et al., \
              PVLDB 2022); subset rule in spreadsheets_fuste_regions/SOURCE.md",
 };
 

@@ -52,15 +52,20 @@ pub fn draw_example(
         };
         let visible = |b: &&CellBox| b.top < rows;
         chart
-            .draw_series(truth.iter().filter(visible).map(|b| {
-                PathElement::new(outline(b, 0.0), GREEN.stroke_width(5))
-            }))?
+            .draw_series(
+                truth
+                    .iter()
+                    .filter(visible)
+                    .map(|b| PathElement::new(outline(b, 0.0), GREEN.stroke_width(5))),
+            )?
             .label("true table")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREEN.stroke_width(5)));
         chart
-            .draw_series(cnn.iter().filter(visible).map(|b| {
-                PathElement::new(outline(b, 0.15), RED.stroke_width(3))
-            }))?
+            .draw_series(
+                cnn.iter()
+                    .filter(visible)
+                    .map(|b| PathElement::new(outline(b, 0.15), RED.stroke_width(3))),
+            )?
             .label("CNN")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(3)));
         for b in heuristic.iter().filter(visible) {

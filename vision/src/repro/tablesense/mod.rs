@@ -175,6 +175,7 @@ pub struct FoldResult {
     pub heuristic_min_cells: usize,
     pub cnn: Scores,
     pub heuristic: Scores,
+    pub whole_sheet: Scores,
 }
 
 /// The goal, checked.

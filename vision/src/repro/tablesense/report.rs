@@ -43,7 +43,11 @@ pub(super) fn write_plots(
 ) -> Result<()> {
     for (file, multi, what) in [
         ("eob_scores.png", false, "all tested sheets"),
-        ("eob_multi_table.png", true, "sheets with two or more tables"),
+        (
+            "eob_multi_table.png",
+            true,
+            "sheets with two or more tables",
+        ),
     ] {
         let mut chart = BarChart::new(
             &format!("Table detection on unseen templates — {what}"),
@@ -55,7 +59,10 @@ pub(super) fn write_plots(
             chart = chart.series(&meth.name, &values(s));
         }
         chart
-            .reference(RefLine::new("TableSense EoB-2 recall (paper)", 100.0 * PAPER_EOB2_RECALL))
+            .reference(RefLine::new(
+                "TableSense EoB-2 recall (paper)",
+                100.0 * PAPER_EOB2_RECALL,
+            ))
             .reference(RefLine::new(
                 "TableSense EoB-2 precision (paper)",
                 100.0 * PAPER_EOB2_PRECISION,
@@ -181,7 +188,10 @@ pub(super) fn write(
         &rows,
     );
     r.image("precision and recall at EoB-0 and EoB-2", "eob_scores.png");
-    r.image("the same on sheets with several tables", "eob_multi_table.png");
+    r.image(
+        "the same on sheets with several tables",
+        "eob_multi_table.png",
+    );
     r.image("an example tested sheet", "example_sheet.png");
     r.heading(3, "Per fold");
     let frows: Vec<Vec<String>> = m
@@ -191,7 +201,12 @@ pub(super) fn write(
             let big: Vec<&str> = f.templates.iter().take(3).map(String::as_str).collect();
             vec![
                 f.fold.to_string(),
-                format!("{} ({}{})", f.templates.len(), big.join(", "), if f.templates.len() > 3 { ", …" } else { "" }),
+                format!(
+                    "{} ({}{})",
+                    f.templates.len(),
+                    big.join(", "),
+                    if f.templates.len() > 3 { ", …" } else { "" }
+                ),
                 f.train_sheets.to_string(),
                 f.test_sheets.to_string(),
                 format!("{}/{}", pct(f.cnn.precision_eob2), pct(f.cnn.recall_eob2)),
@@ -201,6 +216,11 @@ pub(super) fn write(
                     pct(f.heuristic.recall_eob2),
                     f.heuristic_gap,
                     f.heuristic_min_cells
+                ),
+                format!(
+                    "{}/{}",
+                    pct(f.whole_sheet.precision_eob2),
+                    pct(f.whole_sheet.recall_eob2)
                 ),
                 format!("{:.0}", f.train_seconds),
             ]
@@ -214,6 +234,7 @@ pub(super) fn write(
             "test sheets",
             "CNN EoB-2 P/R (%)",
             "heuristic EoB-2 P/R (%)",
+            "one box EoB-2 P/R (%)",
             "train s",
         ],
         &frows,

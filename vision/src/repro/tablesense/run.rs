@@ -113,12 +113,16 @@ pub fn run(cfg: &TableSenseReproConfig, opts: &ReproOptions) -> Result<TableSens
             .iter()
             .map(|a| {
                 let n = template_size.get(a.template.as_str()).copied().unwrap_or(1);
-                prepare(a, cfg.max_train_rows, (n as f64).powf(-cfg.template_balance))
+                prepare(
+                    a,
+                    cfg.max_train_rows,
+                    (n as f64).powf(-cfg.template_balance),
+                )
             })
             .collect::<Result<Vec<_>>>()?;
         let t = train_fold(cfg, &prepared, cfg.seed.wrapping_add(f as u64))?;
         drop(prepared);
-        let (mut fc, mut fh) = (Tally::default(), Tally::default());
+        let (mut fc, mut fh, mut fw) = (Tally::default(), Tally::default(), Tally::default());
         let mut tables = 0;
         for &i in &test {
             let a = &corpus.sheets[i];
@@ -126,7 +130,7 @@ pub fn run(cfg: &TableSenseReproConfig, opts: &ReproOptions) -> Result<TableSens
             let ph = connected_regions(&a.sheet, &h);
             fc.add(&pc, &a.tables);
             fh.add(&ph, &a.tables);
-            whole.add(&whole_sheet(&a.sheet), &a.tables);
+            fw.add(&whole_sheet(&a.sheet), &a.tables);
             tables += a.tables.len();
             examples.push(Example {
                 index: i,
@@ -136,6 +140,7 @@ pub fn run(cfg: &TableSenseReproConfig, opts: &ReproOptions) -> Result<TableSens
         }
         cnn.merge(&fc);
         heur.merge(&fh);
+        whole.merge(&fw);
         let fold = FoldResult {
             fold: f,
             templates: fold_templates[f].clone(),
@@ -148,6 +153,7 @@ pub fn run(cfg: &TableSenseReproConfig, opts: &ReproOptions) -> Result<TableSens
             heuristic_min_cells: h.min_cells,
             cnn: fc.scores(),
             heuristic: fh.scores(),
+            whole_sheet: fw.scores(),
         };
         eprintln!(
             "tablesense: fold {f} ({} test sheets) — CNN EoB-2 P {:.3} R {:.3}, heuristic \

@@ -44,7 +44,11 @@ pub fn prepare(a: &Annotated, max_rows: usize, weight: f64) -> Result<TrainSheet
 
 /// Features and targets of a composite of two tables drawn from `sheets`, stacked 1–2 blank
 /// rows apart (3–17 rows of each); `None` when a drawn sheet has no table.
-fn stacked(sheets: &[TrainSheet<'_>], cum: &[f64], rng: &mut Rng) -> Result<Option<(Tensor, Tensor)>> {
+fn stacked(
+    sheets: &[TrainSheet<'_>],
+    cum: &[f64],
+    rng: &mut Rng,
+) -> Result<Option<(Tensor, Tensor)>> {
     let mut parts = Vec::new();
     for _ in 0..2 {
         let a = sheets[draw(cum, rng)].source;
@@ -95,11 +99,16 @@ pub struct Trained {
 fn draw(cum: &[f64], rng: &mut Rng) -> usize {
     let total = cum.last().copied().unwrap_or(0.0);
     let u = rng.uniform() * total;
-    cum.partition_point(|&c| c <= u).min(cum.len().saturating_sub(1))
+    cum.partition_point(|&c| c <= u)
+        .min(cum.len().saturating_sub(1))
 }
 
 /// Train a fresh detector on `sheets`.
-pub fn train_fold(cfg: &TableSenseReproConfig, sheets: &[TrainSheet<'_>], seed: u64) -> Result<Trained> {
+pub fn train_fold(
+    cfg: &TableSenseReproConfig,
+    sheets: &[TrainSheet<'_>],
+    seed: u64,
+) -> Result<Trained> {
     let device = deepfield_core::device();
     deepfield_core::seed(seed);
     let mut vs = VarStore::new(device);
@@ -157,10 +166,7 @@ pub fn train_fold(cfg: &TableSenseReproConfig, sheets: &[TrainSheet<'_>], seed: 
         }
         Ok(out)
     });
-    let trainer = Trainer::new(
-        cfg.train.clone(),
-        deepfield_core::train::Task::regression(),
-    )?;
+    let trainer = Trainer::new(cfg.train.clone(), deepfield_core::train::Task::regression())?;
     let mut step = Step {
         model: &model,
         pos_weight,
