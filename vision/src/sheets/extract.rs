@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::heuristic::merge_overlapping;
+use super::regions::grow_regions;
 use super::CellBox;
 use crate::{Error, Result};
 
@@ -61,47 +61,26 @@ pub fn extract_boxes(
     }
     let t = cfg.threshold;
     let p = |ch: usize, r: usize, c: usize| probs[ch * plane + r * cols + c];
-    let inside = |r: usize, c: usize| p(0, r, c) > t;
-    let mut seen = vec![false; plane];
-    let mut boxes = Vec::new();
-    let mut stack = Vec::new();
-    for r0 in 0..rows {
-        for c0 in 0..cols {
-            if seen[r0 * cols + c0] || !inside(r0, c0) {
-                continue;
+    // A link is cut where the first cell is on a predicted bottom (right) edge and the second
+    // on a predicted top (left) edge.
+    Ok(grow_regions(
+        rows,
+        cols,
+        cfg.min_cells,
+        |r, c| p(0, r, c) > t,
+        |r, c, out| {
+            if r > 0 && !(p(2, r - 1, c) > t && p(1, r, c) > t) {
+                out.push((r - 1, c));
             }
-            seen[r0 * cols + c0] = true;
-            stack.push((r0, c0));
-            let mut b = CellBox::new(r0, c0, r0, c0);
-            let mut n = 0;
-            while let Some((r, c)) = stack.pop() {
-                n += 1;
-                b = CellBox::new(b.top.min(r), b.left.min(c), b.bottom.max(r), b.right.max(c));
-                // (neighbour, whether the link is cut by a predicted edge pair)
-                let mut next = Vec::with_capacity(4);
-                if r > 0 {
-                    next.push((r - 1, c, p(2, r - 1, c) > t && p(1, r, c) > t));
-                }
-                if r + 1 < rows {
-                    next.push((r + 1, c, p(2, r, c) > t && p(1, r + 1, c) > t));
-                }
-                if c > 0 {
-                    next.push((r, c - 1, p(4, r, c - 1) > t && p(3, r, c) > t));
-                }
-                if c + 1 < cols {
-                    next.push((r, c + 1, p(4, r, c) > t && p(3, r, c + 1) > t));
-                }
-                for (rr, cc, cut) in next {
-                    if !cut && !seen[rr * cols + cc] && inside(rr, cc) {
-                        seen[rr * cols + cc] = true;
-                        stack.push((rr, cc));
-                    }
-                }
+            if r + 1 < rows && !(p(2, r, c) > t && p(1, r + 1, c) > t) {
+                out.push((r + 1, c));
             }
-            if n >= cfg.min_cells {
-                boxes.push(b);
+            if c > 0 && !(p(4, r, c - 1) > t && p(3, r, c) > t) {
+                out.push((r, c - 1));
             }
-        }
-    }
-    Ok(merge_overlapping(boxes))
+            if c + 1 < cols && !(p(4, r, c) > t && p(3, r, c + 1) > t) {
+                out.push((r, c + 1));
+            }
+        },
+    ))
 }

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::regions::grow_regions;
 use super::{CellBox, Sheet};
 use crate::{Error, Result};
 
@@ -44,69 +45,22 @@ impl RegionHeuristic {
     }
 }
 
-/// Merge boxes that overlap until none do; sorted by (top, left).
-pub fn merge_overlapping(mut boxes: Vec<CellBox>) -> Vec<CellBox> {
-    loop {
-        let mut merged = false;
-        'outer: for i in 0..boxes.len() {
-            for j in i + 1..boxes.len() {
-                let (a, b) = (boxes[i], boxes[j]);
-                if a.top <= b.bottom && b.top <= a.bottom && a.left <= b.right && b.left <= a.right
-                {
-                    boxes[i] = CellBox::new(
-                        a.top.min(b.top),
-                        a.left.min(b.left),
-                        a.bottom.max(b.bottom),
-                        a.right.max(b.right),
-                    );
-                    boxes.swap_remove(j);
-                    merged = true;
-                    break 'outer;
-                }
-            }
-        }
-        if !merged {
-            break;
-        }
-    }
-    boxes.sort();
-    boxes
-}
-
 /// The table boxes of the connected-region heuristic.
 pub fn connected_regions(sheet: &Sheet, h: &RegionHeuristic) -> Vec<CellBox> {
-    let (rows, cols) = (sheet.rows(), sheet.cols());
     let reach = h.gap + 1;
-    let mut seen = vec![false; rows * cols];
-    let mut boxes = Vec::new();
-    let mut stack = Vec::new();
-    for r0 in 0..rows {
-        for c0 in 0..cols {
-            if seen[r0 * cols + c0] || !sheet.filled(r0, c0) {
-                continue;
-            }
-            seen[r0 * cols + c0] = true;
-            stack.push((r0, c0));
-            let mut b = CellBox::new(r0, c0, r0, c0);
-            let mut n = 0;
-            while let Some((r, c)) = stack.pop() {
-                n += 1;
-                b = CellBox::new(b.top.min(r), b.left.min(c), b.bottom.max(r), b.right.max(c));
-                for rr in r.saturating_sub(reach)..=(r + reach).min(rows - 1) {
-                    for cc in c.saturating_sub(reach)..=(c + reach).min(cols - 1) {
-                        if !seen[rr * cols + cc] && sheet.filled(rr, cc) {
-                            seen[rr * cols + cc] = true;
-                            stack.push((rr, cc));
-                        }
-                    }
+    grow_regions(
+        sheet.rows(),
+        sheet.cols(),
+        h.min_cells,
+        |r, c| sheet.filled(r, c),
+        |r, c, out| {
+            for rr in r.saturating_sub(reach)..=r + reach {
+                for cc in c.saturating_sub(reach)..=c + reach {
+                    out.push((rr, cc));
                 }
             }
-            if n >= h.min_cells {
-                boxes.push(b);
-            }
-        }
-    }
-    merge_overlapping(boxes)
+        },
+    )
 }
 
 /// The trivial predictor: one box around every non-empty cell (none for an empty sheet).

@@ -22,6 +22,7 @@ pub mod features;
 pub mod heuristic;
 pub mod labels;
 pub mod reader;
+pub mod regions;
 
 pub use boxes::CellBox;
 pub use reader::{read_folder, read_sheet, Sheet, SheetSet};
