@@ -157,10 +157,16 @@ impl TableSense {
         Ok(p.sigmoid().squeeze_dim(0).to_device(Device::Cpu))
     }
 
+    /// The probabilities of [`TableSense::probabilities`] as a flat channel-major vector, the
+    /// input of [`extract_boxes`].
+    pub fn probability_values(&self, sheet: &Sheet, device: Device) -> Result<Vec<f32>> {
+        let p = self.probabilities(sheet, device)?;
+        Ok(Vec::try_from(p.to_kind(Kind::Float).reshape([-1]))?)
+    }
+
     /// The table boxes the model finds in `sheet`.
     pub fn detect(&self, sheet: &Sheet, device: Device) -> Result<Vec<CellBox>> {
-        let p = self.probabilities(sheet, device)?;
-        let v: Vec<f32> = Vec::try_from(p.to_kind(Kind::Float).reshape([-1]))?;
+        let v = self.probability_values(sheet, device)?;
         extract_boxes(&v, sheet.rows(), sheet.cols(), &self.config.extract)
     }
 }

@@ -52,6 +52,12 @@ pub struct TableSenseReproConfig {
     /// A sheet is drawn with weight (its template's size)^−balance, so big templates do not
     /// swamp training (0: every sheet alike, 1: every template alike).
     pub template_balance: f64,
+    /// Box-extraction settings tried on the training folds (threshold × minimum cells), as the
+    /// heuristic's are.
+    pub extract_thresholds: Vec<f32>,
+    pub extract_min_cells: Vec<usize>,
+    /// Training sheets of at most this many rows are used to choose the extraction setting.
+    pub tune_max_rows: usize,
     /// Heuristic settings tried on the training folds.
     pub heuristic_gaps: Vec<usize>,
     pub heuristic_min_cells: Vec<usize>,
@@ -90,6 +96,9 @@ impl TableSenseReproConfig {
             stack_fraction: 0.4,
             edge_pos_weight: 3.0,
             template_balance: 0.5,
+            extract_thresholds: vec![0.4, 0.5, 0.6],
+            extract_min_cells: vec![4, 8, 16, 32],
+            tune_max_rows: if quick { 200 } else { 1000 },
             heuristic_gaps: if quick { vec![0, 1] } else { vec![0, 1, 2] },
             heuristic_min_cells: if quick { vec![2, 4] } else { vec![1, 2, 4, 8] },
             seed,
@@ -119,8 +128,21 @@ impl TableSenseReproConfig {
         if !(self.edge_pos_weight > 0.0 && (0.0..=1.0).contains(&self.template_balance)) {
             return bad("edge_pos_weight must be > 0 and template_balance in [0, 1]".into());
         }
-        if self.heuristic_gaps.is_empty() || self.heuristic_min_cells.is_empty() {
-            return bad("no heuristic settings to try".into());
+        if self.heuristic_gaps.is_empty()
+            || self.heuristic_min_cells.is_empty()
+            || self.extract_thresholds.is_empty()
+            || self.extract_min_cells.is_empty()
+        {
+            return bad("no heuristic or extraction settings to try".into());
+        }
+        for &threshold in &self.extract_thresholds {
+            for &min_cells in &self.extract_min_cells {
+                crate::sheets::extract::ExtractConfig {
+                    threshold,
+                    min_cells,
+                }
+                .validate()?;
+            }
         }
         Ok(())
     }
@@ -173,6 +195,9 @@ pub struct FoldResult {
     /// The heuristic setting chosen on the training folds.
     pub heuristic_gap: usize,
     pub heuristic_min_cells: usize,
+    /// The box-extraction setting chosen on the training folds.
+    pub extract_threshold: f32,
+    pub extract_min_cells: usize,
     pub cnn: Scores,
     pub heuristic: Scores,
     pub whole_sheet: Scores,

@@ -104,7 +104,8 @@ pub(super) fn write(
          by a feature vector; a convolutional network finds the tables and their exact \
          boundaries. Here a fully convolutional network reads CSV cell features and predicts, \
          per cell, whether it lies inside a table and on which table edge; boxes are the \
-         connected inside regions, cut where a bottom edge meets a top edge. It is compared with \
+         connected inside regions, cut where a bottom edge meets a top edge (probability threshold \
+         and minimum region size chosen on the training folds, as the heuristic's settings are). It is compared with \
          the connected-region heuristic (non-empty cells joined across at most `gap` empty \
          rows/columns) and with one box around all non-empty cells.",
     );
@@ -209,7 +210,13 @@ pub(super) fn write(
                 ),
                 f.train_sheets.to_string(),
                 f.test_sheets.to_string(),
-                format!("{}/{}", pct(f.cnn.precision_eob2), pct(f.cnn.recall_eob2)),
+                format!(
+                    "{}/{} (threshold {}, min {})",
+                    pct(f.cnn.precision_eob2),
+                    pct(f.cnn.recall_eob2),
+                    f.extract_threshold,
+                    f.extract_min_cells
+                ),
                 format!(
                     "{}/{} (gap {}, min {})",
                     pct(f.heuristic.precision_eob2),

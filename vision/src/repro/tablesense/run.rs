@@ -12,7 +12,9 @@ use deepfield_core::train::write_histories_csv;
 use super::data::{load, template_folds, Annotated};
 use super::train::{prepare, train_fold, Trained};
 use super::{FoldResult, Goals, MethodResult, Scores, TableSenseMetrics, TableSenseReproConfig};
+use crate::models::tablesense::TableSenseConfig;
 use crate::sheets::eob::{eob_counts, EobCounts};
+use crate::sheets::extract::{extract_boxes, ExtractConfig};
 use crate::sheets::heuristic::{connected_regions, whole_sheet, RegionHeuristic};
 use crate::sheets::CellBox;
 use crate::Result;
@@ -69,6 +71,41 @@ fn tune_heuristic(cfg: &TableSenseReproConfig, sheets: &[&Annotated]) -> RegionH
     best.1
 }
 
+/// The extraction setting with the best EoB-2 F1 on the training sheets of at most
+/// `tune_max_rows` rows (ties: the first tried).
+fn tune_extraction(
+    cfg: &TableSenseReproConfig,
+    model: &crate::models::tablesense::TableSense,
+    sheets: &[&Annotated],
+) -> Result<ExtractConfig> {
+    let device = deepfield_core::device();
+    let mut probs = Vec::new();
+    for a in sheets
+        .iter()
+        .filter(|a| a.sheet.rows() <= cfg.tune_max_rows)
+    {
+        probs.push((model.probability_values(&a.sheet, device)?, *a));
+    }
+    let mut best = (f64::NEG_INFINITY, cfg.model.extract);
+    for &threshold in &cfg.extract_thresholds {
+        for &min_cells in &cfg.extract_min_cells {
+            let e = ExtractConfig {
+                threshold,
+                min_cells,
+            };
+            let mut c = EobCounts::default();
+            for (p, a) in &probs {
+                let boxes = extract_boxes(p, a.sheet.rows(), a.sheet.cols(), &e)?;
+                c += eob_counts(&boxes, &a.tables, 2);
+            }
+            if c.f1() > best.0 {
+                best = (c.f1(), e);
+            }
+        }
+    }
+    Ok(best.1)
+}
+
 /// A tested sheet's boxes, for the example plot.
 pub(super) struct Example {
     pub index: usize,
@@ -95,7 +132,7 @@ pub fn run(cfg: &TableSenseReproConfig, opts: &ReproOptions) -> Result<TableSens
     let device = deepfield_core::device();
     let (mut cnn, mut heur, mut whole) = (Tally::default(), Tally::default(), Tally::default());
     let mut folds = Vec::new();
-    let mut trained: Vec<(usize, Trained)> = Vec::new();
+    let mut trained: Vec<(usize, Trained, ExtractConfig)> = Vec::new();
     let mut examples = Vec::new();
     for &f in &run_folds {
         let train: Vec<&Annotated> = corpus
@@ -122,11 +159,13 @@ pub fn run(cfg: &TableSenseReproConfig, opts: &ReproOptions) -> Result<TableSens
             .collect::<Result<Vec<_>>>()?;
         let t = train_fold(cfg, &prepared, cfg.seed.wrapping_add(f as u64))?;
         drop(prepared);
+        let extract = tune_extraction(cfg, &t.model, &train)?;
         let (mut fc, mut fh, mut fw) = (Tally::default(), Tally::default(), Tally::default());
         let mut tables = 0;
         for &i in &test {
             let a = &corpus.sheets[i];
-            let pc = t.model.detect(&a.sheet, device)?;
+            let p = t.model.probability_values(&a.sheet, device)?;
+            let pc = extract_boxes(&p, a.sheet.rows(), a.sheet.cols(), &extract)?;
             let ph = connected_regions(&a.sheet, &h);
             fc.add(&pc, &a.tables);
             fh.add(&ph, &a.tables);
@@ -151,6 +190,8 @@ pub fn run(cfg: &TableSenseReproConfig, opts: &ReproOptions) -> Result<TableSens
             train_seconds: t.seconds,
             heuristic_gap: h.gap,
             heuristic_min_cells: h.min_cells,
+            extract_threshold: extract.threshold,
+            extract_min_cells: extract.min_cells,
             cnn: fc.scores(),
             heuristic: fh.scores(),
             whole_sheet: fw.scores(),
@@ -168,7 +209,7 @@ pub fn run(cfg: &TableSenseReproConfig, opts: &ReproOptions) -> Result<TableSens
             t.seconds
         );
         folds.push(fold);
-        trained.push((f, t));
+        trained.push((f, t, extract));
     }
     let method = |key: &str, name: &str, t: &Tally| MethodResult {
         key: key.to_string(),
@@ -198,23 +239,27 @@ pub fn run(cfg: &TableSenseReproConfig, opts: &ReproOptions) -> Result<TableSens
         tested_sheets: tested.len(),
         tested_tables: tested.iter().map(|a| a.tables.len()).sum(),
         tested_multi_table_sheets: tested.iter().filter(|a| a.tables.len() >= 2).count(),
-        parameters: trained.first().map_or(0, |(_, t)| t.parameters),
+        parameters: trained.first().map_or(0, |(_, t, _)| t.parameters),
         methods,
         folds,
         goals,
         seed: cfg.seed,
     };
-    for (k, (f, t)) in trained.iter().enumerate() {
+    for (k, (f, t, extract)) in trained.iter().enumerate() {
         let dir = if k == 0 {
             model_dir(&opts.out)
         } else {
             opts.out.join("models").join(format!("fold_{f}"))
         };
-        save_model(&dir, &t.vs, &cfg.model, Some(&metrics.folds[k]))?;
+        let model = TableSenseConfig {
+            extract: *extract,
+            ..cfg.model.clone()
+        };
+        save_model(&dir, &t.vs, &model, Some(&metrics.folds[k]))?;
     }
     let runs: Vec<(String, &deepfield_core::train::History)> = trained
         .iter()
-        .map(|(f, t)| (format!("fold_{f}"), &t.history))
+        .map(|(f, t, _)| (format!("fold_{f}"), &t.history))
         .collect();
     write_histories_csv(&results.file("history.csv"), &runs)?;
     super::report::write_plots(&metrics, &corpus, &examples, &results)?;
