@@ -7,6 +7,8 @@ use deepfield_core::repro::{ReproOptions, Typed};
 use deepfield_core::testing::{assert_csv, assert_png, assert_results, run_bin};
 use deepfield_vision::repro::tablesense::{TableSenseMetrics, TableSenseRepro};
 
+/// Measured (seed 0, quick, 1 thread): EoB-2 P/R — CNN 0.720/0.522, heuristic 0.714/0.506, one
+/// box 0.705/0.489; on the fold of small templates CNN recall 0.869 vs one box 0.742.
 #[test]
 fn quick_tablesense_beats_the_trivial_box_and_its_model_lists_tables() {
     deepfield_core::device::set_threads(1);
