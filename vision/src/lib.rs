@@ -22,6 +22,7 @@ pub mod eval;
 pub mod models;
 pub mod quantum;
 pub mod repro;
+pub mod sheets;
 
 pub use deepfield_core as core;
 pub use error::{Error, Result};

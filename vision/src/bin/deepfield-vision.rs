@@ -66,6 +66,16 @@ enum Eval {
         #[arg(long, value_name = "NAME")]
         label_column: Option<String>,
     },
+    /// Find the tables of CSV sheets with a saved table detector (results/tablesense/model).
+    ///
+    /// INPUT is a CSV sheet or a folder of them (ragged rows, quoting, UTF-8/UTF-16/Latin-1);
+    /// files that do not parse are listed and left out. Every detected table is printed as an
+    /// A1 range with its 0-based rows and columns; `--out` writes them as CSV
+    /// (sheet,table,range,top_row,left_col,bottom_row,right_col).
+    Tables {
+        #[command(flatten)]
+        eval: EvalArgs,
+    },
 }
 
 fn app() -> Result<App> {
@@ -139,6 +149,31 @@ fn run(cmd: Command) -> Result<()> {
                     rep.accuracy, rep.f1_macro, rep.balanced_accuracy, rep.n
                 ));
             }
+        }
+        Command::Eval(Eval::Tables { eval }) => {
+            eval.apply_threads();
+            if eval.labels.is_some() {
+                return Err(deepfield_vision::Error::config(
+                    "eval tables takes no --labels (it lists the tables it finds)",
+                ));
+            }
+            let input = eval.input_or(&[])?;
+            let r = deepfield_vision::sheets::detect::detect_tables(
+                &eval.model,
+                &input,
+                eval.out.as_ref(),
+            )?;
+            for b in &r.bad {
+                eprintln!("skipped {}: {}", b.path.display(), b.reason);
+            }
+            print!("{}", r.listing());
+            println!(
+                "{} sheets read, {} tables found, {} files skipped",
+                r.sheets.len(),
+                r.sheets.iter().map(|s| s.tables.len()).sum::<usize>(),
+                r.bad.len()
+            );
+            eval.print_written();
         }
     }
     Ok(())

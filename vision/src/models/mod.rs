@@ -4,6 +4,7 @@ pub mod layers;
 pub mod lenet;
 pub mod resnet;
 pub mod rotinv;
+pub mod tablesense;
 pub mod vgg;
 
 use deepfield_core::models::ModelRegistry;
@@ -15,5 +16,6 @@ pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
     reg.register::<resnet::ResNetConfig>()?;
     reg.register::<vgg::VggConfig>()?;
     reg.register::<rotinv::RotInvCnnConfig>()?;
+    reg.register::<tablesense::TableSenseConfig>()?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 pub mod galaxy;
 pub mod quantum_creep;
 pub mod smooth_gradcam;
+pub mod tablesense;
 
 use deepfield_core::repro::{Reproduction, Typed};
 
@@ -12,5 +13,6 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
         Box::new(Typed(quantum_creep::QuantumCreep)),
         Box::new(Typed(galaxy::GalaxyRotinv)),
         Box::new(Typed(smooth_gradcam::SmoothGradCam)),
+        Box::new(Typed(tablesense::TableSenseRepro)),
     ]
 }
