@@ -1,5 +1,6 @@
 //! Vision models on core's builders, each file opening with its paper.
 
+pub mod gan;
 pub mod layers;
 pub mod lenet;
 pub mod resnet;
@@ -15,5 +16,7 @@ pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
     reg.register::<resnet::ResNetConfig>()?;
     reg.register::<vgg::VggConfig>()?;
     reg.register::<rotinv::RotInvCnnConfig>()?;
+    reg.register::<gan::CondGeneratorConfig>()?;
+    reg.register::<gan::CondDiscriminatorConfig>()?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The vision reproductions (`deepfield-vision repro <id>`).
 
+pub mod cond_gan;
 pub mod galaxy;
 pub mod quantum_creep;
 
@@ -10,5 +11,6 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     vec![
         Box::new(Typed(quantum_creep::QuantumCreep)),
         Box::new(Typed(galaxy::GalaxyRotinv)),
+        Box::new(Typed(cond_gan::CondGan)),
     ]
 }
