@@ -67,12 +67,12 @@ fn frechet_distance_is_zero_for_identical_sets_and_grows_with_a_mean_shift() {
         assert!(d > last);
         last = d;
     }
-    // Scaling by 2 changes only the covariance term: tr(S) + tr(4S) − 2·tr(2S) = tr(S).
+    // Scaling by 2: ‖μ − 2μ‖² + tr(S) + tr(4S) − 2·tr(2S) = ‖μ‖² + tr(S).
     let sa = GaussianStats::fit(&a).unwrap();
     let sb = GaussianStats::fit(&(&a * 2.0)).unwrap();
-    let tr = f64::try_from(sa.cov.trace()).unwrap();
+    let want = f64::try_from(sa.cov.trace() + sa.mean.dot(&sa.mean)).unwrap();
     let d = frechet_distance_stats(&sa, &sb).unwrap();
-    assert!((d - tr).abs() < 1e-6 * tr, "{d} vs {tr}");
+    assert!((d - want).abs() < 1e-9 * want, "{d} vs {want}");
 }
 
 #[test]

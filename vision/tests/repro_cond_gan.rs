@@ -1,5 +1,5 @@
 //! `cond-gan --quick` end to end on real MNIST: results folder, typed metrics, the LeNet-5
-//! judge's accuracy on the generated images clearly above chance (and a constant generator
+//! judge's accuracy on the AC-GAN's generated images clearly above chance (and a constant generator
 //! failing the same bar), the Fréchet distance above the real-image floor, and the saved
 //! generator through `deepfield-vision eval generate` (PNG size, bad input refused, nothing
 //! written). One test in this binary (libtorch's RNG is process-global).
@@ -15,8 +15,9 @@ use tch::{Device, Kind, Tensor};
 
 /// The bar every quick generator must clear: judge accuracy on the requested class (chance is
 /// 0.10; a generator drawing one class for every request scores 0.10).
-/// Measured (seed 0, quick, 1 thread): see the numbers printed by the run; the bar has margin.
-const BAR: f64 = 0.40;
+/// Measured (seed 0, quick, 300 AC-GAN steps): 0.557 with a weaker judge (1 epoch on 6,400
+/// images); the bar leaves margin.
+const BAR: f64 = 0.35;
 
 fn vision(args: &[&std::ffi::OsStr]) -> deepfield_core::testing::BinOutput {
     run_bin(env!("CARGO_BIN_EXE_deepfield-vision"), args)
@@ -24,7 +25,7 @@ fn vision(args: &[&std::ffi::OsStr]) -> deepfield_core::testing::BinOutput {
 
 #[test]
 fn quick_cond_gan_draws_the_requested_classes_and_its_generator_evaluates() {
-    deepfield_core::device::set_threads(2);
+    deepfield_core::device::set_threads(1);
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("cond-gan");
     let opts = ReproOptions::quick("cond-gan", &out);
@@ -39,12 +40,10 @@ fn quick_cond_gan_draws_the_requested_classes_and_its_generator_evaluates() {
             "report.md",
             "history.csv",
             "samples_mnist_acgan.png",
-            "samples_mnist_cdcgan.png",
             "losses_mnist_acgan.png",
             "accuracy_by_class_mnist.png",
             "model/model.safetensors",
             "models/mnist_acgan/discriminator/model.safetensors",
-            "models/mnist_cdcgan/generator/model.safetensors",
             "models/mnist_judge/model.safetensors",
         ],
     );
@@ -63,7 +62,8 @@ fn quick_cond_gan_draws_the_requested_classes_and_its_generator_evaluates() {
     );
     assert!(d.real_held_apart.accuracy > 0.9);
     assert_eq!(d.real_held_apart.images, 1000);
-    assert_eq!(d.gans.len(), 2);
+    assert_eq!(d.gans.len(), 1);
+    assert_eq!(d.gans[0].key, "mnist_acgan");
     for g in &d.gans {
         eprintln!(
             "{}: accuracy {:.3}, Fréchet {:.3} (floor {:.3})",
@@ -84,7 +84,7 @@ fn quick_cond_gan_draws_the_requested_classes_and_its_generator_evaluates() {
     assert_csv(
         &out.join("metrics.csv"),
         &["model", "fold", "metric", "value"],
-        3 + 2 * 12,
+        3 + 12,
     );
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("AC-GAN") && report.contains("floor"));

@@ -57,7 +57,8 @@ pub struct CondGanConfig {
     pub batch_size: usize,
     /// Passes over the GAN training images.
     pub epochs: usize,
-    /// Use only the first this many training images (after the held-apart ones are removed).
+    /// Train the GANs on only the first this many training images (after the held-apart ones
+    /// are removed; the judge always uses all of them).
     pub max_train: Option<usize>,
     /// Weight of AC-GAN's class loss.
     pub aux_weight: f64,
@@ -81,7 +82,7 @@ impl Default for CondGanConfig {
 }
 
 impl CondGanConfig {
-    /// The full run, or the quick one (MNIST only, small networks, a few hundred steps).
+    /// The full run, or the quick one (MNIST, AC-GAN only, small networks, 300 steps).
     pub fn new(quick: bool, seed: u64) -> Self {
         let judge = TrainConfig {
             epochs: if quick { 1 } else { 3 },
@@ -97,7 +98,12 @@ impl CondGanConfig {
             } else {
                 vec![Dataset::Mnist, Dataset::FashionMnist]
             },
-            variants: vec![Conditioning::Auxiliary, Conditioning::Concat],
+            // Quick: AC-GAN only (it learns the classes in the fewest steps).
+            variants: if quick {
+                vec![Conditioning::Auxiliary]
+            } else {
+                vec![Conditioning::Auxiliary, Conditioning::Concat]
+            },
             z_dim: if quick { 32 } else { 100 },
             embed_dim: 10,
             g_width: if quick { 16 } else { 32 },
@@ -105,7 +111,7 @@ impl CondGanConfig {
             g_optimizer: dcgan_adam(),
             d_optimizer: dcgan_adam(),
             batch_size: 64,
-            epochs: if quick { 3 } else { 5 },
+            epochs: if quick { 3 } else { 4 },
             max_train: if quick { Some(6400) } else { None },
             aux_weight: 1.0,
             held_apart: if quick { 1000 } else { 10_000 },
@@ -200,7 +206,10 @@ pub struct GanResult {
 pub struct DatasetResult {
     pub dataset: String,
     pub classes: Vec<String>,
+    /// Training images of the GANs.
     pub train_images: usize,
+    /// Training images of the judge (every one not held apart).
+    pub judge_train_images: usize,
     pub test_images: usize,
     /// The judge's accuracy on the real test images.
     pub judge_test_accuracy: f64,

@@ -132,10 +132,11 @@ pub fn write(
         .map(|d| {
             format!(
                 "{}: the LeNet-5 judge scores {} % on the {} real test images ({} training \
-                 images).",
+                 images; the GANs trained on {}).",
                 d.dataset,
                 pct(d.judge_test_accuracy),
                 d.test_images,
+                d.judge_train_images,
                 d.train_images
             )
         })

@@ -66,7 +66,8 @@ pub fn run(cfg: &CondGanConfig, opts: &ReproOptions) -> Result<CondGanMetrics> {
         let perm = rng.permutation(n);
         let held = cfg.held_apart.min(n / 2);
         let (held_idx, rest) = perm.split_at(held);
-        let rest = &rest[..cfg.max_train.map_or(rest.len(), |m| m.min(rest.len()))];
+        // The judge learns from every remaining image; the GANs from the first max_train.
+        let gan_rest = &rest[..cfg.max_train.map_or(rest.len(), |m| m.min(rest.len()))];
         let pick = |idx: &[usize]| {
             let t = index_tensor(idx, Device::Cpu);
             (
@@ -74,10 +75,12 @@ pub fn run(cfg: &CondGanConfig, opts: &ReproOptions) -> Result<CondGanMetrics> {
                 train.labels.index_select(0, &t),
             )
         };
-        let (xtr, ytr) = pick(rest);
         let (xh, yh) = pick(held_idx);
-
-        let judge = train_judge(&cfg.judge, classes, &xtr, &ytr)?;
+        let judge = {
+            let (xj, yj) = pick(rest);
+            train_judge(&cfg.judge, classes, &xj, &yj)?
+        };
+        let (xtr, ytr) = pick(gan_rest);
         let (test_logits, _) = logits_and_features(&judge.model, &test.images)?;
         let ytest: Vec<i64> = Vec::try_from(&test.labels)?;
         let test_pred: Vec<i64> = Vec::try_from(test_logits.argmax(1, false))?;
@@ -167,7 +170,8 @@ pub fn run(cfg: &CondGanConfig, opts: &ReproOptions) -> Result<CondGanMetrics> {
         datasets.push(DatasetResult {
             dataset: dkey.to_string(),
             classes: names,
-            train_images: rest.len(),
+            train_images: gan_rest.len(),
+            judge_train_images: rest.len(),
             test_images: test.len(),
             judge_test_accuracy,
             real_held_apart: real,
