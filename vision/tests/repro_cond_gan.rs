@@ -108,11 +108,7 @@ fn quick_cond_gan_draws_the_requested_classes_and_its_generator_evaluates() {
         .expand([1000, 1, 28, 28], false);
     let requested: Vec<i64> = (0..1000).map(|i| i / 100).collect();
     let c = score(&judge, &constant.contiguous(), &requested, 10, &reference).unwrap();
-    assert!(
-        c.accuracy < 0.11 && c.accuracy < BAR,
-        "constant: {}",
-        c.accuracy
-    );
+    assert!(c.accuracy < 0.11, "constant: {}", c.accuracy);
     assert!(
         c.frechet > d.gans[0].generated.frechet,
         "constant Fréchet {}",

@@ -130,20 +130,24 @@ pub fn train_gan(
             // Discriminator: real → 1, generated → 0 (+ the class of both, AC-GAN).
             let (rr, cr) = split_out(&d.logits(&xb, &yb, true)?, aux)?;
             let (rf, cf) = split_out(&d.logits(&fake.detach(), &yf, true)?, aux)?;
-            let mut ld = bce(&rr, 1.0)? + bce(&rf, 0.0)?;
-            if let (Some(cr), Some(cf)) = (&cr, &cf) {
-                ld = ld
-                    + (cr.cross_entropy_for_logits(&yb) + cf.cross_entropy_for_logits(&yf))
-                        * cfg.aux_weight;
-            }
+            let adversarial = bce(&rr, 1.0)? + bce(&rf, 0.0)?;
+            let ld = match (&cr, &cf) {
+                (Some(cr), Some(cf)) => {
+                    adversarial
+                        + (cr.cross_entropy_for_logits(&yb) + cf.cross_entropy_for_logits(&yf))
+                            * cfg.aux_weight
+                }
+                _ => adversarial,
+            };
             opt_d.backward_step(&ld);
 
             // Generator: its images → 1 (non-saturating) (+ their requested class, AC-GAN).
             let (rg, cg) = split_out(&d.logits(&fake, &yf, true)?, aux)?;
-            let mut lg = bce(&rg, 1.0)?;
-            if let Some(cg) = &cg {
-                lg = lg + cg.cross_entropy_for_logits(&yf) * cfg.aux_weight;
-            }
+            let adversarial = bce(&rg, 1.0)?;
+            let lg = match &cg {
+                Some(cg) => adversarial + cg.cross_entropy_for_logits(&yf) * cfg.aux_weight,
+                None => adversarial,
+            };
             opt_g.backward_step(&lg);
 
             let (dl, gl) = (f64::try_from(&ld)?, f64::try_from(&lg)?);
