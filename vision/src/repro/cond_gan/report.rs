@@ -28,7 +28,7 @@ pub fn write_plots(m: &CondGanMetrics, arts: &[GanArtifacts], results: &ResultsD
                 a.key
             ),
             Axis::new("generator/discriminator step").integer(),
-            Axis::new("loss (binary cross-entropy + class cross-entropy for AC-GAN)").unit("nats"),
+            Axis::new("loss (nats) / D's mean output (probability)"),
         )
         .series([
             Series::new("discriminator loss", pts(&a.curves.d_loss)),
@@ -218,6 +218,10 @@ pub fn write(
         "Conditioning on class labels, not text: the survey's text-conditional models \
          (GAN-INT-CLS, StackGAN, AttnGAN) put a sentence embedding where the label embedding \
          is here."
+            .to_string(),
+        "The judge's accuracy does not see variety within a class (a generator that draws one \
+         image per class, i.e. collapsed modes, scores 100 % if that image is recognisable); \
+         the Fréchet distance does, through the covariance term, and so does the sample grid."
             .to_string(),
         format!(
             "One seed ({}); GAN results vary between seeds, more than classifier results do.",
