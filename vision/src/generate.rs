@@ -100,10 +100,12 @@ pub fn write_grid(
                         ox + (x as u32 * scale) as i32,
                         oy + (y as u32 * scale) as i32,
                     );
-                    root.draw(&Rectangle::new(
-                        [(bx, by), (bx + scale as i32 - 1, by + scale as i32 - 1)],
-                        color.filled(),
-                    ))?;
+                    // Pixel by pixel: a filled rectangle leaves its far edge out.
+                    for dy in 0..scale as i32 {
+                        for dx in 0..scale as i32 {
+                            root.draw_pixel((bx + dx, by + dy), &color)?;
+                        }
+                    }
                 }
             }
         }
