@@ -6,6 +6,7 @@
 //!   one-vs-rest), a [`ClassificationReport`] and the batch accumulator
 //!   [`ClassificationMetrics`]; average precision of a ranking.
 //! * [`cluster`]: scores of a clustering against labels, NMI and ARI.
+//! * [`frechet`]: the Fréchet distance between two feature sets' Gaussians (FID-style).
 //! * [`regression`]: MAE, MSE, RMSE, MAPE, R², Nash–Sutcliffe efficiency, a
 //!   [`RegressionReport`] and the batch accumulator [`RegressionMetrics`].
 //!
@@ -14,6 +15,7 @@
 
 pub mod classification;
 pub mod cluster;
+pub mod frechet;
 pub mod regression;
 
 pub use classification::{
@@ -22,6 +24,7 @@ pub use classification::{
     roc_auc_ovr, Average, ClassScores, ClassificationMetrics, ClassificationReport,
 };
 pub use cluster::{ari, nmi};
+pub use frechet::{frechet_distance, frechet_distance_stats, GaussianStats};
 pub use regression::{
     mae, mape, mse, nse, r2, regression_report, rmse, RegressionMetrics, RegressionReport,
 };

@@ -6,6 +6,7 @@ use clap::Subcommand;
 use deepfield_core::repro::cli::{App, BenchArgs, Common, EvalArgs};
 use deepfield_vision::data::ListColumns;
 use deepfield_vision::eval::{classify, ClassifyOptions};
+use deepfield_vision::generate::GenerateOptions;
 use deepfield_vision::Result;
 
 deepfield_core::domain_cli! {
@@ -76,6 +77,32 @@ enum Eval {
         #[command(flatten)]
         eval: EvalArgs,
     },
+    /// Draw images of a class with a trained label-conditional generator (e.g.
+    /// results/cond-gan/model) into a PNG grid: `--class 3` (an index or a class name) as a
+    /// square grid of N images, `--class all` as one labelled row of N images per class.
+    Generate {
+        /// The generator's checkpoint folder.
+        #[arg(long, value_name = "DIR")]
+        model: std::path::PathBuf,
+        /// A class index, a class name, or `all`.
+        #[arg(long)]
+        class: String,
+        /// Images per class.
+        #[arg(long, default_value_t = 64)]
+        n: usize,
+        /// Seed of the noise.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Pixel magnification.
+        #[arg(long, default_value_t = 2)]
+        scale: u32,
+        /// The PNG to write (atomically).
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+        /// libtorch threads (0: all cores).
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        threads: usize,
+    },
 }
 
 fn app() -> Result<App> {
@@ -104,6 +131,35 @@ fn run(cmd: Command) -> Result<()> {
             rounds,
             batch,
         })?,
+        Command::Eval(Eval::Generate {
+            model,
+            class,
+            n,
+            seed,
+            scale,
+            out,
+            threads,
+        }) => {
+            if threads > 0 {
+                deepfield_core::device::set_threads(threads);
+            }
+            let g = deepfield_vision::generate::generate(&GenerateOptions {
+                model,
+                class,
+                n,
+                seed,
+                out: out.clone(),
+                scale,
+            })?;
+            println!(
+                "{} images of {} class(es) written to {} ({}×{} pixels)",
+                g.images,
+                g.classes.len(),
+                out.display(),
+                g.size.0,
+                g.size.1
+            );
+        }
         Command::Eval(Eval::Classify {
             eval,
             id_column,

@@ -1,5 +1,6 @@
 //! Vision models on core's builders, each file opening with its paper.
 
+pub mod gan;
 pub mod layers;
 pub mod lenet;
 pub mod resnet;
@@ -17,5 +18,7 @@ pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
     reg.register::<vgg::VggConfig>()?;
     reg.register::<rotinv::RotInvCnnConfig>()?;
     reg.register::<tablesense::TableSenseConfig>()?;
+    reg.register::<gan::CondGeneratorConfig>()?;
+    reg.register::<gan::CondDiscriminatorConfig>()?;
     Ok(())
 }

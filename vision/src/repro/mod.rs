@@ -1,5 +1,6 @@
 //! The vision reproductions (`deepfield-vision repro <id>`).
 
+pub mod cond_gan;
 pub mod galaxy;
 pub mod quantum_creep;
 pub mod smooth_gradcam;
@@ -14,5 +15,6 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
         Box::new(Typed(galaxy::GalaxyRotinv)),
         Box::new(Typed(smooth_gradcam::SmoothGradCam)),
         Box::new(Typed(tablesense::TableSenseRepro)),
+        Box::new(Typed(cond_gan::CondGan)),
     ]
 }
