@@ -1,7 +1,11 @@
 //! Vision models on core's builders, each file opening with its paper.
 
+pub mod affine_conv;
+pub mod glplus;
 pub mod layers;
 pub mod lenet;
+pub mod liecnn;
+pub mod p4;
 pub mod resnet;
 pub mod rotinv;
 pub mod vgg;
@@ -15,5 +19,6 @@ pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
     reg.register::<resnet::ResNetConfig>()?;
     reg.register::<vgg::VggConfig>()?;
     reg.register::<rotinv::RotInvCnnConfig>()?;
+    reg.register::<liecnn::LieCnnConfig>()?;
     Ok(())
 }
