@@ -43,7 +43,8 @@ fn generated_digits_fill_the_40_pixel_frame_within_the_recipe() {
     // Nothing is cut off: each digit's ink is its original ink times the area factor
     // (determinant = scale²), up to interpolation (a digit may touch the frame's edge).
     let ink_in: Vec<f64> =
-        Vec::try_from(x.sum_dim_intlist([1i64, 2, 3].as_slice(), false, tch::Kind::Double)).unwrap();
+        Vec::try_from(x.sum_dim_intlist([1i64, 2, 3].as_slice(), false, tch::Kind::Double))
+            .unwrap();
     let ink_out: Vec<f64> = Vec::try_from(out.images.sum_dim_intlist(
         [1i64, 2, 3].as_slice(),
         false,

@@ -4,13 +4,13 @@
 //! the group their convolutions integrate over.
 //!
 //! Reproduced from the paper's code (`rgenn` `train.py` defaults): a lifting convolution with
-//! 5×5 kernels, then two group convolutions of 40 channels with 5×5 kernels, GELU, batch
-//! statistics shared along the group axis, global max pooling over the group and the plane, a
+//! 5×5 kernels, then two group convolutions of 40 channels with 5×5 kernels, GELU, layer
+//! normalisation per example over channels, group and plane, global max pooling over the group and the plane, a
 //! linear classifier; the affine kernels are SIREN functions of the (decomposed) group
 //! coordinates ([`super::affine_conv`]) with 10 samples of GL⁺(2) = SO(2) × positive-definite
 //! part drawn afresh at every training forward pass ([`super::glplus`]).
 //!
-//! What differs, and why: plain blocks instead of the paper's residual blocks with layer norm;
+//! What differs, and why: plain blocks instead of the paper's residual blocks;
 //! 2×2 max pooling after the first `downsample` layers (default 2; the paper keeps the 36×36
 //! resolution, which a CPU cannot afford); at evaluation the samples are one fixed draw
 //! (`eval_seed`) so predictions are reproducible (the paper resamples at test time too).
@@ -21,7 +21,7 @@
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use tch::nn::{self, ModuleT as _};
+use tch::nn::{self, Init};
 use tch::Tensor;
 
 use deepfield_core::nn::capture::tap;
@@ -30,7 +30,7 @@ use deepfield_core::Rng;
 
 use super::affine_conv::{AffineConv, KernelNet};
 use super::glplus::{self, Mat2};
-use super::layers::{batch_norm, check_images, conv2d, vision_model, Conv2d, ConvInit, ConvSpec};
+use super::layers::{check_images, conv2d, vision_model, Conv2d, ConvInit, ConvSpec};
 use super::p4::P4Conv;
 use crate::data::Preprocess;
 use crate::{Error, Result};
@@ -147,6 +147,34 @@ impl LieCnnConfig {
     }
 }
 
+/// Layer normalisation of each example over channels, group axis and plane (the paper's
+/// `layernorm3d`: statistics over whole group orbits keep equivariance, and being per example
+/// they do not depend on which group samples a batch drew), with a scale and shift per channel.
+#[derive(Debug)]
+struct Norm {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl Norm {
+    fn new(path: &nn::Path, c: i64) -> Result<Self> {
+        Ok(Norm {
+            weight: path.f_var("weight", &[c], Init::Const(1.0))?,
+            bias: path.f_var("bias", &[c], Init::Const(0.0))?,
+        })
+    }
+
+    /// `[B, C, n, H, W]` → the same shape.
+    fn forward(&self, y: &Tensor) -> Tensor {
+        let dims = [2i64, 3, 4];
+        let mean = y.mean_dim(dims.as_slice(), true, y.kind());
+        let var = y.var_dim(dims.as_slice(), false, true);
+        let c = self.weight.size()[0];
+        (y - mean) / (var + 1e-5).sqrt() * self.weight.reshape([1, c, 1, 1, 1])
+            + self.bias.reshape([1, c, 1, 1, 1])
+    }
+}
+
 #[derive(Debug)]
 enum Layer {
     Plain(Conv2d),
@@ -159,7 +187,7 @@ enum Layer {
 pub struct LieCnn {
     config: LieCnnConfig,
     layers: Vec<Layer>,
-    norms: Vec<nn::BatchNorm>,
+    norms: Vec<Norm>,
     head: nn::Linear,
     sampler: Mutex<Rng>,
     eval_samples: Vec<Mat2>,
@@ -189,7 +217,7 @@ impl LieCnn {
                 Group::P4 => Layer::P4(P4Conv::new(&p, c_in, c, k, l == 0)?),
                 Group::Affine => Layer::Affine(AffineConv::new(&p, c_in, c, k, l == 0, net)?),
             });
-            norms.push(batch_norm(&(path / format!("norm{l}")), c));
+            norms.push(Norm::new(&(path / format!("norm{l}")), c)?);
             c_in = c;
         }
         let head = linear(&(path / "head"), c_in, config.classes, LinearInit::Torch)?;
@@ -236,11 +264,7 @@ impl LieCnn {
                 Layer::Affine(conv) => conv.forward(&x, &g)?,
             };
             let s = y.size();
-            // Batch statistics per channel, shared along the group axis (keeps equivariance).
-            let y = norm
-                .forward_t(&y.reshape([s[0], s[1], s[2] * s[3], s[4]]), train)
-                .reshape(s.as_slice())
-                .gelu("none");
+            let y = norm.forward(&y).gelu("none");
             let y = if l < self.config.downsample {
                 y.reshape([s[0], s[1] * n, s[3], s[4]])
                     .f_max_pool2d([2, 2], [2, 2], [0, 0], [1, 1], false)?

@@ -94,7 +94,7 @@ impl LieConfig {
             augment,
         };
         let (plain, p4, affine): (&[i64], &[i64], &[i64]) = if quick {
-            (&[16, 32, 32], &[8, 16, 16], &[6, 8, 8])
+            (&[16, 32, 32], &[6, 12, 12], &[8, 12, 12])
         } else {
             (&[32, 64, 64], &[16, 32, 32], &[16, 16, 16])
         };
@@ -108,17 +108,17 @@ impl LieConfig {
             kernel: 5,
             downsample: 2,
             samples: if quick { 4 } else { 8 },
-            spd_sigma: 0.15,
-            kernel_hidden: if quick { 16 } else { 32 },
-            train_size: if quick { 1500 } else { 12_000 },
+            spd_sigma: 0.1,
+            kernel_hidden: 32,
+            train_size: if quick { 1200 } else { 12_000 },
             test_size: if quick { 500 } else { 10_000 },
             curve_size: if quick { 300 } else { 3000 },
             recipe: AffnistRecipe::default(),
             strengths: vec![0.0, 0.5, 1.0, 1.5, 2.0],
             train: TrainConfig {
-                epochs: if quick { 2 } else { 6 },
-                batch_size: 64,
-                optimizer: OptimizerConfig::adam(1e-3),
+                epochs: if quick { 3 } else { 6 },
+                batch_size: 32,
+                optimizer: OptimizerConfig::adam(2e-3),
                 seed,
                 progress: false,
                 ..TrainConfig::default()

@@ -188,7 +188,7 @@ pub fn write(cfg: &LieConfig, m: &LieMetrics, results: &ResultsDir, data: &Path)
             "Scale, for one CPU thread: channels {:?} (affine), {} Monte Carlo samples, kernel \
              network width {}, {} training digits, {} epochs of Adam (lr {}), 2×2 max pooling \
              after the first {} layers (paper: 40 channels, 10 samples, width 60, all 60,000 \
-             digits, 50 epochs, no pooling, residual blocks with layer norm).",
+             digits, 50 epochs, no pooling, residual blocks).",
             cfg.variants
                 .iter()
                 .find(|v| v.key == "affine")
@@ -211,8 +211,8 @@ pub fn write(cfg: &LieConfig, m: &LieMetrics, results: &ResultsDir, data: &Path)
         "Test set regenerated from the affNIST recipe (one map per digit) rather than the \
          official 320,000-image affNIST test files."
             .to_string(),
-        "The CNN, p4 and affine networks share the trunk (lifting layer, two group layers, batch \
-         statistics shared along the group axis, GELU, global max pooling over group and plane, \
+        "The CNN, p4 and affine networks share the trunk (lifting layer, two group layers, layer \
+         normalisation per example over channels, group and plane, GELU, global max pooling over group and plane, \
          linear head); parameter counts differ and are listed."
             .to_string(),
     ]);
