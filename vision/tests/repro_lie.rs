@@ -56,12 +56,7 @@ fn quick_lie_equivariant_beats_chance_and_its_model_evaluates() {
             "{}: MNIST {:.3}, affNIST {:.3}, by strength {:?}, {} parameters",
             v.key, v.mnist_accuracy, v.affnist_accuracy, v.accuracy_by_strength, v.parameters
         );
-        assert!(
-            v.mnist_accuracy > mnist,
-            "{}: {}",
-            v.key,
-            v.mnist_accuracy
-        );
+        assert!(v.mnist_accuracy > mnist, "{}: {}", v.key, v.mnist_accuracy);
         assert!(
             v.affnist_accuracy > affnist,
             "{}: {}",

@@ -8,8 +8,9 @@
 //! convolution's kernels are functions of ([`super::affine_conv`]).
 //!
 //! Sampling for Monte Carlo integration follows the paper's code defaults: `n` equidistant
-//! angles with a random common offset (`EquiDistantSO2`) and a log-normal positive-definite
-//! factor (`a, b, c ~ N(0, σ²)`, the paper's `--spd_bounds` 0.1 as σ).
+//! angles from −π to π (`EquiDistantSO2`, the same every pass) and a random log-normal
+//! positive-definite factor (`a, b, c ~ N(0, σ²)`; the code's `LogNormalSPD2` with covariance
+//! 0.1, square-rooted, gives σ ≈ 0.16).
 
 use deepfield_core::Rng;
 
@@ -85,11 +86,12 @@ pub fn coordinates(g: &Mat2) -> [f64; 5] {
     [theta.cos(), theta.sin(), a, b, c]
 }
 
-/// `n` samples `R(θ_i) · exp(S_i)`: angles `2πi/n + offset` (offset uniform in `[0, 2π/n)`),
-/// `S_i` entries `N(0, sigma²)`.
+/// `n` samples `R(θ_i) · exp(S_i)`: angles equally spaced from −π to π (both ends when
+/// `n > 1`, as `torch.linspace`; 0 when `n = 1`), `S_i` entries `N(0, sigma²)`.
 pub fn sample(n: usize, sigma: f64, rng: &mut Rng) -> Vec<Mat2> {
-    let step = std::f64::consts::TAU / n.max(1) as f64;
-    let offset = rng.uniform() * step;
+    let pi = std::f64::consts::PI;
+    let step = if n > 1 { 2.0 * pi / (n - 1) as f64 } else { 0.0 };
+    let offset = if n > 1 { -pi } else { 0.0 };
     (0..n)
         .map(|i| {
             let p = spd_exp(

@@ -4,16 +4,17 @@
 //! the group their convolutions integrate over.
 //!
 //! Reproduced from the paper's code (`rgenn` `train.py` defaults): a lifting convolution with
-//! 5×5 kernels, then two group convolutions of 40 channels with 5×5 kernels, GELU, layer
-//! normalisation per example over channels, group and plane, global max pooling over the group and the plane, a
-//! linear classifier; the affine kernels are SIREN functions of the (decomposed) group
-//! coordinates ([`super::affine_conv`]) with 10 samples of GL⁺(2) = SO(2) × positive-definite
-//! part drawn afresh at every training forward pass ([`super::glplus`]).
+//! 5×5 kernels, then two group convolutions of 40 channels with 5×5 kernels, GELU, global max
+//! pooling over the group and the plane, a linear classifier; the affine kernels are SIREN
+//! functions of the (decomposed) group coordinates ([`super::affine_conv`]) with 10 samples of
+//! GL⁺(2) = SO(2) × positive-definite part drawn afresh at every training forward pass
+//! ([`super::glplus`]).
 //!
-//! What differs, and why: plain blocks instead of the paper's residual blocks;
-//! 2×2 max pooling after the first `downsample` layers (default 2; the paper keeps the 36×36
-//! resolution, which a CPU cannot afford); at evaluation the samples are one fixed draw
-//! (`eval_seed`) so predictions are reproducible (the paper resamples at test time too).
+//! What differs, and why: plain blocks instead of the paper's residual blocks, normalised per
+//! example and channel over the group axis and the plane (the paper: layer norm over the same
+//! axes plus channels); 2×2 max pooling after the first `downsample` layers (default 2; the paper
+//! keeps the 36×36 resolution, which a CPU cannot afford); at evaluation the samples are one
+//! fixed draw (from `seed`) so predictions are reproducible (the paper resamples at test time).
 //!
 //! Capture points: `layer0` (lifting), `layer1`, … (after each block), `pooled` (the invariant
 //! features), `logits`.
@@ -63,7 +64,7 @@ pub struct LieCnnConfig {
     pub downsample: usize,
     /// Monte Carlo samples of GL⁺(2) per forward pass (paper: 10).
     pub samples: usize,
-    /// Standard deviation of the positive-definite factor's log-coordinates (paper: 0.1).
+    /// Standard deviation of the positive-definite factor's log-coordinates (paper code ≈ 0.16).
     pub spd_sigma: f64,
     /// Kernel network width, hidden layers and SIREN frequency (paper: 60, 2, 10).
     pub kernel_hidden: i64,
@@ -89,7 +90,7 @@ impl Default for LieCnnConfig {
             kernel: 5,
             downsample: 2,
             samples: 10,
-            spd_sigma: 0.1,
+            spd_sigma: 0.16,
             kernel_hidden: 60,
             kernel_depth: 2,
             siren_w0: 10.0,
@@ -147,9 +148,10 @@ impl LieCnnConfig {
     }
 }
 
-/// Layer normalisation of each example over channels, group axis and plane (the paper's
-/// `layernorm3d`: statistics over whole group orbits keep equivariance, and being per example
-/// they do not depend on which group samples a batch drew), with a scale and shift per channel.
+/// Normalisation of each example and channel over the group axis and the plane (in the spirit
+/// of the paper's `layernorm3d`: statistics over whole group orbits keep equivariance, and being
+/// per example they do not depend on which group samples a batch drew — batch statistics with
+/// running averages did, and broke evaluation on a fixed draw), with a scale and shift per channel.
 #[derive(Debug)]
 struct Norm {
     weight: Tensor,

@@ -108,7 +108,7 @@ impl LieConfig {
             kernel: 5,
             downsample: 2,
             samples: if quick { 4 } else { 8 },
-            spd_sigma: 0.1,
+            spd_sigma: 0.15,
             kernel_hidden: 32,
             train_size: if quick { 1200 } else { 12_000 },
             test_size: if quick { 500 } else { 10_000 },

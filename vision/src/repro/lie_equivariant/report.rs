@@ -202,17 +202,18 @@ pub fn write(cfg: &LieConfig, m: &LieMetrics, results: &ResultsDir, data: &Path)
             cfg.downsample
         ),
         format!(
-            "Sampling: equidistant rotations with a random offset and a log-normal \
+            "Sampling: equidistant rotations from −π to π and a random log-normal \
              positive-definite factor of spread σ = {} (paper code: `EquiDistantSO2`, \
-             `LogNormalSPD2` with bound 0.1); at test time one fixed draw, so the saved model \
-             predicts deterministically (the paper resamples at test time).",
+             `LogNormalSPD2` with covariance 0.1, square-rooted: σ ≈ 0.16); at test time one \
+             fixed draw, so the saved model predicts deterministically (the paper resamples the \
+             positive-definite factor at test time).",
             cfg.spd_sigma
         ),
         "Test set regenerated from the affNIST recipe (one map per digit) rather than the \
          official 320,000-image affNIST test files."
             .to_string(),
         "The CNN, p4 and affine networks share the trunk (lifting layer, two group layers, layer \
-         normalisation per example over channels, group and plane, GELU, global max pooling over group and plane, \
+         normalisation per example and channel over group and plane, GELU, global max pooling over group and plane, \
          linear head); parameter counts differ and are listed."
             .to_string(),
     ]);
