@@ -10,7 +10,7 @@ use deepfield_vision::repro::lie_equivariant::{LieEquivariant, LieMetrics};
 
 /// Floors per model on MNIST and on the affNIST-style set (chance: 0.10; the most frequent
 /// digit among the 500 test digits: 0.12). Measured (seed 0, quick, 1 thread): cnn 0.926 /
-/// 0.726, cnn_aug 0.900 / 0.816, p4 0.792 / 0.364, affine 0.250 / 0.196 — the affine network
+/// 0.726, cnn_aug 0.900 / 0.816, p4 0.792 / 0.364, affine 0.228 / 0.248 — the affine network
 /// learns slowest (Monte Carlo kernels; 113 steps here), so its floors are the lowest, still
 /// five standard errors above chance on MNIST.
 const FLOORS: [(&str, f64, f64); 4] = [

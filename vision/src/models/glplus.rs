@@ -90,7 +90,11 @@ pub fn coordinates(g: &Mat2) -> [f64; 5] {
 /// `n > 1`, as `torch.linspace`; 0 when `n = 1`), `S_i` entries `N(0, sigma²)`.
 pub fn sample(n: usize, sigma: f64, rng: &mut Rng) -> Vec<Mat2> {
     let pi = std::f64::consts::PI;
-    let step = if n > 1 { 2.0 * pi / (n - 1) as f64 } else { 0.0 };
+    let step = if n > 1 {
+        2.0 * pi / (n - 1) as f64
+    } else {
+        0.0
+    };
     let offset = if n > 1 { -pi } else { 0.0 };
     (0..n)
         .map(|i| {
