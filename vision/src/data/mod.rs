@@ -1,6 +1,7 @@
 //! Images in, tensors out: IDX files (MNIST, Fashion-MNIST), image folders and lists.
 //!
 //! - [`idx`]: the IDX reader and writer (gzip or plain, every IDX type, any rank);
+//! - [`affnist`]: the affNIST-style affine test set generated from MNIST digits;
 //! - [`mnist`]: MNIST and Fashion-MNIST splits as `f32 [N, 1, 28, 28]` images and `i64` labels;
 //! - [`preprocess`]: the serde description of a model's input preprocessing (channels, crop,
 //!   size, padding, normalisation) that vision model configs embed;
@@ -8,6 +9,7 @@
 //! - [`images`]: parallel decoding of entries into a preprocessed batch, listing bad files,
 //!   with an in-memory and an optional on-disk ([`cache`]) cache.
 
+pub mod affnist;
 pub mod cache;
 pub mod clutter;
 pub mod idx;

@@ -1,8 +1,12 @@
 //! Vision models on core's builders, each file opening with its paper.
 
+pub mod affine_conv;
 pub mod gan;
+pub mod glplus;
 pub mod layers;
 pub mod lenet;
+pub mod liecnn;
+pub mod p4;
 pub mod resnet;
 pub mod rotinv;
 pub mod tablesense;
@@ -20,5 +24,6 @@ pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
     reg.register::<tablesense::TableSenseConfig>()?;
     reg.register::<gan::CondGeneratorConfig>()?;
     reg.register::<gan::CondDiscriminatorConfig>()?;
+    reg.register::<liecnn::LieCnnConfig>()?;
     Ok(())
 }

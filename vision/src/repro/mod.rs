@@ -2,6 +2,7 @@
 
 pub mod cond_gan;
 pub mod galaxy;
+pub mod lie_equivariant;
 pub mod quantum_creep;
 pub mod smooth_gradcam;
 pub mod tablesense;
@@ -16,5 +17,6 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
         Box::new(Typed(smooth_gradcam::SmoothGradCam)),
         Box::new(Typed(tablesense::TableSenseRepro)),
         Box::new(Typed(cond_gan::CondGan)),
+        Box::new(Typed(lie_equivariant::LieEquivariant)),
     ]
 }
