@@ -190,7 +190,10 @@ impl Vgg {
         let x = tap("features", x.f_adaptive_avg_pool2d([p, p])?);
         let mut x = x.f_flatten(1, -1)?;
         for (i, (w, b)) in self.classifier.iter().enumerate() {
-            x = x.f_linear(w, Some(b))?;
+            let y = x.f_linear(w, Some(b))?;
+            let name = ["classifier.0", "classifier.3", "classifier.6"][i.min(2)];
+            deepfield_core::profile::counter::linear(name, &x, w, Some(b), &y);
+            x = y;
             if i < 2 {
                 x = dropout(x.f_relu()?, self.config.dropout, train);
             }
