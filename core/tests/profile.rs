@@ -85,7 +85,8 @@ fn linear_layers_and_lstms_match_hand_counts() {
     };
     let model = cfg.init(&vs.root()).unwrap();
     let rec = Recorder::new();
-    rec.run(|| model.try_forward_t(&cpu(&[2, 9, 5]), None, false))
+    let _ = rec
+        .run(|| model.try_forward_t(&cpu(&[2, 9, 5]), None, false))
         .unwrap();
     let lstm = rec.layers().into_iter().find(|l| l.op == "lstm").unwrap();
     assert_eq!(lstm.macs, 2 * 9 * 2 * 4 * 7 * (5 + 7));
@@ -177,7 +178,7 @@ fn efficiency_sets_latency_against_peak_and_waterline() {
         .iter()
         .map(|l| l.bytes_read + l.bytes_written)
         .sum();
-    assert!((e.waterline_s - bytes as f64 / 1e9).abs() < 1e-15);
+    assert!((e.waterline_s - bytes as f64 / 1e9).abs() < 1e-9 * e.waterline_s);
     assert!((e.memory_bound_share - 1.0).abs() < 1e-12);
 }
 

@@ -172,21 +172,22 @@ pub fn profile_forward(
 /// Profile the registered kind `C` on its [`ModelConfig::example`] (`None`: it has none),
 /// with fresh weights on the current device.
 pub fn profile_config<C: ModelConfig>(opts: &LatencyOptions) -> Option<Result<ModelProfile>> {
-    let ex: Example<C> = C::example()?;
-    Some((|| {
-        ex.config.validate()?;
-        let vs = VarStore::new(crate::device());
-        let model = ex.config.build(&vs.root())?;
-        let config = serde_json::to_value(&ex.config).unwrap_or(Value::Null);
-        profile_with(
-            C::KIND,
-            &ex.input,
-            config,
-            trainable_params(&vs),
-            opts,
-            || (ex.run)(&model),
-        )
-    })())
+    C::example().map(|ex| profile_example(ex, opts))
+}
+
+fn profile_example<C: ModelConfig>(ex: Example<C>, opts: &LatencyOptions) -> Result<ModelProfile> {
+    ex.config.validate()?;
+    let vs = VarStore::new(crate::device());
+    let model = ex.config.build(&vs.root())?;
+    let config = serde_json::to_value(&ex.config).unwrap_or(Value::Null);
+    profile_with(
+        C::KIND,
+        &ex.input,
+        config,
+        trainable_params(&vs),
+        opts,
+        || (ex.run)(&model),
+    )
 }
 
 /// Profile every kind of `reg` (or only `kinds`, when given) that has an example; returns the
