@@ -172,14 +172,18 @@ fn efficiency_sets_latency_against_peak_and_waterline() {
     let e = p.efficiency(&roof);
     assert!((e.time_at_peak_s - p.flops as f64 / 1e9).abs() < 1e-15);
     assert!((e.gap - 1e-3 / e.time_at_peak_s).abs() < 1e-6 * e.gap);
-    // Ridge at 1 FLOP/byte: both small linear layers are memory-bound (< 1 FLOP/byte here).
-    let bytes: u64 = p
+    // Ridge at 1 FLOP/byte: each layer is bound by the larger of its FLOPs and its bytes.
+    let bound = |l: &profile::LayerCost| (l.flops.max(l.bytes_read + l.bytes_written)) as f64;
+    let want: f64 = p.layers.iter().map(|l| bound(l) / 1e9).sum();
+    assert!((e.waterline_s - want).abs() < 1e-9 * want);
+    let memory: f64 = p
         .layers
         .iter()
-        .map(|l| l.bytes_read + l.bytes_written)
+        .filter(|l| l.bytes_read + l.bytes_written > l.flops)
+        .map(|l| bound(l) / 1e9)
         .sum();
-    assert!((e.waterline_s - bytes as f64 / 1e9).abs() < 1e-9 * e.waterline_s);
-    assert!((e.memory_bound_share - 1.0).abs() < 1e-12);
+    assert!((e.memory_bound_share - memory / want).abs() < 1e-9);
+    assert!(e.waterline_s >= e.time_at_peak_s);
 }
 
 #[test]
