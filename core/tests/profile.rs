@@ -13,12 +13,7 @@ use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
 use deepfield_core::Forward;
 
 fn quick() -> LatencyOptions {
-    LatencyOptions {
-        warmup: 0,
-        min_runs: 1,
-        budget_s: 0.0,
-        max_runs: 1,
-    }
+    LatencyOptions::once()
 }
 
 fn cpu(shape: &[i64]) -> Tensor {

@@ -8,12 +8,7 @@ use deepfield_core::profile::LatencyOptions;
 #[test]
 fn gcn_counts_match_hand_computation() {
     let reg: ModelRegistry = deepfield_graph::models().unwrap();
-    let opts = LatencyOptions {
-        warmup: 0,
-        min_runs: 1,
-        budget_s: 0.0,
-        max_runs: 1,
-    };
+    let opts = LatencyOptions::once();
     let p = reg
         .profile("graph.node_classifier", &opts)
         .unwrap()

@@ -9,12 +9,7 @@ use deepfield_core::profile::{self, LatencyOptions, ModelProfile};
 use serde_json::Value;
 
 fn quick() -> LatencyOptions {
-    LatencyOptions {
-        warmup: 0,
-        min_runs: 1,
-        budget_s: 0.0,
-        max_runs: 1,
-    }
+    LatencyOptions::once()
 }
 
 fn registry() -> ModelRegistry {

@@ -30,6 +30,18 @@ impl Default for LatencyOptions {
     }
 }
 
+impl LatencyOptions {
+    /// One timed call, no warm-up: for tests and counts, where the time does not matter.
+    pub fn once() -> Self {
+        LatencyOptions {
+            warmup: 0,
+            min_runs: 1,
+            budget_s: 0.0,
+            max_runs: 1,
+        }
+    }
+}
+
 /// Seconds per call.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Latency {

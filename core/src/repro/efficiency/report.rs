@@ -60,7 +60,7 @@ fn plots(out: &Path, m: &EfficiencyMetrics) -> Result<()> {
         ));
     }
     LinePlot::new(
-        "Roofline: achieved throughput of each model (batch 1) against the machine's",
+        "Roofline: each model's achieved throughput (batch 1) under the measured roofline",
         Axis::new("log10 arithmetic intensity").unit("FLOP/byte"),
         Axis::new("log10 throughput").unit("GFLOP/s"),
     )
