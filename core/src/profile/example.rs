@@ -7,6 +7,9 @@ use tch::Tensor;
 use crate::models::ModelConfig;
 use crate::{Forward, Result};
 
+/// One forward pass of a model on an example input.
+pub type RunFn<M> = Box<dyn Fn(&M) -> Result<Tensor>>;
+
 /// The example of one model kind ([`ModelConfig::example`]).
 pub struct Example<C: ModelConfig> {
     /// A representative config (usually the paper's default).
@@ -14,7 +17,7 @@ pub struct Example<C: ModelConfig> {
     /// The input, in words (`[1, 1, 28, 28] image batch`).
     pub input: String,
     /// One forward pass on the example input, in evaluation mode.
-    pub run: Box<dyn Fn(&C::Model) -> Result<Tensor>>,
+    pub run: RunFn<C::Model>,
 }
 
 impl<C: ModelConfig> Example<C> {

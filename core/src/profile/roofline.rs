@@ -72,9 +72,9 @@ pub fn probe(device: Device, sizes: &[i64], copy_bytes: i64, reps: usize) -> Res
     for &n in sizes {
         let a = Tensor::f_randn([n, n], opts)?;
         let b = Tensor::f_randn([n, n], opts)?;
-        let mut c = Tensor::f_zeros([n, n], opts)?;
+        let c = Tensor::f_zeros([n, n], opts)?;
         let s = best_s(device, reps, || {
-            let _ = a.f_matmul_out(&mut c, &b)?;
+            let _ = a.f_matmul_out(&c, &b)?;
             Ok(())
         })?;
         let flops = 2.0 * (n as f64).powi(3) / s;

@@ -101,6 +101,7 @@ pub const REPRODUCTIONS: &str = include_str!("../../reproductions.tsv");
 
 /// Every reproduction that lives in deepfield-core.
 /// (concrete-mlp needs the `tables` and `plots` features, convnet-efficiency `plots`.)
+#[allow(clippy::vec_init_then_push)]
 pub fn all() -> Vec<Box<dyn Reproduction>> {
     #[allow(unused_mut)]
     let mut all: Vec<Box<dyn Reproduction>> = Vec::new();

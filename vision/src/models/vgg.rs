@@ -89,7 +89,7 @@ impl VggConfig {
 #[derive(Debug)]
 enum Item {
     Conv {
-        conv: Conv2d,
+        conv: Box<Conv2d>,
         bn: Option<nn::BatchNorm>,
         /// Capture name: the ReLU's index.
         name: String,
@@ -132,7 +132,7 @@ impl Vgg {
                 let norm = config.batch_norm.then(|| batch_norm(&(&fp / idx), w));
                 idx += usize::from(config.batch_norm) as i64;
                 features.push(Item::Conv {
-                    conv,
+                    conv: Box::new(conv),
                     bn: norm,
                     name: format!("features.{idx}"),
                 });
