@@ -298,6 +298,27 @@ impl models::ModelConfig for MfccClassifierConfig {
     fn build(&self, path: &nn::Path) -> deepfield_core::Result<AudioModel> {
         self.model.init(path).map_err(crate::Error::into_core)
     }
+
+    /// cough-bilstm's BiLSTM (16 kHz MFCC front end, 3 classes) on one 100-frame clip.
+    fn example() -> Option<deepfield_core::profile::Example<Self>> {
+        let features = FeatureConfig::speech(16_000);
+        let f = features.n_features();
+        let label_rule = LabelRule::CoughEtiquette;
+        let class_names = label_rule.class_names();
+        let config = MfccClassifierConfig {
+            id: "cough-bilstm".into(),
+            model: ModelConfig::bilstm(f as i64, class_names.len() as i64),
+            features,
+            label_rule,
+            class_names,
+            scaler: FrameScaler {
+                mean: vec![0.0; f],
+                std: vec![1.0; f],
+            },
+        };
+        let x = Tensor::randn([1, 100, f as i64], (Kind::Float, deepfield_core::device()));
+        Some(deepfield_core::profile::Example::tensor(config, x))
+    }
 }
 
 #[cfg(test)]

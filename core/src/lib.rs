@@ -56,6 +56,7 @@ pub mod metrics;
 pub mod models;
 pub mod nn;
 pub mod overrides;
+pub mod profile;
 pub mod progress;
 pub mod python;
 pub mod report;

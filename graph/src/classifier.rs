@@ -127,4 +127,39 @@ impl ModelConfig for NodeClassifierConfig {
             class_names: old.class_names,
         })
     }
+
+    /// Kipf & Welling's two-layer GCN (16 hidden units) on a Cora-sized graph: 2,708 nodes,
+    /// 1,433 features, 5,278 random undirected edges (seeded; the cost depends only on the
+    /// sizes), 7 classes.
+    fn example() -> Option<deepfield_core::profile::Example<Self>> {
+        let (n, f, edges) = (2708usize, 1433i64, 5278usize);
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |m: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % m as u64) as usize
+        };
+        let list: Vec<(usize, usize)> = (0..edges)
+            .map(|_| {
+                let a = next(n);
+                (a, (a + 1 + next(n - 1)) % n)
+            })
+            .collect();
+        let dev = deepfield_core::device();
+        let g = MessageGraph::from_undirected(n, &list, dev).ok()?;
+        let x = Tensor::rand([n as i64, f], (deepfield_core::tch::Kind::Float, dev));
+        let config = NodeClassifierConfig {
+            encoder: EncoderConfig::new(crate::encoder::LayerKind::Gcn, f, [16, 7]),
+            features: f as usize,
+            normalize_features: true,
+            class_names: (0..7).map(|c| format!("class_{c}")).collect(),
+        };
+        let input = format!("graph: {n} nodes, {f} features, {edges} undirected edges");
+        Some(deepfield_core::profile::Example::with(
+            config,
+            input,
+            move |m: &NodeClassifier| Ok(m.forward(&x, &g, false)),
+        ))
+    }
 }

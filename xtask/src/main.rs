@@ -13,6 +13,7 @@
 
 mod dependent;
 mod models;
+mod profiles;
 mod repros;
 mod torch_env;
 
@@ -77,7 +78,9 @@ commands:
                                 run a reproduction (release build); writes results/<id>/ (a quick
                                 run: results/<id>-quick/). --threads N: libtorch threads (0 = all
                                 cores; 1 for long runs beside other work); --config FILE: a full
-                                config.json to run with; --force: let a quick run replace a full one
+                                config.json to run with; --force: let a quick run replace a full one;
+                                convnet-efficiency first runs every domain binary's `profile`
+                                into results/profiles/
 
 environment:
   DEEPFIELD_DATA       data directory (default: ../shared/datasets beside the checkout)
@@ -428,6 +431,16 @@ fn repro(args: &[String]) -> Result<()> {
         return fail(format!("no reproduction with id `{id}`"));
     };
     setup()?;
+    if id == profiles::REPRO {
+        // Every domain binary profiles its own kinds first; core's reproduction reads them.
+        let crates: Vec<&str> = repros::CRATES
+            .iter()
+            .copied()
+            .filter(|c| *c != "core" && has_binary(c))
+            .collect();
+        let quick = args.iter().any(|a| a == "--quick");
+        profiles::collect(&crates, Path::new(profiles::DIR), quick, cargo)?;
+    }
     announce_build(&entry.package, &entry.binary, true);
     let mut cmd = cargo();
     cmd.args([

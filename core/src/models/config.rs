@@ -36,6 +36,12 @@ pub trait ModelConfig: Serialize + DeserializeOwned + Clone + 'static {
         let _ = config_json;
         None
     }
+
+    /// A representative config and an example input, for profiling its cost (every binary's
+    /// `profile` command; [`crate::profile`]). Default: none (the kind is listed as skipped).
+    fn example() -> Option<crate::profile::Example<Self>> {
+        None
+    }
 }
 
 /// The trait object through which a registry hands out models of one input type: `dyn Forward`

@@ -1,7 +1,9 @@
 //! Core's models in the registry, under the names of [`ModelSpec`](crate::nn::spec::ModelSpec):
 //! `mlp`, `cnn`, `rnn`, `cnn_lstm`, `transformer`, `seq2seq`, `autoencoder`.
 
-use tch::nn;
+use tch::{nn, Kind, Tensor};
+
+use crate::profile::Example;
 
 use super::{ModelConfig, ModelRegistry};
 use crate::nn::autoencoder::{Autoencoder, AutoencoderConfig};
@@ -29,8 +31,18 @@ impl ModelRegistry {
     }
 }
 
+/// The example batch a core kind profiles with: one sample of its default config's input.
+fn example_of<C: ModelConfig + Default>(shape: impl Fn(&C) -> Vec<i64>) -> Option<Example<C>>
+where
+    C::Model: crate::Forward,
+{
+    let c = C::default();
+    let x = Tensor::randn(shape(&c), (Kind::Float, crate::device()));
+    Some(Example::tensor(c, x))
+}
+
 macro_rules! core_model {
-    ($config:ty, $model:ty, $kind:literal, $description:literal) => {
+    ($config:ty, $model:ty, $kind:literal, $description:literal $(, $shape:expr)?) => {
         impl ModelConfig for $config {
             const KIND: &'static str = $kind;
             const DESCRIPTION: &'static str = $description;
@@ -44,6 +56,12 @@ macro_rules! core_model {
             fn build(&self, path: &nn::Path) -> Result<$model> {
                 self.init(path)
             }
+
+            $(
+            fn example() -> Option<Example<Self>> {
+                example_of::<Self>($shape)
+            }
+            )?
         }
     };
 }
@@ -52,31 +70,40 @@ core_model!(
     MlpConfig,
     Mlp,
     "mlp",
-    "multi-layer perceptron over feature vectors"
+    "multi-layer perceptron over feature vectors",
+    |c: &MlpConfig| vec![1, c.input]
 );
 core_model!(
     CnnClassifierConfig,
     CnnClassifier,
     "cnn",
-    "1-D/2-D CNN with global pooling and an MLP head"
+    "1-D/2-D CNN with global pooling and an MLP head",
+    |c: &CnnClassifierConfig| {
+        let mut s = vec![1, c.stack.input];
+        s.extend(std::iter::repeat_n(64, c.stack.dims as usize));
+        s
+    }
 );
 core_model!(
     SequenceClassifierConfig,
     SequenceClassifier,
     "rnn",
-    "LSTM/GRU sequence classifier or regressor"
+    "LSTM/GRU sequence classifier or regressor",
+    |c: &SequenceClassifierConfig| vec![1, 100, c.rnn.input]
 );
 core_model!(
     CnnLstmConfig,
     CnnLstm,
     "cnn_lstm",
-    "1-D CNN front end feeding an LSTM (sequence classifier or regressor)"
+    "1-D CNN front end feeding an LSTM (sequence classifier or regressor)",
+    |c: &CnnLstmConfig| vec![1, 64, c.input]
 );
 core_model!(
     TransformerEncoderConfig,
     TransformerEncoder,
     "transformer",
-    "transformer encoder over sequences"
+    "transformer encoder over sequences",
+    |c: &TransformerEncoderConfig| vec![1, 64, c.input.unwrap_or(c.d_model)]
 );
 core_model!(
     Seq2SeqConfig,
@@ -88,7 +115,8 @@ core_model!(
     AutoencoderConfig,
     Autoencoder,
     "autoencoder",
-    "autoencoder / VAE; the forward pass is the reconstruction"
+    "autoencoder / VAE; the forward pass is the reconstruction",
+    |c: &AutoencoderConfig| vec![1, c.input]
 );
 
 #[cfg(test)]

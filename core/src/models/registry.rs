@@ -18,6 +18,9 @@ use crate::{Error, Forward, Result};
 type BuildFn = fn(&Value, &nn::Path) -> Result<Box<dyn Any>>;
 /// A registered config's [`ModelConfig::from_older`], as JSON.
 type OlderFn = fn(&Value) -> Option<Value>;
+/// Profiles a registered config's [`ModelConfig::example`] ([`crate::profile::profile_config`]).
+type ProfileFn =
+    fn(&crate::profile::LatencyOptions) -> Option<Result<crate::profile::ModelProfile>>;
 
 fn build_any<C: ModelConfig>(config: &Value, path: &nn::Path) -> Result<Box<dyn Any>> {
     let model = build_config::<C>(config, path)?;
@@ -36,6 +39,7 @@ struct Entry {
     input: &'static str,
     build: BuildFn,
     older: OlderFn,
+    profile: ProfileFn,
 }
 
 /// Kind name → builder, for every model a program knows: tensor-in models (used as
@@ -91,6 +95,7 @@ impl ModelRegistry {
                 input: <<C::Model as IntoBoxed>::Interface as Interface>::INPUT,
                 build: build_any::<C>,
                 older: older_json::<C>,
+                profile: crate::profile::profile_config::<C>,
             },
         );
     }
@@ -230,6 +235,16 @@ impl ModelRegistry {
             vs,
             model,
         })
+    }
+
+    /// Profile `kind` on its example input with fresh weights ([`ModelConfig::example`]):
+    /// `None` when the kind is unknown or has no example.
+    pub fn profile(
+        &self,
+        kind: &str,
+        opts: &crate::profile::LatencyOptions,
+    ) -> Option<Result<crate::profile::ModelProfile>> {
+        (self.entries.get(kind)?.profile)(opts)
     }
 
     /// The first registered kind (by name) that knows `json` as one of its older layouts.

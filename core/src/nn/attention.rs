@@ -127,6 +127,13 @@ impl AttentionPooling {
             .f_squeeze_dim(-1)?;
         let weights = tap(&self.names[0], masked_softmax(&scores, mask, -1)?);
         let pooled = weights.f_unsqueeze(1)?.f_bmm(xs)?.f_squeeze_dim(1)?;
+        if crate::profile::is_recording() {
+            use crate::profile::counter;
+            let name = &self.names[1];
+            counter::linear(name, xs, &self.proj.ws, self.proj.bs.as_ref(), &hidden);
+            counter::linear(name, &hidden, &self.score.ws, None, &scores);
+            counter::matmul(name, &weights.f_unsqueeze(1)?, xs, &pooled);
+        }
         Ok((tap(&self.names[1], pooled), weights))
     }
 

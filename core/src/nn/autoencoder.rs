@@ -174,7 +174,10 @@ pub struct Autoencoder {
 }
 
 fn apply_linear(xs: &Tensor, layer: &Linear) -> Result<Tensor> {
-    Ok(xs.f_linear(&layer.ws, layer.bs.as_ref())?)
+    let y = xs.f_linear(&layer.ws, layer.bs.as_ref())?;
+    // The layers carry no names; a profile lists them in call order as `linear`.
+    crate::profile::counter::linear("linear", xs, &layer.ws, layer.bs.as_ref(), &y);
+    Ok(y)
 }
 
 impl Autoencoder {

@@ -135,13 +135,15 @@ impl Forward for Mlp {
         );
         let mut h = xs.shallow_clone();
         for ((layer, act), name) in self.hidden.iter().zip(&self.acts).zip(&self.names) {
-            let a = act.apply(&h.f_linear(&layer.ws, layer.bs.as_ref())?);
+            let z = h.f_linear(&layer.ws, layer.bs.as_ref())?;
+            crate::profile::counter::linear(name, &h, &layer.ws, layer.bs.as_ref(), &z);
+            let a = act.apply(&z);
             h = tap(name, dropout(a, self.config.dropout, train));
         }
-        Ok(tap(
-            &self.names[self.hidden.len()],
-            h.f_linear(&self.out.ws, self.out.bs.as_ref())?,
-        ))
+        let out_name = &self.names[self.hidden.len()];
+        let y = h.f_linear(&self.out.ws, self.out.bs.as_ref())?;
+        crate::profile::counter::linear(out_name, &h, &self.out.ws, self.out.bs.as_ref(), &y);
+        Ok(tap(out_name, y))
     }
 }
 

@@ -187,6 +187,12 @@ macro_rules! domain_cli {
                     parse(&explain),
                     Ok(super::$cmd::Common(Common::Explain(_)))
                 ));
+                let cmd = parse(&[$name, "profile", "--out", "p.json", "--kind", "mlp"]);
+                assert!(matches!(
+                    cmd,
+                    Ok(super::$cmd::Common(Common::Profile(ref a))) if a.kinds == ["mlp"]
+                ));
+                assert!(parse(&[$name, "profile"]).is_err());
                 for shared in ["list", "models"] {
                     assert!(parse(&[$name, shared]).is_ok(), "{shared}");
                 }
@@ -319,6 +325,10 @@ pub enum Common {
     /// map of a captured layer. Writes `attributions.safetensors`, `scores.csv`,
     /// `explain.json` and heat-map PNGs into `--out`.
     Explain(ExplainArgs),
+    /// Profile every registered model kind on its example input (fresh weights): MACs, FLOPs,
+    /// parameters, activation memory and arithmetic intensity per layer, measured latency, and
+    /// this machine's roofline (matrix-product peak, copy bandwidth), written as JSON.
+    Profile(ProfileArgs),
 }
 
 /// Arguments of `explain`.
@@ -379,6 +389,58 @@ impl ExplainArgs {
     }
 }
 
+/// Arguments of `profile`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ProfileArgs {
+    /// The JSON file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// libtorch threads for the probes and the timings.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Seconds of timed forward passes per model (at least 5 runs).
+    #[arg(long, default_value_t = 1.0)]
+    pub seconds: f64,
+    /// Only these kinds (repeatable) [default: every kind with an example].
+    #[arg(long = "kind", value_name = "KIND")]
+    pub kinds: Vec<String>,
+}
+
+impl ProfileArgs {
+    /// Profile `models` as asked and write the JSON file; returns what was written.
+    pub fn run(
+        &self,
+        models: &crate::models::ModelRegistry,
+    ) -> Result<crate::profile::ProfileFile> {
+        use crate::profile;
+        if !(self.seconds.is_finite() && self.seconds >= 0.0) {
+            return Err(Error::config(format!(
+                "profile: --seconds must be a non-negative number, got {}",
+                self.seconds
+            )));
+        }
+        crate::device::set_threads(self.threads);
+        let opts = profile::LatencyOptions {
+            budget_s: self.seconds,
+            ..Default::default()
+        };
+        let roofline = profile::roofline::measure(crate::device())?;
+        let (models, skipped) = profile::profile_all(models, &self.kinds, &opts)?;
+        let binary = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        let file = profile::ProfileFile {
+            binary,
+            roofline,
+            models,
+            skipped,
+        };
+        crate::fsutil::write_json(&self.out, &file)?;
+        Ok(file)
+    }
+}
+
 impl Common {
     /// Run the command against `app`.
     pub fn run(&self, app: &App) -> Result<()> {
@@ -396,6 +458,25 @@ impl Common {
             }
             Common::Inspect { model } => {
                 println!("{}", inspect(&app.models, model)?);
+                Ok(())
+            }
+            Common::Profile(args) => {
+                let file = args.run(&app.models)?;
+                for m in &file.models {
+                    println!(
+                        "{:<24} {:>12} MACs {:>10} params {:>10.3} ms",
+                        m.kind,
+                        m.macs,
+                        m.params,
+                        m.latency.median_s * 1e3
+                    );
+                }
+                println!(
+                    "{} profiles ({} kinds without an example) written to {}",
+                    file.models.len(),
+                    file.skipped.len(),
+                    args.out.display()
+                );
                 Ok(())
             }
             Common::Forward { model, input, out } => {

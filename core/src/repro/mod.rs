@@ -10,6 +10,8 @@ pub mod catalog;
 pub mod cli;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod concrete;
+#[cfg(feature = "plots")]
+pub mod efficiency;
 pub mod typed;
 #[cfg(test)]
 mod typed_tests;
@@ -98,12 +100,16 @@ pub trait Reproduction {
 pub const REPRODUCTIONS: &str = include_str!("../../reproductions.tsv");
 
 /// Every reproduction that lives in deepfield-core.
-/// (concrete-mlp needs the `tables` and `plots` features.)
+/// (concrete-mlp needs the `tables` and `plots` features, convnet-efficiency `plots`.)
+#[allow(clippy::vec_init_then_push)]
 pub fn all() -> Vec<Box<dyn Reproduction>> {
+    #[allow(unused_mut)]
+    let mut all: Vec<Box<dyn Reproduction>> = Vec::new();
     #[cfg(all(feature = "tables", feature = "plots"))]
-    return vec![Box::new(Typed(concrete::ConcreteMlp))];
-    #[cfg(not(all(feature = "tables", feature = "plots")))]
-    Vec::new()
+    all.push(Box::new(Typed(concrete::ConcreteMlp)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(efficiency::ConvnetEfficiency)));
+    all
 }
 
 /// Find a reproduction by id.

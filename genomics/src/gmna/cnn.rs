@@ -106,6 +106,29 @@ impl ModelConfig for GmnaCnnConfig {
     fn build(&self, path: &nn::Path) -> deepfield_core::Result<CnnClassifier> {
         self.network.init(path)
     }
+
+    /// The GMNA run's default CNN (six regions) on one one-hot genome of the default length.
+    fn example() -> Option<deepfield_core::profile::Example<Self>> {
+        let s = CnnSettings::default();
+        let labels: Vec<String> = (0..6).map(|i| format!("region_{i}")).collect();
+        let mut network = s.model;
+        network.output = labels.len() as i64;
+        let length = s.length as i64;
+        let dev = deepfield_core::device();
+        let bases = Tensor::randint(4, [1, length], (Kind::Int64, dev));
+        let x = bases
+            .one_hot(4)
+            .permute([0, 2, 1])
+            .to_kind(Kind::Float)
+            .contiguous();
+        let config = GmnaCnnConfig {
+            length: s.length,
+            label_column: "region".into(),
+            labels,
+            network,
+        };
+        Some(deepfield_core::profile::Example::tensor(config, x))
+    }
 }
 
 /// One-hot inputs `[N, 4, length]` of `records`.

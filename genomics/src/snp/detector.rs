@@ -40,6 +40,23 @@ pub struct DeepSnpDetectorConfig {
 }
 
 impl ModelConfig for DeepSnpDetectorConfig {
+    /// The default network on one default-length window of LRR and BAF.
+    fn example() -> Option<deepfield_core::profile::Example<Self>> {
+        let windows = WindowConfig::default();
+        let x = tch::Tensor::randn(
+            [1, 2, windows.length as i64],
+            (tch::Kind::Float, deepfield_core::device()),
+        );
+        let config = DeepSnpDetectorConfig {
+            model: DeepSnpConfig::default(),
+            windows,
+            decision_threshold: 0.5,
+            baseline_min_segment: 20,
+            baseline_threshold: 0.0,
+        };
+        Some(deepfield_core::profile::Example::tensor(config, x))
+    }
+
     const KIND: &'static str = "genomics.deep_snp";
     const DESCRIPTION: &'static str =
         "Deep SNP: CNN + attention over LRR/BAF windows [B, 2, L] -> breakpoint logits [B, 2]";

@@ -2,6 +2,7 @@
 //! Graph Convolutional Networks", ICLR 2017: `H' = Â · H · W + b` with
 //! `Â = D^-1/2 (A + I) D^-1/2`.
 
+use deepfield_core::profile;
 use deepfield_core::tch::{nn, Tensor};
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,7 @@ impl GcnConfig {
             weight: glorot(&(p / "lin"), "weight", self.output, self.input),
             bias: self.bias.then(|| p.zeros("bias", &[self.output])),
             output: self.output,
+            name: deepfield_core::nn::capture::name_of(p),
         })
     }
 }
@@ -49,17 +51,27 @@ pub struct GcnConv {
     pub weight: Tensor,
     pub bias: Option<Tensor>,
     output: i64,
+    /// Parameter path, the name its cost is profiled under.
+    name: String,
 }
 
 impl GraphLayer for GcnConv {
     /// # Shapes
     /// `x` `[N, in]` dense or sparse → `[N, out]`.
     fn forward(&self, x: &Tensor, g: &MessageGraph, _train: bool) -> Tensor {
-        let h = spmm(&g.gcn, &linear(x, &self.weight));
-        match &self.bias {
+        let xw = linear(x, &self.weight);
+        let h = spmm(&g.gcn, &xw);
+        let out = match &self.bias {
             Some(b) => h + b,
             None => h,
+        };
+        if profile::is_recording() {
+            let lin = deepfield_core::nn::capture::child(&self.name, "lin");
+            profile::counter::linear(&lin, x, &self.weight, None, &xw);
+            let nnz = g.gcn.internal_nnz().max(0) as u64;
+            profile::counter::spmm(&self.name, nnz, &xw, &out);
         }
+        out
     }
 
     fn out_dim(&self) -> i64 {

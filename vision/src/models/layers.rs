@@ -3,6 +3,7 @@
 //! check of an image batch. Parameter names are PyTorch's (`weight`, `bias`, `running_mean`,
 //! `running_var`), so a model's safetensors export loads into its torchvision-style twin.
 
+use deepfield_core::profile::counter;
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, Init, ModuleT};
 use tch::Tensor;
@@ -28,6 +29,8 @@ pub struct Conv2d {
     pub bias: Option<Tensor>,
     pub stride: i64,
     pub padding: i64,
+    /// Its parameter path (the name its cost is profiled under).
+    pub name: String,
 }
 
 /// The shape of a convolution: `nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=bias)`.
@@ -108,20 +111,23 @@ pub fn conv2d(path: &nn::Path, spec: ConvSpec, init: ConvInit) -> Result<Conv2d>
         bias: bias.then(|| path.f_var("bias", &[c_out], b)).transpose()?,
         stride,
         padding,
+        name: deepfield_core::nn::capture::name_of(path),
     })
 }
 
 impl Conv2d {
     /// `[B, C_in, H, W]` → `[B, C_out, H', W']`.
     pub fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        Ok(xs.f_conv2d(
+        let y = xs.f_conv2d(
             &self.weight,
             self.bias.as_ref(),
             [self.stride; 2],
             [self.padding; 2],
             [1, 1],
             1,
-        )?)
+        )?;
+        counter::conv(&self.name, xs, &self.weight, self.bias.as_ref(), &y);
+        Ok(y)
     }
 }
 
@@ -139,7 +145,19 @@ pub fn batch_norm(path: &nn::Path, channels: i64) -> nn::BatchNorm {
 
 /// Apply batch normalisation (batch statistics in training, running ones otherwise).
 pub fn bn(b: &nn::BatchNorm, xs: &Tensor, train: bool) -> Tensor {
-    b.forward_t(xs, train)
+    let y = b.forward_t(xs, train);
+    if deepfield_core::profile::is_recording() {
+        let params: Vec<&Tensor> = b.ws.iter().chain(b.bs.iter()).collect();
+        counter::norm("bn", "batch_norm", xs, &params, &y);
+    }
+    y
+}
+
+/// A fully connected layer `x Wᵀ + b` whose cost is profiled as `name`.
+pub fn linear(name: &str, l: &nn::Linear, xs: &Tensor) -> Result<Tensor> {
+    let y = xs.f_linear(&l.ws, l.bs.as_ref())?;
+    counter::linear(name, xs, &l.ws, l.bs.as_ref(), &y);
+    Ok(y)
 }
 
 /// Check a `[B, channels, size, size]` image batch (`what` names the model in the error).
@@ -180,6 +198,15 @@ macro_rules! vision_model {
 
             fn build(&self, path: &tch::nn::Path) -> deepfield_core::Result<$model> {
                 Ok(<$model>::new(path, self)?)
+            }
+
+            /// The default config on one image its preprocessing gives.
+            fn example() -> Option<deepfield_core::profile::Example<Self>> {
+                let c = <$config>::default();
+                let [ch, h, w] = c.preprocess.output_shape();
+                let opts = (tch::Kind::Float, deepfield_core::device());
+                let x = tch::Tensor::rand([1, ch, h, w], opts);
+                Some(deepfield_core::profile::Example::tensor(c, x))
             }
         }
     };

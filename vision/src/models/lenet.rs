@@ -23,7 +23,7 @@ use deepfield_core::nn::cnn::PoolKind;
 use deepfield_core::nn::{init, Activation, LinearInit};
 
 use super::layers::vision_model;
-use super::layers::{check_images, conv2d, Conv2d, ConvInit, ConvSpec};
+use super::layers::{check_images, conv2d, linear, Conv2d, ConvInit, ConvSpec};
 use crate::data::Preprocess;
 use crate::{Error, Result};
 
@@ -132,10 +132,9 @@ impl LeNet5 {
         let x = tap("conv1", act.apply(&self.conv1.forward(xs)?));
         let x = tap("conv2", act.apply(&self.conv2.forward(&self.pool(&x)?)?));
         let x = self.pool(&x)?.f_flatten(1, -1)?;
-        let lin = |l: &nn::Linear, x: &Tensor| x.f_linear(&l.ws, l.bs.as_ref());
-        let x = tap("fc1", act.apply(&lin(&self.fc[0], &x)?));
-        let x = tap("fc2", act.apply(&lin(&self.fc[1], &x)?));
-        Ok(tap("fc3", lin(&self.fc[2], &x)?))
+        let x = tap("fc1", act.apply(&linear("fc1", &self.fc[0], &x)?));
+        let x = tap("fc2", act.apply(&linear("fc2", &self.fc[1], &x)?));
+        Ok(tap("fc3", linear("fc3", &self.fc[2], &x)?))
     }
 }
 

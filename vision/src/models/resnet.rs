@@ -198,7 +198,7 @@ impl ResNet {
             x = tap(&format!("layer{}", i + 1), x);
         }
         let x = x.f_mean_dim([2, 3].as_slice(), false, None)?;
-        Ok(tap("fc", x.f_linear(&self.fc.ws, self.fc.bs.as_ref())?))
+        Ok(tap("fc", super::layers::linear("fc", &self.fc, &x)?))
     }
 }
 

@@ -32,7 +32,7 @@
 //! any angle first without the corners leaving the window (`part ≤ input / √2`).
 
 use serde::{Deserialize, Serialize};
-use tch::nn::{self, Linear, Module};
+use tch::nn::{self, Linear};
 use tch::Tensor;
 
 use deepfield_core::models::ModelConfig;
@@ -191,6 +191,14 @@ impl ModelConfig for RotInvCnnConfig {
             out,
         })
     }
+
+    /// The default config on one image its preprocessing gives.
+    fn example() -> Option<deepfield_core::profile::Example<Self>> {
+        let c = Self::default();
+        let [ch, h, w] = c.preprocess.output_shape();
+        let x = Tensor::rand([1, ch, h, w], (tch::Kind::Float, deepfield_core::device()));
+        Some(deepfield_core::profile::Example::tensor(c, x))
+    }
 }
 
 /// The network (see the module documentation). Parameters: `conv.blocks.{i}.conv.*`,
@@ -253,8 +261,10 @@ impl Forward for RotInvCnn {
     fn try_forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, train: bool) -> Result<Tensor> {
         let d = self.config.dropout;
         let f = self.features(xs, train)?.dropout(d, train);
-        let h = self.fc.forward(&f).relu().dropout(d, train);
-        Ok(self.out.forward(&h))
+        let h = super::layers::linear("fc", &self.fc, &f)?
+            .relu()
+            .dropout(d, train);
+        Ok(super::layers::linear("out", &self.out, &h)?)
     }
 }
 

@@ -89,7 +89,7 @@ impl VggConfig {
 #[derive(Debug)]
 enum Item {
     Conv {
-        conv: Conv2d,
+        conv: Box<Conv2d>,
         bn: Option<nn::BatchNorm>,
         /// Capture name: the ReLU's index.
         name: String,
@@ -132,7 +132,7 @@ impl Vgg {
                 let norm = config.batch_norm.then(|| batch_norm(&(&fp / idx), w));
                 idx += usize::from(config.batch_norm) as i64;
                 features.push(Item::Conv {
-                    conv,
+                    conv: Box::new(conv),
                     bn: norm,
                     name: format!("features.{idx}"),
                 });
@@ -190,7 +190,10 @@ impl Vgg {
         let x = tap("features", x.f_adaptive_avg_pool2d([p, p])?);
         let mut x = x.f_flatten(1, -1)?;
         for (i, (w, b)) in self.classifier.iter().enumerate() {
-            x = x.f_linear(w, Some(b))?;
+            let y = x.f_linear(w, Some(b))?;
+            let name = ["classifier.0", "classifier.3", "classifier.6"][i.min(2)];
+            deepfield_core::profile::counter::linear(name, &x, w, Some(b), &y);
+            x = y;
             if i < 2 {
                 x = dropout(x.f_relu()?, self.config.dropout, train);
             }

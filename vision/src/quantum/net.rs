@@ -174,6 +174,16 @@ impl Conv {
             Conv::Quantum(q) => q.forward(xs),
         }
     }
+
+    /// `forward`, its cost profiled as `name` (a classical convolution's; the simulated
+    /// quantum circuits are not counted).
+    fn forward_named(&self, name: &str, xs: &Tensor) -> Result<Tensor> {
+        let y = self.forward(xs)?;
+        if let Conv::Classical { weight, bias } = self {
+            deepfield_core::profile::counter::conv(name, xs, weight, Some(bias), &y);
+        }
+        Ok(y)
+    }
 }
 
 #[derive(Debug)]
@@ -261,11 +271,11 @@ impl QuantumCreepNet {
             .f_constant_pad_nd([c.pad; 4])?
             .f_sub_scalar(c.mean)?
             .f_div_scalar(c.std)?;
-        let x = tap("layers.0", self.conv[0].forward(&x)?);
-        let x = tap("layers.1", self.conv[1].forward(&x)?);
+        let x = tap("layers.0", self.conv[0].forward_named("layers.0", &x)?);
+        let x = tap("layers.1", self.conv[1].forward_named("layers.1", &x)?);
         let x = x.f_flatten(1, -1)?;
         let out = match &self.head {
-            Head::Classical(lin) => x.f_linear(&lin.ws, lin.bs.as_ref())?,
+            Head::Classical(lin) => crate::models::layers::linear("layers.3", lin, &x)?,
             Head::Quantum(q) => q.forward(&x)?,
         };
         Ok(tap("layers.3", out))

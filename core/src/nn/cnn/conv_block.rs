@@ -3,9 +3,10 @@
 
 use tch::{nn, Tensor};
 
-use super::super::capture::tap;
+use super::super::capture::{child, tap};
 use super::super::dropout;
 use super::{ConvBlockConfig, PoolKind};
+use crate::profile::counter;
 use crate::{ensure_input, Result};
 
 #[derive(Debug)]
@@ -42,7 +43,13 @@ impl ConvBlock {
                 1,
             )?
         };
+        let recording = crate::profile::is_recording();
+        if recording {
+            let conv = child(&self.name, "conv");
+            counter::conv(&conv, &xs, &self.weight, self.bias.as_ref(), &ys);
+        }
         if let Some(bn) = &self.bn {
+            let before = ys.shallow_clone();
             // PyTorch's BatchNorm defaults: momentum 0.1, eps 1e-5.
             ys = ys.f_batch_norm(
                 bn.ws.as_ref(),
@@ -54,9 +61,23 @@ impl ConvBlock {
                 1e-5,
                 true,
             )?;
+            if recording {
+                let params: Vec<&Tensor> = bn.ws.iter().chain(bn.bs.iter()).collect();
+                counter::norm(
+                    &child(&self.name, "bn"),
+                    "batch_norm",
+                    &before,
+                    &params,
+                    &ys,
+                );
+            }
         }
         ys = c.activation.apply(&ys);
+        if recording {
+            counter::elementwise(&self.name, "activation", &[&ys], &ys, 1);
+        }
         if let Some(p) = &c.pool {
+            let before = ys.shallow_clone();
             let (k, s) = (p.size, p.step());
             ys = match (p.kind, dims) {
                 (PoolKind::Max, 1) if k == s => max_pool1d_disjoint(&ys, k)?,
@@ -65,6 +86,10 @@ impl ConvBlock {
                 (PoolKind::Max, _) => ys.f_max_pool2d([k, k], [s, s], [0, 0], [1, 1], false)?,
                 (PoolKind::Avg, _) => ys.f_avg_pool2d([k, k], [s, s], [0, 0], false, true, None)?,
             };
+            if recording {
+                let window = if dims == 1 { k } else { k * k };
+                counter::pool(&child(&self.name, "pool"), "pool", &before, window, &ys);
+            }
         }
         Ok(tap(&self.name, dropout(ys, c.dropout, train)))
     }

@@ -215,7 +215,11 @@ impl ConvStack {
                     .as_ref()
                     .is_none_or(|p| p.kind == PoolKind::Max && p.step() == p.size)
         };
-        if self.config.dims != 1 || !self.blocks.iter().all(simple) {
+        // A recording session takes the general path, whose layers report their costs.
+        if self.config.dims != 1
+            || !self.blocks.iter().all(simple)
+            || crate::profile::is_recording()
+        {
             return Ok(None);
         }
         let size = xs.size();

@@ -52,6 +52,16 @@ impl Rnn {
             size
         );
         let (out, last) = self.run(xs, mask, train)?;
+        if crate::profile::is_recording() {
+            let c = &self.config;
+            let op = match c.cell {
+                Cell::Lstm => "lstm",
+                Cell::Gru => "gru",
+            };
+            let weights: Vec<&Tensor> = self.weights.iter().collect();
+            let shape = (c.input, c.hidden, c.layers, c.directions());
+            crate::profile::counter::rnn(&self.names[0], op, xs, &weights, shape, &out);
+        }
         Ok((tap(&self.names[0], out), tap(&self.names[1], last)))
     }
 

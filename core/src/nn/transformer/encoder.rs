@@ -5,7 +5,7 @@ use tch::{Kind, Tensor};
 
 use super::super::capture::tap;
 use super::super::{check_mask_rows, check_sequences, dropout, forward_by};
-use super::layer::{apply_linear, apply_norm, EncoderLayer};
+use super::layer::{named_linear, named_norm, EncoderLayer};
 use super::{Pooling, PositionalEncoding, TransformerEncoderConfig};
 use crate::{ensure_input, Result};
 
@@ -69,7 +69,7 @@ impl TransformerEncoder {
             None => xs.shallow_clone(),
         };
         if let Some(proj) = &self.input_proj {
-            h = apply_linear(&h, proj)?;
+            h = named_linear(&h, proj, "", "input_proj")?;
         }
         let mut mask = mask;
         if let Some(cls) = &self.cls_token {
@@ -87,7 +87,7 @@ impl TransformerEncoder {
             h = layer.forward(&h, mask.as_ref(), train)?;
         }
         if let Some(norm) = &self.norm {
-            h = apply_norm(&h, norm)?;
+            h = named_norm(&h, norm, "", "norm")?;
         }
 
         let pooled = match c.pooling {
@@ -116,7 +116,10 @@ impl TransformerEncoder {
         };
         let pooled = tap(&self.pool_name, pooled);
         match &self.head {
-            Some(head) => Ok(tap(&self.head_name, apply_linear(&pooled, head)?)),
+            Some(head) => Ok(tap(
+                &self.head_name,
+                named_linear(&pooled, head, "", &self.head_name)?,
+            )),
             None => Ok(pooled),
         }
     }

@@ -29,6 +29,37 @@ pub(super) fn apply_linear(xs: &Tensor, layer: &Linear) -> Result<Tensor> {
     Ok(xs.f_linear(&layer.ws, layer.bs.as_ref())?)
 }
 
+/// [`apply_linear`], reporting its cost as `prefix.suffix` inside a profiling session.
+pub(super) fn named_linear(
+    xs: &Tensor,
+    layer: &Linear,
+    prefix: &str,
+    suffix: &str,
+) -> Result<Tensor> {
+    let y = apply_linear(xs, layer)?;
+    if crate::profile::is_recording() {
+        let name = crate::nn::capture::child(prefix, suffix);
+        crate::profile::counter::linear(&name, xs, &layer.ws, layer.bs.as_ref(), &y);
+    }
+    Ok(y)
+}
+
+/// [`apply_norm`], reporting its cost as `prefix.suffix` inside a profiling session.
+pub(super) fn named_norm(
+    xs: &Tensor,
+    norm: &LayerNorm,
+    prefix: &str,
+    suffix: &str,
+) -> Result<Tensor> {
+    let y = apply_norm(xs, norm)?;
+    if crate::profile::is_recording() {
+        let name = crate::nn::capture::child(prefix, suffix);
+        let params: Vec<&Tensor> = norm.ws.iter().chain(norm.bs.iter()).collect();
+        crate::profile::counter::norm(&name, "layer_norm", xs, &params, &y);
+    }
+    Ok(y)
+}
+
 pub(super) fn apply_norm(xs: &Tensor, norm: &LayerNorm) -> Result<Tensor> {
     Ok(xs.f_layer_norm(
         norm.normalized_shape.as_slice(),
@@ -118,7 +149,25 @@ impl SelfAttention {
         )?
         .f_transpose(1, 2)?
         .f_reshape([b, t, d])?;
-        apply_linear(&out, &self.out_proj)
+        let prefix = self
+            .weights_name
+            .strip_suffix("weights")
+            .unwrap_or("")
+            .trim_end_matches('.');
+        if crate::profile::is_recording() {
+            use crate::profile::counter;
+            let qkv_flat = qkv.f_permute([1, 3, 0, 2, 4])?.f_reshape([b, t, 3 * d])?;
+            let name = crate::nn::capture::child(prefix, "in_proj");
+            counter::linear(
+                &name,
+                xs,
+                &self.in_proj_weight,
+                Some(&self.in_proj_bias),
+                &qkv_flat,
+            );
+            counter::attention(&crate::nn::capture::child(prefix, "sdpa"), &q, &k, &v, &out);
+        }
+        named_linear(&out, &self.out_proj, prefix, "out_proj")
     }
 }
 
@@ -154,8 +203,15 @@ impl EncoderLayer {
     }
 
     fn feedforward(&self, xs: &Tensor, train: bool) -> Result<Tensor> {
-        let h = self.activation.apply(&apply_linear(xs, &self.linear1)?);
-        apply_linear(&dropout(h, self.dropout, train), &self.linear2)
+        let h = self
+            .activation
+            .apply(&named_linear(xs, &self.linear1, &self.name, "linear1")?);
+        named_linear(
+            &dropout(h, self.dropout, train),
+            &self.linear2,
+            &self.name,
+            "linear2",
+        )
     }
 
     pub(super) fn forward(
@@ -170,17 +226,19 @@ impl EncoderLayer {
     fn run(&self, xs: &Tensor, mask: Option<&Tensor>, train: bool) -> Result<Tensor> {
         let p = self.dropout;
         if self.norm_first {
-            let sa = self
-                .self_attn
-                .forward(&apply_norm(xs, &self.norm1)?, mask, train)?;
+            let n = &self.name;
+            let sa =
+                self.self_attn
+                    .forward(&named_norm(xs, &self.norm1, n, "norm1")?, mask, train)?;
             let h = xs.f_add(&dropout(sa, p, train))?;
-            let ff = self.feedforward(&apply_norm(&h, &self.norm2)?, train)?;
+            let ff = self.feedforward(&named_norm(&h, &self.norm2, n, "norm2")?, train)?;
             Ok(h.f_add(&dropout(ff, p, train))?)
         } else {
             let sa = self.self_attn.forward(xs, mask, train)?;
-            let h = apply_norm(&xs.f_add(&dropout(sa, p, train))?, &self.norm1)?;
+            let n = &self.name;
+            let h = named_norm(&xs.f_add(&dropout(sa, p, train))?, &self.norm1, n, "norm1")?;
             let ff = self.feedforward(&h, train)?;
-            apply_norm(&h.f_add(&dropout(ff, p, train))?, &self.norm2)
+            named_norm(&h.f_add(&dropout(ff, p, train))?, &self.norm2, n, "norm2")
         }
     }
 }
