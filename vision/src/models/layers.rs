@@ -174,8 +174,20 @@ pub fn check_images(what: &str, xs: &Tensor, channels: i64, size: i64) -> Result
 /// Implement [`deepfield_core::Forward`] (through the model's `logits(xs, train)`) and
 /// [`deepfield_core::models::ModelConfig`] (through the config's `check` and the model's
 /// `new(path, config)`) for a vision model: `vision_model!(Config, Model, "kind", "one line")`.
+/// The profiler's example input is one image of the config's preprocessing; a model whose input
+/// is not an image passes its example shape `[channels, height, width]` as a fifth argument,
+/// `|c: &Config| [..]`.
 macro_rules! vision_model {
     ($config:ty, $model:ty, $kind:literal, $description:literal) => {
+        $crate::models::layers::vision_model!(
+            $config,
+            $model,
+            $kind,
+            $description,
+            |c: &$config| c.preprocess.output_shape()
+        );
+    };
+    ($config:ty, $model:ty, $kind:literal, $description:literal, $shape:expr) => {
         impl deepfield_core::Forward for $model {
             fn try_forward_t(
                 &self,
@@ -200,10 +212,10 @@ macro_rules! vision_model {
                 Ok(<$model>::new(path, self)?)
             }
 
-            /// The default config on one image its preprocessing gives.
+            /// The default config on one example input (an image of its preprocessing).
             fn example() -> Option<deepfield_core::profile::Example<Self>> {
                 let c = <$config>::default();
-                let [ch, h, w] = c.preprocess.output_shape();
+                let [ch, h, w] = ($shape)(&c);
                 let opts = (tch::Kind::Float, deepfield_core::device());
                 let x = tch::Tensor::rand([1, ch, h, w], opts);
                 Some(deepfield_core::profile::Example::tensor(c, x))
