@@ -40,7 +40,7 @@ pub use png::PngStats;
 pub use png::{assert_png, png_stats};
 pub use results::{
     assert_contains, assert_history, assert_json_close, assert_repro_results, assert_results,
-    HISTORY_COLUMNS, MIN_PLOT_SIZE, REPRO_FILES,
+    run_quick, QuickRun, HISTORY_COLUMNS, MIN_PLOT_SIZE, REPRO_FILES,
 };
 pub use tables::{assert_csv, read_csv, write_csv};
 pub use tensors::{assert_close, assert_close_slice, max_abs_diff};

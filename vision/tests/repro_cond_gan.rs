@@ -5,12 +5,13 @@
 //! written). One test in this binary (libtorch's RNG is process-global).
 
 use deepfield_core::models::restore_model;
-use deepfield_core::repro::{ReproOptions, Typed};
-use deepfield_core::testing::{assert_csv, assert_png, assert_results, png_stats, run_bin};
+use deepfield_core::testing::{
+    assert_csv, assert_png, assert_results, png_stats, run_bin, run_quick, QuickRun,
+};
 use deepfield_vision::generate::grid_size;
 use deepfield_vision::models::lenet::LeNet5Config;
 use deepfield_vision::repro::cond_gan::evaluate::{reference_stats, score};
-use deepfield_vision::repro::cond_gan::{CondGan, CondGanMetrics};
+use deepfield_vision::repro::cond_gan::CondGan;
 use tch::{Device, Kind, Tensor};
 
 /// The bar every quick generator must clear: judge accuracy on the requested class (chance is
@@ -25,11 +26,11 @@ fn vision(args: &[&std::ffi::OsStr]) -> deepfield_core::testing::BinOutput {
 
 #[test]
 fn quick_cond_gan_draws_the_requested_classes_and_its_generator_evaluates() {
-    deepfield_core::device::set_threads(1);
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("cond-gan");
-    let opts = ReproOptions::quick("cond-gan", &out);
-    let m: CondGanMetrics = Typed(CondGan).run_typed(&opts).expect("cond-gan --quick");
+    let QuickRun {
+        tmp,
+        out,
+        metrics: m,
+    } = run_quick(CondGan);
 
     assert_results(
         &out,

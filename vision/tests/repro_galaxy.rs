@@ -3,9 +3,10 @@
 //! turns, and the saved headline model evaluated by `deepfield-vision eval classify`. One test
 //! in this binary (libtorch's RNG is process-global).
 
-use deepfield_core::repro::{ReproOptions, Typed};
-use deepfield_core::testing::{assert_csv, assert_png, assert_results, run_bin};
-use deepfield_vision::repro::galaxy::{GalaxyMetrics, GalaxyRotinv};
+use deepfield_core::testing::{
+    assert_csv, assert_png, assert_results, run_bin, run_quick, QuickRun,
+};
+use deepfield_vision::repro::galaxy::GalaxyRotinv;
 
 /// Measured (seed 0, quick, 1 thread): majority 0.319; the four models 0.544–0.580 at 0°,
 /// macro-F1 0.35–0.43.
@@ -14,13 +15,11 @@ const MARGIN: f64 = 0.12;
 
 #[test]
 fn quick_galaxy_rotinv_beats_the_majority_class_and_its_model_evaluates() {
-    deepfield_core::device::set_threads(1);
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("galaxy-rotinv");
-    let opts = ReproOptions::quick("galaxy-rotinv", &out);
-    let m: GalaxyMetrics = Typed(GalaxyRotinv)
-        .run_typed(&opts)
-        .expect("galaxy-rotinv --quick");
+    let QuickRun {
+        tmp,
+        out,
+        metrics: m,
+    } = run_quick(GalaxyRotinv);
 
     assert_results(
         &out,

@@ -3,10 +3,11 @@
 //! saved affine model evaluated by `deepfield-vision eval classify`. One test in this binary
 //! (libtorch's RNG is process-global).
 
-use deepfield_core::repro::{ReproOptions, Typed};
-use deepfield_core::testing::{assert_csv, assert_png, assert_results, run_bin};
+use deepfield_core::testing::{
+    assert_csv, assert_png, assert_results, run_bin, run_quick, QuickRun,
+};
 use deepfield_vision::data::{read_idx, write_idx};
-use deepfield_vision::repro::lie_equivariant::{LieEquivariant, LieMetrics};
+use deepfield_vision::repro::lie_equivariant::LieEquivariant;
 
 /// Floors per model on MNIST and on the affNIST-style set (chance: 0.10; the most frequent
 /// digit among the 500 test digits: 0.12). Measured (seed 0, quick, 1 thread): cnn 0.926 /
@@ -22,13 +23,11 @@ const FLOORS: [(&str, f64, f64); 4] = [
 
 #[test]
 fn quick_lie_equivariant_beats_chance_and_its_model_evaluates() {
-    deepfield_core::device::set_threads(1);
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("lie-equivariant");
-    let opts = ReproOptions::quick("lie-equivariant", &out);
-    let m: LieMetrics = Typed(LieEquivariant)
-        .run_typed(&opts)
-        .expect("lie-equivariant --quick");
+    let QuickRun {
+        tmp,
+        out,
+        metrics: m,
+    } = run_quick(LieEquivariant);
     assert_results(
         &out,
         &[

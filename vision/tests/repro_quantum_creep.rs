@@ -2,11 +2,11 @@
 //! folder, typed metrics, plots and report, accuracies clearly above chance for levels 0 and 1,
 //! and the saved networks restored through the registry scoring the test images as the run did.
 
-use deepfield_core::repro::{ReproOptions, Typed};
+use deepfield_core::testing::{run_quick, QuickRun};
 use deepfield_core::train::{Task, TrainConfig, Trainer};
 use deepfield_vision::data::mnist::{self, Dataset, Split};
 use deepfield_vision::repro::quantum_creep::run::saved_model;
-use deepfield_vision::repro::quantum_creep::{QuantumCreep, QuantumCreepMetrics};
+use deepfield_vision::repro::quantum_creep::QuantumCreep;
 use tch::Device;
 
 /// Measured (seed 0, quick mode: 10,000 training / 2,000 test images, 3 epochs, 1 thread):
@@ -16,11 +16,11 @@ const LEVEL1_MIN: f64 = 75.0;
 
 #[test]
 fn quick_quantum_creep_learns_mnist_and_its_models_restore() {
-    deepfield_core::device::set_threads(1);
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("quantum-creep");
-    let opts = ReproOptions::quick("quantum-creep", &out);
-    let m: QuantumCreepMetrics = Typed(QuantumCreep).run_typed(&opts).expect("quick run");
+    let QuickRun {
+        tmp: _tmp,
+        out,
+        metrics: m,
+    } = run_quick(QuantumCreep);
 
     assert_eq!((m.train_images, m.test_images), (10_000, 2000));
     assert_eq!(m.runs.len(), 2);

@@ -4,9 +4,8 @@
 //! binary (libtorch's RNG is process-global).
 
 use deepfield_core::checkpoint;
-use deepfield_core::repro::{ReproOptions, Typed};
-use deepfield_core::testing::{assert_png, assert_results, run_bin};
-use deepfield_vision::repro::smooth_gradcam::{SmoothGradCam, SmoothGradCamMetrics};
+use deepfield_core::testing::{assert_png, assert_results, run_bin, run_quick, QuickRun};
+use deepfield_vision::repro::smooth_gradcam::SmoothGradCam;
 
 /// Measured (seed 0, quick): test accuracy ≈ 0.2–0.4 (4 short epochs on cluttered canvases);
 /// pointing 0.62–0.88 for every method against a random-pixel floor of ≈ 0.11 and a
@@ -15,13 +14,11 @@ const MARGIN: f64 = 0.15;
 
 #[test]
 fn quick_smooth_gradcam_scores_every_method_and_its_model_explains() {
-    deepfield_core::device::set_threads(1);
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("smooth-gradcam");
-    let opts = ReproOptions::quick("smooth-gradcam", &out);
-    let m: SmoothGradCamMetrics = Typed(SmoothGradCam)
-        .run_typed(&opts)
-        .expect("smooth-gradcam --quick");
+    let QuickRun {
+        tmp,
+        out,
+        metrics: m,
+    } = run_quick(SmoothGradCam);
     assert_results(
         &out,
         &[

@@ -3,21 +3,20 @@
 //! templates), and the saved detector through `deepfield-vision eval tables` on a
 //! folder with a bad file. One test in this binary (libtorch's RNG is process-global).
 
-use deepfield_core::repro::{ReproOptions, Typed};
-use deepfield_core::testing::{assert_csv, assert_png, assert_results, run_bin};
-use deepfield_vision::repro::tablesense::{TableSenseMetrics, TableSenseRepro};
+use deepfield_core::testing::{
+    assert_csv, assert_png, assert_results, run_bin, run_quick, QuickRun,
+};
+use deepfield_vision::repro::tablesense::TableSenseRepro;
 
 /// Measured (seed 0, quick, 1 thread): EoB-2 P/R — CNN 0.720/0.522, heuristic 0.714/0.506, one
 /// box 0.705/0.489; on the fold of small templates CNN recall 0.869 vs one box 0.742.
 #[test]
 fn quick_tablesense_beats_the_trivial_box_and_its_model_lists_tables() {
-    deepfield_core::device::set_threads(1);
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("tablesense");
-    let opts = ReproOptions::quick("tablesense", &out);
-    let m: TableSenseMetrics = Typed(TableSenseRepro)
-        .run_typed(&opts)
-        .expect("tablesense --quick");
+    let QuickRun {
+        tmp,
+        out,
+        metrics: m,
+    } = run_quick(TableSenseRepro);
 
     assert_results(
         &out,

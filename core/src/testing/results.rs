@@ -178,3 +178,31 @@ pub fn assert_contains(text: &str, needle: &str) {
         "expected {needle:?} in the text:\n{text}"
     );
 }
+
+/// A quick run of a reproduction in a temporary folder, as the reproductions' integration tests
+/// start: one libtorch thread, `ReproOptions::quick`, the run through [`crate::repro::Typed`].
+pub struct QuickRun<M> {
+    /// Keeps the temporary folder alive.
+    pub tmp: tempfile::TempDir,
+    /// The results folder (`<tmp>/<id>`).
+    pub out: std::path::PathBuf,
+    /// The run's typed metrics.
+    pub metrics: M,
+}
+
+/// Run `experiment` in quick mode (seed 0) into a fresh temporary folder on one thread.
+///
+/// # Panics
+/// When the run fails (a test helper).
+#[track_caller]
+pub fn run_quick<E: crate::repro::Experiment>(experiment: E) -> QuickRun<E::Metrics> {
+    crate::device::set_threads(1);
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let id = experiment.id();
+    let out = tmp.path().join(id);
+    let opts = crate::repro::ReproOptions::quick(id, &out);
+    let metrics = crate::repro::Typed(experiment)
+        .run_typed(&opts)
+        .unwrap_or_else(|e| panic!("{id} --quick: {e}"));
+    QuickRun { tmp, out, metrics }
+}
