@@ -8,7 +8,7 @@ use std::path::Path;
 
 use deepfield_core::explain::rsa::compare::compare;
 use deepfield_core::explain::rsa::rdm::{crossnobis, rdm};
-use deepfield_core::explain::rsa::topology::{geodesic, geotopological};
+use deepfield_core::explain::rsa::topology::{binarize, geodesic, geotopological};
 use deepfield_core::explain::rsa::{Comparator, Distance, Rdm};
 use deepfield_core::tch::{Device, Kind, Tensor};
 use deepfield_core::testing::read_safetensors;

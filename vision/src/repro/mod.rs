@@ -6,6 +6,7 @@ pub mod lie_equivariant;
 pub mod quantum_creep;
 pub mod smooth_gradcam;
 pub mod tablesense;
+pub mod trsa;
 
 use deepfield_core::repro::{Reproduction, Typed};
 
@@ -18,5 +19,6 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
         Box::new(Typed(tablesense::TableSenseRepro)),
         Box::new(Typed(cond_gan::CondGan)),
         Box::new(Typed(lie_equivariant::LieEquivariant)),
+        Box::new(Typed(trsa::Trsa)),
     ]
 }

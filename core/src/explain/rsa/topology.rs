@@ -88,3 +88,22 @@ pub fn geodesic(r: &Rdm) -> Rdm {
     }
     Rdm { n, values }
 }
+
+/// Pure topology: 1 where the distance is at or above the `q`-quantile, else 0 — the limit of
+/// the geo-topological transform as its two quantiles meet (a neighbourhood graph).
+pub fn binarize(r: &Rdm, q: f64) -> Result<Rdm> {
+    if !(0.0..=1.0).contains(&q) {
+        return Err(Error::config(format!(
+            "the binarising quantile must be in [0, 1], got {q}"
+        )));
+    }
+    let t = quantile(&r.values, q);
+    Ok(Rdm {
+        n: r.n,
+        values: r
+            .values
+            .iter()
+            .map(|&d| f64::from(u8::from(d >= t)))
+            .collect(),
+    })
+}
