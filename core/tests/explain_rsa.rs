@@ -111,6 +111,16 @@ fn properties_and_bad_input() {
     )
     .is_err());
     assert!(geotopological(&eu, 0.8, 0.2).is_err());
+    // Binarised at the median: half the pairs are neighbours (0), half are not (1).
+    let b = binarize(&eu, 0.5).unwrap();
+    let ones = b.values.iter().filter(|&&v| v == 1.0).count();
+    assert!(b.values.iter().all(|&v| v == 0.0 || v == 1.0));
+    assert!(
+        ones.abs_diff(b.values.len() / 2) <= 1,
+        "{ones} of {}",
+        b.values.len()
+    );
+    assert!(binarize(&eu, 1.5).is_err());
     let small = rdm(
         &Tensor::randn([3, 4], (Kind::Float, Device::Cpu)),
         Distance::Cosine,
