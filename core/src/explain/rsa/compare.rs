@@ -85,6 +85,23 @@ fn rdm_covariance(n: usize) -> Tensor {
     &xi * &xi
 }
 
+thread_local! {
+    /// V⁻¹ by number of conditions: V depends on n only, and inverting it is the costly part.
+    static V_INVERSE: std::cell::RefCell<std::collections::HashMap<usize, Tensor>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+fn v_inverse(n: usize) -> Result<Tensor> {
+    V_INVERSE.with(|cache| {
+        if let Some(t) = cache.borrow().get(&n) {
+            return Ok(t.shallow_clone());
+        }
+        let inv = Tensor::f_linalg_inv(&rdm_covariance(n))?;
+        cache.borrow_mut().insert(n, inv.shallow_clone());
+        Ok(inv)
+    })
+}
+
 /// Compare two RDMs of the same conditions.
 pub fn compare(a: &Rdm, b: &Rdm, how: Comparator) -> Result<f64> {
     if a.n != b.n || a.values.len() != b.values.len() {
@@ -105,11 +122,11 @@ pub fn compare(a: &Rdm, b: &Rdm, how: Comparator) -> Result<f64> {
         Comparator::Spearman => pearson(&ranks(x), &ranks(y)),
         Comparator::KendallTauA => tau_a(x, y),
         Comparator::WhitenedCosine => {
-            let v = rdm_covariance(a.n);
+            let v_inv = v_inverse(a.n)?;
             let xa = Tensor::from_slice(x).view([-1, 1]);
             let ya = Tensor::from_slice(y).view([-1, 1]);
-            let vx = Tensor::linalg_solve(&v, &xa, true);
-            let vy = Tensor::linalg_solve(&v, &ya, true);
+            let vx = v_inv.matmul(&xa);
+            let vy = v_inv.matmul(&ya);
             let dot = |p: &Tensor, q: &Tensor| (p * q).sum(Kind::Double).double_value(&[]);
             dot(&vx, &ya) / (dot(&vx, &xa) * dot(&vy, &ya)).sqrt()
         }
