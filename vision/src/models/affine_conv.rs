@@ -224,6 +224,8 @@ impl AffineConv {
         let w = self.weight(g)?;
         let k = self.kernel;
         let y = input.f_conv2d(&w, None::<Tensor>, [1, 1], [k / 2, k / 2], [1, 1], 1)?;
+        // The convolution with the sampled kernels (the kernel network's cost is not counted).
+        deepfield_core::profile::counter::conv("affine_conv", &input, &w, None, &y);
         let ys = y.size();
         Ok(y.reshape([ys[0], self.c_out, n, ys[2], ys[3]])
             + self.bias.reshape([1, self.c_out, 1, 1, 1]))

@@ -107,6 +107,7 @@ impl P4Conv {
             )
         };
         let y = input.f_conv2d(&kernel, None::<Tensor>, [1, 1], [k / 2, k / 2], [1, 1], 1)?;
+        deepfield_core::profile::counter::conv("p4_conv", &input, &kernel, None, &y);
         let ys = y.size();
         let c_out = self.bias.size()[0];
         Ok(y.reshape([ys[0], c_out, 4, ys[2], ys[3]]) + self.bias.reshape([1, c_out, 1, 1, 1]))
