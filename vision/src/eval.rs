@@ -313,3 +313,32 @@ pub fn classify(models: &ModelRegistry, opts: &ClassifyOptions) -> Result<Classi
         csv,
     })
 }
+
+/// Explain a saved image classifier's predictions on a user's images (`deepfield-vision eval
+/// explain`): `req.input` is an IDX image file, an image folder or a CSV image list, decoded and
+/// preprocessed as the model's config records (as [`classify`] does), then explained by core's
+/// shared implementation ([`deepfield_core::explain::run::explain_batch`]). Returns what was
+/// written, the ids of the explained images (row order of the outputs) and the files that did
+/// not decode.
+pub fn explain_images(
+    models: &ModelRegistry,
+    req: &deepfield_core::explain::run::ExplainRequest,
+    columns: &ListColumns,
+) -> Result<(
+    deepfield_core::explain::run::ExplainOutput,
+    Vec<String>,
+    Vec<BadFile>,
+)> {
+    let restored = models.restore(&req.model, Device::Cpu)?;
+    let (pre, _) = model_preprocess(&restored.config, &req.model)?;
+    let (x, ids, _, bad) = load_input(&req.input, &pre, columns)?;
+    if ids.is_empty() {
+        return Err(Error::input(format!(
+            "{}: no image decoded ({} bad files)",
+            req.input.display(),
+            bad.len()
+        )));
+    }
+    let out = deepfield_core::explain::run::explain_batch(models, req, &x, None)?;
+    Ok((out, ids, bad))
+}

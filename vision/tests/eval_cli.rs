@@ -192,3 +192,56 @@ fn classify_refuses_bad_input_with_clear_errors() {
     let nomodel = tmp.path().join("none");
     fail(&nomodel, &[s(&images)], &["none"]);
 }
+
+/// `eval explain` on IDX images: the model's preprocessing, core's Grad-CAM++ through the
+/// binary, one map per image, ids in order, and a missing input refused without output.
+#[test]
+fn explain_images_through_the_models_preprocessing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model");
+    save_small_model(&model);
+    let images = tmp.path().join("x.idx");
+    write_idx(
+        &images,
+        &(Tensor::rand([3, 28, 28], (Kind::Float, Device::Cpu)) * 255.0).to_kind(Kind::Uint8),
+        false,
+    )
+    .unwrap();
+    let out = tmp.path().join("maps");
+    let args = |input: &Path, out: &Path, method: &str| {
+        run_bin(
+            env!("CARGO_BIN_EXE_deepfield-vision"),
+            [
+                "eval".as_ref(),
+                "explain".as_ref(),
+                "--model".as_ref(),
+                s(&model),
+                "--input".as_ref(),
+                s(input),
+                "--method".as_ref(),
+                method.as_ref(),
+                "--out".as_ref(),
+                s(out),
+            ],
+        )
+    };
+    let r = args(&images, &out, "saliency");
+    assert!(r.success, "{}", r.stderr);
+    assert!(r.stdout.contains("3 images explained"), "{}", r.stdout);
+    let t =
+        deepfield_core::checkpoint::read_tensors(&out.join("attributions.safetensors")).unwrap();
+    // Saliency has the shape of the preprocessed input (grey 28×28).
+    assert_eq!(t[0].1.size(), vec![3, 1, 28, 28]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("ids.txt")).unwrap(),
+        "0\n1\n2\n"
+    );
+    assert!(out.join("heatmap_000.png").exists());
+
+    let missing = tmp.path().join("nope.idx");
+    let bad_out = tmp.path().join("bad");
+    let r = args(&missing, &bad_out, "gradcam++");
+    assert!(!r.success);
+    assert!(r.stderr.contains("nope.idx"), "{}", r.stderr);
+    assert!(!bad_out.exists());
+}

@@ -150,11 +150,30 @@ fn default_layer(model: &dyn Forward, inputs: Inputs) -> Result<String> {
         })
 }
 
-/// Run one `explain` request with the models of `registry`.
+/// Run one `explain` request with the models of `registry`, its input read from the
+/// safetensors file `req.input`.
 pub fn explain(registry: &ModelRegistry, req: &ExplainRequest) -> Result<ExplainOutput> {
+    let (x, mask) = read_input(&req.input)?;
+    explain_batch(registry, req, &x, mask.as_ref())
+}
+
+/// [`explain`] on a batch already in memory — what a domain's own reader made of the user's
+/// files (images, recordings); `req.input` is only recorded.
+pub fn explain_batch(
+    registry: &ModelRegistry,
+    req: &ExplainRequest,
+    x: &Tensor,
+    mask: Option<&Tensor>,
+) -> Result<ExplainOutput> {
+    if !matches!(x.kind(), Kind::Float | Kind::Double) {
+        return Err(Error::input(format!(
+            "{}: the input is {:?}; explanations need a floating-point input",
+            req.input.display(),
+            x.kind()
+        )));
+    }
     let restored = registry.restore(&req.model, crate::device())?;
     let device = restored.vs.device();
-    let (x, mask) = read_input(&req.input)?;
     let (x, mask) = (x.to_device(device), mask.map(|m| m.to_device(device)));
     let model: &dyn Forward = &*restored.model;
     let inputs = Inputs {

@@ -254,12 +254,27 @@ mod tests {
         let dgl = c.init(&(vs.root() / "dgl")).unwrap();
         // Glorot-uniform: std √(2/(fan_in + fan_out)); DGL: √2 times that, normal.
         let glorot = |fi: f64, fo: f64| (2.0 / (fi + fo)).sqrt();
-        let close = |got: f64, want: f64| (got / want - 1.0).abs() < 0.05;
-        assert!(close(std(&pyg.weight), glorot(1433.0, 512.0)));
-        assert!(close(std(&dgl.weight), 2f64.sqrt() * glorot(1433.0, 512.0)));
+        // The sample s.d. of n values is off by about 1/√(2n) relative: the tolerance is four
+        // times that (the weights: 733 k values; the attention vectors: 1 024), since the
+        // draws are unseeded (other tests share libtorch's generator).
+        let close = |got: f64, want: f64, n: f64| (got / want - 1.0).abs() < 4.0 / (2.0 * n).sqrt();
+        let n_w = 1433.0 * 512.0;
+        assert!(close(std(&pyg.weight), glorot(1433.0, 512.0), n_w));
+        assert!(close(
+            std(&dgl.weight),
+            2f64.sqrt() * glorot(1433.0, 512.0),
+            n_w
+        ));
         // Attention vectors [1, 4, 128]: torch's fans are (4·128, 128).
         let att = Tensor::cat(&[&dgl.att_src, &dgl.att_dst], 0);
-        assert!(close(std(&att), 2f64.sqrt() * glorot(512.0, 128.0)));
+        assert!(close(std(&att), 2f64.sqrt() * glorot(512.0, 128.0), 1024.0));
+        // PyG's Glorot-uniform attention is √2 narrower than DGL's normal: told apart.
+        let pyg_att = Tensor::cat(&[&pyg.att_src, &pyg.att_dst], 0);
+        assert!(!close(
+            std(&pyg_att),
+            2f64.sqrt() * glorot(512.0, 128.0),
+            1024.0
+        ));
         assert!(dgl.bias.abs().max().double_value(&[]) == 0.0);
     }
 }

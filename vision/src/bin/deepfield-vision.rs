@@ -67,6 +67,17 @@ enum Eval {
         #[arg(long, value_name = "NAME")]
         label_column: Option<String>,
     },
+    /// Explain a saved image classifier's predictions on your images: `--input` is an IDX
+    /// image file, an image folder or a CSV image list, preprocessed as the model's config
+    /// records; the methods and outputs are those of the shared `explain` command (heat maps,
+    /// attributions, scores; rows in the order of `ids.txt`).
+    Explain {
+        #[command(flatten)]
+        explain: deepfield_core::repro::cli::ExplainArgs,
+        /// Id (or path) column of a CSV image list [default: by name].
+        #[arg(long, value_name = "NAME")]
+        id_column: Option<String>,
+    },
     /// Find the tables of CSV sheets with a saved table detector (results/tablesense/model).
     ///
     /// INPUT is a CSV sheet or a folder of them (ragged rows, quoting, UTF-8/UTF-16/Latin-1);
@@ -205,6 +216,34 @@ fn run(cmd: Command) -> Result<()> {
                     rep.accuracy, rep.f1_macro, rep.balanced_accuracy, rep.n
                 ));
             }
+        }
+        Command::Eval(Eval::Explain { explain, id_column }) => {
+            let columns = ListColumns {
+                id: id_column,
+                label: None,
+            };
+            let (r, ids, bad) = deepfield_vision::eval::explain_images(
+                &deepfield_vision::models()?,
+                &explain.request(),
+                &columns,
+            )?;
+            for b in &bad {
+                eprintln!("skipped {}: {}", b.path.display(), b.reason);
+            }
+            deepfield_core::fsutil::write_atomic(
+                &explain.out.join("ids.txt"),
+                format!("{}\n", ids.join("\n")).as_bytes(),
+            )?;
+            println!(
+                "{} images explained{} ({} skipped); {} files and ids.txt in {}",
+                r.examples,
+                r.layer
+                    .map(|l| format!(" at layer {l}"))
+                    .unwrap_or_default(),
+                bad.len(),
+                r.files.len(),
+                explain.out.display()
+            );
         }
         Command::Eval(Eval::Tables { eval }) => {
             eval.apply_threads();
