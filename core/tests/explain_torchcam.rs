@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use deepfield_core::explain::cam::{normalize, upsample};
-use deepfield_core::explain::{class_activation_map, CamMethod, Inputs, Target};
+use deepfield_core::explain::{
+    class_activation_map, class_activation_map_of, CamMethod, Inputs, Target,
+};
 use deepfield_core::nn::cnn::{
     CnnClassifier, CnnClassifierConfig, ConvBlockConfig, ConvStackConfig, PoolConfig,
 };
@@ -188,4 +190,58 @@ fn helpers_and_bad_requests() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("[classes, 12]"), "{err}");
+}
+
+/// Maps of chosen feature maps: all channels give the full map; CAM (no ReLU) is additive over
+/// a split of the channels; a channel out of range is an error naming the layer's count.
+#[test]
+fn maps_of_chosen_channels() {
+    let fx = fixture();
+    let (vs, model) = model(&fx);
+    let x = &fx["x"];
+    let target = Target::Classes(TARGETS.to_vec());
+    let run_of = |method: &CamMethod, channels: Option<&[i64]>| {
+        class_activation_map_of(
+            &model,
+            Inputs::new(x),
+            LAYER,
+            &target,
+            method,
+            false,
+            channels,
+        )
+        .unwrap()
+    };
+    let all: Vec<i64> = (0..12).collect();
+    let full = run_of(&CamMethod::GradCamPlusPlus, None);
+    assert_close(
+        &run_of(&CamMethod::GradCamPlusPlus, Some(&all)),
+        &full,
+        1e-6,
+    );
+    let cam = || CamMethod::Cam {
+        fc_weight: vs.variables()["head.out.weight"].shallow_clone(),
+    };
+    let (low, high): (Vec<i64>, Vec<i64>) = (0..12).partition(|&c| c < 5);
+    let sum = run_of(&cam(), Some(&low)) + run_of(&cam(), Some(&high));
+    assert_close(&sum, &run_of(&cam(), None), 1e-5);
+    assert!(
+        (&run_of(&cam(), Some(&low)) - &run_of(&cam(), None))
+            .abs()
+            .max()
+            .double_value(&[])
+            > 1e-3
+    );
+    let err = class_activation_map_of(
+        &model,
+        Inputs::new(x),
+        LAYER,
+        &target,
+        &CamMethod::GradCam,
+        true,
+        Some(&[12]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("12 channels"), "{err}");
 }

@@ -100,6 +100,7 @@ fn explain_writes_attributions_scores_and_heat_maps() {
         noise: 0.1,
         fc_weight: None,
         max_images: 2,
+        channels: None,
     };
     let r = explain(&reg, &request("mlp", &input, Method::Saliency, "sal")).unwrap();
     assert_eq!(r.examples, 6);

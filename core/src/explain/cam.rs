@@ -176,6 +176,21 @@ pub fn class_activation_map(
     method: &CamMethod,
     normalized: bool,
 ) -> Result<Tensor> {
+    class_activation_map_of(model, inputs, layer, target, method, normalized, None)
+}
+
+/// [`class_activation_map`] from chosen feature maps only: the channels of the layer in
+/// `channels` (0-based) keep their weights, the others are left out of the sum — the seed
+/// paper's maps of "a chosen feature map" or a subset of them. `None`: every channel.
+pub fn class_activation_map_of(
+    model: &dyn Forward,
+    inputs: Inputs,
+    layer: &str,
+    target: &Target,
+    method: &CamMethod,
+    normalized: bool,
+    channels: Option<&[i64]>,
+) -> Result<Tensor> {
     let xs = inputs.xs;
     let b = xs.size().first().copied().unwrap_or(0);
     if b == 0 {
@@ -245,6 +260,26 @@ pub fn class_activation_map(
         ),
     };
     let a = a.detach();
+    let weights = match channels {
+        None => weights,
+        Some(cs) => {
+            if cs.is_empty() {
+                return Err(Error::input("choose at least one channel"));
+            }
+            if let Some(bad) = cs.iter().find(|&&c| c < 0 || c >= k) {
+                return Err(Error::input(format!(
+                    "channel {bad} is out of range: layer {layer:?} has {k} channels"
+                )));
+            }
+            let mut keep = vec![0f32; k as usize];
+            cs.iter().for_each(|&c| keep[c as usize] = 1.0);
+            let keep = Tensor::from_slice(&keep)
+                .to_device(weights.device())
+                .view([1, k]);
+            let kind = weights.kind();
+            weights * keep.to_kind(kind)
+        }
+    };
     let mut shape = weights.size();
     shape.extend(std::iter::repeat_n(1, a.dim() - 2));
     let maps = (weights.detach().view(shape.as_slice()) * &a).nansum(1, false, a.kind());

@@ -31,7 +31,7 @@ pub mod shap;
 pub mod smooth;
 mod target;
 
-pub use cam::{class_activation_map, CamKind, CamMethod};
+pub use cam::{class_activation_map, class_activation_map_of, CamKind, CamMethod};
 pub use gradient::{input_x_gradient, saliency};
 pub use integrated::{Baseline, IgAttribution, IntegratedGradients, Integration};
 pub use shap::{Masker, ShapValues};

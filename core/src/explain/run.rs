@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
-use super::cam::{class_activation_map, CamMethod};
+use super::cam::{class_activation_map_of, CamMethod};
 use super::{
     input_x_gradient, saliency, Inputs, IntegratedGradients, Noise, NoiseTunnel, Smoothing, Target,
 };
@@ -90,6 +90,9 @@ pub struct ExplainRequest {
     pub fc_weight: Option<String>,
     /// At most this many heat-map PNGs.
     pub max_images: usize,
+    /// CAM methods: only these feature maps of the layer (0-based); `None`: all.
+    #[serde(default)]
+    pub channels: Option<Vec<i64>>,
 }
 
 /// What `explain` wrote.
@@ -254,7 +257,15 @@ pub fn explain_batch(
                 },
                 _ => CamMethod::ScoreCam { batch_size: 32 },
             };
-            let maps = class_activation_map(model, inputs, &name, &target, &method, true)?;
+            let maps = class_activation_map_of(
+                model,
+                inputs,
+                &name,
+                &target,
+                &method,
+                true,
+                req.channels.as_deref(),
+            )?;
             layer = Some(name);
             maps
         }
@@ -340,7 +351,7 @@ fn fill(
     let record = serde_json::json!({
         "model": req.model, "kind": kind, "input": req.input, "method": req.method,
         "layer": layer, "class": req.class, "steps": req.steps, "samples": req.samples,
-        "noise": req.noise, "examples": b,
+        "noise": req.noise, "channels": req.channels, "examples": b,
     });
     crate::fsutil::write_json(&tmp.join("explain.json"), &record)?;
     files.push(PathBuf::from("explain.json"));

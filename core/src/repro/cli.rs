@@ -182,10 +182,13 @@ macro_rules! domain_cli {
                     "gradcam++",
                     "--out",
                     "o",
+                    "--channels",
+                    "1,3",
                 ];
                 assert!(matches!(
                     parse(&explain),
-                    Ok(super::$cmd::Common(Common::Explain(_)))
+                    Ok(super::$cmd::Common(Common::Explain(ref a)))
+                        if a.channels.as_deref() == Some(&[1, 3][..])
                 ));
                 let cmd = parse(&[$name, "profile", "--out", "p.json", "--kind", "mlp"]);
                 assert!(matches!(
@@ -365,6 +368,9 @@ pub struct ExplainArgs {
     /// At most this many heat-map PNGs.
     #[arg(long, default_value_t = 16)]
     pub max_images: usize,
+    /// CAM methods: map only these feature maps of the layer (0-based, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "K,…")]
+    pub channels: Option<Vec<i64>>,
     /// Output folder (written atomically).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -385,6 +391,7 @@ impl ExplainArgs {
             noise: self.noise,
             fc_weight: self.fc_weight.clone(),
             max_images: self.max_images,
+            channels: self.channels.clone(),
         }
     }
 }
