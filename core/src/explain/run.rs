@@ -271,31 +271,21 @@ pub fn explain_batch(
         }
     };
     let attributions = attributions.detach().to_device(Device::Cpu);
-    write_outputs(
-        req,
-        &restored.kind,
-        &attributions,
-        &classes,
-        &scores,
-        delta.as_deref(),
-        layer,
-    )
-}
-
-fn write_outputs(
-    req: &ExplainRequest,
-    kind: &str,
-    attributions: &Tensor,
-    classes: &[i64],
-    scores: &[f64],
-    delta: Option<&[f64]>,
-    layer: Option<String>,
-) -> Result<ExplainOutput> {
     crate::fsutil::write_dir_atomic(&req.out, |tmp| {
-        fill(tmp, req, kind, attributions, classes, scores, delta, layer)
+        fill(
+            tmp,
+            req,
+            &restored.kind,
+            &attributions,
+            &classes,
+            &scores,
+            delta.as_deref(),
+            layer,
+        )
     })
 }
 
+/// Write every output into the (partial) folder `tmp`.
 #[allow(clippy::too_many_arguments)]
 fn fill(
     tmp: &Path,

@@ -121,3 +121,18 @@ pub fn find<'a>(repros: &'a [Box<dyn Reproduction>], id: &str) -> Option<&'a dyn
 pub fn model_dir(out: &Path) -> PathBuf {
     out.join("model")
 }
+
+/// Where one of several trained models of a run is saved: the headline model in
+/// [`model_dir`] (what `eval` commands read), every other one in `models/<key>/`.
+pub fn variant_dir(out: &Path, key: &str, headline: bool) -> PathBuf {
+    if headline {
+        model_dir(out)
+    } else {
+        others_dir(out, key)
+    }
+}
+
+/// `models/<key>/` under the results folder `out`: where a run's other models go.
+pub fn others_dir(out: &Path, key: &str) -> PathBuf {
+    out.join("models").join(key)
+}

@@ -9,7 +9,7 @@ use deepfield_core::data::dataset::index_tensor;
 use deepfield_core::metrics::accuracy;
 use deepfield_core::models::save_model;
 use deepfield_core::report::ResultsDir;
-use deepfield_core::repro::{model_dir, ReproOptions};
+use deepfield_core::repro::{model_dir, others_dir, ReproOptions};
 use deepfield_core::train::{write_histories_csv, History};
 use deepfield_core::Rng;
 
@@ -24,7 +24,7 @@ use crate::Result;
 /// Where a GAN's generator and discriminator are saved: the first one's generator is the
 /// results folder's `model/` (what `deepfield-vision eval generate --model` reads).
 pub fn gan_dirs(out: &Path, key: &str, first: bool) -> (PathBuf, PathBuf) {
-    let base = out.join("models").join(key);
+    let base = others_dir(out, key);
     let g = if first {
         model_dir(out)
     } else {
@@ -94,7 +94,7 @@ pub fn run(cfg: &CondGanConfig, opts: &ReproOptions) -> Result<CondGanMetrics> {
             real.accuracy, real.frechet
         );
         save_model(
-            &opts.out.join("models").join(format!("{dkey}_judge")),
+            &others_dir(&opts.out, &format!("{dkey}_judge")),
             &judge.vs,
             &judge.config,
             Some(&serde_json::json!({ "test_accuracy": judge_test_accuracy })),

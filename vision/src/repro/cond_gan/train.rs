@@ -23,6 +23,21 @@ use crate::models::gan::{
 };
 use crate::{Error, Result};
 
+/// Read summed statistics from the device as means over `k` steps; a non-finite value means
+/// the losses diverged.
+fn finite_means(sums: &Tensor, k: f64, what: &str, step: usize) -> Result<Vec<f64>> {
+    let v: Vec<f64> = Vec::<f64>::try_from(sums.to_kind(Kind::Double))?
+        .into_iter()
+        .map(|x| x / k)
+        .collect();
+    if v.iter().any(|x| !x.is_finite()) {
+        return Err(Error::input(format!(
+            "cond-gan {what}: the losses diverged by step {step} ({v:?})"
+        )));
+    }
+    Ok(v)
+}
+
 /// Loss curves: means over every `log_every` steps.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LossCurves {
@@ -110,14 +125,14 @@ pub fn train_gan(
     let bar = deepfield_core::progress::bar((per_epoch * cfg.epochs) as u64, what.to_string());
     let mut history = History::default();
     let mut curves = LossCurves::default();
-    let mut acc = [0.0f64; 4];
+    let mut acc = Tensor::zeros([4], (Kind::Float, device));
     let mut in_interval = 0usize;
     let mut step = 0usize;
     let started = Instant::now();
     for epoch in 1..=cfg.epochs {
         let t0 = Instant::now();
         let perm = rng.permutation(n);
-        let (mut ep_d, mut ep_g) = (0.0, 0.0);
+        let mut epoch_sum = Tensor::zeros([2], (Kind::Float, device));
         for chunk in perm.chunks_exact(bs) {
             let idx = index_tensor(chunk, device);
             let xb = x.f_index_select(0, &idx)?;
@@ -150,33 +165,36 @@ pub fn train_gan(
             };
             opt_g.backward_step(&lg);
 
-            let (dl, gl) = (f64::try_from(&ld)?, f64::try_from(&lg)?);
-            if !(dl.is_finite() && gl.is_finite()) {
-                return Err(Error::input(format!(
-                    "cond-gan {what}: the losses diverged at step {step} (D {dl}, G {gl})"
-                )));
-            }
-            let pr = f64::try_from(rr.detach().sigmoid().mean(Kind::Float))?;
-            let pf = f64::try_from(rf.detach().sigmoid().mean(Kind::Float))?;
-            for (a, v) in acc.iter_mut().zip([dl, gl, pr, pf]) {
-                *a += v;
-            }
-            ep_d += dl;
-            ep_g += gl;
+            // Losses and D's mean outputs stay on the device; they are read once per logging
+            // interval and once per epoch, not at every step.
+            let stats = Tensor::stack(
+                &[
+                    ld.detach().to_kind(Kind::Float),
+                    lg.detach().to_kind(Kind::Float),
+                    rr.detach().sigmoid().mean(Kind::Float),
+                    rf.detach().sigmoid().mean(Kind::Float),
+                ],
+                0,
+            );
+            acc = &acc + &stats;
+            epoch_sum = &epoch_sum + stats.narrow(0, 0, 2);
             in_interval += 1;
             step += 1;
             bar.inc(1);
             if in_interval == cfg.log_every {
                 let k = in_interval as f64;
+                let a = finite_means(&acc, k, what, step)?;
                 curves.step.push(step);
-                curves.d_loss.push(acc[0] / k);
-                curves.g_loss.push(acc[1] / k);
-                curves.d_real.push(acc[2] / k);
-                curves.d_fake.push(acc[3] / k);
-                acc = [0.0; 4];
+                curves.d_loss.push(a[0]);
+                curves.g_loss.push(a[1]);
+                curves.d_real.push(a[2]);
+                curves.d_fake.push(a[3]);
+                acc = acc.zeros_like();
                 in_interval = 0;
             }
         }
+        let e = finite_means(&epoch_sum, 1.0, what, step)?;
+        let (ep_d, ep_g) = (e[0], e[1]);
         let k = per_epoch as f64;
         history.epochs.push(EpochRecord {
             epoch,

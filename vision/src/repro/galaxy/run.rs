@@ -14,7 +14,7 @@ use deepfield_core::data::{stratified_split, Batch, TensorDataset};
 use deepfield_core::metrics::{accuracy, classification_report};
 use deepfield_core::models::save_model;
 use deepfield_core::report::ResultsDir;
-use deepfield_core::repro::{model_dir, ReproOptions};
+use deepfield_core::repro::{variant_dir, ReproOptions};
 use deepfield_core::train::{
     self, write_histories_csv, FnSource, ForwardStep, History, Task, Trainer, Validation,
 };
@@ -326,11 +326,7 @@ pub fn run(cfg: &GalaxyConfig, opts: &ReproOptions) -> Result<GalaxyMetrics> {
         seed: cfg.seed,
     };
     for (k, t) in trained.iter().enumerate() {
-        let dir = if k == 0 {
-            model_dir(&opts.out)
-        } else {
-            opts.out.join("models").join(&t.result.key)
-        };
+        let dir = variant_dir(&opts.out, &t.result.key, k == 0);
         save_model(&dir, &t.vs, &t.config, Some(&t.result))?;
     }
     let runs: Vec<(String, &History)> = trained

@@ -20,9 +20,10 @@ use deepfield_core::train::{OptimizerConfig, TrainConfig};
 use crate::data::affnist::AffnistRecipe;
 use crate::models::liecnn::{Group, LieCnnConfig};
 
-/// The affine-group model's affNIST accuracy in the paper (ℝ² ⋊ GL⁺(2), 10 samples), percent.
-/// See [`report`] for where it comes from.
-pub const PAPER_AFFINE_GL2: f64 = 98.0;
+/// The affine-group model's affNIST accuracy in the paper (ℝ² ⋊ GL⁺(2), 10 samples), percent:
+/// `None` because the stored sources (the authors' repository) do not hold the results table;
+/// set it from the paper to check goal 2. See [`report`].
+pub const PAPER_AFFINE_GL2: Option<f64> = None;
 
 /// One model of the comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,8 +195,9 @@ pub struct VariantResult {
 pub struct Goals {
     /// The affine model beats every other model on the affNIST-style test set.
     pub affine_best_on_affnist: bool,
-    /// … and is within 2 points of the paper's number.
-    pub affine_within_2pt_of_paper: bool,
+    /// … and is within 2 points of the paper's number (`None`: the paper's number is not at
+    /// hand, so this cannot be checked).
+    pub affine_within_2pt_of_paper: Option<bool>,
 }
 
 /// Everything `metrics.json` holds.
@@ -207,7 +209,7 @@ pub struct LieMetrics {
     pub curve: usize,
     pub strengths: Vec<f64>,
     pub variants: Vec<VariantResult>,
-    pub paper_affine_gl2: f64,
+    pub paper_affine_gl2: Option<f64>,
     pub goals: Goals,
     pub seed: u64,
 }

@@ -13,7 +13,7 @@ use deepfield_core::data::{Batch, TensorDataset};
 use deepfield_core::metrics::accuracy;
 use deepfield_core::models::{save_model, ModelConfig};
 use deepfield_core::report::ResultsDir;
-use deepfield_core::repro::{model_dir, ReproOptions};
+use deepfield_core::repro::{variant_dir, ReproOptions};
 use deepfield_core::train::{
     self, write_histories_csv, FnSource, ForwardStep, History, Task, Trainer,
 };
@@ -182,7 +182,7 @@ fn goals(variants: &[VariantResult]) -> Goals {
         .fold(f64::NEG_INFINITY, f64::max);
     Goals {
         affine_best_on_affnist: affine > best_other,
-        affine_within_2pt_of_paper: (100.0 * affine - PAPER_AFFINE_GL2).abs() <= 2.0,
+        affine_within_2pt_of_paper: PAPER_AFFINE_GL2.map(|p| (100.0 * affine - p).abs() <= 2.0),
     }
 }
 
@@ -222,11 +222,7 @@ pub fn run(cfg: &LieConfig, opts: &ReproOptions) -> Result<LieMetrics> {
     };
     // The affine model is the headline (`model/`); the others under `models/<key>/`.
     for t in &trained {
-        let dir = if t.result.group == Group::Affine {
-            model_dir(&opts.out)
-        } else {
-            opts.out.join("models").join(&t.result.key)
-        };
+        let dir = variant_dir(&opts.out, &t.result.key, t.result.group == Group::Affine);
         save_model(&dir, &t.vs, &t.config, Some(&t.result))?;
     }
     let runs: Vec<(String, &History)> = trained

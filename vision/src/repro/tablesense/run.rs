@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use deepfield_core::models::save_model;
 use deepfield_core::report::ResultsDir;
-use deepfield_core::repro::{model_dir, ReproOptions};
+use deepfield_core::repro::{variant_dir, ReproOptions};
 use deepfield_core::train::write_histories_csv;
 
 use super::data::{load, template_folds, Annotated};
@@ -246,11 +246,7 @@ pub fn run(cfg: &TableSenseReproConfig, opts: &ReproOptions) -> Result<TableSens
         seed: cfg.seed,
     };
     for (k, (f, t, extract)) in trained.iter().enumerate() {
-        let dir = if k == 0 {
-            model_dir(&opts.out)
-        } else {
-            opts.out.join("models").join(format!("fold_{f}"))
-        };
+        let dir = variant_dir(&opts.out, &format!("fold_{f}"), k == 0);
         let model = TableSenseConfig {
             extract: *extract,
             ..cfg.model.clone()
