@@ -29,6 +29,15 @@ pub enum Error {
     #[error("table {path}: {message}")]
     Table { path: PathBuf, message: String },
 
+    /// A data file is malformed (a bad IDX header, truncated gzip data, a labels file that does
+    /// not match its images). `line` is 1-based, 0 where the file has no lines (binary formats).
+    #[error("{}", show_parse(path, *line, message))]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+
     /// A dataset folder or file of the data directory is missing.
     #[error("{0}")]
     MissingData(String),
@@ -71,6 +80,14 @@ pub enum Error {
     },
 }
 
+fn show_parse(path: &std::path::Path, line: usize, message: &str) -> String {
+    if line == 0 {
+        format!("{}: {message}", path.display())
+    } else {
+        format!("{}:{line}: {message}", path.display())
+    }
+}
+
 /// `Result` with deepfield-core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -80,6 +97,15 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// A parse error at `line` (1-based; 0 for binary formats) of `path`.
+    pub fn parse(path: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
+        Error::Parse {
+            path: path.into(),
+            line,
+            message: message.into(),
         }
     }
 

@@ -1,8 +1,10 @@
 //! Data: in-memory tensor datasets, batching, splits, scalers, class weights, tables and the
-//! data directory.
+//! data directory; the IDX format and the MNIST / Fashion-MNIST splits stored in it.
 
 pub mod dataset;
 pub mod dir;
+pub mod idx;
+pub mod mnist;
 pub mod scale;
 pub mod split;
 #[cfg(feature = "tables")]

@@ -12,12 +12,13 @@
 pub mod affnist;
 pub mod cache;
 pub mod clutter;
-pub mod idx;
 pub mod images;
-pub mod mnist;
 pub mod preprocess;
 pub mod sources;
 
+// The IDX format and the digit sets live in core (the compression and robustness
+// reproductions of core train on them); vision re-exports them at their old paths.
+pub use deepfield_core::data::{idx, mnist};
 pub use idx::{read_idx, write_idx, IdxType};
 pub use images::{BadFile, ImageSet};
 pub use preprocess::Preprocess;

@@ -43,7 +43,7 @@ pub struct GanArtifacts {
 fn load(opts: &ReproOptions, d: Dataset, split: Split) -> Result<mnist::Digits> {
     let dir = opts.dataset(&d.spec())?;
     let (i, l) = mnist::files(&dir, split);
-    mnist::load_files(&i, &l)
+    Ok(mnist::load_files(&i, &l)?)
 }
 
 /// Run the whole reproduction into `opts.out`.

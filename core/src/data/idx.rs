@@ -292,7 +292,7 @@ pub fn write_idx(path: &Path, t: &Tensor, gzip: bool) -> Result<()> {
     } else {
         bytes
     };
-    deepfield_core::fsutil::write_atomic(path, &bytes)?;
+    crate::fsutil::write_atomic(path, &bytes)?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use deepfield_core::data::dir::{dataset_in, DatasetSpec};
+use crate::data::dir::{dataset_in, DatasetSpec};
 use tch::{Kind, Tensor};
 
 use super::idx::read_idx;
@@ -119,7 +119,7 @@ pub fn load(data_dir: &Path, dataset: Dataset, split: Split) -> Result<Digits> {
 
 /// [`load`] from the default data directory (`DEEPFIELD_DATA`, else `../shared/datasets`).
 pub fn load_default(dataset: Dataset, split: Split) -> Result<Digits> {
-    load(&deepfield_core::data::data_dir()?, dataset, split)
+    load(&crate::data::data_dir()?, dataset, split)
 }
 
 /// An IDX image file (`u8 [N, H, W]`) and its label file (`u8 [N]`): images scaled to
