@@ -101,6 +101,10 @@ fn explain_writes_attributions_scores_and_heat_maps() {
         fc_weight: None,
         max_images: 2,
         channels: None,
+        background: None,
+        patch: None,
+        shap_samples: 0,
+        seed: 0,
     };
     let r = explain(&reg, &request("mlp", &input, Method::Saliency, "sal")).unwrap();
     assert_eq!(r.examples, 6);
@@ -158,5 +162,142 @@ fn explain_writes_attributions_scores_and_heat_maps() {
     assert!(e.contains("--fc-weight"), "{e}");
     let e = explain(&reg, &request("mlp", &images, Method::Saliency, "bad")).unwrap_err();
     assert!(!e.to_string().is_empty());
+    assert!(!dir.path().join("bad").exists());
+}
+
+/// `explain` with the SHAP methods on a saved MLP and a saved CNN: exact, kernel (whose default
+/// budget enumerates every coalition of 4 features) and permutation SHAP agree with the
+/// library's exact values and satisfy efficiency (base + Σ attributions = the explained score);
+/// image patches share one value per patch; a missing background and exact SHAP over too
+/// many features are clear errors.
+#[test]
+fn explain_shap_methods_are_efficient_and_agree() {
+    use deepfield_core::explain::run::{explain, ExplainRequest, Method};
+    use deepfield_core::explain::shap::{exact::exact, Masker};
+    use deepfield_core::nn::cnn::{CnnClassifierConfig, ConvStackConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let reg = ModelRegistry::with_core();
+    deepfield_core::seed(11);
+    let vs = VarStore::new(Device::Cpu);
+    let cfg = MlpConfig::new(4, [8], 3);
+    let mlp = cfg.build(&vs.root()).unwrap();
+    save_model(&dir.path().join("mlp"), &vs, &cfg, None::<&()>).unwrap();
+    let x = Tensor::randn([5, 4], (Kind::Float, Device::Cpu));
+    let bg = Tensor::randn([10, 4], (Kind::Float, Device::Cpu));
+    let input = dir.path().join("x.safetensors");
+    let background = dir.path().join("bg.safetensors");
+    checkpoint::write_tensors(&input, &[("input", &x)]).unwrap();
+    checkpoint::write_tensors(&background, &[("background", &bg)]).unwrap();
+    let request = |model: &str, input: &std::path::Path, method, out: &str| ExplainRequest {
+        model: dir.path().join(model),
+        input: input.to_path_buf(),
+        out: dir.path().join(out),
+        method,
+        class: Some(2),
+        layer: None,
+        steps: 20,
+        samples: 4,
+        noise: 0.1,
+        fc_weight: None,
+        max_images: 2,
+        channels: None,
+        background: Some(background.clone()),
+        patch: None,
+        shap_samples: 0,
+        seed: 3,
+    };
+    let read = |out: &str| {
+        let t = checkpoint::read_tensors(&dir.path().join(out).join("attributions.safetensors"))
+            .unwrap();
+        let csv = std::fs::read_to_string(dir.path().join(out).join("scores.csv")).unwrap();
+        let rows: Vec<Vec<f64>> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+            .collect();
+        (t[0].1.shallow_clone(), csv, rows)
+    };
+    explain(&reg, &request("mlp", &input, Method::ExactShap, "exact")).unwrap();
+    let (exact_a, csv, rows) = read("exact");
+    assert!(csv.starts_with("row,target,score,base,feature_0"), "{csv}");
+    assert_eq!(rows.len(), 5);
+    for (i, r) in rows.iter().enumerate() {
+        let sum = exact_a.get(i as i64).sum(Kind::Double).double_value(&[]);
+        assert!(
+            (r[3] + sum - r[2]).abs() < 1e-4,
+            "efficiency row {i}: {r:?} Σ {sum}"
+        );
+    }
+    // The library's exact values for example 0, output 2.
+    let f = |rows: &Tensor| {
+        Ok(deepfield_core::tch::no_grad(|| mlp.forward_t(rows, None, false)).select(1, 2))
+    };
+    let want = exact(&f, &Masker::new(&bg).unwrap(), &x.get(0)).unwrap();
+    let got = Vec::<f32>::try_from(exact_a.get(0)).unwrap();
+    for (g, w) in got.iter().zip(&want.values) {
+        assert!((*g as f64 - w).abs() < 1e-5, "{got:?} vs {:?}", want.values);
+    }
+    explain(&reg, &request("mlp", &input, Method::KernelShap, "kernel")).unwrap();
+    let d = (&read("kernel").0 - &exact_a).abs().max().double_value(&[]);
+    assert!(
+        d < 1e-4,
+        "kernel with every coalition differs from exact by {d}"
+    );
+    explain(
+        &reg,
+        &request("mlp", &input, Method::PermutationShap, "perm"),
+    )
+    .unwrap();
+    let (perm, _, rows) = read("perm");
+    for (i, r) in rows.iter().enumerate() {
+        let sum = perm.get(i as i64).sum(Kind::Double).double_value(&[]);
+        assert!(
+            (r[3] + sum - r[2]).abs() < 1e-4,
+            "permutation efficiency row {i}"
+        );
+    }
+
+    // Images: 3×3 patches of 4×4 pixels are the features; each patch holds one value.
+    let vs = VarStore::new(Device::Cpu);
+    let cnn = CnnClassifierConfig {
+        stack: ConvStackConfig::new(2, 1, [4, 6], 3),
+        output: 3,
+        ..Default::default()
+    };
+    let _model = cnn.build(&vs.root()).unwrap();
+    save_model(&dir.path().join("cnn"), &vs, &cnn, None::<&()>).unwrap();
+    let images = dir.path().join("img.safetensors");
+    let img = Tensor::randn([2, 1, 12, 12], (Kind::Float, Device::Cpu));
+    let img_bg = dir.path().join("img_bg.safetensors");
+    checkpoint::write_tensors(&images, &[("input", &img)]).unwrap();
+    checkpoint::write_tensors(
+        &img_bg,
+        &[(
+            "input",
+            &Tensor::zeros([3, 1, 12, 12], (Kind::Float, Device::Cpu)),
+        )],
+    )
+    .unwrap();
+    let mut r = request("cnn", &images, Method::ExactShap, "img");
+    r.background = Some(img_bg.clone());
+    r.patch = Some(4);
+    explain(&reg, &r).unwrap();
+    let (a, _, rows) = read("img");
+    assert_eq!(a.size(), [2, 1, 12, 12]);
+    let tile = a.get(0).get(0).narrow(0, 4, 4).narrow(1, 8, 4);
+    let spread = (tile.max() - tile.min()).double_value(&[]);
+    assert!(spread < 1e-7, "one value per patch, spread {spread}");
+    let sum = a.get(1).sum(Kind::Double).double_value(&[]);
+    assert!((rows[1][3] + sum - rows[1][2]).abs() < 1e-4);
+
+    // Errors: no background; exact SHAP over 144 pixels; no folder left behind.
+    let mut bad = request("mlp", &input, Method::KernelShap, "bad");
+    bad.background = None;
+    let e = explain(&reg, &bad).unwrap_err().to_string();
+    assert!(e.contains("--background"), "{e}");
+    let mut bad = request("cnn", &images, Method::ExactShap, "bad");
+    bad.background = Some(img_bg);
+    let e = explain(&reg, &bad).unwrap_err().to_string();
+    assert!(e.contains("--patch") && e.contains("144"), "{e}");
     assert!(!dir.path().join("bad").exists());
 }

@@ -16,6 +16,7 @@ pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
 pub mod augment;
 pub mod bench;
+pub mod bench_cam;
 pub mod data;
 pub mod error;
 pub mod eval;

@@ -49,6 +49,13 @@ pub enum Method {
     SmoothGradcamPlusPlus,
     /// Score-CAM.
     Scorecam,
+    /// KernelSHAP against `--background` rows (`--shap-samples` coalitions, `--patch` for
+    /// images); any model, differentiable or not.
+    KernelShap,
+    /// Permutation SHAP (`--shap-samples` orders, each forwards and backwards).
+    PermutationShap,
+    /// Exact Shapley values over every coalition (at most 20 features or patches).
+    ExactShap,
 }
 
 impl Method {
@@ -62,6 +69,17 @@ impl Method {
                 | Method::SmoothGradcamPlusPlus
                 | Method::Scorecam
         )
+    }
+
+    /// The SHAP estimator of a SHAP method.
+    pub fn shap(self) -> Option<super::shap::batch::Estimator> {
+        use super::shap::batch::Estimator;
+        match self {
+            Method::KernelShap => Some(Estimator::Kernel),
+            Method::PermutationShap => Some(Estimator::Permutation),
+            Method::ExactShap => Some(Estimator::Exact),
+            _ => None,
+        }
     }
 }
 
@@ -93,6 +111,19 @@ pub struct ExplainRequest {
     /// CAM methods: only these feature maps of the layer (0-based); `None`: all.
     #[serde(default)]
     pub channels: Option<Vec<i64>>,
+    /// SHAP methods: safetensors file with the background rows (`background`, `input` or its
+    /// only tensor), shaped like the input's examples.
+    #[serde(default)]
+    pub background: Option<PathBuf>,
+    /// SHAP methods on images `[C, H, W]`: square patches of this side are the features.
+    #[serde(default)]
+    pub patch: Option<usize>,
+    /// SHAP methods: coalitions (kernel) or orders (permutation); 0: the default.
+    #[serde(default)]
+    pub shap_samples: usize,
+    /// Seed of the sampled SHAP estimators.
+    #[serde(default)]
+    pub seed: u64,
 }
 
 /// What `explain` wrote.
@@ -107,14 +138,20 @@ pub struct ExplainOutput {
 }
 
 fn read_input(path: &Path) -> Result<(Tensor, Option<Tensor>)> {
+    read_named(path, "input")
+}
+
+/// The tensor `name` of a safetensors file (or `input`, or its only tensor), floating point,
+/// and the file's `mask` if it has one.
+fn read_named(path: &Path, name: &str) -> Result<(Tensor, Option<Tensor>)> {
     let tensors = crate::checkpoint::read_tensors(path)?;
     let find = |name: &str| tensors.iter().find(|(n, _)| n == name).map(|(_, t)| t);
-    let x = match find("input") {
+    let x = match find(name).or_else(|| find("input")) {
         Some(t) => t.shallow_clone(),
         None if tensors.len() == 1 => tensors[0].1.shallow_clone(),
         None => {
             return Err(Error::input(format!(
-                "{}: expected a tensor named `input` (found {})",
+                "{}: expected a tensor named `{name}` (found {})",
                 path.display(),
                 tensors
                     .iter()
@@ -210,7 +247,37 @@ pub fn explain_batch(
 
     let mut layer = None;
     let mut delta = None;
+    let mut base = None;
     let attributions = match req.method {
+        m if m.shap().is_some() => {
+            let (bg, estimator) = (shap_background(req)?, m.shap());
+            if mask.is_some() {
+                return Err(Error::input(format!(
+                    "{}: SHAP does not take padded sequences (a `mask`): explain equal-length \
+                     examples",
+                    req.input.display()
+                )));
+            }
+            let all: Vec<i64> = match &target {
+                Target::Classes(cs) => cs.clone(),
+                Target::Class(c) => vec![*c; b as usize],
+                Target::Predicted => Vec::new(),
+            };
+            let (a, bases) = super::shap::batch::shap_batch(
+                model,
+                &x,
+                &all,
+                &bg.to_device(device),
+                &super::shap::batch::BatchShap {
+                    estimator: estimator.unwrap_or(super::shap::batch::Estimator::Kernel),
+                    samples: req.shap_samples,
+                    patch: req.patch,
+                    seed: req.seed,
+                },
+            )?;
+            base = Some(bases);
+            a
+        }
         Method::Saliency => saliency(model, inputs, &target, true)?,
         Method::InputXGradient => input_x_gradient(model, inputs, &target)?,
         Method::IntegratedGradients => {
@@ -280,9 +347,21 @@ pub fn explain_batch(
             &classes,
             &scores,
             delta.as_deref(),
+            base.as_deref(),
             layer,
         )
     })
+}
+
+/// The background rows of a SHAP request.
+fn shap_background(req: &ExplainRequest) -> Result<Tensor> {
+    let path = req.background.as_ref().ok_or_else(|| {
+        Error::input(
+            "SHAP needs --background FILE: a safetensors file with background rows shaped like \
+             the input's examples (50–100 training examples are the usual choice)",
+        )
+    })?;
+    Ok(read_named(path, "background")?.0)
 }
 
 /// Write every output into the (partial) folder `tmp`.
@@ -295,6 +374,7 @@ fn fill(
     classes: &[i64],
     scores: &[f64],
     delta: Option<&[f64]>,
+    base: Option<&[f64]>,
     layer: Option<String>,
 ) -> Result<ExplainOutput> {
     let b = attributions.size()[0];
@@ -315,6 +395,9 @@ fn fill(
     if delta.is_some() {
         header.push("delta".into());
     }
+    if base.is_some() {
+        header.push("base".into());
+    }
     if tabular {
         header.extend((0..features).map(|j| format!("feature_{j}")));
     }
@@ -324,6 +407,9 @@ fn fill(
             let mut r = vec![i.to_string(), classes[i].to_string(), scores[i].to_string()];
             if let Some(d) = delta {
                 r.push(d[i].to_string());
+            }
+            if let Some(v) = base {
+                r.push(v[i].to_string());
             }
             if tabular {
                 let f = features as usize;
@@ -342,6 +428,8 @@ fn fill(
         "model": req.model, "kind": kind, "input": req.input, "method": req.method,
         "layer": layer, "class": req.class, "steps": req.steps, "samples": req.samples,
         "noise": req.noise, "channels": req.channels, "examples": b,
+        "background": req.background, "patch": req.patch, "shap_samples": req.shap_samples,
+        "seed": req.seed,
     });
     crate::fsutil::write_json(&tmp.join("explain.json"), &record)?;
     files.push(PathBuf::from("explain.json"));

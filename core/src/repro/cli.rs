@@ -325,7 +325,8 @@ pub enum Common {
     },
     /// Explain any saved model's predictions on a tensor file (as `forward` reads it: `input`,
     /// optionally a `mask`): gradients, integrated gradients, SmoothGrad, or a class activation
-    /// map of a captured layer. Writes `attributions.safetensors`, `scores.csv`,
+    /// map of a captured layer, or SHAP values against a background set (any model). Writes
+    /// `attributions.safetensors`, `scores.csv`,
     /// `explain.json` and heat-map PNGs into `--out`.
     Explain(ExplainArgs),
     /// Profile every registered model kind on its example input (fresh weights): MACs, FLOPs,
@@ -371,6 +372,20 @@ pub struct ExplainArgs {
     /// CAM methods: map only these feature maps of the layer (0-based, comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "K,…")]
     pub channels: Option<Vec<i64>>,
+    /// SHAP methods: safetensors file with background rows shaped like the examples
+    /// (`background`, `input` or its only tensor).
+    #[arg(long, value_name = "FILE")]
+    pub background: Option<PathBuf>,
+    /// SHAP methods on images `[C, H, W]`: square patches of this side are the features.
+    #[arg(long, value_name = "PIXELS")]
+    pub patch: Option<usize>,
+    /// SHAP methods: coalitions (kernel-shap) or orders (permutation-shap) [default: 2M + 2048
+    /// coalitions, 10 orders].
+    #[arg(long, default_value_t = 0)]
+    pub shap_samples: usize,
+    /// Seed of the sampled SHAP estimators.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
     /// Output folder (written atomically).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -392,6 +407,10 @@ impl ExplainArgs {
             fc_weight: self.fc_weight.clone(),
             max_images: self.max_images,
             channels: self.channels.clone(),
+            background: self.background.clone(),
+            patch: self.patch,
+            shap_samples: self.shap_samples,
+            seed: self.seed,
         }
     }
 }

@@ -26,9 +26,15 @@ enum Command {
     /// Time per training step of LeNet-5 and ResNet-20 on MNIST batches (Adam) through the
     /// Trainer, against the same models in PyTorch eager (needs torch and numpy in the Python;
     /// `cargo xtask bench vision` installs them). Rounds alternate; the best of each side counts.
+    /// With `--task gradcam++`: time per image of Grad-CAM++ (one image per call, the last
+    /// convolutional stage) against torchcam's GradCAMpp on the same weights; `--steps` is then
+    /// the number of MNIST test images.
     Bench {
         #[command(flatten)]
         bench: BenchArgs,
+        /// What to time: `train` (training steps) or `gradcam++` (class activation maps).
+        #[arg(long, default_value = "train", value_parser = ["train", "gradcam++"])]
+        task: String,
         /// Models to time, comma-separated.
         #[arg(long, default_value = "lenet5,resnet20", value_delimiter = ',')]
         models: Vec<String>,
@@ -128,20 +134,27 @@ fn run(cmd: Command) -> Result<()> {
         Command::Common(c) => c.run(&app()?)?,
         Command::Bench {
             bench,
+            task,
             models,
             steps,
             warmup,
             rounds,
             batch,
-        } => deepfield_vision::bench::run(&deepfield_vision::bench::BenchSettings {
-            threads: bench.threads,
-            python: bench.python,
-            models,
-            steps,
-            warmup,
-            rounds,
-            batch,
-        })?,
+        } => {
+            let settings = deepfield_vision::bench::BenchSettings {
+                threads: bench.threads,
+                python: bench.python,
+                models,
+                steps,
+                warmup,
+                rounds,
+                batch,
+            };
+            match task.as_str() {
+                "gradcam++" => deepfield_vision::bench_cam::run(&settings)?,
+                _ => deepfield_vision::bench::run(&settings)?,
+            }
+        }
         Command::Eval(Eval::Generate {
             model,
             class,

@@ -17,6 +17,7 @@
 //!
 //! Every explainer returns `base` = v(∅) and `values` with Σ values = v(all) − v(∅).
 
+pub mod batch;
 pub mod exact;
 pub mod kernel;
 pub mod permutation;
