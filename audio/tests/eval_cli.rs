@@ -89,3 +89,60 @@ fn awkward_file_names_round_trip_and_old_command_forms_still_work() {
     // Neither INPUT nor --dir.
     run("eval --model {}", &[&model]).assert_fails_with(&["no input"]);
 }
+
+/// `explain-recordings` on a folder with two good recordings and one broken file: the good
+/// ones are explained through the model's own front end (rows in `ids.txt` order,
+/// attributions over frames × 13 coefficients), the broken one is listed, and integrated
+/// gradients are complete (sum of attributions = f(x) − f(0) within 1e-2).
+#[test]
+fn explain_recordings_explains_good_files_and_lists_bad_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model");
+    save_cough_model(&model);
+    let data = deepfield_core::data::dataset(&COUGH).unwrap();
+    let user = tmp.path().join("mine");
+    std::fs::create_dir_all(&user).unwrap();
+    let mut wavs: Vec<_> = std::fs::read_dir(data.join("none_short"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wav"))
+        .collect();
+    wavs.sort();
+    std::fs::copy(&wavs[0], user.join("a.wav")).unwrap();
+    std::fs::copy(&wavs[1], user.join("b.wav")).unwrap();
+    std::fs::write(user.join("broken.wav"), b"RIFF....not a wave").unwrap();
+    let out = tmp.path().join("ig");
+    let line = "explain-recordings --model {} --input {} --method integrated-gradients --steps 32 --out {}";
+    let r = run(line, &[&model, &user, &out]);
+    let text = r.assert_ok();
+    assert!(
+        text.contains("2 recordings explained") && text.contains("(1 skipped)"),
+        "{text}"
+    );
+    assert!(r.stderr.contains("broken.wav"), "{}", r.stderr);
+    let ids = std::fs::read_to_string(out.join("ids.txt")).unwrap();
+    assert_eq!(ids.lines().collect::<Vec<_>>(), ["a.wav", "b.wav"]);
+    let a =
+        deepfield_core::checkpoint::read_tensors(&out.join("attributions.safetensors")).unwrap();
+    let (_, attributions) = a.iter().find(|(n, _)| n == "attributions").unwrap();
+    let size = attributions.size();
+    let f = deepfield_audio::features::FeatureConfig::speech(16_000).n_features() as i64;
+    assert_eq!((size.len(), size[0], size[2]), (3, 2, f), "{size:?}");
+    let csv = std::fs::read_to_string(out.join("scores.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    for row in rows {
+        let delta: f64 = row.split(',').nth(3).unwrap().parse().unwrap();
+        assert!(delta.abs() < 1e-2, "completeness delta {delta} in {row}");
+    }
+    // A folder with no readable recording is an error naming it.
+    let empty = tmp.path().join("none");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::write(empty.join("x.wav"), b"nope").unwrap();
+    run(
+        "explain-recordings --model {} --input {} --method saliency --out {}",
+        &[&model, &empty, &tmp.path().join("o2")],
+    )
+    .assert_fails_with(&["none"]);
+    assert!(!tmp.path().join("o2").exists());
+}

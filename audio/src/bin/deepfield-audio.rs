@@ -59,6 +59,14 @@ enum Command {
         #[arg(long, hide = true, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Explain a trained model's predictions on your recordings (a WAV file or a folder,
+    /// searched recursively): the recordings go through the model's own MFCC front end and
+    /// scaler, then the methods and outputs of the shared `explain` command (attributions over
+    /// frames × coefficients, heat maps, scores; rows in the order of `ids.txt`).
+    ExplainRecordings {
+        #[command(flatten)]
+        explain: deepfield_core::repro::cli::ExplainArgs,
+    },
     /// Split a recording into events (coughs, words) by energy; print or save the boundaries.
     Segment {
         /// The recording.
@@ -92,6 +100,27 @@ fn run(cmd: Command) -> deepfield_audio::Result<()> {
             label_column,
             dir,
         } => run_eval(&eval, label_column.as_deref(), &dir)?,
+        Command::ExplainRecordings { explain } => {
+            let r = predict::explain_recordings(&deepfield_audio::models()?, &explain.request())?;
+            for (f, e) in &r.skipped {
+                eprintln!("skipped {}: {e}", f.display());
+            }
+            deepfield_core::fsutil::write_atomic(
+                &explain.out.join("ids.txt"),
+                format!("{}\n", r.ids.join("\n")).as_bytes(),
+            )?;
+            println!(
+                "{} recordings explained{} ({} skipped); {} files and ids.txt in {}",
+                r.output.examples,
+                r.output
+                    .layer
+                    .map(|l| format!(" at layer {l}"))
+                    .unwrap_or_default(),
+                r.skipped.len(),
+                r.output.files.len(),
+                explain.out.display()
+            );
+        }
         Command::Segment { file, out } => {
             let audio = wav::read_wav(&file)?;
             let epochs = segment::segment(&audio.samples, audio.sample_rate, &Default::default())?;

@@ -10,6 +10,7 @@
 //! ([`resolve_model_dir`]).
 
 pub mod eval;
+pub mod explain;
 pub mod labels;
 pub mod output;
 
@@ -26,6 +27,7 @@ use crate::model::{AudioModel, MfccClassifierConfig};
 use crate::{Error, Result};
 
 pub use eval::{evaluate, EvalOptions, EvalResult, LabelMetrics};
+pub use explain::{explain_recordings, ExplainedRecordings};
 
 /// A restored classifier: its config, the front end it describes, its weights and the network.
 #[derive(Debug)]
