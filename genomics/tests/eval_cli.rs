@@ -193,3 +193,66 @@ fn eval_deep_snp_skips_and_names_a_chromosome_too_short_for_the_network() {
     )
     .assert_fails_with(&["takes no labels"]);
 }
+
+/// `eval explain-gmna`: integrated gradients of the GMNA CNN per base and position, rows in the
+/// FASTA's order (`ids.txt`), complete (Σ = f(x) − f(0) within 1e-2) and zero past the end of
+/// a genome shorter than the model's input (the one-hot padding is all zeros); Grad-CAM maps
+/// along the genome at the block's resolution (after its pool); a file without records is an error.
+#[test]
+fn explain_gmna_attributes_bases_and_positions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let seqs: Vec<Vec<u8>> = (0..3).map(genome).collect();
+    let model = tmp.path().join("model");
+    gmna_model(&model, &seqs);
+    let fasta = tmp.path().join("g.fa");
+    let text: String = seqs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!(">g{i}\n{}\n", String::from_utf8_lossy(s)))
+        .collect();
+    std::fs::write(&fasta, text).unwrap();
+    let out = tmp.path().join("ig");
+    let line =
+        "eval explain-gmna --model {} --input {} --method integrated-gradients --steps 32 --out {}";
+    let ran = run(line, &[&model, &fasta, &out]);
+    let text = ran.assert_ok();
+    assert!(text.contains("3 genomes explained"), "{text}");
+    let ids = std::fs::read_to_string(out.join("ids.txt")).unwrap();
+    assert_eq!(ids.lines().collect::<Vec<_>>(), ["g0", "g1", "g2"]);
+    let a =
+        deepfield_core::checkpoint::read_tensors(&out.join("attributions.safetensors")).unwrap();
+    let (_, a) = a.iter().find(|(n, _)| n == "attributions").unwrap();
+    assert_eq!(a.size(), [3, 4, 200]);
+    // Genome 0 has 180 bases: positions 180..200 are padding.
+    let g0 = a.get(0);
+    let pad = g0.narrow(1, 180, 20).abs().max().double_value(&[]);
+    let body = g0.narrow(1, 0, 180).abs().max().double_value(&[]);
+    assert!(pad == 0.0 && body > 0.0, "padding {pad}, body {body}");
+    let csv = std::fs::read_to_string(out.join("scores.csv")).unwrap();
+    for row in csv.lines().skip(1) {
+        let delta: f64 = row.split(',').nth(3).unwrap().parse().unwrap();
+        assert!(delta.abs() < 1e-2, "completeness delta {delta} in {row}");
+    }
+    let cam = tmp.path().join("cam");
+    run(
+        "eval explain-gmna --model {} --input {} --method gradcam --out {}",
+        &[&model, &fasta, &cam],
+    )
+    .assert_ok();
+    let m =
+        deepfield_core::checkpoint::read_tensors(&cam.join("attributions.safetensors")).unwrap();
+    let (_, m) = m.iter().find(|(n, _)| n == "attributions").unwrap();
+    assert_eq!(
+        m.size(),
+        [3, 50],
+        "Grad-CAM of the block output: 200 positions after a max pool of 4"
+    );
+    let empty = tmp.path().join("empty.fa");
+    std::fs::write(&empty, "").unwrap();
+    run(
+        "eval explain-gmna --model {} --input {} --method saliency --out {}",
+        &[&model, &empty, &tmp.path().join("bad")],
+    )
+    .assert_fails_with(&["empty.fa"]);
+    assert!(!tmp.path().join("bad").exists());
+}

@@ -47,6 +47,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum Eval {
+    /// Explain a `gmna` model's CNN on the genomes of a FASTA/FASTQ (`--input`), one-hot
+    /// encoded as `eval gmna` reads them: the methods and outputs of the shared `explain`
+    /// command (attributions per base and position, heat maps, scores; rows in the order of
+    /// `ids.txt`).
+    ExplainGmna {
+        #[command(flatten)]
+        explain: deepfield_core::repro::cli::ExplainArgs,
+    },
     /// Location predictions of a `gmna` model (Naive Bayes and CNN) for each genome of a FASTA
     /// (INPUT: FASTA/FASTQ, plain or gzip). Output CSV: id (the record id), nb_label, nb_prob,
     /// cnn_label, cnn_prob[, true_label]. With --labels (CSV, or TSV by extension), accuracy,
@@ -181,6 +189,23 @@ fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Common(c) => c.run(&app()?)?,
         Command::Eval(Eval::Gmna(a)) => eval_gmna(a)?,
+        Command::Eval(Eval::ExplainGmna { explain }) => {
+            let (r, ids) =
+                gmna::explain::explain_fasta(&deepfield_genomics::models()?, &explain.request())?;
+            deepfield_core::fsutil::write_atomic(
+                &explain.out.join("ids.txt"),
+                format!("{}\n", ids.join("\n")).as_bytes(),
+            )?;
+            println!(
+                "{} genomes explained{}; {} files and ids.txt in {}",
+                r.examples,
+                r.layer
+                    .map(|l| format!(" at layer {l}"))
+                    .unwrap_or_default(),
+                r.files.len(),
+                explain.out.display()
+            );
+        }
         Command::Eval(Eval::DeepSnp(a)) => eval_deep_snp(a)?,
         Command::Bench {
             threads,

@@ -5,6 +5,7 @@
 
 pub mod cnn;
 pub mod corpus;
+pub mod explain;
 pub mod folder;
 pub mod naive_bayes;
 pub mod network;
