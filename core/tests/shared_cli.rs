@@ -105,6 +105,7 @@ fn explain_writes_attributions_scores_and_heat_maps() {
         patch: None,
         shap_samples: 0,
         seed: 0,
+        neurons: None,
     };
     let r = explain(&reg, &request("mlp", &input, Method::Saliency, "sal")).unwrap();
     assert_eq!(r.examples, 6);
@@ -150,6 +151,29 @@ fn explain_writes_attributions_scores_and_heat_maps() {
     assert_eq!(pngs.len(), 2, "max_images = 2");
     let maps = checkpoint::read_tensors(&dir.path().join("cam/attributions.safetensors")).unwrap();
     assert_eq!(maps[0].1.size()[0], 3);
+
+    // Neurons instead of a class: channel 2 of blocks.1 mapped at blocks.0; --class with
+    // neurons is refused.
+    let mut neurons = request("cnn", &images, Method::Gradcam, "neurons");
+    neurons.layer = Some("blocks.0".into());
+    neurons.neurons = Some(deepfield_core::explain::Neurons {
+        layer: "blocks.1".into(),
+        channels: vec![2],
+        positions: None,
+    });
+    let r = explain(&reg, &neurons).unwrap();
+    assert_eq!(r.layer.as_deref(), Some("blocks.0"));
+    let csv = std::fs::read_to_string(dir.path().join("neurons/scores.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .skip(1)
+            .all(|l| l.split(',').nth(1) == Some("0")),
+        "{csv}"
+    );
+    neurons.class = Some(1);
+    neurons.out = dir.path().join("bad");
+    let e = explain(&reg, &neurons).unwrap_err().to_string();
+    assert!(e.contains("--neuron-layer"), "{e}");
 
     // Bad requests: an unknown layer and a CAM without its classifier weight; no folder left.
     let mut bad = request("cnn", &images, Method::Gradcam, "bad");
@@ -205,6 +229,7 @@ fn explain_shap_methods_are_efficient_and_agree() {
         patch: None,
         shap_samples: 0,
         seed: 3,
+        neurons: None,
     };
     let read = |out: &str| {
         let t = checkpoint::read_tensors(&dir.path().join(out).join("attributions.safetensors"))

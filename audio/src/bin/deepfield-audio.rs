@@ -65,7 +65,7 @@ enum Command {
     /// frames × coefficients, heat maps, scores; rows in the order of `ids.txt`).
     ExplainRecordings {
         #[command(flatten)]
-        explain: deepfield_core::repro::cli::ExplainArgs,
+        explain: Box<deepfield_core::repro::cli::ExplainArgs>,
     },
     /// Split a recording into events (coughs, words) by energy; print or save the boundaries.
     Segment {

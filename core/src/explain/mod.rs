@@ -11,6 +11,8 @@
 //! * [`gradient`] — saliency and input × gradient (Simonyan et al. 2014; Shrikumar et al. 2016).
 //! * [`integrated`] — integrated gradients with captum's quadratures and the completeness check
 //!   (Sundararajan et al. 2017).
+//! * [`neurons`] — a subset of neurons (channels, positions) of a layer as the explained
+//!   output, for every method (the seed paper's neuron-subset maps).
 //! * [`rsa`] — RDMs, RSA comparators and topological RSA (rsatoolbox definitions).
 //! * [`shap`] — exact, kernel and permutation SHAP for any scoring function, differentiable or
 //!   not, with a background set and feature groups (Lundberg & Lee 2017).
@@ -25,6 +27,7 @@ pub mod cam;
 pub mod faithfulness;
 pub mod gradient;
 pub mod integrated;
+pub mod neurons;
 pub mod rsa;
 pub mod run;
 pub mod shap;
@@ -34,6 +37,7 @@ mod target;
 pub use cam::{class_activation_map, class_activation_map_of, CamKind, CamMethod};
 pub use gradient::{input_x_gradient, saliency};
 pub use integrated::{Baseline, IgAttribution, IntegratedGradients, Integration};
+pub use neurons::{NeuronTarget, Neurons};
 pub use shap::{Masker, ShapValues};
 pub use smooth::{Noise, NoiseTunnel, Smoothing};
 pub use target::Target;

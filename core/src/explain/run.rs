@@ -124,6 +124,9 @@ pub struct ExplainRequest {
     /// Seed of the sampled SHAP estimators.
     #[serde(default)]
     pub seed: u64,
+    /// Explain these neurons of a layer (their summed activation) instead of an output.
+    #[serde(default)]
+    pub neurons: Option<super::Neurons>,
 }
 
 /// What `explain` wrote.
@@ -215,7 +218,22 @@ pub fn explain_batch(
     let restored = registry.restore(&req.model, crate::device())?;
     let device = restored.vs.device();
     let (x, mask) = (x.to_device(device), mask.map(|m| m.to_device(device)));
-    let model: &dyn Forward = &*restored.model;
+    let wrapped;
+    let model: &dyn Forward = match &req.neurons {
+        None => &*restored.model,
+        Some(n) => {
+            if req.class.is_some() {
+                return Err(Error::input(
+                    "explain either an output (--class) or neurons (--neuron-layer), not both",
+                ));
+            }
+            wrapped = super::NeuronTarget {
+                model: &*restored.model,
+                neurons: n.clone(),
+            };
+            &wrapped
+        }
+    };
     let inputs = Inputs {
         xs: &x,
         mask: mask.as_ref(),
@@ -429,7 +447,7 @@ fn fill(
         "layer": layer, "class": req.class, "steps": req.steps, "samples": req.samples,
         "noise": req.noise, "channels": req.channels, "examples": b,
         "background": req.background, "patch": req.patch, "shap_samples": req.shap_samples,
-        "seed": req.seed,
+        "seed": req.seed, "neurons": req.neurons,
     });
     crate::fsutil::write_json(&tmp.join("explain.json"), &record)?;
     files.push(PathBuf::from("explain.json"));

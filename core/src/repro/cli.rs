@@ -184,11 +184,16 @@ macro_rules! domain_cli {
                     "o",
                     "--channels",
                     "1,3",
+                    "--neuron-layer",
+                    "blocks.1",
+                    "--neuron-channels",
+                    "2",
                 ];
                 assert!(matches!(
                     parse(&explain),
                     Ok(super::$cmd::Common(Common::Explain(ref a)))
                         if a.channels.as_deref() == Some(&[1, 3][..])
+                            && a.request().neurons.as_ref().is_some_and(|n| n.channels == [2])
                 ));
                 let cmd = parse(&[$name, "profile", "--out", "p.json", "--kind", "mlp"]);
                 assert!(matches!(
@@ -328,7 +333,7 @@ pub enum Common {
     /// map of a captured layer, or SHAP values against a background set (any model). Writes
     /// `attributions.safetensors`, `scores.csv`,
     /// `explain.json` and heat-map PNGs into `--out`.
-    Explain(ExplainArgs),
+    Explain(Box<ExplainArgs>),
     /// Profile every registered model kind on its example input (fresh weights): MACs, FLOPs,
     /// parameters, activation memory and arithmetic intensity per layer, measured latency, and
     /// this machine's roofline (matrix-product peak, copy bandwidth), written as JSON.
@@ -386,6 +391,25 @@ pub struct ExplainArgs {
     /// Seed of the sampled SHAP estimators.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Explain neurons of this captured layer (their summed activation) instead of an output.
+    #[arg(long, value_name = "NAME")]
+    pub neuron_layer: Option<String>,
+    /// With --neuron-layer: these channels (0-based) [default: all].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "K,…",
+        requires = "neuron_layer"
+    )]
+    pub neuron_channels: Vec<i64>,
+    /// With --neuron-layer: these flat positions within each channel's map [default: all].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "P,…",
+        requires = "neuron_layer"
+    )]
+    pub neuron_positions: Option<Vec<i64>>,
     /// Output folder (written atomically).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -411,6 +435,14 @@ impl ExplainArgs {
             patch: self.patch,
             shap_samples: self.shap_samples,
             seed: self.seed,
+            neurons: self
+                .neuron_layer
+                .as_ref()
+                .map(|layer| crate::explain::Neurons {
+                    layer: layer.clone(),
+                    channels: self.neuron_channels.clone(),
+                    positions: self.neuron_positions.clone(),
+                }),
         }
     }
 }

@@ -53,7 +53,7 @@ enum Eval {
     /// `ids.txt`).
     ExplainGmna {
         #[command(flatten)]
-        explain: deepfield_core::repro::cli::ExplainArgs,
+        explain: Box<deepfield_core::repro::cli::ExplainArgs>,
     },
     /// Location predictions of a `gmna` model (Naive Bayes and CNN) for each genome of a FASTA
     /// (INPUT: FASTA/FASTQ, plain or gzip). Output CSV: id (the record id), nb_label, nb_prob,

@@ -79,7 +79,7 @@ enum Eval {
     /// attributions, scores; rows in the order of `ids.txt`).
     Explain {
         #[command(flatten)]
-        explain: deepfield_core::repro::cli::ExplainArgs,
+        explain: Box<deepfield_core::repro::cli::ExplainArgs>,
         /// Id (or path) column of a CSV image list [default: by name].
         #[arg(long, value_name = "NAME")]
         id_column: Option<String>,
