@@ -75,7 +75,7 @@ fn forward_runs_a_saved_model_on_a_tensor_file_and_writes_csv_and_safetensors() 
 /// no output folder.
 #[test]
 fn explain_writes_attributions_scores_and_heat_maps() {
-    use deepfield_core::explain::run::{explain, ExplainRequest, Method};
+    use deepfield_core::explain::run::{explain, Method};
     use deepfield_core::explain::{saliency, Inputs, Target};
     use deepfield_core::nn::cnn::{CnnClassifierConfig, ConvStackConfig};
     let dir = tempfile::tempdir().unwrap();
@@ -88,24 +88,8 @@ fn explain_writes_attributions_scores_and_heat_maps() {
     let x = Tensor::randn([6, 4], (Kind::Float, Device::Cpu));
     let input = dir.path().join("x.safetensors");
     checkpoint::write_tensors(&input, &[("input", &x)]).unwrap();
-    let request = |model: &str, input: &std::path::Path, method, out: &str| ExplainRequest {
-        model: dir.path().join(model),
-        input: input.to_path_buf(),
-        out: dir.path().join(out),
-        method,
-        class: None,
-        layer: None,
-        steps: 20,
-        samples: 4,
-        noise: 0.1,
-        fc_weight: None,
-        max_images: 2,
-        channels: None,
-        background: None,
-        patch: None,
-        shap_samples: 0,
-        seed: 0,
-        neurons: None,
+    let request = |model: &str, input: &std::path::Path, method, out: &str| {
+        explain_request(dir.path(), model, input, method, out)
     };
     let r = explain(&reg, &request("mlp", &input, Method::Saliency, "sal")).unwrap();
     assert_eq!(r.examples, 6);
@@ -213,23 +197,10 @@ fn explain_shap_methods_are_efficient_and_agree() {
     checkpoint::write_tensors(&input, &[("input", &x)]).unwrap();
     checkpoint::write_tensors(&background, &[("background", &bg)]).unwrap();
     let request = |model: &str, input: &std::path::Path, method, out: &str| ExplainRequest {
-        model: dir.path().join(model),
-        input: input.to_path_buf(),
-        out: dir.path().join(out),
-        method,
         class: Some(2),
-        layer: None,
-        steps: 20,
-        samples: 4,
-        noise: 0.1,
-        fc_weight: None,
-        max_images: 2,
-        channels: None,
         background: Some(background.clone()),
-        patch: None,
-        shap_samples: 0,
         seed: 3,
-        neurons: None,
+        ..explain_request(dir.path(), model, input, method, out)
     };
     let read = |out: &str| {
         let t = checkpoint::read_tensors(&dir.path().join(out).join("attributions.safetensors"))
@@ -325,4 +296,33 @@ fn explain_shap_methods_are_efficient_and_agree() {
     let e = explain(&reg, &bad).unwrap_err().to_string();
     assert!(e.contains("--patch") && e.contains("144"), "{e}");
     assert!(!dir.path().join("bad").exists());
+}
+
+/// An `explain` request in `dir` with small settings for tests.
+fn explain_request(
+    dir: &std::path::Path,
+    model: &str,
+    input: &std::path::Path,
+    method: deepfield_core::explain::run::Method,
+    out: &str,
+) -> deepfield_core::explain::run::ExplainRequest {
+    deepfield_core::explain::run::ExplainRequest {
+        model: dir.join(model),
+        input: input.to_path_buf(),
+        out: dir.join(out),
+        method,
+        class: None,
+        layer: None,
+        steps: 20,
+        samples: 4,
+        noise: 0.1,
+        fc_weight: None,
+        max_images: 2,
+        channels: None,
+        background: None,
+        patch: None,
+        shap_samples: 0,
+        seed: 0,
+        neurons: None,
+    }
 }

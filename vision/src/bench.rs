@@ -81,21 +81,20 @@ pub fn ours(name: &str, x: &Tensor, y: &Tensor, s: &BenchSettings) -> Result<(f6
     Ok((ms, loss))
 }
 
-/// The PyTorch side, one round: ms per step, or why it did not run.
-fn theirs(
+/// Run the Python side `bench/<script>` of a bench with `args` and read the number printed as
+/// `<key>=<value>`, or say why it did not run.
+pub(crate) fn python_side(
     py: &Path,
-    data: &Path,
-    name: &str,
-    s: &BenchSettings,
+    script: &str,
+    args: &[String],
+    key: &str,
 ) -> std::result::Result<f64, String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/bench_cnn.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("bench")
+        .join(script);
     let out = deepfield_core::allocator::configure_child(&mut std::process::Command::new(py))
         .arg(&script)
-        .args(["--data", &data.to_string_lossy(), "--model", name])
-        .args(["--threads", &s.threads.to_string()])
-        .args(["--steps", &s.steps.to_string()])
-        .args(["--warmup", &s.warmup.max(1).to_string()])
-        .args(["--batch", &s.batch.to_string()])
+        .args(args)
         .output()
         .map_err(|e| format!("could not start {}: {e}", py.display()))?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -103,10 +102,35 @@ fn theirs(
         let err = String::from_utf8_lossy(&out.stderr);
         return Err(err.lines().last().unwrap_or("failed").to_string());
     }
+    let prefix = format!("{key}=");
     text.split_whitespace()
-        .find_map(|w| w.strip_prefix("ms_per_step="))
+        .find_map(|w| w.strip_prefix(prefix.as_str()))
         .and_then(|v| v.parse::<f64>().ok())
-        .ok_or_else(|| format!("no ms_per_step in its output: {}", text.trim()))
+        .ok_or_else(|| format!("no {key} in its output: {}", text.trim()))
+}
+
+/// The PyTorch side, one round: ms per step, or why it did not run.
+fn theirs(
+    py: &Path,
+    data: &Path,
+    name: &str,
+    s: &BenchSettings,
+) -> std::result::Result<f64, String> {
+    let args = [
+        "--data".to_string(),
+        data.to_string_lossy().into_owned(),
+        "--model".into(),
+        name.into(),
+        "--threads".into(),
+        s.threads.to_string(),
+        "--steps".into(),
+        s.steps.to_string(),
+        "--warmup".into(),
+        s.warmup.max(1).to_string(),
+        "--batch".into(),
+        s.batch.to_string(),
+    ];
+    python_side(py, "bench_cnn.py", &args, "ms_per_step")
 }
 
 /// Run both sides for every model and print the rounds, the best of each side and the ratio.

@@ -79,23 +79,17 @@ fn theirs(
     name: &str,
     threads: usize,
 ) -> std::result::Result<f64, String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/bench_gradcam.py");
-    let out = deepfield_core::allocator::configure_child(&mut std::process::Command::new(py))
-        .arg(&script)
-        .args(["--weights", &weights.to_string_lossy()])
-        .args(["--images", &images.to_string_lossy()])
-        .args(["--model", name, "--threads", &threads.to_string()])
-        .output()
-        .map_err(|e| format!("could not start {}: {e}", py.display()))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(err.lines().last().unwrap_or("failed").to_string());
-    }
-    text.split_whitespace()
-        .find_map(|w| w.strip_prefix("ms_per_image="))
-        .and_then(|v| v.parse::<f64>().ok())
-        .ok_or_else(|| format!("no ms_per_image in its output: {}", text.trim()))
+    let args = [
+        "--weights".to_string(),
+        weights.to_string_lossy().into_owned(),
+        "--images".into(),
+        images.to_string_lossy().into_owned(),
+        "--model".into(),
+        name.into(),
+        "--threads".into(),
+        threads.to_string(),
+    ];
+    crate::bench::python_side(py, "bench_gradcam.py", &args, "ms_per_image")
 }
 
 /// Time Grad-CAM++ per image on `s.models` over `s.steps` MNIST test images, both sides.

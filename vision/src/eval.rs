@@ -339,6 +339,6 @@ pub fn explain_images(
             bad.len()
         )));
     }
-    let out = deepfield_core::explain::run::explain_batch(models, req, &x, None)?;
+    let out = deepfield_core::explain::run::explain_batch(models, req, &x, None, Some(&ids))?;
     Ok((out, ids, bad))
 }

@@ -105,20 +105,10 @@ fn run(cmd: Command) -> deepfield_audio::Result<()> {
             for (f, e) in &r.skipped {
                 eprintln!("skipped {}: {e}", f.display());
             }
-            deepfield_core::fsutil::write_atomic(
-                &explain.out.join("ids.txt"),
-                format!("{}\n", r.ids.join("\n")).as_bytes(),
-            )?;
             println!(
-                "{} recordings explained{} ({} skipped); {} files and ids.txt in {}",
-                r.output.examples,
+                "{}",
                 r.output
-                    .layer
-                    .map(|l| format!(" at layer {l}"))
-                    .unwrap_or_default(),
-                r.skipped.len(),
-                r.output.files.len(),
-                explain.out.display()
+                    .summary("recordings", r.skipped.len(), &explain.out)
             );
         }
         Command::Segment { file, out } => {

@@ -60,7 +60,7 @@ pub fn explain_recordings(
     let ds = padded_dataset(&refs, &vec![0; refs.len()], &config.scaler)?;
     let mut req = req.clone();
     req.model = model_dir;
-    let output = explain_batch(models, &req, &ds.x, ds.mask.as_ref())?;
+    let output = explain_batch(models, &req, &ds.x, ds.mask.as_ref(), Some(&ids))?;
     Ok(ExplainedRecordings {
         output,
         ids,

@@ -136,8 +136,25 @@ pub struct ExplainOutput {
     pub examples: usize,
     /// The layer a CAM method used.
     pub layer: Option<String>,
-    /// Every file written, inside the output folder.
+    /// Every file written, inside the output folder (without `ids.txt`).
     pub files: Vec<PathBuf>,
+}
+
+impl ExplainOutput {
+    /// The line a command prints: `3 images explained at layer blocks.1 (1 skipped); 6 files
+    /// and ids.txt in out/` (`what` names the examples, `skipped` the inputs left out).
+    pub fn summary(&self, what: &str, skipped: usize, out: &Path) -> String {
+        format!(
+            "{} {what} explained{} ({skipped} skipped); {} files and ids.txt in {}",
+            self.examples,
+            self.layer
+                .as_ref()
+                .map(|l| format!(" at layer {l}"))
+                .unwrap_or_default(),
+            self.files.len(),
+            out.display()
+        )
+    }
 }
 
 fn read_input(path: &Path) -> Result<(Tensor, Option<Tensor>)> {
@@ -197,16 +214,18 @@ fn default_layer(model: &dyn Forward, inputs: Inputs) -> Result<String> {
 /// safetensors file `req.input`.
 pub fn explain(registry: &ModelRegistry, req: &ExplainRequest) -> Result<ExplainOutput> {
     let (x, mask) = read_input(&req.input)?;
-    explain_batch(registry, req, &x, mask.as_ref())
+    explain_batch(registry, req, &x, mask.as_ref(), None)
 }
 
 /// [`explain`] on a batch already in memory — what a domain's own reader made of the user's
-/// files (images, recordings); `req.input` is only recorded.
+/// files (images, recordings, genomes); `req.input` is only recorded. `ids` (one per row, e.g.
+/// the files read) are written as `ids.txt` in the same output folder.
 pub fn explain_batch(
     registry: &ModelRegistry,
     req: &ExplainRequest,
     x: &Tensor,
     mask: Option<&Tensor>,
+    ids: Option<&[String]>,
 ) -> Result<ExplainOutput> {
     if !matches!(x.kind(), Kind::Float | Kind::Double) {
         return Err(Error::input(format!(
@@ -356,7 +375,19 @@ pub fn explain_batch(
         }
     };
     let attributions = attributions.detach().to_device(Device::Cpu);
+    if let Some(ids) = ids.filter(|ids| ids.len() as i64 != b) {
+        return Err(Error::input(format!(
+            "{} ids for a batch of {b}",
+            ids.len()
+        )));
+    }
     crate::fsutil::write_dir_atomic(&req.out, |tmp| {
+        if let Some(ids) = ids {
+            crate::fsutil::write_atomic(
+                &tmp.join("ids.txt"),
+                format!("{}\n", ids.join("\n")).as_bytes(),
+            )?;
+        }
         fill(
             tmp,
             req,

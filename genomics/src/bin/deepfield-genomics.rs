@@ -190,21 +190,9 @@ fn run(cmd: Command) -> Result<()> {
         Command::Common(c) => c.run(&app()?)?,
         Command::Eval(Eval::Gmna(a)) => eval_gmna(a)?,
         Command::Eval(Eval::ExplainGmna { explain }) => {
-            let (r, ids) =
+            let (r, _ids) =
                 gmna::explain::explain_fasta(&deepfield_genomics::models()?, &explain.request())?;
-            deepfield_core::fsutil::write_atomic(
-                &explain.out.join("ids.txt"),
-                format!("{}\n", ids.join("\n")).as_bytes(),
-            )?;
-            println!(
-                "{} genomes explained{}; {} files and ids.txt in {}",
-                r.examples,
-                r.layer
-                    .map(|l| format!(" at layer {l}"))
-                    .unwrap_or_default(),
-                r.files.len(),
-                explain.out.display()
-            );
+            println!("{}", r.summary("genomes", 0, &explain.out));
         }
         Command::Eval(Eval::DeepSnp(a)) => eval_deep_snp(a)?,
         Command::Bench {

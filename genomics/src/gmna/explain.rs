@@ -28,6 +28,7 @@ pub fn explain_fasta(
     }
     let refs: Vec<&Record> = records.iter().collect();
     let x = one_hot_tensor(&refs, m.cnn_config.length);
-    let out = explain_batch(models, req, &x, None)?;
-    Ok((out, records.into_iter().map(|r| r.id).collect()))
+    let ids: Vec<String> = records.into_iter().map(|r| r.id).collect();
+    let out = explain_batch(models, req, &x, None, Some(&ids))?;
+    Ok((out, ids))
 }

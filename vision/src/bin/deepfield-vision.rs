@@ -235,7 +235,7 @@ fn run(cmd: Command) -> Result<()> {
                 id: id_column,
                 label: None,
             };
-            let (r, ids, bad) = deepfield_vision::eval::explain_images(
+            let (r, _ids, bad) = deepfield_vision::eval::explain_images(
                 &deepfield_vision::models()?,
                 &explain.request(),
                 &columns,
@@ -243,20 +243,7 @@ fn run(cmd: Command) -> Result<()> {
             for b in &bad {
                 eprintln!("skipped {}: {}", b.path.display(), b.reason);
             }
-            deepfield_core::fsutil::write_atomic(
-                &explain.out.join("ids.txt"),
-                format!("{}\n", ids.join("\n")).as_bytes(),
-            )?;
-            println!(
-                "{} images explained{} ({} skipped); {} files and ids.txt in {}",
-                r.examples,
-                r.layer
-                    .map(|l| format!(" at layer {l}"))
-                    .unwrap_or_default(),
-                bad.len(),
-                r.files.len(),
-                explain.out.display()
-            );
+            println!("{}", r.summary("images", bad.len(), &explain.out));
         }
         Command::Eval(Eval::Tables { eval }) => {
             eval.apply_threads();
