@@ -107,7 +107,10 @@ fn page_predicts_like_the_cli_and_draws_the_chart_in_chromium() {
         client.goto(&base).await.unwrap();
         for (j, v) in row.iter().enumerate() {
             let input = client.find(Locator::Css(&format!("#f{j}"))).await.unwrap();
-            assert_eq!(input.attr("name").await.unwrap().as_deref(), Some(FEATURES[j]));
+            assert_eq!(
+                input.attr("name").await.unwrap().as_deref(),
+                Some(FEATURES[j])
+            );
             input.clear().await.unwrap();
             input.send_keys(&v.to_string()).await.unwrap();
         }
@@ -127,7 +130,10 @@ fn page_predicts_like_the_cli_and_draws_the_chart_in_chromium() {
             .text()
             .await
             .unwrap();
-        assert_eq!(shown, cli[0], "the page's prediction vs `deepfield-core eval`");
+        assert_eq!(
+            shown, cli[0],
+            "the page's prediction vs `deepfield-core eval`"
+        );
         let bars = client
             .find_all(Locator::Css("#shap-chart rect.bar"))
             .await
@@ -145,7 +151,10 @@ fn page_predicts_like_the_cli_and_draws_the_chart_in_chromium() {
             .await
             .unwrap();
         let size: Vec<f64> = serde_json::from_value(size).unwrap();
-        assert!(size[0] > 300.0 && size[1] > 200.0 && size[2] > 20.0, "{size:?}");
+        assert!(
+            size[0] > 300.0 && size[1] > 200.0 && size[2] > 20.0,
+            "{size:?}"
+        );
         client.close().await.unwrap();
     });
 }

@@ -35,7 +35,10 @@ fn serve_answers_good_and_bad_requests() {
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
         for f in FEATURES {
-            assert!(html.contains(&format!("name=\"{f}\"")), "{f} not in the form");
+            assert!(
+                html.contains(&format!("name=\"{f}\"")),
+                "{f} not in the form"
+            );
         }
         assert!(html.contains("max=\"540\""), "cement's range is 102–540");
 
@@ -69,10 +72,16 @@ fn serve_answers_good_and_bad_requests() {
         let shap = v["shap"].as_object().unwrap();
         assert_eq!(shap.len(), 8);
         let sum: f64 = shap.values().map(|s| s.as_f64().unwrap()).sum();
-        let (p, b) = (v["prediction"].as_f64().unwrap(), v["base"].as_f64().unwrap());
+        let (p, b) = (
+            v["prediction"].as_f64().unwrap(),
+            v["base"].as_f64().unwrap(),
+        );
         assert_eq!(p, single[0].parse::<f64>().unwrap());
         assert!((b + sum - p).abs() < 1e-3, "base {b} + {sum} vs {p}");
-        assert!(shap.values().any(|s| s.as_f64().unwrap().abs() > 1e-3), "{v}");
+        assert!(
+            shap.values().any(|s| s.as_f64().unwrap().abs() > 1e-3),
+            "{v}"
+        );
 
         // The HTML form post shows the prediction and the chart.
         let form: Vec<(String, String)> = FEATURES
@@ -101,7 +110,11 @@ fn serve_answers_good_and_bad_requests() {
         let cases = [
             (missing, 422, "missing value for `water_kg_m3`"),
             (text, 422, "`cement_kg_m3`: \"lots\" is not a number"),
-            (far, 422, "`age_days` = 10000 is outside the training range [1, 365]"),
+            (
+                far,
+                422,
+                "`age_days` = 10000 is outside the training range [1, 365]",
+            ),
             (unknown, 422, "unknown field `colour`"),
         ];
         for (body, code, msg) in cases {
@@ -132,7 +145,10 @@ fn serve_answers_good_and_bad_requests() {
         let r = c.post(&base).form(&bad_form).send().await.unwrap();
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
-        assert!(html.contains("`water_kg_m3`: &quot;wet&quot; is not a number"), "{html}");
+        assert!(
+            html.contains("`water_kg_m3`: &quot;wet&quot; is not a number"),
+            "{html}"
+        );
         assert!(html.contains("value=\"wet\""));
 
         // CSV in, CSV out (the id column kept), as a body and as a multipart upload.
@@ -182,7 +198,11 @@ fn serve_answers_good_and_bad_requests() {
             .await
             .unwrap();
         assert_eq!(r.status(), 422);
-        assert!(r.text().await.unwrap().contains("no column `blast_furnace_slag_kg_m3`"));
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("no column `blast_furnace_slag_kg_m3`"));
 
         // 100 MB uploads: 413, as a body and as a multipart file.
         let big = vec![b'1'; 100 * 1024 * 1024];

@@ -75,7 +75,10 @@ fn names(features: &[FeatureRange]) -> String {
 
 /// One row from `(name, text)` pairs (an HTML form): every feature once, no unknown names.
 pub fn from_pairs(features: &[FeatureRange], pairs: &[(String, String)]) -> Checked<Vec<f64>> {
-    if let Some((k, _)) = pairs.iter().find(|(k, _)| !features.iter().any(|f| &f.name == k)) {
+    if let Some((k, _)) = pairs
+        .iter()
+        .find(|(k, _)| !features.iter().any(|f| &f.name == k))
+    {
         return Err(Rejection::unprocessable(format!(
             "unknown field `{k}`; the model's features are: {}",
             names(features)
@@ -138,6 +141,7 @@ pub fn json_body(body: &[u8]) -> Checked<serde_json::Value> {
 
 /// A CSV table with (at least) the feature columns: its header, its records as text and the
 /// feature rows. Messages name the 1-based data row and the column.
+#[derive(Debug)]
 pub struct CsvInput {
     pub header: Vec<String>,
     pub records: Vec<Vec<String>>,
@@ -172,9 +176,8 @@ pub fn from_csv(features: &[FeatureRange], bytes: &[u8]) -> Checked<CsvInput> {
     let mut records = Vec::new();
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| {
-            Rejection::unprocessable(format!("CSV data row {}: {e}", i + 1))
-        })?;
+        let rec =
+            rec.map_err(|e| Rejection::unprocessable(format!("CSV data row {}: {e}", i + 1)))?;
         let place = format!("CSV data row {}, ", i + 1);
         let row = features
             .iter()
@@ -219,11 +222,18 @@ mod tests {
         let p = |a: &str, b: &str| vec![("a".to_string(), a.to_string()), ("b".into(), b.into())];
         assert_eq!(from_pairs(&f, &p("2", "0.5")).unwrap(), vec![2.0, 0.5]);
         let e = from_pairs(&f, &p("x1", "0")).unwrap_err();
-        assert!(e.status == 422 && e.message.contains("`a`: \"x1\" is not a number"), "{e:?}");
+        assert!(
+            e.status == 422 && e.message.contains("`a`: \"x1\" is not a number"),
+            "{e:?}"
+        );
         let e = from_pairs(&f, &p("", "0")).unwrap_err();
         assert!(e.message.contains("missing value for `a`"), "{e:?}");
         let e = from_pairs(&f, &p("11", "0")).unwrap_err();
-        assert!(e.message.contains("`a` = 11 is outside the training range [0, 10]"), "{e:?}");
+        assert!(
+            e.message
+                .contains("`a` = 11 is outside the training range [0, 10]"),
+            "{e:?}"
+        );
         let e = from_json_object(&f, &serde_json::json!({"a": 1, "c": 2}), "").unwrap_err();
         assert!(e.message.contains("unknown field `c`"), "{e:?}");
         let e = from_json_object(&f, &serde_json::json!({"a": 1}), "").unwrap_err();

@@ -118,7 +118,11 @@ fn status(r: &Rejection) -> StatusCode {
 }
 
 fn json_error(r: Rejection) -> Response {
-    (status(&r), axum::Json(serde_json::json!({"error": r.message}))).into_response()
+    (
+        status(&r),
+        axum::Json(serde_json::json!({"error": r.message})),
+    )
+        .into_response()
 }
 
 fn text_error(r: Rejection) -> Response {

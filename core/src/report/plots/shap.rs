@@ -128,13 +128,16 @@ fn draw_beeswarm(
     let (_, yr) = chart.plotting_area().get_pixel_range();
     let (top, bottom) = (yr.start, yr.end);
     let x = (w - bar_w) as i32 + 10;
-    colorbar(root, x, (top, bottom), (0.0, 1.0), |t| colormap(&COOLWARM, t))?;
+    colorbar(root, x, (top, bottom), (0.0, 1.0), |t| {
+        colormap(&COOLWARM, t)
+    })?;
+    // 0 is the feature's lowest value among the samples, 1 its highest.
     draw_label(
         root,
-        "feature value (low → high)",
-        (x - 4, top - 14),
+        "feature value",
+        (x + 11, top - 8),
         LABEL_PX,
-        (HPos::Left, VPos::Bottom),
+        (HPos::Center, VPos::Bottom),
     )?;
     Ok(())
 }
@@ -199,7 +202,11 @@ fn draw_bars(
     chart.draw_series(bars)?;
     let labels = order.iter().enumerate().map(|(r, &j)| {
         let y = (m - 1 - r) as f64;
-        let pos = if values[j] < 0.0 { HPos::Right } else { HPos::Left };
+        let pos = if values[j] < 0.0 {
+            HPos::Right
+        } else {
+            HPos::Left
+        };
         let style = font(LABEL_PX).pos(Pos::new(pos, VPos::Center));
         let text = format!(" {} ", crate::report::fmt_num(values[j]));
         Text::new(text, (values[j], y), style)
@@ -217,7 +224,13 @@ mod tests {
     fn shap_plots_render_and_reject_bad_shapes() {
         let names: Vec<String> = ["a", "bb", "ccc"].iter().map(|s| s.to_string()).collect();
         let shap: Vec<Vec<f64>> = (0..30)
-            .map(|i| vec![i as f64 / 10.0 - 1.5, 0.1 * (i % 3) as f64, -0.02 * i as f64])
+            .map(|i| {
+                vec![
+                    i as f64 / 10.0 - 1.5,
+                    0.1 * (i % 3) as f64,
+                    -0.02 * i as f64,
+                ]
+            })
             .collect();
         let vals: Vec<Vec<f64>> = (0..30).map(|i| vec![i as f64, 1.0, -(i as f64)]).collect();
         assert_renders((1100, 120 + 60 * 4), |p| {
@@ -230,7 +243,14 @@ mod tests {
             shap_bars(p, "x", &names, &[0.5, -1.0], "SHAP")
         });
         assert_rejects("nan", |p| {
-            shap_beeswarm(p, "x", &names, &[vec![0.0, f64::NAN, 1.0]], &[vec![0.0; 3]], "SHAP")
+            shap_beeswarm(
+                p,
+                "x",
+                &names,
+                &[vec![0.0, f64::NAN, 1.0]],
+                &[vec![0.0; 3]],
+                "SHAP",
+            )
         });
     }
 }

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::{Case, PileConfig};
 use crate::data::split::Fold;
 use crate::report::{plots, ResultsDir};
-pub use crate::tabular::{TabularInfo, TABULAR_INFO_FILE};
 use crate::tabular::TabularModel;
+pub use crate::tabular::{TabularInfo, TABULAR_INFO_FILE};
 use crate::{Result, Rng};
 
 /// One explained sample.

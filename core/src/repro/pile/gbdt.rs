@@ -30,7 +30,9 @@ pub struct GbdtConfig {
 impl Default for GbdtConfig {
     fn default() -> Self {
         GbdtConfig {
-            models: ["lightgbm", "xgboost", "catboost"].map(String::from).to_vec(),
+            models: ["lightgbm", "xgboost", "catboost"]
+                .map(String::from)
+                .to_vec(),
             trees: 600,
             learning_rate: 0.05,
             install: true,
@@ -47,7 +49,7 @@ impl GbdtConfig {
                 )));
             }
         }
-        if self.trees == 0 || !(self.learning_rate > 0.0) {
+        if self.trees == 0 || self.learning_rate.is_nan() || self.learning_rate <= 0.0 {
             return Err(Error::config(
                 "pile-xai: gbdt.trees must be ≥ 1 and gbdt.learning_rate > 0",
             ));
@@ -144,7 +146,10 @@ fn check(out: &GbdtPredictions, cfg: &GbdtConfig, folds: &[Fold], path: &Path) -
             return Err(Error::parse(path, 1, format!("no predictions of `{name}`")));
         };
         let ok = p.folds.len() == folds.len()
-            && p.folds.iter().zip(folds).all(|(p, f)| p.len() == f.test.len())
+            && p.folds
+                .iter()
+                .zip(folds)
+                .all(|(p, f)| p.len() == f.test.len())
             && p.folds.iter().flatten().all(|v| v.is_finite());
         if !ok {
             return Err(Error::parse(

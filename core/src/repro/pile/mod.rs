@@ -338,7 +338,7 @@ fn run_case(
 
     let (mut dnn, mut linear) = (Vec::new(), Vec::new());
     let mut first = None;
-    let bar = crate::progress::bar(folds.len() as u64, &format!("pile-xai {} folds", case.key));
+    let bar = crate::progress::bar(folds.len() as u64, format!("pile-xai {} folds", case.key));
     for (k, f) in folds.iter().enumerate() {
         let (vs, saved, _history, pred, lin, y_test) = concrete::run_fold(
             &dnn_cfg,
@@ -395,15 +395,7 @@ fn run_case(
     };
     checkpoint::save(&dir, &vs, &saved, None::<&()>)?;
     drop(vs);
-    let shap = explain::run(
-        cfg,
-        case,
-        &dir,
-        &x_rows,
-        &y_all,
-        &folds[0],
-        results,
-    )?;
+    let shap = explain::run(cfg, case, &dir, &x_rows, &y_all, &folds[0], results)?;
     Ok(DatasetResult {
         dataset: case.key.into(),
         unit: case.unit.into(),
@@ -412,10 +404,6 @@ fn run_case(
         models,
         dnn_beats,
         shap,
-        model_dir: dir
-            .strip_prefix(out)
-            .unwrap_or(&dir)
-            .display()
-            .to_string(),
+        model_dir: dir.strip_prefix(out).unwrap_or(&dir).display().to_string(),
     })
 }

@@ -124,7 +124,10 @@ pub fn write(
     }
     for d in &metrics.datasets {
         mae_plot(d, results)?;
-        r.heading(2, &format!("{} ({} rows, target in {})", d.dataset, d.samples, d.unit));
+        r.heading(
+            2,
+            &format!("{} ({} rows, target in {})", d.dataset, d.samples, d.unit),
+        );
         let rows: Vec<Vec<String>> = d.models.iter().map(row).collect();
         r.table(
             &[
@@ -167,14 +170,20 @@ pub fn write(
             fmt_num(s.max_efficiency_error)
         ));
         r.image("SHAP beeswarm", &format!("shap_beeswarm_{}.png", d.dataset));
-        r.image("global SHAP importance", &format!("shap_importance_{}.png", d.dataset));
+        r.image(
+            "global SHAP importance",
+            &format!("shap_importance_{}.png", d.dataset),
+        );
         for (k, l) in s.local.iter().enumerate() {
             r.image(
                 &format!("local explanation of data row {}", l.row),
                 &format!("shap_local_{}_{}.png", d.dataset, k + 1),
             );
         }
-        r.para(&format!("Model: `{}/` (fold 1's DNN with `tabular.json`: feature ranges and SHAP background).", d.model_dir));
+        r.para(&format!(
+            "Model: `{}/` (fold 1's DNN with `tabular.json`: feature ranges and SHAP background).",
+            d.model_dir
+        ));
     }
     let first = &metrics.datasets[0];
     r.heading(2, "Against the seed");
