@@ -30,6 +30,14 @@ pub struct FeatureRange {
     pub max: f64,
 }
 
+impl FeatureRange {
+    /// Whether `v` lies in the range at the model's f32 precision.
+    pub fn contains(&self, v: f64) -> bool {
+        let v = v as f32;
+        v >= self.min as f32 && v <= self.max as f32
+    }
+}
+
 /// What a tabular model needs beyond its weights to be explained and served.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TabularInfo {
@@ -43,15 +51,18 @@ pub struct TabularInfo {
 }
 
 impl TabularInfo {
-    /// Ranges of the columns of `rows` (raw values) named `names`.
+    /// Ranges of the columns of `rows` (raw values) named `names`. The model reads f32, so
+    /// each bound is kept as its shortest f32 decimal (359.4, not 359.3999938964844); compare
+    /// values with [`FeatureRange::contains`], in f32.
     pub fn ranges(names: &[String], rows: &[Vec<f64>]) -> Vec<FeatureRange> {
+        let short = |x: f64| format!("{}", x as f32).parse::<f64>().unwrap_or(x);
         names
             .iter()
             .enumerate()
             .map(|(j, name)| FeatureRange {
                 name: name.clone(),
-                min: rows.iter().map(|r| r[j]).fold(f64::INFINITY, f64::min),
-                max: rows.iter().map(|r| r[j]).fold(f64::NEG_INFINITY, f64::max),
+                min: short(rows.iter().map(|r| r[j]).fold(f64::INFINITY, f64::min)),
+                max: short(rows.iter().map(|r| r[j]).fold(f64::NEG_INFINITY, f64::max)),
             })
             .collect()
     }

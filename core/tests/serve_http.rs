@@ -41,6 +41,17 @@ fn serve_answers_good_and_bad_requests() {
             );
         }
         assert!(html.contains("max=\"540\""), "cement's range is 102–540");
+        // Bounds read as the data's decimals, and the data's own extreme is accepted.
+        assert!(html.contains("max=\"359.4\""), "slag's maximum is 359.4");
+        let mut at_max = row_json(&rows[0]);
+        at_max["blast_furnace_slag_kg_m3"] = json!(359.4);
+        let r = c
+            .post(format!("{base}/api/predict"))
+            .json(&at_max)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
 
         // Predictions equal the CLI's (`deepfield-core eval`) for the same rows.
         let picked = [rows[0].clone(), rows[500].clone(), rows[1029].clone()];

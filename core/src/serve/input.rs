@@ -55,7 +55,7 @@ fn check_value(f: &FeatureRange, v: f64, place: &str) -> Checked<f64> {
             f.name
         )));
     }
-    if v < f.min || v > f.max {
+    if !f.contains(v) {
         return Err(Rejection::unprocessable(format!(
             "{place}`{}` = {v} is outside the training range [{}, {}]; the model was not \
              trained there",
