@@ -11,6 +11,7 @@ use super::axis::Axis;
 use super::colorbar::colorbar;
 use super::layout::{build_chart, clip_label, fit_desc, min_max, padded, styled_mesh, titled};
 use super::layout::{draw_label, widest_text};
+use super::layout::{BoxResult, Chart};
 use super::render::{check, plot_error, render_png, Area, DrawResult};
 use super::style::{colormap, font, COOLWARM, LABEL_PX, LINE_SIZE};
 use crate::Result;
@@ -74,6 +75,37 @@ fn by_importance(shap: &[Vec<f64>], m: usize) -> Vec<usize> {
     order
 }
 
+/// A chart with one row per feature over `x`: row r (feature `order[r]`, r = 0 at the top) is
+/// centred on y = M − 1 − r and labelled with the feature's name.
+fn feature_rows<'a, 'b>(
+    area: &'a Area<'b>,
+    features: &[String],
+    order: &[usize],
+    x: std::ops::Range<f64>,
+    x_label: &Axis,
+) -> BoxResult<Chart<'a, 'b>> {
+    let m = features.len();
+    let names: Vec<String> = features.iter().map(|f| clip_label(f, 28)).collect();
+    let y_area = widest_text(area, &names, LABEL_PX)? + 24;
+    let x_desc = fit_desc(area, &x_label.title(), area.dim_in_pixel().0 as i32 - 110)?;
+    let mut chart = build_chart(area, (56, y_area), x, -0.5..m as f64 - 0.5)?;
+    let label_of = |v: &f64| {
+        let r = m as f64 - 1.0 - v.round();
+        if (v - v.round()).abs() < 1e-6 && r >= 0.0 && (r as usize) < m {
+            names[order[r as usize]].clone()
+        } else {
+            String::new()
+        }
+    };
+    styled_mesh(&mut chart)
+        .disable_y_mesh()
+        .x_desc(x_desc)
+        .y_labels(m)
+        .y_label_formatter(&label_of)
+        .draw()?;
+    Ok(chart)
+}
+
 fn draw_beeswarm(
     root: &Area,
     title: &str,
@@ -90,25 +122,7 @@ fn draw_beeswarm(
     let bar_w = 150;
     let (body, _) = titled(root, title, None)?;
     let (main, _) = body.split_horizontally(w - bar_w);
-    let names: Vec<String> = features.iter().map(|f| clip_label(f, 28)).collect();
-    let y_area = widest_text(&main, &names, LABEL_PX)? + 24;
-    let x_desc = fit_desc(&main, &x_label.title(), main.dim_in_pixel().0 as i32 - 110)?;
-    // Row r (0 = most important) is centred on y = m - 1 - r.
-    let mut chart = build_chart(&main, (56, y_area), lo..hi, -0.5..m as f64 - 0.5)?;
-    let label_of = |v: &f64| {
-        let r = m as f64 - 1.0 - v.round();
-        if (v - v.round()).abs() < 1e-6 && r >= 0.0 && (r as usize) < m {
-            names[order[r as usize]].clone()
-        } else {
-            String::new()
-        }
-    };
-    styled_mesh(&mut chart)
-        .disable_y_mesh()
-        .x_desc(x_desc)
-        .y_labels(m)
-        .y_label_formatter(&label_of)
-        .draw()?;
+    let mut chart = feature_rows(&main, features, &order, lo..hi, x_label)?;
     chart.draw_series(std::iter::once(PathElement::new(
         vec![(0.0, -0.5), (0.0, m as f64 - 0.5)],
         RGBColor(120, 120, 120).stroke_width(1),
@@ -176,24 +190,7 @@ fn draw_bars(
     let (lo, hi) = min_max(values.iter().copied()).ok_or("no values")?;
     let (lo, hi) = padded(lo.min(0.0), hi.max(0.0), 0.08);
     let (body, _) = titled(root, title, None)?;
-    let names: Vec<String> = features.iter().map(|f| clip_label(f, 28)).collect();
-    let y_area = widest_text(&body, &names, LABEL_PX)? + 24;
-    let x_desc = fit_desc(&body, &x_label.title(), body.dim_in_pixel().0 as i32 - 110)?;
-    let mut chart = build_chart(&body, (56, y_area), lo..hi, -0.5..m as f64 - 0.5)?;
-    let label_of = |v: &f64| {
-        let r = m as f64 - 1.0 - v.round();
-        if (v - v.round()).abs() < 1e-6 && r >= 0.0 && (r as usize) < m {
-            names[order[r as usize]].clone()
-        } else {
-            String::new()
-        }
-    };
-    styled_mesh(&mut chart)
-        .disable_y_mesh()
-        .x_desc(x_desc)
-        .y_labels(m)
-        .y_label_formatter(&label_of)
-        .draw()?;
+    let mut chart = feature_rows(&body, features, &order, lo..hi, x_label)?;
     let bars = order.iter().enumerate().map(|(r, &j)| {
         let y = (m - 1 - r) as f64;
         let color = if values[j] >= 0.0 { UP } else { DOWN };
