@@ -62,6 +62,9 @@ pub mod python;
 pub mod report;
 pub mod repro;
 pub mod rng;
+#[cfg(feature = "serve")]
+pub mod serve;
+pub mod tabular;
 pub mod testing;
 pub mod train;
 

@@ -194,8 +194,16 @@ fn doctor() -> Result<()> {
 
 fn test(extra: &[String]) -> Result<()> {
     let env = setup()?;
-    // The checkpoint interop test loads deepfield weights in PyTorch through safetensors.
-    torch_env::ensure_python_packages(&env, &[("safetensors", "safetensors"), ("numpy", "numpy")])?;
+    // The checkpoint interop test loads deepfield weights in PyTorch through safetensors;
+    // pile-xai's quick test trains its LightGBM baseline in the same environment.
+    torch_env::ensure_python_packages(
+        &env,
+        &[
+            ("safetensors", "safetensors"),
+            ("numpy", "numpy"),
+            ("lightgbm", "lightgbm"),
+        ],
+    )?;
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(extra);
     with_python_env(&mut cmd, &env);

@@ -224,7 +224,7 @@ fn feature_refs(cfg: &ConcreteConfig) -> Vec<&str> {
 }
 
 /// The model's input matrix from the raw feature columns (applies `log_age`).
-fn model_inputs(cfg: &ConcreteConfig, x: Tensor) -> Result<Tensor> {
+pub(crate) fn model_inputs(cfg: &ConcreteConfig, x: Tensor) -> Result<Tensor> {
     if !cfg.log_age {
         return Ok(x);
     }
@@ -361,9 +361,9 @@ fn write_plots(
     Ok(())
 }
 
-type FoldOut = (VarStore, SavedModel, History, Vec<f64>, Vec<f64>, Vec<f64>);
+pub(crate) type FoldOut = (VarStore, SavedModel, History, Vec<f64>, Vec<f64>, Vec<f64>);
 
-fn run_fold(
+pub(crate) fn run_fold(
     cfg: &ConcreteConfig,
     x: &Tensor,
     y: &Tensor,
@@ -414,7 +414,7 @@ fn run_fold(
     Ok((vs, saved, history, mlp_pred, lin_pred, y_test))
 }
 
-fn predict_mpa(
+pub(crate) fn predict_mpa(
     model: &Mlp,
     xs: &StandardScaler,
     ys: &StandardScaler,
@@ -438,7 +438,7 @@ fn ols_predict(train: &TensorDataset, x_test: &Tensor, ys: &StandardScaler) -> R
     to_vec(&ys.inverse_transform(&pred)?)
 }
 
-fn to_vec(t: &Tensor) -> Result<Vec<f64>> {
+pub(crate) fn to_vec(t: &Tensor) -> Result<Vec<f64>> {
     Ok(Vec::<f64>::try_from(
         t.to_kind(Kind::Double).flatten(0, -1),
     )?)

@@ -48,6 +48,10 @@ enum Command {
         #[arg(long, hide = true)]
         csv: Option<PathBuf>,
     },
+    /// A local web page and JSON API for a trained tabular model (`pile-xai`): a form for the
+    /// feature values, the prediction with a SHAP bar chart, CSV upload → CSV predictions.
+    #[cfg(feature = "serve")]
+    Serve(deepfield_core::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +80,8 @@ fn run(cmd: Command) -> deepfield_core::Result<()> {
             Ok(())
         }
         Command::Bench { threads, seconds } => bench::run(threads, seconds),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => deepfield_core::serve::run(&args),
         Command::Common(c) => c.run(&App {
             repros: repro::all(),
             models: ModelRegistry::with_core(),
@@ -130,5 +136,18 @@ mod tests {
     fn commands_are_consistent() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    /// `serve` binds to the loopback address unless told otherwise.
+    #[cfg(feature = "serve")]
+    #[test]
+    fn serve_defaults_to_loopback() {
+        use clap::Parser;
+        let cli = super::Cli::try_parse_from(["deepfield-core", "serve", "--model", "m"]).unwrap();
+        let super::Command::Serve(a) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(a.addr.to_string(), "127.0.0.1:8080");
+        assert!(super::Cli::try_parse_from(["deepfield-core", "serve"]).is_err());
     }
 }

@@ -34,6 +34,7 @@ mod render;
 mod scatter;
 mod score;
 mod series;
+mod shap;
 mod style;
 #[cfg(test)]
 mod testutil;
@@ -52,6 +53,7 @@ pub use render::{render_png, Area, DrawResult};
 pub use scatter::{scatter_classes, scatter_classes_with_axes};
 pub use score::score_vs_labels;
 pub use series::Series;
+pub use shap::{shap_bars, shap_beeswarm};
 pub use style::{
     category_color, CONFUSION_SIZE, FORECAST_SIZE, HEATMAP_SIZE, LINE_SIZE, SCATTER_SIZE,
     TWO_PANEL_SIZE,
