@@ -46,6 +46,8 @@
 
 pub mod allocator;
 pub mod checkpoint;
+#[cfg(feature = "cli")]
+pub mod compress_cli;
 pub mod data;
 pub mod device;
 pub mod domain;
@@ -57,6 +59,7 @@ pub mod models;
 pub mod nn;
 pub mod overrides;
 pub mod profile;
+pub mod quant;
 pub mod progress;
 pub mod python;
 pub mod report;

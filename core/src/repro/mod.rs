@@ -109,6 +109,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(concrete::ConcreteMlp)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(efficiency::ConvnetEfficiency)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(crate::quant::repro::Quantization)));
     all
 }
 
