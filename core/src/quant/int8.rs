@@ -9,6 +9,7 @@
 use tch::{Kind, Tensor};
 
 use super::affine::{QParams, QScheme};
+
 use crate::{ensure_input, Result};
 
 /// A linear layer with int8 weights, run on int8 products.
@@ -80,16 +81,23 @@ impl Int8Linear {
             "int8 linear: expected [..., {inp}] inputs, got {size:?}"
         );
         let x2 = x.reshape([-1, inp]).to_kind(Kind::Float);
-        let p = QParams::of(self.act, &x2)?;
-        let zero = p.zero_point.int64_value(&[]);
-        let codes = (&x2 / &p.scale).round() + zero as f64;
+        // The batch's range (always containing 0) → scale and zero point, as scalars.
+        let (lo, hi) = x2.f_aminmax(None, false)?;
+        let (lo, hi) = (lo.double_value(&[]).min(0.0), hi.double_value(&[]).max(0.0));
         let (qmin, qmax) = self.act.range();
-        let qx = (codes.clamp(qmin as f64, qmax as f64) - 128.0).to_kind(Kind::Int8);
+        let scale = ((hi - lo) / (qmax - qmin) as f64).max(f64::from(f32::EPSILON));
+        let zero = (qmin as f64 - (lo / scale).round()).clamp(qmin as f64, qmax as f64);
+        // Codes shifted by −128 into int8, with the zero point shifted alike.
+        let mut codes = &x2 * (1.0 / scale);
+        let _ = codes.f_round_()?;
+        let _ = codes.f_clamp_(qmin as f64 - zero, qmax as f64 - zero)?;
+        let shifted = zero - 128.0;
+        let qx = (codes + shifted).to_kind(Kind::Int8);
         let acc = qx.f_internal_int_mm(&self.weight_t)?.to_kind(Kind::Float);
-        let corrected = acc - self.row_sum.unsqueeze(0) * (zero - 128) as f64;
-        let mut y = corrected * (&self.scale * p.scale).unsqueeze(0);
+        let mut y = acc - (&self.row_sum * shifted).unsqueeze(0);
+        let _ = y.f_mul_(&(&self.scale * scale).unsqueeze(0))?;
         if let Some(b) = &self.bias {
-            y += b;
+            let _ = y.f_add_(b)?;
         }
         let mut out = size;
         if let Some(last) = out.last_mut() {
@@ -150,17 +158,14 @@ impl Int8Lstm {
         let mut h = Tensor::zeros([b, self.hidden], opts);
         let mut c = Tensor::zeros([b, self.hidden], opts);
         let mut outs = Vec::with_capacity(t as usize);
+        let hd = self.hidden;
         for step in 0..t {
             let g = gates_x.select(1, step) + self.hh.forward(&h)?;
-            let parts = g.chunk(4, 1);
-            let (i, f, gg, o) = (
-                parts[0].sigmoid(),
-                parts[1].sigmoid(),
-                parts[2].tanh(),
-                parts[3].sigmoid(),
-            );
-            c = f * &c + i * gg;
-            h = o * c.tanh();
+            // Gates i, f, o through one sigmoid; the cell input g through tanh.
+            let s = g.sigmoid();
+            let cand = g.narrow(1, 2 * hd, hd).tanh();
+            c = s.narrow(1, hd, hd) * &c + s.narrow(1, 0, hd) * cand;
+            h = s.narrow(1, 3 * hd, hd) * c.tanh();
             outs.push(h.shallow_clone());
         }
         Ok((Tensor::stack(&outs, 1), h))

@@ -215,7 +215,7 @@ mod tests {
 
     fn heavy_tailed() -> Tensor {
         tch::manual_seed(1);
-        let mut x = Tensor::randn([20000], (Kind::Float, Device::Cpu));
+        let x = Tensor::randn([20000], (Kind::Float, Device::Cpu));
         let _ = x.narrow(0, 0, 4).fill_(40.0);
         x
     }

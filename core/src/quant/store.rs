@@ -1,8 +1,8 @@
 //! Quantized checkpoints: a model folder whose `model.safetensors` holds each quantized weight
 //! as integer codes under the weight's own name — int8 (`I8`) for signed codes, `U8` for
 //! unsigned ones, and for 4 bits or fewer two codes per byte (`U8`, low nibble first, codes
-//! offset by `−qmin`) — beside `<name>.qscale` (`F32`, scalar or per channel) and
-//! `<name>.qzero` (`I32`). The header's metadata keeps the model's kind and config, so the folder
+//! offset by `−qmin`) — beside `<name>.qscale` (`F32`, scalar or per channel) and, unless
+//! the scheme is symmetric and signed (zero points 0), `<name>.qzero` (`I32`). The header's metadata keeps the model's kind and config, so the folder
 //! restores through the registry like any other, and adds [`META_QUANT`] (JSON
 //! [`QuantInfo`]), from which [`crate::checkpoint::load_weights`] dequantizes the weights into
 //! the float model ([`dequantize_loaded`]).
@@ -102,7 +102,10 @@ pub fn encode(
         };
         tensors.push((w.name.clone(), codes));
         tensors.push((format!("{}.qscale", w.name), w.params.scale.to_kind(Kind::Float)));
-        tensors.push((format!("{}.qzero", w.name), w.params.zero_point.to_kind(Kind::Int)));
+        // Symmetric signed codes have zero points 0: none stored.
+        if !(s.symmetric && s.signed) {
+            tensors.push((format!("{}.qzero", w.name), w.params.zero_point.to_kind(Kind::Int)));
+        }
         info.tensors.insert(
             w.name.clone(),
             QuantEntry {
@@ -164,7 +167,11 @@ pub fn dequantize_loaded(
         };
         let codes = take(name.clone())?;
         let scale = take(format!("{name}.qscale"))?;
-        let zero = take(format!("{name}.qzero"))?;
+        let zero = if entry.scheme.symmetric && entry.scheme.signed {
+            scale.zeros_like().to_kind(Kind::Int64)
+        } else {
+            take(format!("{name}.qzero"))?
+        };
         entry.scheme.validate()?;
         let (qmin, _) = entry.scheme.range();
         let n: i64 = entry.shape.iter().product();

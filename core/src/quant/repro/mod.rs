@@ -25,7 +25,7 @@ use tch::Tensor;
 
 use crate::data::mnist::{self, Dataset, Digits, Split};
 use crate::data::TensorDataset;
-use crate::nn::cnn::{CnnClassifierConfig, ConvBlockConfig, ConvStackConfig, PoolConfig};
+use crate::nn::cnn::{CnnClassifierConfig, GlobalPool, ConvBlockConfig, ConvStackConfig, PoolConfig};
 use crate::nn::mlp::MlpConfig;
 use crate::nn::rnn::{Cell, Pooling, RnnConfig, SequenceClassifierConfig};
 use crate::quant::int8_models::{Int8Mlp, Int8SequenceClassifier};
@@ -74,37 +74,38 @@ impl Default for QuantizationConfig {
         };
         QuantizationConfig {
             seed: 0,
-            mnist_train: 20_000,
-            mnist_test: 5_000,
+            mnist_train: 10_000,
+            mnist_test: 2_000,
             cnn: CnnClassifierConfig {
                 stack: ConvStackConfig {
                     dims: 2,
                     input: 1,
                     blocks: vec![block(16, true), block(32, true), block(64, false)],
                 },
+                global_pool: GlobalPool::Max,
                 head_hidden: vec![64],
                 output: 10,
                 ..Default::default()
             },
             mlp: MlpConfig::new(784, [512, 512], 10),
             lstm: SequenceClassifierConfig {
-                rnn: RnnConfig::new(Cell::Lstm, 65, 256, false),
+                rnn: RnnConfig::new(Cell::Lstm, 65, 128, false),
                 pooling: Pooling::Last,
                 head_hidden: vec![],
                 output: 65,
                 ..Default::default()
             },
             text_window: 32,
-            text_train: 20_000,
-            text_test: 4_000,
+            text_train: 10_000,
+            text_test: 2_000,
             train: TrainConfig {
-                epochs: 4,
+                epochs: 3,
                 batch_size: 64,
                 optimizer: OptimizerConfig::adam(2e-3),
                 progress: false,
                 ..Default::default()
             },
-            qat_epochs: 2,
+            qat_epochs: 1,
             qat_lr: 2e-4,
             latency_batch: 16,
             latency_budget_s: 1.0,
@@ -118,17 +119,17 @@ impl QuantizationConfig {
     pub fn quick(seed: u64) -> Self {
         let mut c = QuantizationConfig {
             seed,
-            mnist_train: 1_500,
+            mnist_train: 4_000,
             mnist_test: 500,
-            text_train: 1_000,
-            text_test: 300,
+            text_train: 4_000,
+            text_test: 500,
             qat_epochs: 1,
             latency_budget_s: 0.05,
             ..Default::default()
         };
         c.mlp = MlpConfig::new(784, [128], 10);
         c.lstm.rnn.hidden = 64;
-        c.train.epochs = 2;
+        c.train.epochs = 3;
         c
     }
 

@@ -87,6 +87,8 @@ pub struct TaskResult {
     pub kind: String,
     pub params: i64,
     pub fp32_accuracy: f64,
+    /// Always predicting the most frequent training label (the floor to beat).
+    pub majority_accuracy: f64,
     /// Weights at 8 bits (per channel, min-max), activations `f32`.
     pub ptq8_accuracy: f64,
     /// Weights at 4 bits (per channel, min-max).
@@ -181,6 +183,14 @@ where
     trainer.fit(&model, &mut vs, train, None)?;
     let run = |x: &Tensor| model.try_forward_t(x, None, false);
     let fp32_accuracy = accuracy(test, &run)?;
+    let counts = train.y.to_kind(Kind::Int64).bincount::<Tensor>(None, classes);
+    let majority = counts.argmax(0, false).int64_value(&[]);
+    let majority_accuracy = test
+        .y
+        .eq(majority)
+        .to_kind(Kind::Double)
+        .mean(Kind::Double)
+        .double_value(&[]);
     let dir = |v: &str| crate::repro::variant_dir(out, &format!("{task}-{v}"), headline && v == "int8");
     save_model(&dir("fp32"), &vs, config, None::<&()>)?;
     let float = snapshot(&vs);
@@ -252,6 +262,7 @@ where
         kind: C::KIND.to_string(),
         params: float.iter().map(|(_, t)| t.numel() as i64).sum(),
         fp32_accuracy,
+        majority_accuracy,
         ptq8_accuracy,
         ptq4_accuracy,
         qat4_accuracy,
