@@ -14,7 +14,10 @@ use deepfield_core::Forward;
 
 fn accuracy(model: &dyn Forward, ds: &TensorDataset) -> f64 {
     let y = model.predict(&ds.x, None).argmax(-1, false);
-    y.eq_tensor(&ds.y).to_kind(Kind::Double).mean(Kind::Double).double_value(&[])
+    y.eq_tensor(&ds.y)
+        .to_kind(Kind::Double)
+        .mean(Kind::Double)
+        .double_value(&[])
 }
 
 #[test]
@@ -22,8 +25,11 @@ fn qat_at_two_bits_keeps_the_accuracy_on_the_grid() {
     let train = load_default(Dataset::Mnist, Split::Train).unwrap();
     let test = load_default(Dataset::Mnist, Split::Test).unwrap();
     let flat = |d: &deepfield_core::data::mnist::Digits, n: i64| {
-        TensorDataset::new(d.images.narrow(0, 0, n).flatten(1, -1), d.labels.narrow(0, 0, n))
-            .unwrap()
+        TensorDataset::new(
+            d.images.narrow(0, 0, n).flatten(1, -1),
+            d.labels.narrow(0, 0, n),
+        )
+        .unwrap()
     };
     let (tr, te) = (flat(&train, 2000), flat(&test, 1000));
     let config = MlpConfig::new(784, [64], 10);
@@ -57,7 +63,14 @@ fn qat_at_two_bits_keeps_the_accuracy_on_the_grid() {
     let mut qat = WeightQat::new(spec.clone()).unwrap();
     let loss = Task::classification(10).loss_fn(Device::Cpu);
     trainer
-        .fit_callbacks(&model, &mut vs, &tr, None, |o, b| loss.compute(o, &b.y, None), &mut [&mut qat])
+        .fit_callbacks(
+            &model,
+            &mut vs,
+            &tr,
+            None,
+            |o, b| loss.compute(o, &b.y, None),
+            &mut [&mut qat],
+        )
         .unwrap();
     let qat_acc = accuracy(&model, &te);
     eprintln!("float {float:.3}, 2-bit PTQ {ptq:.3}, 2-bit QAT {qat_acc:.3}");

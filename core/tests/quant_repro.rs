@@ -10,13 +10,18 @@ use deepfield_core::testing::assert_results;
 fn quick_quantization_repro_keeps_accuracy_and_shrinks_files() {
     let out = tempfile::tempdir().unwrap();
     let opts = ReproOptions::quick("quantization", out.path().join("q"));
-    let m = Typed(Quantization).run_typed(&opts).expect("quantization --quick");
+    let m = Typed(Quantization)
+        .run_typed(&opts)
+        .expect("quantization --quick");
     assert_eq!(m.tasks.len(), 3);
     for t in &m.tasks {
         eprintln!("{t:?}");
     }
     for t in &m.tasks {
-        assert!(t.majority_accuracy > 0.05 && t.majority_accuracy < 0.2, "{t:?}");
+        assert!(
+            t.majority_accuracy > 0.05 && t.majority_accuracy < 0.2,
+            "{t:?}"
+        );
         // The digit models are far above the most frequent class; the quick LSTM (190 steps)
         // is not past the most frequent character yet, and checks the mechanics only.
         if t.task.starts_with("mnist") {

@@ -91,7 +91,11 @@ fn bad_requests_are_clear_errors() {
     assert!(e.contains("dynamic-int8 stores 8-bit"), "{e}");
     a.method = Method::Ptq;
     a.out = a.model.clone();
-    assert!(a.run(&reg).unwrap_err().to_string().contains("--out must differ"));
+    assert!(a
+        .run(&reg)
+        .unwrap_err()
+        .to_string()
+        .contains("--out must differ"));
     a.out = dir.join("q");
     a.model = dir.join("missing");
     assert!(a.run(&reg).is_err());

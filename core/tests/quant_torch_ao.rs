@@ -34,7 +34,12 @@ fn observers_match_torch_ao() {
         ..QScheme::activations(8)
     };
     let cases = [
-        ("minmax_affine", Calibration::MinMax, QScheme::activations(8), &batches[..]),
+        (
+            "minmax_affine",
+            Calibration::MinMax,
+            QScheme::activations(8),
+            &batches[..],
+        ),
         ("minmax_symmetric", Calibration::MinMax, sym, &batches[..]),
         (
             "moving_average",
@@ -53,7 +58,10 @@ fn observers_match_torch_ao() {
         let want_z = get(&f, &format!("{name}.zero_point"));
         let ds = max_diff(&p.scale.reshape([-1]), &want_s);
         assert!(ds < 1e-7, "{name}: scale {p:?} vs {want_s:?}");
-        assert!(p.zero_point.reshape([-1]).equal(&want_z), "{name}: zero point {p:?} vs {want_z:?}");
+        assert!(
+            p.zero_point.reshape([-1]).equal(&want_z),
+            "{name}: zero point {p:?} vs {want_z:?}"
+        );
     }
     let w = get(&f, "obs.weight");
     let mut o = Observer::new(Calibration::MinMax, sym.per_channel()).unwrap();
@@ -67,7 +75,11 @@ fn observers_match_torch_ao() {
 #[test]
 fn dynamic_int8_linear_matches_torch_ao() {
     let f = fixture();
-    let (w, b, x) = (get(&f, "linear.weight"), get(&f, "linear.bias"), get(&f, "linear.input"));
+    let (w, b, x) = (
+        get(&f, "linear.weight"),
+        get(&f, "linear.bias"),
+        get(&f, "linear.input"),
+    );
     let ao = get(&f, "linear.ao");
     let float = get(&f, "linear.float");
     // fbgemm quantizes activations with reduce_range (0..127), as we do here.
@@ -77,7 +89,10 @@ fn dynamic_int8_linear_matches_torch_ao() {
     let d_float = max_diff(&ao, &float);
     // Same quantization grid: the two int8 results agree far closer than either to f32.
     assert!(d_float > 1e-3, "torch.ao equals f32: {d_float}");
-    assert!(d_ao < 1e-4 || d_ao < 0.1 * d_float, "ours vs torch.ao {d_ao}, torch.ao vs f32 {d_float}");
+    assert!(
+        d_ao < 1e-4 || d_ao < 0.1 * d_float,
+        "ours vs torch.ao {d_ao}, torch.ao vs f32 {d_float}"
+    );
     assert_eq!(ours.kind(), Kind::Float);
 }
 
@@ -96,5 +111,8 @@ fn dynamic_int8_lstm_matches_torch_ao() {
     let d_ao = max_diff(&ours, &g("ao"));
     let d_float = max_diff(&g("ao"), &g("float"));
     assert!(d_float > 1e-4, "torch.ao equals f32: {d_float}");
-    assert!(d_ao < 0.02, "ours vs torch.ao {d_ao} (torch.ao vs f32 {d_float})");
+    assert!(
+        d_ao < 0.02,
+        "ours vs torch.ao {d_ao} (torch.ao vs f32 {d_float})"
+    );
 }

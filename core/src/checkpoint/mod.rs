@@ -369,7 +369,11 @@ pub fn write_tensors_with_metadata<S: AsRef<str>>(
     tensors: &[(S, &Tensor)],
     metadata: &BTreeMap<String, String>,
 ) -> Result<()> {
-    format::write(path, tensors.iter().map(|(n, t)| (n.as_ref(), *t)), metadata)
+    format::write(
+        path,
+        tensors.iter().map(|(n, t)| (n.as_ref(), *t)),
+        metadata,
+    )
 }
 
 #[cfg(test)]

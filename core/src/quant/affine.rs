@@ -130,7 +130,11 @@ impl QParams {
             let m = min.abs().maximum(&max);
             let scale = (m / ((qmax - qmin) as f64 / 2.0)).clamp_min(eps);
             // Unsigned symmetric ranges centre on the middle code (torch's 128 for quint8).
-            let z = if scheme.signed { 0 } else { (qmin + qmax + 1) / 2 };
+            let z = if scheme.signed {
+                0
+            } else {
+                (qmin + qmax + 1) / 2
+            };
             let zero = scale.zeros_like().to_kind(Kind::Int64) + z;
             (scale, zero)
         } else {
@@ -161,7 +165,10 @@ impl QParams {
         }
         let mut shape = vec![1i64; dims];
         shape[0] = -1;
-        (self.scale.view(&shape[..]), self.zero_point.view(&shape[..]))
+        (
+            self.scale.view(&shape[..]),
+            self.zero_point.view(&shape[..]),
+        )
     }
 
     /// The integer codes of `x` (`i64`, within `[qmin, qmax]`).
@@ -312,21 +319,32 @@ mod tests {
         assert_eq!((q[0], q[2], q[3]), (4, 7, 4), "{q:?}");
         assert!(q[1] == -8 || q[1] == -7, "{q:?}");
         // Wrong channel count is an error, not a broadcast.
-        assert!(p.quantize(&Tensor::zeros([3, 2], (Kind::Float, Device::Cpu))).is_err());
+        assert!(p
+            .quantize(&Tensor::zeros([3, 2], (Kind::Float, Device::Cpu)))
+            .is_err());
     }
 
     #[test]
     fn fake_quant_passes_gradients_straight_through_inside_the_range() {
         let x = t(&[-3.0, -0.3, 0.25, 0.9, 5.0]).set_requires_grad(true);
-        let p = QParams::from_min_max(QScheme::activations(4), &t(&[-1.0]).squeeze(), &t(&[1.0]).squeeze())
-            .unwrap();
+        let p = QParams::from_min_max(
+            QScheme::activations(4),
+            &t(&[-1.0]).squeeze(),
+            &t(&[1.0]).squeeze(),
+        )
+        .unwrap();
         let y = p.fake_quantize(&x).unwrap();
         // Forward: the dequantized codes.
         let want = p.dequantize(&p.quantize(&x.detach()).unwrap()).unwrap();
         assert!(y.detach().allclose(&want, 1e-6, 1e-6, false));
         // Backward: 1 inside [-1, 1], 0 for the clipped -3 and 5.
-        (y * t(&[1.0, 2.0, 3.0, 4.0, 5.0])).sum(Kind::Float).backward();
-        assert_eq!(Vec::<f32>::try_from(x.grad()).unwrap(), [0.0, 2.0, 3.0, 4.0, 0.0]);
+        (y * t(&[1.0, 2.0, 3.0, 4.0, 5.0]))
+            .sum(Kind::Float)
+            .backward();
+        assert_eq!(
+            Vec::<f32>::try_from(x.grad()).unwrap(),
+            [0.0, 2.0, 3.0, 4.0, 0.0]
+        );
     }
 
     #[test]

@@ -133,7 +133,11 @@ impl QuantizeArgs {
         let batch = match &self.calibration {
             Some(p) => {
                 let t = crate::checkpoint::read_tensors(p)?;
-                let get = |n: &str| t.iter().find(|(m, _)| m == n).map(|(_, t)| t.shallow_clone());
+                let get = |n: &str| {
+                    t.iter()
+                        .find(|(m, _)| m == n)
+                        .map(|(_, t)| t.shallow_clone())
+                };
                 let x = get("input").or_else(|| (t.len() == 1).then(|| t[0].1.shallow_clone()));
                 let Some(x) = x else {
                     return Err(Error::input(format!(
@@ -208,7 +212,10 @@ pub fn print(r: &QuantizeReport, out: &Path) {
         r.bytes_before as f64 / r.bytes_after.max(1) as f64
     );
     if let (Some(d), Some(a)) = (r.max_output_change, r.argmax_agreement) {
-        println!("calibration batch: max output change {d:.4}, arg-max agreement {:.2}%", a * 100.0);
+        println!(
+            "calibration batch: max output change {d:.4}, arg-max agreement {:.2}%",
+            a * 100.0
+        );
     }
     if let (Some(b), Some(a)) = (r.accuracy_before, r.accuracy_after) {
         println!("accuracy {:.2}% -> {:.2}%", b * 100.0, a * 100.0);

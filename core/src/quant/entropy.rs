@@ -47,7 +47,10 @@ fn merged(hist: &[f64], levels: usize) -> Vec<f64> {
     let n = hist.len();
     let mut q = vec![0.0; n];
     for l in 0..levels {
-        let (start, end) = (l * n / levels, ((l + 1) * n / levels).max(l * n / levels + 1));
+        let (start, end) = (
+            l * n / levels,
+            ((l + 1) * n / levels).max(l * n / levels + 1),
+        );
         let group = &hist[start..end.min(n)];
         let mass: f64 = group.iter().sum();
         let nonzero = group.iter().filter(|&&v| v > 0.0).count();

@@ -69,7 +69,10 @@ mod tests {
         }
         tch::no_grad(|| {
             let _ = bn.ws.as_ref().map(|w| w.shallow_clone().uniform_(0.5, 1.5));
-            let _ = bn.bs.as_ref().map(|b| b.shallow_clone().uniform_(-1.0, 1.0));
+            let _ = bn
+                .bs
+                .as_ref()
+                .map(|b| b.shallow_clone().uniform_(-1.0, 1.0));
         });
         let want = bn.forward_t(&conv.forward_t(&x, false), false);
         let p = BatchNormParams {

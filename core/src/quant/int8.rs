@@ -53,7 +53,9 @@ impl Int8Linear {
             scale.shallow_clone()
         };
         Ok(Int8Linear {
-            row_sum: q.to_kind(Kind::Float).sum_dim_intlist(&[1i64][..], false, Kind::Float),
+            row_sum: q
+                .to_kind(Kind::Float)
+                .sum_dim_intlist(&[1i64][..], false, Kind::Float),
             weight_t: q.transpose(0, 1).contiguous(),
             scale: scale.to_kind(Kind::Float),
             bias: bias.map(|b| b.detach().to_kind(Kind::Float)),
@@ -212,7 +214,10 @@ mod tests {
         let x = Tensor::randn([3, 9, f], cpu);
         let params = [&wih, &whh, &bih, &bhh];
         let (want, _, _) = x.lstm(
-            &[&Tensor::zeros([1, 3, h], cpu), &Tensor::zeros([1, 3, h], cpu)],
+            &[
+                &Tensor::zeros([1, 3, h], cpu),
+                &Tensor::zeros([1, 3, h], cpu),
+            ],
             &params,
             true,
             1,

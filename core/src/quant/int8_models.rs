@@ -39,7 +39,9 @@ impl Int8Mlp {
                 format!("{prefix}.{s}")
             }
         };
-        let mut names: Vec<String> = (0..config.hidden.len()).map(|i| p(format!("hidden.{i}"))).collect();
+        let mut names: Vec<String> = (0..config.hidden.len())
+            .map(|i| p(format!("hidden.{i}")))
+            .collect();
         names.push(p("out".to_string()));
         let layers = names
             .iter()
@@ -81,7 +83,10 @@ impl Int8SequenceClassifier {
     pub fn from_vs(vs: &VarStore, config: &SequenceClassifierConfig) -> Result<Self> {
         let r = &config.rnn;
         ensure_config!(
-            r.cell == Cell::Lstm && r.layers == 1 && !r.bidirectional && config.pooling == Pooling::Last,
+            r.cell == Cell::Lstm
+                && r.layers == 1
+                && !r.bidirectional
+                && config.pooling == Pooling::Last,
             "int8 sequence classifier: only a one-layer, one-direction LSTM with last-step pooling"
         );
         let vars = vs.variables();
@@ -119,7 +124,10 @@ mod tests {
         let m = cfg.init(&vs.root()).unwrap();
         let x = Tensor::randn([8, 20], cpu);
         let q = Int8Mlp::from_vs(&vs, "", &cfg).unwrap();
-        let d = (q.forward(&x).unwrap() - m.predict(&x, None)).abs().max().double_value(&[]);
+        let d = (q.forward(&x).unwrap() - m.predict(&x, None))
+            .abs()
+            .max()
+            .double_value(&[]);
         assert!(d > 0.0 && d < 0.05, "{d}");
 
         let vs = VarStore::new(Device::Cpu);
@@ -133,7 +141,10 @@ mod tests {
         let m = cfg.init(&vs.root()).unwrap();
         let xs = Tensor::randn([4, 10, 6], cpu);
         let q = Int8SequenceClassifier::from_vs(&vs, &cfg).unwrap();
-        let d = (q.forward(&xs).unwrap() - m.predict(&xs, None)).abs().max().double_value(&[]);
+        let d = (q.forward(&xs).unwrap() - m.predict(&xs, None))
+            .abs()
+            .max()
+            .double_value(&[]);
         assert!(d > 0.0 && d < 0.05, "{d}");
         let bi = SequenceClassifierConfig {
             rnn: RnnConfig::new(Cell::Lstm, 6, 24, true),

@@ -73,6 +73,9 @@ mod tests {
         let got_s = q.step.grad().double_value(&[]);
         assert!((got_s - want_s).abs() < 1e-5, "{got_s} vs {want_s}");
         // ∂x̂/∂x: 1 inside, 0 where clipped.
-        assert_eq!(Vec::<f32>::try_from(x.grad()).unwrap(), [1.0, 1.0, 0.0, 0.0]);
+        assert_eq!(
+            Vec::<f32>::try_from(x.grad()).unwrap(),
+            [1.0, 1.0, 0.0, 0.0]
+        );
     }
 }

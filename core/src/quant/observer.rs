@@ -67,7 +67,10 @@ impl Calibration {
                 );
             }
         }
-        if !matches!(self, Calibration::MinMax | Calibration::MovingAverage { .. }) {
+        if !matches!(
+            self,
+            Calibration::MinMax | Calibration::MovingAverage { .. }
+        ) {
             ensure_config!(
                 !scheme.per_channel,
                 "calibration: {self:?} works per tensor; use min-max for per-channel ranges"
@@ -163,7 +166,10 @@ impl Observer {
             Calibration::Percentile { percent } => {
                 let all = self.sample();
                 let q = Tensor::from_slice(&[1.0 - percent / 100.0, percent / 100.0]);
-                let qs = Vec::<f64>::try_from(all.to_kind(Kind::Double).quantile(&q, None, false, "linear"))?;
+                let qs = Vec::<f64>::try_from(
+                    all.to_kind(Kind::Double)
+                        .quantile(&q, None, false, "linear"),
+                )?;
                 Ok((scalar(qs[0]), scalar(qs[1])))
             }
             Calibration::Mse => {

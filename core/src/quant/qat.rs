@@ -33,7 +33,12 @@ impl WeightQat {
 
     fn quantized(&self, name: &str, master: &Tensor) -> Result<Tensor> {
         let scheme = super::QScheme {
-            bits: self.spec.bits.get(name).copied().unwrap_or(self.spec.scheme.bits),
+            bits: self
+                .spec
+                .bits
+                .get(name)
+                .copied()
+                .unwrap_or(self.spec.scheme.bits),
             ..self.spec.scheme
         };
         let p = calibrate(self.spec.calibration, scheme, master)?;

@@ -52,7 +52,10 @@ fn pack(codes: &Tensor, qmin: i64) -> Tensor {
     let flat = (codes.flatten(0, -1) - qmin).to_kind(Kind::Uint8);
     let n = flat.numel() as i64;
     let flat = if n % 2 == 1 {
-        Tensor::cat(&[flat, Tensor::zeros([1], (Kind::Uint8, codes.device()))], 0)
+        Tensor::cat(
+            &[flat, Tensor::zeros([1], (Kind::Uint8, codes.device()))],
+            0,
+        )
     } else {
         flat
     };
@@ -101,10 +104,16 @@ pub fn encode(
             w.codes.to_kind(Kind::Uint8)
         };
         tensors.push((w.name.clone(), codes));
-        tensors.push((format!("{}.qscale", w.name), w.params.scale.to_kind(Kind::Float)));
+        tensors.push((
+            format!("{}.qscale", w.name),
+            w.params.scale.to_kind(Kind::Float),
+        ));
         // Symmetric signed codes have zero points 0: none stored.
         if !(s.symmetric && s.signed) {
-            tensors.push((format!("{}.qzero", w.name), w.params.zero_point.to_kind(Kind::Int)));
+            tensors.push((
+                format!("{}.qzero", w.name),
+                w.params.zero_point.to_kind(Kind::Int),
+            ));
         }
         info.tensors.insert(
             w.name.clone(),
@@ -177,12 +186,22 @@ pub fn dequantize_loaded(
         let n: i64 = entry.shape.iter().product();
         let codes = if entry.packed {
             if codes.numel() as i64 != (n + 1) / 2 {
-                return Err(err(path, format!("`{name}`: {} packed bytes for {n} codes", codes.numel())));
+                return Err(err(
+                    path,
+                    format!("`{name}`: {} packed bytes for {n} codes", codes.numel()),
+                ));
             }
             unpack(&codes, &entry.shape, qmin)
         } else {
             if codes.size() != entry.shape {
-                return Err(err(path, format!("`{name}`: codes of shape {:?}, expected {:?}", codes.size(), entry.shape)));
+                return Err(err(
+                    path,
+                    format!(
+                        "`{name}`: codes of shape {:?}, expected {:?}",
+                        codes.size(),
+                        entry.shape
+                    ),
+                ));
             }
             codes.to_kind(Kind::Int64)
         };
@@ -205,7 +224,8 @@ pub fn info_of(dir: &Path) -> Result<Option<QuantInfo>> {
     let meta = checkpoint::read_metadata(&path)?;
     meta.get(META_QUANT)
         .map(|t| {
-            serde_json::from_str(t).map_err(|e| err(&path, format!("bad `{META_QUANT}` metadata: {e}")))
+            serde_json::from_str(t)
+                .map_err(|e| err(&path, format!("bad `{META_QUANT}` metadata: {e}")))
         })
         .transpose()
 }

@@ -70,7 +70,10 @@ pub fn select(vs: &VarStore, layers: &[String]) -> Result<Vec<(String, Tensor)>>
         ensure_config!(
             all.iter().any(|(n, _)| under(n, l)),
             "quantization: the model has no layer `{l}` with weights (weights: {})",
-            all.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+            all.iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     Ok(all
@@ -141,7 +144,10 @@ mod tests {
             ..Default::default()
         };
         let e = quantize_weights(&vs, &bad).unwrap_err().to_string();
-        assert!(e.contains("no layer `conv9`") && e.contains("hidden.0.weight"), "{e}");
+        assert!(
+            e.contains("no layer `conv9`") && e.contains("hidden.0.weight"),
+            "{e}"
+        );
         let zero = WeightQuant {
             scheme: QScheme::weights(0),
             ..Default::default()

@@ -25,7 +25,9 @@ use tch::Tensor;
 
 use crate::data::mnist::{self, Dataset, Digits, Split};
 use crate::data::TensorDataset;
-use crate::nn::cnn::{CnnClassifierConfig, GlobalPool, ConvBlockConfig, ConvStackConfig, PoolConfig};
+use crate::nn::cnn::{
+    CnnClassifierConfig, ConvBlockConfig, ConvStackConfig, GlobalPool, PoolConfig,
+};
 use crate::nn::mlp::MlpConfig;
 use crate::nn::rnn::{Cell, Pooling, RnnConfig, SequenceClassifierConfig};
 use crate::quant::int8_models::{Int8Mlp, Int8SequenceClassifier};
@@ -136,7 +138,10 @@ impl QuantizationConfig {
     /// Check the sizes.
     pub fn validate(&self) -> Result<()> {
         crate::ensure_config!(
-            self.mnist_train > 0 && self.mnist_test > 0 && self.text_train > 0 && self.text_test > 0,
+            self.mnist_train > 0
+                && self.mnist_test > 0
+                && self.text_train > 0
+                && self.text_test > 0,
             "quantization: data subsets must be > 0"
         );
         crate::ensure_config!(
@@ -202,7 +207,11 @@ impl Experiment for Quantization {
         cfg.validate()
     }
 
-    fn execute(&self, cfg: &QuantizationConfig, opts: &ReproOptions) -> Result<QuantizationMetrics> {
+    fn execute(
+        &self,
+        cfg: &QuantizationConfig,
+        opts: &ReproOptions,
+    ) -> Result<QuantizationMetrics> {
         let mnist_dir = opts.dataset(&Dataset::Mnist.spec())?;
         let split = |s: Split| {
             let (images, labels) = mnist::files(&mnist_dir, s);
@@ -210,43 +219,49 @@ impl Experiment for Quantization {
         };
         let (train, test) = (split(Split::Train)?, split(Split::Test)?);
         let text = opts.dataset(&tasks::SHAKESPEARE)?.join("input.txt");
-        let (ttr, tte, vocab) =
-            tasks::shakespeare_windows(&text, cfg.text_window, cfg.text_train, cfg.text_test, cfg.seed)?;
+        let (ttr, tte, vocab) = tasks::shakespeare_windows(
+            &text,
+            cfg.text_window,
+            cfg.text_train,
+            cfg.text_test,
+            cfg.seed,
+        )?;
         let mut lstm = cfg.lstm.clone();
         lstm.rnn.input = vocab as i64;
         lstm.output = vocab as i64;
         let out = &opts.out;
-        let mut results = Vec::new();
-        results.push(tasks::run_task(
-            "mnist-cnn",
-            &cfg.cnn,
-            &digits(&train, cfg.mnist_train, false)?,
-            &digits(&test, cfg.mnist_test, false)?,
-            cfg,
-            out,
-            None,
-            false,
-        )?);
-        results.push(tasks::run_task(
-            "mnist-mlp",
-            &cfg.mlp,
-            &digits(&train, cfg.mnist_train, true)?,
-            &digits(&test, cfg.mnist_test, true)?,
-            cfg,
-            out,
-            Some(int8_mlp),
-            true,
-        )?);
-        results.push(tasks::run_task(
-            "shakespeare-lstm",
-            &lstm,
-            &ttr,
-            &tte,
-            cfg,
-            out,
-            Some(int8_lstm),
-            false,
-        )?);
+        let results = vec![
+            tasks::run_task(
+                "mnist-cnn",
+                &cfg.cnn,
+                &digits(&train, cfg.mnist_train, false)?,
+                &digits(&test, cfg.mnist_test, false)?,
+                cfg,
+                out,
+                None,
+                false,
+            )?,
+            tasks::run_task(
+                "mnist-mlp",
+                &cfg.mlp,
+                &digits(&train, cfg.mnist_train, true)?,
+                &digits(&test, cfg.mnist_test, true)?,
+                cfg,
+                out,
+                Some(int8_mlp),
+                true,
+            )?,
+            tasks::run_task(
+                "shakespeare-lstm",
+                &lstm,
+                &ttr,
+                &tte,
+                cfg,
+                out,
+                Some(int8_lstm),
+                false,
+            )?,
+        ];
         let metrics = QuantizationMetrics {
             goals: goals(&results),
             tasks: results,
@@ -277,19 +292,40 @@ fn goals(r: &[TaskResult]) -> Vec<Goal> {
     let worst = |f: &dyn Fn(&TaskResult) -> Option<f64>| {
         r.iter().filter_map(f).fold(f64::NEG_INFINITY, f64::max)
     };
-    let least = |f: &dyn Fn(&TaskResult) -> Option<f64>| r.iter().filter_map(f).fold(f64::INFINITY, f64::min);
+    let least = |f: &dyn Fn(&TaskResult) -> Option<f64>| {
+        r.iter().filter_map(f).fold(f64::INFINITY, f64::min)
+    };
     let drop8 = worst(&|t| {
         let d = pts(t.fp32_accuracy, t.ptq8_accuracy);
-        Some(t.int8_accuracy.map_or(d, |a| d.max(pts(t.fp32_accuracy, a))))
+        Some(
+            t.int8_accuracy
+                .map_or(d, |a| d.max(pts(t.fp32_accuracy, a))),
+        )
     });
     let size = least(&|t| Some(t.fp32_bytes as f64 / t.int8_bytes as f64));
     let speed = least(&|t| t.int8_latency_s.map(|l| t.fp32_latency_s / l));
     let qat = worst(&|t| Some(pts(t.fp32_accuracy, t.qat4_accuracy)));
     vec![
-        Goal { goal: "int8 accuracy drop <= 0.5 point (worst model)".into(), value: drop8, met: drop8 <= 0.5 },
-        Goal { goal: "int8 files >= 3.5x smaller (least)".into(), value: size, met: size >= 3.5 },
-        Goal { goal: "int8 >= 1.5x faster than f32 on MLP and LSTM, 1 thread (least)".into(), value: speed, met: speed >= 1.5 },
-        Goal { goal: "4-bit QAT accuracy drop <= 1.5 point (worst model)".into(), value: qat, met: qat <= 1.5 },
+        Goal {
+            goal: "int8 accuracy drop <= 0.5 point (worst model)".into(),
+            value: drop8,
+            met: drop8 <= 0.5,
+        },
+        Goal {
+            goal: "int8 files >= 3.5x smaller (least)".into(),
+            value: size,
+            met: size >= 3.5,
+        },
+        Goal {
+            goal: "int8 >= 1.5x faster than f32 on MLP and LSTM, 1 thread (least)".into(),
+            value: speed,
+            met: speed >= 1.5,
+        },
+        Goal {
+            goal: "4-bit QAT accuracy drop <= 1.5 point (worst model)".into(),
+            value: qat,
+            met: qat <= 1.5,
+        },
     ]
 }
 
@@ -304,17 +340,30 @@ fn write_plots(m: &QuantizationMetrics, dir: &ResultsDir) -> Result<()> {
         .series("QAT 4-bit", &acc(|t| t.qat4_accuracy))
         .x_axis("model")
         .render(&dir.file("accuracy.png"))?;
-    let lat: Vec<&TaskResult> = m.tasks.iter().filter(|t| t.int8_latency_s.is_some()).collect();
+    let lat: Vec<&TaskResult> = m
+        .tasks
+        .iter()
+        .filter(|t| t.int8_latency_s.is_some())
+        .collect();
     let names: Vec<&str> = lat.iter().map(|t| t.task.as_str()).collect();
     let ms = |f: &dyn Fn(&TaskResult) -> f64| lat.iter().map(|t| 1e3 * f(t)).collect::<Vec<_>>();
     let mut chart = plots::BarChart::new("One-thread latency per batch", "latency (ms)")
         .groups(&names)
         .series("deepfield f32", &ms(&|t| t.fp32_latency_s))
-        .series("deepfield int8", &ms(&|t| t.int8_latency_s.unwrap_or(f64::NAN)));
+        .series(
+            "deepfield int8",
+            &ms(&|t| t.int8_latency_s.unwrap_or(f64::NAN)),
+        );
     if lat.iter().all(|t| t.torch_ao.is_some()) {
         chart = chart
-            .series("torch f32", &ms(&|t| t.torch_ao.as_ref().map_or(f64::NAN, |a| a.fp32_latency_s)))
-            .series("torch.ao int8", &ms(&|t| t.torch_ao.as_ref().map_or(f64::NAN, |a| a.int8_latency_s)));
+            .series(
+                "torch f32",
+                &ms(&|t| t.torch_ao.as_ref().map_or(f64::NAN, |a| a.fp32_latency_s)),
+            )
+            .series(
+                "torch.ao int8",
+                &ms(&|t| t.torch_ao.as_ref().map_or(f64::NAN, |a| a.int8_latency_s)),
+            );
     }
     chart.x_axis("model").render(&dir.file("latency.png"))?;
     Ok(())
@@ -326,7 +375,8 @@ fn write_report(
     dir: &ResultsDir,
     data: &[std::path::PathBuf],
 ) -> Result<()> {
-    let mut r = Report::new("quantization: PTQ, QAT and int8 inference (Gholami et al. 2021 survey)");
+    let mut r =
+        Report::new("quantization: PTQ, QAT and int8 inference (Gholami et al. 2021 survey)");
     r.para(
         "Each model is trained in f32, then its weights are quantized per output channel \
          (symmetric, min-max): PTQ at 8 and 4 bits, and QAT at 4 bits (fine-tuning from the f32 \
@@ -353,7 +403,15 @@ fn write_report(
         })
         .collect();
     r.heading(2, "Accuracy (%)").table(
-        &["model", "f32", "PTQ 8", "int8 run", "PTQ 4", "QAT 4", "torch.ao int8"],
+        &[
+            "model",
+            "f32",
+            "PTQ 8",
+            "int8 run",
+            "PTQ 4",
+            "QAT 4",
+            "torch.ao int8",
+        ],
         &rows,
     );
     let ms = |v: f64| format!("{:.3}", 1e3 * v);
@@ -364,8 +422,16 @@ fn write_report(
             vec![
                 t.task.clone(),
                 format!("{}", t.fp32_bytes),
-                format!("{} ({:.2}x)", t.int8_bytes, t.fp32_bytes as f64 / t.int8_bytes as f64),
-                format!("{} ({:.2}x)", t.int4_bytes, t.fp32_bytes as f64 / t.int4_bytes as f64),
+                format!(
+                    "{} ({:.2}x)",
+                    t.int8_bytes,
+                    t.fp32_bytes as f64 / t.int8_bytes as f64
+                ),
+                format!(
+                    "{} ({:.2}x)",
+                    t.int4_bytes,
+                    t.fp32_bytes as f64 / t.int4_bytes as f64
+                ),
                 ms(t.fp32_latency_s),
                 opt(t.int8_latency_s, &ms),
                 opt(t.torch_ao.as_ref().map(|a| a.fp32_latency_s), &ms),
@@ -373,15 +439,35 @@ fn write_report(
             ]
         })
         .collect();
-    r.heading(2, format!("Size (bytes of model.safetensors) and latency (ms per batch of {}, one thread)", cfg.latency_batch).as_str())
-        .table(
-            &["model", "f32", "int8", "4-bit", "f32 ms", "int8 ms", "torch f32 ms", "torch.ao int8 ms"],
-            &rows,
-        );
+    r.heading(
+        2,
+        format!(
+            "Size (bytes of model.safetensors) and latency (ms per batch of {}, one thread)",
+            cfg.latency_batch
+        )
+        .as_str(),
+    )
+    .table(
+        &[
+            "model",
+            "f32",
+            "int8",
+            "4-bit",
+            "f32 ms",
+            "int8 ms",
+            "torch f32 ms",
+            "torch.ao int8 ms",
+        ],
+        &rows,
+    );
     let notes: Vec<String> = m
         .tasks
         .iter()
-        .filter_map(|t| t.torch_ao_note.as_ref().map(|n| format!("{}: torch.ao not run — {n}", t.task)))
+        .filter_map(|t| {
+            t.torch_ao_note
+                .as_ref()
+                .map(|n| format!("{}: torch.ao not run — {n}", t.task))
+        })
         .collect();
     if !notes.is_empty() {
         r.bullet(&notes);
@@ -390,7 +476,13 @@ fn write_report(
     let goals: Vec<Vec<String>> = m
         .goals
         .iter()
-        .map(|g| vec![g.goal.clone(), fmt_num(g.value), if g.met { "met" } else { "not met" }.into()])
+        .map(|g| {
+            vec![
+                g.goal.clone(),
+                fmt_num(g.value),
+                if g.met { "met" } else { "not met" }.into(),
+            ]
+        })
         .collect();
     r.table(&["goal", "value", "status"], &goals);
     r.heading(2, "What differs");
@@ -400,7 +492,8 @@ fn write_report(
         "The issue's spoken-digit BiLSTM (audio) and GCN (graph) are not run here: future work through the registry.".into(),
         "Subsets of MNIST and of tiny Shakespeare windows and few epochs: a CPU-minutes budget.".into(),
     ]);
-    r.image("Accuracy", "accuracy.png").image("Latency", "latency.png");
+    r.image("Accuracy", "accuracy.png")
+        .image("Latency", "latency.png");
     for d in data {
         r.provenance(d);
     }

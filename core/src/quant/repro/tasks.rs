@@ -169,7 +169,12 @@ where
     C: ModelConfig,
     C::Model: Forward,
 {
-    let classes = test.y.max().int64_value(&[]).max(train.y.max().int64_value(&[])) + 1;
+    let classes = test
+        .y
+        .max()
+        .int64_value(&[])
+        .max(train.y.max().int64_value(&[]))
+        + 1;
     crate::seed(cfg.seed);
     let mut vs = VarStore::new(tch::Device::Cpu);
     let model = config.build(&vs.root())?;
@@ -183,7 +188,10 @@ where
     trainer.fit(&model, &mut vs, train, None)?;
     let run = |x: &Tensor| model.try_forward_t(x, None, false);
     let fp32_accuracy = accuracy(test, &run)?;
-    let counts = train.y.to_kind(Kind::Int64).bincount::<Tensor>(None, classes);
+    let counts = train
+        .y
+        .to_kind(Kind::Int64)
+        .bincount::<Tensor>(None, classes);
     let majority = counts.argmax(0, false).int64_value(&[]);
     let majority_accuracy = test
         .y
@@ -191,7 +199,8 @@ where
         .to_kind(Kind::Double)
         .mean(Kind::Double)
         .double_value(&[]);
-    let dir = |v: &str| crate::repro::variant_dir(out, &format!("{task}-{v}"), headline && v == "int8");
+    let dir =
+        |v: &str| crate::repro::variant_dir(out, &format!("{task}-{v}"), headline && v == "int8");
     save_model(&dir("fp32"), &vs, config, None::<&()>)?;
     let float = snapshot(&vs);
 
@@ -213,7 +222,9 @@ where
         budget_s: cfg.latency_budget_s,
         ..Default::default()
     };
-    let xb = test.x.narrow(0, 0, cfg.latency_batch.min(test.len() as i64));
+    let xb = test
+        .x
+        .narrow(0, 0, cfg.latency_batch.min(test.len() as i64));
     let fp32_latency_s = tch::no_grad(|| measure(&lat, || run(&xb).map(|_| ())))?.median_s;
     let (int8_accuracy, int8_latency_s) = match int8 {
         Some(build) => {

@@ -14,7 +14,9 @@ const SCRIPT: &str = include_str!("torch_ao.py");
 /// torch.ao's accuracy and latency for the model folder `model` on `test`, timing `batch`.
 pub fn run(model: &Path, test: &TensorDataset, batch: &Tensor, budget_s: f64) -> Result<TorchAo> {
     let python = crate::python::interpreter().ok_or_else(|| {
-        Error::config("no Python: set DEEPFIELD_PYTHON (torch, safetensors) to compare with torch.ao")
+        Error::config(
+            "no Python: set DEEPFIELD_PYTHON (torch, safetensors) to compare with torch.ao",
+        )
     })?;
     let tmp = tempfile::tempdir().map_err(|e| Error::io(Path::new("tempdir"), e))?;
     let script = tmp.path().join("torch_ao.py");
@@ -22,7 +24,11 @@ pub fn run(model: &Path, test: &TensorDataset, batch: &Tensor, budget_s: f64) ->
     let data = tmp.path().join("data.safetensors");
     crate::checkpoint::write_tensors(
         &data,
-        &[("input", &test.x), ("labels", &test.y), ("latency_input", batch)],
+        &[
+            ("input", &test.x),
+            ("labels", &test.y),
+            ("latency_input", batch),
+        ],
     )?;
     let out = std::process::Command::new(&python)
         .arg(&script)
