@@ -85,6 +85,45 @@ pub fn allocate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::mlp::MlpConfig;
+    use crate::Forward;
+    use tch::{Device, Kind, Tensor};
+
+    #[test]
+    fn scan_measures_each_weight_alone_and_restores_it() {
+        tch::manual_seed(0);
+        let vs = VarStore::new(Device::Cpu);
+        let m = MlpConfig::new(16, [64], 4).init(&vs.root()).unwrap();
+        let x = Tensor::randn([32, 16], (Kind::Float, Device::Cpu));
+        let want = m.predict(&x, None);
+        let before = vs.variables()["hidden.0.weight"].copy();
+        // Metric: minus the output error against the float model (0 when unchanged).
+        let eval = || {
+            Ok(-(m.predict(&x, None) - &want)
+                .square()
+                .mean(Kind::Double)
+                .double_value(&[]))
+        };
+        let sens = scan(&vs, &[], QScheme::weights(2), Calibration::MinMax, eval).unwrap();
+        let names: Vec<&str> = sens.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["hidden.0.weight", "out.weight"]);
+        assert_eq!((sens[0].params, sens[1].params), (1024, 256));
+        assert!(sens.iter().all(|s| s.drop > 0.0), "{sens:?}");
+        assert!(
+            vs.variables()["hidden.0.weight"].equal(&before),
+            "weights restored"
+        );
+        let bits = allocate(&sens, 2, 8, 7.0).unwrap();
+        assert_eq!(bits.len(), 2);
+        assert!(scan(
+            &vs,
+            &["nope".into()],
+            QScheme::weights(4),
+            Calibration::MinMax,
+            eval
+        )
+        .is_err());
+    }
 
     #[test]
     fn allocation_sends_insensitive_layers_low() {
