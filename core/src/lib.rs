@@ -46,6 +46,8 @@
 
 pub mod allocator;
 pub mod checkpoint;
+#[cfg(feature = "cli")]
+pub mod compress_cli;
 pub mod data;
 pub mod device;
 pub mod domain;
@@ -59,6 +61,7 @@ pub mod overrides;
 pub mod profile;
 pub mod progress;
 pub mod python;
+pub mod quant;
 pub mod report;
 pub mod repro;
 pub mod rng;

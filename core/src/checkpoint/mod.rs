@@ -210,7 +210,11 @@ pub fn read_metadata(path: &Path) -> Result<BTreeMap<String, String>> {
 /// converted to each variable's dtype and copied to its device (a file saved on the CPU loads
 /// into a CUDA `VarStore`).
 pub fn load_weights(path: &Path, vs: &mut VarStore) -> Result<()> {
-    let tensors: HashMap<String, Tensor> = read_tensors(path)?.into_iter().collect();
+    // A quantized checkpoint's integer weights come back dequantized (crate::quant::store).
+    let tensors: HashMap<String, Tensor> =
+        crate::quant::store::dequantize_loaded(path, read_tensors(path)?)?
+            .into_iter()
+            .collect();
     let variables = vs.variables();
 
     let mut problems = Vec::new();
@@ -356,6 +360,19 @@ pub fn write_tensors<S: AsRef<str>>(path: &Path, tensors: &[(S, &Tensor)]) -> Re
         path,
         tensors.iter().map(|(n, t)| (n.as_ref(), *t)),
         &BTreeMap::new(),
+    )
+}
+
+/// [`write_tensors`] with `metadata` in the header (the writer's own keys replace any given).
+pub fn write_tensors_with_metadata<S: AsRef<str>>(
+    path: &Path,
+    tensors: &[(S, &Tensor)],
+    metadata: &BTreeMap<String, String>,
+) -> Result<()> {
+    format::write(
+        path,
+        tensors.iter().map(|(n, t)| (n.as_ref(), *t)),
+        metadata,
     )
 }
 

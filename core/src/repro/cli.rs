@@ -201,6 +201,17 @@ macro_rules! domain_cli {
                     Ok(super::$cmd::Common(Common::Profile(ref a))) if a.kinds == ["mlp"]
                 ));
                 assert!(parse(&[$name, "profile"]).is_err());
+                let quantize = [
+                    $name, "compress", "quantize", "--model", "m", "--method", "ptq", "--bits",
+                    "4", "--per-channel", "--out", "q",
+                ];
+                assert!(matches!(
+                    parse(&quantize),
+                    Ok(super::$cmd::Common(Common::Compress(
+                        $crate::compress_cli::Compress::Quantize(ref a)
+                    ))) if a.bits == 4 && a.per_channel
+                ));
+                assert!(parse(&quantize[..8]).is_err());
                 for shared in ["list", "models"] {
                     assert!(parse(&[$name, shared]).is_ok(), "{shared}");
                 }
@@ -338,6 +349,9 @@ pub enum Common {
     /// parameters, activation memory and arithmetic intensity per layer, measured latency, and
     /// this machine's roofline (matrix-product peak, copy bandwidth), written as JSON.
     Profile(ProfileArgs),
+    /// Compress a saved model (`compress quantize …`).
+    #[command(subcommand)]
+    Compress(crate::compress_cli::Compress),
 }
 
 /// Arguments of `explain`.
@@ -537,6 +551,7 @@ impl Common {
                 );
                 Ok(())
             }
+            Common::Compress(c) => c.run(&app.models),
             Common::Forward { model, input, out } => {
                 let n = forward_file(&app.models, model, input, out)?;
                 println!("{n} outputs written to {}", out.display());

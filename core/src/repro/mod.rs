@@ -113,6 +113,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(efficiency::ConvnetEfficiency)));
     #[cfg(all(feature = "tables", feature = "plots"))]
     all.push(Box::new(Typed(pile::PileXai)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(crate::quant::repro::Quantization)));
     all
 }
 

@@ -72,7 +72,8 @@ impl Default for SequenceClassifierConfig {
 }
 
 impl SequenceClassifierConfig {
-    fn head(&self) -> MlpConfig {
+    /// The head's MLP config (its input is the pooled width).
+    pub fn head(&self) -> MlpConfig {
         MlpConfig {
             input: self.rnn.output_size(),
             hidden: self.head_hidden.clone(),
