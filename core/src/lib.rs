@@ -46,6 +46,8 @@
 
 pub mod allocator;
 pub mod checkpoint;
+#[cfg(feature = "cli")]
+pub mod compress_cli;
 pub mod data;
 pub mod device;
 pub mod domain;
@@ -58,6 +60,7 @@ pub mod nn;
 pub mod overrides;
 pub mod profile;
 pub mod progress;
+pub mod prune;
 pub mod python;
 pub mod report;
 pub mod repro;

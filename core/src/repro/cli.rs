@@ -196,6 +196,17 @@ macro_rules! domain_cli {
                     Ok(super::$cmd::Common(Common::Profile(ref a))) if a.kinds == ["mlp"]
                 ));
                 assert!(parse(&[$name, "profile"]).is_err());
+                let prune = [
+                    $name, "compress", "prune", "--model", "m", "--method", "channels",
+                    "--sparsity", "0.5", "--out", "o", "--physical",
+                ];
+                assert!(matches!(
+                    parse(&prune),
+                    Ok(super::$cmd::Common(Common::Compress(
+                        $crate::compress_cli::Compress::Prune(ref a)
+                    ))) if a.physical && a.sparsity == 0.5
+                ));
+                assert!(parse(&prune[..7]).is_err());
                 for shared in ["list", "models"] {
                     assert!(parse(&[$name, shared]).is_ok(), "{shared}");
                 }
@@ -332,6 +343,10 @@ pub enum Common {
     /// parameters, activation memory and arithmetic intensity per layer, measured latency, and
     /// this machine's roofline (matrix-product peak, copy bandwidth), written as JSON.
     Profile(ProfileArgs),
+    /// Compress any saved model: `compress prune` (magnitude, global or channel pruning,
+    /// sparse or physically smaller).
+    #[command(subcommand)]
+    Compress(crate::compress_cli::Compress),
 }
 
 /// Arguments of `explain`.
@@ -491,6 +506,7 @@ impl Common {
                 println!("{n} outputs written to {}", out.display());
                 Ok(())
             }
+            Common::Compress(c) => c.run(&app.models),
             Common::Explain(args) => {
                 let r = crate::explain::run::explain(&app.models, &args.request())?;
                 println!(

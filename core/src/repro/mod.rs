@@ -12,6 +12,8 @@ pub mod cli;
 pub mod concrete;
 #[cfg(feature = "plots")]
 pub mod efficiency;
+#[cfg(feature = "plots")]
+pub mod gradual;
 pub mod typed;
 #[cfg(test)]
 mod typed_tests;
@@ -109,6 +111,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(concrete::ConcreteMlp)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(efficiency::ConvnetEfficiency)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(gradual::GradualPruning)));
     all
 }
 
