@@ -25,6 +25,8 @@ pub struct CnnTask {
     pub dataset: Dataset,
     /// Conv channels of the large model.
     pub channels: Vec<i64>,
+    /// Hidden widths of the head of the large model (ReLU).
+    pub head_hidden: Vec<i64>,
     /// Training images used (the first of the 60,000), 0 for all.
     pub train_images: usize,
     /// Test images used (the first of the 10,000), 0 for all.
@@ -38,12 +40,13 @@ impl Default for CnnTask {
     fn default() -> Self {
         CnnTask {
             dataset: Dataset::Mnist,
-            channels: vec![32, 64, 128],
-            train_images: 0,
+            channels: vec![16, 32, 64],
+            head_hidden: vec![64],
+            train_images: 12_000,
             test_images: 0,
-            epochs: 4,
+            epochs: 6,
             batch_size: 64,
-            lr: 2e-3,
+            lr: 3e-3,
         }
     }
 }
@@ -51,17 +54,18 @@ impl Default for CnnTask {
 impl CnnTask {
     /// The registry config of the model at width `scale` (channels rounded, at least 1).
     pub fn config(&self, scale: f64) -> CnnClassifierConfig {
-        let channels: Vec<i64> = self
-            .channels
-            .iter()
-            .map(|&c| ((c as f64 * scale).round() as i64).max(1))
-            .collect();
-        let mut stack = ConvStackConfig::new(2, 1, channels, 3);
+        let scaled = |v: &[i64]| -> Vec<i64> {
+            v.iter()
+                .map(|&c| ((c as f64 * scale).round() as i64).max(1))
+                .collect()
+        };
+        let mut stack = ConvStackConfig::new(2, 1, scaled(&self.channels), 3);
         for b in &mut stack.blocks {
             b.pool = Some(PoolConfig::max(2));
         }
         CnnClassifierConfig {
             stack,
+            head_hidden: scaled(&self.head_hidden),
             output: 10,
             ..Default::default()
         }
@@ -106,11 +110,11 @@ pub struct LmTask {
 impl Default for LmTask {
     fn default() -> Self {
         LmTask {
-            embedding: 32,
-            hidden: 256,
+            embedding: 16,
+            hidden: 128,
             seq_len: 64,
-            train_chars: 400_000,
-            val_chars: 50_000,
+            train_chars: 200_000,
+            val_chars: 20_000,
             epochs: 3,
             batch_size: 32,
             lr: 3e-3,
