@@ -239,7 +239,8 @@ fn physical_equals_masked() {
         let masks = prune(&vs, &names, Method::Channels(2), 0.5, None).unwrap();
         masks.apply(&vs).unwrap();
         let masked = model.forward_t(&x, None, false);
-        let (small_config, small_vs, small, w) = physical_model(&reg, kind, &config, &vs).unwrap();
+        let p = physical_model(&reg, kind, &config, &vs).unwrap();
+        let (small_config, small_vs, small, w) = (p.config, p.vs, p.model, p.widths);
         let after: Vec<i64> = w.iter().map(|(_, _, a)| *a).collect();
         assert_eq!(after, widths, "{kind}: {w:?}");
         let out = small.forward_t(&x, None, false);

@@ -44,14 +44,26 @@ pub fn save_as(dir: &Path, vs: &VarStore, kind: &str, config: &Value) -> Result<
     checkpoint::save_with_metadata(dir, vs, &saved, None::<&()>, &meta)
 }
 
+/// A physically smaller model ([`physical_model`]).
+pub struct Physical {
+    /// Its config (the widths shrunk).
+    pub config: Value,
+    /// Its variables.
+    pub vs: VarStore,
+    /// The model, built on `vs`.
+    pub model: Box<dyn Forward>,
+    /// `(layer, channels before, after)`.
+    pub widths: Vec<(String, i64, i64)>,
+}
+
 /// The physically smaller `kind` model of `vs` (channels with zero output removed), built
-/// through `models` and loaded with the kept values; also `(layer, channels before, after)`.
+/// through `models` and loaded with the kept values.
 pub fn physical_model(
     models: &ModelRegistry,
     kind: &str,
     config: &Value,
     vs: &VarStore,
-) -> Result<(Value, VarStore, Box<dyn Forward>, Vec<(String, i64, i64)>)> {
+) -> Result<Physical> {
     let vars: BTreeMap<String, Tensor> = vs
         .variables()
         .into_iter()
@@ -84,7 +96,12 @@ pub fn physical_model(
             problems.join("; ")
         )));
     }
-    Ok((shrunk.config, small, model, shrunk.widths))
+    Ok(Physical {
+        config: shrunk.config,
+        vs: small,
+        model,
+        widths: shrunk.widths,
+    })
 }
 
 /// What `compress prune` is asked to do.
@@ -237,8 +254,8 @@ pub fn prune_model(models: &ModelRegistry, req: &PruneRequest) -> Result<PruneSu
         }
     };
     let (config, vs, model, widths) = if req.physical {
-        let (c, vs, m, w) = physical_model(models, &r.kind, &r.config, &r.vs)?;
-        (c, vs, m, w)
+        let p = physical_model(models, &r.kind, &r.config, &r.vs)?;
+        (p.config, p.vs, p.model, p.widths)
     } else {
         (r.config.clone(), r.vs, r.model, Vec::new())
     };

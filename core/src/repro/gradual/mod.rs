@@ -207,6 +207,9 @@ pub struct GradualMetrics {
 /// The reproduction.
 pub struct GradualPruning;
 
+/// Builds a task's model at a width scale under a path.
+type Builder<'a> = &'a dyn Fn(f64, &tch::nn::Path) -> Result<Box<dyn Forward>>;
+
 /// What one task trains and how it is scored.
 struct TaskSpec<'a> {
     name: String,
@@ -217,7 +220,7 @@ struct TaskSpec<'a> {
     batch_size: usize,
     lr: f64,
     layers: Option<String>,
-    build: &'a dyn Fn(f64, &tch::nn::Path) -> Result<Box<dyn Forward>>,
+    build: Builder<'a>,
 }
 
 /// What a trained arm leaves for saving.
@@ -404,8 +407,7 @@ impl Experiment for GradualPruning {
         for (k, task) in cfg.cnn.iter().enumerate() {
             let (train_ds, test_ds) = task.data(&data_root)?;
             provenance.push(opts.dataset(&task.dataset.spec())?);
-            let build: &dyn Fn(f64, &tch::nn::Path) -> Result<Box<dyn Forward>> =
-                &|s, p| build_cnn(task, s, p);
+            let build: Builder<'_> = &|s, p| build_cnn(task, s, p);
             let spec = TaskSpec {
                 name: dataset_name(task.dataset).to_string(),
                 perplexity: false,
@@ -450,8 +452,7 @@ impl Experiment for GradualPruning {
         if let Some(lm) = &cfg.lm {
             let (train_ds, val_ds, vocab) = lm.data(&data_root)?;
             provenance.push(opts.dataset(&tasks::SHAKESPEARE)?);
-            let build: &dyn Fn(f64, &tch::nn::Path) -> Result<Box<dyn Forward>> =
-                &|s, p| Ok(Box::new(lm.build(s, vocab, p)));
+            let build: Builder<'_> = &|s, p| Ok(Box::new(lm.build(s, vocab, p)));
             let spec = TaskSpec {
                 name: "shakespeare_char_lstm".into(),
                 perplexity: true,
