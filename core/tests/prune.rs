@@ -72,19 +72,31 @@ fn toy_data(n: i64) -> TensorDataset {
     TensorDataset::new(x, y).unwrap()
 }
 
-fn trainer(epochs: usize) -> Trainer {
-    Trainer::new(
+/// `epochs` of Adam in batches of 32 with the pruning callback.
+fn fit(
+    model: &dyn Forward,
+    vs: &mut VarStore,
+    data: &TensorDataset,
+    epochs: usize,
+    cb: &mut PruneCallback,
+) -> deepfield_core::train::History {
+    let t = Trainer::new(
         TrainConfig {
             epochs,
             batch_size: 32,
             progress: false,
             ..Default::default()
         },
-        Task::Classification {
-            n_classes: 2,
-            class_weights: None,
-            label_smoothing: 0.0,
-        },
+        Task::classification(2),
+    )
+    .unwrap();
+    t.fit_callbacks(
+        model,
+        vs,
+        data,
+        None,
+        |o, b| Ok(o.cross_entropy_for_logits(&b.y)),
+        &mut [cb],
     )
     .unwrap()
 }
@@ -100,17 +112,7 @@ fn masks_persist_across_steps_and_checkpoints() {
     let before = masks.counts();
     assert_eq!(before.kept, (8 * 32 + 32 * 2) / 4);
     let mut cb = PruneCallback::fixed(masks.clone());
-    let t = trainer(3);
-    let h = t
-        .fit_callbacks(
-            &model,
-            &mut vs,
-            &data,
-            None,
-            |o, b| Ok(o.cross_entropy_for_logits(&b.y)),
-            &mut [&mut cb],
-        )
-        .unwrap();
+    let h = fit(&model, &mut vs, &data, 3, &mut cb);
     let losses = h.train_losses();
     assert!(losses[2] < losses[0], "{losses:?}");
     // Every pruned weight is still exactly zero after 24 Adam steps; kept ones moved.
@@ -162,16 +164,7 @@ fn gradual_schedule_reaches_its_target_monotonically() {
     // 8 steps per epoch, 4 epochs = 32 steps; prune at 2, 6, 10, 14, 18.
     let schedule = GradualConfig::ramp(0.8, 2, 4, 4);
     let mut cb = PruneCallback::gradual(&vs, names, Method::Global, schedule.clone()).unwrap();
-    let t = trainer(4);
-    t.fit_callbacks(
-        &model,
-        &mut vs,
-        &data,
-        None,
-        |o, b| Ok(o.cross_entropy_for_logits(&b.y)),
-        &mut [&mut cb],
-    )
-    .unwrap();
+    fit(&model, &mut vs, &data, 4, &mut cb);
     let steps: Vec<usize> = cb.log.iter().map(|(t, _)| *t).collect();
     assert_eq!(steps, [2, 6, 10, 14, 18]);
     let s: Vec<f64> = cb.log.iter().map(|(_, s)| *s).collect();

@@ -242,35 +242,22 @@ fn run_arm(
     let mut vs = VarStore::new(crate::device());
     let model = (spec.build)(scale, &vs.root())?;
     let start = Instant::now();
-    let masks = if arm == "large_sparse" {
+    let mut prune = if arm == "large_sparse" {
         let steps_per_epoch = spec.train.len().div_ceil(spec.batch_size);
         let schedule = cfg.schedule(steps_per_epoch * spec.epochs, sparsity);
         let names = select(&vs, spec.layers.as_deref())?;
-        let mut cb = PruneCallback::gradual(&vs, names, cfg.method, schedule)?;
-        train(
-            &model,
-            &mut vs,
-            &spec.train,
-            spec.epochs,
-            spec.batch_size,
-            spec.lr,
-            seed,
-            &mut [&mut cb],
-        )?;
-        Some(cb.masks)
+        Some(PruneCallback::gradual(&vs, names, cfg.method, schedule)?)
     } else {
-        train(
-            &model,
-            &mut vs,
-            &spec.train,
-            spec.epochs,
-            spec.batch_size,
-            spec.lr,
-            seed,
-            &mut [],
-        )?;
         None
     };
+    train(
+        &model,
+        &mut vs,
+        &spec.train,
+        (spec.epochs, spec.batch_size, spec.lr, seed),
+        prune.as_mut(),
+    )?;
+    let masks = prune.map(|p| p.masks);
     let seconds = start.elapsed().as_secs_f64();
     let (params, nz) = nonzeros(&vs);
     let s = score(&model, &spec.test, spec.perplexity)?;

@@ -14,6 +14,7 @@ use crate::data::Batch;
 use crate::data::{DatasetSpec, TensorDataset};
 use crate::models::{ModelConfig, ModelRegistry};
 use crate::nn::cnn::{CnnClassifierConfig, ConvStackConfig, PoolConfig};
+use crate::prune::PruneCallback;
 use crate::train::{Callback, ForwardStep, TrainConfig, Trainer};
 use crate::{Error, Forward, Result};
 
@@ -221,17 +222,14 @@ pub fn token_loss(out: &Tensor, y: &Tensor) -> Result<Tensor> {
 /// The loss every arm trains with: token (or class) cross-entropy.
 pub type LossFn = fn(&Tensor, &Batch) -> Result<Tensor>;
 
-/// Train `model` on `train` with Adam at `lr` and the callbacks.
-#[allow(clippy::too_many_arguments)]
+/// Train `model` on `train` for `(epochs, batch size, Adam learning rate, seed)`, pruning
+/// with `prune` when given.
 pub fn train<'m, M: Forward>(
     model: &'m M,
     vs: &mut VarStore,
     train: &TensorDataset,
-    epochs: usize,
-    batch_size: usize,
-    lr: f64,
-    seed: u64,
-    callbacks: &mut [&mut dyn Callback<ForwardStep<'m, M, LossFn>, Batch>],
+    (epochs, batch_size, lr, seed): (usize, usize, f64, u64),
+    prune: Option<&mut PruneCallback>,
 ) -> Result<()> {
     let cfg = TrainConfig {
         epochs,
@@ -243,7 +241,11 @@ pub fn train<'m, M: Forward>(
     };
     let trainer = Trainer::new(cfg, crate::train::Task::classification(2))?;
     let loss: LossFn = |o, b| token_loss(o, &b.y);
-    trainer.fit_callbacks(model, vs, train, None, loss, callbacks)?;
+    let mut callbacks: Vec<&mut dyn Callback<ForwardStep<'m, M, LossFn>, Batch>> = Vec::new();
+    if let Some(p) = prune {
+        callbacks.push(p);
+    }
+    trainer.fit_callbacks(model, vs, train, None, loss, &mut callbacks)?;
     Ok(())
 }
 
