@@ -301,6 +301,14 @@ fn prune_model_writes_a_folder_the_registry_restores_and_refuses_bad_requests() 
         .unwrap()
         .is_some());
 
+    // Channels pruned on top of the sparse model keep its zeros (masks multiply).
+    let on_top = PruneRequest {
+        model: dir.path().join("sparse"),
+        ..req(Method::Channels(1), 0.5, false, "sparse-channels")
+    };
+    let s2 = prune_model(&reg, &on_top).unwrap();
+    assert!(s2.layer_sparsity > 0.9, "{s2:?}");
+    assert!(s2.nonzero_after < s.nonzero_after, "{s2:?}");
     let s = prune_model(&reg, &req(Method::Channels(1), 0.5, true, "small")).unwrap();
     assert!(s.params_after < s.params_before);
     assert_eq!(s.widths.iter().map(|w| w.2).collect::<Vec<_>>(), [16, 8]);

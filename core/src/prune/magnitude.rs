@@ -194,7 +194,7 @@ pub fn companions(name: &str, vs: &VarStore) -> Vec<String> {
 }
 
 /// The masks of `method` at `sparsity` for the variables `names` of `vs`, keeping every value
-/// `previous` pruned pruned. Unknown names and sparsities outside `[0, 1)` are errors.
+/// `previous` pruned pruned (the new masks are multiplied by the previous ones). Unknown names and sparsities outside `[0, 1)` are errors.
 pub fn prune(
     vs: &VarStore,
     names: &[String],
@@ -242,6 +242,14 @@ pub fn prune(
                     }
                 }
                 out.insert(n.clone(), m);
+            }
+        }
+    }
+    // As PyTorch's `mask *= default_mask`: what was pruned stays pruned, whatever the method.
+    if let Some(prev) = previous {
+        for (n, m) in out.iter_mut() {
+            if let Some(p) = prev.get(n) {
+                *m = m.f_mul(&p.to_device(m.device()).to_kind(m.kind()))?;
             }
         }
     }
