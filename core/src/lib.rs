@@ -60,6 +60,7 @@ pub mod nn;
 pub mod overrides;
 pub mod profile;
 pub mod progress;
+pub mod prune;
 pub mod python;
 pub mod quant;
 pub mod report;

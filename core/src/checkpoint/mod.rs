@@ -155,7 +155,7 @@ pub(crate) fn save_with_metadata<C: Serialize + ?Sized, M: Serialize>(
 
 /// Copy (hard-link where possible) everything in `from` except the checkpoint's own three
 /// files into `to`.
-fn carry_over(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn carry_over(from: &Path, to: &Path) -> Result<()> {
     for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
         let entry = entry.map_err(|e| Error::io(from, e))?;
         let name = entry.file_name();

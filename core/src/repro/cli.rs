@@ -212,6 +212,17 @@ macro_rules! domain_cli {
                     ))) if a.bits == 4 && a.per_channel
                 ));
                 assert!(parse(&quantize[..8]).is_err());
+                let prune = [
+                    $name, "compress", "prune", "--model", "m", "--method", "channels",
+                    "--sparsity", "0.5", "--out", "o", "--physical",
+                ];
+                assert!(matches!(
+                    parse(&prune),
+                    Ok(super::$cmd::Common(Common::Compress(
+                        $crate::compress_cli::Compress::Prune(ref a)
+                    ))) if a.physical && a.sparsity == 0.5
+                ));
+                assert!(parse(&prune[..7]).is_err());
                 for shared in ["list", "models"] {
                     assert!(parse(&[$name, shared]).is_ok(), "{shared}");
                 }
@@ -349,7 +360,9 @@ pub enum Common {
     /// parameters, activation memory and arithmetic intensity per layer, measured latency, and
     /// this machine's roofline (matrix-product peak, copy bandwidth), written as JSON.
     Profile(ProfileArgs),
-    /// Compress a saved model (`compress quantize …`).
+    /// Compress any saved model: `compress prune` (magnitude, global or channel pruning,
+    /// sparse or physically smaller) and `compress quantize` (int8 dynamic, or post-training
+    /// at 2..8 bits).
     #[command(subcommand)]
     Compress(crate::compress_cli::Compress),
 }
@@ -557,6 +570,7 @@ impl Common {
                 println!("{n} outputs written to {}", out.display());
                 Ok(())
             }
+            Common::Compress(c) => c.run(&app.models),
             Common::Explain(args) => {
                 let r = crate::explain::run::explain(&app.models, &args.request())?;
                 println!(

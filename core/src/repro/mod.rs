@@ -12,6 +12,8 @@ pub mod cli;
 pub mod concrete;
 #[cfg(feature = "plots")]
 pub mod efficiency;
+#[cfg(feature = "plots")]
+pub mod gradual;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod pile;
 pub mod typed;
@@ -115,6 +117,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(pile::PileXai)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(crate::quant::repro::Quantization)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(gradual::GradualPruning)));
     all
 }
 
