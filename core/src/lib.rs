@@ -61,6 +61,7 @@ pub mod progress;
 pub mod python;
 pub mod report;
 pub mod repro;
+pub mod robust;
 pub mod rng;
 pub mod testing;
 pub mod train;

@@ -11,6 +11,8 @@ pub mod cli;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod concrete;
 #[cfg(feature = "plots")]
+pub mod lsa;
+#[cfg(feature = "plots")]
 pub mod efficiency;
 pub mod typed;
 #[cfg(test)]
@@ -109,6 +111,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(concrete::ConcreteMlp)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(efficiency::ConvnetEfficiency)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(lsa::Lsa)));
     all
 }
 
