@@ -61,8 +61,8 @@ pub mod progress;
 pub mod python;
 pub mod report;
 pub mod repro;
-pub mod robust;
 pub mod rng;
+pub mod robust;
 pub mod testing;
 pub mod train;
 

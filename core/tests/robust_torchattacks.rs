@@ -68,7 +68,10 @@ fn fgsm_and_pgd_equal_torchattacks() {
     let (x, y) = (&fx["x"], &fx["y"]);
     let clean = accuracy(&f, x, y);
     assert!((clean - scalar(&fx, "acc.clean")).abs() < 1e-9, "{clean}");
-    assert!(clean > 0.85, "the reference model must be a working classifier: {clean}");
+    assert!(
+        clean > 0.85,
+        "the reference model must be a working classifier: {clean}"
+    );
     for (key, cfg) in [
         ("fgsm", deterministic(Method::Fgsm, 0.03, 0.03, 1)),
         ("pgd", deterministic(Method::Pgd, 0.03, 0.005, 10)),
@@ -79,13 +82,26 @@ fn fgsm_and_pgd_equal_torchattacks() {
         let diff = (&adv - reference).abs();
         // FGSM exactly; the iterated attacks may differ where a gradient element's sign is
         // decided by rounding, so: almost every element exact, accuracy within half a point.
-        let far = diff.gt(1e-5).to_kind(Kind::Float).mean(Kind::Float).double_value(&[]);
+        let far = diff
+            .gt(1e-5)
+            .to_kind(Kind::Float)
+            .mean(Kind::Float)
+            .double_value(&[]);
         let limit = if key == "fgsm" { 0.0 } else { 1e-3 };
-        assert!(far <= limit, "{key}: {far} of the elements differ by more than 1e-5");
+        assert!(
+            far <= limit,
+            "{key}: {far} of the elements differ by more than 1e-5"
+        );
         let ours = accuracy(&f, &adv, y);
         let theirs = scalar(&fx, &format!("acc.{key}"));
-        assert!((ours - theirs).abs() <= 0.005, "{key}: accuracy {ours} vs torchattacks {theirs}");
-        assert!(ours < clean - 0.2, "{key}: the attack must bite ({ours} vs clean {clean})");
+        assert!(
+            (ours - theirs).abs() <= 0.005,
+            "{key}: accuracy {ours} vs torchattacks {theirs}"
+        );
+        assert!(
+            ours < clean - 0.2,
+            "{key}: the attack must bite ({ours} vs clean {clean})"
+        );
     }
 }
 
@@ -101,8 +117,16 @@ fn apgd_is_close_to_torchattacks_and_at_least_as_strong_as_pgd() {
     };
     let ours = robust_accuracy(&f, x, y, &apgd, 64).unwrap();
     let theirs = scalar(&fx, "acc.apgd");
-    assert!((ours.robust - theirs).abs() <= 0.03, "APGD {} vs torchattacks {theirs}", ours.robust);
-    assert!(ours.robust <= scalar(&fx, "acc.pgd") + 0.01, "APGD {} weaker than PGD", ours.robust);
+    assert!(
+        (ours.robust - theirs).abs() <= 0.03,
+        "APGD {} vs torchattacks {theirs}",
+        ours.robust
+    );
+    assert!(
+        ours.robust <= scalar(&fx, "acc.pgd") + 0.01,
+        "APGD {} weaker than PGD",
+        ours.robust
+    );
 }
 
 #[test]
@@ -147,7 +171,13 @@ fn attack_command_writes_accuracy_and_examples() {
     let written = read_safetensors(&out.join("adversarial.safetensors"));
     assert_eq!(written["input"].size(), [128, 196]);
     let d = (&written["input"] - &fx["pgd"].flatten(1, -1)).abs();
-    assert!(d.gt(1e-5).to_kind(Kind::Float).mean(Kind::Float).double_value(&[]) <= 1e-3);
+    assert!(
+        d.gt(1e-5)
+            .to_kind(Kind::Float)
+            .mean(Kind::Float)
+            .double_value(&[])
+            <= 1e-3
+    );
     let robust = written["adversarial_prediction"]
         .eq_tensor(&written["labels"])
         .to_kind(Kind::Float)
@@ -161,8 +191,17 @@ fn attack_command_writes_accuracy_and_examples() {
     assert!(e.contains("2 labels for 128 inputs"), "{e}");
     std::fs::write(&labels, "1\ncat\n").unwrap();
     let e = args.run(&registry).unwrap_err().to_string();
-    assert!(e.contains("line 2") && e.contains("not a class index"), "{e}");
-    let e = AttackArgs { eps: -1.0, ..args.clone() }.run(&registry).unwrap_err().to_string();
+    assert!(
+        e.contains("line 2") && e.contains("not a class index"),
+        "{e}"
+    );
+    let e = AttackArgs {
+        eps: -1.0,
+        ..args.clone()
+    }
+    .run(&registry)
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("eps"), "{e}");
     // The earlier results are still whole.
     assert!(out.join("attack.json").is_file());

@@ -11,9 +11,9 @@ pub mod cli;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod concrete;
 #[cfg(feature = "plots")]
-pub mod lsa;
-#[cfg(feature = "plots")]
 pub mod efficiency;
+#[cfg(feature = "plots")]
+pub mod lsa;
 pub mod typed;
 #[cfg(test)]
 mod typed_tests;

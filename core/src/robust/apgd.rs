@@ -45,12 +45,13 @@ fn step_linf(
     bounds: Option<[f64; 2]>,
 ) -> Result<Tensor> {
     let (lo, hi) = (x.f_sub_scalar(eps)?, x.f_add_scalar(eps)?);
-    let box_ = |t: Tensor| -> Result<Tensor> {
-        clamp(t.f_maximum(&lo)?.f_minimum(&hi)?, bounds)
-    };
+    let box_ = |t: Tensor| -> Result<Tensor> { clamp(t.f_maximum(&lo)?.f_minimum(&hi)?, bounds) };
     let z = box_(adv.f_add(&grad.f_sign()?.f_mul(step)?)?)?;
     let momentum = adv.f_sub(prev)?;
-    box_(adv.f_add(&(z.f_sub(adv)? * a))?.f_add(&(momentum * (1.0 - a)))?)
+    box_(
+        adv.f_add(&(z.f_sub(adv)? * a))?
+            .f_add(&(momentum * (1.0 - a)))?,
+    )
 }
 
 fn project_l2(x: &Tensor, z: &Tensor, eps: f64, bounds: Option<[f64; 2]>) -> Result<Tensor> {
@@ -76,7 +77,8 @@ fn step_l2(
     let momentum = adv.f_sub(prev)?;
     project_l2(
         x,
-        &adv.f_add(&(z.f_sub(adv)? * a))?.f_add(&(momentum * (1.0 - a)))?,
+        &adv.f_add(&(z.f_sub(adv)? * a))?
+            .f_add(&(momentum * (1.0 - a)))?,
         eps,
         bounds,
     )

@@ -202,10 +202,7 @@ pub fn pgd(f: &Logits<'_>, x: &Tensor, y: &Tensor, cfg: &AttackConfig) -> Result
             Norm::Linf => adv.f_rand_like()? * (2.0 * eps) - eps,
             Norm::L2 => {
                 let d = adv.f_randn_like()?;
-                let r = Tensor::f_rand(
-                    per_example_shape(x).as_slice(),
-                    (x.kind(), x.device()),
-                )?;
+                let r = Tensor::f_rand(per_example_shape(x).as_slice(), (x.kind(), x.device()))?;
                 d.f_div(&l2_norms(&d)?)?.f_mul(&r)? * eps
             }
         };

@@ -212,7 +212,10 @@ fn read_labels(path: &Path) -> Result<Tensor> {
         }
         Tensor::from_slice(&ys)
     };
-    if matches!(y.kind(), Kind::Float | Kind::Double | Kind::Half | Kind::BFloat16) || y.dim() != 1
+    if matches!(
+        y.kind(),
+        Kind::Float | Kind::Double | Kind::Half | Kind::BFloat16
+    ) || y.dim() != 1
     {
         return Err(Error::input(format!(
             "{}: labels must be a 1-D tensor of class indices, got {:?} {:?}",

@@ -65,17 +65,16 @@ pub(crate) fn probe(f: &Logits<'_>, x: &Tensor, y: &Tensor, mean: bool) -> Resul
     tch::with_grad(|| {
         let x = x.detach().set_requires_grad(true);
         let logits = f(&x)?;
-        let losses =
-            logits.f_cross_entropy_loss::<Tensor>(y, None, Reduction::None, -100, 0.0)?;
+        let losses = logits.f_cross_entropy_loss::<Tensor>(y, None, Reduction::None, -100, 0.0)?;
         let total = if mean {
             losses.f_mean(Kind::Float)?
         } else {
             losses.f_sum(Kind::Float)?
         };
         let mut g = Tensor::f_run_backward(&[&total], &[&x], false, false)?;
-        let grad = g.pop().ok_or_else(|| {
-            crate::Error::input("attack: no gradient with respect to the input")
-        })?;
+        let grad = g
+            .pop()
+            .ok_or_else(|| crate::Error::input("attack: no gradient with respect to the input"))?;
         Ok(Probe {
             grad,
             logits: logits.detach(),
@@ -95,8 +94,7 @@ pub(crate) fn per_example_shape(x: &Tensor) -> Vec<i64> {
 
 /// The L2 norm of each example, shaped to broadcast over `x`.
 pub(crate) fn l2_norms(x: &Tensor) -> Result<Tensor> {
-    Ok(x
-        .f_flatten(1, -1)?
+    Ok(x.f_flatten(1, -1)?
         .f_norm_scalaropt_dim(2.0, [1i64].as_slice(), false)?
         .f_view(per_example_shape(x).as_slice())?)
 }
@@ -125,7 +123,10 @@ pub(crate) fn labels(x: &Tensor, y: &Tensor) -> Result<Tensor> {
         y.size()
     );
     crate::ensure_input!(
-        !matches!(y.kind(), Kind::Float | Kind::Double | Kind::Half | Kind::BFloat16),
+        !matches!(
+            y.kind(),
+            Kind::Float | Kind::Double | Kind::Half | Kind::BFloat16
+        ),
         "attack: labels must be integer class indices, got {:?}",
         y.kind()
     );

@@ -86,7 +86,13 @@ fn attacks_stay_in_the_ball_and_the_bounds() {
     let x = Tensor::rand([64, 4], (Kind::Float, Device::Cpu));
     let y = Tensor::randint(2, [64], (Kind::Int64, Device::Cpu));
     let f = linear(&w);
-    for method in [Method::Fgsm, Method::Pgd, Method::PgdL2, Method::Apgd, Method::ApgdL2] {
+    for method in [
+        Method::Fgsm,
+        Method::Pgd,
+        Method::PgdL2,
+        Method::Apgd,
+        Method::ApgdL2,
+    ] {
         let cfg = AttackConfig {
             restarts: 2,
             ..AttackConfig::new(method, 0.2, 7)
@@ -95,7 +101,10 @@ fn attacks_stay_in_the_ball_and_the_bounds() {
         let d = &adv - &x;
         let size = match method.norm() {
             Norm::Linf => d.abs().max().double_value(&[]),
-            Norm::L2 => d.norm_scalaropt_dim(2.0, [1i64].as_slice(), false).max().double_value(&[]),
+            Norm::L2 => d
+                .norm_scalaropt_dim(2.0, [1i64].as_slice(), false)
+                .max()
+                .double_value(&[]),
         };
         assert!(size <= 0.2 + 1e-5, "{method:?}: perturbation {size}");
         assert!(size > 0.05, "{method:?}: the attack moved nothing");
@@ -113,7 +122,17 @@ fn restarts_keep_each_examples_first_success() {
         seed: Some(1),
         ..unbounded(Method::Pgd, 0.4, 10)
     };
-    let one = robust_accuracy(&f, &x, &y, &AttackConfig { restarts: 1, ..cfg.clone() }, 400).unwrap();
+    let one = robust_accuracy(
+        &f,
+        &x,
+        &y,
+        &AttackConfig {
+            restarts: 1,
+            ..cfg.clone()
+        },
+        400,
+    )
+    .unwrap();
     let three = robust_accuracy(&f, &x, &y, &cfg, 400).unwrap();
     assert!(three.robust <= one.robust + 1e-9);
 }
@@ -122,7 +141,9 @@ fn restarts_keep_each_examples_first_success() {
 fn bad_attacks_and_labels_are_errors() {
     let (w, x, y) = setup();
     let f = linear(&w);
-    let e = AttackConfig::new(Method::Pgd, -0.1, 10).perturb(&f, &x, &y).unwrap_err();
+    let e = AttackConfig::new(Method::Pgd, -0.1, 10)
+        .perturb(&f, &x, &y)
+        .unwrap_err();
     assert!(e.to_string().contains("eps"), "{e}");
     assert!(AttackConfig::new(Method::Pgd, 0.1, 0).validate().is_err());
     let e = AttackConfig::default()
@@ -138,7 +159,9 @@ fn bad_attacks_and_labels_are_errors() {
 #[test]
 fn relative_errors_and_the_most_vulnerable_layers() {
     let a = Tensor::from_slice(&[3.0f32, 4.0]);
-    let re = lsa::relative_error(&a, &(&a * 1.1)).unwrap().double_value(&[]);
+    let re = lsa::relative_error(&a, &(&a * 1.1))
+        .unwrap()
+        .double_value(&[]);
     assert!((re - 0.1).abs() < 1e-6, "{re}");
     let errs: Vec<LayerError> = [("a", 0.1), ("b", 0.5), ("c", 0.2)]
         .iter()
@@ -201,7 +224,11 @@ fn training_callbacks_swap_the_batch_and_add_the_layer_term() {
         gamma: 2.0,
     })
     .unwrap();
-    let mut batch = Batch { x: x.copy(), y, mask: None };
+    let mut batch = Batch {
+        x: x.copy(),
+        y,
+        mask: None,
+    };
     atlr.before_forward(&mut ctx, &mut batch).unwrap();
     let p = atlr.penalty(&mut ctx, &batch).unwrap().unwrap();
     let want = layer_errors(&mlp, &x, &batch.x, Some(&["hidden.1".to_string()])).unwrap();

@@ -37,7 +37,11 @@ pub const PAPER_GAIN_MNIST: f64 = 21.79;
 #[serde(rename_all = "kebab-case")]
 pub enum DataConfig {
     /// Generated moons ([`crate::data::moons`]), unbounded inputs.
-    Moons { train: usize, test: usize, noise: f64 },
+    Moons {
+        train: usize,
+        test: usize,
+        noise: f64,
+    },
     /// MNIST (the first `train` training and `test` test digits), pixels in `[0, 1]`.
     Mnist { train: usize, test: usize },
 }
@@ -104,10 +108,10 @@ fn moons_task(quick: bool, seed: u64) -> TaskConfig {
         },
         net: NetConfig::Mlp(MlpConfig::new(2, [32, 32, 32], 2)),
         train: train(if quick { 30 } else { 100 }, 64, 5e-3, seed),
-        train_eps: 0.1,
+        train_eps: 0.15,
         train_steps: 10,
         gamma: 1.0,
-        eval_eps: vec![0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3],
+        eval_eps: vec![0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
         eval_steps: 20,
         lsa_examples: 500,
     }
@@ -121,10 +125,10 @@ fn mnist_mlp_task(quick: bool, seed: u64) -> TaskConfig {
             test: if quick { 300 } else { 2000 },
         },
         net: NetConfig::Mlp(MlpConfig::new(784, [256, 128, 64], 10)),
-        train: train(if quick { 3 } else { 10 }, 128, 1e-3, seed),
+        train: train(if quick { 3 } else { 5 }, 128, 1e-3, seed),
         train_eps: 0.1,
         train_steps: if quick { 5 } else { 10 },
-        gamma: 1.0,
+        gamma: 0.1,
         eval_eps: vec![0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3],
         eval_steps: if quick { 10 } else { 20 },
         lsa_examples: 300,
@@ -140,7 +144,7 @@ fn mnist_cnn_task(seed: u64) -> TaskConfig {
     TaskConfig {
         name: "mnist-cnn".into(),
         data: DataConfig::Mnist {
-            train: 20_000,
+            train: 10_000,
             test: 1000,
         },
         net: NetConfig::Cnn(CnnClassifierConfig {
@@ -153,10 +157,10 @@ fn mnist_cnn_task(seed: u64) -> TaskConfig {
             output: 10,
             ..Default::default()
         }),
-        train: train(4, 128, 2e-3, seed),
+        train: train(3, 128, 2e-3, seed),
         train_eps: 0.1,
         train_steps: 5,
-        gamma: 1.0,
+        gamma: 0.1,
         eval_eps: vec![0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3],
         eval_steps: 20,
         lsa_examples: 300,
@@ -249,13 +253,7 @@ impl Experiment for Lsa {
                 mnist_dir = Some(opts.dataset(&crate::data::mnist::Dataset::Mnist.spec())?);
             }
             let headline = i == 0;
-            tasks.push(run_task(
-                t,
-                cfg,
-                mnist_dir.as_deref(),
-                &opts.out,
-                headline,
-            )?);
+            tasks.push(run_task(t, cfg, mnist_dir.as_deref(), &opts.out, headline)?);
         }
         let metrics = LsaMetrics {
             id: "lsa".into(),

@@ -17,12 +17,20 @@ fn accuracy_plot(t: &TaskResult, out: &Path) -> Result<String> {
     let mut series = Vec::new();
     for m in &t.methods {
         for (attack, ys) in [("PGD", &m.pgd), ("FGSM", &m.fgsm)] {
-            let pts = t.eps.iter().zip(ys.iter()).map(|(e, a)| (*e, 100.0 * a)).collect();
+            let pts = t
+                .eps
+                .iter()
+                .zip(ys.iter())
+                .map(|(e, a)| (*e, 100.0 * a))
+                .collect();
             series.push(Series::new(&format!("{} · {attack}", m.method), pts));
         }
     }
     LinePlot::new(
-        &format!("{}: accuracy under attack (train ε = {})", t.name, t.train_eps),
+        &format!(
+            "{}: accuracy under attack (train ε = {})",
+            t.name, t.train_eps
+        ),
         Axis::new("perturbation budget ε (L∞)"),
         Axis::new("test accuracy").unit("%"),
     )
@@ -34,11 +42,19 @@ fn accuracy_plot(t: &TaskResult, out: &Path) -> Result<String> {
 fn lsa_plot(t: &TaskResult, out: &Path) -> Result<String> {
     let file = format!("lsa_{}.png", t.name);
     let series = t.methods.iter().map(|m| {
-        let pts = m.lsa.iter().enumerate().map(|(i, e)| (i as f64, e.relative_error)).collect();
+        let pts = m
+            .lsa
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (i as f64, e.relative_error))
+            .collect();
         Series::new(&m.method, pts)
     });
     LinePlot::new(
-        &format!("{}: LSA relative error per layer (PGD, ε = {})", t.name, t.train_eps),
+        &format!(
+            "{}: LSA relative error per layer (PGD, ε = {})",
+            t.name, t.train_eps
+        ),
         Axis::new("layer (forward order)").integer(),
         Axis::new("relative error ‖φ(x) − φ(x′)‖ / ‖φ(x)‖"),
     )
@@ -69,11 +85,23 @@ pub fn write(cfg: &LsaConfig, m: &LsaMetrics, mnist: Option<&Path>, out: &Path) 
             format!("{:+.2}", t.gain_fgsm.get(last).copied().unwrap_or(f64::NAN)),
             format!("{:+.2}", t.max_gain),
             format!("{:+.2}", t.paper_gain),
-            if t.max_gain >= t.paper_gain { "met" } else { "not met" }.into(),
+            if t.max_gain >= t.paper_gain {
+                "met"
+            } else {
+                "not met"
+            }
+            .into(),
         ]);
     }
     r.table(
-        &["task", "gain PGD @ largest ε", "gain FGSM @ largest ε", "largest gain", "paper", "goal"],
+        &[
+            "task",
+            "gain PGD @ largest ε",
+            "gain FGSM @ largest ε",
+            "largest gain",
+            "paper",
+            "goal",
+        ],
         &rows,
     );
     r.para(
@@ -118,7 +146,11 @@ pub fn write(cfg: &LsaConfig, m: &LsaMetrics, mnist: Option<&Path>, out: &Path) 
         let mut headers = vec!["layer".to_string(), "MVL".to_string()];
         headers.extend(t.methods.iter().map(|mr| mr.method.clone()));
         let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-        let layers = t.methods.first().map(|mr| mr.lsa.clone()).unwrap_or_default();
+        let layers = t
+            .methods
+            .first()
+            .map(|mr| mr.lsa.clone())
+            .unwrap_or_default();
         let rows: Vec<Vec<String>> = layers
             .iter()
             .enumerate()
@@ -128,7 +160,10 @@ pub fn write(cfg: &LsaConfig, m: &LsaMetrics, mnist: Option<&Path>, out: &Path) 
                     if t.mvl.contains(&l.layer) { "yes" } else { "" }.into(),
                 ];
                 row.extend(t.methods.iter().map(|mr| {
-                    mr.lsa.get(i).map(|e| format!("{:.4}", e.relative_error)).unwrap_or_default()
+                    mr.lsa
+                        .get(i)
+                        .map(|e| format!("{:.4}", e.relative_error))
+                        .unwrap_or_default()
                 }));
                 row
             })

@@ -83,8 +83,8 @@ fn load(task: &TaskConfig, seed: u64, mnist_dir: Option<&Path>) -> Result<Data> 
             })
         }
         DataConfig::Mnist { train, test } => {
-            let dir = mnist_dir
-                .ok_or_else(|| Error::input("lsa: the MNIST folder was not resolved"))?;
+            let dir =
+                mnist_dir.ok_or_else(|| Error::input("lsa: the MNIST folder was not resolved"))?;
             let split = |s| {
                 let (images, labels) = mnist::files(dir, s);
                 mnist::load_files(&images, &labels)
@@ -133,7 +133,13 @@ impl Kind {
     }
 }
 
-fn attack(method: Method, eps: f64, steps: usize, bounds: Option<[f64; 2]>, seed: u64) -> AttackConfig {
+fn attack(
+    method: Method,
+    eps: f64,
+    steps: usize,
+    bounds: Option<[f64; 2]>,
+    seed: u64,
+) -> AttackConfig {
     AttackConfig {
         bounds,
         seed: Some(seed),
@@ -142,7 +148,12 @@ fn attack(method: Method, eps: f64, steps: usize, bounds: Option<[f64; 2]>, seed
 }
 
 /// Train one model of `task` by `kind` (same initial weights for every kind).
-fn train(task: &TaskConfig, data: &Data, kind: Kind, mvl: &[String]) -> Result<(VarStore, Box<dyn Forward>, f64)> {
+fn train(
+    task: &TaskConfig,
+    data: &Data,
+    kind: Kind,
+    mvl: &[String],
+) -> Result<(VarStore, Box<dyn Forward>, f64)> {
     let start = Instant::now();
     crate::seed(task.train.seed);
     let mut vs = VarStore::new(crate::device());
@@ -150,11 +161,19 @@ fn train(task: &TaskConfig, data: &Data, kind: Kind, mvl: &[String]) -> Result<(
     let trainer = Trainer::new(task.train.clone(), Task::classification(data.classes))?;
     let loss_fn = trainer.task.loss_fn(vs.device());
     let loss = |out: &Tensor, b: &Batch| loss_fn.compute(out, &b.y, b.mask.as_ref());
-    let mut train_attack = attack(Method::Pgd, task.train_eps, task.train_steps, data.bounds, 0);
+    let mut train_attack = attack(
+        Method::Pgd,
+        task.train_eps,
+        task.train_steps,
+        data.bounds,
+        0,
+    );
     train_attack.seed = None;
     let model_ref: &dyn Forward = &*model;
     match kind {
-        Kind::Plain => trainer.fit_callbacks(model_ref, &mut vs, &data.train, None, loss, &mut [])?,
+        Kind::Plain => {
+            trainer.fit_callbacks(model_ref, &mut vs, &data.train, None, loss, &mut [])?
+        }
         Kind::At => {
             let mut at = AdversarialTraining::new(train_attack)?;
             let cb: &mut dyn Callback<_, Batch> = &mut at;
@@ -173,7 +192,12 @@ fn train(task: &TaskConfig, data: &Data, kind: Kind, mvl: &[String]) -> Result<(
     Ok((vs, model, start.elapsed().as_secs_f64()))
 }
 
-fn evaluate(task: &TaskConfig, data: &Data, model: &dyn Forward, seed: u64) -> Result<(Vec<f64>, Vec<f64>, f64, Vec<LayerError>)> {
+fn evaluate(
+    task: &TaskConfig,
+    data: &Data,
+    model: &dyn Forward,
+    seed: u64,
+) -> Result<(Vec<f64>, Vec<f64>, f64, Vec<LayerError>)> {
     let device = crate::device();
     let (x, y) = (data.test_x.to_device(device), data.test_y.to_device(device));
     let f = forward_fn(model, None);
@@ -185,11 +209,23 @@ fn evaluate(task: &TaskConfig, data: &Data, model: &dyn Forward, seed: u64) -> R
         let a = attack(Method::Pgd, eps, task.eval_steps, data.bounds, seed);
         pgd.push(robust_accuracy(&f, &x, &y, &a, 500)?.robust);
     }
-    let a = attack(Method::Apgd, task.train_eps, task.eval_steps, data.bounds, seed);
+    let a = attack(
+        Method::Apgd,
+        task.train_eps,
+        task.eval_steps,
+        data.bounds,
+        seed,
+    );
     let apgd = robust_accuracy(&f, &x, &y, &a, 500)?.robust;
     let n = (task.lsa_examples as i64).min(x.size()[0]);
     let (xl, yl) = (x.narrow(0, 0, n), y.narrow(0, 0, n));
-    let a = attack(Method::Pgd, task.train_eps, task.train_steps, data.bounds, seed);
+    let a = attack(
+        Method::Pgd,
+        task.train_eps,
+        task.train_steps,
+        data.bounds,
+        seed,
+    );
     let adv = a.perturb(&f, &xl, &yl)?;
     let lsa = layer_errors(model, &xl, &adv, None)?;
     Ok((fgsm, pgd, apgd, lsa))
@@ -229,14 +265,27 @@ pub fn run_task(
             train_seconds: secs,
         };
         let key = format!("{}-{}", task.name, kind.name());
-        save(&task.net, &crate::repro::variant_dir(out, &key, headline && kind == Kind::AtLr), &vs, &m)?;
+        save(
+            &task.net,
+            &crate::repro::variant_dir(out, &key, headline && kind == Kind::AtLr),
+            &vs,
+            &m,
+        )?;
         methods.push(m);
     }
     let gain = |pick: fn(&MethodResult) -> &Vec<f64>| -> Vec<f64> {
-        pick(&methods[2]).iter().zip(pick(&methods[1])).map(|(a, b)| 100.0 * (a - b)).collect()
+        pick(&methods[2])
+            .iter()
+            .zip(pick(&methods[1]))
+            .map(|(a, b)| 100.0 * (a - b))
+            .collect()
     };
     let (gain_pgd, gain_fgsm) = (gain(|m| &m.pgd), gain(|m| &m.fgsm));
-    let max_gain = gain_pgd.iter().chain(&gain_fgsm).copied().fold(f64::NEG_INFINITY, f64::max);
+    let max_gain = gain_pgd
+        .iter()
+        .chain(&gain_fgsm)
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
     Ok(TaskResult {
         name: task.name.clone(),
         eps: task.eval_eps.clone(),
