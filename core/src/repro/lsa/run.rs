@@ -192,12 +192,16 @@ fn train(
     Ok((vs, model, start.elapsed().as_secs_f64()))
 }
 
-fn evaluate(
-    task: &TaskConfig,
-    data: &Data,
-    model: &dyn Forward,
-    seed: u64,
-) -> Result<(Vec<f64>, Vec<f64>, f64, Vec<LayerError>)> {
+/// One model's numbers: accuracy under FGSM and PGD per budget, under APGD at the training
+/// budget, and its LSA.
+struct Evaluated {
+    fgsm: Vec<f64>,
+    pgd: Vec<f64>,
+    apgd: f64,
+    lsa: Vec<LayerError>,
+}
+
+fn evaluate(task: &TaskConfig, data: &Data, model: &dyn Forward, seed: u64) -> Result<Evaluated> {
     let device = crate::device();
     let (x, y) = (data.test_x.to_device(device), data.test_y.to_device(device));
     let f = forward_fn(model, None);
@@ -228,7 +232,12 @@ fn evaluate(
     );
     let adv = a.perturb(&f, &xl, &yl)?;
     let lsa = layer_errors(model, &xl, &adv, None)?;
-    Ok((fgsm, pgd, apgd, lsa))
+    Ok(Evaluated {
+        fgsm,
+        pgd,
+        apgd,
+        lsa,
+    })
 }
 
 fn save(net: &NetConfig, dir: &Path, vs: &VarStore, m: &MethodResult) -> Result<()> {
@@ -252,7 +261,12 @@ pub fn run_task(
     let mut mvl = Vec::new();
     for kind in [Kind::Plain, Kind::At, Kind::AtLr] {
         let (vs, model, secs) = train(task, &data, kind, &mvl)?;
-        let (fgsm, pgd, apgd, lsa) = evaluate(task, &data, &*model, cfg.seed)?;
+        let Evaluated {
+            fgsm,
+            pgd,
+            apgd,
+            lsa,
+        } = evaluate(task, &data, &*model, cfg.seed)?;
         if kind == Kind::Plain {
             mvl = most_vulnerable(&lsa, cfg.mvl_k);
         }
