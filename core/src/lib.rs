@@ -66,6 +66,7 @@ pub mod quant;
 pub mod report;
 pub mod repro;
 pub mod rng;
+pub mod robust;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod tabular;

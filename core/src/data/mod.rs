@@ -5,6 +5,7 @@ pub mod dataset;
 pub mod dir;
 pub mod idx;
 pub mod mnist;
+pub mod moons;
 pub mod scale;
 pub mod split;
 #[cfg(feature = "tables")]

@@ -223,6 +223,17 @@ macro_rules! domain_cli {
                     ))) if a.physical && a.sparsity == 0.5
                 ));
                 assert!(parse(&prune[..7]).is_err());
+                let attack = [
+                    $name, "attack", "--model", "m", "--input", "x.safetensors", "--labels",
+                    "y.txt", "--method", "pgd-l2", "--eps", "0.5", "--out", "o",
+                ];
+                assert!(matches!(
+                    parse(&attack),
+                    Ok(super::$cmd::Common(Common::Attack(ref a)))
+                        if a.method == $crate::robust::Method::PgdL2 && a.eps == 0.5
+                            && a.bounds == [0.0, 1.0]
+                ));
+                assert!(parse(&attack[..attack.len() - 2]).is_err());
                 for shared in ["list", "models"] {
                     assert!(parse(&[$name, shared]).is_ok(), "{shared}");
                 }
@@ -356,6 +367,10 @@ pub enum Common {
     /// `attributions.safetensors`, `scores.csv`,
     /// `explain.json` and heat-map PNGs into `--out`.
     Explain(Box<ExplainArgs>),
+    /// Attack any saved classifier on a tensor file and its labels (FGSM, PGD L∞/L2, APGD-CE):
+    /// writes the clean and robust accuracy (`attack.json`) and the adversarial examples
+    /// (`adversarial.safetensors`) into `--out`.
+    Attack(crate::robust::cli::AttackArgs),
     /// Profile every registered model kind on its example input (fresh weights): MACs, FLOPs,
     /// parameters, activation memory and arithmetic intensity per layer, measured latency, and
     /// this machine's roofline (matrix-product peak, copy bandwidth), written as JSON.
@@ -571,6 +586,17 @@ impl Common {
                 Ok(())
             }
             Common::Compress(c) => c.run(&app.models),
+            Common::Attack(args) => {
+                let r = args.run(&app.models)?;
+                println!(
+                    "{} examples: clean accuracy {:.4}, robust accuracy {:.4}; written to {}",
+                    r.accuracy.examples,
+                    r.accuracy.clean,
+                    r.accuracy.robust,
+                    args.out.display()
+                );
+                Ok(())
+            }
             Common::Explain(args) => {
                 let r = crate::explain::run::explain(&app.models, &args.request())?;
                 println!(

@@ -14,6 +14,7 @@ pub mod concrete;
 pub mod efficiency;
 #[cfg(feature = "plots")]
 pub mod gradual;
+pub mod lsa;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod pile;
 pub mod typed;
@@ -119,6 +120,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(crate::quant::repro::Quantization)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(gradual::GradualPruning)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(lsa::Lsa)));
     all
 }
 
