@@ -347,6 +347,34 @@ pub fn tensor_names(path: &Path) -> Result<Vec<(String, Vec<i64>)>> {
         .collect())
 }
 
+/// From the tensors of the safetensors file `path`: the first of `names` it has, else its only
+/// tensor; an error listing the file's tensors otherwise. How `forward`, `explain` and `attack`
+/// read a user's batch (`input`), labels (`labels`) or background rows.
+pub fn read_named(path: &Path, names: &[&str]) -> Result<Tensor> {
+    let tensors = read_tensors(path)?;
+    let found = names
+        .iter()
+        .find_map(|name| tensors.iter().find(|(n, _)| n == name));
+    match found {
+        Some((_, t)) => Ok(t.shallow_clone()),
+        None if tensors.len() == 1 => Ok(tensors[0].1.shallow_clone()),
+        None => Err(Error::input(format!(
+            "{}: expected a tensor named {} (found {})",
+            path.display(),
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+            tensors
+                .iter()
+                .map(|(n, _)| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
 /// Read every tensor of the safetensors file `path` (on the CPU), sorted by name. Complex
 /// tensors come back complex (see the module docs).
 pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>> {

@@ -164,23 +164,7 @@ fn read_input(path: &Path) -> Result<(Tensor, Option<Tensor>)> {
 /// The tensor `name` of a safetensors file (or `input`, or its only tensor), floating point,
 /// and the file's `mask` if it has one.
 fn read_named(path: &Path, name: &str) -> Result<(Tensor, Option<Tensor>)> {
-    let tensors = crate::checkpoint::read_tensors(path)?;
-    let find = |name: &str| tensors.iter().find(|(n, _)| n == name).map(|(_, t)| t);
-    let x = match find(name).or_else(|| find("input")) {
-        Some(t) => t.shallow_clone(),
-        None if tensors.len() == 1 => tensors[0].1.shallow_clone(),
-        None => {
-            return Err(Error::input(format!(
-                "{}: expected a tensor named `{name}` (found {})",
-                path.display(),
-                tensors
-                    .iter()
-                    .map(|(n, _)| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )))
-        }
-    };
+    let x = crate::checkpoint::read_named(path, &[name, "input"])?;
     let x = if matches!(x.kind(), Kind::Float | Kind::Double) {
         x
     } else {
@@ -190,7 +174,11 @@ fn read_named(path: &Path, name: &str) -> Result<(Tensor, Option<Tensor>)> {
             x.kind()
         )));
     };
-    Ok((x, find("mask").map(|m| m.to_kind(Kind::Bool))))
+    let mask = crate::checkpoint::read_tensors(path)?
+        .into_iter()
+        .find(|(n, _)| n == "mask")
+        .map(|(_, m)| m.to_kind(Kind::Bool));
+    Ok((x, mask))
 }
 
 /// The last captured layer with a channels-first spatial map `[B, K, …]` in a forward pass.

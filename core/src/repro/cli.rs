@@ -585,7 +585,6 @@ impl Common {
                 println!("{n} outputs written to {}", out.display());
                 Ok(())
             }
-            Common::Compress(c) => c.run(&app.models),
             Common::Attack(args) => {
                 let r = args.run(&app.models)?;
                 println!(
@@ -673,22 +672,7 @@ pub fn forward_file(
     out: &std::path::Path,
 ) -> Result<usize> {
     let restored = models.restore(dir, crate::device())?;
-    let tensors = crate::checkpoint::read_tensors(input)?;
-    let x = match tensors.iter().find(|(n, _)| n == "input") {
-        Some((_, t)) => t.shallow_clone(),
-        None if tensors.len() == 1 => tensors[0].1.shallow_clone(),
-        None => {
-            return Err(Error::input(format!(
-                "{}: expected a tensor named `input` (found {})",
-                input.display(),
-                tensors
-                    .iter()
-                    .map(|(n, _)| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )))
-        }
-    };
+    let x = crate::checkpoint::read_named(input, &["input"])?;
     let ds = crate::data::TensorDataset::new(x.shallow_clone(), x.zeros_like())?
         .to_device(restored.vs.device());
     let y = crate::train::predict(&restored.model, &ds, 256)?.to_device(tch::Device::Cpu);

@@ -170,20 +170,7 @@ impl AttackArgs {
 
 /// The tensor `name` of a safetensors file, or its only tensor.
 fn read_named(path: &Path, name: &str) -> Result<Tensor> {
-    let tensors = crate::checkpoint::read_tensors(path)?;
-    match tensors.iter().find(|(n, _)| n == name) {
-        Some((_, t)) => Ok(t.shallow_clone()),
-        None if tensors.len() == 1 => Ok(tensors[0].1.shallow_clone()),
-        None => Err(Error::input(format!(
-            "{}: expected a tensor named `{name}` (found {})",
-            path.display(),
-            tensors
-                .iter()
-                .map(|(n, _)| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
+    crate::checkpoint::read_named(path, &[name])
 }
 
 /// Labels from a safetensors file or a text file of one class index per line.
