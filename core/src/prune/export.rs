@@ -154,37 +154,19 @@ fn eval_data(req: &PruneRequest) -> Result<Option<(Tensor, Tensor)>> {
         }
         return Ok(None);
     };
-    let tensors = checkpoint::read_tensors(input)?;
-    let pick = |ts: &[(String, Tensor)], name: &str, file: &Path| -> Result<Tensor> {
-        ts.iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, t)| t.shallow_clone())
+    let x = checkpoint::read_named(input, &["input"])?;
+    let y = match &req.labels {
+        Some(file) => checkpoint::read_named(file, &["labels"])?,
+        None => checkpoint::read_tensors(input)?
+            .into_iter()
+            .find(|(n, _)| n == "labels")
+            .map(|(_, t)| t)
             .ok_or_else(|| {
                 Error::input(format!(
-                    "{}: expected a tensor named `{name}` (found {})",
-                    file.display(),
-                    ts.iter()
-                        .map(|(n, _)| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "{}: no tensor `labels` beside the input; give the labels with --labels",
+                    input.display()
                 ))
-            })
-    };
-    let x = if tensors.len() == 1 {
-        tensors[0].1.shallow_clone()
-    } else {
-        pick(&tensors, "input", input)?
-    };
-    let y = match &req.labels {
-        Some(file) => {
-            let ts = checkpoint::read_tensors(file)?;
-            if ts.len() == 1 {
-                ts[0].1.shallow_clone()
-            } else {
-                pick(&ts, "labels", file)?
-            }
-        }
-        None => pick(&tensors, "labels", input)?,
+            })?,
     };
     if y.size().first() != x.size().first() {
         return Err(Error::input(format!(

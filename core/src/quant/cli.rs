@@ -132,20 +132,12 @@ impl QuantizeArgs {
         let restored = models.restore(&self.model, tch::Device::Cpu)?;
         let batch = match &self.calibration {
             Some(p) => {
-                let t = crate::checkpoint::read_tensors(p)?;
-                let get = |n: &str| {
-                    t.iter()
-                        .find(|(m, _)| m == n)
-                        .map(|(_, t)| t.shallow_clone())
-                };
-                let x = get("input").or_else(|| (t.len() == 1).then(|| t[0].1.shallow_clone()));
-                let Some(x) = x else {
-                    return Err(Error::input(format!(
-                        "{}: expected a tensor named `input`",
-                        p.display()
-                    )));
-                };
-                Some((x, get("labels")))
+                let x = crate::checkpoint::read_named(p, &["input"])?;
+                let labels = crate::checkpoint::read_tensors(p)?
+                    .into_iter()
+                    .find(|(n, _)| n == "labels")
+                    .map(|(_, t)| t);
+                Some((x, labels))
             }
             None => None,
         };
