@@ -1,6 +1,7 @@
 //! Data: in-memory tensor datasets, batching, splits, scalers, class weights, tables and the
 //! data directory; the IDX format and the MNIST / Fashion-MNIST splits stored in it.
 
+pub mod chars;
 pub mod dataset;
 pub mod dir;
 pub mod idx;

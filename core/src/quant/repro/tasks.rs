@@ -35,14 +35,7 @@ pub fn shakespeare_windows(
     test: i64,
     seed: u64,
 ) -> Result<(TensorDataset, TensorDataset, usize)> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let mut vocab: Vec<char> = text.chars().collect();
-    vocab.sort_unstable();
-    vocab.dedup();
-    let ids: Vec<i64> = text
-        .chars()
-        .map(|c| vocab.binary_search(&c).map_or(0, |i| i as i64))
-        .collect();
+    let crate::data::chars::CharText { vocab, ids } = crate::data::chars::CharText::read(path)?;
     let n = ids.len() as i64;
     let cut = n * 9 / 10;
     if cut <= window + 1 || n - cut <= window + 1 {

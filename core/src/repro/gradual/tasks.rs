@@ -172,14 +172,8 @@ impl LmTask {
     pub fn data(&self, data_dir: &Path) -> Result<(TensorDataset, TensorDataset, i64)> {
         let dir = crate::data::dir::dataset_in(data_dir, &SHAKESPEARE)?;
         let path = dir.join("input.txt");
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let mut vocab: Vec<char> = text.chars().collect();
-        vocab.sort_unstable();
-        vocab.dedup();
-        let ids: Vec<i64> = text
-            .chars()
-            .map(|c| vocab.binary_search(&c).map_or(0, |i| i as i64))
-            .collect();
+        let text = crate::data::chars::CharText::read(&path)?;
+        let (vocab, ids) = (&text.vocab, &text.ids);
         if ids.len() < 10 * (self.seq_len as usize + 1) {
             return Err(Error::input(format!(
                 "{}: {} characters, too few for {}-character windows",
@@ -188,7 +182,7 @@ impl LmTask {
                 self.seq_len
             )));
         }
-        let cut = ids.len() * 9 / 10;
+        let cut = text.test_start();
         let limit =
             |v: &[i64], n: usize| v[..if n == 0 { v.len() } else { n.min(v.len()) }].to_vec();
         let windows = |v: Vec<i64>| -> Result<TensorDataset> {
