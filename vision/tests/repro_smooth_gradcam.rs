@@ -28,12 +28,14 @@ fn quick_smooth_gradcam_scores_every_method_and_its_model_explains() {
             "report.md",
             "history.csv",
             "gallery.png",
+            "seed_views.png",
             "pointing_game.png",
             "deletion_insertion.png",
             "model/model.safetensors",
         ],
     );
     assert_png(&out.join("gallery.png"), (800, 800));
+    assert_png(&out.join("seed_views.png"), (800, 800));
     assert!(
         m.test_accuracy > 0.15,
         "accuracy {} (chance 0.1)",

@@ -17,6 +17,7 @@
 
 pub mod report;
 pub mod run;
+pub mod views;
 
 use serde::{Deserialize, Serialize};
 

@@ -114,6 +114,25 @@ pub fn write_plots(cfg: &SmoothGradCamConfig, o: &Outcome, results: &ResultsDir)
         &row_titles,
         3,
     )?;
+    let mut rows = Vec::new();
+    for (i, maps) in o.seed_views.maps.iter().enumerate() {
+        let img = to_vec(&o.gallery_images.get(i as i64))?;
+        let mut row = vec![cell(img.clone(), side, None)];
+        for m in maps {
+            row.push(cell(img.clone(), side, Some(to_vec(m)?)));
+        }
+        rows.push(row);
+    }
+    let mut titles = vec!["input".to_string()];
+    titles.extend(o.seed_views.titles.iter().cloned());
+    image_grid(
+        &results.file("seed_views.png"),
+        "Smooth Grad-CAM++ of the true class by layer, of one feature map, and of one neuron",
+        &rows,
+        &titles,
+        &row_titles,
+        3,
+    )?;
     let acc: Vec<f64> = o
         .history
         .epochs
@@ -227,6 +246,12 @@ pub fn write(cfg: &SmoothGradCamConfig, o: &Outcome, results: &ResultsDir) -> Re
     r.image("Deletion and insertion AUC", "deletion_insertion.png");
     r.image("Deletion and insertion curves", "curves.png");
     r.image("Gallery", "gallery.png");
+    r.para(
+        "The seed paper's own views with Smooth Grad-CAM++: a map per layer, the map of the \
+         last block's feature map with the largest classifier weight for the class, and the map \
+         (at the middle block) of that feature map's most active neuron.",
+    );
+    r.image("Layers, a feature map and a neuron", "seed_views.png");
     r.image("Training", "training.png");
     r.heading(2, "What differs from the paper");
     r.bullet(&[

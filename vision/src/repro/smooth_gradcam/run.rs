@@ -128,6 +128,8 @@ pub struct Outcome {
     pub gallery_images: Tensor,
     pub gallery_labels: Vec<i64>,
     pub gallery_maps: Vec<Tensor>,
+    /// The seed paper's views (layers, one feature map, one neuron) of the gallery images.
+    pub seed_views: super::views::SeedViews,
 }
 
 /// Train, explain, score.
@@ -253,12 +255,24 @@ pub fn execute(cfg: &SmoothGradCamConfig, opts: &ReproOptions) -> Result<Outcome
     };
     save_model(&model_dir(&opts.out), &vs, &mcfg, Some(&metrics))?;
     let g = cfg.gallery.min(n) as i64;
+    let seed_views = super::views::seed_views(
+        &model,
+        &vs.variables()
+            .get("head.out.weight")
+            .map(Tensor::shallow_clone)
+            .ok_or_else(|| crate::Error::config("the model has no head.out.weight"))?,
+        cfg.channels.len(),
+        &x.narrow(0, 0, g),
+        &labels[..g as usize],
+        &method("smooth_gradcampp", cfg, &vs)?,
+    )?;
     Ok(Outcome {
         metrics,
         history,
         gallery_images: te.images.narrow(0, 0, g),
         gallery_labels: te.labels[..g as usize].to_vec(),
         gallery_maps,
+        seed_views,
     })
 }
 
