@@ -14,6 +14,7 @@ pub mod concrete;
 pub mod efficiency;
 #[cfg(feature = "plots")]
 pub mod gradual;
+#[cfg(feature = "plots")]
 pub mod lsa;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod pile;
