@@ -37,6 +37,7 @@ pub mod adjacency;
 pub mod classifier;
 pub mod encoder;
 pub mod error;
+pub mod explain;
 pub mod features;
 pub mod graph;
 pub mod io;

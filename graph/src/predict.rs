@@ -100,7 +100,7 @@ fn read_labels(path: &Path, g: &Graph) -> Result<Vec<(usize, String)>> {
 
 /// Check that `graph` is data the model trained for `saved` (from `model`) can be run on: the
 /// same feature columns, and no label outside its classes.
-fn check_compatible(saved: &NodeTask, model: &Path, g: &Graph) -> Result<()> {
+pub(crate) fn check_compatible(saved: &NodeTask, model: &Path, g: &Graph) -> Result<()> {
     if g.n_features() != saved.features {
         return Err(GraphError::invalid(format!(
             "the graph has {} feature columns, the model in {} was trained on {}: it was trained \
