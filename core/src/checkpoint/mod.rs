@@ -351,7 +351,11 @@ pub fn tensor_names(path: &Path) -> Result<Vec<(String, Vec<i64>)>> {
 /// tensor; an error listing the file's tensors otherwise. How `forward`, `explain` and `attack`
 /// read a user's batch (`input`), labels (`labels`) or background rows.
 pub fn read_named(path: &Path, names: &[&str]) -> Result<Tensor> {
-    let tensors = read_tensors(path)?;
+    pick_named(&read_tensors(path)?, names, path)
+}
+
+/// [`read_named`] on tensors already read from `path` (named in the error).
+pub fn pick_named(tensors: &[(String, Tensor)], names: &[&str], path: &Path) -> Result<Tensor> {
     let found = names
         .iter()
         .find_map(|name| tensors.iter().find(|(n, _)| n == name));

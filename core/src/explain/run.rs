@@ -164,18 +164,17 @@ fn read_input(path: &Path) -> Result<(Tensor, Option<Tensor>)> {
 /// The tensor `name` of a safetensors file (or `input`, or its only tensor), floating point,
 /// and the file's `mask` if it has one.
 fn read_named(path: &Path, name: &str) -> Result<(Tensor, Option<Tensor>)> {
-    let x = crate::checkpoint::read_named(path, &[name, "input"])?;
-    let x = if matches!(x.kind(), Kind::Float | Kind::Double) {
-        x
-    } else {
+    let tensors = crate::checkpoint::read_tensors(path)?;
+    let x = crate::checkpoint::pick_named(&tensors, &[name, "input"], path)?;
+    if !matches!(x.kind(), Kind::Float | Kind::Double) {
         return Err(Error::input(format!(
-            "{}: `input` is {:?}; explanations need a floating-point input",
+            "{}: `{name}` is {:?}; explanations need a floating-point input",
             path.display(),
             x.kind()
         )));
-    };
-    let mask = crate::checkpoint::read_tensors(path)?
-        .into_iter()
+    }
+    let mask = tensors
+        .iter()
         .find(|(n, _)| n == "mask")
         .map(|(_, m)| m.to_kind(Kind::Bool));
     Ok((x, mask))

@@ -154,10 +154,11 @@ fn eval_data(req: &PruneRequest) -> Result<Option<(Tensor, Tensor)>> {
         }
         return Ok(None);
     };
-    let x = checkpoint::read_named(input, &["input"])?;
+    let tensors = checkpoint::read_tensors(input)?;
+    let x = checkpoint::pick_named(&tensors, &["input"], input)?;
     let y = match &req.labels {
         Some(file) => checkpoint::read_named(file, &["labels"])?,
-        None => checkpoint::read_tensors(input)?
+        None => tensors
             .into_iter()
             .find(|(n, _)| n == "labels")
             .map(|(_, t)| t)

@@ -132,8 +132,9 @@ impl QuantizeArgs {
         let restored = models.restore(&self.model, tch::Device::Cpu)?;
         let batch = match &self.calibration {
             Some(p) => {
-                let x = crate::checkpoint::read_named(p, &["input"])?;
-                let labels = crate::checkpoint::read_tensors(p)?
+                let tensors = crate::checkpoint::read_tensors(p)?;
+                let x = crate::checkpoint::pick_named(&tensors, &["input"], p)?;
+                let labels = tensors
                     .into_iter()
                     .find(|(n, _)| n == "labels")
                     .map(|(_, t)| t);

@@ -18,6 +18,8 @@ pub mod gradual;
 pub mod lsa;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod pile;
+#[cfg(feature = "cli")]
+pub mod tool_args;
 pub mod typed;
 #[cfg(test)]
 mod typed_tests;

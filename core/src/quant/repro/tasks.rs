@@ -103,19 +103,20 @@ pub struct TaskResult {
 /// Accuracy of `f` on `ds` in batches of 512.
 pub fn accuracy(ds: &TensorDataset, f: &dyn Fn(&Tensor) -> Result<Tensor>) -> Result<f64> {
     let n = ds.len() as i64;
-    let mut right = 0i64;
+    // Counted on the device and read once (no host sync per batch).
+    let mut right = Tensor::zeros([], (Kind::Int64, ds.x.device()));
     let mut i = 0;
     while i < n {
         let b = 512.min(n - i);
         let y = tch::no_grad(|| f(&ds.x.narrow(0, i, b)))?;
         right += y
             .argmax(-1, false)
-            .eq_tensor(&ds.y.narrow(0, i, b))
+            .eq_tensor(&ds.y.narrow(0, i, b).to_device(y.device()))
             .sum(Kind::Int64)
-            .int64_value(&[]);
+            .to_device(right.device());
         i += b;
     }
-    Ok(right as f64 / n.max(1) as f64)
+    Ok(right.f_int64_value(&[])? as f64 / n.max(1) as f64)
 }
 
 fn snapshot(vs: &VarStore) -> Vec<(String, Tensor)> {

@@ -247,32 +247,28 @@ pub fn train<'m, M: Forward>(
 pub fn score(model: &dyn Forward, test: &TensorDataset, perplexity: bool) -> Result<f64> {
     let device = crate::device();
     let test = test.to_device(device);
-    let mut loss = 0.0;
-    let mut hits = 0i64;
+    // Summed on the device and read once at the end (no host sync per batch).
+    let mut total = Tensor::zeros([], (Kind::Double, device));
     let mut count = 0i64;
     tch::no_grad(|| -> Result<()> {
         for b in test.batches(256, None) {
             let out = model.try_forward_t(&b.x, None, false)?;
             if perplexity {
                 let n = b.y.numel() as i64;
-                loss += f64::try_from(token_loss(&out, &b.y)?)? * n as f64;
+                total += token_loss(&out, &b.y)?.to_kind(Kind::Double) * n as f64;
                 count += n;
             } else {
-                hits += out
-                    .argmax(-1, false)
-                    .eq_tensor(&b.y)
-                    .sum(Kind::Int64)
-                    .int64_value(&[]);
+                total += out.argmax(-1, false).eq_tensor(&b.y).sum(Kind::Double);
                 count += b.y.size()[0];
             }
         }
         Ok(())
     })?;
-    let count = count.max(1) as f64;
+    let (total, count) = (total.f_double_value(&[])?, count.max(1) as f64);
     Ok(if perplexity {
-        (loss / count).exp()
+        (total / count).exp()
     } else {
-        100.0 * hits as f64 / count
+        100.0 * total / count
     })
 }
 
