@@ -7,6 +7,7 @@
 //! cargo xtask doctor                     torch version, library path, CUDA, threads
 //! cargo xtask test [cargo test args]     the whole test suite (installs what it needs first)
 //! cargo xtask bench core [--threads N]   Trainer steps/s against PyTorch eager, with ratios
+//! cargo xtask bench compress             int8 / torch.ao latency, PGD throughput vs torchattacks
 //! cargo xtask list [--models]            every reproduction with its crate (and every model kind)
 //! cargo xtask repro <id> [--quick] [--seed N] [--out DIR] [--data DIR]
 //! ```
@@ -70,6 +71,10 @@ commands:
                                 the workspace that depends on deepfield-core (the first time: a few
                                 minutes; DEEPFIELD_SKIP_DEPENDENT=1 skips it)
   bench core [--threads N]      Trainer training steps/s vs PyTorch eager, printed with ratios
+  bench compress [ARGS]         int8 vs f32 latency (MLP, LSTM, CNN) beside torch.ao dynamic
+                                quantization, and PGD-10 throughput vs torchattacks, on the same
+                                weights, at 1 and all threads; writes results/bench-compress/
+                                (ARGS: --threads N, --seconds S, --out DIR)
   bench <crate> [ARGS]          a domain crate's bench against its reference tool (audio, graph, …)
   list [--models]               list every reproduction with its crate and description; with
                                 --models also every model kind the crates' registries hold (builds
@@ -242,6 +247,9 @@ const TWIN_MALLOC_ENV: [(&str, &str); 2] = [
 
 fn bench(args: &[String]) -> Result<()> {
     let target = args.first().map(String::as_str).unwrap_or("core");
+    if target == "compress" {
+        return bench_compress(&args[1..]);
+    }
     if target != "core" {
         return bench_domain(target, &args[1..]);
     }
@@ -317,6 +325,63 @@ fn bench(args: &[String]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `bench compress`: make sure the PyTorch side's packages are there (torchattacks without its
+/// dependencies: they would replace the workspace's torch), then run `deepfield-core
+/// bench-compress`, which measures both sides in one command and writes results/bench-compress/.
+fn bench_compress(extra: &[String]) -> Result<()> {
+    let env = setup()?;
+    torch_env::ensure_python_packages(&env, &[("safetensors", "safetensors")])?;
+    let has = |module: &str| {
+        Command::new(&env.python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    if !has("torchattacks") {
+        eprintln!(
+            "xtask: installing torchattacks 3.5.1 (--no-deps) into {}",
+            env.venv.display()
+        );
+        let mut pip = Command::new(&env.python);
+        pip.args([
+            "-m",
+            "pip",
+            "--disable-pip-version-check",
+            "install",
+            "-q",
+            "--no-deps",
+            "torchattacks==3.5.1",
+        ]);
+        run(pip, "pip install --no-deps torchattacks==3.5.1")?;
+        if !has("torchattacks") {
+            return fail(format!(
+                "torchattacks is installed in {} but does not import (a missing dependency such \
+                 as scipy or torchvision?): `{} -c 'import torchattacks'` shows which",
+                env.venv.display(),
+                env.python.display()
+            ));
+        }
+    }
+    announce_build("deepfield-core", "deepfield-core", true);
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--release",
+        "-p",
+        "deepfield-core",
+        "--bin",
+        "deepfield-core",
+        "--",
+        "bench-compress",
+        "--python",
+    ])
+    .arg(&env.python)
+    .args(extra);
+    with_python_env(&mut cmd, &env);
+    run(cmd, "deepfield-core bench-compress")
 }
 
 /// `bench <crate>`: install the Python packages the crate's bench compares against

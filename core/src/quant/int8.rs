@@ -19,8 +19,8 @@ pub struct Int8Linear {
     weight_t: Tensor,
     /// Per-output scales `[out]`.
     scale: Tensor,
-    /// `Σ_k q_w[n, k]` per output, `f32` (exact for int8 rows up to 2^17 long).
-    row_sum: Tensor,
+    /// `s_w[n] Σ_k q_w[n, k]` per output, `f32` (the zero point's correction).
+    scaled_row_sum: Tensor,
     bias: Option<Tensor>,
     /// The activation range (fbgemm's `reduce_range` halves it).
     act: QScheme,
@@ -52,12 +52,14 @@ impl Int8Linear {
         } else {
             scale.shallow_clone()
         };
+        let scale = scale.to_kind(Kind::Float);
         Ok(Int8Linear {
-            row_sum: q
+            scaled_row_sum: q
                 .to_kind(Kind::Float)
-                .sum_dim_intlist(&[1i64][..], false, Kind::Float),
+                .sum_dim_intlist(&[1i64][..], false, Kind::Float)
+                * &scale,
             weight_t: q.transpose(0, 1).contiguous(),
-            scale: scale.to_kind(Kind::Float),
+            scale,
             bias: bias.map(|b| b.detach().to_kind(Kind::Float)),
             act: QScheme {
                 reduce_range,
@@ -89,18 +91,24 @@ impl Int8Linear {
         let (qmin, qmax) = self.act.range();
         let scale = ((hi - lo) / (qmax - qmin) as f64).max(f64::from(f32::EPSILON));
         let zero = (qmin as f64 - (lo / scale).round()).clamp(qmin as f64, qmax as f64);
-        // Codes shifted by −128 into int8, with the zero point shifted alike.
-        let mut codes = &x2 * (1.0 / scale);
-        let _ = codes.f_round_()?;
-        let _ = codes.f_clamp_(qmin as f64 - zero, qmax as f64 - zero)?;
+        // Codes shifted by −128 into int8 (the zero point is an integer, so shifting before
+        // rounding is exact), with the zero point shifted alike.
         let shifted = zero - 128.0;
-        let qx = (codes + shifted).to_kind(Kind::Int8);
-        let acc = qx.f_internal_int_mm(&self.weight_t)?.to_kind(Kind::Float);
-        let mut y = acc - (&self.row_sum * shifted).unsqueeze(0);
-        let _ = y.f_mul_(&(&self.scale * scale).unsqueeze(0))?;
-        if let Some(b) = &self.bias {
-            let _ = y.f_add_(b)?;
-        }
+        let mut codes = x2.f_mul_scalar(1.0 / scale)?;
+        let _ = codes.f_add_scalar_(shifted)?;
+        let _ = codes.f_round_()?;
+        let _ = codes.f_clamp_(qmin as f64 - 128.0, qmax as f64 - 128.0)?;
+        let acc = codes
+            .to_kind(Kind::Int8)
+            .f_internal_int_mm(&self.weight_t)?;
+        // y = sₓ s_w acc − sₓ s_w shifted Σq_w + b, the int32 sums cast on the fly.
+        let col = &self.scale * scale;
+        let offset = self.scaled_row_sum.f_mul_scalar(-shifted * scale)?;
+        let offset = match &self.bias {
+            Some(b) => offset.f_add(b)?,
+            None => offset,
+        };
+        let y = offset.f_addcmul(&acc, &col)?;
         let mut out = size;
         if let Some(last) = out.last_mut() {
             *last = self.scale.size()[0];
@@ -109,13 +117,39 @@ impl Int8Linear {
     }
 }
 
+/// PyTorch's gate rows (i, f, g, o) reordered to (i, f, o, g): one sigmoid over the first
+/// three blocks, one tanh over the last.
+fn gates_ifog(t: &Tensor, hidden: i64) -> Result<Tensor> {
+    let h = hidden;
+    Ok(Tensor::f_cat(
+        &[
+            t.f_narrow(0, 0, 2 * h)?,
+            t.f_narrow(0, 3 * h, h)?,
+            t.f_narrow(0, 2 * h, h)?,
+        ],
+        0,
+    )?)
+}
+
 /// A one-direction LSTM layer (PyTorch gate order i, f, g, o; `batch_first`) whose input and
-/// recurrent products run in int8: the input projection of every step at once, then one int8
-/// product per step for the recurrence.
+/// recurrent products run in int8.
+///
+/// The input projection of every time step runs as one int8 product over `[T·B, F]` (the
+/// activations quantized dynamically, as [`Int8Linear`]), with both biases folded in. The
+/// recurrent product runs once per step on the hidden state quantized with the fixed scale
+/// 1/127 and zero point 0: `h = o ⊙ tanh(c)` lies in (−1, 1) by construction, so the step needs
+/// no range measurement and never reads a value back to the host (torch.ao measures each step's
+/// range instead; the grids differ by at most that of the observed range). The int32 sums are
+/// rescaled by the per-gate-row weight scales inside one `addcmul` with the step's input
+/// gates, and the gates are reordered to (i, f, o, g) at load so one in-place sigmoid and one
+/// in-place tanh cover them.
 #[derive(Debug)]
 pub struct Int8Lstm {
     ih: Int8Linear,
-    hh: Int8Linear,
+    /// Recurrent codes `[H, 4H]` (transposed, gates i, f, o, g), int8.
+    hh_t: Tensor,
+    /// Per-gate-row weight scale over 127 (the hidden state's code scale), `[4H]`.
+    hh_scale: Tensor,
     hidden: i64,
 }
 
@@ -130,15 +164,27 @@ impl Int8Lstm {
     ) -> Result<Self> {
         let hidden = weight_hh.size().get(1).copied().unwrap_or(0);
         ensure_input!(
-            weight_ih.size().first() == Some(&(4 * hidden))
+            hidden > 0
+                && weight_ih.size().first() == Some(&(4 * hidden))
                 && weight_hh.size() == [4 * hidden, hidden],
             "int8 lstm: weights of shapes {:?} and {:?} are not an LSTM's [4H, F], [4H, H]",
             weight_ih.size(),
             weight_hh.size()
         );
+        let h = hidden;
+        let bias = match (bias_ih, bias_hh) {
+            (Some(a), Some(b)) => Some(a.f_add(b)?),
+            (Some(a), None) | (None, Some(a)) => Some(a.shallow_clone()),
+            (None, None) => None,
+        };
+        let bias = bias.map(|b| gates_ifog(&b.detach(), h)).transpose()?;
+        let params = QParams::of(QScheme::weights(8).per_channel(), weight_hh)?;
+        let codes = gates_ifog(&params.quantize(weight_hh)?.to_kind(Kind::Int8), h)?;
+        let scale = gates_ifog(&params.scale.reshape([-1]).to_kind(Kind::Float), h)?;
         Ok(Int8Lstm {
-            ih: Int8Linear::new(weight_ih, bias_ih, false)?,
-            hh: Int8Linear::new(weight_hh, bias_hh, false)?,
+            ih: Int8Linear::new(&gates_ifog(&weight_ih.detach(), h)?, bias.as_ref(), false)?,
+            hh_t: codes.f_transpose(0, 1)?.f_contiguous()?,
+            hh_scale: scale / 127.0,
             hidden,
         })
     }
@@ -155,22 +201,33 @@ impl Int8Lstm {
             self.ih.input()
         );
         let (b, t) = (size[0], size[1]);
-        let gates_x = self.ih.forward(xs)?;
-        let opts = (Kind::Float, xs.device());
-        let mut h = Tensor::zeros([b, self.hidden], opts);
-        let mut c = Tensor::zeros([b, self.hidden], opts);
-        let mut outs = Vec::with_capacity(t as usize);
         let hd = self.hidden;
+        // Time-major input gates [T, B, 4H]: every step's slice is contiguous.
+        let gates_x = self.ih.forward(&xs.f_transpose(0, 1)?.f_contiguous()?)?;
+        let opts = (Kind::Float, xs.device());
+        let mut h = Tensor::f_zeros([b, hd], opts)?;
+        let mut c = Tensor::f_zeros([b, hd], opts)?;
+        let mut outs = Vec::with_capacity(t as usize);
         for step in 0..t {
-            let g = gates_x.select(1, step) + self.hh.forward(&h)?;
-            // Gates i, f, o through one sigmoid; the cell input g through tanh.
-            let s = g.sigmoid();
-            let cand = g.narrow(1, 2 * hd, hd).tanh();
-            c = s.narrow(1, hd, hd) * &c + s.narrow(1, 0, hd) * cand;
-            h = s.narrow(1, 3 * hd, hd) * c.tanh();
+            let mut codes = h.f_mul_scalar(127.0)?;
+            let _ = codes.f_round_()?;
+            let acc = codes.f_to_kind(Kind::Int8)?.f_internal_int_mm(&self.hh_t)?;
+            let g = gates_x.f_select(0, step)?.f_addcmul(&acc, &self.hh_scale)?;
+            let _ = g.f_narrow(1, 0, 3 * hd)?.f_sigmoid_()?;
+            let mut cand = g.f_narrow(1, 3 * hd, hd)?;
+            let _ = cand.f_tanh_()?;
+            let (i, f, o) = (
+                g.f_narrow(1, 0, hd)?,
+                g.f_narrow(1, hd, hd)?,
+                g.f_narrow(1, 2 * hd, hd)?,
+            );
+            let _ = c.f_mul_(&f)?;
+            let _ = c.f_addcmul_(&i, &cand)?;
+            h = c.f_tanh()?;
+            let _ = h.f_mul_(&o)?;
             outs.push(h.shallow_clone());
         }
-        Ok((Tensor::stack(&outs, 1), h))
+        Ok((Tensor::f_stack(&outs, 1)?, h))
     }
 }
 

@@ -10,7 +10,8 @@
 //! * [`weights`]: post-training quantization of a model's weights (any `VarStore`), and
 //!   [`qat`]: quantization-aware training of them as a Trainer callback.
 //! * [`sensitivity`]: per-layer sensitivity scan and mixed-precision bit allocation.
-//! * [`int8`]: real int8 inference (dynamic quantization) of linear and LSTM layers.
+//! * [`int8`]: real int8 inference (dynamic quantization) of linear and LSTM layers;
+//!   [`int8_conv`]: of 2-D convolutions and whole CNN classifiers (int8 products over im2col).
 //! * [`store`]: quantized checkpoints (int8 codes, scales and zero points in safetensors) that
 //!   restore through the model registry.
 
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod entropy;
 pub mod fold;
 pub mod int8;
+pub mod int8_conv;
 pub mod int8_models;
 pub mod lsq;
 pub mod observer;

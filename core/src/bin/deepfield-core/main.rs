@@ -4,6 +4,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod bench;
+mod bench_compress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,9 @@ enum Command {
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
     },
+    /// int8 vs f32 latency (MLP, LSTM, CNN) and torch.ao dynamic quantization, PGD-10
+    /// throughput vs torchattacks, on the same weights; writes results/bench-compress/.
+    BenchCompress(bench_compress::Args),
     #[command(flatten)]
     Common(Common),
     /// Run a trained concrete-mlp model on your own table (CSV, TSV or Parquet by extension)
@@ -80,6 +84,7 @@ fn run(cmd: Command) -> deepfield_core::Result<()> {
             Ok(())
         }
         Command::Bench { threads, seconds } => bench::run(threads, seconds),
+        Command::BenchCompress(args) => bench_compress::run(&args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => deepfield_core::serve::run(&args),
         Command::Common(c) => c.run(&App {

@@ -66,7 +66,7 @@ impl Default for CnnClassifierConfig {
 }
 
 impl CnnClassifierConfig {
-    fn head(&self) -> MlpConfig {
+    pub(crate) fn head(&self) -> MlpConfig {
         MlpConfig {
             input: self.stack.out_channels(),
             hidden: self.head_hidden.clone(),
