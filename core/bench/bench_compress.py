@@ -77,7 +77,7 @@ class Block(nn.Module):
 
 class Cnn(nn.Module):
     """deepfield's CnnClassifier: `blocks.{i}.conv` 3×3 same + ReLU (+ max-pool 2), global
-    average pooling, `head`."""
+    max pooling, `head`."""
 
     def __init__(self, w):
         super().__init__()
@@ -87,7 +87,7 @@ class Cnn(nn.Module):
     def forward(self, x):
         for b in self.blocks:
             x = b(x)
-        return self.head(x.flatten(2).mean(2))
+        return self.head(x.flatten(2).amax(2))
 
 
 h = sizes["mlp_hidden"]

@@ -301,8 +301,8 @@ pub fn write(out: &Path, runs: &[ThreadRun], a: &Agreements) -> Result<()> {
     deepfield_core::fsutil::write_json(&out.join("results.json"), &json)?;
     let md = format!(
         "# bench-compress\n\n`cargo xtask bench compress` on {}. Latency: median per batch \
-         (MLP and CNN: 64 MNIST digits; LSTM: 32 sequences of 50 steps); MLP trained one epoch \
-         on 10k MNIST digits, LSTM and CNN at their initial weights; PGD-10 L∞ ε = 8/255, step \
+         (MLP and CNN: 64 MNIST digits; LSTM: 32 sequences of 50 steps); MLP and CNN trained one epoch \
+         on 10k MNIST digits, the LSTM at its initial weights; PGD-10 L∞ ε = 8/255, step \
          2/255, no random start, on the CNN's own predictions.\n\n{}",
         machine(),
         markdown(runs, a)
