@@ -39,9 +39,9 @@ use deepfield_core::tch::{self, nn::VarStore, Device, Kind, Tensor};
 use deepfield_core::train::{OptimizerConfig, Task, TrainConfig, Trainer};
 use deepfield_core::{Error, Forward, Result};
 
-pub use report::ThreadRun;
 #[cfg(test)]
 use report::Agreement;
+pub use report::ThreadRun;
 
 /// Model sizes (the bench's; the tests use smaller ones).
 #[derive(Debug, Clone, Copy)]
@@ -451,7 +451,13 @@ mod tests {
         let (clean, attacked) = (loss(&m.images), loss(&adv));
         // The small, briefly trained CNN is unsure (clean loss ≈ 1.9 against its own
         // predictions), PGD-10 flips ≈ 30% of them.
-        assert!(attacked > clean, "PGD-10 must raise the loss: {clean} → {attacked}");
-        assert!(flipped > 0.1, "PGD-10 flipped only {flipped} of the predictions");
+        assert!(
+            attacked > clean,
+            "PGD-10 must raise the loss: {clean} → {attacked}"
+        );
+        assert!(
+            flipped > 0.1,
+            "PGD-10 flipped only {flipped} of the predictions"
+        );
     }
 }
