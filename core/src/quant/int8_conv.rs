@@ -10,13 +10,11 @@
 //! ranges, quantized outputs); here every convolution's input range is measured per batch and
 //! its output stays `f32`, so pooling and activations are the `f32` ones.
 
-use std::collections::HashMap;
-
 use tch::nn::VarStore;
 use tch::Tensor;
 
 use super::int8::Int8Linear;
-use super::int8_models::Int8Mlp;
+use super::int8_models::{var, Int8Mlp};
 use crate::nn::cnn::{CnnClassifierConfig, GlobalPool, Layout, Padding, PoolKind};
 use crate::nn::Activation;
 use crate::{ensure_config, ensure_input, Error, Result};
@@ -90,12 +88,6 @@ pub struct Int8Cnn {
     blocks: Vec<Block>,
     global_pool: GlobalPool,
     head: Int8Mlp,
-}
-
-fn var(vars: &HashMap<String, Tensor>, name: &str) -> Result<Tensor> {
-    vars.get(name)
-        .map(|t| t.detach())
-        .ok_or_else(|| Error::config(format!("int8 cnn: no variable `{name}` in the model")))
 }
 
 impl Int8Cnn {

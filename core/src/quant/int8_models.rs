@@ -14,7 +14,8 @@ use crate::nn::rnn::{Cell, Pooling, SequenceClassifierConfig};
 use crate::nn::Activation;
 use crate::{ensure_config, Error, Result};
 
-fn var(vars: &HashMap<String, Tensor>, name: &str) -> Result<Tensor> {
+/// The variable `name` of a model, detached; a missing one is a config error naming it.
+pub(super) fn var(vars: &HashMap<String, Tensor>, name: &str) -> Result<Tensor> {
     vars.get(name)
         .map(|t| t.detach())
         .ok_or_else(|| Error::config(format!("int8 model: no variable `{name}` in the model")))

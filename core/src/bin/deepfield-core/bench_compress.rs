@@ -239,9 +239,12 @@ fn latency(seconds: f64, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
     Ok(tch::no_grad(|| measure(&opts, &mut f))?.median_s)
 }
 
+/// `(model, f32 seconds, int8 seconds)` per model.
+type Timings = Vec<(String, f64, f64)>;
+
 /// Deepfield's side at the current thread count: `f32` and int8 latency (seconds) per model,
 /// and PGD-10 images/s.
-fn measure_ours(m: &Models, seconds: f64) -> Result<(Vec<(String, f64, f64)>, f64)> {
+fn measure_ours(m: &Models, seconds: f64) -> Result<(Timings, f64)> {
     let x = m.images.flatten(1, -1);
     let run = |r: Result<Tensor>| r.map(|_| ());
     let rows = vec![
@@ -320,7 +323,7 @@ fn run_twin(python: &Path, dir: &Path, threads: usize, seconds: f64) -> Result<s
 /// Write the weights, inputs and sizes the twin reads into `dir`.
 fn export(m: &Models, s: &Sizes, dir: &Path) -> Result<()> {
     std::fs::write(dir.join("bench_compress.py"), SCRIPT)
-        .map_err(|e| Error::io(&dir.join("bench_compress.py"), e))?;
+        .map_err(|e| Error::io(dir.join("bench_compress.py"), e))?;
     let mut named: Vec<(String, Tensor)> = Vec::new();
     for (prefix, vs) in [("mlp", &m.vs_mlp), ("lstm", &m.vs_lstm), ("cnn", &m.vs_cnn)] {
         for (k, v) in vs.variables() {
