@@ -69,6 +69,7 @@ pub mod rng;
 pub mod robust;
 #[cfg(feature = "serve")]
 pub mod serve;
+pub mod spiking;
 pub mod tabular;
 pub mod testing;
 pub mod train;

@@ -15,6 +15,8 @@ pub mod efficiency;
 #[cfg(feature = "plots")]
 pub mod gradual;
 #[cfg(feature = "plots")]
+pub mod hlop;
+#[cfg(feature = "plots")]
 pub mod lsa;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod pile;
@@ -125,6 +127,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(gradual::GradualPruning)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(lsa::Lsa)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(hlop::mnist::SpikingMnist)));
     all
 }
 
