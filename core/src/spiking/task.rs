@@ -33,12 +33,12 @@ pub struct MnistCheckConfig {
 }
 
 impl Default for MnistCheckConfig {
-    /// 784-800-800-10, T = 10, direct encoding, β 0.95, soft reset, fast sigmoid; Adam 1e-3,
+    /// 784-500-500-10, T = 8, direct encoding, β 0.95, soft reset, fast sigmoid; Adam 1e-3,
     /// batch 128, cosine schedule over 8 epochs.
     fn default() -> Self {
         MnistCheckConfig {
             dataset: Dataset::Mnist,
-            model: SpikingMlpConfig::new(784, [800, 800], 10, 10),
+            model: SpikingMlpConfig::new(784, [500, 500], 10, 8),
             train: TrainConfig {
                 epochs: 8,
                 batch_size: 128,
