@@ -48,6 +48,7 @@ pub mod allocator;
 pub mod checkpoint;
 #[cfg(feature = "cli")]
 pub mod compress_cli;
+pub mod continual;
 pub mod data;
 pub mod device;
 pub mod domain;
