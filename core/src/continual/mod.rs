@@ -13,6 +13,7 @@
 pub mod agem;
 pub mod buffer;
 pub mod ewc;
+pub mod hlop;
 pub mod lwf;
 pub mod metrics;
 pub mod replay;
@@ -25,6 +26,7 @@ pub mod stream;
 pub use agem::{Agem, AgemConfig};
 pub use buffer::ReservoirBuffer;
 pub use ewc::{diagonal_fisher, Ewc, EwcConfig};
+pub use hlop::{check_subspaces, HlopStrategy, SubspaceCheck};
 pub use lwf::{Lwf, LwfConfig};
 pub use metrics::{AccuracyMatrix, TransferMetrics};
 pub use replay::{BufferGenerator, ExperienceReplay, GenerativeReplay, Generator, ReplayConfig};

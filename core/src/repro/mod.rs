@@ -129,6 +129,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(lsa::Lsa)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(hlop::mnist::SpikingMnist)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(hlop::HlopRepro)));
     all
 }
 

@@ -16,11 +16,13 @@
 //! [`Callback::on_train_end`] fixes them. Before each training step the callback runs the batch
 //! once more without gradients under [`Capture`] to read the layers' inputs (capture names, or
 //! [`INPUT`] for the batch itself) and updates the Hebbian neurons; after the backward pass it
-//! projects the gradients.
+//! projects the gradients, and after the optimizer step it projects the step itself (so the
+//! protection also holds under Adam, whose per-coordinate scaling would leave the subspace).
 //!
 //! What differs from the paper: the projection uses an orthonormalised (QR) basis of the fixed
-//! Hebbian weights rather than the raw weights, and the lateral neurons are rate-valued (the
-//! paper's spiking lateral neurons are an option there).
+//! Hebbian weights rather than the raw weights, the optimizer's step is projected too (the paper
+//! uses plain SGD, where the two coincide), and the lateral neurons are rate-valued (the paper's
+//! spiking lateral neurons are an option there).
 
 use serde::{Deserialize, Serialize};
 use tch::nn::VarStore;
@@ -135,6 +137,8 @@ pub struct Hlop {
     bases: Vec<Option<Tensor>>,
     weights: Vec<Tensor>,
     biases: Vec<Option<Tensor>>,
+    /// Weights and biases before the optimizer step, for the layers being protected.
+    snapshots: Vec<Option<(Tensor, Option<Tensor>)>>,
     /// Tasks finished.
     task: usize,
     /// Learn subspaces (false: only project with what was learned).
@@ -173,6 +177,7 @@ impl Hlop {
                 LayerKind::Conv2d { stride, padding } => {
                     ensure_config!(w.dim() == 4, "hlop: `{}` is not a conv2d weight [out, c, kh, kw]: {:?}", l.weight, w.size());
                     ensure_config!(stride > 0 && padding >= 0, "hlop: `{}`: stride must be > 0 and padding >= 0", l.weight);
+                    ensure_config!(w.size()[2] == w.size()[3], "hlop: `{}`: only square kernels are supported, got {:?}", l.weight, w.size());
                     w.size()[1..].iter().product()
                 }
             };
@@ -183,6 +188,7 @@ impl Hlop {
         }
         Ok(Hlop {
             bases: (0..layers.len()).map(|_| None).collect(),
+            snapshots: (0..layers.len()).map(|_| None).collect(),
             config,
             layers,
             subspaces,
@@ -196,6 +202,11 @@ impl Hlop {
     /// The layers' Hebbian subspaces.
     pub fn subspaces(&self) -> &[HebbianSubspace] {
         &self.subspaces
+    }
+
+    /// The projected layers.
+    pub fn layers(&self) -> &[HlopLayer] {
+        &self.layers
     }
 
     /// Tasks finished.
@@ -222,14 +233,17 @@ impl Hlop {
         self.task += 1;
     }
 
-    /// The activity of layer `l` as `[rows, n]` from its captured (or batch) input.
-    fn activity(&self, l: usize, input: &Tensor) -> Result<Tensor> {
-        let n = self.subspaces[l].input_dim();
-        let a = match self.layers[l].kind {
+    /// The activity rows (`[rows, n]`) of `layer` (with its subspace `s`) from its captured (or
+    /// batch) input: the flattened input of a linear layer, every receptive field of a conv.
+    pub fn activity(&self, s: &HebbianSubspace, layer: &HlopLayer, input: &Tensor) -> Result<Tensor> {
+        let n = s.input_dim();
+        let a = match layer.kind {
             LayerKind::Linear => input.f_reshape([-1, n])?,
             LayerKind::Conv2d { stride, padding } => {
-                let w = &self.weights[l];
-                let (kh, kw) = (w.size()[2], w.size()[3]);
+                let c = input.size().get(1).copied().unwrap_or(0);
+                let k2 = n / c.max(1);
+                let kh = (k2 as f64).sqrt().round() as i64;
+                let kw = k2 / kh.max(1);
                 // [B, c·kh·kw, L] → [B·L, c·kh·kw]
                 let cols = input.f_im2col([kh, kw], [1, 1], [padding, padding], [stride, stride])?;
                 cols.f_permute([0, 2, 1])?.f_reshape([-1, n])?
@@ -253,33 +267,52 @@ impl Hlop {
                     ))
                 })?
             };
-            let a = self.activity(l, &input)?;
+            let a = self.activity(&self.subspaces[l], &self.layers[l], &input)?;
             self.subspaces[l].update(&a)?;
         }
         Ok(())
     }
 
     /// Project every layer's weight gradient orthogonally to the earlier tasks' subspaces (and
-    /// zero the bias gradients after the first task when configured).
-    pub fn project(&self) -> Result<()> {
+    /// zero the bias gradients after the first task when configured), and remember the weights
+    /// so that [`Hlop::project_update`] can project the optimizer's step as well.
+    pub fn project(&mut self) -> Result<()> {
         tch::no_grad(|| -> Result<()> {
             for (l, w) in self.weights.iter().enumerate() {
                 let Some(q) = &self.bases[l] else { continue };
+                let bias = self.biases[l].as_ref().filter(|_| self.config.freeze_bias);
+                self.snapshots[l] = Some((w.detach().copy(), bias.map(|b| b.detach().copy())));
                 let mut g = w.grad();
-                if !g.defined() {
-                    continue;
+                if g.defined() {
+                    g.copy_(&project_rows(&g, q)?);
                 }
-                let shape = g.size();
-                let g2 = g.f_reshape([shape[0], -1])?;
-                let proj = &g2 - g2.f_matmul(q)?.f_matmul(&q.tr())?;
-                g.copy_(&proj.f_reshape(shape.as_slice())?);
-                if self.config.freeze_bias {
-                    if let Some(b) = &self.biases[l] {
-                        let mut gb = b.grad();
-                        if gb.defined() {
-                            let _ = gb.zero_();
-                        }
+                if let Some(b) = bias {
+                    let mut gb = b.grad();
+                    if gb.defined() {
+                        let _ = gb.zero_();
                     }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// After the optimizer step: keep only the part of each weight's change orthogonal to the
+    /// earlier tasks' subspaces (and undo frozen biases' changes). With plain SGD the projected
+    /// gradient already gives such a step; optimizers that rescale coordinates (Adam) or decay
+    /// weights do not, and this makes the protection exact for them too.
+    pub fn project_update(&mut self) -> Result<()> {
+        tch::no_grad(|| -> Result<()> {
+            for (l, w) in self.weights.iter().enumerate() {
+                let (Some(q), Some((before, bias_before))) = (&self.bases[l], self.snapshots[l].take()) else {
+                    continue;
+                };
+                let delta = w.detach() - &before;
+                let mut w = w.shallow_clone();
+                w.copy_(&(before + project_rows(&delta, q)?));
+                if let (Some(b), Some(bb)) = (&self.biases[l], bias_before) {
+                    let mut b = b.shallow_clone();
+                    b.copy_(&bb);
                 }
             }
             Ok(())
@@ -293,6 +326,14 @@ impl Hlop {
             .map(|l| l.input.clone())
             .collect()
     }
+}
+
+/// `m − (m Q) Qᵀ` for `m` reshaped to `[rows, n]` (a conv weight's `[out, c·kh·kw]`), in `m`'s shape.
+fn project_rows(m: &Tensor, q: &Tensor) -> Result<Tensor> {
+    let shape = m.size();
+    let m2 = m.f_reshape([shape[0], -1])?;
+    let p = &m2 - m2.f_matmul(q)?.f_matmul(&q.tr())?;
+    Ok(p.f_reshape(shape.as_slice())?)
 }
 
 /// A batch whose model inputs HLOP can read (for layers fed by [`INPUT`]).
@@ -322,6 +363,10 @@ impl<B: InputBatch, S: TrainStep<B>> Callback<S, B> for Hlop {
 
     fn after_backward(&mut self, _ctx: &mut Context<'_, S>) -> Result<()> {
         self.project()
+    }
+
+    fn after_optimizer_step(&mut self, _ctx: &mut Context<'_, S>) -> Result<()> {
+        self.project_update()
     }
 
     fn on_train_end(&mut self, _ctx: &mut Context<'_, S>, _history: &crate::train::History) -> Result<()> {
