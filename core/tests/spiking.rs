@@ -2,14 +2,16 @@
 //! inputs, encodings' statistics, the spiking MLP's shapes/statistics/BPTT gradients, Hebbian
 //! convergence to the top principal subspace, HLOP's projection, and bad inputs as errors.
 
+use deepfield_core::data::TensorDataset;
 use deepfield_core::nn::mlp::MlpConfig;
 use deepfield_core::nn::Forward;
-use deepfield_core::spiking::hebbian::{principal_angles, top_subspace, HebbianConfig, HebbianSubspace};
+use deepfield_core::spiking::hebbian::{
+    principal_angles, top_subspace, HebbianConfig, HebbianSubspace,
+};
 use deepfield_core::spiking::hlop::{Hlop, HlopConfig, HlopLayer, INPUT};
 use deepfield_core::spiking::{
     Adaptation, Encoding, LifConfig, Reset, SpikingMlpConfig, Surrogate,
 };
-use deepfield_core::data::TensorDataset;
 use deepfield_core::train::{OptimizerConfig, Task, TrainConfig, Trainer};
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
@@ -30,7 +32,12 @@ fn surrogate_gradients_match_finite_differences_of_the_smoothed_function() {
     for s in surrogates {
         let x = Tensor::from_slice(&xs).set_requires_grad(true);
         let y = s.spike(&x);
-        assert_eq!(vec64(&y), xs.iter().map(|&v| if v >= 0.0 { 1.0 } else { 0.0 }).collect::<Vec<_>>());
+        assert_eq!(
+            vec64(&y),
+            xs.iter()
+                .map(|&v| if v >= 0.0 { 1.0 } else { 0.0 })
+                .collect::<Vec<_>>()
+        );
         y.sum(Kind::Double).backward();
         let g = vec64(&x.grad());
         let h = 1e-6;
@@ -38,15 +45,28 @@ fn surrogate_gradients_match_finite_differences_of_the_smoothed_function() {
         let fd = vec64(&((s.smooth(&(&xd + h)) - s.smooth(&(&xd - h))) / (2.0 * h)));
         let closed = vec64(&s.derivative(&xd));
         for i in 0..xs.len() {
-            assert!((g[i] - fd[i]).abs() < 1e-6, "{s:?} at {}: autograd {} vs fd {}", xs[i], g[i], fd[i]);
-            assert!((g[i] - closed[i]).abs() < 1e-9, "{s:?} at {}: {} vs closed form {}", xs[i], g[i], closed[i]);
+            assert!(
+                (g[i] - fd[i]).abs() < 1e-6,
+                "{s:?} at {}: autograd {} vs fd {}",
+                xs[i],
+                g[i],
+                fd[i]
+            );
+            assert!(
+                (g[i] - closed[i]).abs() < 1e-9,
+                "{s:?} at {}: {} vs closed form {}",
+                xs[i],
+                g[i],
+                closed[i]
+            );
         }
         // the surrogate peaks at the threshold and decays away from it
         let peak = vec64(&s.derivative(&Tensor::from_slice(&[0.0f64, 0.5, 1.5])));
         assert!(peak[0] > peak[1] && peak[1] >= peak[2], "{s:?}: {peak:?}");
     }
     // fast sigmoid's known value: 1/(1+25·0.2)² = 1/36
-    let d = vec64(&Surrogate::FastSigmoid { slope: 25.0 }.derivative(&Tensor::from_slice(&[0.2f64])));
+    let d =
+        vec64(&Surrogate::FastSigmoid { slope: 25.0 }.derivative(&Tensor::from_slice(&[0.2f64])));
     assert!((d[0] - 1.0 / 36.0).abs() < 1e-12);
 }
 
@@ -66,17 +86,34 @@ fn run_lif(cfg: LifConfig, input: f64, steps: usize) -> (Vec<f64>, Vec<f64>) {
 
 #[test]
 fn lif_dynamics_match_hand_computed_values() {
-    let base = LifConfig { beta: 0.5, threshold: 1.0, ..Default::default() };
+    let base = LifConfig {
+        beta: 0.5,
+        threshold: 1.0,
+        ..Default::default()
+    };
     // soft reset, constant input 1.25 (all values exact in binary)
     let (mem, spk) = run_lif(base, 1.25, 5);
     assert_eq!(mem, vec![1.25, 0.875, 1.6875, 1.09375, 0.796875]);
     assert_eq!(spk, vec![1.0, 0.0, 1.0, 1.0, 0.0]);
     // hard reset, input 0.75
-    let (mem, spk) = run_lif(LifConfig { reset: Reset::Hard, ..base }, 0.75, 4);
+    let (mem, spk) = run_lif(
+        LifConfig {
+            reset: Reset::Hard,
+            ..base
+        },
+        0.75,
+        4,
+    );
     assert_eq!(mem, vec![0.75, 1.125, 0.75, 1.125]);
     assert_eq!(spk, vec![0.0, 1.0, 0.0, 1.0]);
     // adaptive threshold (ρ = γ = 0.5): θ = 1, 1.5, 1.25, 1.625, 1.3125
-    let alif = LifConfig { adaptation: Some(Adaptation { rho: 0.5, gamma: 0.5 }), ..base };
+    let alif = LifConfig {
+        adaptation: Some(Adaptation {
+            rho: 0.5,
+            gamma: 0.5,
+        }),
+        ..base
+    };
     let (mem, spk) = run_lif(alif, 1.25, 5);
     assert_eq!(spk, vec![1.0, 0.0, 1.0, 0.0, 1.0]);
     assert_eq!(mem, vec![1.25, 0.875, 1.6875, 1.09375, 1.796875]);
@@ -87,7 +124,10 @@ fn lif_dynamics_match_hand_computed_values() {
 #[test]
 fn learnable_time_constants_get_gradients() {
     let vs = VarStore::new(Device::Cpu);
-    let cfg = LifConfig { learn_beta: true, ..Default::default() };
+    let cfg = LifConfig {
+        learn_beta: true,
+        ..Default::default()
+    };
     let lif = cfg.init(&(vs.root() / "lif"), 4).unwrap();
     let tau = lif.time_constants().unwrap();
     assert_eq!(tau.len(), 4);
@@ -116,16 +156,25 @@ fn encodings_have_the_expected_statistics() {
         assert!((m - want).abs() < 0.03, "rate mean {m} vs {want}");
     }
     assert!(vec64(&rate).iter().all(|v| *v == 0.0 || *v == 1.0));
-    let lat = Encoding::Latency { threshold: 0.05 }.encode(&x, 11).unwrap();
+    let lat = Encoding::Latency { threshold: 0.05 }
+        .encode(&x, 11)
+        .unwrap();
     let counts = vec64(&lat.sum_dim_intlist(0, false, Kind::Float));
     assert_eq!(counts, vec![0.0, 1.0, 1.0, 1.0, 1.0]);
     // first spike at round((1 − x)·10): 9, 5, 1, 0
     let when = vec64(&lat.argmax(0, false));
     assert_eq!(&when[1..], &[9.0, 5.0, 1.0, 0.0]);
     // bad inputs
-    let e = Encoding::Rate.encode(&(x.shallow_clone() * 2.0), 5).unwrap_err().to_string();
+    let e = Encoding::Rate
+        .encode(&(x.shallow_clone() * 2.0), 5)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("[0, 1]"), "{e}");
-    assert!(Encoding::Direct.encode(&x, 0).unwrap_err().to_string().contains("steps"));
+    assert!(Encoding::Direct
+        .encode(&x, 0)
+        .unwrap_err()
+        .to_string()
+        .contains("steps"));
     assert!(Encoding::Latency { threshold: 1.5 }.validate().is_err());
 }
 
@@ -142,7 +191,10 @@ fn spiking_mlp_runs_bptt_and_reports_rates_and_energy() {
     y.sum(Kind::Float).backward();
     for (name, v) in vs.variables() {
         let g = v.grad();
-        assert!(g.defined() && g.abs().sum(Kind::Double).double_value(&[]) > 0.0, "{name} has no gradient");
+        assert!(
+            g.defined() && g.abs().sum(Kind::Double).double_value(&[]) > 0.0,
+            "{name} has no gradient"
+        );
     }
     let (_, stats) = model.forward_stats(&x).unwrap();
     assert_eq!(stats.layers.len(), 2);
@@ -159,11 +211,30 @@ fn spiking_mlp_runs_bptt_and_reports_rates_and_energy() {
     assert_eq!(wl[0], ("hidden.0.weight".to_string(), "input".to_string()));
     assert_eq!(wl[2], ("out.weight".to_string(), "hidden.1".to_string()));
     // bad inputs
-    let e = model.try_forward_t(&Tensor::zeros([2, 7], (Kind::Float, Device::Cpu)), None, false).unwrap_err().to_string();
+    let e = model
+        .try_forward_t(
+            &Tensor::zeros([2, 7], (Kind::Float, Device::Cpu)),
+            None,
+            false,
+        )
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("[B, 20]"), "{e}");
-    let e = SpikingMlpConfig { steps: 0, ..cfg.clone() }.validate().unwrap_err().to_string();
+    let e = SpikingMlpConfig {
+        steps: 0,
+        ..cfg.clone()
+    }
+    .validate()
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("steps"), "{e}");
-    let e = LifConfig { beta: 1.5, ..Default::default() }.validate().unwrap_err().to_string();
+    let e = LifConfig {
+        beta: 1.5,
+        ..Default::default()
+    }
+    .validate()
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("beta"), "{e}");
     assert!(Surrogate::FastSigmoid { slope: 0.0 }.validate().is_err());
 }
@@ -180,7 +251,10 @@ fn structured(n: usize, sd: &[f64], rot: &Tensor) -> Tensor {
 fn hebbian_neurons_converge_to_the_top_principal_subspace() {
     tch::manual_seed(1);
     let d = 20;
-    let (rot, _) = Tensor::linalg_qr(&Tensor::randn([d, d], (Kind::Float, Device::Cpu)), "reduced");
+    let (rot, _) = Tensor::linalg_qr(
+        &Tensor::randn([d, d], (Kind::Float, Device::Cpu)),
+        "reduced",
+    );
     let mut sd = vec![0.1; d as usize];
     sd[..3].copy_from_slice(&[3.0, 2.5, 2.0]);
     let mut h = HebbianSubspace::new(HebbianConfig::default(), d, Device::Cpu).unwrap();
@@ -193,12 +267,16 @@ fn hebbian_neurons_converge_to_the_top_principal_subspace() {
     let learned = h.weight().tr();
     let angles = principal_angles(&learned, &svd).unwrap();
     assert_eq!(angles.len(), 3);
-    assert!(angles.iter().all(|a| *a < 3.0), "principal angles {angles:?} degrees");
+    assert!(
+        angles.iter().all(|a| *a < 3.0),
+        "principal angles {angles:?} degrees"
+    );
     // the rows end near-orthonormal (Oja's rule normalises)
     let gram = h.weight().matmul(&h.weight().tr()) - Tensor::eye(3, (Kind::Float, Device::Cpu));
     assert!(gram.abs().max().double_value(&[]) < 0.05);
     // against a random 3-d subspace the angles are large
-    let random = principal_angles(&Tensor::randn([d, 3], (Kind::Float, Device::Cpu)), &svd).unwrap();
+    let random =
+        principal_angles(&Tensor::randn([d, 3], (Kind::Float, Device::Cpu)), &svd).unwrap();
     assert!(random.last().copied().unwrap_or(0.0) > 45.0, "{random:?}");
     // fixed neurons stay fixed; new ones learn the next directions
     h.merge();
@@ -214,7 +292,11 @@ fn hebbian_neurons_converge_to_the_top_principal_subspace() {
     let top5 = top_subspace(&structured(5000, &sd2, &rot), 5).unwrap();
     let a5 = principal_angles(&h.weight().tr(), &top5).unwrap();
     assert!(a5.iter().all(|a| *a < 5.0), "{a5:?}");
-    assert!(h.update(&Tensor::zeros([2, 7], (Kind::Float, Device::Cpu))).unwrap_err().to_string().contains("[B, 20]"));
+    assert!(h
+        .update(&Tensor::zeros([2, 7], (Kind::Float, Device::Cpu)))
+        .unwrap_err()
+        .to_string()
+        .contains("[B, 20]"));
 }
 
 /// Two tasks on inputs in R^10: task 1 lives in a 3-d subspace A and is labelled by its first
@@ -226,9 +308,13 @@ fn hlop_projection_keeps_earlier_inputs_responses() {
     let d = 10;
     let run = |with_hlop: bool| -> (f64, f64, f64) {
         tch::manual_seed(5);
-        let (rot, _) = Tensor::linalg_qr(&Tensor::randn([d, d], (Kind::Float, Device::Cpu)), "reduced");
+        let (rot, _) = Tensor::linalg_qr(
+            &Tensor::randn([d, d], (Kind::Float, Device::Cpu)),
+            "reduced",
+        );
         let sample = |sd: &[f64], label_dim: i64| {
-            let z = Tensor::randn([512, d], (Kind::Float, Device::Cpu)) * Tensor::from_slice(sd).to_kind(Kind::Float);
+            let z = Tensor::randn([512, d], (Kind::Float, Device::Cpu))
+                * Tensor::from_slice(sd).to_kind(Kind::Float);
             let y = z.select(1, label_dim).gt(0.0).to_kind(Kind::Int64);
             TensorDataset::new(z.matmul(&rot.tr()), y).unwrap()
         };
@@ -237,17 +323,36 @@ fn hlop_projection_keeps_earlier_inputs_responses() {
         let mut vs = VarStore::new(Device::Cpu);
         let model = MlpConfig::new(d, [32], 2).init(&vs.root()).unwrap();
         let trainer = Trainer::new(
-            TrainConfig { epochs: 5, batch_size: 32, optimizer: OptimizerConfig::sgd(0.1, 0.0), progress: false, ..Default::default() },
+            TrainConfig {
+                epochs: 5,
+                batch_size: 32,
+                optimizer: OptimizerConfig::sgd(0.1, 0.0),
+                progress: false,
+                ..Default::default()
+            },
             Task::classification(2),
         )
         .unwrap();
-        let layers = vec![HlopLayer::linear("hidden.0.weight", INPUT), HlopLayer::linear("out.weight", "hidden.0")];
-        let hebbian = HebbianConfig { lr: 0.05, ..Default::default() };
-        let cfg = HlopConfig { hebbian, first: vec![3, 12], increment: vec![3, 8], ..Default::default() };
+        let layers = vec![
+            HlopLayer::linear("hidden.0.weight", INPUT),
+            HlopLayer::linear("out.weight", "hidden.0"),
+        ];
+        let hebbian = HebbianConfig {
+            lr: 0.05,
+            ..Default::default()
+        };
+        let cfg = HlopConfig {
+            hebbian,
+            first: vec![3, 12],
+            increment: vec![3, 8],
+            ..Default::default()
+        };
         let mut hlop = Hlop::new(cfg, layers, &vs).unwrap();
         let ce = |o: &Tensor, b: &deepfield_core::data::Batch| Ok(o.cross_entropy_for_logits(&b.y));
         if with_hlop {
-            trainer.fit_callbacks(&model, &mut vs, &t1, None, ce, &mut [&mut hlop]).unwrap();
+            trainer
+                .fit_callbacks(&model, &mut vs, &t1, None, ce, &mut [&mut hlop])
+                .unwrap();
         } else {
             trainer.fit_with(&model, &mut vs, &t1, None, ce).unwrap();
         }
@@ -255,9 +360,18 @@ fn hlop_projection_keeps_earlier_inputs_responses() {
         let acc1 = trainer.evaluate(&model, &vs, &t1).unwrap().metrics["accuracy"];
         assert!(acc1 > 0.9, "task 1 learned: {acc1}");
         if with_hlop {
-            let angles = principal_angles(&hlop.subspaces()[0].weight().tr(), &top_subspace(&t1.x, 3).unwrap()).unwrap();
-            assert!(angles.iter().all(|a| *a < 5.0), "layer-0 subspace vs SVD: {angles:?}");
-            trainer.fit_callbacks(&model, &mut vs, &t2, None, ce, &mut [&mut hlop]).unwrap();
+            let angles = principal_angles(
+                &hlop.subspaces()[0].weight().tr(),
+                &top_subspace(&t1.x, 3).unwrap(),
+            )
+            .unwrap();
+            assert!(
+                angles.iter().all(|a| *a < 5.0),
+                "layer-0 subspace vs SVD: {angles:?}"
+            );
+            trainer
+                .fit_callbacks(&model, &mut vs, &t2, None, ce, &mut [&mut hlop])
+                .unwrap();
             assert_eq!(hlop.tasks_done(), 2);
         } else {
             trainer.fit_with(&model, &mut vs, &t2, None, ce).unwrap();
@@ -271,26 +385,56 @@ fn hlop_projection_keeps_earlier_inputs_responses() {
     };
     let (drift_hlop, forget_hlop, acc2_hlop) = run(true);
     let (drift_plain, forget_plain, acc2_plain) = run(false);
-    assert!(drift_hlop < 0.05 * drift_plain, "response drift with HLOP {drift_hlop} vs without {drift_plain}");
-    assert!(forget_plain > forget_hlop + 0.05, "plain forgot {forget_plain}, HLOP {forget_hlop}");
-    assert!(acc2_plain > 0.9 && acc2_hlop > 0.75, "task 2: plain {acc2_plain}, HLOP {acc2_hlop}");
+    assert!(
+        drift_hlop < 0.05 * drift_plain,
+        "response drift with HLOP {drift_hlop} vs without {drift_plain}"
+    );
+    assert!(forget_hlop.abs() < 0.01, "HLOP forgot {forget_hlop}");
+    assert!(
+        forget_plain > forget_hlop + 0.02,
+        "plain forgot {forget_plain}, HLOP {forget_hlop}"
+    );
+    assert!(
+        acc2_plain > 0.9 && acc2_hlop > 0.75,
+        "task 2: plain {acc2_plain}, HLOP {acc2_hlop}"
+    );
 }
 
 #[test]
 fn hlop_rejects_unknown_layers_and_bad_settings() {
     let vs = VarStore::new(Device::Cpu);
     let _m = MlpConfig::new(4, [3], 2).init(&vs.root()).unwrap();
-    let e = Hlop::new(HlopConfig { first: vec![1], increment: vec![1], ..Default::default() }, vec![HlopLayer::linear("nope.weight", INPUT)], &vs)
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(e.contains("no variable `nope.weight`") && e.contains("hidden.0.weight"), "{e}");
-    let e = Hlop::new(HlopConfig::default(), vec![HlopLayer::linear("hidden.0.weight", INPUT)], &vs)
-        .err()
-        .unwrap()
-        .to_string();
+    let e = Hlop::new(
+        HlopConfig {
+            first: vec![1],
+            increment: vec![1],
+            ..Default::default()
+        },
+        vec![HlopLayer::linear("nope.weight", INPUT)],
+        &vs,
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        e.contains("no variable `nope.weight`") && e.contains("hidden.0.weight"),
+        "{e}"
+    );
+    let e = Hlop::new(
+        HlopConfig::default(),
+        vec![HlopLayer::linear("hidden.0.weight", INPUT)],
+        &vs,
+    )
+    .err()
+    .unwrap()
+    .to_string();
     assert!(e.contains("one entry per projected layer"), "{e}");
-    assert!(HebbianConfig { lr: -1.0, ..Default::default() }.validate().is_err());
+    assert!(HebbianConfig {
+        lr: -1.0,
+        ..Default::default()
+    }
+    .validate()
+    .is_err());
 }
 
 #[test]
@@ -299,20 +443,37 @@ fn spiking_cnn_trains_through_time_and_feeds_hlop_conv_layers() {
     use deepfield_core::spiking::SpikingCnnConfig;
     tch::manual_seed(2);
     let vs = VarStore::new(Device::Cpu);
-    let cfg = SpikingCnnConfig { size: 8, blocks: vec![4, 6], fc: vec![10], steps: 3, ..Default::default() };
+    let cfg = SpikingCnnConfig {
+        size: 8,
+        blocks: vec![4, 6],
+        fc: vec![10],
+        steps: 3,
+        ..Default::default()
+    };
     let model = cfg.init(&vs.root()).unwrap();
     let x = Tensor::rand([2, 1, 8, 8], (Kind::Float, Device::Cpu)) * 4.0;
     let y = model.try_forward_t(&x, None, true).unwrap();
     assert_eq!(y.size(), vec![2, 10]);
     y.sum(Kind::Float).backward();
-    assert!(vs.variables()["blocks.0.weight"].grad().abs().sum(Kind::Double).double_value(&[]) > 0.0);
+    assert!(
+        vs.variables()["blocks.0.weight"]
+            .grad()
+            .abs()
+            .sum(Kind::Double)
+            .double_value(&[])
+            > 0.0
+    );
     let layers = model.hlop_layers();
     assert_eq!(layers.len(), 4);
-    let cfg_h = HlopConfig { first: vec![3, 5, 8, 4], increment: vec![1, 1, 1, 1], ..Default::default() };
+    let cfg_h = HlopConfig {
+        first: vec![3, 5, 8, 4],
+        increment: vec![1, 1, 1, 1],
+        ..Default::default()
+    };
     let mut hlop = Hlop::new(cfg_h, layers, &vs).unwrap();
     hlop.begin_task().unwrap();
     let cap = Capture::all();
-    tch::no_grad(|| cap.run(|| model.try_forward_t(&x, None, false))).unwrap();
+    let _ = tch::no_grad(|| cap.run(|| model.try_forward_t(&x, None, false))).unwrap();
     hlop.observe(&cap, &x).unwrap();
     // conv activity is per receptive field: c·3·3 dims
     assert_eq!(hlop.subspaces()[0].input_dim(), 9);
@@ -325,8 +486,24 @@ fn spiking_cnn_trains_through_time_and_feeds_hlop_conv_layers() {
     let _ = tch::no_grad(|| g.copy_(&Tensor::randn_like(&g)));
     hlop.project().unwrap();
     let q = hlop.subspaces()[1].fixed_basis().unwrap().unwrap();
-    let resid = w.grad().reshape([6, -1]).matmul(&q).abs().max().double_value(&[]);
-    assert!(resid < 1e-4, "projected gradient still has {resid} in the fixed subspace");
-    let e = model.try_forward_t(&Tensor::zeros([1, 1, 9, 9], (Kind::Float, Device::Cpu)), None, false).unwrap_err().to_string();
+    let resid = w
+        .grad()
+        .reshape([6, -1])
+        .matmul(&q)
+        .abs()
+        .max()
+        .double_value(&[]);
+    assert!(
+        resid < 1e-4,
+        "projected gradient still has {resid} in the fixed subspace"
+    );
+    let e = model
+        .try_forward_t(
+            &Tensor::zeros([1, 1, 9, 9], (Kind::Float, Device::Cpu)),
+            None,
+            false,
+        )
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("[B, 1, 8, 8]"), "{e}");
 }

@@ -9,7 +9,9 @@ use deepfield_core::testing::assert_results;
 fn quick_spiking_mnist_learns_and_reports_spike_statistics() {
     let out = tempfile::tempdir().unwrap();
     let opts = ReproOptions::quick("spiking-mnist", out.path().join("spiking-mnist"));
-    let m = Typed(SpikingMnist).run_typed(&opts).expect("spiking-mnist --quick");
+    let m = Typed(SpikingMnist)
+        .run_typed(&opts)
+        .expect("spiking-mnist --quick");
     let r = &m.result;
     eprintln!(
         "quick spiking MNIST: accuracy {:.3}, rates {:?}, energy ratio {:.2}",
@@ -18,15 +20,23 @@ fn quick_spiking_mnist_learns_and_reports_spike_statistics() {
         r.stats.energy.ratio
     );
     assert_eq!((r.train_images, r.test_images), (2000, 500));
-    assert!(r.test_accuracy > 0.80, "quick accuracy {}", r.test_accuracy);
+    assert!(r.test_accuracy > 0.82, "quick accuracy {}", r.test_accuracy);
     assert!(!m.meets_goal || r.test_accuracy >= 0.975);
     assert_eq!(r.stats.layers.len(), 2);
     for l in &r.stats.layers {
-        assert!(l.rate > 0.001 && l.rate < 0.9, "{}: rate {}", l.name, l.rate);
+        assert!(
+            l.rate > 0.001 && l.rate < 0.9,
+            "{}: rate {}",
+            l.name,
+            l.rate
+        );
     }
     // twin MACs of 784-200-200-10
-    assert_eq!(r.stats.energy.twin_macs, (784 * 200 + 200 * 200 + 200 * 10) as f64);
+    assert_eq!(
+        r.stats.energy.twin_macs,
+        (784 * 200 + 200 * 200 + 200 * 10) as f64
+    );
     assert!(r.stats.energy.sops > 0.0 && r.stats.energy.energy_pj > 0.0);
-    assert_eq!(r.history.epochs.len(), 2);
+    assert_eq!(r.history.epochs.len(), 3);
     assert_results(&opts.out, &["accuracy.png"]);
 }

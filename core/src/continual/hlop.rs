@@ -53,7 +53,7 @@ fn energy_in(x: &Tensor, basis: &Tensor) -> f64 {
 /// runs on `x`.
 pub fn check_subspaces(hlop: &Hlop, model: &dyn Forward, x: &Tensor) -> Result<Vec<SubspaceCheck>> {
     let cap = Capture::all();
-    tch::no_grad(|| cap.run(|| model.try_forward_t(x, None, false)))?;
+    let _ = tch::no_grad(|| cap.run(|| model.try_forward_t(x, None, false)))?;
     let mut out = Vec::new();
     for (l, s) in hlop.layers().iter().zip(hlop.subspaces()) {
         let Some(basis) = s.fixed_basis()? else {
@@ -63,7 +63,10 @@ pub fn check_subspaces(hlop: &Hlop, model: &dyn Forward, x: &Tensor) -> Result<V
             x.shallow_clone()
         } else {
             cap.activation(&l.input).ok_or_else(|| {
-                Error::config(format!("hlop: the model produced no capture point `{}`", l.input))
+                Error::config(format!(
+                    "hlop: the model produced no capture point `{}`",
+                    l.input
+                ))
             })?
         };
         let act = hlop.activity(s, l, &input)?;
@@ -107,7 +110,11 @@ impl<'a> Callback<ContinualStep<'a>, TaskBatch> for HlopStrategy {
     fn on_train_begin(&mut self, ctx: &mut Context<'_, ContinualStep<'a>>) -> Result<()> {
         Callback::<ContinualStep<'a>, TaskBatch>::on_train_begin(&mut self.hlop, ctx)
     }
-    fn before_forward(&mut self, ctx: &mut Context<'_, ContinualStep<'a>>, batch: &mut TaskBatch) -> Result<()> {
+    fn before_forward(
+        &mut self,
+        ctx: &mut Context<'_, ContinualStep<'a>>,
+        batch: &mut TaskBatch,
+    ) -> Result<()> {
         Callback::<ContinualStep<'a>, TaskBatch>::before_forward(&mut self.hlop, ctx, batch)
     }
     fn after_backward(&mut self, ctx: &mut Context<'_, ContinualStep<'a>>) -> Result<()> {
@@ -116,7 +123,11 @@ impl<'a> Callback<ContinualStep<'a>, TaskBatch> for HlopStrategy {
     fn after_optimizer_step(&mut self, ctx: &mut Context<'_, ContinualStep<'a>>) -> Result<()> {
         Callback::<ContinualStep<'a>, TaskBatch>::after_optimizer_step(&mut self.hlop, ctx)
     }
-    fn on_train_end(&mut self, ctx: &mut Context<'_, ContinualStep<'a>>, history: &History) -> Result<()> {
+    fn on_train_end(
+        &mut self,
+        ctx: &mut Context<'_, ContinualStep<'a>>,
+        history: &History,
+    ) -> Result<()> {
         Callback::<ContinualStep<'a>, TaskBatch>::on_train_end(&mut self.hlop, ctx, history)
     }
 }

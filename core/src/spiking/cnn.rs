@@ -102,7 +102,10 @@ impl SpikingCnnConfig {
         for (j, &h) in self.fc.iter().enumerate() {
             let p = path / "fc" / j;
             fcs.push(linear(&p, d, h, LinearInit::Torch)?);
-            lifs.push(self.neuron.init(&(path / "lif" / (self.blocks.len() + j)), h)?);
+            lifs.push(
+                self.neuron
+                    .init(&(path / "lif" / (self.blocks.len() + j)), h)?,
+            );
             names.push(name_of(&p));
             d = h;
         }
@@ -168,7 +171,10 @@ impl SpikingCnn {
             });
             input = n.clone();
         }
-        v.push(HlopLayer::linear(format!("{}.weight", self.out_name), input));
+        v.push(HlopLayer::linear(
+            format!("{}.weight", self.out_name),
+            input,
+        ));
         v
     }
 }
@@ -204,7 +210,9 @@ impl Forward for SpikingCnn {
         for (i, lif) in self.lifs.iter().enumerate() {
             let s = spike_over_time(lif, &cur)?;
             let s = if i < self.convs.len() {
-                s.flatten(0, 1).avg_pool2d([2, 2], [2, 2], [0, 0], false, true, None::<i64>).unflatten(0, [t, b])
+                s.flatten(0, 1)
+                    .avg_pool2d([2, 2], [2, 2], [0, 0], false, true, None::<i64>)
+                    .unflatten(0, [t, b])
             } else {
                 s
             };
@@ -212,7 +220,11 @@ impl Forward for SpikingCnn {
             cur = if let Some(conv) = self.convs.get(i + 1) {
                 s.flatten(0, 1).apply(conv).unflatten(0, [t, b])
             } else {
-                let flat = if i < self.convs.len() { s.flatten(2, -1) } else { s };
+                let flat = if i < self.convs.len() {
+                    s.flatten(2, -1)
+                } else {
+                    s
+                };
                 match self.fcs.get(i + 1 - self.convs.len()) {
                     Some(fc) => flat.f_linear(&fc.ws, fc.bs.as_ref())?,
                     None => flat,

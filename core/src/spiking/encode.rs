@@ -62,11 +62,19 @@ impl Encoding {
             Encoding::Direct => x.unsqueeze(0).expand(&shape, false),
             Encoding::Rate => x.unsqueeze(0).expand(&shape, false).bernoulli(),
             Encoding::Latency { threshold } => {
-                let when = ((x.neg() + 1.0) * (t - 1) as f64).round().to_kind(Kind::Int64);
-                let steps_idx = Tensor::arange(t, (Kind::Int64, x.device()))
-                    .reshape([t].into_iter().chain(std::iter::repeat_n(1, x.dim())).collect::<Vec<_>>());
+                let when = ((x.neg() + 1.0) * (t - 1) as f64)
+                    .round()
+                    .to_kind(Kind::Int64);
+                let steps_idx = Tensor::arange(t, (Kind::Int64, x.device())).reshape(
+                    [t].into_iter()
+                        .chain(std::iter::repeat_n(1, x.dim()))
+                        .collect::<Vec<_>>(),
+                );
                 let fire = x.gt(threshold).unsqueeze(0);
-                steps_idx.eq_tensor(&when.unsqueeze(0)).logical_and(&fire).to_kind(Kind::Float)
+                steps_idx
+                    .eq_tensor(&when.unsqueeze(0))
+                    .logical_and(&fire)
+                    .to_kind(Kind::Float)
             }
         })
     }

@@ -162,11 +162,7 @@ impl HebbianSubspace {
             for _ in 0..c.iterations {
                 let y = x.f_matmul(&self.weight.tr())?;
                 let xhat = y.f_matmul(&self.weight)?;
-                let dw = y
-                    .narrow(1, self.fixed, learn)
-                    .tr()
-                    .f_matmul(&(&x - xhat))?
-                    / b;
+                let dw = y.narrow(1, self.fixed, learn).tr().f_matmul(&(&x - xhat))? / b;
                 let dw = dw.clamp(-c.clip, c.clip);
                 let mut v = self.velocity.narrow(0, self.fixed, learn);
                 let step = &v * c.momentum + dw * (1.0 - c.momentum);
@@ -204,9 +200,16 @@ pub fn orthonormal(a: &Tensor) -> Result<Tensor> {
 /// The top-`k` principal directions (`[n, k]`, orthonormal) of the uncentred second moment of
 /// `x` (`[N, n]`): the right singular vectors of `x` with the largest singular values.
 pub fn top_subspace(x: &Tensor, k: i64) -> Result<Tensor> {
-    ensure_input!(x.dim() == 2, "top subspace: expected [N, n], got {:?}", x.size());
+    ensure_input!(
+        x.dim() == 2,
+        "top subspace: expected [N, n], got {:?}",
+        x.size()
+    );
     let n = x.size()[1];
-    ensure_input!(k > 0 && k <= n, "top subspace: k must be in 1..={n}, got {k}");
+    ensure_input!(
+        k > 0 && k <= n,
+        "top subspace: k must be in 1..={n}, got {k}"
+    );
     let xd = x.to_kind(Kind::Double);
     let gram = xd.tr().f_matmul(&xd)?;
     let (_, vecs) = gram.f_linalg_eigh("L")?;
@@ -234,5 +237,8 @@ pub fn principal_angles(a: &Tensor, b: &Tensor) -> Result<Vec<f64>> {
     let eig = small.f_linalg_eigvalsh("L")?;
     let mut cos: Vec<f64> = Vec::<f64>::try_from(eig.clamp(0.0, 1.0).sqrt())?;
     cos.sort_by(|x, y| y.total_cmp(x));
-    Ok(cos.iter().map(|c| c.clamp(0.0, 1.0).acos().to_degrees()).collect())
+    Ok(cos
+        .iter()
+        .map(|c| c.clamp(0.0, 1.0).acos().to_degrees())
+        .collect())
 }

@@ -152,7 +152,12 @@ fn variable(vs: &VarStore, name: &str) -> Result<Tensor> {
         names.sort();
         Error::config(format!(
             "hlop: the model has no variable `{name}` (it has: {})",
-            names.iter().take(20).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            names
+                .iter()
+                .take(20)
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
     })
 }
@@ -171,13 +176,32 @@ impl Hlop {
             let w = variable(vs, &l.weight)?;
             let n = match l.kind {
                 LayerKind::Linear => {
-                    ensure_config!(w.dim() == 2, "hlop: `{}` is not a linear weight [out, in]: {:?}", l.weight, w.size());
+                    ensure_config!(
+                        w.dim() == 2,
+                        "hlop: `{}` is not a linear weight [out, in]: {:?}",
+                        l.weight,
+                        w.size()
+                    );
                     w.size()[1]
                 }
                 LayerKind::Conv2d { stride, padding } => {
-                    ensure_config!(w.dim() == 4, "hlop: `{}` is not a conv2d weight [out, c, kh, kw]: {:?}", l.weight, w.size());
-                    ensure_config!(stride > 0 && padding >= 0, "hlop: `{}`: stride must be > 0 and padding >= 0", l.weight);
-                    ensure_config!(w.size()[2] == w.size()[3], "hlop: `{}`: only square kernels are supported, got {:?}", l.weight, w.size());
+                    ensure_config!(
+                        w.dim() == 4,
+                        "hlop: `{}` is not a conv2d weight [out, c, kh, kw]: {:?}",
+                        l.weight,
+                        w.size()
+                    );
+                    ensure_config!(
+                        stride > 0 && padding >= 0,
+                        "hlop: `{}`: stride must be > 0 and padding >= 0",
+                        l.weight
+                    );
+                    ensure_config!(
+                        w.size()[2] == w.size()[3],
+                        "hlop: `{}`: only square kernels are supported, got {:?}",
+                        l.weight,
+                        w.size()
+                    );
                     w.size()[1..].iter().product()
                 }
             };
@@ -235,7 +259,12 @@ impl Hlop {
 
     /// The activity rows (`[rows, n]`) of `layer` (with its subspace `s`) from its captured (or
     /// batch) input: the flattened input of a linear layer, every receptive field of a conv.
-    pub fn activity(&self, s: &HebbianSubspace, layer: &HlopLayer, input: &Tensor) -> Result<Tensor> {
+    pub fn activity(
+        &self,
+        s: &HebbianSubspace,
+        layer: &HlopLayer,
+        input: &Tensor,
+    ) -> Result<Tensor> {
         let n = s.input_dim();
         let a = match layer.kind {
             LayerKind::Linear => input.f_reshape([-1, n])?,
@@ -245,7 +274,8 @@ impl Hlop {
                 let kh = (k2 as f64).sqrt().round() as i64;
                 let kw = k2 / kh.max(1);
                 // [B, c·kh·kw, L] → [B·L, c·kh·kw]
-                let cols = input.f_im2col([kh, kw], [1, 1], [padding, padding], [stride, stride])?;
+                let cols =
+                    input.f_im2col([kh, kw], [1, 1], [padding, padding], [stride, stride])?;
                 cols.f_permute([0, 2, 1])?.f_reshape([-1, n])?
             }
         };
@@ -304,7 +334,9 @@ impl Hlop {
     pub fn project_update(&mut self) -> Result<()> {
         tch::no_grad(|| -> Result<()> {
             for (l, w) in self.weights.iter().enumerate() {
-                let (Some(q), Some((before, bias_before))) = (&self.bases[l], self.snapshots[l].take()) else {
+                let (Some(q), Some((before, bias_before))) =
+                    (&self.bases[l], self.snapshots[l].take())
+                else {
                     continue;
                 };
                 let delta = w.detach() - &before;
@@ -369,7 +401,11 @@ impl<B: InputBatch, S: TrainStep<B>> Callback<S, B> for Hlop {
         self.project_update()
     }
 
-    fn on_train_end(&mut self, _ctx: &mut Context<'_, S>, _history: &crate::train::History) -> Result<()> {
+    fn on_train_end(
+        &mut self,
+        _ctx: &mut Context<'_, S>,
+        _history: &crate::train::History,
+    ) -> Result<()> {
         self.end_task();
         Ok(())
     }

@@ -79,9 +79,7 @@ impl Surrogate {
                 let u = x * (std::f64::consts::PI * alpha / 2.0);
                 (u.square() + 1.0).reciprocal() * (alpha / 2.0)
             }
-            Surrogate::Triangle { width } => {
-                (x.abs().neg() / width + 1.0).clamp_min(0.0) / width
-            }
+            Surrogate::Triangle { width } => (x.abs().neg() / width + 1.0).clamp_min(0.0) / width,
         }
     }
 

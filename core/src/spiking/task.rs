@@ -58,7 +58,7 @@ impl Default for MnistCheckConfig {
 }
 
 impl MnistCheckConfig {
-    /// A small run for tests: 2,000 training and 500 test images, 2 epochs, T = 6.
+    /// A small run for tests: 2,000 training and 500 test images, 3 epochs, T = 6.
     pub fn quick() -> Self {
         let mut c = MnistCheckConfig {
             train_images: 2000,
@@ -67,7 +67,7 @@ impl MnistCheckConfig {
         };
         c.model.hidden = vec![200, 200];
         c.model.steps = 6;
-        c.train.epochs = 2;
+        c.train.epochs = 3;
         c.train.schedule = crate::train::Schedule::Constant;
         c.train.batch_size = 64;
         c
@@ -114,7 +114,11 @@ pub fn mnist_splits(
 }
 
 /// Spike statistics of `model` over all of `ds` (batches of `batch_size`).
-pub fn dataset_stats(model: &SpikingMlp, ds: &TensorDataset, batch_size: usize) -> Result<SpikeStats> {
+pub fn dataset_stats(
+    model: &SpikingMlp,
+    ds: &TensorDataset,
+    batch_size: usize,
+) -> Result<SpikeStats> {
     let mut acc: Option<SpikeStats> = None;
     for b in ds.batches(batch_size.max(1), None) {
         let (_, s) = model.forward_stats(&b.x)?;
@@ -135,7 +139,11 @@ pub fn run_mnist_check(
     cfg.validate()?;
     let start = std::time::Instant::now();
     let (train, test) = mnist_splits(dir, cfg.train_images, cfg.test_images)?;
-    ensure_input!(!train.is_empty() && !test.is_empty(), "spiking mnist: no images in {}", dir.display());
+    ensure_input!(
+        !train.is_empty() && !test.is_empty(),
+        "spiking mnist: no images in {}",
+        dir.display()
+    );
     crate::device::seed(cfg.seed);
     let mut vs = VarStore::new(device);
     let model = cfg.model.init(&vs.root())?;

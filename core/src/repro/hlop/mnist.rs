@@ -109,7 +109,12 @@ fn write_report(
          with core's Trainer: {} epochs, batch {}, {:?}, on {} training images; tested on {} \
          test images. {:.0} s in all.",
         cfg.model.input,
-        cfg.model.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join("-"),
+        cfg.model
+            .hidden
+            .iter()
+            .map(|h| h.to_string())
+            .collect::<Vec<_>>()
+            .join("-"),
         cfg.model.output,
         cfg.model.neuron.beta,
         cfg.model.neuron.threshold,
@@ -131,13 +136,12 @@ fn write_report(
             vec![
                 "test accuracy".into(),
                 format!("{:.2} %", 100.0 * r0.test_accuracy),
-                format!("≥ {:.1} % (issue goal; two-hidden-layer SNNs with T ≤ 25)", 100.0 * GOAL),
+                format!(
+                    "≥ {:.1} % (issue goal; two-hidden-layer SNNs with T ≤ 25)",
+                    100.0 * GOAL
+                ),
             ],
-            vec![
-                "meets goal".into(),
-                m.meets_goal.to_string(),
-                String::new(),
-            ],
+            vec!["meets goal".into(), m.meets_goal.to_string(), String::new()],
         ],
     );
     r.image("test accuracy per epoch", "accuracy.png");
@@ -157,11 +161,24 @@ fn write_report(
         .collect();
     rows.push(vec![
         "network".into(),
-        r0.stats.layers.iter().map(|l| l.neurons).sum::<i64>().to_string(),
+        r0.stats
+            .layers
+            .iter()
+            .map(|l| l.neurons)
+            .sum::<i64>()
+            .to_string(),
         format!("{:.4}", r0.stats.network_rate),
         String::new(),
     ]);
-    r.table(&["layer", "neurons", "spikes / neuron / step", "spikes / sample"], &rows);
+    r.table(
+        &[
+            "layer",
+            "neurons",
+            "spikes / neuron / step",
+            "spikes / sample",
+        ],
+        &rows,
+    );
     let e = &r0.stats.energy;
     r.table(
         &["", "SOPs", "MACs", "energy (pJ, 45 nm)"],

@@ -110,7 +110,12 @@ impl Default for HlopReproConfig {
                 eval_samples: None,
                 seed: 0,
             },
-            strategies: vec![Strategy::FineTune, Strategy::Ewc, Strategy::Replay, Strategy::Hlop],
+            strategies: vec![
+                Strategy::FineTune,
+                Strategy::Ewc,
+                Strategy::Replay,
+                Strategy::Hlop,
+            ],
             hlop: HlopConfig::default(),
             ewc: EwcConfig::default(),
             // 50 samples per class per task in the official replay runs: 500 per task
@@ -145,7 +150,11 @@ impl HlopReproConfig {
     }
 
     pub fn validate(&self) -> Result<()> {
-        ensure_config!(self.tasks >= 2, "hlop: needs at least 2 tasks, got {}", self.tasks);
+        ensure_config!(
+            self.tasks >= 2,
+            "hlop: needs at least 2 tasks, got {}",
+            self.tasks
+        );
         ensure_config!(!self.strategies.is_empty(), "hlop: no strategies");
         ensure_config!(
             self.model.input == 784 && self.model.output == 10,
@@ -184,7 +193,10 @@ pub fn run_strategy(
     let mut run = cfg.run.clone();
     run.seed = cfg.seed;
     let (res, subspaces) = match strategy {
-        Strategy::FineTune => (run_stream(&model, &mut vs, stream, &mut FineTune, &run)?, vec![]),
+        Strategy::FineTune => (
+            run_stream(&model, &mut vs, stream, &mut FineTune, &run)?,
+            vec![],
+        ),
         Strategy::Ewc => {
             let mut s = Ewc::new(cfg.ewc.clone(), cfg.seed)?;
             (run_stream(&model, &mut vs, stream, &mut s, &run)?, vec![])
@@ -258,7 +270,14 @@ impl Experiment for HlopRepro {
     fn execute(&self, cfg: &HlopReproConfig, opts: &ReproOptions) -> Result<HlopMetrics> {
         let dir = opts.dataset(&Dataset::Mnist.spec())?;
         let (train, test) = mnist_splits(&dir, cfg.train_images, cfg.test_images)?;
-        let stream = permuted(&train, &test, cfg.tasks, cfg.permutation_seed, false, Scenario::DomainIl)?;
+        let stream = permuted(
+            &train,
+            &test,
+            cfg.tasks,
+            cfg.permutation_seed,
+            false,
+            Scenario::DomainIl,
+        )?;
         let mut results = Vec::new();
         for &s in &cfg.strategies {
             let (r, vs) = run_strategy(cfg, &stream, s)?;
@@ -267,7 +286,10 @@ impl Experiment for HlopRepro {
             }
             results.push(r);
         }
-        let m = HlopMetrics { id: ID.into(), results };
+        let m = HlopMetrics {
+            id: ID.into(),
+            results,
+        };
         report::write(cfg, &m, &dir, opts)?;
         Ok(m)
     }

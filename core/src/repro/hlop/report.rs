@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::{HlopMetrics, HlopReproConfig, PAPER};
 use crate::continual::metrics::plot_accuracy_over_tasks;
-use crate::repro::ReproOptions;
 use crate::report::Report;
+use crate::repro::ReproOptions;
 use crate::Result;
 
 fn pct(v: f64) -> String {
@@ -14,9 +14,16 @@ fn pct(v: f64) -> String {
 }
 
 /// Write report.md and the plots into `opts.out`.
-pub fn write(cfg: &HlopReproConfig, m: &HlopMetrics, data: &Path, opts: &ReproOptions) -> Result<()> {
+pub fn write(
+    cfg: &HlopReproConfig,
+    m: &HlopMetrics,
+    data: &Path,
+    opts: &ReproOptions,
+) -> Result<()> {
     let out = &opts.out;
-    let mut r = Report::new("hlop: Hebbian Learning based Orthogonal Projection on permuted MNIST (spiking MLP)");
+    let mut r = Report::new(
+        "hlop: Hebbian Learning based Orthogonal Projection on permuted MNIST (spiking MLP)",
+    );
     if opts.quick {
         r.para("**Quick run**: few tasks, a subset of the images and a small network; the numbers are not the paper's.");
     }
@@ -26,10 +33,23 @@ pub fn write(cfg: &HlopReproConfig, m: &HlopMetrics, data: &Path, opts: &ReproOp
          {}, T = {}, {:?} encoding) trained by BPTT with surrogate gradients, {} iterations \
          per task, batch {}, Adam (lr {}). Strategies: {}.",
         cfg.tasks,
-        if cfg.train_images == 0 { "60,000".to_string() } else { cfg.train_images.to_string() },
-        if cfg.test_images == 0 { "10,000".to_string() } else { cfg.test_images.to_string() },
+        if cfg.train_images == 0 {
+            "60,000".to_string()
+        } else {
+            cfg.train_images.to_string()
+        },
+        if cfg.test_images == 0 {
+            "10,000".to_string()
+        } else {
+            cfg.test_images.to_string()
+        },
         cfg.model.input,
-        cfg.model.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join("-"),
+        cfg.model
+            .hidden
+            .iter()
+            .map(|h| h.to_string())
+            .collect::<Vec<_>>()
+            .join("-"),
         cfg.model.output,
         cfg.model.neuron.beta,
         cfg.model.steps,
@@ -37,7 +57,11 @@ pub fn write(cfg: &HlopReproConfig, m: &HlopMetrics, data: &Path, opts: &ReproOp
         cfg.run.iterations,
         cfg.run.batch_size,
         cfg.run.lr,
-        m.results.iter().map(|s| s.strategy.label()).collect::<Vec<_>>().join(", ")
+        m.results
+            .iter()
+            .map(|s| s.strategy.label())
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     let rows: Vec<Vec<String>> = m
         .results
@@ -48,13 +72,27 @@ pub fn write(cfg: &HlopReproConfig, m: &HlopMetrics, data: &Path, opts: &ReproOp
                 s.strategy.label().to_string(),
                 pct(s.acc),
                 pct(s.bwt),
-                paper.map(|p| format!("{:.2}", p.1)).unwrap_or_else(|| "—".into()),
-                paper.map(|p| format!("{:.2}", p.2)).unwrap_or_else(|| "—".into()),
+                paper
+                    .map(|p| format!("{:.2}", p.1))
+                    .unwrap_or_else(|| "—".into()),
+                paper
+                    .map(|p| format!("{:.2}", p.2))
+                    .unwrap_or_else(|| "—".into()),
                 format!("{:.0}", s.seconds),
             ]
         })
         .collect();
-    r.table(&["strategy", "ACC (%)", "BWT (points)", "paper ACC", "paper BWT", "seconds"], &rows);
+    r.table(
+        &[
+            "strategy",
+            "ACC (%)",
+            "BWT (points)",
+            "paper ACC",
+            "paper BWT",
+            "seconds",
+        ],
+        &rows,
+    );
     r.para(
         "Paper numbers: Table 1 of Xiao et al. (PMNIST, DSR-trained spiking MLP), as recalled \
          for this report — check them against the paper before citing. The paper's replay row \
@@ -63,13 +101,31 @@ pub fn write(cfg: &HlopReproConfig, m: &HlopMetrics, data: &Path, opts: &ReproOp
     let curves: Vec<(String, Vec<f64>, Option<Vec<f64>>)> = m
         .results
         .iter()
-        .map(|s| (s.strategy.label().to_string(), (0..s.matrix.tasks()).map(|i| s.matrix.acc_after(i)).collect(), None))
+        .map(|s| {
+            (
+                s.strategy.label().to_string(),
+                (0..s.matrix.tasks())
+                    .map(|i| s.matrix.acc_after(i))
+                    .collect(),
+                None,
+            )
+        })
         .collect();
-    plot_accuracy_over_tasks(&out.join("acc_over_tasks.png"), "Permuted MNIST: average accuracy over the tasks seen", &curves)?;
+    plot_accuracy_over_tasks(
+        &out.join("acc_over_tasks.png"),
+        "Permuted MNIST: average accuracy over the tasks seen",
+        &curves,
+    )?;
     r.image("average accuracy over tasks seen", "acc_over_tasks.png");
     for s in &m.results {
-        let file = format!("matrix_{}.png", s.strategy.label().to_lowercase().replace(' ', "-"));
-        s.matrix.plot_heatmap(&out.join(&file), &format!("{}: accuracy on task j after task i", s.strategy.label()))?;
+        let file = format!(
+            "matrix_{}.png",
+            s.strategy.label().to_lowercase().replace(' ', "-")
+        );
+        s.matrix.plot_heatmap(
+            &out.join(&file),
+            &format!("{}: accuracy on task j after task i", s.strategy.label()),
+        )?;
         r.image(&format!("{} accuracy matrix", s.strategy.label()), &file);
     }
     if let Some(h) = m.results.iter().find(|s| !s.subspaces.is_empty()) {
@@ -96,7 +152,15 @@ pub fn write(cfg: &HlopReproConfig, m: &HlopMetrics, data: &Path, opts: &ReproOp
             })
             .collect();
         r.table(
-            &["layer", "k", "median angle (°)", "mean angle (°)", "max angle (°)", "energy in Hebbian (%)", "energy in SVD (%)"],
+            &[
+                "layer",
+                "k",
+                "median angle (°)",
+                "mean angle (°)",
+                "max angle (°)",
+                "energy in Hebbian (%)",
+                "energy in SVD (%)",
+            ],
             &rows,
         );
     }
