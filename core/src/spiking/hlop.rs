@@ -119,11 +119,7 @@ impl HlopConfig {
         if task == 0 {
             return self.first[l];
         }
-        let shrinks = if self.shrink_every == 0 {
-            0
-        } else {
-            (task / self.shrink_every) as i64
-        };
+        let shrinks = task.checked_div(self.shrink_every).unwrap_or(0) as i64;
         (self.increment[l] - shrinks * self.shrink).max(0)
     }
 }

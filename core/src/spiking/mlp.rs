@@ -231,7 +231,7 @@ impl SpikingMlp {
                 let mut acc = u.zeros_like();
                 for step in 0..t {
                     u = u * c.neuron.beta + z.get(step);
-                    acc = acc + &u;
+                    acc += &u;
                 }
                 acc / t as f64
             }
