@@ -12,7 +12,7 @@ use tch::nn::VarStore;
 use tch::{Kind, Tensor};
 
 use super::step::{ContinualStep, TaskBatch};
-use super::strategy::{param_copies, Strategy, TaskContext};
+use super::strategy::{param_copies, quadratic_penalty, Strategy, TaskContext};
 use crate::rng::Rng;
 use crate::train::{Callback, Context};
 use crate::{ensure_config, Result};
@@ -123,12 +123,9 @@ impl<'a> Callback<ContinualStep<'a>, TaskBatch> for Ewc {
         if self.terms.is_empty() || self.config.lambda == 0.0 {
             return Ok(None);
         }
-        let params = ctx.vs.trainable_variables();
         let mut total = Tensor::zeros([], (Kind::Float, ctx.vs.device()));
         for (fisher, anchor) in &self.terms {
-            for ((p, f), a) in params.iter().zip(fisher).zip(anchor) {
-                total += (f * (p - a).square()).sum(Kind::Float);
-            }
+            total += quadratic_penalty(ctx.vs, fisher, anchor);
         }
         Ok(Some(total * (0.5 * self.config.lambda)))
     }

@@ -4,10 +4,10 @@
 //! `Ω += ω / ((θ_end − θ_start)² + ξ)`; the penalty is `c · Σ Ω (θ − θ*)²`.
 
 use serde::{Deserialize, Serialize};
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 use super::step::{ContinualStep, TaskBatch};
-use super::strategy::{param_copies, Strategy, TaskContext};
+use super::strategy::{param_copies, quadratic_penalty, Strategy, TaskContext};
 use crate::train::{Callback, Context};
 use crate::{ensure_config, Result};
 
@@ -81,12 +81,9 @@ impl<'a> Callback<ContinualStep<'a>, TaskBatch> for Si {
         if self.omega.is_empty() || self.config.c == 0.0 {
             return Ok(None);
         }
-        let params = ctx.vs.trainable_variables();
-        let mut total = Tensor::zeros([], (Kind::Float, ctx.vs.device()));
-        for ((p, o), a) in params.iter().zip(&self.omega).zip(&self.anchor) {
-            total += (o * (p - a).square()).sum(Kind::Float);
-        }
-        Ok(Some(total * self.config.c))
+        Ok(Some(
+            quadratic_penalty(ctx.vs, &self.omega, &self.anchor) * self.config.c,
+        ))
     }
 
     fn after_backward(&mut self, ctx: &mut Context<'_, ContinualStep<'a>>) -> Result<()> {

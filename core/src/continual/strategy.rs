@@ -52,7 +52,7 @@ pub struct FineTune;
 
 impl Callback<ContinualStep<'_>, TaskBatch> for FineTune {}
 
-impl<'a> Strategy<'a> for FineTune {
+impl Strategy<'_> for FineTune {
     fn name(&self) -> String {
         "fine-tune".into()
     }
@@ -64,7 +64,7 @@ pub struct Joint;
 
 impl Callback<ContinualStep<'_>, TaskBatch> for Joint {}
 
-impl<'a> Strategy<'a> for Joint {
+impl Strategy<'_> for Joint {
     fn name(&self) -> String {
         "joint".into()
     }
@@ -115,4 +115,14 @@ pub fn with_params<R>(
     let out = tch::no_grad(f);
     load_params(vs, &current)?;
     out
+}
+
+/// `Σ importance · (θ − anchor)²` over the trainable variables of `vs` (the quadratic penalty of
+/// EWC and SI), a scalar with gradients.
+pub fn quadratic_penalty(vs: &VarStore, importance: &[Tensor], anchor: &[Tensor]) -> Tensor {
+    let mut total = Tensor::zeros([], (tch::Kind::Float, vs.device()));
+    for ((p, w), a) in vs.trainable_variables().iter().zip(importance).zip(anchor) {
+        total += (w * (p - a).square()).sum(tch::Kind::Float);
+    }
+    total
 }

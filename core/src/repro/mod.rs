@@ -11,6 +11,8 @@ pub mod cli;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod concrete;
 #[cfg(feature = "plots")]
+pub mod continual;
+#[cfg(feature = "plots")]
 pub mod efficiency;
 #[cfg(feature = "plots")]
 pub mod gradual;
@@ -131,6 +133,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(hlop::mnist::SpikingMnist)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(hlop::HlopRepro)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(continual::Continual)));
     all
 }
 
