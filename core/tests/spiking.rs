@@ -483,7 +483,7 @@ fn spiking_cnn_trains_through_time_and_feeds_hlop_conv_layers() {
     hlop.begin_task().unwrap();
     let w = vs.variables()["blocks.1.weight"].shallow_clone();
     let mut g = w.grad();
-    let _ = tch::no_grad(|| g.copy_(&Tensor::randn_like(&g)));
+    tch::no_grad(|| g.copy_(&Tensor::randn_like(&g)));
     hlop.project().unwrap();
     let q = hlop.subspaces()[1].fixed_basis().unwrap().unwrap();
     let resid = w
