@@ -507,3 +507,18 @@ fn spiking_cnn_trains_through_time_and_feeds_hlop_conv_layers() {
         .to_string();
     assert!(e.contains("[B, 1, 8, 8]"), "{e}");
 }
+
+#[test]
+fn spiking_mnist_check_rejects_missing_data_and_bad_configs() {
+    use deepfield_core::spiking::task::{run_mnist_check, MnistCheckConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let e = run_mnist_check(&MnistCheckConfig::quick(), dir.path(), Device::Cpu)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("train-images-idx3-ubyte.gz"), "{e}");
+    let mut bad = MnistCheckConfig::quick();
+    bad.model.output = 5;
+    let e = bad.validate().unwrap_err().to_string();
+    assert!(e.contains("784 pixels to 10 classes"), "{e}");
+}
