@@ -48,6 +48,7 @@ pub mod allocator;
 pub mod checkpoint;
 #[cfg(feature = "cli")]
 pub mod compress_cli;
+pub mod continual;
 pub mod data;
 pub mod device;
 pub mod domain;
@@ -69,6 +70,7 @@ pub mod rng;
 pub mod robust;
 #[cfg(feature = "serve")]
 pub mod serve;
+pub mod spiking;
 pub mod tabular;
 pub mod testing;
 pub mod train;

@@ -13,6 +13,7 @@ use crate::nn::mlp::{Mlp, MlpConfig};
 use crate::nn::rnn::{SequenceClassifier, SequenceClassifierConfig};
 use crate::nn::seq2seq::{Seq2Seq, Seq2SeqConfig};
 use crate::nn::transformer::{TransformerEncoder, TransformerEncoderConfig};
+use crate::spiking::mlp::{SpikingMlp, SpikingMlpConfig};
 use crate::Result;
 
 impl ModelRegistry {
@@ -27,6 +28,7 @@ impl ModelRegistry {
         reg.insert::<TransformerEncoderConfig>();
         reg.insert::<Seq2SeqConfig>();
         reg.insert::<AutoencoderConfig>();
+        reg.insert::<SpikingMlpConfig>();
         reg
     }
 }
@@ -165,3 +167,11 @@ mod tests {
         assert!(!valid_kind_name("Mlp"));
     }
 }
+
+core_model!(
+    SpikingMlpConfig,
+    SpikingMlp,
+    "spiking_mlp",
+    "spiking MLP of LIF neurons over T time steps (surrogate-gradient BPTT)",
+    |c: &SpikingMlpConfig| vec![1, c.input]
+);

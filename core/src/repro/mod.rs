@@ -11,9 +11,13 @@ pub mod cli;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod concrete;
 #[cfg(feature = "plots")]
+pub mod continual;
+#[cfg(feature = "plots")]
 pub mod efficiency;
 #[cfg(feature = "plots")]
 pub mod gradual;
+#[cfg(feature = "plots")]
+pub mod hlop;
 #[cfg(feature = "plots")]
 pub mod lsa;
 #[cfg(all(feature = "tables", feature = "plots"))]
@@ -125,6 +129,12 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(gradual::GradualPruning)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(lsa::Lsa)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(hlop::mnist::SpikingMnist)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(hlop::HlopRepro)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(continual::Continual)));
     all
 }
 
