@@ -132,14 +132,13 @@ impl AccuracyMatrix {
     }
 }
 
+/// One accuracy-over-tasks line: name, mean per task (fraction), optional std per task.
+pub type Curve = (String, Vec<f64>, Option<Vec<f64>>);
+
 #[cfg(feature = "plots")]
 /// Average accuracy over the tasks seen so far, after each task, one line per run (mean ± std
 /// over seeds when given), in %.
-pub fn plot_accuracy_over_tasks(
-    path: &Path,
-    title: &str,
-    curves: &[(String, Vec<f64>, Option<Vec<f64>>)],
-) -> Result<()> {
+pub fn plot_accuracy_over_tasks(path: &Path, title: &str, curves: &[Curve]) -> Result<()> {
     let series = curves.iter().map(|(name, mean, std)| {
         let s = Series::from_ys(
             name,

@@ -6,8 +6,11 @@
 
 use crate::continual::Scenario;
 
-/// (method, [Task-IL, Domain-IL, Class-IL]) for split MNIST; `None`: not reported.
-const SPLIT: [(&str, [Option<(f64, f64)>; 3]); 6] = [
+/// A method and its (accuracy, SEM) under [Task-IL, Domain-IL, Class-IL]; `None`: not reported.
+type Row = (&'static str, [Option<(f64, f64)>; 3]);
+
+/// Split MNIST (Table 4).
+const SPLIT: [Row; 6] = [
     (
         "fine-tune",
         [
@@ -59,7 +62,7 @@ const SPLIT: [(&str, [Option<(f64, f64)>; 3]); 6] = [
 ];
 
 /// The same for permuted MNIST (10 tasks).
-const PERMUTED: [(&str, [Option<(f64, f64)>; 3]); 6] = [
+const PERMUTED: [Row; 6] = [
     (
         "fine-tune",
         [

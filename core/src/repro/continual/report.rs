@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::{paper, CellResult, ContinualConfig, ContinualMetrics};
-use crate::continual::metrics::plot_accuracy_over_tasks;
+use crate::continual::metrics::{plot_accuracy_over_tasks, Curve};
 use crate::continual::{AccuracyMatrix, Scenario};
 use crate::report::Report;
 use crate::Result;
@@ -44,7 +44,7 @@ fn plots(m: &ContinualMetrics, out: &Path, r: &mut Report) -> Result<()> {
             if cells.is_empty() {
                 continue;
             }
-            let curves: Vec<(String, Vec<f64>, Option<Vec<f64>>)> = cells
+            let curves: Vec<Curve> = cells
                 .iter()
                 .map(|c| {
                     (
