@@ -1,6 +1,7 @@
 //! The published numbers of van de Ven & Tolias, "Three scenarios for continual learning"
 //! (arXiv 1904.07734, v4, Tables 4 and 5): average test accuracy (%) over all tasks after the
-//! last one, mean over 20 runs, with its standard error. Transcribed from the paper; the
+//! last one, mean over 20 runs, with its standard error. Written down from memory of the paper and not
+//! re-checked against its PDF here (the report says so); the
 //! paper has no experience-replay-with-reservoir or A-GEM row (its replay rows are DGR and
 //! iCaRL, which are not run here).
 

@@ -125,7 +125,9 @@ pub fn write(cfg: &ContinualConfig, m: &ContinualMetrics, mnist: &Path, out: &Pa
         .collect();
     r.table(&headers, &rows);
     r.para(
-        "The paper reports no reservoir experience replay or A-GEM in this table; its replay \
+        "Paper numbers are transcribed from van de Ven & Tolias (arXiv 1904.07734 v4) from \
+         memory and have not been re-checked against the PDF in this repository: check them \
+         before citing. The paper reports no reservoir experience replay or A-GEM in this table; its replay \
          rows are DGR (+distill) with a trained generator and iCaRL. The DGR+distill number is \
          shown in brackets as the replay reference.",
     );
