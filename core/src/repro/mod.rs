@@ -11,6 +11,8 @@ pub mod cli;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod concrete;
 #[cfg(feature = "plots")]
+pub mod consensus;
+#[cfg(feature = "plots")]
 pub mod efficiency;
 #[cfg(feature = "plots")]
 pub mod gradual;
@@ -125,6 +127,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(gradual::GradualPruning)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(lsa::Lsa)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(consensus::ConsensusSubnet)));
     all
 }
 
