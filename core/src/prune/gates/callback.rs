@@ -73,9 +73,11 @@ fn broadcast(g: &Tensor, shape: &[i64], granularity: Granularity) -> Result<Tens
 fn reduce(t: &Tensor, granularity: Granularity) -> Result<Tensor> {
     Ok(match granularity {
         Granularity::Connection => t.shallow_clone(),
-        Granularity::Channel => t
-            .f_reshape([t.size()[0], -1])?
-            .f_sum_dim_intlist([1i64].as_slice(), false, Kind::Float)?,
+        Granularity::Channel => t.f_reshape([t.size()[0], -1])?.f_sum_dim_intlist(
+            [1i64].as_slice(),
+            false,
+            Kind::Float,
+        )?,
     })
 }
 
@@ -104,11 +106,7 @@ impl GateCallback {
                 }
                 Granularity::Connection => (w.size(), 1),
             };
-            let init = Tensor::full(
-                shape.as_slice(),
-                cfg.init_logit,
-                (Kind::Float, vs.device()),
-            );
+            let init = Tensor::full(shape.as_slice(), cfg.init_logit, (Kind::Float, vs.device()));
             let logits = gates.root().f_var_copy(&format!("g{i}"), &init)?;
             let members = member_names
                 .into_iter()
@@ -176,8 +174,7 @@ impl GateCallback {
         tch::no_grad(|| {
             for (group, gate) in self.groups.iter_mut().zip(&gates) {
                 for m in group.members.iter_mut() {
-                    let g = broadcast(gate, &m.var.size(), granularity)?
-                        .f_to_kind(m.var.kind())?;
+                    let g = broadcast(gate, &m.var.size(), granularity)?.f_to_kind(m.var.kind())?;
                     let v = m.master.f_mul(&g)?;
                     m.var.f_copy_(&v)?;
                     m.last = v;
@@ -213,12 +210,21 @@ impl GateCallback {
             let p = g.logits.f_sigmoid()?.f_flatten(0, -1)?;
             let p = match self.cfg.mode {
                 GateMode::Ste => {
-                    let h = g.logits.detach().f_gt(0.0)?.f_to_kind(Kind::Float)?.f_flatten(0, -1)?;
+                    let h = g
+                        .logits
+                        .detach()
+                        .f_gt(0.0)?
+                        .f_to_kind(Kind::Float)?
+                        .f_flatten(0, -1)?;
                     h.f_add(&p)?.f_sub(&p.detach())?
                 }
                 GateMode::Sigmoid => p,
             };
-            let n = Tensor::full([p.numel() as i64], g.per_gate as f64, (Kind::Float, p.device()));
+            let n = Tensor::full(
+                [p.numel() as i64],
+                g.per_gate as f64,
+                (Kind::Float, p.device()),
+            );
             let r = polarization(&p, &n, self.cfg.keep(), self.cfg.alpha, self.cfg.beta)?;
             total = Some(match total {
                 Some(t) => t.f_add(&r)?,
@@ -250,7 +256,12 @@ impl GateCallback {
     pub fn sparsity(&self) -> Result<f64> {
         let (mut total, mut kept) = (0i64, 0i64);
         for g in &self.groups {
-            let on = g.logits.detach().f_gt(0.0)?.f_sum(Kind::Int64)?.int64_value(&[]);
+            let on = g
+                .logits
+                .detach()
+                .f_gt(0.0)?
+                .f_sum(Kind::Int64)?
+                .int64_value(&[]);
             total += g.logits.numel() as i64 * g.per_gate;
             kept += on * g.per_gate;
         }
@@ -294,7 +305,9 @@ impl<M: ?Sized, B> Callback<M, B> for GateCallback {
                     if !grad.defined() {
                         continue;
                     }
-                    let gm = grad.f_to_kind(Kind::Float)?.f_mul(&m.master.f_to_kind(Kind::Float)?)?;
+                    let gm = grad
+                        .f_to_kind(Kind::Float)?
+                        .f_mul(&m.master.f_to_kind(Kind::Float)?)?;
                     data = data.f_add(&reduce(&gm, granularity)?)?;
                     let b = broadcast(&gate, &m.var.size(), granularity)?.f_to_kind(grad.kind())?;
                     let scaled = grad.f_mul(&b)?;
@@ -358,7 +371,10 @@ mod tests {
             ..Default::default()
         };
         let e = GateCallback::new(&vs, cfg).unwrap_err().to_string();
-        assert!(e.contains("`conv.*`") && e.contains("hidden.0.weight"), "{e}");
+        assert!(
+            e.contains("`conv.*`") && e.contains("hidden.0.weight"),
+            "{e}"
+        );
         let cfg = GateConfig {
             layers: Some("hidden.0.bias".into()),
             ..Default::default()

@@ -19,12 +19,16 @@
 //!   code changes ([`callback::GateCallback`], in the manner of core's quantization-aware
 //!   training). Channel gates also scale the channel's bias and batch-norm scale and shift
 //!   ([`crate::prune::magnitude::companions`]), so a closed gate silences the channel exactly.
-//! - [`regularizer::polarization`]: `R(p) = α (p̄ − ρ)² − β Σᵢ nᵢ |pᵢ − p̄| / N`, with `nᵢ` the
+//! - [`regularizer::polarization`], per gated layer and summed (so no layer closes
+//!   entirely): `R(p) = α (p̄ − ρ)² − β Σᵢ nᵢ |pᵢ − p̄| / N`, with `nᵢ` the
 //!   connections a gate controls, `N = Σ nᵢ`, `p̄ = Σ nᵢ pᵢ / N` the expected fraction of
 //!   connections kept and `ρ = 1 − sparsity` the target. The second term is the polarization
 //!   regulariser of Zhuang et al. (NeurIPS 2020) that the paper builds on: for a fixed mean it
 //!   is smallest when every gate sits at 0 or 1; the first term holds the mean at the user's
-//!   target.
+//!   target. With the straight-through estimator the regulariser sees the hard gates (value
+//!   `h`, gradient through σ'), so the target holds the fraction actually open.
+//! - The gate logits learn by SGD with momentum (Adam would give every gate the same step and
+//!   erase the data's ranking of the gates).
 //! - At the end ([`callback::GateCallback::masks`]) gates with `s > 0` are kept; the result is
 //!   a [`crate::prune::Masks`], saved beside a checkpoint and written as a pruned model by
 //!   [`crate::prune::export`] like any magnitude-pruned one.

@@ -27,14 +27,20 @@ pub fn plot_accuracy(t: &TaskResult, cfg: &ConsensusConfig, path: &Path) -> Resu
     let mut series = Vec::new();
     for &g in &cfg.granularities {
         let n = granularity_name(g);
-        series.push(Series::new(&format!("gated one pass ({n})"), points(t, "gated", g)));
+        series.push(Series::new(
+            &format!("gated one pass ({n})"),
+            points(t, "gated", g),
+        ));
         series.push(Series::new(
             &format!("magnitude + fine-tune ({n})"),
             points(t, "magnitude", g),
         ));
     }
     LinePlot::new(
-        &format!("{}: accuracy vs sparsity, gates vs magnitude pruning", t.task),
+        &format!(
+            "{}: accuracy vs sparsity, gates vs magnitude pruning",
+            t.task
+        ),
         Axis::new("connections removed in the pruned layers").unit("%"),
         Axis::new("test accuracy").unit("%"),
     )
@@ -49,7 +55,10 @@ pub fn plot_histogram(t: &TaskResult, path: &Path) -> Result<()> {
         .map(|i| format!("{:.1}-{:.1}", i as f64 / 10.0, (i + 1) as f64 / 10.0))
         .collect();
     let mut chart = BarChart::new(
-        &format!("{}: gate probabilities after training (start: all at σ(init))", t.task),
+        &format!(
+            "{}: gate probabilities after training (start: all at σ(init))",
+            t.task
+        ),
         Axis::new("share of the gates").unit("%"),
     )
     .groups(&labels)
@@ -62,7 +71,11 @@ pub fn plot_histogram(t: &TaskResult, path: &Path) -> Result<()> {
             .map(|c| 100.0 * *c as f64 / n as f64)
             .collect();
         chart = chart.series(
-            &format!("{} gates, target {:.0} %", granularity_name(h.granularity), 100.0 * h.target),
+            &format!(
+                "{} gates, target {:.0} %",
+                granularity_name(h.granularity),
+                100.0 * h.target
+            ),
             &v,
         );
     }
@@ -72,7 +85,8 @@ pub fn plot_histogram(t: &TaskResult, path: &Path) -> Result<()> {
 fn row(a: &Arm) -> Vec<String> {
     vec![
         a.method.clone(),
-        a.granularity.map_or("-".into(), |g| granularity_name(g).into()),
+        a.granularity
+            .map_or("-".into(), |g| granularity_name(g).into()),
         format!("{:.0} %", 100.0 * a.target),
         format!("{:.1} %", 100.0 * a.sparsity),
         fmt_num(a.accuracy),

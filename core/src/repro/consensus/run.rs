@@ -160,11 +160,16 @@ fn run_arm(
             let mut gates = GateCallback::new(&vs, g.clone())?;
             train_with(&model, &mut vs, data.0, hp, &mut [&mut gates])?;
             let p = gates.probabilities()?;
-            ("gated", Some(g.granularity), g.sparsity, Some(gates.masks()?), p)
+            (
+                "gated",
+                Some(g.granularity),
+                g.sparsity,
+                Some(gates.masks()?),
+                p,
+            )
         }
         Plan::Magnitude(m, s, layers, frac) => {
-            let at = ((total as f64 * frac).round() as usize)
-                .min(total.saturating_sub(1));
+            let at = ((total as f64 * frac).round() as usize).min(total.saturating_sub(1));
             let schedule = GradualConfig {
                 initial_sparsity: *s,
                 final_sparsity: *s,
@@ -276,7 +281,10 @@ pub fn run_task(
     let data = (&train, &test);
     let dense = run_arm(task, data, &Plan::Dense, opts.seed)?;
     save(&dense, false)?;
-    eprintln!("{name}: dense {:.2} % in {:.0} s", dense.arm.accuracy, dense.arm.seconds);
+    eprintln!(
+        "{name}: dense {:.2} % in {:.0} s",
+        dense.arm.accuracy, dense.arm.seconds
+    );
     let mut arms = Vec::new();
     let mut histograms = Vec::new();
     for (gi, &g) in cfg.granularities.iter().enumerate() {
