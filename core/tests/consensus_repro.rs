@@ -21,7 +21,8 @@ fn quick_consensus_gates_reach_half_sparsity_near_dense() {
     let t = &m.tasks[0];
     // A constant predictor scores ~11 %.
     assert!(t.dense.accuracy > 75.0, "{t:?}");
-    for g in [Granularity::Connection] {
+    {
+        let g = Granularity::Connection;
         let gated = t
             .arms
             .iter()

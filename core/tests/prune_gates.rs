@@ -95,9 +95,7 @@ fn gates_polarize_and_reach_the_requested_sparsity() {
         for (name, m) in masks.iter() {
             let kept: Tensor = m.ones_like() - m;
             let pruned: Tensor = vars[name].abs() * kept;
-            let pruned = pruned
-                .sum(Kind::Double)
-                .double_value(&[]);
+            let pruned = pruned.sum(Kind::Double).double_value(&[]);
             assert_eq!(pruned, 0.0, "{name}");
         }
     }

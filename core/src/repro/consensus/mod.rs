@@ -51,8 +51,13 @@ pub struct ConsensusConfig {
     /// Target sparsities (fractions of the gated connections removed).
     pub sparsities: Vec<f64>,
     pub granularities: Vec<Granularity>,
-    /// The gates (their `sparsity`, `granularity` and `layers` are set per arm).
+    /// The gates (their `sparsity`, `granularity` and `layers` are set per arm; `gate_lr` is
+    /// the connection gates').
     pub gates: GateConfig,
+    /// The channel gates' learning rate: a channel is a far larger share of its layer than a
+    /// connection, so the regulariser's gradient per gate is that much larger (lr 100 closes
+    /// whole layers at once; 1 does not, see the report).
+    pub channel_gate_lr: f64,
     pub channel_layers: String,
     pub connection_layers: String,
     /// Magnitude pruning happens (one shot) at this fraction of the training steps; the rest
@@ -79,6 +84,7 @@ impl Default for ConsensusConfig {
             sparsities: vec![0.5, 0.7],
             granularities: vec![Granularity::Channel, Granularity::Connection],
             gates: GateConfig::default(),
+            channel_gate_lr: 1.0,
             channel_layers: CHANNEL_LAYERS.into(),
             connection_layers: CONNECTION_LAYERS.into(),
             magnitude_prune_at: 0.5,
@@ -122,6 +128,11 @@ impl ConsensusConfig {
                 "{ID}: a task needs epochs, batch_size and channels"
             );
         }
+        ensure_config!(
+            self.channel_gate_lr > 0.0 && self.channel_gate_lr.is_finite(),
+            "{ID}: channel_gate_lr must be > 0, got {}",
+            self.channel_gate_lr
+        );
         self.gates.validate()
     }
 

@@ -116,8 +116,9 @@ pub fn write(
     );
     r.para(&format!(
         "What ran: per task a dense CNN; the same CNN with binary gates (straight-through \
-         estimator, polarization regulariser α = {}, β = {}, gate Adam lr {}, gates starting \
-         open at logit {}) at target sparsities {}, per output channel/neuron ({}) and per \
+         estimator, polarization regulariser α = {}, β = {} per layer, gate SGD lr {} for \
+         connections and {} for channels, gates starting open at logit {}) at target \
+         sparsities {}, per output channel/neuron ({}) and per \
          connection ({}); and magnitude pruning of the same layers at the sparsity the gates \
          reached (L1 channel pruning per layer / global unstructured), one shot at {:.0} % of \
          the steps and fine-tuned for the rest. Every arm trains for the same epochs (Adam, \
@@ -125,6 +126,7 @@ pub fn write(
         cfg.gates.alpha,
         cfg.gates.beta,
         cfg.gates.gate_lr,
+        cfg.channel_gate_lr,
         cfg.gates.init_logit,
         cfg.sparsities
             .iter()
@@ -225,6 +227,9 @@ pub fn write(
         "Training cost: the gated arm trains once; magnitude pruning trains dense, prunes and \
          fine-tunes within the same epochs, so the budgets are equal by construction; wall \
          times show the gates' overhead per step."
+            .into(),
+        "Magnitude pruning copies the sparsity the gates reached; where the gates closed \
+         (nearly) everything, so does it, and both arms sit at chance."
             .into(),
         "One seed, short CPU budgets; differences of a few tenths of a point are noise.".into(),
     ]);

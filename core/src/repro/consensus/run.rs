@@ -8,15 +8,14 @@ use serde::{Deserialize, Serialize};
 use tch::nn::VarStore;
 
 use super::{ConsensusConfig, PAPER_LOSS, PAPER_SPARSITY};
-use crate::data::{Batch, TensorDataset};
+use crate::data::TensorDataset;
 use crate::prune::export::{nonzeros, save_as};
 use crate::prune::gates::{GateCallback, GateConfig, Granularity};
 use crate::prune::select::select;
 use crate::prune::{GradualConfig, Masks, Method, PruneCallback};
-use crate::repro::gradual::tasks::{build_cnn, score, token_loss, CnnTask, LossFn};
+use crate::repro::gradual::tasks::{build_cnn, score, train_with, CnnTask};
 use crate::repro::{model_dir, others_dir, ReproOptions};
-use crate::train::{Callback, ForwardStep, TrainConfig, Trainer};
-use crate::{Error, Forward, Result};
+use crate::{Error, Result};
 
 /// One trained model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,29 +112,6 @@ enum Plan {
     Gated(GateConfig),
     /// Method, sparsity, layers, fraction of the steps before the one-shot pruning.
     Magnitude(Method, f64, String, f64),
-}
-
-/// Train `model` with `callbacks` for `(epochs, batch size, Adam learning rate, seed)`;
-/// returns the optimizer steps taken.
-pub fn train_with<'m, M: Forward>(
-    model: &'m M,
-    vs: &mut VarStore,
-    train: &TensorDataset,
-    (epochs, batch_size, lr, seed): (usize, usize, f64, u64),
-    callbacks: &mut [&mut dyn Callback<ForwardStep<'m, M, LossFn>, Batch>],
-) -> Result<usize> {
-    let cfg = TrainConfig {
-        epochs,
-        batch_size,
-        seed,
-        progress: false,
-        optimizer: crate::train::OptimizerConfig::adam(lr),
-        ..Default::default()
-    };
-    let trainer = Trainer::new(cfg, crate::train::Task::classification(2))?;
-    let loss: LossFn = |o, b| token_loss(o, &b.y);
-    trainer.fit_callbacks(model, vs, train, None, loss, callbacks)?;
-    Ok(epochs * train.len().div_ceil(batch_size))
 }
 
 fn run_arm(
@@ -294,6 +270,10 @@ pub fn run_task(
                 sparsity: s,
                 granularity: g,
                 layers: Some(layers.clone()),
+                gate_lr: match g {
+                    Granularity::Channel => cfg.channel_gate_lr,
+                    Granularity::Connection => cfg.gates.gate_lr,
+                },
                 ..cfg.gates.clone()
             };
             let gated = run_arm(task, data, &Plan::Gated(gcfg), opts.seed)?;
