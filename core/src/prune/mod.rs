@@ -14,6 +14,9 @@
 //! - [`masks::Masks`]: saved beside a checkpoint as `masks.safetensors` (one 0/1 tensor per
 //!   pruned variable, under the variable's name), so the weights file stays loadable by every
 //!   model registry.
+//! - [`gates`]: learnable binary gates per channel or connection with the polarization
+//!   regulariser ("Learning a Consensus Sub-Network with Polarization Regularization and One
+//!   Pass Training", Zhi et al. 2023): pruning and training in one pass, thresholded into masks.
 //! - [`export`]: a pruned model folder, sparse (masked weights, zeros kept) or physically smaller
 //!   ([`physical`]: output channels removed from MLPs and conv stacks with the matching inputs of
 //!   the next layer).
@@ -22,6 +25,7 @@ pub mod callback;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod export;
+pub mod gates;
 pub mod magnitude;
 pub mod masks;
 pub mod physical;

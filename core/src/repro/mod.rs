@@ -13,6 +13,8 @@ pub mod concrete;
 #[cfg(feature = "plots")]
 pub mod continual;
 #[cfg(feature = "plots")]
+pub mod consensus;
+#[cfg(feature = "plots")]
 pub mod efficiency;
 #[cfg(feature = "plots")]
 pub mod gradual;
@@ -135,6 +137,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(hlop::HlopRepro)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(continual::Continual)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(consensus::ConsensusSubnet)));
     all
 }
 

@@ -222,9 +222,25 @@ pub fn train<'m, M: Forward>(
     model: &'m M,
     vs: &mut VarStore,
     train: &TensorDataset,
-    (epochs, batch_size, lr, seed): (usize, usize, f64, u64),
+    hp: (usize, usize, f64, u64),
     prune: Option<&mut PruneCallback>,
 ) -> Result<()> {
+    let mut callbacks: Vec<&mut dyn Callback<ForwardStep<'m, M, LossFn>, Batch>> = Vec::new();
+    if let Some(p) = prune {
+        callbacks.push(p);
+    }
+    train_with(model, vs, train, hp, &mut callbacks).map(|_| ())
+}
+
+/// Train `model` with `callbacks` for `(epochs, batch size, Adam learning rate, seed)` on the
+/// token (or class) cross-entropy; returns the optimizer steps taken.
+pub fn train_with<'m, M: Forward>(
+    model: &'m M,
+    vs: &mut VarStore,
+    train: &TensorDataset,
+    (epochs, batch_size, lr, seed): (usize, usize, f64, u64),
+    callbacks: &mut [&mut dyn Callback<ForwardStep<'m, M, LossFn>, Batch>],
+) -> Result<usize> {
     let cfg = TrainConfig {
         epochs,
         batch_size,
@@ -235,12 +251,8 @@ pub fn train<'m, M: Forward>(
     };
     let trainer = Trainer::new(cfg, crate::train::Task::classification(2))?;
     let loss: LossFn = |o, b| token_loss(o, &b.y);
-    let mut callbacks: Vec<&mut dyn Callback<ForwardStep<'m, M, LossFn>, Batch>> = Vec::new();
-    if let Some(p) = prune {
-        callbacks.push(p);
-    }
-    trainer.fit_callbacks(model, vs, train, None, loss, &mut callbacks)?;
-    Ok(())
+    trainer.fit_callbacks(model, vs, train, None, loss, callbacks)?;
+    Ok(epochs * train.len().div_ceil(batch_size))
 }
 
 /// Accuracy (%) of a classifier, or perplexity of the LM, on `test` (eval mode).
