@@ -11,9 +11,9 @@ pub mod cli;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod concrete;
 #[cfg(feature = "plots")]
-pub mod continual;
-#[cfg(feature = "plots")]
 pub mod consensus;
+#[cfg(feature = "plots")]
+pub mod continual;
 #[cfg(feature = "plots")]
 pub mod efficiency;
 #[cfg(feature = "plots")]
