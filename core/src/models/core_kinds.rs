@@ -140,6 +140,7 @@ mod tests {
                 "mlp",
                 "rnn",
                 "seq2seq",
+                "spiking_mlp",
                 "transformer"
             ]
         );

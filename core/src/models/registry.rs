@@ -308,7 +308,7 @@ mod tests {
         assert!(reg.is::<dyn Forward>("mlp") && !reg.is::<dyn Pair>("mlp"));
         assert_eq!(reg.input_of("test.bilinear"), Some("a pair of tensors"));
         assert_eq!(reg.input_of("mlp"), Some("a tensor batch"));
-        assert_eq!(reg.kinds().len(), 8);
+        assert_eq!(reg.kinds().len(), 9);
         // The same kind name cannot come twice, whatever the interface.
         assert!(reg.register::<BilinearConfig>().is_err());
 
