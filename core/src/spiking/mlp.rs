@@ -25,6 +25,7 @@ use super::stats::{EnergyProxy, LayerOps, LayerSpikes, SpikeStats};
 use crate::nn::capture::{name_of, tap};
 use crate::nn::init::{linear, LinearInit};
 use crate::nn::Forward;
+use crate::profile::counter;
 use crate::{ensure_config, ensure_input, Result};
 
 /// How the output layer's activity becomes logits.
@@ -199,11 +200,13 @@ impl SpikingMlp {
         let (mut cur, input_events) = if c.encoding.is_constant() {
             let _ = tap(&self.input_name, x.shallow_clone());
             let z = x.f_linear(&first.ws, first.bs.as_ref())?;
+            counter::linear(&self.names[0], &x, &first.ws, first.bs.as_ref(), &z);
             (z.unsqueeze(0).expand([t, b, z.size()[1]], false), None)
         } else {
             let seq = c.encoding.encode(&x, c.steps)?;
             let _ = tap(&self.input_name, seq.mean_dim(0, false, Kind::Float));
             let z = seq.f_linear(&first.ws, first.bs.as_ref())?;
+            counter::linear(&self.names[0], &seq, &first.ws, first.bs.as_ref(), &z);
             (z, Some(seq))
         };
         let mut spikes = Vec::with_capacity(self.lifs.len());
@@ -217,16 +220,27 @@ impl SpikingMlp {
             let _ = tap(&self.names[i], s.mean_dim(0, false, Kind::Float));
             if let Some(next) = self.layers.get(i + 1) {
                 cur = s.f_linear(&next.ws, next.bs.as_ref())?;
+                counter::linear(&self.names[i + 1], &s, &next.ws, next.bs.as_ref(), &cur);
             }
             spikes.push(s);
         }
         let last = spikes.last().map(Tensor::shallow_clone).unwrap_or(cur);
         let logits = match c.readout {
-            Readout::MeanCurrent => last
-                .mean_dim(0, false, Kind::Float)
-                .f_linear(&self.out.ws, self.out.bs.as_ref())?,
+            Readout::MeanCurrent => {
+                let m = last.mean_dim(0, false, Kind::Float);
+                let y = m.f_linear(&self.out.ws, self.out.bs.as_ref())?;
+                counter::linear(&self.out_name, &m, &self.out.ws, self.out.bs.as_ref(), &y);
+                y
+            }
             Readout::LeakyMembrane => {
                 let z = last.f_linear(&self.out.ws, self.out.bs.as_ref())?;
+                counter::linear(
+                    &self.out_name,
+                    &last,
+                    &self.out.ws,
+                    self.out.bs.as_ref(),
+                    &z,
+                );
                 let mut u = z.get(0).zeros_like();
                 let mut acc = u.zeros_like();
                 for step in 0..t {
