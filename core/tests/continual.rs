@@ -186,6 +186,7 @@ fn agem_projection_never_conflicts_with_the_reference_gradient() {
         let g = Tensor::randn([40], (Kind::Double, Device::Cpu));
         let r = Tensor::randn([40], (Kind::Double, Device::Cpu));
         let (p, applied) = project(&g, &r).unwrap();
+        let applied = bool::try_from(applied).unwrap();
         let before = f64::try_from(g.dot(&r)).unwrap();
         let after = f64::try_from(p.dot(&r)).unwrap();
         assert!(after >= -1e-9, "projected gradient conflicts: {after}");

@@ -5,7 +5,7 @@
 //! memory loss to first order.
 
 use serde::{Deserialize, Serialize};
-use tch::Tensor;
+use tch::{Kind, Tensor};
 
 use super::buffer::ReservoirBuffer;
 use super::step::{ContinualStep, TaskBatch};
@@ -47,15 +47,17 @@ impl AgemConfig {
 }
 
 /// Project `g` (flattened, concatenated gradients) against `g_ref`: unchanged when
-/// `g·g_ref ≥ 0`, else `g − (g·g_ref / g_ref·g_ref) g_ref`. Returns the projection and whether
-/// it was applied.
-pub fn project(g: &Tensor, g_ref: &Tensor) -> Result<(Tensor, bool)> {
-    let dot = f64::try_from(g.dot(g_ref))?;
-    let norm = f64::try_from(g_ref.dot(g_ref))?;
-    if dot >= 0.0 || norm <= 0.0 {
-        return Ok((g.shallow_clone(), false));
-    }
-    Ok((g - g_ref * (dot / norm), true))
+/// `g·g_ref ≥ 0`, else `g − (g·g_ref / g_ref·g_ref) g_ref`. Returns the projection and a 0-dim
+/// boolean tensor telling whether it was applied; both stay on `g`'s device (no host read, so a
+/// training step on a GPU does not wait for it).
+pub fn project(g: &Tensor, g_ref: &Tensor) -> Result<(Tensor, Tensor)> {
+    let dot = g.f_dot(g_ref)?;
+    let norm = g_ref.f_dot(g_ref)?;
+    let applied = dot.f_lt(0.0)?.f_logical_and(&norm.f_gt(0.0)?)?;
+    // Where not applied the coefficient is 0 (and a zero reference norm never divides).
+    let coef =
+        (&dot / norm.clamp_min(f64::MIN_POSITIVE)).f_where_self(&applied, &dot.zeros_like())?;
+    Ok((g - g_ref * coef, applied))
 }
 
 /// The A-GEM strategy.
@@ -63,7 +65,8 @@ pub struct Agem {
     config: AgemConfig,
     memory: ReservoirBuffer,
     rng: Rng,
-    projections: usize,
+    /// Steps projected so far, counted on the device.
+    projections: Option<Tensor>,
 }
 
 impl Agem {
@@ -74,13 +77,16 @@ impl Agem {
             memory: ReservoirBuffer::new(config.capacity, seed)?,
             rng: Rng::new(seed.wrapping_add(1)),
             config,
-            projections: 0,
+            projections: None,
         })
     }
 
     /// Steps whose gradient was projected so far.
-    pub fn projections(&self) -> usize {
-        self.projections
+    pub fn projections(&self) -> Result<usize> {
+        Ok(match &self.projections {
+            Some(n) => n.f_int64_value(&[])?.max(0) as usize,
+            None => 0,
+        })
     }
 }
 
@@ -112,20 +118,23 @@ impl<'a> Callback<ContinualStep<'a>, TaskBatch> for Agem {
             .collect();
         let g = tch::no_grad(|| flat(&grads));
         let (projected, applied) = tch::no_grad(|| project(&g, &g_ref.detach()))?;
-        if applied {
-            self.projections += 1;
-            tch::no_grad(|| -> Result<()> {
-                let mut offset = 0i64;
-                for (p, mut g) in params.iter().zip(grads) {
-                    let n = p.numel() as i64;
-                    if g.defined() {
-                        g.f_copy_(&projected.narrow(0, offset, n).view_as(p))?;
-                    }
-                    offset += n;
+        let applied = applied.to_kind(Kind::Int64);
+        self.projections = Some(match self.projections.take() {
+            Some(n) => n + applied,
+            None => applied,
+        });
+        // Written back unconditionally: where no projection applied, `projected` is `g`.
+        tch::no_grad(|| -> Result<()> {
+            let mut offset = 0i64;
+            for (p, mut g) in params.iter().zip(grads) {
+                let n = p.numel() as i64;
+                if g.defined() {
+                    g.f_copy_(&projected.narrow(0, offset, n).view_as(p))?;
                 }
-                Ok(())
-            })?;
-        }
+                offset += n;
+            }
+            Ok(())
+        })?;
         Ok(())
     }
 }
