@@ -16,6 +16,7 @@ pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 pub mod error;
 pub mod models;
 pub mod repro;
+pub mod tagged;
 pub mod vocab;
 
 pub use deepfield_core as core;
