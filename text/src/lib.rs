@@ -15,6 +15,7 @@ pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
 pub mod error;
 pub mod models;
+pub mod phi;
 pub mod repro;
 pub mod tagged;
 pub mod vocab;
