@@ -14,8 +14,10 @@
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
 pub mod error;
+pub mod lm;
 pub mod models;
 pub mod repro;
+pub mod rwkv;
 pub mod tagged;
 pub mod vocab;
 
