@@ -60,7 +60,10 @@ fn restored_models_score_files_and_reject_bad_ones() {
     let odd = tmp.path().join("odd.txt");
     std::fs::write(&odd, "the zebra sat\n").unwrap();
     let e = lm::eval_file(&twin, &odd, 8).unwrap();
-    assert_eq!(e.unknown_characters, 3, "z, b and r are not in the vocabulary");
+    assert_eq!(
+        e.unknown_characters, 3,
+        "z, b and r are not in the vocabulary"
+    );
 
     // Empty and one-character files are errors naming the file.
     let empty = tmp.path().join("empty.txt");
@@ -70,7 +73,10 @@ fn restored_models_score_files_and_reject_bad_ones() {
     let one = tmp.path().join("one.txt");
     std::fs::write(&one, "t").unwrap();
     let err = lm::eval_file(&twin, &one, 0).unwrap_err().to_string();
-    assert!(err.contains("one.txt") && err.contains("at least 2"), "{err}");
+    assert!(
+        err.contains("one.txt") && err.contains("at least 2"),
+        "{err}"
+    );
     let bin = tmp.path().join("latin1.txt");
     std::fs::write(&bin, [b't', 0xff, b'a']).unwrap();
     let err = lm::eval_file(&twin, &bin, 0).unwrap_err().to_string();

@@ -74,8 +74,14 @@ fn spiking_parallel_equals_recurrent() {
 #[test]
 fn twin_parallel_equals_recurrent() {
     let (diff64, par, _) = compare(false, true);
-    assert!(diff64 < 1e-9, "double: max |parallel − recurrent| = {diff64:e}");
+    assert!(
+        diff64 < 1e-9,
+        "double: max |parallel − recurrent| = {diff64:e}"
+    );
     assert!(par.is_empty());
     let (diff32, _, _) = compare(false, false);
-    assert!(diff32 < 2e-4, "float: max |parallel − recurrent| = {diff32:e}");
+    assert!(
+        diff32 < 2e-4,
+        "float: max |parallel − recurrent| = {diff32:e}"
+    );
 }

@@ -35,7 +35,10 @@ fn quick_run_learns_and_round_trips() {
     }
     let s = m.get("spikegpt").unwrap();
     let t = m.get("rwkv").unwrap();
-    assert_eq!(s.parameters, t.parameters, "the twin has the same parameters");
+    assert_eq!(
+        s.parameters, t.parameters,
+        "the twin has the same parameters"
+    );
     assert_eq!(s.activity.layers.len(), 6);
     assert!(s
         .activity
@@ -69,6 +72,11 @@ fn quick_run_learns_and_round_trips() {
     for (dir, r) in [(out.join("model"), s), (out.join("models/rwkv"), t)] {
         let lm = deepfield_text::lm::load(&dir, tch::Device::Cpu).unwrap();
         let b = deepfield_text::lm::bpc(&lm.model, eval_ids, 32, 32, None).unwrap();
-        assert!((b - r.val_bpc).abs() < 1e-6, "{}: {b} vs {}", r.name, r.val_bpc);
+        assert!(
+            (b - r.val_bpc).abs() < 1e-6,
+            "{}: {b} vs {}",
+            r.name,
+            r.val_bpc
+        );
     }
 }

@@ -37,11 +37,18 @@ pub fn read_text(path: &Path) -> Result<String> {
         Error::parse(
             path,
             0,
-            format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         )
     })?;
     if text.is_empty() {
-        return Err(Error::parse(path, 0, "the file is empty: no characters to score"));
+        return Err(Error::parse(
+            path,
+            0,
+            "the file is empty: no characters to score",
+        ));
     }
     Ok(text)
 }

@@ -32,7 +32,13 @@ fn window_nats(
     let nats = logits
         .f_reshape([-1, v])?
         .to_kind(Kind::Double)
-        .f_cross_entropy_loss::<Tensor>(&b.y.f_reshape([-1])?, None, tch::Reduction::Sum, -100, 0.0)?;
+        .f_cross_entropy_loss::<Tensor>(
+            &b.y.f_reshape([-1])?,
+            None,
+            tch::Reduction::Sum,
+            -100,
+            0.0,
+        )?;
     Ok(nats.double_value(&[]))
 }
 

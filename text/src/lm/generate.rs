@@ -75,7 +75,12 @@ fn prompt_ids(vocab: &Vocab, prompt: &str) -> Result<Vec<i64>> {
 
 /// `prompt` (an empty prompt starts at a newline) followed by `opts.chars` sampled characters,
 /// in the recurrent form. The same seed gives the same text.
-pub fn generate(model: &RwkvLm, vocab: &Vocab, prompt: &str, opts: &SampleOptions) -> Result<String> {
+pub fn generate(
+    model: &RwkvLm,
+    vocab: &Vocab,
+    prompt: &str,
+    opts: &SampleOptions,
+) -> Result<String> {
     opts.check()?;
     let _guard = tch::no_grad_guard();
     let ids = prompt_ids(vocab, prompt)?;
@@ -84,13 +89,21 @@ pub fn generate(model: &RwkvLm, vocab: &Vocab, prompt: &str, opts: &SampleOption
     let device = model.device();
     let mut logits = Tensor::zeros([1], (Kind::Float, device));
     for &id in &ids {
-        logits = model.step(&Tensor::from_slice(&[id]).to_device(device), &mut state, None)?;
+        logits = model.step(
+            &Tensor::from_slice(&[id]).to_device(device),
+            &mut state,
+            None,
+        )?;
     }
     let mut out = Vec::with_capacity(opts.chars);
     for _ in 0..opts.chars {
         let next = draw(&logits.get(0), opts, &mut rng)?;
         out.push(next);
-        logits = model.step(&Tensor::from_slice(&[next]).to_device(device), &mut state, None)?;
+        logits = model.step(
+            &Tensor::from_slice(&[next]).to_device(device),
+            &mut state,
+            None,
+        )?;
     }
     Ok(format!("{prompt}{}", vocab.decode(&out).concat()))
 }
@@ -115,7 +128,10 @@ pub fn generate_parallel(
         let next = draw(&logits.get(0).get(-1), opts, &mut rng)?;
         ids.push(next);
     }
-    Ok(format!("{prompt}{}", vocab.decode(&ids[n_prompt..]).concat()))
+    Ok(format!(
+        "{prompt}{}",
+        vocab.decode(&ids[n_prompt..]).concat()
+    ))
 }
 
 /// Generation time per character, recurrent against parallel re-runs.

@@ -117,15 +117,13 @@ impl TrainStep<Batch> for LmStep<'_> {
     fn step(&self, batch: &Batch, train: bool) -> deepfield_core::Result<StepOutput> {
         let logits = self.0.logits_with(&batch.x, train, None)?;
         let v = self.0.config().vocab_size;
-        let loss = logits
-            .f_reshape([-1, v])?
-            .f_cross_entropy_loss::<Tensor>(
-                &batch.y.f_reshape([-1])?,
-                None,
-                tch::Reduction::Mean,
-                -100,
-                0.0,
-            )?;
+        let loss = logits.f_reshape([-1, v])?.f_cross_entropy_loss::<Tensor>(
+            &batch.y.f_reshape([-1])?,
+            None,
+            tch::Reduction::Mean,
+            -100,
+            0.0,
+        )?;
         Ok(StepOutput::new(loss, batch.x.size()[0]))
     }
 }

@@ -41,7 +41,9 @@ fn weight(path: &nn::Path, name: &str, out: i64, inp: i64) -> Result<Tensor> {
 
 /// `(i / C)^e` for the channels i.
 fn ramp(c: i64, e: f64) -> Vec<f32> {
-    (0..c).map(|i| (i as f64 / c as f64).powf(e) as f32).collect()
+    (0..c)
+        .map(|i| (i as f64 / c as f64).powf(e) as f32)
+        .collect()
 }
 
 /// The time-mixing sub-layer of block `layer`.
@@ -112,8 +114,20 @@ impl TimeMix {
         xx: &Tensor,
         rec: &mut Option<&mut Activity>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        let k = linear(&self.n("key"), &self.key, &mix(x, xx, &self.mix_k), false, rec)?;
-        let v = linear(&self.n("value"), &self.value, &mix(x, xx, &self.mix_v), false, rec)?;
+        let k = linear(
+            &self.n("key"),
+            &self.key,
+            &mix(x, xx, &self.mix_k),
+            false,
+            rec,
+        )?;
+        let v = linear(
+            &self.n("value"),
+            &self.value,
+            &mix(x, xx, &self.mix_v),
+            false,
+            rec,
+        )?;
         let r = linear(
             &self.n("receptance"),
             &self.receptance,
@@ -221,7 +235,13 @@ impl ChannelMix {
         hidden: &mut Option<LifState>,
         rec: &mut Option<&mut Activity>,
     ) -> Result<Tensor> {
-        let k = linear(&self.n("key"), &self.key, &mix(x, xx, &self.mix_k), false, rec)?;
+        let k = linear(
+            &self.n("key"),
+            &self.key,
+            &mix(x, xx, &self.mix_k),
+            false,
+            rec,
+        )?;
         let (act, binary) = match &self.hidden_spikes {
             Some(s) => (s.seq(&k, hidden, rec)?, true),
             None => (k.relu().square(), false),

@@ -127,11 +127,22 @@ impl RwkvLm {
             .map(|i| Block::new(&(path / "blocks" / i), config, i))
             .collect::<Result<Vec<_>>>()?;
         Ok(RwkvLm {
-            emb: (path / "emb").f_var("weight", &[v, c], nn::Init::Randn { mean: 0.0, stdev: 1.0 })?,
+            emb: (path / "emb").f_var(
+                "weight",
+                &[v, c],
+                nn::Init::Randn {
+                    mean: 0.0,
+                    stdev: 1.0,
+                },
+            )?,
             ln0: layer_norm(path / "ln0", c),
             blocks,
             ln_out: layer_norm(path / "ln_out", c),
-            head: (path / "head").f_var("weight", &[v, c], deepfield_core::nn::torch_linear_init(c))?,
+            head: (path / "head").f_var(
+                "weight",
+                &[v, c],
+                deepfield_core::nn::torch_linear_init(c),
+            )?,
             config: config.clone(),
         })
     }

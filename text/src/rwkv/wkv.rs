@@ -45,7 +45,12 @@ impl WkvState {
 
 /// The WKV of a whole sequence: `time_decay`, `time_first` `[C]`, `k`, `v` `[B, T, C]` →
 /// `[B, T, C]`.
-pub fn parallel(time_decay: &Tensor, time_first: &Tensor, k: &Tensor, v: &Tensor) -> Result<Tensor> {
+pub fn parallel(
+    time_decay: &Tensor,
+    time_first: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+) -> Result<Tensor> {
     let (b, t, c) = k.size3()?;
     if v.size() != [b, t, c] || time_decay.size() != [c] || time_first.size() != [c] {
         return Err(Error::input(format!(

@@ -228,12 +228,32 @@ impl Experiment for SpikeGpt {
                 r.activity.network_rate,
             ));
             for l in &r.activity.layers {
-                rows.push(MetricRow::new(&r.name, format!("val/{}", l.name), "spike_rate", l.rate));
+                rows.push(MetricRow::new(
+                    &r.name,
+                    format!("val/{}", l.name),
+                    "spike_rate",
+                    l.rate,
+                ));
             }
         }
-        rows.push(MetricRow::new("spikegpt", "val", "sops_per_char", m.spikegpt_sops_per_char));
-        rows.push(MetricRow::new("spikegpt", "val", "macs_per_char", m.spikegpt_macs_per_char));
-        rows.push(MetricRow::new("rwkv", "val", "macs_per_char", m.twin_macs_per_char));
+        rows.push(MetricRow::new(
+            "spikegpt",
+            "val",
+            "sops_per_char",
+            m.spikegpt_sops_per_char,
+        ));
+        rows.push(MetricRow::new(
+            "spikegpt",
+            "val",
+            "macs_per_char",
+            m.spikegpt_macs_per_char,
+        ));
+        rows.push(MetricRow::new(
+            "rwkv",
+            "val",
+            "macs_per_char",
+            m.twin_macs_per_char,
+        ));
         rows
     }
 

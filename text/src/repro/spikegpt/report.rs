@@ -47,7 +47,11 @@ pub fn write_plots(m: &SpikeGptMetrics, results: &ResultsDir) -> Result<()> {
                 "SpikeGPT MACs".to_string(),
                 "twin MACs".to_string(),
             ],
-            &[m.spikegpt_sops_per_char, m.spikegpt_macs_per_char, m.twin_macs_per_char],
+            &[
+                m.spikegpt_sops_per_char,
+                m.spikegpt_macs_per_char,
+                m.twin_macs_per_char,
+            ],
         )
         .render(&results.file("operations.png"))?;
     }
@@ -188,7 +192,12 @@ pub fn write(cfg: &SpikeGptReproConfig, m: &SpikeGptMetrics, results: &ResultsDi
             })
             .collect();
         r.table(
-            &["neurons after", "neurons", "spikes per neuron per char", "spikes per char"],
+            &[
+                "neurons after",
+                "neurons",
+                "spikes per neuron per char",
+                "spikes per char",
+            ],
             &rows,
         );
         r.image("spike rate per layer", "spike_rates.png");

@@ -10,9 +10,7 @@ use deepfield_core::repro::{variant_dir, ReproOptions};
 
 use super::{report, Goals, ModelResult, SpikeGptMetrics, SpikeGptReproConfig};
 use crate::lm::data::TINY_SHAKESPEARE;
-use crate::lm::{
-    bpc, generate, generation_speed, train, CharCorpus, CharLmConfig, SampleOptions,
-};
+use crate::lm::{bpc, generate, generation_speed, train, CharCorpus, CharLmConfig, SampleOptions};
 use crate::rwkv::{Activity, RwkvLm};
 use crate::Result;
 
@@ -62,7 +60,12 @@ where
         generation,
         sample,
     };
-    save_model(&variant_dir(out, name, SPIKING), &vs, &config, Some(&result))?;
+    save_model(
+        &variant_dir(out, name, SPIKING),
+        &vs,
+        &config,
+        Some(&result),
+    )?;
     Ok(result)
 }
 
