@@ -100,6 +100,14 @@ pub fn load(dir: &Path, device: Device) -> Result<LoadedLm> {
             let (c, vs, m) = restore_model::<RwkvLmConfig>(dir, device)?;
             (c.vocab()?, vs, m)
         }
+        "" => {
+            return Err(Error::parse(
+                dir.join("config.json"),
+                0,
+                "names no model kind: not a model checkpoint folder (give a run's `model/` \
+                 folder)",
+            ))
+        }
         other => {
             return Err(Error::parse(
                 dir.join("config.json"),

@@ -88,22 +88,21 @@ pub fn generate(
     let mut state = model.zero_state(1);
     let device = model.device();
     let mut logits = Tensor::zeros([1], (Kind::Float, device));
-    for &id in &ids {
-        logits = model.step(
+    let mut feed = |id: i64| {
+        model.step(
             &Tensor::from_slice(&[id]).to_device(device),
             &mut state,
             None,
-        )?;
+        )
+    };
+    for &id in &ids {
+        logits = feed(id)?;
     }
     let mut out = Vec::with_capacity(opts.chars);
     for _ in 0..opts.chars {
         let next = draw(&logits.get(0), opts, &mut rng)?;
         out.push(next);
-        logits = model.step(
-            &Tensor::from_slice(&[next]).to_device(device),
-            &mut state,
-            None,
-        )?;
+        logits = feed(next)?;
     }
     Ok(format!("{prompt}{}", vocab.decode(&out).concat()))
 }

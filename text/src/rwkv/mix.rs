@@ -31,6 +31,18 @@ fn mix(x: &Tensor, xx: &Tensor, m: &Tensor) -> Tensor {
     xx + (x - xx) * m
 }
 
+/// The linear layer `w` (named `name`) of the token-shift mix of `x` and `xx` by `m`.
+fn mixed(
+    name: &str,
+    w: &Tensor,
+    x: &Tensor,
+    xx: &Tensor,
+    m: &Tensor,
+    rec: &mut Option<&mut Activity>,
+) -> Result<Tensor> {
+    linear(name, w, &mix(x, xx, m), false, rec)
+}
+
 fn weight(path: &nn::Path, name: &str, out: i64, inp: i64) -> Result<Tensor> {
     Ok((path / name).f_var(
         "weight",
@@ -114,25 +126,14 @@ impl TimeMix {
         xx: &Tensor,
         rec: &mut Option<&mut Activity>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        let k = linear(
-            &self.n("key"),
-            &self.key,
-            &mix(x, xx, &self.mix_k),
-            false,
-            rec,
-        )?;
-        let v = linear(
-            &self.n("value"),
-            &self.value,
-            &mix(x, xx, &self.mix_v),
-            false,
-            rec,
-        )?;
-        let r = linear(
+        let k = mixed(&self.n("key"), &self.key, x, xx, &self.mix_k, rec)?;
+        let v = mixed(&self.n("value"), &self.value, x, xx, &self.mix_v, rec)?;
+        let r = mixed(
             &self.n("receptance"),
             &self.receptance,
-            &mix(x, xx, &self.mix_r),
-            false,
+            x,
+            xx,
+            &self.mix_r,
             rec,
         )?;
         Ok((r.sigmoid(), k, v))
@@ -235,23 +236,18 @@ impl ChannelMix {
         hidden: &mut Option<LifState>,
         rec: &mut Option<&mut Activity>,
     ) -> Result<Tensor> {
-        let k = linear(
-            &self.n("key"),
-            &self.key,
-            &mix(x, xx, &self.mix_k),
-            false,
-            rec,
-        )?;
+        let k = mixed(&self.n("key"), &self.key, x, xx, &self.mix_k, rec)?;
         let (act, binary) = match &self.hidden_spikes {
             Some(s) => (s.seq(&k, hidden, rec)?, true),
             None => (k.relu().square(), false),
         };
         let kv = linear(&self.n("value"), &self.value, &act, binary, rec)?;
-        let r = linear(
+        let r = mixed(
             &self.n("receptance"),
             &self.receptance,
-            &mix(x, xx, &self.mix_r),
-            false,
+            x,
+            xx,
+            &self.mix_r,
             rec,
         )?;
         Ok(r.sigmoid() * kv)

@@ -178,19 +178,7 @@ pub fn write(cfg: &SpikeGptReproConfig, m: &SpikeGptMetrics, results: &ResultsDi
     ]);
     r.heading(2, "Spikes and operations");
     if let Some(s) = m.get("spikegpt") {
-        let rows: Vec<Vec<String>> = s
-            .activity
-            .layers
-            .iter()
-            .map(|l| {
-                vec![
-                    l.name.clone(),
-                    l.neurons.to_string(),
-                    format!("{:.4}", l.rate),
-                    format!("{:.1}", l.spikes_per_sample),
-                ]
-            })
-            .collect();
+        let rows: Vec<Vec<String>> = s.activity.layers.iter().map(|l| l.table_row()).collect();
         r.table(
             &[
                 "neurons after",
