@@ -197,9 +197,10 @@ pub fn write(cfg: &SpikeGptReproConfig, m: &SpikeGptMetrics, results: &ResultsDi
          matrices read layer-normalised real inputs, as in the official model), against {} \
          multiply-accumulates of the twin. With the 45 nm energies used by the SNN literature \
          ({PJ_PER_SOP} pJ per accumulate, {PJ_PER_MAC} pJ per multiply-accumulate) that is {} \
-         against {} pJ per character (ratio {}). The paper's much larger savings count every \
-         matrix of the spiking model as spike-driven; with layer norms in front of the matrices, \
-         as in its code, most inputs are not binary, and this count says so.",
+         against {} pJ per character (ratio {}). Only layers whose inputs are actually binary \
+         are counted as accumulates here: with layer norms in front of the other matrices, as in \
+         the official code, their inputs are real-valued, so this estimate is more conservative \
+         than an energy count that treats the whole spiking network as spike-driven.",
         fmt_num(m.spikegpt_sops_per_char),
         fmt_num(m.spikegpt_macs_per_char),
         fmt_num(m.twin_macs_per_char),
@@ -224,9 +225,12 @@ pub fn write(cfg: &SpikeGptReproConfig, m: &SpikeGptMetrics, results: &ResultsDi
     }
     r.heading(2, "What differs from the paper");
     r.bullet(&[
-        "Scale and data: a few-hundred-thousand-parameter models on tiny_shakespeare characters \
-         for a few thousand steps (paper: 46M and 216M parameters on enwik8 and OpenWebText2)."
-            .to_string(),
+        format!(
+            "Scale and data: models of {} parameters on tiny_shakespeare characters for {} steps \
+             (paper: 46M and 216M parameters on enwik8 and OpenWebText2).",
+            m.models.first().map(|x| x.parameters).unwrap_or_default(),
+            cfg.train.epochs * cfg.train.steps_per_epoch
+        ),
         "Channel mixing: spiking neurons replace the squared ReLU of the hidden layer (the \
          paper's spiking receptance feed-forward network, `spiking.spiking_ffn`); the official \
          code's `RWKV_ChannelMix` keeps the squared ReLU."
