@@ -23,9 +23,10 @@ use deepfield_core::spiking::SpikeStats;
 use crate::lm::{GenerationSpeed, LmTrainConfig};
 use crate::rwkv::{RwkvConfig, SpikingConfig};
 
-/// Everything the run needs; saved as `config.json`.
+/// Everything the run needs; saved as `config.json` (which `--config` reads back: the
+/// `run` block the runner adds is ignored).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct SpikeGptReproConfig {
     /// The spiking model (the twin is the same without `spiking`; `vocab_size` is set from the
     /// data).
