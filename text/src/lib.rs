@@ -14,9 +14,11 @@
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
 pub mod error;
+pub mod lm;
 pub mod models;
 pub mod phi;
 pub mod repro;
+pub mod rwkv;
 pub mod tagged;
 pub mod vocab;
 

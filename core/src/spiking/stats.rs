@@ -27,6 +27,18 @@ pub struct LayerSpikes {
     pub spikes_per_sample: f64,
 }
 
+impl LayerSpikes {
+    /// A report table row: name, neurons, rate (4 decimals), spikes per sample (1 decimal).
+    pub fn table_row(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            self.neurons.to_string(),
+            format!("{:.4}", self.rate),
+            format!("{:.1}", self.spikes_per_sample),
+        ]
+    }
+}
+
 /// The operations of one weight layer per sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerOps {

@@ -146,19 +146,7 @@ fn write_report(
     );
     r.image("test accuracy per epoch", "accuracy.png");
     r.heading(2, "Spike rates and energy proxy (test set, per sample)");
-    let mut rows: Vec<Vec<String>> = r0
-        .stats
-        .layers
-        .iter()
-        .map(|l| {
-            vec![
-                l.name.clone(),
-                l.neurons.to_string(),
-                format!("{:.4}", l.rate),
-                format!("{:.1}", l.spikes_per_sample),
-            ]
-        })
-        .collect();
+    let mut rows: Vec<Vec<String>> = r0.stats.layers.iter().map(|l| l.table_row()).collect();
     rows.push(vec![
         "network".into(),
         r0.stats
