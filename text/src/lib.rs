@@ -15,7 +15,11 @@ pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
 pub mod error;
 pub mod models;
+pub mod read;
 pub mod repro;
+pub mod retrieval;
+#[cfg(feature = "search")]
+pub mod search;
 pub mod tagged;
 pub mod vocab;
 

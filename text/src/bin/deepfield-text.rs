@@ -18,6 +18,10 @@ deepfield_core::domain_cli! {
 enum Command {
     #[command(flatten)]
     Common(Common),
+    /// Index a folder of text documents with BM25 (tantivy) and answer a query, optionally
+    /// re-ranked by a saved attentive ranker; prints rank, document and score.
+    #[cfg(feature = "search")]
+    Search(deepfield_text::search::SearchArgs),
 }
 
 fn app() -> Result<App> {
@@ -30,6 +34,10 @@ fn app() -> Result<App> {
 fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Common(c) => c.run(&app()?)?,
+        #[cfg(feature = "search")]
+        Command::Search(args) => {
+            deepfield_text::search::run(&args)?;
+        }
     }
     Ok(())
 }
