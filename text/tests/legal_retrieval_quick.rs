@@ -22,10 +22,13 @@ fn quick_run_mix_at_least_bm25() {
     // the constant ranker (every statute scored 0, ordered by id as trec_eval breaks ties)
     let dir = opts.out.clone();
     let bm25_run = Run::read(&dir.join("runs/bm25.txt")).unwrap();
-    let data = data::load(&std::path::Path::new(&m.data)).unwrap();
+    let data = data::load(std::path::Path::new(&m.data)).unwrap();
     let mut constant = Run::new();
     for q in bm25_run.queries() {
-        constant.set(q, data.statutes.iter().map(|s| (s.id.clone(), 0.0)).collect());
+        constant.set(
+            q,
+            data.statutes.iter().map(|s| (s.id.clone(), 0.0)).collect(),
+        );
     }
     let flat = evaluate(&constant, &data.qrels, &[10]).mean["map"];
     assert!(

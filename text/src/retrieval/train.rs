@@ -55,7 +55,7 @@ impl RankerTrainConfig {
                 "ranker training: steps, batch_queries and negatives must be ≥ 1",
             ));
         }
-        if !(0.0..=1.0).contains(&self.hard_fraction) || !(self.lr > 0.0) {
+        if !(0.0..=1.0).contains(&self.hard_fraction) || self.lr.is_nan() || self.lr <= 0.0 {
             return Err(Error::config(
                 "ranker training: hard_fraction must be in [0, 1] and lr > 0",
             ));

@@ -147,11 +147,18 @@ fn index_tensor(qs: &[usize]) -> Tensor {
     Tensor::from_slice(&qs.iter().map(|q| *q as i64).collect::<Vec<_>>())
 }
 
+/// One test query's scores over every statute.
+struct TestScores {
+    query: usize,
+    bm25: Vec<f64>,
+    ranker: Vec<f64>,
+    mix: Vec<f64>,
+}
+
 /// Everything one fold hands back.
 struct Fold {
     result: FoldResult,
-    /// Test (query index, bm25, ranker, mix scores).
-    test: Vec<(usize, Vec<f64>, Vec<f64>, Vec<f64>)>,
+    test: Vec<TestScores>,
     model: (VarStore, AttentiveRankerConfig, Vocab),
 }
 
@@ -209,8 +216,12 @@ fn run_fold(
         .zip(test_neural)
         .map(|(q, n)| {
             let b = bm25.scores[*q].clone();
-            let m = mix::mix(&b, &n, w);
-            (*q, b, n, m)
+            TestScores {
+                query: *q,
+                mix: mix::mix(&b, &n, w),
+                bm25: b,
+                ranker: n,
+            }
         })
         .collect();
     let result = FoldResult {
@@ -316,9 +327,9 @@ pub fn run(cfg: &LegalRetrievalConfig, opts: &ReproOptions) -> Result<LegalRetri
     for (k, split) in splits.iter().enumerate().take(cfg.run_folds) {
         let fold = run_fold(&data, &bm25, &relevant, k, split, cfg)?;
         let mut runs = vec![Run::new(), Run::new(), Run::new()];
-        for (q, b, n, m) in &fold.test {
-            let qid = &data.queries[*q].0;
-            for (r, s) in runs.iter_mut().zip([b, n, m]) {
+        for t in &fold.test {
+            let qid = &data.queries[t.query].0;
+            for (r, s) in runs.iter_mut().zip([&t.bm25, &t.ranker, &t.mix]) {
                 r.set(qid, scored(&data, s));
             }
         }
