@@ -69,6 +69,11 @@ impl LegalRetrievalConfig {
             seed,
             ..RankerTrainConfig::default()
         };
+        // one CPU thread: 16 sentences × 32 words per text and 300 steps keep a fold at a few
+        // minutes (the ranker's own defaults read 24 × 40)
+        ranker.max_sentences = 16;
+        ranker.max_words = 32;
+        train.steps = 300;
         if quick {
             ranker.embed_dim = 32;
             ranker.hidden = 16;
