@@ -75,118 +75,112 @@ fn open(path: &Path) -> Result<BufReader<std::fs::File>> {
     Ok(BufReader::new(f))
 }
 
-/// Streams the records of a qrels file.
-pub struct QrelsLines<R>(Fields<R>);
-
-impl QrelsLines<BufReader<std::fs::File>> {
-    /// Opens `path`.
-    pub fn open(path: &Path) -> Result<Self> {
-        Ok(Self::new(open(path)?, path))
-    }
+/// A record type of a TREC file: its column count and how its fields are read.
+pub trait TrecRecord: Sized {
+    /// The columns, named (for the wrong-column-count message).
+    const COLUMNS: &'static str;
+    /// Reads the whitespace-split fields of one line (already checked to be as many as
+    /// [`TrecRecord::COLUMNS`] names); the error is the message for that line.
+    fn from_fields(f: Vec<String>) -> std::result::Result<Self, String>;
 }
 
-impl<R: BufRead> QrelsLines<R> {
-    /// Reads from `reader`; `path` names it in errors.
-    pub fn new(reader: R, path: &Path) -> Self {
-        QrelsLines(Fields {
-            lines: reader.lines(),
-            line: 0,
-            path: path.to_path_buf(),
-        })
-    }
-}
+impl TrecRecord for QrelsLine {
+    const COLUMNS: &'static str = "qid iter docid relevance";
 
-impl<R: BufRead> Iterator for QrelsLines<R> {
-    type Item = Result<QrelsLine>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let (line, f) = match self.0.next_fields()? {
-            Ok(x) => x,
-            Err(e) => return Some(Err(e)),
-        };
-        if f.len() != 4 {
-            return Some(Err(self.0.err(
-                line,
-                format!(
-                    "a qrels line has 4 columns (qid iter docid relevance), this one has {}",
-                    f.len()
-                ),
-            )));
-        }
-        let relevance = match f[3].parse::<i32>() {
-            Ok(r) => r,
-            Err(_) => {
-                return Some(Err(self
-                    .0
-                    .err(line, format!("relevance `{}` is not an integer", f[3]))))
-            }
-        };
-        Some(Ok(QrelsLine {
-            query: f[0].clone(),
-            doc: f[2].clone(),
+    fn from_fields(f: Vec<String>) -> std::result::Result<Self, String> {
+        let relevance = f[3]
+            .parse::<i32>()
+            .map_err(|_| format!("relevance `{}` is not an integer", f[3]))?;
+        let mut f = f.into_iter();
+        let query = f.next().unwrap_or_default();
+        Ok(QrelsLine {
+            query,
+            doc: f.nth(1).unwrap_or_default(),
             relevance,
-        }))
-    }
-}
-
-/// Streams the records of a run file.
-pub struct RunLines<R>(Fields<R>);
-
-impl RunLines<BufReader<std::fs::File>> {
-    /// Opens `path`.
-    pub fn open(path: &Path) -> Result<Self> {
-        Ok(Self::new(open(path)?, path))
-    }
-}
-
-impl<R: BufRead> RunLines<R> {
-    /// Reads from `reader`; `path` names it in errors.
-    pub fn new(reader: R, path: &Path) -> Self {
-        RunLines(Fields {
-            lines: reader.lines(),
-            line: 0,
-            path: path.to_path_buf(),
         })
     }
 }
 
-impl<R: BufRead> Iterator for RunLines<R> {
-    type Item = Result<RunLine>;
+impl TrecRecord for RunLine {
+    const COLUMNS: &'static str = "qid Q0 docid rank score tag";
 
-    fn next(&mut self) -> Option<Self::Item> {
-        let (line, f) = match self.0.next_fields()? {
-            Ok(x) => x,
-            Err(e) => return Some(Err(e)),
-        };
-        if f.len() != 6 {
-            return Some(Err(self.0.err(
-                line,
-                format!(
-                    "a run line has 6 columns (qid Q0 docid rank score tag), this one has {}",
-                    f.len()
-                ),
-            )));
-        }
-        let Ok(rank) = f[3].parse::<i64>() else {
-            return Some(Err(self
-                .0
-                .err(line, format!("rank `{}` is not an integer", f[3]))));
-        };
-        let score = match f[4].parse::<f64>() {
-            Ok(s) if s.is_finite() => s,
-            _ => {
-                return Some(Err(self
-                    .0
-                    .err(line, format!("score `{}` is not a finite number", f[4]))))
-            }
-        };
-        Some(Ok(RunLine {
-            query: f[0].clone(),
-            doc: f[2].clone(),
+    fn from_fields(f: Vec<String>) -> std::result::Result<Self, String> {
+        let rank = f[3]
+            .parse::<i64>()
+            .map_err(|_| format!("rank `{}` is not an integer", f[3]))?;
+        let score = f[4]
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite())
+            .ok_or_else(|| format!("score `{}` is not a finite number", f[4]))?;
+        let mut f = f.into_iter();
+        Ok(RunLine {
+            query: f.next().unwrap_or_default(),
+            doc: f.nth(1).unwrap_or_default(),
             rank,
             score,
-            tag: f[5].clone(),
-        }))
+            tag: f.nth(2).unwrap_or_default(),
+        })
+    }
+}
+
+/// Streams the records `T` of a TREC file line by line.
+pub struct TrecLines<R, T> {
+    fields: Fields<R>,
+    record: std::marker::PhantomData<T>,
+}
+
+/// Streams a qrels file.
+pub type QrelsLines<R> = TrecLines<R, QrelsLine>;
+/// Streams a run file.
+pub type RunLines<R> = TrecLines<R, RunLine>;
+
+impl<T: TrecRecord> TrecLines<BufReader<std::fs::File>, T> {
+    /// Opens `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        Ok(Self::new(open(path)?, path))
+    }
+}
+
+impl<R: BufRead, T: TrecRecord> TrecLines<R, T> {
+    /// Reads from `reader`; `path` names it in errors.
+    pub fn new(reader: R, path: &Path) -> Self {
+        TrecLines {
+            fields: Fields {
+                lines: reader.lines(),
+                line: 0,
+                path: path.to_path_buf(),
+            },
+            record: std::marker::PhantomData,
+        }
+    }
+
+    /// The error `message` at the line read last.
+    fn err_here(&self, message: String) -> Error {
+        self.fields.err(self.fields.line, message)
+    }
+}
+
+impl<R: BufRead, T: TrecRecord> Iterator for TrecLines<R, T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (line, f) = match self.fields.next_fields()? {
+            Ok(x) => x,
+            Err(e) => return Some(Err(e)),
+        };
+        let want = T::COLUMNS.split_whitespace().count();
+        if f.len() != want {
+            return Some(Err(self.fields.err(
+                line,
+                format!(
+                    "a line here has {want} columns ({}), this one has {}",
+                    T::COLUMNS,
+                    f.len()
+                ),
+            )));
+        }
+        Some(T::from_fields(f).map_err(|m| self.fields.err(line, m)))
     }
 }
 
@@ -219,10 +213,10 @@ impl Qrels {
             if q.judged(&rec.query)
                 .is_some_and(|m| m.contains_key(&rec.doc))
             {
-                return Err(lines.0.err(
-                    lines.0.line,
-                    format!("{} is judged twice for query {}", rec.doc, rec.query),
-                ));
+                return Err(lines.err_here(format!(
+                    "{} is judged twice for query {}",
+                    rec.doc, rec.query
+                )));
             }
             q.insert(&rec.query, &rec.doc, rec.relevance);
         }
@@ -323,10 +317,10 @@ impl Run {
                 .or_default()
                 .insert(rec.doc.clone())
             {
-                return Err(lines.0.err(
-                    lines.0.line,
-                    format!("{} is listed twice for query {}", rec.doc, rec.query),
-                ));
+                return Err(lines.err_here(format!(
+                    "{} is listed twice for query {}",
+                    rec.doc, rec.query
+                )));
             }
             run.ranked
                 .entry(rec.query)

@@ -38,16 +38,20 @@ pub struct Bm25Runs {
     pub ranking: Vec<Vec<usize>>,
 }
 
+/// Statute id → index.
+fn positions(data: &Aila) -> HashMap<&str, usize> {
+    data.statutes
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.as_str(), i))
+        .collect()
+}
+
 /// BM25 scores of every query against every statute.
 pub fn bm25_all(data: &Aila) -> Result<Bm25Runs> {
     let index = Bm25Index::in_ram(&data.statutes)?;
     let n = data.statutes.len();
-    let pos: HashMap<&str, usize> = data
-        .statutes
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.id.as_str(), i))
-        .collect();
+    let pos = positions(data);
     let mut scores = Vec::new();
     let mut ranking = Vec::new();
     for (_, text) in &data.queries {
@@ -302,12 +306,7 @@ pub fn run(cfg: &LegalRetrievalConfig, opts: &ReproOptions) -> Result<LegalRetri
     let dir = opts.dataset(&AILA)?;
     let data = data::load(&dir)?;
     let bm25 = bm25_all(&data)?;
-    let pos: HashMap<&str, usize> = data
-        .statutes
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.id.as_str(), i))
-        .collect();
+    let pos = positions(&data);
     let relevant: Vec<Vec<usize>> = data
         .queries
         .iter()
