@@ -12,11 +12,13 @@
 //! context across sentences, the query vector is additive-attention pooled, the statute vector
 //! is `Σ softmax_i(s_iᵀ W q) s_i`, and the score is an MLP over `[q, a, q⊙a, |q−a|]`.
 //!
-//! What differs: the paper's Paraformer encodes sentences with a pretrained sentence
-//! transformer and its Attentive CNN with CNN filters over pretrained word vectors; we have no
-//! pretrained weights here (offline, 40 training queries), so word embeddings are learned from
-//! scratch and the sizes are small (embedding 64, GRU 32 per direction, attention 32) so a
+//! What differs: the paper's Paraformer builds on a pretrained transformer and its Attentive CNN
+//! on convolutions; we have no pretrained weights here (offline, 40 training queries), so word
+//! embeddings are learned from scratch and the sizes are small (embedding 64, GRU 32 per direction, attention 32) so a
 //! fold trains in minutes on one CPU thread. Inputs are cut to `max_sentences × max_words`.
+//! The paper's attention is sparse (sparsemax-style); ours is a dense softmax. Only the paper's
+//! abstract and outline could be read here, not its hyper-parameter tables, so no size or
+//! schedule below is traced to the paper: they are this crate's choices.
 //!
 //! Input of the registered model (`dyn Forward`): `[B, 2, S, W]` word ids (`[:, 0]` the query,
 //! `[:, 1]` the statute, `<pad>` = 0), output `[B]` relevance scores. Parameters: `embed`,
