@@ -42,6 +42,12 @@ fn quick_run_mix_at_least_bm25() {
         get("mix", "map"),
         get("bm25", "map")
     );
+    // the query-blind statute prior is reported and beats the constant ranker too
+    assert!(
+        get("prior", "map") > flat,
+        "prior map {}",
+        get("prior", "map")
+    );
     for f in &m.folds {
         assert!((0.0..=1.0).contains(&f.bm25_weight));
         assert!(!f.history.is_empty());

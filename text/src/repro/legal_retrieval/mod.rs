@@ -127,7 +127,7 @@ impl LegalRetrievalConfig {
 /// One method's pooled test results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MethodResult {
-    /// `bm25`, `ranker` or `mix`.
+    /// `bm25`, `prior` (query-blind statute frequency), `ranker` or `mix`.
     pub key: String,
     pub name: String,
     /// Mean over the tested queries of every measure (`map`, `P_10`, `recall_10`, …).

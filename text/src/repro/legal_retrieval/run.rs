@@ -26,8 +26,12 @@ use crate::vocab::{Vocab, VocabConfig};
 use crate::Result;
 
 /// The three methods: key and name.
-pub const METHODS: [(&str, &str); 3] = [
+pub const METHODS: [(&str, &str); 4] = [
     ("bm25", "BM25 (tantivy)"),
+    (
+        "prior",
+        "statute prior (times relevant in the fold's training queries)",
+    ),
     ("ranker", "attentive ranker"),
     ("mix", "BM25 + ranker mix"),
 ];
@@ -157,6 +161,7 @@ struct TestScores {
     bm25: Vec<f64>,
     ranker: Vec<f64>,
     mix: Vec<f64>,
+    prior: Vec<f64>,
 }
 
 /// Everything one fold hands back.
@@ -176,6 +181,14 @@ fn run_fold(
 ) -> Result<Fold> {
     let mut seen: Vec<usize> = tr.clone();
     seen.extend(val);
+    // the query-independent baseline: how often each statute is relevant in the fold's
+    // training and validation queries
+    let mut prior = vec![0.0; data.statutes.len()];
+    for q in &seen {
+        for d in &relevant[*q] {
+            prior[*d] += 1.0;
+        }
+    }
     let vocab = vocabulary(data, &seen, cfg)?;
     let rc = AttentiveRankerConfig {
         vocab_size: vocab.len() as i64,
@@ -225,6 +238,7 @@ fn run_fold(
                 mix: mix::mix(&b, &n, w),
                 bm25: b,
                 ranker: n,
+                prior: prior.clone(),
             }
         })
         .collect();
@@ -319,16 +333,16 @@ pub fn run(cfg: &LegalRetrievalConfig, opts: &ReproOptions) -> Result<LegalRetri
         })
         .collect();
     let splits = folds(data.queries.len(), cfg);
-    let mut pooled: Vec<Run> = vec![Run::new(), Run::new(), Run::new()];
-    let mut per_fold: Vec<Vec<Run>> = vec![Vec::new(), Vec::new(), Vec::new()];
+    let mut pooled: Vec<Run> = METHODS.iter().map(|_| Run::new()).collect();
+    let mut per_fold: Vec<Vec<Run>> = METHODS.iter().map(|_| Vec::new()).collect();
     let mut fold_results = Vec::new();
     let mut first_model = None;
     for (k, split) in splits.iter().enumerate().take(cfg.run_folds) {
         let fold = run_fold(&data, &bm25, &relevant, k, split, cfg)?;
-        let mut runs = vec![Run::new(), Run::new(), Run::new()];
+        let mut runs: Vec<Run> = METHODS.iter().map(|_| Run::new()).collect();
         for t in &fold.test {
             let qid = &data.queries[t.query].0;
-            for (r, s) in runs.iter_mut().zip([&t.bm25, &t.ranker, &t.mix]) {
+            for (r, s) in runs.iter_mut().zip([&t.bm25, &t.prior, &t.ranker, &t.mix]) {
                 r.set(qid, scored(&data, s));
             }
         }
