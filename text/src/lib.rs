@@ -17,8 +17,12 @@ pub mod error;
 pub mod lm;
 pub mod models;
 pub mod phi;
+pub mod read;
 pub mod repro;
+pub mod retrieval;
 pub mod rwkv;
+#[cfg(feature = "search")]
+pub mod search;
 pub mod tagged;
 pub mod vocab;
 

@@ -21,6 +21,10 @@ enum Command {
     /// Apply a trained text model to your own files.
     #[command(subcommand)]
     Eval(Eval),
+    /// Index a folder of text documents with BM25 (tantivy) and answer a query, optionally
+    /// re-ranked by a saved attentive ranker; prints rank, document and score.
+    #[cfg(feature = "search")]
+    Search(deepfield_text::search::SearchArgs),
 }
 
 #[derive(Subcommand)]
@@ -127,6 +131,10 @@ fn run(cmd: Command) -> Result<()> {
                 "{}",
                 deepfield_text::lm::generate(&lm.model, &lm.vocab, &prompt, &opts)?
             );
+        }
+        #[cfg(feature = "search")]
+        Command::Search(args) => {
+            deepfield_text::search::run(&args)?;
         }
     }
     Ok(())

@@ -7,5 +7,6 @@ use deepfield_core::models::ModelRegistry;
 pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
     reg.register::<crate::lm::SpikeGptConfig>()?;
     reg.register::<crate::lm::RwkvLmConfig>()?;
+    reg.register::<crate::retrieval::ranker::AttentiveRankerConfig>()?;
     Ok(())
 }

@@ -1,10 +1,14 @@
 //! The text reproductions (`deepfield-text repro <id>`).
 
+pub mod legal_retrieval;
 pub mod spikegpt;
 
 use deepfield_core::repro::{Reproduction, Typed};
 
 /// Every reproduction of this crate, one line each.
 pub fn all() -> Vec<Box<dyn Reproduction>> {
-    vec![Box::new(Typed(spikegpt::SpikeGpt))]
+    vec![
+        Box::new(Typed(spikegpt::SpikeGpt)),
+        Box::new(Typed(legal_retrieval::LegalRetrieval)),
+    ]
 }
