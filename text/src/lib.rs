@@ -13,10 +13,14 @@
 /// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
+pub mod deid;
 pub mod error;
 pub mod models;
+pub mod read;
 pub mod repro;
+pub mod seqeval;
 pub mod tagged;
+pub mod tagger;
 pub mod vocab;
 
 pub use deepfield_core as core;
