@@ -16,6 +16,7 @@ pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 pub mod deid;
 pub mod error;
 pub mod models;
+pub mod phi;
 pub mod read;
 pub mod repro;
 pub mod seqeval;

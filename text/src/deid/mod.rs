@@ -2,10 +2,8 @@
 //! span: NAME, DATE, ID, …) is replaced by a type placeholder (`[NAME]`) or, with
 //! [`Replace::Surrogate`], by a seeded stand-in of the same type (a name from a fixed list, a
 //! date or ID whose digits and letters are redrawn keeping its layout). Text is read line by
-//! line; each line is split by [`tokens::split`] and tagged as one sentence; everything outside
+//! line; each line is split by [`crate::phi::tokenize`] (the simulator's tokeniser, so a tagger trained on simulated notes sees the same tokens) and tagged as one sentence; everything outside
 //! the found spans is kept byte for byte. Output files are written atomically.
-
-pub mod tokens;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +12,7 @@ use deepfield_core::nn::crf::TagScheme;
 use deepfield_core::Rng;
 use serde::Serialize;
 
+use crate::phi::tokenize::tokenize;
 use crate::seqeval::chunks;
 use crate::tagger::Tagger;
 use crate::{Error, Result};
@@ -96,7 +95,7 @@ pub fn deidentify_text(
     counts: &mut DeidCounts,
 ) -> Result<String> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let spans: Vec<Vec<tokens::Span>> = lines.iter().map(|l| tokens::split(l)).collect();
+    let spans: Vec<Vec<crate::phi::tokenize::Token>> = lines.iter().map(|l| tokenize(l)).collect();
     let words: Vec<Vec<&str>> = spans
         .iter()
         .map(|s| s.iter().map(|t| t.text.as_str()).collect())

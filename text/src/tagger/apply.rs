@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use deepfield_core::nn::crf::TagScheme;
 
 use super::Tagger;
-use crate::deid::tokens;
+use crate::phi::tokenize::tokenize;
 use crate::read::conll_ner::{self, Repair};
 use crate::seqeval::{evaluate, Mode, Report};
 use crate::tagged::Tagged;
@@ -51,7 +51,7 @@ pub fn tag_file(opts: &TagOptions) -> Result<TagOutcome> {
         let text = std::fs::read_to_string(&opts.input).map_err(|e| Error::io(&opts.input, e))?;
         let sentences: Vec<Tagged> = text
             .lines()
-            .map(tokens::split)
+            .map(tokenize)
             .filter(|t| !t.is_empty())
             .map(|t| Tagged {
                 tags: vec!["O".into(); t.len()],
