@@ -13,6 +13,7 @@
 /// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
+pub mod bench;
 pub mod deid;
 pub mod error;
 pub mod models;

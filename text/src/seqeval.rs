@@ -325,6 +325,57 @@ pub fn evaluate<S: AsRef<str>>(gold: &[Vec<S>], pred: &[Vec<S>], mode: Mode) -> 
     })
 }
 
+/// Token-level scores per entity type: a token counts for type X when its tag's type is X
+/// (prefixes ignored); the `micro` entry pools all types. (Not a seqeval metric: the
+/// token-based evaluation of the de-identification papers.)
+pub fn token_level<S: AsRef<str>>(gold: &[Vec<S>], pred: &[Vec<S>]) -> Result<Report> {
+    let kind = |t: &str| -> Option<String> {
+        let (p, k) = split_default(t);
+        (p != 'O' && k != "_").then(|| k.to_string())
+    };
+    let mut counts: BTreeMap<String, [usize; 3]> = BTreeMap::new();
+    for (s, (g, p)) in gold.iter().zip(pred).enumerate() {
+        if g.len() != p.len() {
+            return Err(Error::input(format!(
+                "token scores: sentence {s} has {} gold tags but {} predicted",
+                g.len(),
+                p.len()
+            )));
+        }
+        for (g, p) in g.iter().zip(p) {
+            let (g, p) = (kind(g.as_ref()), kind(p.as_ref()));
+            if let Some(k) = &g {
+                counts.entry(k.clone()).or_default()[2] += 1;
+            }
+            if let Some(k) = &p {
+                counts.entry(k.clone()).or_default()[1] += 1;
+                if g.as_ref() == Some(k) {
+                    counts.entry(k.clone()).or_default()[0] += 1;
+                }
+            }
+        }
+    }
+    let per_type: BTreeMap<String, Scores> = counts
+        .iter()
+        .map(|(k, [c, p, g])| (k.clone(), Scores::from_counts(*c, *p, *g)))
+        .collect();
+    let sum = |i: usize| counts.values().map(|c| c[i]).sum::<usize>();
+    let micro = Scores::from_counts(sum(0), sum(1), sum(2));
+    let n = per_type.len().max(1) as f64;
+    let mean = |f: fn(&Scores) -> f64| per_type.values().map(f).sum::<f64>() / n;
+    let macro_avg = Scores {
+        precision: mean(|s| s.precision),
+        recall: mean(|s| s.recall),
+        f1: mean(|s| s.f1),
+        ..micro
+    };
+    Ok(Report {
+        per_type,
+        micro,
+        macro_avg,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,6 +412,16 @@ mod tests {
         assert!(e.to_string().contains("S-PER"), "{e}");
         let c = strict_chunks(&t("B-PER I-PER O S-LOC B-X"), TagScheme::Bioes).unwrap();
         assert_eq!(c.len(), 1, "{c:?}");
+    }
+
+    #[test]
+    fn token_level_counts_tokens_by_type() {
+        let gold = vec![t("B-PER I-PER O B-LOC")];
+        let pred = vec![t("B-PER O B-PER I-LOC")];
+        let r = token_level(&gold, &pred).unwrap();
+        assert_eq!((r.per_type["PER"].correct, r.per_type["PER"].predicted, r.per_type["PER"].support), (1, 2, 2));
+        assert_eq!(r.per_type["LOC"].f1, 1.0);
+        assert_eq!((r.micro.correct, r.micro.predicted, r.micro.support), (2, 3, 3));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use deepfield_core::nn::crf::TagScheme;
-use deepfield_core::repro::cli::{App, Common, EvalArgs};
+use deepfield_core::repro::cli::{App, BenchArgs, Common, EvalArgs};
 use deepfield_text::Result;
 
 deepfield_core::domain_cli! {
@@ -47,6 +47,27 @@ enum Command {
         #[arg(long, default_value_t = 0, value_name = "N")]
         threads: usize,
     },
+    /// Time against the Python references: `crf` — a NeuroNER BiLSTM-CRF training step vs
+    /// PyTorch eager + pytorch-crf (needs text/bench/requirements.txt in the Python side);
+    /// `all` runs every task.
+    Bench {
+        #[command(flatten)]
+        bench: BenchArgs,
+        #[arg(long, default_value = "all", value_parser = ["all", "crf"])]
+        task: String,
+        /// Timed training steps per round.
+        #[arg(long, default_value_t = 20)]
+        steps: usize,
+        /// Untimed steps before each round.
+        #[arg(long, default_value_t = 3)]
+        warmup: usize,
+        /// Rounds per side (alternating; the best counts).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Sentences per step.
+        #[arg(long, default_value_t = 32)]
+        batch: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -74,6 +95,27 @@ fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Common(c) => c.run(&app()?)?,
         Command::Eval(Eval::Tag { eval, scheme }) => eval_tag(&eval, &scheme)?,
+        Command::Bench {
+            bench,
+            task,
+            steps,
+            warmup,
+            rounds,
+            batch,
+        } => {
+            let settings = deepfield_text::bench::BenchSettings {
+                threads: bench.threads,
+                python: bench.python,
+                steps,
+                warmup,
+                rounds,
+                batch,
+            };
+            // `all` and `crf` time the CRF tagger; the tokenizer arm joins `all` at merge.
+            if task == "all" || task == "crf" {
+                deepfield_text::bench::run(&settings)?;
+            }
+        }
         Command::Deidentify {
             model,
             input,
