@@ -63,13 +63,20 @@ fn crf_matches_pytorch_crf() {
         let vs = nn::VarStore::new(Device::Cpu);
         let crf = CrfConfig::new(c.tags).init(&vs.root()).unwrap();
         tch::no_grad(|| {
-            crf.start.copy_(&Tensor::from_slice(&c.start));
-            crf.end.copy_(&Tensor::from_slice(&c.end));
-            crf.transitions.copy_(&flat2(&c.transitions));
+            crf.start
+                .shallow_clone()
+                .copy_(&Tensor::from_slice(&c.start));
+            crf.end.shallow_clone().copy_(&Tensor::from_slice(&c.end));
+            crf.transitions
+                .shallow_clone()
+                .copy_(&flat2(&c.transitions));
         });
         let emissions = flat3(&c.emissions).set_requires_grad(true);
         let gold = Tensor::stack(
-            &c.gold.iter().map(|g| Tensor::from_slice(g)).collect::<Vec<_>>(),
+            &c.gold
+                .iter()
+                .map(|g| Tensor::from_slice(g))
+                .collect::<Vec<_>>(),
             0,
         );
         let mask = Tensor::stack(

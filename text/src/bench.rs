@@ -86,7 +86,12 @@ pub fn ours(config: &NeuroNerConfig, data: &Batches, s: &BenchSettings) -> Resul
 }
 
 /// The PyTorch side, one round: ms per step, or why it did not run.
-fn theirs(py: &Path, file: &Path, c: &NeuroNerConfig, s: &BenchSettings) -> std::result::Result<f64, String> {
+fn theirs(
+    py: &Path,
+    file: &Path,
+    c: &NeuroNerConfig,
+    s: &BenchSettings,
+) -> std::result::Result<f64, String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/bench_crf.py");
     let out = deepfield_core::allocator::configure_child(&mut std::process::Command::new(py))
         .arg(&script)
@@ -113,7 +118,9 @@ fn theirs(py: &Path, file: &Path, c: &NeuroNerConfig, s: &BenchSettings) -> std:
 /// Run both sides and print the rounds, the best of each side and the ratio.
 pub fn run(s: &BenchSettings) -> Result<()> {
     if s.steps == 0 || s.rounds == 0 || s.batch == 0 {
-        return Err(Error::config("bench: --steps, --rounds and --batch must be at least 1"));
+        return Err(Error::config(
+            "bench: --steps, --rounds and --batch must be at least 1",
+        ));
     }
     deepfield_core::device::set_threads(s.threads);
     let dir = deepfield_core::data::dataset(&WNUT17)?;
@@ -129,7 +136,10 @@ pub fn run(s: &BenchSettings) -> Result<()> {
         std::process::id()
     ));
     let mut named: Vec<(String, &Tensor)> = Vec::new();
-    let masks: Vec<Tensor> = data.iter().map(|(_, _, m)| m.to_kind(tch::Kind::Uint8)).collect();
+    let masks: Vec<Tensor> = data
+        .iter()
+        .map(|(_, _, m)| m.to_kind(tch::Kind::Uint8))
+        .collect();
     for (i, ((xs, tags, _), m)) in data.iter().zip(&masks).enumerate() {
         named.push((format!("xs_{i}"), xs));
         named.push((format!("tags_{i}"), tags));
@@ -142,7 +152,10 @@ pub fn run(s: &BenchSettings) -> Result<()> {
 }
 
 fn compare(config: &NeuroNerConfig, data: &Batches, file: &Path, s: &BenchSettings) -> Result<()> {
-    let py = s.python.clone().or_else(deepfield_core::python::interpreter);
+    let py = s
+        .python
+        .clone()
+        .or_else(deepfield_core::python::interpreter);
     let (mut best_ours, mut best_theirs) = (f64::INFINITY, None::<f64>);
     let what = format!("threads={} batch={} steps={}", s.threads, s.batch, s.steps);
     for round in 1..=s.rounds {

@@ -71,7 +71,9 @@ pub fn chunks<S: AsRef<str>>(tags: &[S]) -> Vec<Chunk> {
     let (mut prev, mut prev_type) = ('O', "");
     let mut begin = 0;
     for i in 0..=tags.len() {
-        let (tag, kind) = tags.get(i).map_or(('O', "_"), |t| split_default(t.as_ref()));
+        let (tag, kind) = tags
+            .get(i)
+            .map_or(('O', "_"), |t| split_default(t.as_ref()));
         if end_of_chunk(prev, tag, prev_type, kind) {
             out.push(Chunk {
                 kind: prev_type.to_string(),
@@ -130,7 +132,11 @@ impl<'a> Tok<'a> {
         if !allowed.contains(prefix) {
             return Err(Error::input(format!(
                 "seqeval strict {scheme:?}: invalid tag {s:?} (allowed prefixes: {})",
-                allowed.chars().map(String::from).collect::<Vec<_>>().join(", ")
+                allowed
+                    .chars()
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         let tag = s[prefix.len_utf8()..].trim_matches('-');
@@ -293,7 +299,8 @@ pub fn evaluate<S: AsRef<str>>(gold: &[Vec<S>], pred: &[Vec<S>], mode: Mode) -> 
         .chain(&pred_set)
         .map(|(_, c)| c.kind.as_str())
         .collect();
-    let count = |set: &BTreeSet<(usize, Chunk)>, k: &str| set.iter().filter(|(_, c)| c.kind == k).count();
+    let count =
+        |set: &BTreeSet<(usize, Chunk)>, k: &str| set.iter().filter(|(_, c)| c.kind == k).count();
     let per_type: BTreeMap<String, Scores> = kinds
         .iter()
         .map(|&k| {
@@ -387,7 +394,10 @@ mod tests {
     #[test]
     fn default_chunks_read_broken_sequences_like_conlleval() {
         let c = chunks(&t("O I-PER I-PER O B-LOC I-ORG"));
-        let spans: Vec<_> = c.iter().map(|c| (c.kind.as_str(), c.start, c.end)).collect();
+        let spans: Vec<_> = c
+            .iter()
+            .map(|c| (c.kind.as_str(), c.start, c.end))
+            .collect();
         assert_eq!(spans, [("PER", 1, 3), ("LOC", 4, 5), ("ORG", 5, 6)]);
         assert_eq!(
             retag(&t("O I-PER I-PER O B-LOC I-ORG"), TagScheme::Bio),
@@ -419,9 +429,19 @@ mod tests {
         let gold = vec![t("B-PER I-PER O B-LOC")];
         let pred = vec![t("B-PER O B-PER I-LOC")];
         let r = token_level(&gold, &pred).unwrap();
-        assert_eq!((r.per_type["PER"].correct, r.per_type["PER"].predicted, r.per_type["PER"].support), (1, 2, 2));
+        assert_eq!(
+            (
+                r.per_type["PER"].correct,
+                r.per_type["PER"].predicted,
+                r.per_type["PER"].support
+            ),
+            (1, 2, 2)
+        );
         assert_eq!(r.per_type["LOC"].f1, 1.0);
-        assert_eq!((r.micro.correct, r.micro.predicted, r.micro.support), (2, 3, 3));
+        assert_eq!(
+            (r.micro.correct, r.micro.predicted, r.micro.support),
+            (2, 3, 3)
+        );
     }
 
     #[test]
@@ -429,7 +449,10 @@ mod tests {
         let gold = vec![t("B-PER I-PER O B-LOC"), t("B-ORG O")];
         let pred = vec![t("B-PER I-PER O B-ORG"), t("B-ORG O")];
         let r = evaluate(&gold, &pred, Mode::Default).unwrap();
-        assert_eq!((r.micro.correct, r.micro.predicted, r.micro.support), (2, 3, 3));
+        assert_eq!(
+            (r.micro.correct, r.micro.predicted, r.micro.support),
+            (2, 3, 3)
+        );
         assert!((r.micro.f1 - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(r.per_type["LOC"].f1, 0.0);
         assert_eq!(r.per_type["ORG"].precision, 0.5);

@@ -44,7 +44,8 @@ fn wnut17_files_have_the_documented_sizes() {
 
 #[test]
 fn round_trip_docstart_and_repairs() {
-    let text = "-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP I-MISC\n\n\
+    let text =
+        "-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP I-MISC\n\n\
                 Peter NNP B-NP B-PER\nBlackburn NNP I-NP I-PER\n \nBRUSSELS NNP B-NP B-LOC\n";
     let mut r = reader(text, TagScheme::Bio);
     let sentences: Vec<Tagged> = r.by_ref().collect::<Result<_, _>>().unwrap();
@@ -54,7 +55,11 @@ fn round_trip_docstart_and_repairs() {
     assert_eq!(sentences[0].tags, ["B-ORG", "O", "B-MISC"]);
     assert_eq!(r.repairs.len(), 1);
     assert_eq!(
-        (r.repairs[0].line, r.repairs[0].from.as_str(), r.repairs[0].to.as_str()),
+        (
+            r.repairs[0].line,
+            r.repairs[0].from.as_str(),
+            r.repairs[0].to.as_str()
+        ),
         (5, "I-MISC", "B-MISC")
     );
     let dir = tempfile::tempdir().unwrap();
@@ -75,9 +80,24 @@ fn round_trip_docstart_and_repairs() {
 #[test]
 fn malformed_files_are_errors_naming_file_and_line() {
     let cases = [
-        ("a\tO\nb\n", TagScheme::Bio, "mem.conll:2:", "2 or more columns"),
-        ("a x O\nb O\n", TagScheme::Bio, "mem.conll:2:", "first token line has 3"),
-        ("a\tO\n\nb\tE-PER\n", TagScheme::Bio, "mem.conll:3:", "\"E-PER\""),
+        (
+            "a\tO\nb\n",
+            TagScheme::Bio,
+            "mem.conll:2:",
+            "2 or more columns",
+        ),
+        (
+            "a x O\nb O\n",
+            TagScheme::Bio,
+            "mem.conll:2:",
+            "first token line has 3",
+        ),
+        (
+            "a\tO\n\nb\tE-PER\n",
+            TagScheme::Bio,
+            "mem.conll:3:",
+            "\"E-PER\"",
+        ),
         ("a\tB-\n", TagScheme::Bioes, "mem.conll:1:", "\"B-\""),
         ("a\tPER\n", TagScheme::Bio, "mem.conll:1:", "\"PER\""),
     ];

@@ -1,8 +1,8 @@
 //! `deid-rnn --quick` end to end: both parts run, the files a results folder promises exist,
 //! and the notes tagger beats the memorising baseline.
 
-use deepfield_core::repro::{Experiment, ReproOptions, Typed};
 use deepfield_core::repro::Reproduction;
+use deepfield_core::repro::{Experiment, ReproOptions, Typed};
 use deepfield_text::repro::deid_rnn::{DeidRnn, DeidRnnMetrics};
 
 #[test]

@@ -49,7 +49,11 @@ fn same(what: &str, got: &Scores, want: &Row) {
 
 fn agree(what: &str, got: &Report, want: &BTreeMap<String, Row>) {
     let types: Vec<&String> = want.keys().filter(|k| !k.ends_with(" avg")).collect();
-    assert_eq!(got.per_type.keys().collect::<Vec<_>>(), types, "{what} types");
+    assert_eq!(
+        got.per_type.keys().collect::<Vec<_>>(),
+        types,
+        "{what} types"
+    );
     for t in types {
         same(&format!("{what} {t}"), &got.per_type[t], &want[t]);
     }
@@ -80,14 +84,18 @@ fn scores_and_entities_agree_with_seqeval() {
             // Repairing keeps the default-mode entities and makes them all strict-valid.
             let fixed = retag(g, scheme);
             assert_eq!(chunks(&fixed), chunks(g), "{g:?} → {fixed:?}");
-            assert_eq!(strict_chunks(&fixed, scheme).unwrap(), chunks(g), "{fixed:?}");
+            assert_eq!(
+                strict_chunks(&fixed, scheme).unwrap(),
+                chunks(g),
+                "{fixed:?}"
+            );
         }
-        let broken = c
-            .gold
-            .iter()
-            .filter(|g| retag(g, scheme) != **g)
-            .count();
-        assert!(broken >= 10, "{}: only {broken} broken gold sentences", c.scheme);
+        let broken = c.gold.iter().filter(|g| retag(g, scheme) != **g).count();
+        assert!(
+            broken >= 10,
+            "{}: only {broken} broken gold sentences",
+            c.scheme
+        );
         let r = evaluate(&c.gold, &c.pred, Mode::Default).unwrap();
         agree(&format!("{} default", c.scheme), &r, &c.default);
         let r = evaluate(&c.gold, &c.pred, Mode::Strict(scheme)).unwrap();

@@ -37,7 +37,11 @@ fn tagger_trains_beats_memorising_and_deidentifies() {
     };
     let t0 = std::time::Instant::now();
     let (tagger, log) = train(&base, &train_s, &dev, &settings, |_| {}).unwrap();
-    eprintln!("trained in {:.1} s: {:?}", t0.elapsed().as_secs_f64(), log.epochs);
+    eprintln!(
+        "trained in {:.1} s: {:?}",
+        t0.elapsed().as_secs_f64(),
+        log.epochs
+    );
     let gold: Vec<Vec<String>> = test.iter().map(|s| s.tags.clone()).collect();
     let pred: Vec<Vec<String>> = tagger
         .tag_sentences(&test, TagScheme::Bio)
@@ -58,7 +62,9 @@ fn tagger_trains_beats_memorising_and_deidentifies() {
     // Save → restore: identical predictions; `eval tag` on a CoNLL file gives the same F1.
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model");
-    tagger.save(&model, Some(&serde_json::json!({"f1": ours}))).unwrap();
+    tagger
+        .save(&model, Some(&serde_json::json!({"f1": ours})))
+        .unwrap();
     let back = Tagger::load(&model, tch::Device::Cpu).unwrap();
     let again: Vec<Vec<String>> = back
         .tag_sentences(&test, TagScheme::Bio)
@@ -68,7 +74,10 @@ fn tagger_trains_beats_memorising_and_deidentifies() {
         .collect();
     assert_eq!(again, pred);
     let reg = deepfield_text::models().unwrap();
-    assert_eq!(reg.restore(&model, tch::Device::Cpu).unwrap().kind, "text.neuroner");
+    assert_eq!(
+        reg.restore(&model, tch::Device::Cpu).unwrap().kind,
+        "text.neuroner"
+    );
     let conll = dir.path().join("test.conll");
     conll_ner::write(&conll, &test).unwrap();
     let out = dir.path().join("pred.conll");
@@ -112,8 +121,13 @@ fn tagger_trains_beats_memorising_and_deidentifies() {
     assert_eq!(a, std::fs::read_to_string(s2.join("note.txt")).unwrap());
     assert!(!a.contains("[NAME]") && a != notes[0].text);
     // A missing input is an error naming it.
-    let e = deidentify_files(&back, &dir.path().join("nope"), &clean, Replace::Placeholder)
-        .unwrap_err()
-        .to_string();
+    let e = deidentify_files(
+        &back,
+        &dir.path().join("nope"),
+        &clean,
+        Replace::Placeholder,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("nope"), "{e}");
 }

@@ -105,13 +105,20 @@ impl TagConstraint {
 
     /// Whether the whole tag path is allowed.
     pub fn allows(&self, path: &[i64]) -> bool {
-        let label = |i: i64| self.labels.get(i as usize).map(String::as_str).unwrap_or("O");
+        let label = |i: i64| {
+            self.labels
+                .get(i as usize)
+                .map(String::as_str)
+                .unwrap_or("O")
+        };
         let Some((&first, &last)) = path.first().zip(path.last()) else {
             return true;
         };
         self.start_ok(label(first))
             && self.end_ok(label(last))
-            && path.windows(2).all(|w| self.step_ok(label(w[0]), label(w[1])))
+            && path
+                .windows(2)
+                .all(|w| self.step_ok(label(w[0]), label(w[1])))
     }
 }
 
@@ -225,7 +232,10 @@ impl Crf {
             self.config.tags
         );
         let Some(mask) = mask else {
-            return Ok(Tensor::f_ones([s[0], s[1]], (Kind::Bool, emissions.device()))?);
+            return Ok(Tensor::f_ones(
+                [s[0], s[1]],
+                (Kind::Bool, emissions.device()),
+            )?);
         };
         ensure_input!(
             mask.size() == s[..2],
@@ -235,7 +245,11 @@ impl Crf {
         );
         let mask = super::attention::bool_mask(mask)?;
         ensure_input!(
-            bool::try_from(mask.f_select(1, 0)?.f_all()?)?,
+            mask.f_select(1, 0)?
+                .f_all()?
+                .f_to_kind(Kind::Int64)?
+                .f_int64_value(&[])?
+                != 0,
             "crf: the first time step of every sequence must be unmasked"
         );
         Ok(mask)
@@ -264,7 +278,10 @@ impl Crf {
         let tags = tags.f_to_kind(Kind::Int64)?;
         let k = self.config.tags;
         if tags.numel() > 0 {
-            let (lo, hi) = (tags.f_min()?.int64_value(&[]), tags.f_max()?.int64_value(&[]));
+            let (lo, hi) = (
+                tags.f_min()?.int64_value(&[]),
+                tags.f_max()?.int64_value(&[]),
+            );
             ensure_input!(
                 lo >= 0 && hi < k,
                 "crf: tags must be in 0..{k}, got {lo}..={hi}"
@@ -453,7 +470,9 @@ mod tests {
 
         let e = crf.decode(&em.narrow(2, 0, 4), None).unwrap_err();
         assert!(e.to_string().contains("[B, T, 5]"), "{e}");
-        let bad = mask.ones_like().index_fill(1, &Tensor::from_slice(&[0i64]), 0);
+        let bad = mask
+            .ones_like()
+            .index_fill(1, &Tensor::from_slice(&[0i64]), 0);
         let e = crf.decode(&em, Some(&bad)).unwrap_err();
         assert!(e.to_string().contains("first time step"), "{e}");
         let tags = Tensor::full([6, 9], 5, (Kind::Int64, tch::Device::Cpu));

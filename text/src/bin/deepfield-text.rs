@@ -137,7 +137,11 @@ fn run(cmd: Command) -> Result<()> {
                 "{} lines, {} tokens; replaced: {}; written to {}",
                 c.lines,
                 c.tokens,
-                if found.is_empty() { "nothing".to_string() } else { found.join(", ") },
+                if found.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    found.join(", ")
+                },
                 out.display()
             );
         }
@@ -159,21 +163,34 @@ fn eval_tag(eval: &EvalArgs, scheme: &str) -> Result<()> {
     let opts = deepfield_text::tagger::apply::TagOptions {
         model: eval.model.clone(),
         input,
-        scheme: if scheme == "bioes" { TagScheme::Bioes } else { TagScheme::Bio },
+        scheme: if scheme == "bioes" {
+            TagScheme::Bioes
+        } else {
+            TagScheme::Bio
+        },
         out: eval.out.clone(),
     };
     let o = deepfield_text::tagger::apply::tag_file(&opts)?;
     println!("{} sentences, {} tokens tagged", o.sentences, o.tokens);
     if !o.repairs.is_empty() {
-        println!("{} broken gold tags repaired as seqeval reads them", o.repairs.len());
+        println!(
+            "{} broken gold tags repaired as seqeval reads them",
+            o.repairs.len()
+        );
     }
     if let Some(r) = &o.report {
         println!("type\tprecision\trecall\tf1\tsupport");
         for (k, s) in &r.per_type {
-            println!("{k}\t{:.4}\t{:.4}\t{:.4}\t{}", s.precision, s.recall, s.f1, s.support);
+            println!(
+                "{k}\t{:.4}\t{:.4}\t{:.4}\t{}",
+                s.precision, s.recall, s.f1, s.support
+            );
         }
         let m = &r.micro;
-        println!("micro\t{:.4}\t{:.4}\t{:.4}\t{}", m.precision, m.recall, m.f1, m.support);
+        println!(
+            "micro\t{:.4}\t{:.4}\t{:.4}\t{}",
+            m.precision, m.recall, m.f1, m.support
+        );
     }
     eval.print_written();
     Ok(())

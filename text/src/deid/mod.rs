@@ -30,10 +30,24 @@ const FIRST: &[&str] = &[
     "Alex", "Maria", "Jordan", "Priya", "Tomas", "Grace", "Omar", "Lena", "Victor", "Hana",
 ];
 const LAST: &[&str] = &[
-    "Reyes", "Novak", "Okafor", "Lindqvist", "Tanaka", "Moreau", "Haddad", "Kowalski", "Brennan",
+    "Reyes",
+    "Novak",
+    "Okafor",
+    "Lindqvist",
+    "Tanaka",
+    "Moreau",
+    "Haddad",
+    "Kowalski",
+    "Brennan",
 ];
 const PLACES: &[&str] = &[
-    "Riverton", "Lakeside", "Fairview", "Oakridge", "Milford", "Ashford", "Westbrook",
+    "Riverton",
+    "Lakeside",
+    "Fairview",
+    "Oakridge",
+    "Milford",
+    "Ashford",
+    "Westbrook",
 ];
 const HOSPITALS: &[&str] = &[
     "St. Elsewhere Hospital",
@@ -138,7 +152,10 @@ pub fn input_files(input: &Path) -> Result<Vec<PathBuf>> {
     }
     files.sort();
     if files.is_empty() {
-        return Err(Error::input(format!("{}: no files to de-identify", input.display())));
+        return Err(Error::input(format!(
+            "{}: no files to de-identify",
+            input.display()
+        )));
     }
     Ok(files)
 }

@@ -46,7 +46,8 @@ pub struct ConllNerReader<R> {
 impl ConllNerReader<BufReader<File>> {
     /// Open `path` for reading.
     pub fn open(path: &Path, scheme: TagScheme) -> Result<Self> {
-        let file = File::open(path).map_err(|e| Error::parse(path, 0, format!("cannot open: {e}")))?;
+        let file =
+            File::open(path).map_err(|e| Error::parse(path, 0, format!("cannot open: {e}")))?;
         Ok(Self::new(BufReader::new(file), path, scheme))
     }
 }

@@ -70,8 +70,14 @@ pub fn tag_file(opts: &TagOptions) -> Result<TagOutcome> {
     let report = if gold {
         let g: Vec<&Vec<String>> = input.iter().map(|s| &s.tags).collect();
         let p: Vec<&Vec<String>> = predictions.iter().map(|s| &s.tags).collect();
-        let g: Vec<Vec<&str>> = g.iter().map(|v| v.iter().map(String::as_str).collect()).collect();
-        let p: Vec<Vec<&str>> = p.iter().map(|v| v.iter().map(String::as_str).collect()).collect();
+        let g: Vec<Vec<&str>> = g
+            .iter()
+            .map(|v| v.iter().map(String::as_str).collect())
+            .collect();
+        let p: Vec<Vec<&str>> = p
+            .iter()
+            .map(|v| v.iter().map(String::as_str).collect())
+            .collect();
         Some(evaluate(&g, &p, Mode::Default)?)
     } else {
         None

@@ -29,7 +29,9 @@ pub fn fit(base: &NeuroNerConfig, train: &[Tagged]) -> Result<NeuroNerConfig> {
     }
     let vc = VocabConfig::default();
     let words = Vocab::build(
-        train.iter().flat_map(|s| s.tokens.iter().map(|t| normalize_word(t))),
+        train
+            .iter()
+            .flat_map(|s| s.tokens.iter().map(|t| normalize_word(t))),
         &vc,
     )?;
     let chars = Vocab::build_chars(train.iter().flat_map(|s| s.tokens.iter()), &vc)?;
@@ -113,7 +115,9 @@ impl Encoder {
     ) -> Result<(Tensor, Tensor)> {
         let t = batch.iter().map(|s| s.len()).max().unwrap_or(0);
         if batch.is_empty() || t == 0 {
-            return Err(Error::input("neuroner: an empty batch or an empty sentence"));
+            return Err(Error::input(
+                "neuroner: an empty batch or an empty sentence",
+            ));
         }
         let w = 1 + self.max_chars;
         let mut ids = vec![0i64; batch.len() * t * w];
@@ -158,7 +162,9 @@ impl Encoder {
         for (b, s) in batch.iter().enumerate() {
             for (i, tag) in retag(&s.tags, self.scheme).iter().enumerate() {
                 out[b * t + i] = *self.label_ids.get(tag).ok_or_else(|| {
-                    Error::input(format!("neuroner: tag {tag:?} is not one of the tagger's labels"))
+                    Error::input(format!(
+                        "neuroner: tag {tag:?} is not one of the tagger's labels"
+                    ))
                 })?;
             }
         }

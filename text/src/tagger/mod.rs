@@ -64,16 +64,25 @@ impl Tagger {
     }
 
     /// Tag token sequences; the tags come back in `scheme` (empty sentences get no tags).
-    pub fn tag<S: AsRef<str>>(&self, sentences: &[Vec<S>], scheme: TagScheme) -> Result<Vec<Vec<String>>> {
+    pub fn tag<S: AsRef<str>>(
+        &self,
+        sentences: &[Vec<S>],
+        scheme: TagScheme,
+    ) -> Result<Vec<Vec<String>>> {
         let mut out = Vec::with_capacity(sentences.len());
         let device = self.vs.device();
         for chunk in sentences.chunks(BATCH) {
-            let real: Vec<&[S]> = chunk.iter().map(Vec::as_slice).filter(|s| !s.is_empty()).collect();
+            let real: Vec<&[S]> = chunk
+                .iter()
+                .map(Vec::as_slice)
+                .filter(|s| !s.is_empty())
+                .collect();
             let mut paths = if real.is_empty() {
                 Vec::new()
             } else {
                 let (xs, mask) = self.encoder.inputs(&real, None)?;
-                self.model.decode(&xs.to_device(device), &mask.to_device(device))?
+                self.model
+                    .decode(&xs.to_device(device), &mask.to_device(device))?
             }
             .into_iter();
             for s in chunk {

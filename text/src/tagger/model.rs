@@ -155,14 +155,22 @@ impl NeuroNer {
             mean: 0.0,
             stdev: 1.0,
         };
-        let char_lstm =
-            RnnConfig::new(Cell::Lstm, c.char_dim, c.char_hidden, true).init(&(path / "char_lstm"))?;
+        let char_lstm = RnnConfig::new(Cell::Lstm, c.char_dim, c.char_hidden, true)
+            .init(&(path / "char_lstm"))?;
         let token_in = c.token_dim + 2 * c.char_hidden;
-        let token_lstm =
-            RnnConfig::new(Cell::Lstm, token_in, c.token_hidden, true).init(&(path / "token_lstm"))?;
+        let token_lstm = RnnConfig::new(Cell::Lstm, token_in, c.token_hidden, true)
+            .init(&(path / "token_lstm"))?;
         Ok(NeuroNer {
-            word_embedding: path.var("word_embedding", &[c.words.len() as i64, c.token_dim], normal),
-            char_embedding: path.var("char_embedding", &[c.chars.len() as i64, c.char_dim], normal),
+            word_embedding: path.var(
+                "word_embedding",
+                &[c.words.len() as i64, c.token_dim],
+                normal,
+            ),
+            char_embedding: path.var(
+                "char_embedding",
+                &[c.chars.len() as i64, c.char_dim],
+                normal,
+            ),
             char_lstm,
             token_lstm,
             hidden: linear(&(path / "hidden"), 2 * c.token_hidden, c.token_hidden),
@@ -216,7 +224,11 @@ impl NeuroNer {
     /// Negative log-likelihood of the gold tags, summed over the batch.
     pub fn loss(&self, xs: &Tensor, tags: &Tensor, mask: &Tensor, train: bool) -> Result<Tensor> {
         let em = self.emissions(xs, Some(mask), train)?;
-        Ok(self.crf.log_likelihood(&em, tags, Some(mask))?.f_sum(Kind::Float)?.f_neg()?)
+        Ok(self
+            .crf
+            .log_likelihood(&em, tags, Some(mask))?
+            .f_sum(Kind::Float)?
+            .f_neg()?)
     }
 
     /// The best tag index path of each sentence (Viterbi).

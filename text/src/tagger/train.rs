@@ -65,7 +65,9 @@ impl TrainSettings {
             )));
         }
         if !(0.0..=1.0).contains(&self.unk_replace) {
-            return Err(Error::config("tagger training: unk_replace must be in [0, 1]"));
+            return Err(Error::config(
+                "tagger training: unk_replace must be in [0, 1]",
+            ));
         }
         Ok(())
     }
@@ -176,7 +178,9 @@ pub fn train(
         } else if epoch - log.best_epoch >= s.patience {
             break;
         }
-        if s.max_seconds.is_some_and(|m| start.elapsed().as_secs_f64() >= m) {
+        if s.max_seconds
+            .is_some_and(|m| start.elapsed().as_secs_f64() >= m)
+        {
             break;
         }
     }

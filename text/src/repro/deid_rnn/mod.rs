@@ -133,7 +133,9 @@ impl DeidRnnConfig {
         self.phi.train.validate()?;
         self.phi.notes.validate()?;
         if self.phi.train_notes == 0 || self.phi.dev_notes == 0 || self.phi.test_notes == 0 {
-            return Err(crate::Error::config("deid-rnn: every PHI split needs notes"));
+            return Err(crate::Error::config(
+                "deid-rnn: every PHI split needs notes",
+            ));
         }
         Ok(())
     }
@@ -224,11 +226,36 @@ impl Experiment for DeidRnn {
     fn metric_rows(&self, m: &DeidRnnMetrics) -> Vec<MetricRow> {
         let mut rows = Vec::new();
         for p in m.wnut.iter().chain([&m.phi]) {
-            rows.push(MetricRow::new(&p.name, "test", "entity_f1", p.test.micro.f1));
-            rows.push(MetricRow::new(&p.name, "test", "entity_precision", p.test.micro.precision));
-            rows.push(MetricRow::new(&p.name, "test", "entity_recall", p.test.micro.recall));
-            rows.push(MetricRow::new(&p.name, "test", "entity_f1_strict", p.test_strict_f1));
-            rows.push(MetricRow::new(&p.name, "test", "token_f1", p.test_tokens_scores.micro.f1));
+            rows.push(MetricRow::new(
+                &p.name,
+                "test",
+                "entity_f1",
+                p.test.micro.f1,
+            ));
+            rows.push(MetricRow::new(
+                &p.name,
+                "test",
+                "entity_precision",
+                p.test.micro.precision,
+            ));
+            rows.push(MetricRow::new(
+                &p.name,
+                "test",
+                "entity_recall",
+                p.test.micro.recall,
+            ));
+            rows.push(MetricRow::new(
+                &p.name,
+                "test",
+                "entity_f1_strict",
+                p.test_strict_f1,
+            ));
+            rows.push(MetricRow::new(
+                &p.name,
+                "test",
+                "token_f1",
+                p.test_tokens_scores.micro.f1,
+            ));
             rows.push(MetricRow::new(
                 format!("{}_memorising_baseline", p.name),
                 "test",
@@ -236,7 +263,12 @@ impl Experiment for DeidRnn {
                 p.baseline.micro.f1,
             ));
             for (k, s) in &p.test.per_type {
-                rows.push(MetricRow::new(&p.name, format!("test/{k}"), "entity_f1", s.f1));
+                rows.push(MetricRow::new(
+                    &p.name,
+                    format!("test/{k}"),
+                    "entity_f1",
+                    s.f1,
+                ));
             }
         }
         rows

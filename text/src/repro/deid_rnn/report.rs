@@ -15,11 +15,13 @@ fn pct(x: f64) -> String {
 pub fn write_plots(m: &DeidRnnMetrics, results: &ResultsDir) -> Result<()> {
     for p in m.wnut.iter().chain([&m.phi]) {
         let types: Vec<String> = p.test.per_type.keys().cloned().collect();
-        let get = |r: &crate::seqeval::Report, k: &str| {
-            100.0 * r.per_type.get(k).map_or(0.0, |s| s.f1)
-        };
+        let get =
+            |r: &crate::seqeval::Report, k: &str| 100.0 * r.per_type.get(k).map_or(0.0, |s| s.f1);
         let entity: Vec<f64> = types.iter().map(|k| get(&p.test, k)).collect();
-        let token: Vec<f64> = types.iter().map(|k| get(&p.test_tokens_scores, k)).collect();
+        let token: Vec<f64> = types
+            .iter()
+            .map(|k| get(&p.test_tokens_scores, k))
+            .collect();
         let base: Vec<f64> = types.iter().map(|k| get(&p.baseline, k)).collect();
         let (reference, label) = if p.name == "wnut17" {
             (WNUT17_BEST_F1, "WNUT 2017 best system (entity F1)")
@@ -180,7 +182,10 @@ pub fn write(cfg: &DeidRnnConfig, m: &DeidRnnMetrics, results: &ResultsDir) -> R
         part_table(&mut r, w);
         comps.push(
             Comparison::new("WNUT 2017 test entity F1 (%)", 100.0 * w.test.micro.f1)
-                .with_anchor(WNUT17_BEST_F1, "best shared-task system, Derczynski et al. 2017")
+                .with_anchor(
+                    WNUT17_BEST_F1,
+                    "best shared-task system, Derczynski et al. 2017",
+                )
                 .with_note("goal ≥ 40"),
         );
     }

@@ -83,7 +83,11 @@ fn train_part(
     let test: Report = evaluate(&g, &pred, Mode::Default)?;
     let strict = evaluate(&g, &pred, Mode::Strict(TagScheme::Bio))?;
     let tokens = token_level(&g, &pred)?;
-    let baseline = evaluate(&g, &memorising_baseline(&splits.train, &splits.test), Mode::Default)?;
+    let baseline = evaluate(
+        &g,
+        &memorising_baseline(&splits.train, &splits.test),
+        Mode::Default,
+    )?;
     let parameters = tagger
         .vs
         .trainable_variables()
@@ -149,8 +153,18 @@ fn phi_splits(cfg: &DeidRnnConfig) -> Result<Splits> {
         name: "phi_notes",
         dir: None,
         train: generate(&p.notes, TemplateSplit::Train, p.train_notes, seed)?,
-        dev: generate(&p.notes, TemplateSplit::Train, p.dev_notes, seed.wrapping_add(1))?,
-        test: generate(&p.notes, TemplateSplit::Test, p.test_notes, seed.wrapping_add(2))?,
+        dev: generate(
+            &p.notes,
+            TemplateSplit::Train,
+            p.dev_notes,
+            seed.wrapping_add(1),
+        )?,
+        test: generate(
+            &p.notes,
+            TemplateSplit::Test,
+            p.test_notes,
+            seed.wrapping_add(2),
+        )?,
         repaired: 0,
     })
 }
