@@ -29,9 +29,9 @@ fn tagger_trains_beats_memorising_and_deidentifies() {
         ..NeuroNerConfig::default()
     };
     let settings = TrainSettings {
-        epochs: 4,
+        epochs: 10,
         batch_size: 4,
-        lr: 0.02,
+        lr: 0.04,
         seed: 7,
         ..TrainSettings::default()
     };
@@ -57,7 +57,7 @@ fn tagger_trains_beats_memorising_and_deidentifies() {
     eprintln!("test entity F1 {ours:.3}, memorising baseline {memo:.3}");
     assert!(ours >= memo + 0.15, "F1 {ours} vs memorising {memo}");
     assert!(ours >= 0.6, "F1 {ours}");
-    assert!(log.best_epoch >= 1 && log.epochs.len() <= 4);
+    assert!(log.best_epoch >= 1 && log.epochs.len() <= 10);
 
     // Save → restore: identical predictions; `eval tag` on a CoNLL file gives the same F1.
     let dir = tempfile::tempdir().unwrap();

@@ -111,17 +111,17 @@ impl DeidRnnConfig {
             c.model.token_dim = 32;
             c.model.token_hidden = 32;
             c.model.max_word_chars = 20;
-            c.wnut.max_train = Some(300);
+            c.wnut.max_train = Some(200);
             c.wnut.max_dev = Some(150);
             c.phi.train_notes = 45;
             c.phi.dev_notes = 8;
             c.phi.test_notes = 30;
             for t in [&mut c.wnut.train, &mut c.phi.train] {
-                t.epochs = 4;
+                t.epochs = 8;
                 t.batch_size = 4;
-                t.lr = 0.02;
+                t.lr = 0.04;
             }
-            c.wnut.train.epochs = 2;
+            c.wnut.train.epochs = 1;
         }
         c
     }
