@@ -266,6 +266,26 @@ pub struct Report {
     pub macro_avg: Scores,
 }
 
+impl Report {
+    /// A report from per-type scores and the pooled (micro) scores; the macro average is the
+    /// plain mean of the per-type precision, recall and F1.
+    pub fn new(per_type: BTreeMap<String, Scores>, micro: Scores) -> Self {
+        let n = per_type.len().max(1) as f64;
+        let mean = |f: fn(&Scores) -> f64| per_type.values().map(f).sum::<f64>() / n;
+        let macro_avg = Scores {
+            precision: mean(|s| s.precision),
+            recall: mean(|s| s.recall),
+            f1: mean(|s| s.f1),
+            ..micro
+        };
+        Report {
+            per_type,
+            micro,
+            macro_avg,
+        }
+    }
+}
+
 /// seqeval's `classification_report` numbers for gold and predicted tag sequences (one per
 /// sentence, equal lengths).
 pub fn evaluate<S: AsRef<str>>(gold: &[Vec<S>], pred: &[Vec<S>], mode: Mode) -> Result<Report> {
@@ -317,19 +337,7 @@ pub fn evaluate<S: AsRef<str>>(gold: &[Vec<S>], pred: &[Vec<S>], mode: Mode) -> 
         pred_set.len(),
         gold_set.len(),
     );
-    let n = per_type.len().max(1) as f64;
-    let mean = |f: fn(&Scores) -> f64| per_type.values().map(f).sum::<f64>() / n;
-    let macro_avg = Scores {
-        precision: mean(|s| s.precision),
-        recall: mean(|s| s.recall),
-        f1: mean(|s| s.f1),
-        ..micro
-    };
-    Ok(Report {
-        per_type,
-        micro,
-        macro_avg,
-    })
+    Ok(Report::new(per_type, micro))
 }
 
 /// Token-level scores per entity type: a token counts for type X when its tag's type is X
@@ -367,20 +375,10 @@ pub fn token_level<S: AsRef<str>>(gold: &[Vec<S>], pred: &[Vec<S>]) -> Result<Re
         .map(|(k, [c, p, g])| (k.clone(), Scores::from_counts(*c, *p, *g)))
         .collect();
     let sum = |i: usize| counts.values().map(|c| c[i]).sum::<usize>();
-    let micro = Scores::from_counts(sum(0), sum(1), sum(2));
-    let n = per_type.len().max(1) as f64;
-    let mean = |f: fn(&Scores) -> f64| per_type.values().map(f).sum::<f64>() / n;
-    let macro_avg = Scores {
-        precision: mean(|s| s.precision),
-        recall: mean(|s| s.recall),
-        f1: mean(|s| s.f1),
-        ..micro
-    };
-    Ok(Report {
+    Ok(Report::new(
         per_type,
-        micro,
-        macro_avg,
-    })
+        Scores::from_counts(sum(0), sum(1), sum(2)),
+    ))
 }
 
 #[cfg(test)]
