@@ -13,6 +13,8 @@
 /// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
+pub mod bench;
+pub mod deid;
 pub mod error;
 pub mod lm;
 pub mod models;
@@ -23,7 +25,9 @@ pub mod retrieval;
 pub mod rwkv;
 #[cfg(feature = "search")]
 pub mod search;
+pub mod seqeval;
 pub mod tagged;
+pub mod tagger;
 pub mod vocab;
 
 pub use deepfield_core as core;

@@ -13,6 +13,7 @@ pub mod autoencoder;
 pub mod capture;
 pub mod cnn;
 pub mod cnn_lstm;
+pub mod crf;
 pub mod init;
 pub mod mlp;
 pub mod rnn;

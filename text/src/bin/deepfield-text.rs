@@ -3,8 +3,11 @@
 // No panics on user input: library and binary code may not unwrap or expect (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+use std::path::PathBuf;
+
 use clap::Subcommand;
-use deepfield_core::repro::cli::{App, Common};
+use deepfield_core::nn::crf::TagScheme;
+use deepfield_core::repro::cli::{App, BenchArgs, Common, EvalArgs};
 use deepfield_text::Result;
 
 deepfield_core::domain_cli! {
@@ -25,6 +28,50 @@ enum Command {
     /// re-ranked by a saved attentive ranker; prints rank, document and score.
     #[cfg(feature = "search")]
     Search(deepfield_text::search::SearchArgs),
+    /// Replace the PHI a saved tagger finds in your text files (a file or a folder of files)
+    /// with type placeholders ([NAME], [DATE], …) or, with --surrogate, seeded stand-ins; the
+    /// results go under the same names into --out.
+    Deidentify {
+        /// The saved tagger (`results/deid-rnn/model_phi`, or your own).
+        #[arg(long, value_name = "DIR")]
+        model: PathBuf,
+        /// A text file or a folder of text files.
+        #[arg(value_name = "INPUT")]
+        input: PathBuf,
+        /// Output folder (created).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Replace by surrogates of the same type instead of placeholders.
+        #[arg(long)]
+        surrogate: bool,
+        /// Seed of the surrogates.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// libtorch threads (0: all cores).
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        threads: usize,
+    },
+    /// Time against the Python references: `crf` — a NeuroNER BiLSTM-CRF training step vs
+    /// PyTorch eager + pytorch-crf (needs text/bench/requirements.txt in the Python side);
+    /// `all` runs every task.
+    Bench {
+        #[command(flatten)]
+        bench: BenchArgs,
+        #[arg(long, default_value = "all", value_parser = ["all", "crf"])]
+        task: String,
+        /// Timed training steps per round.
+        #[arg(long, default_value_t = 20)]
+        steps: usize,
+        /// Untimed steps before each round.
+        #[arg(long, default_value_t = 3)]
+        warmup: usize,
+        /// Rounds per side (alternating; the best counts).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Sentences per step.
+        #[arg(long, default_value_t = 32)]
+        batch: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -68,6 +115,16 @@ enum Eval {
         /// libtorch threads (0: all cores).
         #[arg(long, default_value_t = 0, value_name = "N")]
         threads: usize,
+    },
+    /// Tag a CoNLL NER file (its tags are the gold standard: seqeval scores are printed) or a
+    /// `.txt` file (one sentence per line) with a saved tagger; --out writes the predictions as
+    /// CoNLL.
+    Tag {
+        #[command(flatten)]
+        eval: EvalArgs,
+        /// Tag scheme of the CoNLL input and of the written predictions.
+        #[arg(long, default_value = "bio", value_parser = ["bio", "bioes"])]
+        scheme: String,
     },
 }
 
@@ -136,6 +193,104 @@ fn run(cmd: Command) -> Result<()> {
         Command::Search(args) => {
             deepfield_text::search::run(&args)?;
         }
+        Command::Eval(Eval::Tag { eval, scheme }) => eval_tag(&eval, &scheme)?,
+        Command::Bench {
+            bench,
+            task,
+            steps,
+            warmup,
+            rounds,
+            batch,
+        } => {
+            let settings = deepfield_text::bench::BenchSettings {
+                threads: bench.threads,
+                python: bench.python,
+                steps,
+                warmup,
+                rounds,
+                batch,
+            };
+            // `all` and `crf` time the CRF tagger; the tokenizer arm joins `all` at merge.
+            if task == "all" || task == "crf" {
+                deepfield_text::bench::run(&settings)?;
+            }
+        }
+        Command::Deidentify {
+            model,
+            input,
+            out,
+            surrogate,
+            seed,
+            threads,
+        } => {
+            deepfield_core::device::set_threads(threads);
+            let tagger = deepfield_text::tagger::Tagger::load(&model, deepfield_core::device())?;
+            let replace = if surrogate {
+                deepfield_text::deid::Replace::Surrogate { seed }
+            } else {
+                deepfield_text::deid::Replace::Placeholder
+            };
+            let c = deepfield_text::deid::deidentify_files(&tagger, &input, &out, replace)?;
+            let found: Vec<String> = c.replaced.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            println!(
+                "{} lines, {} tokens; replaced: {}; written to {}",
+                c.lines,
+                c.tokens,
+                if found.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    found.join(", ")
+                },
+                out.display()
+            );
+        }
     }
+    Ok(())
+}
+
+fn eval_tag(eval: &EvalArgs, scheme: &str) -> Result<()> {
+    eval.apply_threads();
+    if eval.labels.is_some() {
+        return Err(deepfield_text::Error::input(
+            "eval tag reads the gold tags from the CoNLL input itself; --labels is not used",
+        ));
+    }
+    let input = eval
+        .input
+        .clone()
+        .ok_or_else(|| deepfield_text::Error::input("eval tag: give the file to tag (INPUT)"))?;
+    let opts = deepfield_text::tagger::apply::TagOptions {
+        model: eval.model.clone(),
+        input,
+        scheme: if scheme == "bioes" {
+            TagScheme::Bioes
+        } else {
+            TagScheme::Bio
+        },
+        out: eval.out.clone(),
+    };
+    let o = deepfield_text::tagger::apply::tag_file(&opts)?;
+    println!("{} sentences, {} tokens tagged", o.sentences, o.tokens);
+    if !o.repairs.is_empty() {
+        println!(
+            "{} broken gold tags repaired as seqeval reads them",
+            o.repairs.len()
+        );
+    }
+    if let Some(r) = &o.report {
+        println!("type\tprecision\trecall\tf1\tsupport");
+        for (k, s) in &r.per_type {
+            println!(
+                "{k}\t{:.4}\t{:.4}\t{:.4}\t{}",
+                s.precision, s.recall, s.f1, s.support
+            );
+        }
+        let m = &r.micro;
+        println!(
+            "micro\t{:.4}\t{:.4}\t{:.4}\t{}",
+            m.precision, m.recall, m.f1, m.support
+        );
+    }
+    eval.print_written();
     Ok(())
 }

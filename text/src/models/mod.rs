@@ -8,5 +8,6 @@ pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
     reg.register::<crate::lm::SpikeGptConfig>()?;
     reg.register::<crate::lm::RwkvLmConfig>()?;
     reg.register::<crate::retrieval::ranker::AttentiveRankerConfig>()?;
+    reg.register::<crate::tagger::model::NeuroNerConfig>()?;
     Ok(())
 }

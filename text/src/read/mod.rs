@@ -1,3 +1,4 @@
-//! Readers (and writers) of the text file formats, streaming, with line-numbered errors.
+//! Readers and writers of text corpora and retrieval files, streaming, with line-numbered errors.
 
+pub mod conll_ner;
 pub mod trec;

@@ -1,5 +1,6 @@
 //! The text reproductions (`deepfield-text repro <id>`).
 
+pub mod deid_rnn;
 pub mod legal_retrieval;
 pub mod spikegpt;
 
@@ -8,6 +9,7 @@ use deepfield_core::repro::{Reproduction, Typed};
 /// Every reproduction of this crate, one line each.
 pub fn all() -> Vec<Box<dyn Reproduction>> {
     vec![
+        Box::new(Typed(deid_rnn::DeidRnn)),
         Box::new(Typed(spikegpt::SpikeGpt)),
         Box::new(Typed(legal_retrieval::LegalRetrieval)),
     ]
