@@ -13,10 +13,17 @@
 /// ([`deepfield_core::repro::catalog`]; `cargo xtask list` reads the same file).
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
+#[cfg(feature = "tokenizers")]
+pub mod bench_tokenize;
+pub mod diedat;
+pub mod embed;
 pub mod error;
 pub mod models;
+pub mod read;
 pub mod repro;
 pub mod tagged;
+#[cfg(feature = "tokenizers")]
+pub mod tokenize;
 pub mod vocab;
 
 pub use deepfield_core as core;

@@ -4,6 +4,7 @@
 use deepfield_core::models::ModelRegistry;
 
 /// Adds this crate's model kinds to `reg`.
-pub fn register(_reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
+pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
+    reg.register::<crate::diedat::model::DieDatConfig>()?;
     Ok(())
 }

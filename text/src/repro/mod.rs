@@ -1,8 +1,10 @@
 //! The text reproductions (`deepfield-text repro <id>`).
 
-use deepfield_core::repro::Reproduction;
+pub mod die_dat;
+
+use deepfield_core::repro::{Reproduction, Typed};
 
 /// Every reproduction of this crate, one line each.
 pub fn all() -> Vec<Box<dyn Reproduction>> {
-    vec![]
+    vec![Box::new(Typed(die_dat::DieDatRepro))]
 }
