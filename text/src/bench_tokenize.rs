@@ -96,7 +96,10 @@ fn python_side(
         .arg(mode)
         .arg("1")
         .env("RAYON_NUM_THREADS", threads.to_string())
-        .env("TOKENIZERS_PARALLELISM", if threads > 1 { "true" } else { "false" })
+        .env(
+            "TOKENIZERS_PARALLELISM",
+            if threads > 1 { "true" } else { "false" },
+        )
         .output()
         .map_err(|e| format!("could not start {}: {e}", py.display()))?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -170,7 +173,10 @@ pub fn run(s: &TokenizeBenchSettings) -> Result<TokenizeBench> {
     let text_path = tmp.path().join("texts.txt");
     deepfield_core::fsutil::write_atomic(&text_path, texts.join("\n").as_bytes())?;
     let megabytes = texts.iter().map(|t| t.len()).sum::<usize>() as f64 / 1e6;
-    let py = s.python.clone().or_else(deepfield_core::python::interpreter);
+    let py = s
+        .python
+        .clone()
+        .or_else(deepfield_core::python::interpreter);
     let mut rows = Vec::new();
     for mode in ["single", "batch"] {
         let (mut best_ours, mut best_theirs, mut err) = (f64::INFINITY, None::<f64>, None);
@@ -179,8 +185,15 @@ pub fn run(s: &TokenizeBenchSettings) -> Result<TokenizeBench> {
             let (t, n) = ours(&tok, &texts, mode)?;
             best_ours = best_ours.min(t);
             tokens = n;
-            match py.as_deref().map(|p| python_side(p, &tok_path, &text_path, mode, s.threads)) {
-                None => err = Some("no Python interpreter (pass --python or set DEEPFIELD_PYTHON)".to_string()),
+            match py
+                .as_deref()
+                .map(|p| python_side(p, &tok_path, &text_path, mode, s.threads))
+            {
+                None => {
+                    err = Some(
+                        "no Python interpreter (pass --python or set DEEPFIELD_PYTHON)".to_string(),
+                    )
+                }
                 Some(Ok((t, m))) => {
                     if m != n {
                         return Err(Error::input(format!(
@@ -210,7 +223,9 @@ pub fn run(s: &TokenizeBenchSettings) -> Result<TokenizeBench> {
         s.threads,
         s.rounds
     );
-    println!("| mode | tokens | deepfield MB/s | python tokenizers MB/s | ratio (python s / ours s) |");
+    println!(
+        "| mode | tokens | deepfield MB/s | python tokenizers MB/s | ratio (python s / ours s) |"
+    );
     println!("|---|---|---|---|---|");
     for r in &rows {
         let mbs = |t: f64| format!("{:.2}", r.megabytes / t);
@@ -221,7 +236,10 @@ pub fn run(s: &TokenizeBenchSettings) -> Result<TokenizeBench> {
             mbs(r.ours_s),
             r.theirs_s.map_or("—".into(), mbs),
             r.ratio.map_or_else(
-                || format!("unavailable: {}", r.python_error.clone().unwrap_or_default()),
+                || format!(
+                    "unavailable: {}",
+                    r.python_error.clone().unwrap_or_default()
+                ),
                 |x| format!("{x:.2}")
             )
         );

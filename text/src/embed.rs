@@ -78,7 +78,10 @@ pub fn read_word_vectors(
             return Err(Error::parse(
                 path,
                 n,
-                format!("expected a word and {d} values, found {} fields", fields.len()),
+                format!(
+                    "expected a word and {d} values, found {} fields",
+                    fields.len()
+                ),
             ));
         }
         // A word may hold spaces (GloVe 840B has some): every field before the last d, as
@@ -88,7 +91,10 @@ pub fn read_word_vectors(
             return Err(Error::parse(
                 path,
                 n,
-                format!("expected a word and {d} values, found {} fields", fields.len()),
+                format!(
+                    "expected a word and {d} values, found {} fields",
+                    fields.len()
+                ),
             ));
         }
         let word = fields[..split].join(" ");
@@ -146,7 +152,12 @@ pub fn from_word_vectors(vocab: &Vocab, path: &Path, seed: u64) -> Result<(Tenso
         }
     }
     let n: usize = by_id.values().map(|v| v.len()).sum();
-    let mean = by_id.values().flat_map(|v| v.iter()).map(|&x| x as f64).sum::<f64>() / n.max(1) as f64;
+    let mean = by_id
+        .values()
+        .flat_map(|v| v.iter())
+        .map(|&x| x as f64)
+        .sum::<f64>()
+        / n.max(1) as f64;
     let var = by_id
         .values()
         .flat_map(|v| v.iter())
@@ -185,10 +196,17 @@ mod tests {
         .unwrap();
         for header in ["", "3 2\n"] {
             let p = dir.path().join("v.txt");
-            std::fs::write(&p, format!("{header}Die 1.0 2.0\nhuis -0.5 0.25\nboom 9 9\n")).unwrap();
+            std::fs::write(
+                &p,
+                format!("{header}Die 1.0 2.0\nhuis -0.5 0.25\nboom 9 9\n"),
+            )
+            .unwrap();
             let (m, cov) = from_word_vectors(&vocab, &p, 7).unwrap();
             assert_eq!(m.size(), vec![6, 2]);
-            assert_eq!((cov.found, cov.vocab, cov.file_vectors, cov.dim), (2, 4, 3, 2));
+            assert_eq!(
+                (cov.found, cov.vocab, cov.file_vectors, cov.dim),
+                (2, 4, 3, 2)
+            );
             assert!((cov.rate() - 0.5).abs() < 1e-12);
             let row = |w: &str| Vec::<f32>::try_from(m.get(vocab.id(w))).unwrap();
             assert_eq!(row("die"), vec![1.0, 2.0]);
@@ -197,7 +215,10 @@ mod tests {
         }
         let a = random_matrix(&vocab, 4, 1.0, 3).unwrap();
         let b = random_matrix(&vocab, 4, 1.0, 3).unwrap();
-        assert_eq!(Vec::<f32>::try_from(a.view([-1])).unwrap(), Vec::<f32>::try_from(b.view([-1])).unwrap());
+        assert_eq!(
+            Vec::<f32>::try_from(a.view([-1])).unwrap(),
+            Vec::<f32>::try_from(b.view([-1])).unwrap()
+        );
         let p = dir.path().join("bad.txt");
         std::fs::write(&p, "die 1 2\ndat 1\n").unwrap();
         let e = from_word_vectors(&vocab, &p, 1).unwrap_err().to_string();

@@ -24,8 +24,14 @@ fn alpino_files_read_with_their_counts_and_round_trip() {
         let path = ud(file);
         let s = conllu::read_file(&path).unwrap();
         assert_eq!(s.len(), sentences, "{file}");
-        assert_eq!(s.iter().map(|x| x.words.len()).sum::<usize>(), words, "{file}");
-        assert!(s.iter().all(|x| x.sent_id().is_some() && !x.text().is_empty()));
+        assert_eq!(
+            s.iter().map(|x| x.words.len()).sum::<usize>(),
+            words,
+            "{file}"
+        );
+        assert!(s
+            .iter()
+            .all(|x| x.sent_id().is_some() && !x.text().is_empty()));
         let empty: usize = s.iter().map(|x| x.empty.len()).sum();
         assert!(empty > 0, "{file}: the Alpino files have empty nodes");
         let out = dir.path().join(file);
@@ -40,10 +46,9 @@ fn broken_copies_name_file_and_line() {
     let text = std::fs::read_to_string(ud("nl_alpino-ud-test.conllu")).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     // The first token line of the 3rd sentence and its line number.
-    let mut starts = lines
-        .iter()
-        .enumerate()
-        .filter(|(i, l)| !l.starts_with('#') && !l.is_empty() && (*i == 0 || lines[i - 1].starts_with('#')));
+    let mut starts = lines.iter().enumerate().filter(|(i, l)| {
+        !l.starts_with('#') && !l.is_empty() && (*i == 0 || lines[i - 1].starts_with('#'))
+    });
     let (k, _) = starts.nth(2).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cases: Vec<(String, &str)> = vec![
@@ -74,6 +79,9 @@ fn tatoeba_sentences_read_as_plain_text() {
         plain::tokenize(first),
         ["Dit", "is", "de", "stad", "waar", "hij", "geboren", "is", "."]
     );
-    let two = format!("{first} {}", text.lines().nth(1).unwrap().split_once('\t').unwrap().1);
+    let two = format!(
+        "{first} {}",
+        text.lines().nth(1).unwrap().split_once('\t').unwrap().1
+    );
     assert_eq!(plain::split_sentences(&two).len(), 2);
 }

@@ -35,8 +35,17 @@ fn quick_die_dat_beats_the_majority_class_and_its_model_fills_gaps() {
     assert_png(&out.join("accuracy.png"), (400, 300));
     assert_eq!((m.train, m.test), (2500, 800));
     assert!(m.test_with_pos > 20, "{}", m.test_with_pos);
-    assert!(m.majority_rate > 0.6 && m.majority_rate < 0.85, "{}", m.majority_rate);
-    assert!(m.bigram_accuracy > m.majority_rate, "bigram {} vs majority {}", m.bigram_accuracy, m.majority_rate);
+    assert!(
+        m.majority_rate > 0.6 && m.majority_rate < 0.85,
+        "{}",
+        m.majority_rate
+    );
+    assert!(
+        m.bigram_accuracy > m.majority_rate,
+        "bigram {} vs majority {}",
+        m.bigram_accuracy,
+        m.majority_rate
+    );
     for v in &m.variants {
         assert!(
             v.accuracy > m.majority_rate + MARGIN,
@@ -59,9 +68,15 @@ fn quick_die_dat_beats_the_majority_class_and_its_model_fills_gaps() {
     let p = DieDatPredictor::load(&out.join("model")).unwrap();
     let r = p.predict_file(&text).unwrap();
     assert_eq!(r.gaps.len(), 3);
-    assert_eq!(r.gaps.iter().map(|g| (g.line, g.word)).collect::<Vec<_>>(), [(1, 2), (1, 0), (3, 2)]);
+    assert_eq!(
+        r.gaps.iter().map(|g| (g.line, g.word)).collect::<Vec<_>>(),
+        [(1, 2), (1, 0), (3, 2)]
+    );
     assert!(r.accuracy.is_some());
-    assert!(r.gaps.iter().all(|g| g.pos.is_some() && (0.0..=1.0).contains(&g.p_dat)));
+    assert!(r
+        .gaps
+        .iter()
+        .all(|g| g.pos.is_some() && (0.0..=1.0).contains(&g.p_dat)));
     std::fs::write(&text, "Het boek ___ ik las. Ik weet <mask> hij komt.\n").unwrap();
     let bin = env!("CARGO_BIN_EXE_deepfield-text");
     let model = out.join("model");
@@ -79,7 +94,12 @@ fn quick_die_dat_beats_the_majority_class_and_its_model_fills_gaps() {
     let rows = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(rows.lines().count(), 3, "{rows}");
     assert!(rows.starts_with("line,word,written,predicted,p_dat,pos,sentence"));
-    assert!(rows.lines().skip(1).all(|l| l.contains(",die,") || l.contains(",dat,")), "{rows}");
+    assert!(
+        rows.lines()
+            .skip(1)
+            .all(|l| l.contains(",die,") || l.contains(",dat,")),
+        "{rows}"
+    );
     // A file without gaps is refused, naming the file.
     std::fs::write(&text, "Geen enkel lidwoord hier.\n").unwrap();
     let e = p.predict_file(&text).unwrap_err().to_string();

@@ -21,7 +21,10 @@ print(json.dumps([tok.encode(t, add_special_tokens=False).ids for t in texts]))
 fn python_tokenizers_loads_our_tokenizer_json_and_encodes_the_same_ids() {
     let dir = deepfield_core::data::dir::dataset(&DUTCH_TEXT).unwrap();
     let tsv = std::fs::read_to_string(dir.join(DUTCH_TEXT.files[0])).unwrap();
-    let sentences: Vec<&str> = tsv.lines().filter_map(|l| l.split_once('\t').map(|x| x.1)).collect();
+    let sentences: Vec<&str> = tsv
+        .lines()
+        .filter_map(|l| l.split_once('\t').map(|x| x.1))
+        .collect();
     let (train, held) = (&sentences[..6000], &sentences[6000..6200]);
     let mut texts: Vec<String> = held.iter().map(|s| s.to_string()).collect();
     texts.push("Die zoëtrope? Dat café 'n ½ ‰ 日本 — onbekende tekens!".into());
@@ -48,8 +51,16 @@ fn python_tokenizers_loads_our_tokenizer_json_and_encodes_the_same_ids() {
         let ours: Vec<Vec<u32>> = texts.iter().map(|t| tok.encode(t).unwrap()).collect();
         assert!(ours.iter().all(|ids| !ids.is_empty()));
         // The vocabulary reached its target and the unseen characters map to [UNK] (id 0).
-        assert!(tok.vocab_size() > 1500 && tok.vocab_size() <= 2000, "{kind:?} {}", tok.vocab_size());
-        assert!(ours.last().unwrap().contains(&0), "{kind:?}: {:?}", ours.last());
+        assert!(
+            tok.vocab_size() > 1500 && tok.vocab_size() <= 2000,
+            "{kind:?} {}",
+            tok.vocab_size()
+        );
+        assert!(
+            ours.last().unwrap().contains(&0),
+            "{kind:?}: {:?}",
+            ours.last()
+        );
         let Some(py) = py.as_ref().filter(|_| usable) else {
             eprintln!(
                 "SKIPPED the Python comparison: no Python with `tokenizers` (pip install \
@@ -57,8 +68,17 @@ fn python_tokenizers_loads_our_tokenizer_json_and_encodes_the_same_ids() {
             );
             return;
         };
-        let out = Command::new(py).args(["-c", PY]).arg(&path).arg(&texts_path).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(py)
+            .args(["-c", PY])
+            .arg(&path)
+            .arg(&texts_path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let theirs: Vec<Vec<u32>> = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(theirs, ours, "{kind:?}: Python encodes differently");
     }

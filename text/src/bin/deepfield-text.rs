@@ -57,12 +57,19 @@ fn run(cmd: Command) -> Result<()> {
             match &eval.out {
                 Some(out) => {
                     deepfield_core::fsutil::write_atomic(out, csv.as_bytes())?;
-                    println!("{} gaps filled; predictions in {}", r.gaps.len(), out.display());
+                    println!(
+                        "{} gaps filled; predictions in {}",
+                        r.gaps.len(),
+                        out.display()
+                    );
                 }
                 None => print!("{csv}"),
             }
             if let Some(a) = r.accuracy {
-                eprintln!("die/dat as written restored: accuracy {a:.4} (n = {})", r.gaps.len());
+                eprintln!(
+                    "die/dat as written restored: accuracy {a:.4} (n = {})",
+                    r.gaps.len()
+                );
             }
         }
     }

@@ -92,7 +92,10 @@ mod tests {
             vec!["de", "vrouw", "die", "zingt"],
         ];
         let lm = BigramLm::train(&s, 0.1);
-        assert_eq!(lm.predict(&["zij", "denkt", "die", "het", "klopt"], 2, 0), 1);
+        assert_eq!(
+            lm.predict(&["zij", "denkt", "die", "het", "klopt"], 2, 0),
+            1
+        );
         assert_eq!(lm.predict(&["de", "hond", "dat", "loopt"], 2, 1), 0);
         assert_eq!(lm.predict(&["x", "y", "z"], 1, 1), 1);
     }

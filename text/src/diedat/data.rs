@@ -269,7 +269,10 @@ mod tests {
             ex[0].tokens,
             vec!["<mask>", "is", "de", "man", "<mask>", "<mask>", "zei", "."]
         );
-        assert_eq!(ex.iter().map(|e| (e.target, e.label)).collect::<Vec<_>>(), vec![(0, 1), (4, 0), (5, 1)]);
+        assert_eq!(
+            ex.iter().map(|e| (e.target, e.label)).collect::<Vec<_>>(),
+            vec![(0, 1), (4, 0), (5, 1)]
+        );
         assert_eq!(ex[1].context, vec![NO_CONTEXT]);
         assert_eq!(normalised("Ik ben moe!"), "ik ben moe");
         let folds: Vec<Fold> = (0..2000).map(|i| fold_of(&i.to_string(), true)).collect();

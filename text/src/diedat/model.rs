@@ -147,7 +147,8 @@ impl DieDat {
             None
         };
         let features = 2 * h * if config.context { 3 } else { 2 };
-        let lin = |name: &str, i: i64, o: i64| init::linear(&(path / name), i, o, LinearInit::Torch);
+        let lin =
+            |name: &str, i: i64, o: i64| init::linear(&(path / name), i, o, LinearInit::Torch);
         Ok(Self {
             embed,
             sentence,
@@ -164,7 +165,7 @@ impl DieDat {
     }
 
     fn embed(&self, ids: &Tensor, train: bool) -> Result<Tensor> {
-        let y = ids.f_embedding(&self.embed.ws, 0, false, false)?;
+        let y = Tensor::f_embedding(&self.embed.ws, ids, 0, false, false)?;
         counter::embedding("embed", ids, &self.embed.ws, &y);
         Ok(dropout(y, self.config.dropout, train))
     }
@@ -191,9 +192,9 @@ impl DieDat {
         let target = xs.f_select(1, 0)?;
         let sent = xs.f_narrow(1, 2, ts)?;
         let smask = sent.f_ne(0)?;
-        let (out, _) = self
-            .sentence
-            .f_forward_seq(&self.embed(&sent, train)?, Some(&smask), train)?;
+        let (out, _) =
+            self.sentence
+                .f_forward_seq(&self.embed(&sent, train)?, Some(&smask), train)?;
         let width = out.size()[2];
         let idx = target
             .f_clamp(0, ts - 1)?

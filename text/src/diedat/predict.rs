@@ -74,7 +74,9 @@ impl DieDatPredictor {
                 (l, s, t)
             })
             .collect();
-        let masked_mode = sentences.iter().any(|(_, _, t)| t.iter().any(|w| is_mask(w)));
+        let masked_mode = sentences
+            .iter()
+            .any(|(_, _, t)| t.iter().any(|w| is_mask(w)));
         let mut examples = Vec::new();
         let mut meta = Vec::new();
         for (k, (line, s, toks)) in sentences.iter().enumerate() {
@@ -124,19 +126,21 @@ impl DieDatPredictor {
             .into_iter()
             .zip(&p)
             .enumerate()
-            .map(|(k, ((line, word, sentence, written), &p_dat))| GapPrediction {
-                line,
-                word,
-                sentence,
-                written,
-                predicted: LABELS[(p_dat >= 0.5) as usize].to_string(),
-                p_dat,
-                pos: pos
-                    .as_ref()
-                    .and_then(|v| v.get(k))
-                    .and_then(|&c| POS_NAMES.get(c as usize))
-                    .map(|s| s.to_string()),
-            })
+            .map(
+                |(k, ((line, word, sentence, written), &p_dat))| GapPrediction {
+                    line,
+                    word,
+                    sentence,
+                    written,
+                    predicted: LABELS[(p_dat >= 0.5) as usize].to_string(),
+                    p_dat,
+                    pos: pos
+                        .as_ref()
+                        .and_then(|v| v.get(k))
+                        .and_then(|&c| POS_NAMES.get(c as usize))
+                        .map(|s| s.to_string()),
+                },
+            )
             .collect();
         Ok(FilePredictions { gaps, accuracy })
     }
@@ -161,7 +165,15 @@ impl FilePredictions {
             })
             .collect();
         Ok(deepfield_core::fsutil::csv_string(
-            ["line", "word", "written", "predicted", "p_dat", "pos", "sentence"],
+            [
+                "line",
+                "word",
+                "written",
+                "predicted",
+                "p_dat",
+                "pos",
+                "sentence",
+            ],
             rows,
         )?)
     }

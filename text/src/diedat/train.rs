@@ -85,8 +85,13 @@ pub fn predict(
         for chunk in refs.chunks(batch_size.max(1)) {
             let b = batch(chunk, vocab, device)?;
             let out = model.logits(&b.x, false)?;
-            let p = out.f_narrow(1, 0, 2)?.f_softmax(1, Kind::Float)?.f_select(1, 1)?;
-            p_dat.extend(Vec::<f64>::try_from(p.to_kind(Kind::Double).to_device(tch::Device::Cpu))?);
+            let p = out
+                .f_narrow(1, 0, 2)?
+                .f_softmax(1, Kind::Float)?
+                .f_select(1, 1)?;
+            p_dat.extend(Vec::<f64>::try_from(
+                p.to_kind(Kind::Double).to_device(tch::Device::Cpu),
+            )?);
             if out.size()[1] > 2 {
                 has_pos = true;
                 let a = out.f_narrow(1, 2, out.size()[1] - 2)?.f_argmax(1, false)?;
@@ -133,21 +138,23 @@ pub fn train(
     let mut rng = Rng::new(tc.seed.wrapping_add(17));
     let bs = tc.batch_size;
     // Batches of similar length pad little: shuffle, then sort within windows of 50 batches.
-    let mut source = FnSource(|_epoch: usize| -> deepfield_core::Result<Vec<DieDatBatch>> {
-        let mut perm = rng.permutation(train.len());
-        for w in perm.chunks_mut(bs * 50) {
-            w.sort_by_key(|&i| train[i].tokens.len());
-        }
-        let mut batches: Vec<Vec<usize>> = perm.chunks(bs).map(<[usize]>::to_vec).collect();
-        rng.shuffle(&mut batches);
-        batches
-            .iter()
-            .map(|idx| {
-                let ex: Vec<&Example> = idx.iter().map(|&i| &train[i]).collect();
-                Ok(batch(&ex, &vocab, device)?)
-            })
-            .collect()
-    });
+    let mut source = FnSource(
+        |_epoch: usize| -> deepfield_core::Result<Vec<DieDatBatch>> {
+            let mut perm = rng.permutation(train.len());
+            for w in perm.chunks_mut(bs * 50) {
+                w.sort_by_key(|&i| train[i].tokens.len());
+            }
+            let mut batches: Vec<Vec<usize>> = perm.chunks(bs).map(<[usize]>::to_vec).collect();
+            rng.shuffle(&mut batches);
+            batches
+                .iter()
+                .map(|idx| {
+                    let ex: Vec<&Example> = idx.iter().map(|&i| &train[i]).collect();
+                    Ok(batch(&ex, &vocab, device)?)
+                })
+                .collect()
+        },
+    );
     let mut step = DieDatStep {
         model: &model,
         multitask: config.multitask,
@@ -161,7 +168,13 @@ pub fn train(
         })
     };
     let started = std::time::Instant::now();
-    let history = trainer.fit_steps(&mut step, &mut vs, &mut source, Some(&mut validate), &mut [])?;
+    let history = trainer.fit_steps(
+        &mut step,
+        &mut vs,
+        &mut source,
+        Some(&mut validate),
+        &mut [],
+    )?;
     Ok(Trained {
         model,
         vs,

@@ -32,7 +32,9 @@ impl Feats {
         }
         s.split('|')
             .map(|kv| match kv.split_once('=') {
-                Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),
+                Some((k, v)) if !k.is_empty() && !v.is_empty() => {
+                    Ok((k.to_string(), v.to_string()))
+                }
                 _ => Err(format!("FEATS {s:?}: {kv:?} is not Name=Value")),
             })
             .collect::<std::result::Result<Vec<_>, _>>()
@@ -256,7 +258,7 @@ impl<R: BufRead> ConlluReader<R> {
         }
         let id = cols[0];
         let n_words = s.words.len();
-        let rest = || cols[2..].iter().map(|c| c.to_string()).collect();
+        let rest = || -> Vec<String> { cols[2..].iter().map(|c| c.to_string()).collect() };
         if let Some((a, b)) = id.split_once('-') {
             let (a, b) = (self.num(a, id)?, self.num(b, id)?);
             if a == 0 || b <= a {
@@ -277,7 +279,9 @@ impl<R: BufRead> ConlluReader<R> {
         } else if let Some((a, b)) = id.split_once('.') {
             let (major, minor) = (self.num(a, id)?, self.num(b, id)?);
             if minor == 0 {
-                return Err(self.err(format!("bad empty node ID {id:?} (the part after . is ≥ 1)")));
+                return Err(self.err(format!(
+                    "bad empty node ID {id:?} (the part after . is ≥ 1)"
+                )));
             }
             let expected = match s.empty.last() {
                 Some(e) if e.major == major => e.minor + 1,
@@ -305,9 +309,10 @@ impl<R: BufRead> ConlluReader<R> {
             let feats = Feats::parse(cols[5]).map_err(|m| self.err(m))?;
             let head = match cols[6] {
                 "_" => None,
-                h => Some(h.parse::<usize>().map_err(|_| {
-                    self.err(format!("HEAD {h:?} is not a word ID"))
-                })?),
+                h => Some(
+                    h.parse::<usize>()
+                        .map_err(|_| self.err(format!("HEAD {h:?} is not a word ID")))?,
+                ),
             };
             s.words.push(Word {
                 id: n,
@@ -350,7 +355,11 @@ impl<R: BufRead> ConlluReader<R> {
                         format!(
                             "HEAD {h} of word {} is {} (the sentence has {n} words)",
                             w.id,
-                            if h == w.id { "the word itself" } else { "not a word" }
+                            if h == w.id {
+                                "the word itself"
+                            } else {
+                                "not a word"
+                            }
                         ),
                     ));
                 }
@@ -402,13 +411,25 @@ pub fn write_sentence(out: &mut String, s: &Sentence) {
     }
     let empty_after = |out: &mut String, major: usize| {
         for e in s.empty.iter().filter(|e| e.major == major) {
-            out.push_str(&format!("{}.{}\t{}\t{}\n", e.major, e.minor, e.form, e.rest.join("\t")));
+            out.push_str(&format!(
+                "{}.{}\t{}\t{}\n",
+                e.major,
+                e.minor,
+                e.form,
+                e.rest.join("\t")
+            ));
         }
     };
     empty_after(out, 0);
     for w in &s.words {
         for m in s.multiword.iter().filter(|m| m.start == w.id) {
-            out.push_str(&format!("{}-{}\t{}\t{}\n", m.start, m.end, m.form, m.rest.join("\t")));
+            out.push_str(&format!(
+                "{}-{}\t{}\t{}\n",
+                m.start,
+                m.end,
+                m.form,
+                m.rest.join("\t")
+            ));
         }
         let head = w.head.map_or("_".to_string(), |h| h.to_string());
         out.push_str(&format!(
@@ -480,12 +501,19 @@ mod tests {
             (GOOD.replace("4\top", "x\top"), 8, "bad ID"),
             (GOOD.replace("2-3\t", "3-2\t"), 4, "range"),
             (GOOD.replace("3.1\t", "2.1\t"), 7, "empty node"),
-            (GOOD.replace("Person=1|PronType=Prs", "Person=1|PronType"), 3, "FEATS"),
+            (
+                GOOD.replace("Person=1|PronType=Prs", "Person=1|PronType"),
+                3,
+                "FEATS",
+            ),
             (GOOD.replace("\t2\tobj", "\t9\tobj"), 6, "HEAD 9"),
         ];
         for (text, line, frag) in cases {
             let e = parse(&text).unwrap_err().to_string();
-            assert!(e.contains(&format!("mem.conllu:{line}:")) && e.contains(frag), "{e}");
+            assert!(
+                e.contains(&format!("mem.conllu:{line}:")) && e.contains(frag),
+                "{e}"
+            );
         }
     }
 }

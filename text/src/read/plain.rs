@@ -18,9 +18,9 @@ use crate::{Error, Result};
 /// final dot).
 const ABBREVIATIONS: &[&str] = &[
     "bijv", "bv", "d.w.z", "dhr", "mevr", "mw", "nr", "blz", "ca", "o.a", "enz", "etc", "e.d",
-    "m.b.t", "t.a.v", "i.p.v", "z.g.a.n", "jl", "vs", "prof", "dr", "drs", "ir", "mr", "ing",
-    "st", "jan", "feb", "aug", "sept", "okt", "nov", "dec", "incl", "excl", "resp", "zgn", "evt",
-    "e.a", "o.m", "p", "pag", "art", "min", "max", "afb", "fig",
+    "m.b.t", "t.a.v", "i.p.v", "z.g.a.n", "jl", "vs", "prof", "dr", "drs", "ir", "mr", "ing", "st",
+    "jan", "feb", "aug", "sept", "okt", "nov", "dec", "incl", "excl", "resp", "zgn", "evt", "e.a",
+    "o.m", "p", "pag", "art", "min", "max", "afb", "fig",
 ];
 
 /// One sentence of a text file: where it starts, its text and its words.
@@ -44,7 +44,10 @@ pub fn read_text(path: &Path) -> Result<String> {
             Err(Error::parse(
                 path,
                 line,
-                format!("not UTF-8 text (invalid byte 0x{:02x} at byte {at})", bytes[at]),
+                format!(
+                    "not UTF-8 text (invalid byte 0x{:02x} at byte {at})",
+                    bytes[at]
+                ),
             ))
         }
     }
@@ -122,14 +125,19 @@ fn ends_sentence(word: &str, next: Option<&str>) -> bool {
             .trim_end_matches('.')
             .trim_start_matches(|c: char| !c.is_alphanumeric())
             .to_lowercase();
-        let initial = stem.chars().count() == 1 && core.chars().next().is_some_and(char::is_uppercase);
+        let initial =
+            stem.chars().count() == 1 && core.chars().next().is_some_and(char::is_uppercase);
         if ABBREVIATIONS.contains(&stem.as_str()) || initial {
             return false;
         }
     }
     match next.and_then(|n| n.chars().next()) {
         None => true,
-        Some(c) => c.is_uppercase() || c.is_ascii_digit() || matches!(c, '"' | '\'' | '„' | '“' | '‘' | '(' | '«' | '-' | '–'),
+        Some(c) => {
+            c.is_uppercase()
+                || c.is_ascii_digit()
+                || matches!(c, '"' | '\'' | '„' | '“' | '‘' | '(' | '«' | '-' | '–')
+        }
     }
 }
 
@@ -165,7 +173,10 @@ pub fn tokenize(text: &str) -> Vec<String> {
                     i += 1;
                 } else if matches!(d, '\'' | '’' | '-') && joins(i + 1) {
                     i += 1;
-                } else if matches!(d, ',' | '.') && chars[i - 1].is_ascii_digit() && chars.get(i + 1).is_some_and(char::is_ascii_digit) {
+                } else if matches!(d, ',' | '.')
+                    && chars[i - 1].is_ascii_digit()
+                    && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+                {
                     i += 1;
                 } else if d == '.' && joins(i + 1) && chars.get(i + 2).is_some_and(|x| *x == '.') {
                     // d.w.z. / o.a.: letter-dot-letter-dot
@@ -176,7 +187,10 @@ pub fn tokenize(text: &str) -> Vec<String> {
             }
             let word: String = chars[start..i].iter().collect();
             // Keep the final dot of an abbreviation with inner dots (d.w.z.).
-            if word.contains('.') && chars.get(i) == Some(&'.') && !word.chars().any(|c| c.is_ascii_digit()) {
+            if word.contains('.')
+                && chars.get(i) == Some(&'.')
+                && !word.chars().any(|c| c.is_ascii_digit())
+            {
                 out.push(format!("{word}."));
                 i += 1;
             } else {
@@ -214,16 +228,25 @@ mod tests {
                 "\"Die is mooi!\" zei ze."
             ]
         );
-        assert_eq!(s.iter().map(|(l, _)| *l).collect::<Vec<_>>(), vec![1, 2, 4, 4]);
+        assert_eq!(
+            s.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+            vec![1, 2, 4, 4]
+        );
         assert_eq!(
             tokenize(texts[0]),
-            vec!["Dhr", ".", "J", ".", "Jansen", "zei", "dat", "het", "3,5", "km", "was", ",", "d.w.z.", "ver", "."]
+            vec![
+                "Dhr", ".", "J", ".", "Jansen", "zei", "dat", "het", "3,5", "km", "was", ",",
+                "d.w.z.", "ver", "."
+            ]
         );
         assert_eq!(
             tokenize(texts[2]),
             vec!["Hij", "kwam", "'s", "avonds", "met", "zo'n", "auto", "."]
         );
-        assert_eq!(tokenize("auto's... e-mail!!"), vec!["auto's", "...", "e-mail", "!!"]);
+        assert_eq!(
+            tokenize("auto's... e-mail!!"),
+            vec!["auto's", "...", "e-mail", "!!"]
+        );
     }
 
     #[test]
@@ -232,6 +255,9 @@ mod tests {
         let p = dir.path().join("bad.txt");
         std::fs::write(&p, b"goed\nook goed\nfout \xff hier\n").unwrap();
         let e = read_sentences(&p).unwrap_err().to_string();
-        assert!(e.contains("bad.txt:3:") && e.contains("UTF-8") && e.contains("0xff"), "{e}");
+        assert!(
+            e.contains("bad.txt:3:") && e.contains("UTF-8") && e.contains("0xff"),
+            "{e}"
+        );
     }
 }

@@ -102,7 +102,7 @@ pub struct SubwordTokenizer {
 
 impl SubwordTokenizer {
     /// Trains on `texts` (one text per item: a sentence or a document).
-    pub fn train<S: AsRef<str> + Send>(config: &TokenizerConfig, texts: &[S]) -> Result<Self> {
+    pub fn train<S: AsRef<str> + Sync>(config: &TokenizerConfig, texts: &[S]) -> Result<Self> {
         config.validate()?;
         if texts.iter().all(|t| t.as_ref().trim().is_empty()) {
             return Err(Error::input("cannot train a tokenizer on an empty corpus"));
@@ -133,7 +133,12 @@ impl SubwordTokenizer {
                     .min_frequency(config.min_frequency)
                     .special_tokens(special)
                     .build();
-                (Tokenizer::new(model), trainer.into(), Whitespace.into(), None)
+                (
+                    Tokenizer::new(model),
+                    trainer.into(),
+                    Whitespace.into(),
+                    None,
+                )
             }
             TokenizerKind::WordPiece => {
                 let model = WordPiece::builder()
@@ -147,7 +152,12 @@ impl SubwordTokenizer {
                     .special_tokens(special)
                     .build();
                 let dec = WordPieceDecoder::default().into();
-                (Tokenizer::new(model), trainer.into(), Whitespace.into(), Some(dec))
+                (
+                    Tokenizer::new(model),
+                    trainer.into(),
+                    Whitespace.into(),
+                    Some(dec),
+                )
             }
             TokenizerKind::Unigram => {
                 let trainer = UnigramTrainerBuilder::default()
@@ -187,9 +197,8 @@ impl SubwordTokenizer {
     /// Loads a `tokenizer.json` (ours or any the `tokenizers` library wrote).
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let inner: Tokenizer = serde_json::from_str(&text).map_err(|e| {
-            Error::parse(path, e.line(), format!("not a tokenizer.json: {e}"))
-        })?;
+        let inner: Tokenizer = serde_json::from_str(&text)
+            .map_err(|e| Error::parse(path, e.line(), format!("not a tokenizer.json: {e}")))?;
         Ok(Self { inner })
     }
 
@@ -255,7 +264,9 @@ mod tests {
             "Dat boek heb ik gisteren gelezen.",
             "Die vrouwen wonen in het grote huis.",
         ];
-        (0..20).flat_map(|_| base.iter().map(|s| s.to_string())).collect()
+        (0..20)
+            .flat_map(|_| base.iter().map(|s| s.to_string()))
+            .collect()
     }
 
     #[test]
@@ -269,7 +280,11 @@ mod tests {
                 lowercase: true,
             };
             let t = SubwordTokenizer::train(&cfg, &corpus()).unwrap();
-            assert!(t.vocab_size() <= 60 && t.vocab_size() > 20, "{kind:?} {}", t.vocab_size());
+            assert!(
+                t.vocab_size() <= 60 && t.vocab_size() > 20,
+                "{kind:?} {}",
+                t.vocab_size()
+            );
             assert_eq!(t.token_to_id(UNK), Some(0), "{kind:?}");
             assert_eq!(t.token_to_id(PAD), Some(1), "{kind:?}");
             let text = "Die kat heeft gelijk.";
@@ -286,7 +301,10 @@ mod tests {
         let p = dir.path().join("bad.json");
         std::fs::write(&p, "{\"model\": 3}").unwrap();
         let e = SubwordTokenizer::load(&p).unwrap_err().to_string();
-        assert!(e.contains("bad.json") && e.contains("tokenizer.json"), "{e}");
+        assert!(
+            e.contains("bad.json") && e.contains("tokenizer.json"),
+            "{e}"
+        );
         assert!(SubwordTokenizer::train(&TokenizerConfig::default(), &[" "]).is_err());
     }
 }

@@ -36,7 +36,11 @@ impl Variant {
     pub fn name(&self) -> String {
         format!(
             "{} BiLSTM{}",
-            if self.multitask { "multitask" } else { "binary" },
+            if self.multitask {
+                "multitask"
+            } else {
+                "binary"
+            },
             if self.context {
                 ", sentence + context encoders"
             } else {
@@ -110,7 +114,10 @@ impl DieDatReproConfig {
                 batch_size: 32,
                 optimizer: OptimizerConfig::adam(2e-3),
                 grad_clip_norm: Some(5.0),
-                early_stopping: Some(EarlyStopping::new("val_accuracy", if quick { 4 } else { 5 })),
+                early_stopping: Some(EarlyStopping::new(
+                    "val_accuracy",
+                    if quick { 4 } else { 5 },
+                )),
                 seed,
                 progress: false,
                 ..TrainConfig::default()

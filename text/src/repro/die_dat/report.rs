@@ -144,20 +144,31 @@ pub fn write(cfg: &DieDatReproConfig, m: &DieDatMetrics, results: &ResultsDir) -
             .map(|(s, a)| format!("{s} {}", pct(*a)))
             .collect();
         rows.push(vec![
-            format!("{} ({} parameters, {} epochs, {:.0} s)", v.name, v.parameters, v.epochs_run, v.train_seconds),
+            format!(
+                "{} ({} parameters, {} epochs, {:.0} s)",
+                v.name, v.parameters, v.epochs_run, v.train_seconds
+            ),
             pct(v.accuracy),
             v.pos_accuracy.map_or("—".into(), pct),
             src.join(", "),
         ]);
     }
     r.table(
-        &["model", "die/dat accuracy (%)", "POS accuracy (%)", "accuracy by source (%)"],
+        &[
+            "model",
+            "die/dat accuracy (%)",
+            "POS accuracy (%)",
+            "accuracy by source (%)",
+        ],
         &rows,
     );
     r.image("test accuracy of every model", "accuracy.png");
     r.image("validation accuracy per epoch", "val_accuracy.png");
     if let Some(v) = m.get("multitask").or(m.variants.first()) {
-        r.image("confusion matrix of the headline model", &format!("confusion_{}.png", v.key));
+        r.image(
+            "confusion matrix of the headline model",
+            &format!("confusion_{}.png", v.key),
+        );
     }
     let mut comps = Vec::new();
     if let Some(v) = m.get("binary") {

@@ -82,9 +82,8 @@ pub fn run(cfg: &DieDatReproConfig, opts: &ReproOptions) -> Result<DieDatMetrics
     let vocab = Vocab::from_list(list, true)?;
 
     // Baselines.
-    let dat_share = |ex: &[Example]| {
-        ex.iter().filter(|e| e.label == 1).count() as f64 / ex.len().max(1) as f64
-    };
+    let dat_share =
+        |ex: &[Example]| ex.iter().filter(|e| e.label == 1).count() as f64 / ex.len().max(1) as f64;
     let majority = (dat_share(&train_ex) >= 0.5) as i64;
     let majority_rate = accuracy_of(&vec![majority; test_ex.len()], &test_ex);
     let train_sentences: Vec<Vec<String>> = corpus
@@ -158,9 +157,14 @@ pub fn run(cfg: &DieDatReproConfig, opts: &ReproOptions) -> Result<DieDatMetrics
             result.train_seconds
         );
         // The multitask model (the paper's best) is the headline `model/`.
-        let headline = v.key == "multitask"
-            || (k == 0 && !cfg.variants.iter().any(|v| v.key == "multitask"));
-        save_model(&variant_dir(&opts.out, &v.key, headline), &t.vs, &mcfg, Some(&result))?;
+        let headline =
+            v.key == "multitask" || (k == 0 && !cfg.variants.iter().any(|v| v.key == "multitask"));
+        save_model(
+            &variant_dir(&opts.out, &v.key, headline),
+            &t.vs,
+            &mcfg,
+            Some(&result),
+        )?;
         histories.push((v.key.clone(), t.history));
         variants.push(result);
     }
@@ -169,17 +173,19 @@ pub fn run(cfg: &DieDatReproConfig, opts: &ReproOptions) -> Result<DieDatMetrics
     write_histories_csv(&results.file("history.csv"), &runs)?;
 
     let metrics = DieDatMetrics {
-        data: vec![
-            text_dir.display().to_string(),
-            ud_dir.display().to_string(),
-        ],
+        data: vec![text_dir.display().to_string(), ud_dir.display().to_string()],
         sentences: corpus.len(),
         train: train_ex.len(),
         validation: val_ex.len(),
         test: test_ex.len(),
         test_by_source: SOURCES
             .iter()
-            .map(|s| (s.to_string(), test_ex.iter().filter(|e| e.source == *s).count()))
+            .map(|s| {
+                (
+                    s.to_string(),
+                    test_ex.iter().filter(|e| e.source == *s).count(),
+                )
+            })
             .collect(),
         train_dat_share: dat_share(&train_ex),
         test_dat_share: dat_share(&test_ex),
