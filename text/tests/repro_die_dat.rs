@@ -27,7 +27,7 @@ fn quick_die_dat_beats_the_majority_class_and_its_model_fills_gaps() {
             "history.csv",
             "accuracy.png",
             "val_accuracy.png",
-            "confusion_multitask.png",
+            "confusion_multitask_article.png",
             "model/model.safetensors",
             "models/binary/model.safetensors",
         ],
@@ -55,7 +55,7 @@ fn quick_die_dat_beats_the_majority_class_and_its_model_fills_gaps() {
             m.majority_rate
         );
     }
-    let mt = m.get("multitask").unwrap();
+    let mt = m.get("multitask_article").unwrap();
     assert!(mt.pos_accuracy.is_some_and(|p| p > 0.0 && p <= 1.0));
 
     // The saved model on a user's file: every die/dat as written, then marked gaps.

@@ -36,6 +36,8 @@ pub const ALPINO: DatasetSpec = DatasetSpec {
 
 /// The token that replaces every die/dat.
 pub const MASK: &str = "<mask>";
+/// The token that replaces the article asked about in the auxiliary de/het task.
+pub const ART_MASK: &str = "<art>";
 /// The context of a sentence without a previous sentence.
 pub const NO_CONTEXT: &str = "<none>";
 /// Label names, index = label.
@@ -78,6 +80,8 @@ pub struct Example {
     /// The previous sentence (`[NO_CONTEXT]` when none).
     pub context: Vec<String>,
     pub source: &'static str,
+    /// The auxiliary article task (label 0 = de, 1 = het) instead of die/dat.
+    pub article: bool,
 }
 
 /// The label of a token: `Some(0)` for die, `Some(1)` for dat.
@@ -122,6 +126,40 @@ pub fn examples_of(s: &CorpusSentence) -> Vec<Example> {
             pos: s.pos.get(i).copied().flatten(),
             context: context.clone(),
             source: s.source,
+            article: false,
+        })
+        .collect()
+}
+
+/// The auxiliary examples of one sentence: each de/het masked with [`ART_MASK`] (die/dat are
+/// masked as always), label 0 = de, 1 = het.
+pub fn article_examples_of(s: &CorpusSentence) -> Vec<Example> {
+    let (masked, _) = mask_sentence(&s.tokens);
+    let context = if s.context.is_empty() {
+        vec![NO_CONTEXT.to_string()]
+    } else {
+        s.context.iter().map(|t| t.to_lowercase()).collect()
+    };
+    masked
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let label = match t.as_str() {
+                "de" => 0,
+                "het" => 1,
+                _ => return None,
+            };
+            let mut tokens = masked.clone();
+            tokens[i] = ART_MASK.to_string();
+            Some(Example {
+                tokens,
+                target: i,
+                label,
+                pos: None,
+                context: context.clone(),
+                source: s.source,
+                article: true,
+            })
         })
         .collect()
 }

@@ -19,6 +19,11 @@
 //! ids and the context's token ids, each right-padded with 0 ([`pack`]). Output `[B, 2]` die/dat
 //! logits, or `[B, 2 + 4]` with the POS logits after them for the multitask model.
 //!
+//! Extension (off by default, `article`): an auxiliary head predicts a masked article de/het
+//! (marked [`super::data::ART_MASK`]) — the same noun-gender agreement die/dat depends on — trained on the
+//! unlabelled training sentences, so the shared encoder learns the gender of many more nouns
+//! than the die/dat examples hold. Its logits come last.
+//!
 //! The vocabulary is part of the config, so a saved model rebuilds alone (`deepfield-text eval
 //! die-dat`). Parameter names: `embed`, `sentence` / `context` (PyTorch `nn.LSTM` layout), `fc`,
 //! `out`, `pos`.
@@ -50,6 +55,9 @@ pub struct DieDatConfig {
     pub context: bool,
     /// Also predict the masked word's POS class.
     pub multitask: bool,
+    /// An extra head for the auxiliary article task (de/het at an [`super::data::ART_MASK`], trained on
+    /// unlabelled sentences: an extension, not in the paper).
+    pub article: bool,
     pub dropout: f64,
 }
 
@@ -65,6 +73,7 @@ impl Default for DieDatConfig {
             layers: 2,
             context: true,
             multitask: true,
+            article: false,
             dropout: 0.3,
         }
     }
@@ -76,12 +85,18 @@ impl DieDatConfig {
         Vocab::from_list(self.vocab.clone(), true)
     }
 
-    /// Output width: 2, or 2 + POS classes.
+    /// Output width: 2 die/dat logits, then the POS logits (multitask), then the 2 article
+    /// logits (article task).
     pub fn outputs(&self) -> i64 {
+        2 + self.pos_outputs() + if self.article { 2 } else { 0 }
+    }
+
+    /// Number of POS logits (0 without the POS head).
+    pub fn pos_outputs(&self) -> i64 {
         if self.multitask {
-            2 + POS_NAMES.len() as i64
+            POS_NAMES.len() as i64
         } else {
-            2
+            0
         }
     }
 
@@ -110,6 +125,7 @@ pub struct DieDat {
     fc: nn::Linear,
     out: nn::Linear,
     pos: Option<nn::Linear>,
+    art: Option<nn::Linear>,
 }
 
 fn linear(name: &str, l: &nn::Linear, x: &Tensor) -> Result<Tensor> {
@@ -160,6 +176,11 @@ impl DieDat {
             } else {
                 None
             },
+            art: if config.article {
+                Some(lin("art", h, 2)?)
+            } else {
+                None
+            },
             config: config.clone(),
         })
     }
@@ -173,7 +194,7 @@ impl DieDat {
     /// Logits; see the module docs for the packed input.
     ///
     /// # Shapes
-    /// `xs` `[B, 2 + T_s + T_c]` int64 → `[B, 2]` or `[B, 6]` (multitask).
+    /// `xs` `[B, 2 + T_s + T_c]` int64 → `[B, outputs]` ([`DieDatConfig::outputs`]).
     pub fn logits(&self, xs: &Tensor, train: bool) -> Result<Tensor> {
         let size = xs.size();
         if size.len() != 2 || size[1] < 4 || xs.kind() != Kind::Int64 {
@@ -211,11 +232,19 @@ impl DieDat {
         let f = Tensor::f_cat(&feats, 1)?;
         let hidden = linear("fc", &self.fc, &f)?.f_relu()?;
         let hidden = dropout(hidden, self.config.dropout, train);
-        let logits = linear("out", &self.out, &hidden)?;
-        match &self.pos {
-            Some(p) => Ok(Tensor::f_cat(&[logits, linear("pos", p, &hidden)?], 1)?),
-            None => Ok(logits),
+        let mut outs = vec![linear("out", &self.out, &hidden)?];
+        if let Some(p) = &self.pos {
+            outs.push(linear("pos", p, &hidden)?);
         }
+        if let Some(a) = &self.art {
+            outs.push(linear("art", a, &hidden)?);
+        }
+        Ok(Tensor::f_cat(&outs, 1)?)
+    }
+
+    /// The config it was built from.
+    pub fn config(&self) -> &DieDatConfig {
+        &self.config
     }
 }
 

@@ -109,6 +109,7 @@ impl DieDatPredictor {
                     pos: None,
                     context: context.clone(),
                     source: "user",
+                    article: false,
                 });
                 meta.push((*line, i, s.clone(), w.clone()));
             }

@@ -1,7 +1,8 @@
 //! Training and scoring the die/dat model through core's generic [`Trainer`]: a batch is the
 //! packed input with the die/dat labels and the POS labels (−1 where unknown); the loss is the
 //! die/dat cross-entropy plus, for the multitask model, `pos_weight` × the POS cross-entropy
-//! over the examples whose POS is known.
+//! over the examples whose POS is known, plus (article head) the de/het cross-entropy of the
+//! auxiliary article examples mixed into the batches.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +25,8 @@ pub struct DieDatBatch {
     pub y: Tensor,
     /// POS class per example, −1 where unknown.
     pub pos: Tensor,
+    /// True for the auxiliary article examples.
+    pub article: Tensor,
 }
 
 /// Packs examples with `vocab` into a batch on `device`.
@@ -38,7 +41,9 @@ pub fn batch(examples: &[&Example], vocab: &Vocab, device: tch::Device) -> Resul
         .collect();
     let y: Vec<i64> = examples.iter().map(|e| e.label).collect();
     let pos: Vec<i64> = examples.iter().map(|e| e.pos.unwrap_or(-1)).collect();
+    let art: Vec<bool> = examples.iter().map(|e| e.article).collect();
     Ok(DieDatBatch {
+        article: Tensor::from_slice(&art).to_device(device),
         x: pack(&rows)?.to_device(device),
         y: Tensor::from_slice(&y).to_device(device),
         pos: Tensor::from_slice(&pos).to_device(device),
@@ -48,22 +53,35 @@ pub fn batch(examples: &[&Example], vocab: &Vocab, device: tch::Device) -> Resul
 /// The model with its loss.
 pub struct DieDatStep<'a> {
     pub model: &'a DieDat,
-    pub multitask: bool,
     pub pos_weight: f64,
+}
+
+/// Cross-entropy of `logits` against `y` over the rows where `keep`, as a mean (0 for none).
+fn masked_ce(logits: &Tensor, y: &Tensor, keep: &Tensor) -> deepfield_core::Result<Tensor> {
+    let target = y.f_masked_fill(&keep.f_logical_not()?, -100)?;
+    let n = keep.f_sum(Kind::Float)?.f_clamp_min(1.0)?;
+    let l = logits.f_cross_entropy_loss::<Tensor>(&target, None, Reduction::Sum, -100, 0.0)?;
+    Ok(l.f_div(&n)?)
 }
 
 impl TrainStep<DieDatBatch> for DieDatStep<'_> {
     fn step(&self, b: &DieDatBatch, train: bool) -> deepfield_core::Result<StepOutput> {
         let out = self.model.logits(&b.x, train)?;
+        let cfg = self.model.config();
         let n = b.y.size()[0];
-        let dd = out.f_narrow(1, 0, 2)?;
-        let mut loss = dd.f_cross_entropy_loss::<Tensor>(&b.y, None, Reduction::Mean, -100, 0.0)?;
-        if self.multitask && self.pos_weight > 0.0 {
-            let pos = out.f_narrow(1, 2, out.size()[1] - 2)?;
-            // ignore_index −1: examples without a POS label add nothing; sum / known count.
-            let known = b.pos.f_ge(0)?.f_sum(Kind::Float)?.f_clamp_min(1.0)?;
-            let l = pos.f_cross_entropy_loss::<Tensor>(&b.pos, None, Reduction::Sum, -1, 0.0)?;
-            loss = loss + l.f_div(&known)? * self.pos_weight;
+        let die_dat = b.article.f_logical_not()?;
+        let mut loss = masked_ce(&out.f_narrow(1, 0, 2)?, &b.y, &die_dat)?;
+        let npos = cfg.pos_outputs();
+        if npos > 0 && self.pos_weight > 0.0 {
+            // POS labels are −1 where unknown (and for article examples).
+            let pos = out.f_narrow(1, 2, npos)?;
+            let known = b.pos.f_ge(0)?;
+            let y = b.pos.f_clamp_min(0)?;
+            loss = loss + masked_ce(&pos, &y, &known)? * self.pos_weight;
+        }
+        if cfg.article {
+            let art = out.f_narrow(1, 2 + npos, 2)?;
+            loss = loss + masked_ce(&art, &b.y, &b.article)?;
         }
         Ok(StepOutput::new(loss, n))
     }
@@ -92,9 +110,10 @@ pub fn predict(
             p_dat.extend(Vec::<f64>::try_from(
                 p.to_kind(Kind::Double).to_device(tch::Device::Cpu),
             )?);
-            if out.size()[1] > 2 {
+            let npos = model.config().pos_outputs();
+            if npos > 0 {
                 has_pos = true;
-                let a = out.f_narrow(1, 2, out.size()[1] - 2)?.f_argmax(1, false)?;
+                let a = out.f_narrow(1, 2, npos)?.f_argmax(1, false)?;
                 pos.extend(Vec::<i64>::try_from(a.to_device(tch::Device::Cpu))?);
             }
         }
@@ -121,13 +140,17 @@ pub struct Trained {
     pub seconds: f64,
 }
 
-/// Trains `config` on `train`, selecting the epoch by validation accuracy.
+/// Trains `config` on `train` (plus, each epoch, `aux_per_epoch` examples drawn from the
+/// auxiliary article examples `aux` when the model has the article head), selecting the epoch
+/// by validation die/dat accuracy.
 pub fn train(
     config: &DieDatConfig,
     tc: &TrainConfig,
     pos_weight: f64,
     train: &[Example],
     val: &[Example],
+    aux: &[Example],
+    aux_per_epoch: usize,
 ) -> Result<Trained> {
     let device = deepfield_core::device();
     deepfield_core::seed(tc.seed);
@@ -140,16 +163,20 @@ pub fn train(
     // Batches of similar length pad little: shuffle, then sort within windows of 50 batches.
     let mut source = FnSource(
         |_epoch: usize| -> deepfield_core::Result<Vec<DieDatBatch>> {
-            let mut perm = rng.permutation(train.len());
+            let mut pool: Vec<&Example> = train.iter().collect();
+            if config.article && !aux.is_empty() {
+                pool.extend((0..aux_per_epoch).map(|_| &aux[rng.below(aux.len())]));
+            }
+            let mut perm = rng.permutation(pool.len());
             for w in perm.chunks_mut(bs * 50) {
-                w.sort_by_key(|&i| train[i].tokens.len());
+                w.sort_by_key(|&i| pool[i].tokens.len());
             }
             let mut batches: Vec<Vec<usize>> = perm.chunks(bs).map(<[usize]>::to_vec).collect();
             rng.shuffle(&mut batches);
             batches
                 .iter()
                 .map(|idx| {
-                    let ex: Vec<&Example> = idx.iter().map(|&i| &train[i]).collect();
+                    let ex: Vec<&Example> = idx.iter().map(|&i| pool[i]).collect();
                     Ok(batch(&ex, &vocab, device)?)
                 })
                 .collect()
@@ -157,7 +184,6 @@ pub fn train(
     );
     let mut step = DieDatStep {
         model: &model,
-        multitask: config.multitask,
         pos_weight,
     };
     let mut validate = |s: &DieDatStep<'_>| -> deepfield_core::Result<Validation> {

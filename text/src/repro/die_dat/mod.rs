@@ -29,6 +29,9 @@ pub struct Variant {
     pub context: bool,
     /// Also predict the POS of the masked word.
     pub multitask: bool,
+    /// Also predict masked de/het articles of the unlabelled training sentences (extension).
+    #[serde(default)]
+    pub article: bool,
 }
 
 impl Variant {
@@ -60,6 +63,8 @@ pub struct DieDatReproConfig {
     pub dropout: f64,
     /// Weight of the POS loss in the multitask model.
     pub pos_weight: f64,
+    /// Article-task examples mixed into each epoch of the `article` variants.
+    pub aux_per_epoch: usize,
     pub variants: Vec<Variant>,
     pub vocab: VocabConfig,
     pub train: TrainConfig,
@@ -81,21 +86,24 @@ impl DieDatReproConfig {
     /// The full run, or the quick one (a subset, smaller model, few epochs).
     pub fn new(quick: bool, seed: u64) -> Self {
         let variants = [
-            ("binary_sentence", false, false),
-            ("binary", true, false),
-            ("multitask", true, true),
+            ("binary_sentence", false, false, false),
+            ("binary", true, false, false),
+            ("multitask", true, true, false),
+            ("multitask_article", true, true, true),
         ]
         .into_iter()
-        .map(|(key, context, multitask)| Variant {
+        .filter(|v| !(quick && (v.0 == "binary_sentence" || v.0 == "multitask")))
+        .map(|(key, context, multitask, article)| Variant {
             key: key.into(),
             context,
             multitask,
+            article,
         })
         .collect();
         let (embed_dim, hidden, layers, epochs) = if quick {
             (48, 32, 1, 4)
         } else {
-            (100, 64, 2, 25)
+            (100, 64, 2, 20)
         };
         DieDatReproConfig {
             embed_dim,
@@ -103,6 +111,7 @@ impl DieDatReproConfig {
             layers,
             dropout: 0.3,
             pos_weight: 0.5,
+            aux_per_epoch: if quick { 1500 } else { 8000 },
             variants,
             vocab: VocabConfig {
                 min_freq: 2,
@@ -182,6 +191,10 @@ pub struct DieDatMetrics {
     /// Test examples with a POS label.
     pub test_with_pos: usize,
     pub vocab_size: usize,
+    /// Vocabulary of the article-task variants (training examples + auxiliary sentences).
+    pub vocab_size_article: usize,
+    /// Auxiliary de/het examples available to the article-task variants.
+    pub article_examples: usize,
     /// Always answering the training majority class.
     pub majority_rate: f64,
     /// The bigram language model.

@@ -11,7 +11,8 @@ use deepfield_core::Rng;
 use super::{DieDatMetrics, DieDatReproConfig, VariantResult};
 use crate::diedat::bigram::BigramLm;
 use crate::diedat::data::{
-    examples_of, load_corpus, Example, Fold, ALPINO, DUTCH_TEXT, MASK, NO_CONTEXT,
+    article_examples_of, examples_of, load_corpus, Example, Fold, ALPINO, ART_MASK, DUTCH_TEXT,
+    MASK, NO_CONTEXT,
 };
 use crate::diedat::model::DieDatConfig;
 use crate::diedat::train::{predict, train};
@@ -27,6 +28,22 @@ fn subsample(mut ex: Vec<Example>, max: Option<usize>, seed: u64) -> Vec<Example
         ex.truncate(m);
     }
     ex
+}
+
+fn vocab_of(train: &[Example], aux: &[Example], cfg: &DieDatReproConfig) -> Result<Vocab> {
+    let words = train
+        .iter()
+        .chain(aux)
+        .flat_map(|e| e.tokens.iter().chain(&e.context))
+        .map(String::as_str);
+    let built = Vocab::build(words, &cfg.vocab)?;
+    let mut list = built.tokens().to_vec();
+    for t in [MASK, NO_CONTEXT, ART_MASK] {
+        if built.get(t).is_none() {
+            list.push(t.to_string());
+        }
+    }
+    Vocab::from_list(list, true)
 }
 
 fn accuracy_of(pred: &[i64], ex: &[Example]) -> f64 {
@@ -67,19 +84,20 @@ pub fn run(cfg: &DieDatReproConfig, opts: &ReproOptions) -> Result<DieDatMetrics
     let val_ex = subsample(part(Fold::Val), cfg.max_test, cfg.seed + 1);
     let test_ex = subsample(part(Fold::Test), cfg.max_test, cfg.seed + 2);
 
-    // Vocabulary from the training examples (sentences and contexts).
-    let words = train_ex
-        .iter()
-        .flat_map(|e| e.tokens.iter().chain(&e.context))
-        .map(String::as_str);
-    let built = Vocab::build(words, &cfg.vocab)?;
-    let mut list = built.tokens().to_vec();
-    for t in [MASK, NO_CONTEXT] {
-        if built.get(t).is_none() {
-            list.push(t.to_string());
-        }
-    }
-    let vocab = Vocab::from_list(list, true)?;
+    // The auxiliary article examples: every de/het of the training sentences.
+    let aux: Vec<Example> = if cfg.variants.iter().any(|v| v.article) {
+        corpus
+            .iter()
+            .filter(|s| s.fold == Fold::Train)
+            .flat_map(article_examples_of)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // Vocabularies: from the training examples (sentences and contexts); the article variants'
+    // also from the auxiliary examples.
+    let vocab = vocab_of(&train_ex, &[], cfg)?;
+    let vocab_aux = vocab_of(&train_ex, &aux, cfg)?;
 
     // Baselines.
     let dat_share =
@@ -109,6 +127,7 @@ pub fn run(cfg: &DieDatReproConfig, opts: &ReproOptions) -> Result<DieDatMetrics
     let mut variants = Vec::new();
     let mut histories = Vec::new();
     for (k, v) in cfg.variants.iter().enumerate() {
+        let vocab = if v.article { &vocab_aux } else { &vocab };
         let mcfg = DieDatConfig {
             vocab: vocab.tokens().to_vec(),
             embed_dim: cfg.embed_dim,
@@ -116,12 +135,21 @@ pub fn run(cfg: &DieDatReproConfig, opts: &ReproOptions) -> Result<DieDatMetrics
             layers: cfg.layers,
             context: v.context,
             multitask: v.multitask,
+            article: v.article,
             dropout: cfg.dropout,
         };
         let mut tc = cfg.train.clone();
         tc.seed = cfg.seed.wrapping_add(k as u64);
-        let t = train(&mcfg, &tc, cfg.pos_weight, &train_ex, &val_ex)?;
-        let (p, pos) = predict(&t.model, &test_ex, &vocab, 512)?;
+        let t = train(
+            &mcfg,
+            &tc,
+            cfg.pos_weight,
+            &train_ex,
+            &val_ex,
+            &aux,
+            cfg.aux_per_epoch,
+        )?;
+        let (p, pos) = predict(&t.model, &test_ex, vocab, 512)?;
         let pred: Vec<i64> = p.iter().map(|&x| (x >= 0.5) as i64).collect();
         let y: Vec<i64> = test_ex.iter().map(|e| e.label).collect();
         let rep = classification_report(&y, &pred, 2)?;
@@ -191,6 +219,8 @@ pub fn run(cfg: &DieDatReproConfig, opts: &ReproOptions) -> Result<DieDatMetrics
         test_dat_share: dat_share(&test_ex),
         test_with_pos: test_ex.iter().filter(|e| e.pos.is_some()).count(),
         vocab_size: vocab.len(),
+        vocab_size_article: vocab_aux.len(),
+        article_examples: aux.len(),
         majority_rate,
         bigram_accuracy,
         variants,
