@@ -119,7 +119,7 @@ pub fn read_word_vectors(
 
 /// A `[vocab, dim]` float matrix: rows drawn from N(0, `std`²) with `seed`, the padding row zero.
 pub fn random_matrix(vocab: &Vocab, dim: usize, std: f64, seed: u64) -> Result<Tensor> {
-    if dim == 0 || !(std >= 0.0) {
+    if dim == 0 || std.is_nan() || std < 0.0 {
         return Err(Error::config(format!(
             "embedding: dim must be ≥ 1 and std ≥ 0, got {dim} and {std}"
         )));

@@ -175,7 +175,7 @@ fn fnv(s: &str) -> u64 {
 pub fn fold_of(group: &str, allow_test: bool) -> Fold {
     match fnv(group) % 20 {
         0..=2 if allow_test => Fold::Test,
-        0..=2 | 3 | 4 => Fold::Val,
+        0..=4 => Fold::Val,
         _ => Fold::Train,
     }
 }

@@ -77,11 +77,11 @@ impl TrainStep<DieDatBatch> for DieDatStep<'_> {
             let pos = out.f_narrow(1, 2, npos)?;
             let known = b.pos.f_ge(0)?;
             let y = b.pos.f_clamp_min(0)?;
-            loss = loss + masked_ce(&pos, &y, &known)? * self.pos_weight;
+            loss += masked_ce(&pos, &y, &known)? * self.pos_weight;
         }
         if cfg.article {
             let art = out.f_narrow(1, 2 + npos, 2)?;
-            loss = loss + masked_ce(&art, &b.y, &b.article)?;
+            loss += masked_ce(&art, &b.y, &b.article)?;
         }
         Ok(StepOutput::new(loss, n))
     }

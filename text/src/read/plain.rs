@@ -169,17 +169,15 @@ pub fn tokenize(text: &str) -> Vec<String> {
             while i < chars.len() {
                 let d = chars[i];
                 let joins = |j: usize| chars.get(j).is_some_and(|x| x.is_alphanumeric());
-                if d.is_alphanumeric() {
-                    i += 1;
-                } else if matches!(d, '\'' | '’' | '-') && joins(i + 1) {
-                    i += 1;
-                } else if matches!(d, ',' | '.')
-                    && chars[i - 1].is_ascii_digit()
-                    && chars.get(i + 1).is_some_and(char::is_ascii_digit)
-                {
-                    i += 1;
-                } else if d == '.' && joins(i + 1) && chars.get(i + 2).is_some_and(|x| *x == '.') {
-                    // d.w.z. / o.a.: letter-dot-letter-dot
+                // Inside a word: an apostrophe or hyphen before a letter (zo'n, e-mail), a decimal
+                // comma or point between digits (3,5), a dot in letter-dot-letter-dot (d.w.z.).
+                let inner = d.is_alphanumeric()
+                    || (matches!(d, '\'' | '’' | '-') && joins(i + 1))
+                    || (matches!(d, ',' | '.')
+                        && chars[i - 1].is_ascii_digit()
+                        && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+                    || (d == '.' && joins(i + 1) && chars.get(i + 2).is_some_and(|x| *x == '.'));
+                if inner {
                     i += 1;
                 } else {
                     break;

@@ -145,7 +145,7 @@ impl DieDatReproConfig {
         if self.variants.is_empty() {
             return Err(crate::Error::config("die-dat: no variants"));
         }
-        if !(self.bigram_k > 0.0) || self.pos_weight < 0.0 {
+        if self.bigram_k.is_nan() || self.bigram_k <= 0.0 || self.pos_weight < 0.0 {
             return Err(crate::Error::config(
                 "die-dat: bigram_k must be > 0 and pos_weight ≥ 0",
             ));

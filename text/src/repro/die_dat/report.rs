@@ -196,7 +196,10 @@ pub fn write(cfg: &DieDatReproConfig, m: &DieDatMetrics, results: &ResultsDir) -
                 "multitask + article task (ours), die/dat accuracy (%)",
                 100.0 * v.accuracy,
             )
-            .with_anchor(100.0 * m.paper_multitask, "paper's multitask (Europarl/SoNaR)"),
+            .with_anchor(
+                100.0 * m.paper_multitask,
+                "paper's multitask (Europarl/SoNaR)",
+            ),
         );
     }
     r.comparison(&comps);
