@@ -216,7 +216,7 @@ pub fn run(s: &TokenizeBenchSettings) -> Result<TokenizeBench> {
         });
     }
     println!(
-        "tokenize bench: BPE ({} merges target), {} sentences, {:.2} MB, {} thread(s), best of {} rounds",
+        "tokenize bench: BPE (vocabulary {}), {} sentences, {:.2} MB, {} thread(s), best of {} rounds",
         s.vocab_size,
         texts.len(),
         megabytes,
