@@ -19,6 +19,7 @@ pub mod diedat;
 pub mod embed;
 pub mod error;
 pub mod models;
+pub mod phi;
 pub mod read;
 pub mod repro;
 pub mod tagged;
