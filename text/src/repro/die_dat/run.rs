@@ -184,9 +184,8 @@ pub fn run(cfg: &DieDatReproConfig, opts: &ReproOptions) -> Result<DieDatMetrics
             result.epochs_run,
             result.train_seconds
         );
-        // The multitask model (the paper's best) is the headline `model/`.
-        let headline =
-            v.key == "multitask" || (k == 0 && !cfg.variants.iter().any(|v| v.key == "multitask"));
+        // The last variant (the multitask model with the article task) is the headline `model/`.
+        let headline = k + 1 == cfg.variants.len();
         save_model(
             &variant_dir(&opts.out, &v.key, headline),
             &t.vs,
