@@ -38,7 +38,7 @@ impl Variant {
     /// A readable name.
     pub fn name(&self) -> String {
         format!(
-            "{} BiLSTM{}",
+            "{} BiLSTM{}{}",
             if self.multitask {
                 "multitask"
             } else {
@@ -48,6 +48,11 @@ impl Variant {
                 ", sentence + context encoders"
             } else {
                 ", sentence encoder only"
+            },
+            if self.article {
+                " + de/het article task (ours)"
+            } else {
+                ""
             }
         )
     }
