@@ -14,7 +14,11 @@
 pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 
 pub mod bench;
+#[cfg(feature = "tokenizers")]
+pub mod bench_tokenize;
 pub mod deid;
+pub mod diedat;
+pub mod embed;
 pub mod error;
 pub mod lm;
 pub mod models;
@@ -28,6 +32,8 @@ pub mod search;
 pub mod seqeval;
 pub mod tagged;
 pub mod tagger;
+#[cfg(feature = "tokenizers")]
+pub mod tokenize;
 pub mod vocab;
 
 pub use deepfield_core as core;

@@ -207,6 +207,8 @@ fn test(extra: &[String]) -> Result<()> {
             ("safetensors", "safetensors"),
             ("numpy", "numpy"),
             ("lightgbm", "lightgbm"),
+            // The text tokenizer test loads our tokenizer.json in Hugging Face's library.
+            ("tokenizers", "tokenizers==0.23.3"),
         ],
     )?;
     let mut cmd = cargo();

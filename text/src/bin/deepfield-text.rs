@@ -52,12 +52,13 @@ enum Command {
         threads: usize,
     },
     /// Time against the Python references: `crf` — a NeuroNER BiLSTM-CRF training step vs
-    /// PyTorch eager + pytorch-crf (needs text/bench/requirements.txt in the Python side);
-    /// `all` runs every task.
+    /// PyTorch eager + pytorch-crf; `tokenize` — encoding throughput of one trained BPE
+    /// tokenizer.json against Hugging Face's Python `tokenizers` on the same sentences (needs
+    /// text/bench/requirements.txt in the Python side); `all` runs every task.
     Bench {
         #[command(flatten)]
         bench: BenchArgs,
-        #[arg(long, default_value = "all", value_parser = ["all", "crf"])]
+        #[arg(long, default_value = "all", value_parser = ["all", "crf", "tokenize"])]
         task: String,
         /// Timed training steps per round.
         #[arg(long, default_value_t = 20)]
@@ -115,6 +116,17 @@ enum Eval {
         /// libtorch threads (0: all cores).
         #[arg(long, default_value_t = 0, value_name = "N")]
         threads: usize,
+    },
+    /// Fill die/dat gaps in a plain UTF-8 text file with a saved die/dat model (e.g.
+    /// results/die-dat/model).
+    ///
+    /// Gaps are the positions written `<mask>` or `___`; a file without such marks has every
+    /// die/dat as a gap, and the share the model restores is printed. The previous sentence is
+    /// the context. Predictions: line, word index, written form, predicted die/dat, P(dat), the
+    /// POS class (multitask models) and the sentence.
+    DieDat {
+        #[command(flatten)]
+        eval: EvalArgs,
     },
     /// Tag a CoNLL NER file (its tags are the gold standard: seqeval scores are printed) or a
     /// `.txt` file (one sentence per line) with a saved tagger; --out writes the predictions as
@@ -194,6 +206,30 @@ fn run(cmd: Command) -> Result<()> {
             deepfield_text::search::run(&args)?;
         }
         Command::Eval(Eval::Tag { eval, scheme }) => eval_tag(&eval, &scheme)?,
+        Command::Eval(Eval::DieDat { eval }) => {
+            eval.apply_threads();
+            let input = eval.input_or(&[])?;
+            let p = deepfield_text::diedat::predict::DieDatPredictor::load(&eval.model)?;
+            let r = p.predict_file(&input)?;
+            let csv = r.csv()?;
+            match &eval.out {
+                Some(out) => {
+                    deepfield_core::fsutil::write_atomic(out, csv.as_bytes())?;
+                    println!(
+                        "{} gaps filled; predictions in {}",
+                        r.gaps.len(),
+                        out.display()
+                    );
+                }
+                None => print!("{csv}"),
+            }
+            if let Some(a) = r.accuracy {
+                eprintln!(
+                    "die/dat as written restored: accuracy {a:.4} (n = {})",
+                    r.gaps.len()
+                );
+            }
+        }
         Command::Bench {
             bench,
             task,
@@ -210,9 +246,22 @@ fn run(cmd: Command) -> Result<()> {
                 rounds,
                 batch,
             };
-            // `all` and `crf` time the CRF tagger; the tokenizer arm joins `all` at merge.
             if task == "all" || task == "crf" {
                 deepfield_text::bench::run(&settings)?;
+            }
+            if task == "all" || task == "tokenize" {
+                #[cfg(feature = "tokenizers")]
+                deepfield_text::bench_tokenize::run(
+                    &deepfield_text::bench_tokenize::TokenizeBenchSettings {
+                        threads: settings.threads.max(1),
+                        python: settings.python.clone(),
+                        ..Default::default()
+                    },
+                )?;
+                #[cfg(not(feature = "tokenizers"))]
+                return Err(deepfield_text::Error::config(
+                    "bench --task tokenize needs deepfield-text's `tokenizers` feature",
+                ));
             }
         }
         Command::Deidentify {

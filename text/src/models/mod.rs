@@ -9,5 +9,6 @@ pub fn register(reg: &mut ModelRegistry) -> deepfield_core::Result<()> {
     reg.register::<crate::lm::RwkvLmConfig>()?;
     reg.register::<crate::retrieval::ranker::AttentiveRankerConfig>()?;
     reg.register::<crate::tagger::model::NeuroNerConfig>()?;
+    reg.register::<crate::diedat::model::DieDatConfig>()?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The text reproductions (`deepfield-text repro <id>`).
 
 pub mod deid_rnn;
+pub mod die_dat;
 pub mod legal_retrieval;
 pub mod spikegpt;
 
@@ -10,6 +11,7 @@ use deepfield_core::repro::{Reproduction, Typed};
 pub fn all() -> Vec<Box<dyn Reproduction>> {
     vec![
         Box::new(Typed(deid_rnn::DeidRnn)),
+        Box::new(Typed(die_dat::DieDatRepro)),
         Box::new(Typed(spikegpt::SpikeGpt)),
         Box::new(Typed(legal_retrieval::LegalRetrieval)),
     ]
