@@ -117,7 +117,8 @@ pub fn train(
     let mut best_weights = Snapshot::take(vs);
     let mut best = f64::NEG_INFINITY;
     let mut history = Vec::new();
-    let mut running = 0.0;
+    // Losses summed on the device, read once per evaluation (no host sync per step).
+    let mut running: Option<Tensor> = None;
     let group = 1 + cfg.negatives;
     for step in 1..=cfg.steps {
         let mut qs = Vec::with_capacity(cfg.batch_queries);
@@ -166,7 +167,11 @@ pub fn train(
             0.0,
         )?;
         opt.backward_step(&loss);
-        running += loss.f_double_value(&[])?;
+        let l = loss.detach();
+        running = Some(match running.take() {
+            Some(r) => r.f_add(&l)?,
+            None => l,
+        });
         let at_eval = (cfg.eval_every > 0 && step % cfg.eval_every == 0) || step == cfg.steps;
         if at_eval {
             let v = tch::no_grad(|| validate(model))?;
@@ -177,10 +182,12 @@ pub fn train(
             };
             history.push(TrainPoint {
                 step,
-                loss: running / n as f64,
+                loss: match running.take() {
+                    Some(r) => r.f_double_value(&[])? / n as f64,
+                    None => 0.0,
+                },
                 validation: v,
             });
-            running = 0.0;
             if v > best {
                 best = v;
                 best_weights = Snapshot::take(vs);

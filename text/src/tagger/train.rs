@@ -132,7 +132,8 @@ pub fn train(
     for epoch in 1..=s.epochs {
         let t0 = Instant::now();
         let order = rng.permutation(train.len());
-        let mut total = 0.0;
+        // Losses summed on the device, read once per epoch (no host sync per batch).
+        let mut total = Tensor::zeros([], (tch::Kind::Float, device));
         for idx in order.chunks(s.batch_size) {
             let batch: Vec<&Tagged> = idx.iter().map(|&i| train[i]).collect();
             let tokens: Vec<&[String]> = batch.iter().map(|b| b.tokens.as_slice()).collect();
@@ -152,12 +153,12 @@ pub fn train(
                 opt.clip_grad_value(s.clip);
             }
             opt.step();
-            total += loss.f_double_value(&[])?;
+            total = total.f_add(&loss.detach())?;
         }
         let f1 = dev_f1(&tagger, dev)?;
         let entry = EpochLog {
             epoch,
-            train_loss: total / train.len().max(1) as f64,
+            train_loss: total.f_double_value(&[])? / train.len().max(1) as f64,
             dev_f1: f1,
             seconds: t0.elapsed().as_secs_f64(),
         };
