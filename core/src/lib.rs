@@ -55,6 +55,7 @@ pub mod domain;
 pub mod error;
 pub mod explain;
 pub mod fsutil;
+pub mod hpo;
 pub mod metrics;
 pub mod models;
 pub mod nn;
