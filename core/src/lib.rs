@@ -65,6 +65,8 @@ pub mod progress;
 pub mod prune;
 pub mod python;
 pub mod quant;
+#[cfg(feature = "registry")]
+pub mod registry;
 pub mod report;
 pub mod repro;
 pub mod rng;

@@ -180,6 +180,12 @@ pub fn restore_model<C: ModelConfig>(
     restore_with_config(dir, device, config)
 }
 
+/// The kind and JSON config of the model saved in the checkpoint folder `dir` (without building
+/// it): what the run registry's model zoo lists.
+pub fn stored_kind(dir: &Path) -> Result<(String, serde_json::Value)> {
+    stored_model(dir, &|_| None)
+}
+
 /// Build the model of `config` on `device` and load the weights of the checkpoint folder `dir`
 /// into it: the second half of [`restore_model`], for callers that obtain the config
 /// themselves — e.g. from a folder written before the registry, whose `config.json` has another

@@ -313,7 +313,12 @@ pub fn run(repros: &[Box<dyn Reproduction>], args: &ReproArgs) -> Result<serde_j
         crate::device::threads(),
         opts.out.display()
     );
-    let metrics = repro.run(&opts)?;
+    #[cfg(feature = "registry")]
+    let recording = record::start(repro.id(), &opts);
+    let result = repro.run(&opts);
+    #[cfg(feature = "registry")]
+    record::end(recording, &result, &opts);
+    let metrics = result?;
     print!(
         "{}",
         super::typed::summary_table(&repro.summary(&metrics), 20)
@@ -552,4 +557,62 @@ pub fn forward_file(
         crate::checkpoint::write_tensors(out, &[("output", &y)])?;
     }
     Ok(n)
+}
+
+/// Every reproduction run through the command line is a run of the run registry
+/// (`<out>/../registry.sqlite`, or `$DEEPFIELD_REGISTRY`; `off` records nothing). Recording
+/// never fails a reproduction: a registry error is printed as a warning.
+#[cfg(feature = "registry")]
+mod record {
+    use super::super::{model_dir, ReproOptions};
+    use crate::registry::{self, active, Finish, NewRun};
+    use crate::Result;
+
+    pub fn start(id: &str, opts: &ReproOptions) -> bool {
+        let location = registry::location_for(&opts.out);
+        if location == "off" {
+            return false;
+        }
+        let mut run = NewRun::new(
+            &format!("repro:{id}"),
+            id,
+            serde_json::json!({ "options": opts }),
+        );
+        run.seed = Some(opts.seed);
+        run.split = Some(if opts.quick { "quick" } else { "full" }.to_string());
+        match active::begin(&location, &run) {
+            Ok(r) => {
+                eprintln!("recording run {} in {location}", r.id);
+                true
+            }
+            Err(e) => {
+                eprintln!("warning: run registry: not recording this run: {e}");
+                false
+            }
+        }
+    }
+
+    pub fn end(recording: bool, result: &Result<serde_json::Value>, opts: &ReproOptions) {
+        if !recording {
+            return;
+        }
+        let finish = match result {
+            Ok(metrics) => {
+                let mut f = Finish::complete(None);
+                f.metrics = registry::numeric_leaves(metrics);
+                f.config =
+                    crate::fsutil::read_json::<serde_json::Value>(&opts.out.join("config.json"))
+                        .ok();
+                let model = model_dir(&opts.out);
+                if model.is_dir() {
+                    f.checkpoint = Some(model.display().to_string());
+                }
+                f
+            }
+            Err(_) => Finish::ended(crate::hpo::TrialState::Failed),
+        };
+        if let Err(e) = active::end(&finish) {
+            eprintln!("warning: run registry: the run's end was not recorded: {e}");
+        }
+    }
 }

@@ -243,6 +243,8 @@ impl Trainer {
                     }
                 }
             }
+            #[cfg(feature = "registry")]
+            crate::registry::active::epoch(&rec);
             for cb in callbacks.iter_mut() {
                 if hook(model, vs, &mut st, |c| cb.after_epoch(c, &rec))? == Control::Stop {
                     stop = true;

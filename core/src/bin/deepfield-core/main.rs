@@ -40,6 +40,9 @@ enum Command {
     /// int8 vs f32 latency (MLP, LSTM, CNN) and torch.ao dynamic quantization, PGD-10
     /// throughput vs torchattacks, on the same weights; writes results/bench-compress/.
     BenchCompress(bench_compress::Args),
+    /// The run registry: list, show, best, export and plot recorded runs and studies.
+    #[cfg(feature = "registry")]
+    Registry(deepfield_core::registry::cli::RegistryArgs),
     #[command(flatten)]
     Common(Common),
     /// Run a trained concrete-mlp model on your own table (CSV, TSV or Parquet by extension)
@@ -87,6 +90,8 @@ fn run(cmd: Command) -> deepfield_core::Result<()> {
         Command::BenchCompress(args) => bench_compress::run(&args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => deepfield_core::serve::run(&args),
+        #[cfg(feature = "registry")]
+        Command::Registry(args) => deepfield_core::registry::cli::run(&args),
         Command::Common(c) => c.run(&App {
             repros: repro::all(),
             models: ModelRegistry::with_core(),
