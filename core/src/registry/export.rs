@@ -132,7 +132,7 @@ fn write_parquet(path: &Path, header: &[String], rows: &[Vec<String>]) -> Result
             }
         })
         .collect::<Vec<_>>();
-    let df = DataFrame::new(columns).map_err(|e| Error::Table {
+    let df = DataFrame::new(rows.len(), columns).map_err(|e| Error::Table {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
