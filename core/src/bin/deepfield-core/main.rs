@@ -40,6 +40,8 @@ enum Command {
     /// int8 vs f32 latency (MLP, LSTM, CNN) and torch.ao dynamic quantization, PGD-10
     /// throughput vs torchattacks, on the same weights; writes results/bench-compress/.
     BenchCompress(bench_compress::Args),
+    /// Hyper-parameter search: `hpo run` (tune a core model kind), `hpo compare-optuna`.
+    Hpo(deepfield_core::hpo::cli::HpoArgs),
     #[command(flatten)]
     Common(Common),
     /// Run a trained concrete-mlp model on your own table (CSV, TSV or Parquet by extension)
@@ -85,6 +87,7 @@ fn run(cmd: Command) -> deepfield_core::Result<()> {
         }
         Command::Bench { threads, seconds } => bench::run(threads, seconds),
         Command::BenchCompress(args) => bench_compress::run(&args),
+        Command::Hpo(args) => deepfield_core::hpo::cli::run(&args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => deepfield_core::serve::run(&args),
         Command::Common(c) => c.run(&App {
