@@ -124,7 +124,7 @@ pub(crate) fn split<'a>(
         .filter(|t| t.state == TrialState::Pruned)
         .collect();
     let loss = |t: &Trial| direction.to_loss(t.value.unwrap_or(f64::NAN));
-    complete.sort_by(|a, b| loss(*a).total_cmp(&loss(*b)));
+    complete.sort_by(|a, b| loss(a).total_cmp(&loss(b)));
     let pruned_key = |t: &Trial| match t.intermediate.iter().max_by_key(|(s, _)| *s) {
         Some(&(step, v)) => (
             -(step as f64),
@@ -137,7 +137,7 @@ pub(crate) fn split<'a>(
         None => (1.0, 0.0),
     };
     pruned.sort_by(|a, b| {
-        let (ka, kb) = (pruned_key(*a), pruned_key(*b));
+        let (ka, kb) = (pruned_key(a), pruned_key(b));
         ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
     });
     let nc = n_below.min(complete.len());
