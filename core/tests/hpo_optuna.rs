@@ -97,9 +97,6 @@ fn tpe_mean_best_is_as_good_as_optuna() {
         let theirs = theirs.iter().sum::<f64>() / n as f64;
         let (ro, rt) = (ours - optimum(name), theirs - optimum(name));
         eprintln!("{name}: {trials} trials × {n} seeds, mean best ours {ours:.5} Optuna {theirs:.5} (regret {ro:.5} vs {rt:.5})");
-        assert!(
-            ro <= 2.0 * rt + 0.05,
-            "{name}: ours {ours} Optuna {theirs}"
-        );
+        assert!(ro <= 2.0 * rt + 0.05, "{name}: ours {ours} Optuna {theirs}");
     }
 }

@@ -94,7 +94,7 @@ impl ImageModel for CnnClassifierConfig {
 pub fn load_images(spec: &DataSpec) -> Result<(TensorDataset, TensorDataset)> {
     let set = match spec.set.as_str() {
         "mnist" => Dataset::Mnist,
-        "fashion" | "fashion-mnist" => Dataset::Fashion,
+        "fashion" | "fashion-mnist" => Dataset::FashionMnist,
         other => {
             return Err(Error::config(format!(
                 "hpo data: unknown set `{other}` (expected mnist or fashion)"

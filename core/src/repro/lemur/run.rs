@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{LemurConfig, LemurMetrics, LemurStudy, ID};
 use crate::data::dataset::TensorDataset;
 use crate::hpo::objective::{load_images, train_image_model, ImageModel, TrialConfig};
-use crate::hpo::stats::{study_stats, StudyStats};
+use crate::hpo::stats::study_stats;
 use crate::hpo::{
     optimize_parallel, pruner_by_name, sampler_by_name, Direction, MemoryStorage, Outcome, Pruner,
     Storage, Study, Trial, TrialCtx,
