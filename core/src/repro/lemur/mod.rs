@@ -121,15 +121,15 @@ impl Default for LemurConfig {
 }
 
 impl LemurConfig {
-    /// The tests' run: two MNIST studies of 4 trials, 400 images, 2 epochs.
+    /// The tests' run: two MNIST studies of 4 trials, 1,000 images, 3 epochs.
     pub fn quick() -> Self {
         let d = LemurConfig::default();
         LemurConfig {
             studies: d.studies.into_iter().take(2).collect(),
             trials: 4,
-            train_images: 400,
-            val_images: 200,
-            epochs: 2,
+            train_images: 1000,
+            val_images: 300,
+            epochs: 3,
             ..LemurConfig::default()
         }
     }
