@@ -219,6 +219,41 @@ struct CompareOut<'a> {
     note: &'static str,
 }
 
+/// Every arm on one objective: the best value of each seed's run.
+fn compare_row(
+    name: &str,
+    arms: &[String],
+    space: &Space,
+    (trials, seeds): (usize, u64),
+    python: Option<&Path>,
+    objective: &mut dyn FnMut(&super::Params) -> Result<f64>,
+) -> Result<CompareRow> {
+    let mut best = Vec::new();
+    for arm in arms {
+        let mut per_seed = Vec::new();
+        for seed in 0..seeds {
+            let curve = run_arm(
+                arm,
+                space,
+                Direction::Minimize,
+                trials,
+                seed,
+                python,
+                objective,
+            )?;
+            per_seed.push(curve.last().copied().unwrap_or(f64::NAN));
+        }
+        best.push((arm.clone(), per_seed));
+    }
+    Ok(CompareRow {
+        objective: name.to_string(),
+        direction: Direction::Minimize,
+        trials,
+        seeds: seeds as usize,
+        best,
+    })
+}
+
 fn compare(a: &CompareArgs) -> Result<()> {
     crate::device::set_threads(a.threads);
     let python = crate::python::interpreter();
@@ -236,30 +271,14 @@ fn compare(a: &CompareArgs) -> Result<()> {
             )));
         }
         let space = functions::space(f)?;
-        let mut best = Vec::new();
-        for arm in &a.arms {
-            let mut per_seed = Vec::new();
-            for seed in 0..a.seeds {
-                let curve = run_arm(
-                    arm,
-                    &space,
-                    Direction::Minimize,
-                    a.trials,
-                    seed,
-                    python.as_deref(),
-                    &mut |p| functions::evaluate(f, p),
-                )?;
-                per_seed.push(curve.last().copied().unwrap_or(f64::NAN));
-            }
-            best.push((arm.clone(), per_seed));
-        }
-        let row = CompareRow {
-            objective: f.clone(),
-            direction: Direction::Minimize,
-            trials: a.trials,
-            seeds: a.seeds as usize,
-            best,
-        };
+        let row = compare_row(
+            f,
+            &a.arms,
+            &space,
+            (a.trials, a.seeds),
+            python.as_deref(),
+            &mut |p| functions::evaluate(f, p),
+        )?;
         print!("{}", markdown(std::slice::from_ref(&row)));
         rows.push(row);
     }
@@ -267,36 +286,20 @@ fn compare(a: &CompareArgs) -> Result<()> {
         let space = model_space()?;
         let base = model_base();
         let data = load_images(&base.data)?;
-        let mut best = Vec::new();
-        for arm in &a.arms {
-            let mut per_seed = Vec::new();
-            for seed in 0..a.model_seeds {
-                let mut objective = |p: &super::Params| -> Result<f64> {
-                    let cfg = space.apply(&base, p)?;
-                    let mut t = super::TrialCtx::detached(p.clone())?;
-                    let (_, r) = train_image_model(&cfg, &data, &mut t, None)?;
-                    Ok(r.map_or(f64::NAN, |r| 1.0 - r.val_accuracy))
-                };
-                let curve = run_arm(
-                    arm,
-                    &space,
-                    Direction::Minimize,
-                    a.model_trials,
-                    seed,
-                    python.as_deref(),
-                    &mut objective,
-                )?;
-                per_seed.push(curve.last().copied().unwrap_or(f64::NAN));
-            }
-            best.push((arm.clone(), per_seed));
-        }
-        let row = CompareRow {
-            objective: "mnist-mlp val error".into(),
-            direction: Direction::Minimize,
-            trials: a.model_trials,
-            seeds: a.model_seeds as usize,
-            best,
+        let mut objective = |p: &super::Params| -> Result<f64> {
+            let cfg = space.apply(&base, p)?;
+            let mut t = super::TrialCtx::detached(p.clone())?;
+            let (_, r) = train_image_model(&cfg, &data, &mut t, None)?;
+            Ok(r.map_or(f64::NAN, |r| 1.0 - r.val_accuracy))
         };
+        let row = compare_row(
+            "mnist-mlp val error",
+            &a.arms,
+            &space,
+            (a.model_trials, a.model_seeds),
+            python.as_deref(),
+            &mut objective,
+        )?;
         print!("{}", markdown(std::slice::from_ref(&row)));
         rows.push(row);
     }
