@@ -11,7 +11,6 @@ use super::functions::{self, FUNCTIONS};
 use super::objective::{load_images, train_image_model, ImageModel, TrialConfig};
 use super::storage::open_storage;
 use super::{pruner_by_name, sampler_by_name, Direction, Pruner, Space, Study};
-use crate::models::ModelConfig;
 use crate::nn::cnn::CnnClassifierConfig;
 use crate::nn::mlp::MlpConfig;
 use crate::nn::Forward;
