@@ -10,9 +10,46 @@ use serde::{Deserialize, Serialize};
 use crate::rng::Rng;
 use crate::Result;
 
+#[cfg(feature = "cli")]
+#[cfg(feature = "cli")]
+pub mod cli;
+pub mod cmaes;
+pub mod compare;
+pub mod functions;
+pub mod objective;
+pub mod parzen;
+pub mod pruners;
+pub mod random;
+#[cfg(feature = "registry")]
+pub mod registry_storage;
 pub mod space;
+pub mod stats;
+pub mod storage;
+pub mod study;
+pub mod tpe;
 
 pub use space::{Condition, Distribution, Param, Params, Space};
+
+pub use cmaes::CmaEsSampler;
+pub use pruners::{pruner_by_name, MedianPruner, Pruner, SuccessiveHalvingPruner};
+pub use random::RandomSampler;
+pub use storage::{open_storage, MemoryStorage, Storage, StudyInfo, TrialExtra};
+pub use study::{best_of, optimize_parallel, Outcome, Study, TrialCtx};
+pub use tpe::TpeSampler;
+
+/// A sampler of this module by name (`random`, `tpe`, `cmaes`).
+pub fn sampler_by_name(name: &str) -> Result<Box<dyn Sampler>> {
+    Ok(match name {
+        "random" => Box::new(RandomSampler),
+        "tpe" => Box::new(TpeSampler::default()),
+        "cmaes" | "cma-es" => Box::new(CmaEsSampler::default()),
+        _ => {
+            return Err(crate::Error::config(format!(
+                "unknown sampler `{name}` (expected random, tpe or cmaes)"
+            )))
+        }
+    })
+}
 
 /// Whether the objective is minimised or maximised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

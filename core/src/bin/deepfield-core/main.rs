@@ -43,6 +43,8 @@ enum Command {
     /// The run registry: list, show, best, export and plot recorded runs and studies.
     #[cfg(feature = "registry")]
     Registry(deepfield_core::registry::cli::RegistryArgs),
+    /// Hyper-parameter search: `hpo run` (tune a core model kind), `hpo compare-optuna`.
+    Hpo(deepfield_core::hpo::cli::HpoArgs),
     #[command(flatten)]
     Common(Common),
     /// Run a trained concrete-mlp model on your own table (CSV, TSV or Parquet by extension)
@@ -88,6 +90,7 @@ fn run(cmd: Command) -> deepfield_core::Result<()> {
         }
         Command::Bench { threads, seconds } => bench::run(threads, seconds),
         Command::BenchCompress(args) => bench_compress::run(&args),
+        Command::Hpo(args) => deepfield_core::hpo::cli::run(&args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => deepfield_core::serve::run(&args),
         #[cfg(feature = "registry")]
