@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::rng::Rng;
 use crate::Result;
 
+pub mod evolution;
 pub mod space;
 
 pub use space::{Condition, Distribution, Param, Params, Space};

@@ -17,6 +17,8 @@ pub mod continual;
 #[cfg(feature = "plots")]
 pub mod efficiency;
 #[cfg(feature = "plots")]
+pub mod evo_design;
+#[cfg(feature = "plots")]
 pub mod gradual;
 #[cfg(feature = "plots")]
 pub mod hlop;
@@ -139,6 +141,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(continual::Continual)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(consensus::ConsensusSubnet)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(evo_design::EvoDesign)));
     all
 }
 
