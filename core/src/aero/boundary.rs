@@ -97,7 +97,6 @@ fn march(stations: &[(f64, f64, f64)], opts: &LayerOptions) -> SurfaceLayer {
     let mut stations = stations.to_vec();
     trailing_edge_trend(&mut stations);
     let re = opts.reynolds;
-    let n = stations.len();
     let mut integral = 0.0; // ∫ uₑ⁵ ds
     let mut theta = 0.0;
     let mut h = 2.6;
@@ -106,8 +105,7 @@ fn march(stations: &[(f64, f64, f64)], opts: &LayerOptions) -> SurfaceLayer {
     let mut x_sep = None;
     let mut h1 = 0.0;
     let mut prev = (0.0, 0.0); // (s, ue) of the stagnation point
-    for k in 0..n {
-        let (s, ue, x) = stations[k];
+    for (k, &(s, ue, x)) in stations.iter().enumerate() {
         let ue = ue.max(1e-6);
         let ds = (s - prev.0).max(1e-12);
         let due = (ue - prev.1) / ds;

@@ -60,7 +60,7 @@ pub fn parse_selig(text: &str, origin: &Path) -> Result<Airfoil> {
     let x_le = x.iter().cloned().fold(f64::INFINITY, f64::min);
     let x_te = 0.5 * (x[0] + x[x.len() - 1]);
     let chord = x_te - x_le;
-    if !(chord > 1e-6) {
+    if chord.is_nan() || chord <= 1e-6 {
         return Err(Error::parse(
             origin,
             0,

@@ -15,6 +15,9 @@ pub const MIN_POINTS: usize = 21;
 /// Largest trailing-edge gap (fraction of the chord) the closed-contour panel method accepts.
 pub const MAX_TE_GAP: f64 = 0.02;
 
+/// Points `(x, y)` of one surface, from the leading edge to the trailing edge.
+pub type Surface = Vec<(f64, f64)>;
+
 /// A 2-D airfoil contour (clockwise from the lower trailing edge, chord 1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Airfoil {
@@ -43,19 +46,12 @@ pub fn cosine_stations(n: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Join an upper and a lower surface given at the same stations `xs` (0 → 1) into the
-/// clockwise contour: lower TE → LE → upper TE (the leading-edge point once).
-fn join(name: &str, xs: &[f64], upper: &[f64], lower: &[f64]) -> Airfoil {
-    let mut x = Vec::with_capacity(2 * xs.len() - 1);
-    let mut y = Vec::with_capacity(2 * xs.len() - 1);
-    for i in (0..xs.len()).rev() {
-        x.push(xs[i]);
-        y.push(lower[i]);
-    }
-    for i in 1..xs.len() {
-        x.push(xs[i]);
-        y.push(upper[i]);
-    }
+/// Join an upper surface (`ux`, `uy`) and a lower one (`lx`, `ly`), each listed from the
+/// leading edge to the trailing edge, into the clockwise contour: lower TE → LE → upper TE
+/// (the shared leading-edge point once).
+fn join(name: &str, ux: &[f64], uy: &[f64], lx: &[f64], ly: &[f64]) -> Airfoil {
+    let x = lx.iter().rev().chain(&ux[1..]).copied().collect();
+    let y = ly.iter().rev().chain(&uy[1..]).copied().collect();
     Airfoil {
         name: name.to_string(),
         x,
@@ -127,26 +123,13 @@ pub fn naca4_params(m: f64, p: f64, t: f64, panels_per_side: usize) -> Result<Ai
         lx[i] = x + yt * th.sin();
         lower[i] = yc - yt * th.cos();
     }
-    let mut x = Vec::with_capacity(2 * xs.len() - 1);
-    let mut y = Vec::with_capacity(2 * xs.len() - 1);
-    for i in (0..xs.len()).rev() {
-        x.push(lx[i]);
-        y.push(lower[i]);
-    }
-    for i in 1..xs.len() {
-        x.push(ux[i]);
-        y.push(upper[i]);
-    }
-    let a = Airfoil {
-        name: format!(
-            "NACA {:.0}{:.0}{:02.0}",
-            100.0 * m,
-            10.0 * p,
-            (100.0 * t).round()
-        ),
-        x,
-        y,
-    };
+    let name = format!(
+        "NACA {:.0}{:.0}{:02.0}",
+        100.0 * m,
+        10.0 * p,
+        (100.0 * t).round()
+    );
+    let a = join(&name, &ux, &upper, &lx, &lower);
     a.check()?;
     Ok(a)
 }
@@ -194,7 +177,7 @@ pub fn cst(upper: &[f64], lower: &[f64], panels_per_side: usize) -> Result<Airfo
     let xs = cosine_stations(panels_per_side);
     let u: Vec<f64> = xs.iter().map(|&x| cst_surface(x, upper, 0.0)).collect();
     let l: Vec<f64> = xs.iter().map(|&x| cst_surface(x, lower, 0.0)).collect();
-    let a = join("cst", &xs, &u, &l);
+    let a = join("cst", &xs, &u, &xs, &l);
     a.check()?;
     Ok(a)
 }
@@ -290,7 +273,7 @@ impl Airfoil {
             }
         }
         let s = self.shape();
-        if !(s.min_thickness > 0.0) {
+        if s.min_thickness.is_nan() || s.min_thickness <= 0.0 {
             return bad(format!(
                 "thickness {:.4} ≤ 0 somewhere between 2 % and 98 % of the chord (upper and lower surfaces cross)",
                 s.min_thickness
@@ -315,7 +298,7 @@ impl Airfoil {
     }
 
     /// Upper and lower surfaces, each from the leading edge to the trailing edge.
-    pub fn surfaces(&self) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+    pub fn surfaces(&self) -> (Surface, Surface) {
         let le = self.leading_edge();
         let lower: Vec<(f64, f64)> = (0..=le).rev().map(|i| (self.x[i], self.y[i])).collect();
         let upper: Vec<(f64, f64)> = (le..self.x.len()).map(|i| (self.x[i], self.y[i])).collect();

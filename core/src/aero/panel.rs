@@ -54,7 +54,7 @@ pub fn solve_dense(mut a: Vec<f64>, mut b: Vec<f64>) -> Result<Vec<f64>> {
             }
         }
         let pivot = a[p * n + k];
-        if !(pivot.abs() > 1e-13 * scale) {
+        if pivot.is_nan() || pivot.abs() <= 1e-13 * scale {
             return Err(Error::input(format!(
                 "panel method: singular system (pivot {pivot:e} at row {k}); the geometry is degenerate"
             )));
