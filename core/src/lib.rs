@@ -44,6 +44,7 @@
 // No panics on user input: library and binary code may not unwrap or expect (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod aero;
 pub mod allocator;
 pub mod checkpoint;
 #[cfg(feature = "cli")]

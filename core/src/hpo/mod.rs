@@ -22,6 +22,7 @@ pub mod pruners;
 pub mod random;
 #[cfg(feature = "registry")]
 pub mod registry_storage;
+pub mod evolution;
 pub mod space;
 pub mod stats;
 pub mod storage;
@@ -37,15 +38,16 @@ pub use storage::{open_storage, MemoryStorage, Storage, StudyInfo, TrialExtra};
 pub use study::{best_of, optimize_parallel, Outcome, Study, TrialCtx};
 pub use tpe::TpeSampler;
 
-/// A sampler of this module by name (`random`, `tpe`, `cmaes`).
+/// A sampler of this module by name (`random`, `tpe`, `cmaes`, `evolution`).
 pub fn sampler_by_name(name: &str) -> Result<Box<dyn Sampler>> {
     Ok(match name {
         "random" => Box::new(RandomSampler),
         "tpe" => Box::new(TpeSampler::default()),
         "cmaes" | "cma-es" => Box::new(CmaEsSampler::default()),
+        "evolution" | "ga" => Box::new(evolution::Evolution::new(evolution::EvolutionConfig::default())?),
         _ => {
             return Err(crate::Error::config(format!(
-                "unknown sampler `{name}` (expected random, tpe or cmaes)"
+                "unknown sampler `{name}` (expected random, tpe, cmaes or evolution)"
             )))
         }
     })

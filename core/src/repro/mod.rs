@@ -17,6 +17,8 @@ pub mod continual;
 #[cfg(feature = "plots")]
 pub mod efficiency;
 #[cfg(feature = "plots")]
+pub mod evo_design;
+#[cfg(feature = "plots")]
 pub mod gradual;
 #[cfg(feature = "plots")]
 pub mod hlop;
@@ -143,6 +145,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(consensus::ConsensusSubnet)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(lemur::Lemur)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(evo_design::EvoDesign)));
     all
 }
 

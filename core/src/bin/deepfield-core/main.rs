@@ -28,6 +28,9 @@ struct Cli {
 enum Command {
     /// Print what libtorch sees: version, device, CUDA, threads.
     Doctor,
+    /// Lift, drag and L/D of an airfoil (NACA 4-digit, CST weights or a Selig .dat file) by
+    /// core's panel method and boundary layer: `airfoil --naca 2412 --alpha 0,4,8 --re 1e6`.
+    Airfoil(deepfield_core::aero::cli::Args),
     /// Training steps/s of the core Trainer (MLP and BiLSTM), one line per model.
     Bench {
         /// libtorch threads.
@@ -88,6 +91,7 @@ fn run(cmd: Command) -> deepfield_core::Result<()> {
             }
             Ok(())
         }
+        Command::Airfoil(args) => deepfield_core::aero::cli::run(&args).map(|_| ()),
         Command::Bench { threads, seconds } => bench::run(threads, seconds),
         Command::BenchCompress(args) => bench_compress::run(&args),
         Command::Hpo(args) => deepfield_core::hpo::cli::run(&args),
