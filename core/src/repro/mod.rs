@@ -22,6 +22,8 @@ pub mod gradual;
 pub mod hlop;
 #[cfg(feature = "plots")]
 pub mod lsa;
+#[cfg(feature = "plots")]
+pub mod nn_factory;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod pile;
 #[cfg(feature = "cli")]
@@ -139,6 +141,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(continual::Continual)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(consensus::ConsensusSubnet)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(nn_factory::NnFactory)));
     all
 }
 
