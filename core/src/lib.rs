@@ -46,6 +46,7 @@
 
 pub mod aero;
 pub mod allocator;
+pub mod automl;
 pub mod checkpoint;
 #[cfg(feature = "cli")]
 pub mod compress_cli;

@@ -176,8 +176,8 @@ fn unknown_kind_and_malformed_configs_are_errors() {
     let e = error_text(reg.build("gcn", &json!({}), &vs.root()));
     assert!(
         e.contains(
-            "unknown model kind `gcn` (known kinds: autoencoder, cnn, cnn_lstm, mlp, rnn, \
-             seq2seq, spiking_mlp, transformer)"
+            "unknown model kind `gcn` (known kinds: autoencoder, cnn, cnn_lstm, factory_net, \
+             factory_supernet, mlp, rnn, seq2seq, spiking_mlp, transformer)"
         ),
         "{e}"
     );
@@ -275,7 +275,7 @@ fn domain_models_register_and_duplicates_are_errors() {
     let mut sorted = kinds.clone();
     sorted.sort_unstable();
     assert_eq!(kinds, sorted);
-    assert_eq!(kinds.len(), 9);
+    assert_eq!(kinds.len(), ModelRegistry::with_core().kinds().len() + 1);
 
     let e = error_text(register(&mut reg));
     assert!(
@@ -286,7 +286,10 @@ fn domain_models_register_and_duplicates_are_errors() {
     assert!(e.contains("model kind `mlp` is already registered"), "{e}");
     let e = error_text(reg.register::<BadName>());
     assert!(e.contains("model kind `Bad Name`"), "{e}");
-    assert_eq!(reg.kinds().len(), 9);
+    assert_eq!(
+        reg.kinds().len(),
+        ModelRegistry::with_core().kinds().len() + 1
+    );
 
     // Its own validate runs, named by kind.
     let vs = VarStore::new(Device::Cpu);

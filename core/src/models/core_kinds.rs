@@ -29,6 +29,8 @@ impl ModelRegistry {
         reg.insert::<Seq2SeqConfig>();
         reg.insert::<AutoencoderConfig>();
         reg.insert::<SpikingMlpConfig>();
+        reg.insert::<crate::automl::factory::FactoryNetConfig>();
+        reg.insert::<crate::automl::factory::SupernetConfig>();
         reg
     }
 }
@@ -137,6 +139,8 @@ mod tests {
                 "autoencoder",
                 "cnn",
                 "cnn_lstm",
+                "factory_net",
+                "factory_supernet",
                 "mlp",
                 "rnn",
                 "seq2seq",

@@ -26,6 +26,8 @@ pub mod hlop;
 pub mod lemur;
 #[cfg(feature = "plots")]
 pub mod lsa;
+#[cfg(feature = "plots")]
+pub mod nn_factory;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod pile;
 #[cfg(feature = "cli")]
@@ -147,6 +149,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(lemur::Lemur)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(evo_design::EvoDesign)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(nn_factory::NnFactory)));
     all
 }
 

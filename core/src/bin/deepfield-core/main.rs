@@ -50,6 +50,10 @@ enum Command {
     Hpo(deepfield_core::hpo::cli::HpoArgs),
     #[command(flatten)]
     Common(Common),
+    /// NN-Factory: assemble a model for your classes and budget from a trained supernet (no
+    /// training), or run an assembled model on IDX images.
+    #[command(subcommand)]
+    Factory(deepfield_core::automl::factory::cli::FactoryCommand),
     /// Run a trained concrete-mlp model on your own table (CSV, TSV or Parquet by extension)
     /// with the training data's column names; other columns (ids) are kept in the output, and
     /// MAE/RMSE/R² are printed when the table has the target column.
@@ -95,6 +99,7 @@ fn run(cmd: Command) -> deepfield_core::Result<()> {
         Command::Bench { threads, seconds } => bench::run(threads, seconds),
         Command::BenchCompress(args) => bench_compress::run(&args),
         Command::Hpo(args) => deepfield_core::hpo::cli::run(&args),
+        Command::Factory(cmd) => cmd.run(),
         #[cfg(feature = "serve")]
         Command::Serve(args) => deepfield_core::serve::run(&args),
         #[cfg(feature = "registry")]

@@ -1,0 +1,3 @@
+//! AutoML: models on demand and model retrieval over trained weights.
+
+pub mod factory;
