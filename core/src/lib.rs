@@ -45,6 +45,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod allocator;
+pub mod automl;
 pub mod checkpoint;
 #[cfg(feature = "cli")]
 pub mod compress_cli;

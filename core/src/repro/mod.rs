@@ -21,6 +21,8 @@ pub mod gradual;
 #[cfg(feature = "plots")]
 pub mod hlop;
 #[cfg(feature = "plots")]
+pub mod know2vec;
+#[cfg(feature = "plots")]
 pub mod lsa;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod pile;
@@ -139,6 +141,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(continual::Continual)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(consensus::ConsensusSubnet)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(know2vec::Know2VecRepro)));
     all
 }
 

@@ -5,6 +5,7 @@
 
 mod bench;
 mod bench_compress;
+mod know2vec;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +41,9 @@ enum Command {
     /// int8 vs f32 latency (MLP, LSTM, CNN) and torch.ao dynamic quantization, PGD-10
     /// throughput vs torchattacks, on the same weights; writes results/bench-compress/.
     BenchCompress(bench_compress::Args),
+    /// Model retrieval from a zoo (Know2Vec): `know2vec rank --zoo DIR --images X --labels Y`
+    /// ranks the zoo's models for your labelled data without fine-tuning them.
+    Know2vec(know2vec::Args),
     #[command(flatten)]
     Common(Common),
     /// Run a trained concrete-mlp model on your own table (CSV, TSV or Parquet by extension)
@@ -87,6 +91,7 @@ fn run(cmd: Command) -> deepfield_core::Result<()> {
         Command::BenchCompress(args) => bench_compress::run(&args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => deepfield_core::serve::run(&args),
+        Command::Know2vec(args) => know2vec::run(&args),
         Command::Common(c) => c.run(&App {
             repros: repro::all(),
             models: ModelRegistry::with_core(),
