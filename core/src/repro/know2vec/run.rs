@@ -16,7 +16,7 @@ use crate::automl::know2vec::{joint_map, probe_labels, probe_zoo, Zoo, ZooEntry}
 use crate::data::mnist::Split;
 use crate::data::TensorDataset;
 use crate::models::{save_model, ModelConfig, ModelRegistry};
-use crate::nn::cnn::{CnnClassifierConfig, ConvStackConfig, PoolConfig};
+use crate::nn::cnn::{CnnClassifierConfig, ConvStackConfig, GlobalPool, PoolConfig};
 use crate::nn::mlp::MlpConfig;
 use crate::repro::ReproOptions;
 use crate::train::{OptimizerConfig, Task, TrainConfig, Trainer};
@@ -82,6 +82,10 @@ fn cnn_config(channels: &[i64]) -> CnnClassifierConfig {
     }
     CnnClassifierConfig {
         stack,
+        // Max pooling and a hidden layer: global average pooling with a linear head learns
+        // too slowly for the zoo's short budgets.
+        global_pool: GlobalPool::Max,
+        head_hidden: vec![32],
         output: 10,
         ..Default::default()
     }
