@@ -133,33 +133,26 @@ fn quick_know2vec_beats_random_and_ranks_user_data() {
     assert!(first.starts_with("mlp-mnist-rot"), "{ranked:?}");
 
     // Bad input: no label column; a zoo folder without zoo.json.
+    let rank = |zoo: &std::path::Path, csv: &std::path::Path| {
+        run_bin(
+            bin,
+            [
+                "know2vec".as_ref(),
+                "rank".as_ref(),
+                "--zoo".as_ref(),
+                zoo.as_os_str(),
+                "--csv".as_ref(),
+                csv.as_os_str(),
+            ],
+        )
+    };
     std::fs::write(&file, "a,b\n1,2\n").unwrap();
-    let o = run_bin(
-        bin,
-        [
-            "know2vec".as_ref(),
-            "rank".as_ref(),
-            "--zoo".as_ref(),
-            zoo_dir.as_os_str(),
-            "--csv".as_ref(),
-            file.as_os_str(),
-        ],
-    );
+    let o = rank(&zoo_dir, &file);
     assert!(
         !o.success && o.stderr.contains("no `label` column"),
         "{o:?}"
     );
     std::fs::write(&file, &csv).unwrap();
-    let o = run_bin(
-        bin,
-        [
-            "know2vec".as_ref(),
-            "rank".as_ref(),
-            "--zoo".as_ref(),
-            tmp.path().as_os_str(),
-            "--csv".as_ref(),
-            file.as_os_str(),
-        ],
-    );
+    let o = rank(tmp.path(), &file);
     assert!(!o.success && o.stderr.contains("zoo.json"), "{o:?}");
 }
