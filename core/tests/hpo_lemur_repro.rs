@@ -30,10 +30,9 @@ fn quick_lemur_builds_a_dataset_of_models() {
         assert!(sum == 0.0 || (sum - 1.0).abs() < 1e-9, "{sum}");
     }
     // The trials are registry runs in the results' study store, queryable afterwards.
-    let mut reg = deepfield_core::registry::Registry::open(
-        opts.out.join("studies.sqlite").to_str().unwrap(),
-    )
-    .unwrap();
+    let mut reg =
+        deepfield_core::registry::Registry::open(opts.out.join("studies.sqlite").to_str().unwrap())
+            .unwrap();
     for s in &m.studies {
         let filter = deepfield_core::registry::Filter {
             study: Some(s.study.clone()),

@@ -1,3 +1,5 @@
-//! AutoML: models on demand and model retrieval over trained weights.
+//! AutoML: model retrieval from a zoo of trained models (Know2Vec) and models assembled on
+//! demand from a weight-sharing supernet (NN-Factory).
 
 pub mod factory;
+pub mod know2vec;

@@ -15,6 +15,7 @@ use crate::Result;
 pub mod cli;
 pub mod cmaes;
 pub mod compare;
+pub mod evolution;
 pub mod functions;
 pub mod objective;
 pub mod parzen;
@@ -22,7 +23,6 @@ pub mod pruners;
 pub mod random;
 #[cfg(feature = "registry")]
 pub mod registry_storage;
-pub mod evolution;
 pub mod space;
 pub mod stats;
 pub mod storage;
@@ -44,7 +44,9 @@ pub fn sampler_by_name(name: &str) -> Result<Box<dyn Sampler>> {
         "random" => Box::new(RandomSampler),
         "tpe" => Box::new(TpeSampler::default()),
         "cmaes" | "cma-es" => Box::new(CmaEsSampler::default()),
-        "evolution" | "ga" => Box::new(evolution::Evolution::new(evolution::EvolutionConfig::default())?),
+        "evolution" | "ga" => Box::new(evolution::Evolution::new(
+            evolution::EvolutionConfig::default(),
+        )?),
         _ => {
             return Err(crate::Error::config(format!(
                 "unknown sampler `{name}` (expected random, tpe, cmaes or evolution)"

@@ -23,6 +23,8 @@ pub mod gradual;
 #[cfg(feature = "plots")]
 pub mod hlop;
 #[cfg(feature = "plots")]
+pub mod know2vec;
+#[cfg(feature = "plots")]
 pub mod lemur;
 #[cfg(feature = "plots")]
 pub mod lsa;
@@ -151,6 +153,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(evo_design::EvoDesign)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(nn_factory::NnFactory)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(know2vec::Know2VecRepro)));
     all
 }
 

@@ -5,6 +5,7 @@
 
 mod bench;
 mod bench_compress;
+mod know2vec;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +49,9 @@ enum Command {
     Registry(deepfield_core::registry::cli::RegistryArgs),
     /// Hyper-parameter search: `hpo run` (tune a core model kind), `hpo compare-optuna`.
     Hpo(deepfield_core::hpo::cli::HpoArgs),
+    /// Model retrieval from a zoo (Know2Vec): `know2vec rank --zoo DIR --images X --labels Y`
+    /// ranks the zoo's models for your labelled data without fine-tuning them.
+    Know2vec(know2vec::Args),
     #[command(flatten)]
     Common(Common),
     /// NN-Factory: assemble a model for your classes and budget from a trained supernet (no
@@ -104,6 +108,7 @@ fn run(cmd: Command) -> deepfield_core::Result<()> {
         Command::Serve(args) => deepfield_core::serve::run(&args),
         #[cfg(feature = "registry")]
         Command::Registry(args) => deepfield_core::registry::cli::run(&args),
+        Command::Know2vec(args) => know2vec::run(&args),
         Command::Common(c) => c.run(&App {
             repros: repro::all(),
             models: ModelRegistry::with_core(),
