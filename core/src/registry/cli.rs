@@ -115,6 +115,18 @@ impl FilterArgs {
     }
 }
 
+/// `println!` that stops quietly when the reader has gone (`registry list | head`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        match writeln!(std::io::stdout().lock(), $($arg)*) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => return Err(Error::input(format!("registry: writing the output: {e}"))),
+            Ok(()) => {}
+        }
+    }};
+}
+
 fn show_value(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.6}")).unwrap_or_else(|| "-".into())
 }
@@ -133,16 +145,22 @@ pub fn run(args: &RegistryArgs) -> Result<()> {
     match &args.command {
         RegistryCommand::List(f) => {
             let runs = reg.runs(&f.filter()?)?;
-            println!(
+            out!(
                 "{:>6}  {:<24} {:<28} {:<14} {:<9} {:>12} {:>9}",
-                "id", "study/trial", "kind", "dataset", "state", "value", "seconds"
+                "id",
+                "study/trial",
+                "kind",
+                "dataset",
+                "state",
+                "value",
+                "seconds"
             );
             for r in &runs {
                 let st = match (&r.study, r.trial) {
                     (Some(s), Some(t)) => format!("{s}/{t}"),
                     _ => r.source.clone(),
                 };
-                println!(
+                out!(
                     "{:>6}  {:<24} {:<28} {:<14} {:<9} {:>12} {:>9}",
                     r.id,
                     st,
@@ -168,7 +186,7 @@ pub fn run(args: &RegistryArgs) -> Result<()> {
                 .iter()
                 .map(|(s, n, x)| serde_json::json!({"step": s, "name": n, "value": x}))
                 .collect::<Vec<_>>());
-            println!("{}", json(&v)?);
+            out!("{}", json(&v)?);
         }
         RegistryCommand::Best {
             by,
@@ -181,7 +199,7 @@ pub fn run(args: &RegistryArgs) -> Result<()> {
                 Direction::Minimize
             };
             match reg.best(&filter.filter()?, by, dir)? {
-                Some(run) => println!("{}", json(&run)?),
+                Some(run) => out!("{}", json(&run)?),
                 None => {
                     return Err(Error::input(format!(
                         "registry {}: no selected run has metric `{by}`",
@@ -204,7 +222,7 @@ pub fn run(args: &RegistryArgs) -> Result<()> {
         RegistryCommand::Zoo(f) => {
             let entries = super::zoo::zoo(&mut reg, &f.filter()?)?;
             for e in &entries {
-                println!(
+                out!(
                     "{:>6}  {:<28} {:<20} {:>12}  {} eval --model {}",
                     e.run.id,
                     e.model_kind,
@@ -227,7 +245,7 @@ pub fn run(args: &RegistryArgs) -> Result<()> {
                         a
                     }
                 });
-                println!(
+                out!(
                     "{:<32} {:<9} complete {:>4}  pruned {:>4}  failed {:>4}  running {:>4}  best {}",
                     s.name,
                     format!("{:?}", s.direction).to_lowercase(),
