@@ -342,3 +342,50 @@ fn the_zoo_restores_recorded_checkpoints() {
     let got = restored.model.forward_t(&x, None, false);
     assert!(got.allclose(&expected, 1e-6, 1e-6, false));
 }
+
+#[test]
+fn an_active_run_logs_the_epochs_of_its_own_thread_only() {
+    use deepfield_core::data::TensorDataset;
+    use deepfield_core::nn::mlp::MlpConfig;
+    use deepfield_core::registry::active;
+    use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
+    use deepfield_core::train::{Task, TrainConfig, Trainer};
+
+    fn fit(epochs: usize) {
+        let x = Tensor::rand([32, 2], (Kind::Float, Device::Cpu));
+        let y = x.sum_dim_intlist(1, true, Kind::Float);
+        let data = TensorDataset::new(x, y).unwrap();
+        let mut vs = VarStore::new(Device::Cpu);
+        let model =
+            deepfield_core::models::ModelConfig::build(&MlpConfig::new(2, [4], 1), &vs.root())
+                .unwrap();
+        let trainer = Trainer::new(
+            TrainConfig {
+                epochs,
+                ..Default::default()
+            },
+            Task::default(),
+        )
+        .unwrap();
+        trainer.fit(&model, &mut vs, &data, None).unwrap();
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let location = dir.path().join("active.sqlite").display().to_string();
+    let run = active::begin(&location, &NewRun::new("train", "mlp", json!({}))).unwrap();
+    fit(2);
+    // A worker thread's training (an HPO trial, say) is not this run's.
+    std::thread::spawn(|| fit(3)).join().unwrap();
+    active::end(&Finish::complete(Some(1.0))).unwrap();
+    assert!(active::current().is_none());
+    let mut reg = Registry::open(&location).unwrap();
+    let steps: Vec<u64> = reg
+        .metrics(run.id)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, n, _)| n == "train_loss")
+        .map(|(s, _, _)| s)
+        .collect();
+    assert_eq!(steps, vec![0, 1]);
+    assert_eq!(reg.run(run.id).unwrap().state, TrialState::Complete);
+}

@@ -4,7 +4,7 @@
 //! [`begin`] opens the registry and starts a run; while it is active, every
 //! [`crate::train::Trainer`] epoch adds its losses and validation metrics at a step that counts
 //! epochs across all the fits of the run (metric `fit` says which fit a step belongs to);
-//! [`end`] finishes it. Recording is best effort: a registry that fails mid-run prints one
+//! [`end`] finishes it. Only epochs trained on the thread that began the run are logged. Recording is best effort: a registry that fails mid-run prints one
 //! warning and training goes on.
 
 use std::sync::Mutex;
@@ -21,6 +21,9 @@ struct Active {
     /// Fits seen (a new fit starts at epoch 1).
     fits: u64,
     warned: bool,
+    /// The thread that began the run: epochs of trainers on other threads (HPO workers, whose
+    /// trials are runs of their own) are not this run's and are not logged into it.
+    thread: std::thread::ThreadId,
 }
 
 static ACTIVE: Mutex<Option<Active>> = Mutex::new(None);
@@ -41,6 +44,7 @@ pub fn begin(location: &str, run: &NewRun) -> Result<RunRef> {
         steps: 0,
         fits: 0,
         warned: false,
+        thread: std::thread::current().id(),
     });
     Ok(started)
 }
@@ -53,7 +57,10 @@ pub fn current() -> Option<RunRef> {
 /// Log one finished epoch of the active run (no-op when none is active).
 pub fn epoch(record: &EpochRecord) {
     let mut guard = lock();
-    let Some(active) = guard.as_mut() else {
+    let Some(active) = guard
+        .as_mut()
+        .filter(|a| a.thread == std::thread::current().id())
+    else {
         return;
     };
     if record.epoch == 1 {
