@@ -10,7 +10,10 @@
 //! 4. [`anomaly`] — labels from windows, point-adjusted precision/recall/F1.
 //! 5. [`forecast`] / [`detect`] — the training and evaluation pipelines, saved models (registry
 //!    kinds `timeseries.forecaster`, `timeseries.detector`) and their use on a user's CSV.
-//! 6. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`.
+//! 6. [`wfdb`] / [`biosignal`] — PhysioNet WFDB records (formats 212 and 16, MIT annotations),
+//!    ECG beat windows with AAMI classes, a residual 1-D CNN encoder pretrained contrastively
+//!    (InfoNCE + KoLeo), linear probes, beat classification of a user's record.
+//! 7. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`, `biosignal-ssl`.
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
 //!
@@ -37,18 +40,22 @@ pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry>
     reg.register::<forecast::ForecastPipelineConfig>()?;
     reg.register::<detect::DetectorPipelineConfig>()?;
     reg.register::<models::StackVaeGConfig>()?;
+    reg.register::<biosignal::EcgEncoderConfig>()?;
+    reg.register::<biosignal::BeatClassifierConfig>()?;
     Ok(reg)
 }
 
 pub mod error;
 
 pub mod anomaly;
+pub mod biosignal;
 pub mod data;
 pub mod detect;
 pub mod forecast;
 pub mod models;
 pub mod repro;
 pub mod sim;
+pub mod wfdb;
 
 pub use deepfield_core as core;
 pub use error::{Error, Result};
