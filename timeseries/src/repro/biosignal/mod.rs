@@ -66,7 +66,8 @@ impl BioSslConfig {
         if quick {
             ssl.epochs = 12;
             ssl.batch_size = 32;
-            supervised.steps = 80;
+            supervised.steps = 60;
+            supervised.min_epochs = 1;
             supervised.max_epochs = 40;
         }
         BioSslConfig {
