@@ -63,6 +63,11 @@ impl BioSslConfig {
     pub fn new(quick: bool, seed: u64) -> Self {
         let mut ssl = SslConfig::default();
         let mut supervised = SupervisedConfig::default();
+        let mut probe = ProbeConfig::default();
+        // The full run's budget fits ~12 minutes on one shared CPU thread.
+        ssl.epochs = 100;
+        supervised.steps = 300;
+        probe.epochs = 100;
         if quick {
             ssl.epochs = 12;
             ssl.batch_size = 32;
@@ -88,7 +93,7 @@ impl BioSslConfig {
                 vec![0.01, 0.1, 1.0]
             },
             subset_seeds: if quick { 1 } else { 3 },
-            probe: ProbeConfig::default(),
+            probe,
             supervised,
             seed,
         }
