@@ -36,7 +36,10 @@ fn biosignal_ssl_quick_beats_majority_and_classifies_a_record() {
     assert_eq!(b[2], 992);
     assert!(b.iter().sum::<usize>() >= 2953, "{b:?}");
     for s in &m.summary {
-        eprintln!("{} {}: macro-F1 {:.4} acc {:.4}", s.method, s.fraction, s.macro_f1_mean, s.accuracy_mean);
+        eprintln!(
+            "{} {}: macro-F1 {:.4} acc {:.4}",
+            s.method, s.fraction, s.macro_f1_mean, s.accuracy_mean
+        );
     }
     let p = &m.pretraining[0];
     assert!(
