@@ -10,7 +10,10 @@
 //! 4. [`anomaly`] — labels from windows, point-adjusted precision/recall/F1.
 //! 5. [`forecast`] / [`detect`] — the training and evaluation pipelines, saved models (registry
 //!    kinds `timeseries.forecaster`, `timeseries.detector`) and their use on a user's CSV.
-//! 6. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`.
+//! 6. [`mjp`] — Markov jump processes: the FIM-MJP prior, Gillespie simulation, EM maximum
+//!    likelihood, a per-process neural baseline and zero-shot inference with FIM-MJP
+//!    ([`models::fim_mjp`]).
+//! 7. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`, `fim-mjp`.
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
 //!
@@ -30,13 +33,15 @@ pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 /// Every model kind this crate's binary can rebuild from a checkpoint: core's kinds plus this
 /// crate's own ([`deepfield_core::models`]): `timeseries.forecaster`
 /// ([`forecast::ForecastPipelineConfig`], saved by `amd-kinetic` and `stock-cnn-lstm`),
-/// `timeseries.detector` ([`detect::DetectorPipelineConfig`], saved by `stackvae-g`) and
-/// `timeseries.stackvae_g` (the bare [`models::StackVaeGConfig`] network).
+/// `timeseries.detector` ([`detect::DetectorPipelineConfig`], saved by `stackvae-g`),
+/// `timeseries.stackvae_g` (the bare [`models::StackVaeGConfig`] network) and
+/// `timeseries.fim_mjp` ([`models::fim_mjp::FimMjpConfig`], saved by `fim-mjp`).
 pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry> {
     let mut reg = deepfield_core::models::ModelRegistry::with_core();
     reg.register::<forecast::ForecastPipelineConfig>()?;
     reg.register::<detect::DetectorPipelineConfig>()?;
     reg.register::<models::StackVaeGConfig>()?;
+    reg.register::<models::fim_mjp::FimMjpConfig>()?;
     Ok(reg)
 }
 
@@ -46,6 +51,7 @@ pub mod anomaly;
 pub mod data;
 pub mod detect;
 pub mod forecast;
+pub mod mjp;
 pub mod models;
 pub mod repro;
 pub mod sim;
