@@ -15,7 +15,9 @@
 //! expanded into its one-hot state, previous state, the one-hot pair (previous → current) and the
 //! time since the previous observation spent in the previous state; the per-path masked mean
 //! of these slot embeddings is fed to the head beside the GRU summary (a skip path that makes
-//! the transition statistics linear in the pooled features). The loss adds the squared error of
+//! the transition statistics linear in the pooled features), and the head also reads fixed,
+//! unlearned statistics of all paths (log counts of observed pairs, log time observed after each
+//! state, the log of the naive rate count / time, the log mean time step). The loss adds the squared error of
 //! the mean rates to the Gaussian NLL, which trains the means faster at this scale.
 //!
 //! Input `[B, P, L, 6]` (see [`crate::mjp::features`]); output `[B, 78]`: 36 mean rates of a
@@ -36,6 +38,9 @@ use crate::{ensure_config, Error, Result};
 
 /// Width of the expanded observation slot the model embeds.
 const SLOT: i64 = 3 + 3 * MAX_STATES as i64 + (MAX_STATES * MAX_STATES) as i64 + MAX_STATES as i64;
+
+/// Width of the fixed transition statistics ([`FimMjp::statistics`]).
+const STATISTICS: i64 = 2 * (MAX_STATES * MAX_STATES) as i64 + MAX_STATES as i64 + 1;
 
 /// FIM-MJP configuration (sizes ours, see the module docs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,7 +127,11 @@ impl FimMjpConfig {
                     stdev: 1.0 / ((d / self.heads) as f64).sqrt(),
                 },
             ),
-            head1: lin("head1", d + self.embed + MAX_STATES as i64, self.head_hidden)?,
+            head1: lin(
+                "head1",
+                d + self.embed + MAX_STATES as i64 + STATISTICS,
+                self.head_hidden,
+            )?,
             head2: lin("head2", self.head_hidden, self.head_hidden)?,
             out: lin("out", self.head_hidden, TARGET as i64)?,
             cfg: self.clone(),
@@ -152,8 +161,8 @@ impl FimMjp {
     }
 
     /// Expand `[B, P, L, 6]` slots into `[B, P, L, SLOT]` features; also the valid mask
-    /// `[B, P, L, 1]` and the states that exist `[B, 6]`.
-    fn expand(xs: &Tensor) -> (Tensor, Tensor, Tensor) {
+    /// `[B, P, L, 1]`, the states that exist `[B, 6]` and the transition statistics `[B, 79]`.
+    fn expand(xs: &Tensor) -> (Tensor, Tensor, Tensor, Tensor) {
         let m = MAX_STATES as i64;
         let t = xs.narrow(3, 0, 1);
         let dt = xs.narrow(3, 1, 1);
@@ -181,8 +190,34 @@ impl FimMjp {
         let pair = (prev.unsqueeze(-1) * state.unsqueeze(-2)).flatten(3, 4);
         let dwell = &prev * &dt;
         let states = exists.amax([1, 2], false);
+        let stats = Self::statistics(&pair, &dwell, &dt, &states);
         let feat = Tensor::cat(&[t, dt, valid.shallow_clone(), state, prev, exists, pair, dwell], 3);
-        (feat, valid, states)
+        (feat, valid, states, stats)
+    }
+
+    /// Fixed (unlearned) statistics of all paths: log(1 + count) of every observed pair
+    /// `a → b` (36), log(1 + time) observed after each state (6), the log of the naive rate
+    /// `(count_ab + 0.1) / (time_a + 0.1)` on the process's off-diagonal pairs (36), and the log
+    /// of the mean time step (1).
+    fn statistics(pair: &Tensor, dwell: &Tensor, dt: &Tensor, states: &Tensor) -> Tensor {
+        let m = MAX_STATES as i64;
+        let b = pair.size()[0];
+        let counts = pair.sum_dim_intlist(&[1i64, 2][..], false, Kind::Float);
+        let time = dwell.sum_dim_intlist(&[1i64, 2][..], false, Kind::Float);
+        let eye = Tensor::eye(m, (Kind::Float, pair.device()));
+        let off = (eye.ones_like() - &eye).view([1, m * m]);
+        let pair_mask = (states.unsqueeze(2) * states.unsqueeze(1)).view([b, m * m]) * off;
+        let naive = ((&counts + 0.1).view([b, m, m]) / (&time + 0.1).view([b, m, 1]))
+            .log()
+            .view([b, m * m])
+            * &pair_mask;
+        let steps = (dt.sum_dim_intlist(&[1i64, 2, 3][..], false, Kind::Float)
+            / counts.sum_dim_intlist(1, false, Kind::Float).clamp_min(1.0))
+        .clamp_min(1e-3);
+        Tensor::cat(
+            &[counts.log1p(), time.log1p(), naive, steps.log().unsqueeze(1)],
+            1,
+        )
     }
 }
 
@@ -203,7 +238,7 @@ impl Forward for FimMjp {
         );
         let (b, p, l) = (size[0], size[1], size[2]);
         let m = MAX_STATES as i64;
-        let (feat, valid, states) = Self::expand(&xs.to_kind(Kind::Float));
+        let (feat, valid, states, fixed) = Self::expand(&xs.to_kind(Kind::Float));
         let e = self.slot.forward(&feat).relu() * &valid;
         let e = e.view([b * p, l, self.cfg.embed]);
         let mask = valid.view([b * p, l, 1]);
@@ -233,7 +268,7 @@ impl Forward for FimMjp {
         // Transition statistics over all paths.
         let total = n.view([b, p]).sum_dim_intlist(1, true, Kind::Float).clamp_min(1.0);
         let stats = esum.view([b, p, self.cfg.embed]).sum_dim_intlist(1, false, Kind::Float) / total;
-        let h = Tensor::cat(&[pooled, stats, states.shallow_clone()], 1);
+        let h = Tensor::cat(&[pooled, stats, states.shallow_clone(), fixed], 1);
         let h = self.head1.forward(&h).relu();
         let h = self.head2.forward(&h).relu();
         let raw = self.out.forward(&h);
