@@ -17,7 +17,8 @@
 //! of these slot embeddings is fed to the head beside the GRU summary (a skip path that makes
 //! the transition statistics linear in the pooled features), and the head also reads fixed,
 //! unlearned statistics of all paths (log counts of observed pairs, log time observed after each
-//! state, the log of the naive rate count / time, the log mean time step). The loss adds the squared error of
+//! state, the log of the naive rate count / time, the log mean time step), and outputs its
+//! mean rates as a correction of that naive rate (`softplus(raw + softplus⁻¹(naive))`). The loss adds the squared error of
 //! the mean rates to the Gaussian NLL, which trains the means faster at this scale.
 //!
 //! Input `[B, P, L, 6]` (see [`crate::mjp::features`]); output `[B, 78]`: 36 mean rates of a
@@ -162,7 +163,7 @@ impl FimMjp {
 
     /// Expand `[B, P, L, 6]` slots into `[B, P, L, SLOT]` features; also the valid mask
     /// `[B, P, L, 1]`, the states that exist `[B, 6]` and the transition statistics `[B, 79]`.
-    fn expand(xs: &Tensor) -> (Tensor, Tensor, Tensor, Tensor) {
+    fn expand(xs: &Tensor) -> (Tensor, Tensor, Tensor, Tensor, Tensor) {
         let m = MAX_STATES as i64;
         let t = xs.narrow(3, 0, 1);
         let dt = xs.narrow(3, 1, 1);
@@ -190,16 +191,17 @@ impl FimMjp {
         let pair = (prev.unsqueeze(-1) * state.unsqueeze(-2)).flatten(3, 4);
         let dwell = &prev * &dt;
         let states = exists.amax([1, 2], false);
-        let stats = Self::statistics(&pair, &dwell, &dt, &states);
+        let (stats, naive) = Self::statistics(&pair, &dwell, &dt, &states);
         let feat = Tensor::cat(&[t, dt, valid.shallow_clone(), state, prev, exists, pair, dwell], 3);
-        (feat, valid, states, stats)
+        (feat, valid, states, stats, naive)
     }
 
     /// Fixed (unlearned) statistics of all paths: log(1 + count) of every observed pair
     /// `a → b` (36), log(1 + time) observed after each state (6), the log of the naive rate
     /// `(count_ab + 0.1) / (time_a + 0.1)` on the process's off-diagonal pairs (36), and the log
-    /// of the mean time step (1).
-    fn statistics(pair: &Tensor, dwell: &Tensor, dt: &Tensor, states: &Tensor) -> Tensor {
+    /// of the mean time step (1); and the naive rates themselves `[B, 36]` (per input time unit,
+    /// 0 off the process's pairs).
+    fn statistics(pair: &Tensor, dwell: &Tensor, dt: &Tensor, states: &Tensor) -> (Tensor, Tensor) {
         let m = MAX_STATES as i64;
         let b = pair.size()[0];
         let counts = pair.sum_dim_intlist(&[1i64, 2][..], false, Kind::Float);
@@ -207,17 +209,18 @@ impl FimMjp {
         let eye = Tensor::eye(m, (Kind::Float, pair.device()));
         let off = (eye.ones_like() - &eye).view([1, m * m]);
         let pair_mask = (states.unsqueeze(2) * states.unsqueeze(1)).view([b, m * m]) * off;
-        let naive = ((&counts + 0.1).view([b, m, m]) / (&time + 0.1).view([b, m, 1]))
-            .log()
+        let naive_rate = ((&counts + 0.1).view([b, m, m]) / (&time + 0.1).view([b, m, 1]))
             .view([b, m * m])
             * &pair_mask;
+        let naive = naive_rate.clamp_min(1e-6).log() * &pair_mask;
         let steps = (dt.sum_dim_intlist(&[1i64, 2, 3][..], false, Kind::Float)
             / counts.sum_dim_intlist(1, false, Kind::Float).clamp_min(1.0))
         .clamp_min(1e-3);
-        Tensor::cat(
+        let features = Tensor::cat(
             &[counts.log1p(), time.log1p(), naive, steps.log().unsqueeze(1)],
             1,
-        )
+        );
+        (features, naive_rate)
     }
 }
 
@@ -238,7 +241,7 @@ impl Forward for FimMjp {
         );
         let (b, p, l) = (size[0], size[1], size[2]);
         let m = MAX_STATES as i64;
-        let (feat, valid, states, fixed) = Self::expand(&xs.to_kind(Kind::Float));
+        let (feat, valid, states, fixed, naive) = Self::expand(&xs.to_kind(Kind::Float));
         let e = self.slot.forward(&feat).relu() * &valid;
         let e = e.view([b * p, l, self.cfg.embed]);
         let mask = valid.view([b * p, l, 1]);
@@ -276,7 +279,11 @@ impl Forward for FimMjp {
         let eye = Tensor::eye(m, (Kind::Float, xs.device()));
         let off = eye.ones_like() - &eye;
         let pair_mask = ((states.unsqueeze(2) * states.unsqueeze(1)) * off).view([b, mm]);
-        let mean = raw.narrow(1, 0, mm).softplus() * &pair_mask;
+        // Residual on the naive rate: softplus(raw + softplus⁻¹(naive)), so an untrained head
+        // starts at the naive estimate and learns its corrections.
+        let naive = (naive / self.cfg.time_unit).clamp_min(1e-4);
+        let base = naive.expm1().log();
+        let mean = (raw.narrow(1, 0, mm) + base).softplus() * &pair_mask;
         let logvar = raw.narrow(1, mm, mm).clamp(-8.0, 4.0) * &pair_mask;
         let logits = raw.narrow(1, 2 * mm, m).masked_fill(&states.eq(0.0), -1e9);
         let init = logits.softmax(1, Kind::Float);

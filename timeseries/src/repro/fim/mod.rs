@@ -67,8 +67,8 @@ impl Default for FimConfig {
 }
 
 impl FimConfig {
-    /// Full: 4000 training processes, up to 40 epochs, 30 processes per density; quick: a small
-    /// model on 600 processes for 4 epochs, 4 processes at two densities.
+    /// Full: 3000 training processes, up to 15 epochs, 30 processes per density; quick: a small
+    /// model on 300 processes for 4 epochs, 6 processes at two densities.
     pub fn new(quick: bool, seed: u64) -> Self {
         let model = if quick {
             FimMjpConfig {
@@ -85,13 +85,13 @@ impl FimConfig {
         FimConfig {
             prior: PriorConfig::default(),
             model,
-            train_processes: if quick { 600 } else { 4000 },
-            val_processes: if quick { 60 } else { 300 },
-            epochs: if quick { 4 } else { 40 },
+            train_processes: if quick { 300 } else { 3000 },
+            val_processes: if quick { 40 } else { 200 },
+            epochs: if quick { 4 } else { 15 },
             batch_size: 16,
             lr: 2e-3,
-            patience: 5,
-            eval_processes: if quick { 4 } else { 30 },
+            patience: 3,
+            eval_processes: if quick { 6 } else { 30 },
             eval_keep: if quick {
                 vec![0.05, 1.0]
             } else {
