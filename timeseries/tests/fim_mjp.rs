@@ -23,7 +23,11 @@ fn gillespie_occupation_matches_the_stationary_distribution() {
     let occ = path.occupation(3, horizon);
     for i in 0..3 {
         let got = occ[i] / horizon;
-        assert!((got - want[i]).abs() < 0.01, "state {i}: {got} vs {}", want[i]);
+        assert!(
+            (got - want[i]).abs() < 0.01,
+            "state {i}: {got} vs {}",
+            want[i]
+        );
     }
     // The generic solver agrees with the closed form.
     let pi = q.stationary();
@@ -73,7 +77,10 @@ fn observations_csv_errors_name_file_and_line() {
     assert!(e.contains("bad_obs.csv") && e.contains("line 3"), "{e}");
     let missing = dir.path().join("missing.csv");
     let e = read_observations(&missing, None).unwrap_err().to_string();
-    assert!(e.contains("missing.csv") && e.contains("cannot read"), "{e}");
+    assert!(
+        e.contains("missing.csv") && e.contains("cannot read"),
+        "{e}"
+    );
     std::fs::write(&f, "path,time,state\n0,0.0,3\n").unwrap();
     let e = read_observations(&f, Some(2)).unwrap_err().to_string();
     assert!(e.contains("2 states given but state 3"), "{e}");
@@ -98,7 +105,10 @@ fn fim_mjp_quick_beats_the_constant_predictor_on_dense_data_and_infers_a_csv() {
     // Sparse observations (~6 per path): the quick model does not yet beat the constant
     // predictor there (1.11 vs 0.89 in the quick run); only finiteness is asserted.
     for d in &m.densities {
-        assert!(d.fim.is_finite() && d.mle.is_finite() && d.neural.is_finite(), "{d:?}");
+        assert!(
+            d.fim.is_finite() && d.mle.is_finite() && d.neural.is_finite(),
+            "{d:?}"
+        );
     }
     assert_eq!(m.dfr.len(), 3);
     assert_repro_results(
@@ -134,9 +144,10 @@ fn fim_mjp_quick_beats_the_constant_predictor_on_dense_data_and_infers_a_csv() {
 fn expm_and_e_step_match_the_scipy_fixture() {
     use deepfield_timeseries::mjp::em::expected_statistics;
     use deepfield_timeseries::mjp::linalg::Mat;
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/mjp/em_fixture.json");
-    let f: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mjp/em_fixture.json");
+    let f: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let tol = f["tolerance"].as_f64().unwrap();
     let mat = |v: &serde_json::Value| -> Vec<f64> {
         v.as_array()
@@ -154,7 +165,12 @@ fn expm_and_e_step_match_the_scipy_fixture() {
     let e = &f["expm"];
     let q = RateMatrix::new(6, mat(&e["q"])).unwrap();
     let dt = e["dt"].as_f64().unwrap();
-    let g = Mat { n: 6, a: q.generator() }.scale(dt).expm();
+    let g = Mat {
+        n: 6,
+        a: q.generator(),
+    }
+    .scale(dt)
+    .expm();
     close(&g.a, &mat(&e["p"]), "expm");
 
     let s = &f["estep"];
@@ -169,9 +185,19 @@ fn expm_and_e_step_match_the_scipy_fixture() {
     close(&got.dwell, &dwell, "dwell");
     close(&got.jumps, &mat(&s["jumps"]), "jumps");
     let ll = s["log_likelihood"].as_f64().unwrap();
-    assert!((got.log_likelihood - ll).abs() < 1e-9 * ll.abs(), "{}", got.log_likelihood);
+    assert!(
+        (got.log_likelihood - ll).abs() < 1e-9 * ll.abs(),
+        "{}",
+        got.log_likelihood
+    );
     let new_q: Vec<f64> = (0..9)
-        .map(|ij| if ij / 3 == ij % 3 { 0.0 } else { got.jumps[ij] / got.dwell[ij / 3] })
+        .map(|ij| {
+            if ij / 3 == ij % 3 {
+                0.0
+            } else {
+                got.jumps[ij] / got.dwell[ij / 3]
+            }
+        })
         .collect();
     close(&new_q, &mat(&s["new_q"]), "M step");
 }

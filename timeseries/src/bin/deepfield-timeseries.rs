@@ -225,7 +225,11 @@ fn fim_infer(model: &Path, input: &Path, states: Option<usize>, out: Option<&Pat
                 if i == j {
                     format!("{:>15}", "-")
                 } else {
-                    format!("{:>7.4} ±{:<6.3}", r.rates.rate(i, j), r.rate_std[i * k + j])
+                    format!(
+                        "{:>7.4} ±{:<6.3}",
+                        r.rates.rate(i, j),
+                        r.rate_std[i * k + j]
+                    )
                 }
             })
             .collect();

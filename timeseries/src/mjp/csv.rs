@@ -50,7 +50,10 @@ pub fn read_observations(path: &Path, states: Option<usize>) -> Result<ObservedP
     let mut rows: Vec<Vec<(f64, usize)>> = Vec::new();
     for (no, line) in lines {
         let line_no = no + 1;
-        let fields: Vec<&str> = line.split(',').map(|s| s.trim().trim_matches('"')).collect();
+        let fields: Vec<&str> = line
+            .split(',')
+            .map(|s| s.trim().trim_matches('"'))
+            .collect();
         if fields.len() != names.len() {
             return Err(bad(
                 path,
@@ -62,7 +65,10 @@ pub fn read_observations(path: &Path, states: Option<usize>) -> Result<ObservedP
             ));
         }
         let time: f64 = fields[ct].parse().map_err(|_| {
-            bad(path, format!("line {line_no}: time `{}` is not a number", fields[ct]))
+            bad(
+                path,
+                format!("line {line_no}: time `{}` is not a number", fields[ct]),
+            )
         })?;
         if !time.is_finite() || time < 0.0 {
             return Err(bad(
@@ -122,8 +128,7 @@ pub fn read_observations(path: &Path, states: Option<usize>) -> Result<ObservedP
         });
     }
     let obs = ObservedProcess { k, paths };
-    obs.validate()
-        .map_err(|e| bad(path, e.to_string()))?;
+    obs.validate().map_err(|e| bad(path, e.to_string()))?;
     Ok(obs)
 }
 
@@ -158,7 +163,10 @@ mod tests {
             ("path,time\n0,1\n", "no `state` column"),
             ("path,time,state\n0,x,1\n", "line 2: time `x`"),
             ("path,time,state\n0,1,9\n", "state 9"),
-            ("path,time,state\n0,1,1\n0,1,0\n", "two observations at time 1"),
+            (
+                "path,time,state\n0,1,1\n0,1,0\n",
+                "two observations at time 1",
+            ),
             ("path,time,state\n0,1\n", "line 2: 2 fields"),
             ("", "empty"),
         ] {

@@ -265,7 +265,11 @@ mod tests {
         .unwrap();
         let fit = fit_em(&data, &EmConfig::default()).unwrap();
         assert!(fit.log_likelihood >= one.log_likelihood);
-        assert!(fit.rates.rmse(&process.rates).unwrap() < 0.25, "{:?}", fit.rates);
+        assert!(
+            fit.rates.rmse(&process.rates).unwrap() < 0.25,
+            "{:?}",
+            fit.rates
+        );
     }
 
     #[test]

@@ -108,7 +108,11 @@ mod tests {
         };
         let p = q.expm();
         let want = b / (a + b) + a / (a + b) * (-(a + b) * t).exp();
-        assert!((p.get(0, 0) - want).abs() < 1e-12, "{} vs {want}", p.get(0, 0));
+        assert!(
+            (p.get(0, 0) - want).abs() < 1e-12,
+            "{} vs {want}",
+            p.get(0, 0)
+        );
         assert!((p.get(0, 0) + p.get(0, 1) - 1.0).abs() < 1e-12);
     }
 

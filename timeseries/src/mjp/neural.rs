@@ -119,7 +119,9 @@ pub fn fit_neural(obs: &ObservedProcess, cfg: &NeuralConfig, seed: u64) -> Resul
     };
     let nll_of = |r: &Tensor| {
         let q = r.view([k, k]);
-        let gen = &q - q.sum_dim_intlist(1, false, Kind::Float).diag_embed(0, -2, -1);
+        let gen = &q
+            - q.sum_dim_intlist(1, false, Kind::Float)
+                .diag_embed(0, -2, -1);
         let p = (gen.unsqueeze(0) * &dts).matrix_exp();
         -(&counts * p.clamp_min(1e-12).log()).sum(Kind::Float) / n
     };
@@ -160,7 +162,11 @@ mod tests {
         };
         let data = process.observe(&obs, &mut Rng::new(4));
         let fit = fit_neural(&data, &NeuralConfig::default(), 0).unwrap();
-        assert!(fit.rates.rmse(&process.rates).unwrap() < 0.2, "{:?}", fit.rates);
+        assert!(
+            fit.rates.rmse(&process.rates).unwrap() < 0.2,
+            "{:?}",
+            fit.rates
+        );
         assert_eq!(fit.init, vec![1.0, 0.0]);
     }
 }

@@ -117,7 +117,11 @@ impl PriorConfig {
     /// mean scale times the mean Beta mean times the mean fraction of non-zero rates.
     pub fn mean_rate(&self) -> f64 {
         let scale = (self.rate_scale.0 + self.rate_scale.1) / 2.0;
-        let beta: f64 = self.beta_shapes.iter().map(|(a, b)| a / (a + b)).sum::<f64>()
+        let beta: f64 = self
+            .beta_shapes
+            .iter()
+            .map(|(a, b)| a / (a + b))
+            .sum::<f64>()
             / self.beta_shapes.len() as f64;
         let dense: f64 =
             self.sparsity.iter().map(|p| 1.0 - p).sum::<f64>() / self.sparsity.len() as f64;

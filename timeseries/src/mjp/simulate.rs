@@ -38,7 +38,12 @@ impl Path {
     pub fn occupation(&self, k: usize, horizon: f64) -> Vec<f64> {
         let mut occ = vec![0.0; k];
         for (m, &s) in self.states.iter().enumerate() {
-            let end = self.times.get(m + 1).copied().unwrap_or(horizon).min(horizon);
+            let end = self
+                .times
+                .get(m + 1)
+                .copied()
+                .unwrap_or(horizon)
+                .min(horizon);
             occ[s] += (end - self.times[m]).max(0.0);
         }
         occ
@@ -230,7 +235,10 @@ mod tests {
         assert_eq!(a, p.observe(&obs, &mut Rng::new(9)));
         a.validate().unwrap();
         assert_eq!(a.paths.len(), 20);
-        assert!(a.paths.iter().all(|x| x.times[0] == 0.0 && x.times.len() >= 2));
+        assert!(a
+            .paths
+            .iter()
+            .all(|x| x.times[0] == 0.0 && x.times.len() >= 2));
         let dense = p.observe(&obs.with_keep(1.0), &mut rng);
         assert!(dense.paths.iter().all(|x| x.times.len() == 100));
     }

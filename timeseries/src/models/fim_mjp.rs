@@ -192,7 +192,19 @@ impl FimMjp {
         let dwell = &prev * &dt;
         let states = exists.amax([1, 2], false);
         let (stats, naive) = Self::statistics(&pair, &dwell, &dt, &states);
-        let feat = Tensor::cat(&[t, dt, valid.shallow_clone(), state, prev, exists, pair, dwell], 3);
+        let feat = Tensor::cat(
+            &[
+                t,
+                dt,
+                valid.shallow_clone(),
+                state,
+                prev,
+                exists,
+                pair,
+                dwell,
+            ],
+            3,
+        );
         (feat, valid, states, stats, naive)
     }
 
@@ -217,7 +229,12 @@ impl FimMjp {
             / counts.sum_dim_intlist(1, false, Kind::Float).clamp_min(1.0))
         .clamp_min(1e-3);
         let features = Tensor::cat(
-            &[counts.log1p(), time.log1p(), naive, steps.log().unsqueeze(1)],
+            &[
+                counts.log1p(),
+                time.log1p(),
+                naive,
+                steps.log().unsqueeze(1),
+            ],
             1,
         );
         (features, naive_rate)
@@ -262,15 +279,22 @@ impl Forward for FimMjp {
         let keys = self.key.forward(&path).view([b, p, heads, dh]);
         let values = self.value.forward(&path).view([b, p, heads, dh]);
         let path_valid = n.view([b, p, 1]).gt(0.0);
-        let scores = (keys * &self.query).sum_dim_intlist(-1, false, Kind::Float) / (dh as f64).sqrt();
+        let scores =
+            (keys * &self.query).sum_dim_intlist(-1, false, Kind::Float) / (dh as f64).sqrt();
         let scores = scores.masked_fill(&path_valid.logical_not(), -1e9);
         let alpha = scores.softmax(1, Kind::Float).unsqueeze(-1);
         let pooled = (alpha * values)
             .sum_dim_intlist(1, false, Kind::Float)
             .view([b, self.cfg.model_dim]);
         // Transition statistics over all paths.
-        let total = n.view([b, p]).sum_dim_intlist(1, true, Kind::Float).clamp_min(1.0);
-        let stats = esum.view([b, p, self.cfg.embed]).sum_dim_intlist(1, false, Kind::Float) / total;
+        let total = n
+            .view([b, p])
+            .sum_dim_intlist(1, true, Kind::Float)
+            .clamp_min(1.0);
+        let stats = esum
+            .view([b, p, self.cfg.embed])
+            .sum_dim_intlist(1, false, Kind::Float)
+            / total;
         let h = Tensor::cat(&[pooled, stats, states.shallow_clone(), fixed], 1);
         let h = self.head1.forward(&h).relu();
         let h = self.head2.forward(&h).relu();
@@ -347,7 +371,9 @@ mod tests {
     fn shapes_masks_and_a_finite_loss() {
         let prior = PriorConfig::default();
         let mut rng = Rng::new(2);
-        let procs: Vec<_> = (0..3).map(|_| prior.sample_process(&mut rng).unwrap()).collect();
+        let procs: Vec<_> = (0..3)
+            .map(|_| prior.sample_process(&mut rng).unwrap())
+            .collect();
         let obs: Vec<_> = procs
             .iter()
             .map(|p| p.observe(&Observation::of_prior(&prior).with_keep(0.2), &mut rng))
@@ -380,7 +406,11 @@ mod tests {
         let loss = f64::try_from(fim_loss(&out, &y).unwrap()).unwrap();
         assert!(loss.is_finite());
         assert!(model
-            .try_forward_t(&Tensor::zeros([2, 3, 4, 5], (Kind::Float, tch::Device::Cpu)), None, false)
+            .try_forward_t(
+                &Tensor::zeros([2, 3, 4, 5], (Kind::Float, tch::Device::Cpu)),
+                None,
+                false
+            )
             .is_err());
     }
 }

@@ -247,7 +247,12 @@ impl Experiment for FimMjpRepro {
         }
         for d in &m.dfr {
             rows.push(MetricRow::new(&d.method, "dfr", "rate_rmse", d.rmse));
-            rows.push(MetricRow::new(&d.method, "dfr", "max_rel_error_vrb", d.max_rel_error));
+            rows.push(MetricRow::new(
+                &d.method,
+                "dfr",
+                "max_rel_error_vrb",
+                d.max_rel_error,
+            ));
         }
         rows
     }

@@ -115,7 +115,10 @@ fn label(key: &str) -> &str {
 pub(super) fn write(cfg: &FimConfig, m: &FimMetrics, results: &ResultsDir) -> Result<()> {
     let mut r = Report::new("fim-mjp — zero-shot inference of Markov jump processes");
     r.para("Reproduces *Foundation Inference Models for Markov Jump Processes* (Berghaus, Cvejoski, Seifner, Ojeda & Sánchez, NeurIPS 2024): a recognition network is trained once on simulated Markov jump processes with noisy, sparse observations and then infers the rate matrix and initial distribution of unseen processes without any training (zero-shot). Baselines: maximum likelihood by EM for discretely observed chains (Bladt & Sørensen 2005, Van Loan integrals) and a per-process neural rate model (an MLP over (from, to) state codes giving log-rates, fitted by Adam to the exact likelihood of that one process's observed transitions through the matrix exponential). Both baselines treat the labels as exact; FIM is trained with label noise.");
-    r.para(&format!("Data: {}. Nothing is downloaded; every process is simulated from the seed ({}).", m.data, m.seed));
+    r.para(&format!(
+        "Data: {}. Nothing is downloaded; every process is simulated from the seed ({}).",
+        m.data, m.seed
+    ));
     let p = &cfg.prior;
     r.bullet(&[
         format!("Prior: {}–{} states; rates = scale · Beta(α, β) with scale ~ U({}, {}) and (α, β) from {:?} per process; per process a share {:?} of the rates set to 0; initial distribution uniform on the simplex; label noise {:?} (a wrong label drawn uniformly).", p.min_states, p.max_states, p.rate_scale.0, p.rate_scale.1, p.beta_shapes, p.sparsity, p.noise),
@@ -168,14 +171,24 @@ pub(super) fn write(cfg: &FimConfig, m: &FimMetrics, results: &ResultsDir) -> Re
         })
         .collect();
     r.table(
-        &["method", "rate RMSE", "V", "r", "b", "largest relative error of V, r, b"],
+        &[
+            "method",
+            "rate RMSE",
+            "V",
+            "r",
+            "b",
+            "largest relative error of V, r, b",
+        ],
         &drows,
     );
     let mut comps = Vec::new();
     if let Some(s) = m.sparsest() {
         comps.push(
             Comparison::new(
-                &format!("rate RMSE, sparsest ({:.1} obs/path), FIM zero-shot", s.observations_per_path),
+                &format!(
+                    "rate RMSE, sparsest ({:.1} obs/path), FIM zero-shot",
+                    s.observations_per_path
+                ),
                 s.fim,
             )
             .with_anchor(s.mle, "MLE (EM), same observations")
@@ -197,8 +210,14 @@ pub(super) fn write(cfg: &FimConfig, m: &FimMetrics, results: &ResultsDir) -> Re
     deepfield_core::domain::plots(
         &mut r,
         &[
-            ("rate RMSE against observations per path", "rmse_vs_observations.png"),
-            ("FIM against the true rates on the sparsest held-apart set", "fim_parity_sparse.png"),
+            (
+                "rate RMSE against observations per path",
+                "rmse_vs_observations.png",
+            ),
+            (
+                "FIM against the true rates on the sparsest held-apart set",
+                "fim_parity_sparse.png",
+            ),
             ("flashing-ratchet parameters", "dfr_parameters.png"),
             ("flashing-ratchet rates, FIM", "dfr_rates.png"),
             ("training and validation loss", "training_loss.png"),

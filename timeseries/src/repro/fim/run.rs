@@ -148,7 +148,11 @@ pub fn run(cfg: &FimConfig, out: &Path) -> Result<FimMetrics> {
         &results.file("history.csv"),
         &[("fim_mjp".to_string(), &history)],
     )?;
-    let parameters: i64 = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
+    let parameters: i64 = vs
+        .trainable_variables()
+        .iter()
+        .map(|t| t.numel() as i64)
+        .sum();
     let best_val_loss = history
         .val_losses()
         .into_iter()
@@ -162,7 +166,10 @@ pub fn run(cfg: &FimConfig, out: &Path) -> Result<FimMetrics> {
         let mut erng = Rng::new(cfg.seed ^ 0xE7A1 ^ ((li as u64) << 20));
         let (ps, os) = draw(cfg, cfg.eval_processes, &scheme.with_keep(keep), &mut erng)?;
         let es = estimate(cfg, &model, &vs, &ps, &os, cfg.seed)?;
-        let per_path = os.iter().map(ObservedProcess::mean_observations).sum::<f64>()
+        let per_path = os
+            .iter()
+            .map(ObservedProcess::mean_observations)
+            .sum::<f64>()
             / os.len().max(1) as f64;
         let wins = es
             .iter()
@@ -248,7 +255,15 @@ pub fn run(cfg: &FimConfig, out: &Path) -> Result<FimMetrics> {
         sparse_goal_met,
         seed: cfg.seed,
     };
-    super::report::plots(&results, &metrics, &history, &sparse_estimates, &truth, &cfg.dfr, &dfr_rates)?;
+    super::report::plots(
+        &results,
+        &metrics,
+        &history,
+        &sparse_estimates,
+        &truth,
+        &cfg.dfr,
+        &dfr_rates,
+    )?;
     super::report::write(cfg, &metrics, &results)?;
     Ok(metrics)
 }
