@@ -13,7 +13,10 @@
 //! 6. [`wfdb`] / [`biosignal`] — PhysioNet WFDB records (formats 212 and 16, MIT annotations),
 //!    ECG beat windows with AAMI classes, a residual 1-D CNN encoder pretrained contrastively
 //!    (InfoNCE + KoLeo), linear probes, beat classification of a user's record.
-//! 7. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`, `biosignal-ssl`.
+//! 7. [`mjp`] — Markov jump processes: the FIM-MJP prior, Gillespie simulation, EM maximum
+//!    likelihood, a per-process neural baseline and zero-shot inference with FIM-MJP
+//!    ([`models::fim_mjp`]).
+//! 8. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`, `biosignal-ssl`, `fim-mjp`.
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
 //!
@@ -33,8 +36,9 @@ pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 /// Every model kind this crate's binary can rebuild from a checkpoint: core's kinds plus this
 /// crate's own ([`deepfield_core::models`]): `timeseries.forecaster`
 /// ([`forecast::ForecastPipelineConfig`], saved by `amd-kinetic` and `stock-cnn-lstm`),
-/// `timeseries.detector` ([`detect::DetectorPipelineConfig`], saved by `stackvae-g`) and
-/// `timeseries.stackvae_g` (the bare [`models::StackVaeGConfig`] network).
+/// `timeseries.detector` ([`detect::DetectorPipelineConfig`], saved by `stackvae-g`),
+/// `timeseries.stackvae_g` (the bare [`models::StackVaeGConfig`] network) and
+/// `timeseries.fim_mjp` ([`models::fim_mjp::FimMjpConfig`], saved by `fim-mjp`).
 pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry> {
     let mut reg = deepfield_core::models::ModelRegistry::with_core();
     reg.register::<forecast::ForecastPipelineConfig>()?;
@@ -42,6 +46,7 @@ pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry>
     reg.register::<models::StackVaeGConfig>()?;
     reg.register::<biosignal::EcgEncoderConfig>()?;
     reg.register::<biosignal::BeatClassifierConfig>()?;
+    reg.register::<models::fim_mjp::FimMjpConfig>()?;
     Ok(reg)
 }
 
@@ -52,6 +57,7 @@ pub mod biosignal;
 pub mod data;
 pub mod detect;
 pub mod forecast;
+pub mod mjp;
 pub mod models;
 pub mod repro;
 pub mod sim;

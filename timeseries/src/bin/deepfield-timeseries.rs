@@ -65,6 +65,22 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Infer the rate matrix and initial distribution of a Markov jump process zero-shot with a
+    /// pretrained FIM-MJP model (results/fim-mjp/model). INPUT is a CSV with columns
+    /// `path,time,state` (states 0 … k-1, k <= 6).
+    FimInfer {
+        /// The model folder.
+        #[arg(long, default_value = "results/fim-mjp/model")]
+        model: PathBuf,
+        /// The observations.
+        input: PathBuf,
+        /// Number of states [default: the largest observed state + 1].
+        #[arg(long)]
+        states: Option<usize>,
+        /// Write the result as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// CNN-LSTM training steps/s here and in PyTorch eager (same shapes, same loop).
     Bench {
         #[command(flatten)]
@@ -120,6 +136,12 @@ fn run(cmd: Command) -> Result<()> {
             annotations,
             out,
         } => classify_beats(&model, &record, annotations.as_deref(), out.as_deref()),
+        Command::FimInfer {
+            model,
+            input,
+            states,
+            out,
+        } => fim_infer(&model, &input, states, out.as_deref()),
         Command::Bench {
             bench: BenchArgs { threads, python },
             seconds,
@@ -241,6 +263,41 @@ fn classify_beats(
     );
     if let Some(o) = out {
         println!("wrote {}", o.display());
+    }
+    Ok(())
+}
+
+fn fim_infer(model: &Path, input: &Path, states: Option<usize>, out: Option<&Path>) -> Result<()> {
+    let (obs, r) = deepfield_timeseries::mjp::infer::infer_csv(model, input, states, out)?;
+    let k = obs.k;
+    println!(
+        "{} paths, {:.1} observations per path, {k} states (times scaled by {:.4}, {} path group(s))",
+        obs.paths.len(),
+        obs.mean_observations(),
+        r.time_scale,
+        r.groups
+    );
+    println!("rates q_ij (row i = from, column j = to), ± predicted standard deviation:");
+    for i in 0..k {
+        let row: Vec<String> = (0..k)
+            .map(|j| {
+                if i == j {
+                    format!("{:>15}", "-")
+                } else {
+                    format!(
+                        "{:>7.4} ±{:<6.3}",
+                        r.rates.rate(i, j),
+                        r.rate_std[i * k + j]
+                    )
+                }
+            })
+            .collect();
+        println!("  {i}: {}", row.join(" "));
+    }
+    let init: Vec<String> = r.init.iter().map(|p| format!("{p:.3}")).collect();
+    println!("initial distribution: {}", init.join(" "));
+    if let Some(out) = out {
+        println!("written: {}", out.display());
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! folders written before the registry.
 
 pub mod baselines;
+pub mod fim_mjp;
 pub mod forecaster;
 pub mod stackvae_g;
 

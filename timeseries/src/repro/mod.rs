@@ -2,6 +2,7 @@
 
 pub mod amd;
 pub mod biosignal;
+pub mod fim;
 pub mod stackvae;
 pub mod stock;
 
@@ -14,6 +15,7 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
         Box::new(Typed(stock::StockCnnLstm)),
         Box::new(Typed(stackvae::StackVaeGRepro)),
         Box::new(Typed(biosignal::BiosignalSsl)),
+        Box::new(Typed(fim::FimMjpRepro)),
     ]
 }
 
