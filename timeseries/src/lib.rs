@@ -10,7 +10,10 @@
 //! 4. [`anomaly`] — labels from windows, point-adjusted precision/recall/F1.
 //! 5. [`forecast`] / [`detect`] — the training and evaluation pipelines, saved models (registry
 //!    kinds `timeseries.forecaster`, `timeseries.detector`) and their use on a user's CSV.
-//! 6. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`.
+//! 6. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`, `aamdm`.
+//! 7. [`traj`] — pedestrian trajectories (ETH/UCY): loading, windows, folds, best-of-K ADE/FDE,
+//!    diversity and collisions; the AAMDM sampler is [`models::aamdm`] (registry kind
+//!    `timeseries.aamdm`).
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
 //!
@@ -37,6 +40,7 @@ pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry>
     reg.register::<forecast::ForecastPipelineConfig>()?;
     reg.register::<detect::DetectorPipelineConfig>()?;
     reg.register::<models::StackVaeGConfig>()?;
+    reg.register::<models::aamdm::AamdmConfig>()?;
     Ok(reg)
 }
 
@@ -49,6 +53,7 @@ pub mod forecast;
 pub mod models;
 pub mod repro;
 pub mod sim;
+pub mod traj;
 
 pub use deepfield_core as core;
 pub use error::{Error, Result};

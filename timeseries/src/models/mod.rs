@@ -7,6 +7,7 @@
 //! `timeseries.stackvae_g` ([`StackVaeGConfig`]). [`restore`] reads them back, and also the
 //! folders written before the registry.
 
+pub mod aamdm;
 pub mod baselines;
 pub mod forecaster;
 pub mod stackvae_g;

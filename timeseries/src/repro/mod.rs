@@ -1,5 +1,6 @@
 //! The reproductions of this crate, run by `deepfield-timeseries repro <id>`.
 
+pub mod aamdm;
 pub mod amd;
 pub mod stackvae;
 pub mod stock;
@@ -12,6 +13,7 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
         Box::new(Typed(amd::AmdKinetic)),
         Box::new(Typed(stock::StockCnnLstm)),
         Box::new(Typed(stackvae::StackVaeGRepro)),
+        Box::new(Typed(aamdm::AamdmRepro)),
     ]
 }
 
