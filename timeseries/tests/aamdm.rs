@@ -165,3 +165,18 @@ fn quick_run_beats_constant_velocity_and_samples_faster() {
     let e = predict_file(&opts.out.join("model"), &input, 5, None, 0, None).unwrap_err().to_string();
     assert!(e.contains("tracks.csv") && e.contains("8 consecutive"), "{e}");
 }
+
+/// The full reproduction into `results/aamdm` of the workspace (not part of the suite: about
+/// half an hour on one thread): `cargo test --workspace --test aamdm -- --ignored full_run`.
+#[test]
+#[ignore]
+fn full_run() {
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../results/aamdm");
+    let mut opts = ReproOptions::new("aamdm");
+    opts.out = out;
+    opts.threads = 1;
+    deepfield_core::device::set_threads(1);
+    let m = Typed(AamdmRepro).run_typed(&opts).unwrap();
+    eprintln!("{}", serde_json::to_string_pretty(&m.average).unwrap());
+    eprintln!("{:?}", m.goals);
+}

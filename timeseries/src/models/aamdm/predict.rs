@@ -11,7 +11,7 @@ use crate::traj::{frame_step, read_tracks};
 use crate::{Error, Result};
 
 /// What [`predict_file`] did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct PredictSummary {
     /// Pedestrians forecast, in output order.
     pub forecast: Vec<i64>,

@@ -180,7 +180,7 @@ fn trainer(epochs: usize, cfg: &AamdmReproConfig, lr: f64, seed: u64) -> Result<
 }
 
 /// Train every model of one fold on `train`.
-pub fn train_fold(
+pub(crate) fn train_fold(
     cfg: &AamdmReproConfig,
     train: &[Window],
     device: Device,
