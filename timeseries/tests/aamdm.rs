@@ -19,7 +19,11 @@ fn fixture() -> Value {
 }
 
 fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 fn data_dir() -> PathBuf {
@@ -41,11 +45,18 @@ fn schedules_match_the_python_reference() {
         }
         .unwrap();
         let (b, ab) = (floats(&s["betas"]), floats(&s["alpha_bar"]));
-        let (c0, ct, var) = (floats(&s["posterior_c0"]), floats(&s["posterior_ct"]), floats(&s["posterior_var"]));
+        let (c0, ct, var) = (
+            floats(&s["posterior_c0"]),
+            floats(&s["posterior_ct"]),
+            floats(&s["posterior_var"]),
+        );
         assert_eq!(ours.steps(), b.len(), "{name}");
         for t in 1..=ours.steps() {
             let close = |a: f64, e: f64, what: &str| {
-                assert!((a - e).abs() <= 1e-9 * e.abs().max(1.0), "{name} t={t} {what}: {a} vs {e}")
+                assert!(
+                    (a - e).abs() <= 1e-9 * e.abs().max(1.0),
+                    "{name} t={t} {what}: {a} vs {e}"
+                )
             };
             close(ours.beta(t), b[t - 1], "beta");
             close(ours.alpha_bar(t), ab[t - 1], "alpha_bar");
@@ -61,7 +72,12 @@ fn schedules_match_the_python_reference() {
 #[test]
 fn metrics_match_the_python_reference() {
     let m = &fixture()["metrics"];
-    let shape: Vec<i64> = m["shape"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
+    let shape: Vec<i64> = m["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect();
     let (n, k, t) = (shape[0], shape[1], shape[2]);
     let pred = Tensor::from_slice(&floats(&m["pred"])).reshape([n, k, t, 2]);
     let gt = Tensor::from_slice(&floats(&m["gt"])).reshape([n, t, 2]);
@@ -74,7 +90,13 @@ fn metrics_match_the_python_reference() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| g.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect())
+        .map(|g| {
+            g.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap() as usize)
+                .collect()
+        })
         .collect();
     let c = collision_rate(&pred, &groups, m["threshold"].as_f64().unwrap()).unwrap();
     assert_eq!(c.colliding as u64, m["colliding"].as_u64().unwrap());
@@ -97,18 +119,28 @@ fn loader_errors_name_file_line_and_problem() {
     let bad = tmp.path().join("hotel_bad.txt");
     std::fs::write(&bad, lines.join("\n")).unwrap();
     let e = read_tracks(&bad).unwrap_err().to_string();
-    assert!(e.contains("hotel_bad.txt") && e.contains("line 100") && e.contains("\"abc\""), "{e}");
+    assert!(
+        e.contains("hotel_bad.txt") && e.contains("line 100") && e.contains("\"abc\""),
+        "{e}"
+    );
     lines[99] = "123.0\t4.0".into();
     std::fs::write(&bad, lines.join("\n")).unwrap();
     let e = read_tracks(&bad).unwrap_err().to_string();
     assert!(e.contains("line 100") && e.contains("4 columns"), "{e}");
-    let e = read_tracks(&tmp.path().join("none.txt")).unwrap_err().to_string();
+    let e = read_tracks(&tmp.path().join("none.txt"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("none.txt"), "{e}");
 
     let mut opts = ReproOptions::quick("aamdm", tmp.path().join("out"));
     opts.data = Some(tmp.path().to_path_buf());
     let e = Typed(AamdmRepro).run_typed(&opts).unwrap_err().to_string();
-    assert!(e.contains("pedestrian_trajectories_ethucy") && e.contains("biwi_hotel.txt") && e.contains("Trajectron"), "{e}");
+    assert!(
+        e.contains("pedestrian_trajectories_ethucy")
+            && e.contains("biwi_hotel.txt")
+            && e.contains("Trajectron"),
+        "{e}"
+    );
 }
 
 /// The quick run (Zara1 fold, subsets): AAMDM and the DDPM beat constant velocity on best-of-20
@@ -124,9 +156,24 @@ fn quick_run_beats_constant_velocity_and_samples_faster() {
     let get = |name: &str| f.get(name).unwrap();
     let (a, d, cv) = (get("aamdm"), get("ddpm"), get("constant_velocity"));
     eprintln!("quick aamdm: {:?}", f.scores);
-    assert!(a.ade < 0.85 * cv.ade, "AAMDM ADE {} vs constant velocity {}", a.ade, cv.ade);
-    assert!(d.ade < 0.85 * cv.ade, "DDPM ADE {} vs constant velocity {}", d.ade, cv.ade);
-    assert!(a.ms_per_trajectory * 4.0 < d.ms_per_trajectory, "AAMDM {} ms vs DDPM {} ms", a.ms_per_trajectory, d.ms_per_trajectory);
+    assert!(
+        a.ade < 0.85 * cv.ade,
+        "AAMDM ADE {} vs constant velocity {}",
+        a.ade,
+        cv.ade
+    );
+    assert!(
+        d.ade < 0.85 * cv.ade,
+        "DDPM ADE {} vs constant velocity {}",
+        d.ade,
+        cv.ade
+    );
+    assert!(
+        a.ms_per_trajectory * 4.0 < d.ms_per_trajectory,
+        "AAMDM {} ms vs DDPM {} ms",
+        a.ms_per_trajectory,
+        d.ms_per_trajectory
+    );
     assert!(a.diversity > 0.05 && get("lstm_ed").diversity == 0.0);
     assert!((0.0..=1.0).contains(&a.collision_rate));
     assert_repro_results(
@@ -143,7 +190,10 @@ fn quick_run_beats_constant_velocity_and_samples_faster() {
         ],
     );
     let report = std::fs::read_to_string(opts.out.join("report.md")).unwrap();
-    assert!(report.contains("0.58") && report.contains("biwi_eth"), "{report}");
+    assert!(
+        report.contains("0.58") && report.contains("biwi_eth"),
+        "{report}"
+    );
 
     // The saved model on a user's CSV: the first 8 frames of Zara1's pedestrians.
     let rows = read_tracks(&data_dir().join("crowds_zara01.txt")).unwrap();
@@ -154,7 +204,15 @@ fn quick_run_beats_constant_velocity_and_samples_faster() {
     let input = out.path().join("tracks.csv");
     std::fs::write(&input, csv).unwrap();
     let pred = out.path().join("futures.csv");
-    let r = predict_file(&opts.out.join("model"), &input, 5, Some(Sampler::Aamdm), 0, Some(&pred)).unwrap();
+    let r = predict_file(
+        &opts.out.join("model"),
+        &input,
+        5,
+        Some(Sampler::Aamdm),
+        0,
+        Some(&pred),
+    )
+    .unwrap();
     assert!(!r.forecast.is_empty());
     assert_eq!(r.futures.size(), [r.forecast.len() as i64, 5, 12, 2]);
     let text = std::fs::read_to_string(&pred).unwrap();
@@ -162,8 +220,13 @@ fn quick_run_beats_constant_velocity_and_samples_faster() {
     assert!(text.starts_with("ped,sample,step,frame,x,y\n"));
     // Too short tracks: a clear error naming the file.
     std::fs::write(&input, "frame,ped,x,y\n0,1,0,0\n10,1,0.1,0\n").unwrap();
-    let e = predict_file(&opts.out.join("model"), &input, 5, None, 0, None).unwrap_err().to_string();
-    assert!(e.contains("tracks.csv") && e.contains("8 consecutive"), "{e}");
+    let e = predict_file(&opts.out.join("model"), &input, 5, None, 0, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("tracks.csv") && e.contains("8 consecutive"),
+        "{e}"
+    );
 }
 
 /// The full reproduction into `results/aamdm` of the workspace (not part of the suite: about

@@ -61,11 +61,13 @@ pub fn parse_tracks(text: &str, path: &Path) -> Result<Vec<Observation>> {
             )));
         }
         let frame = integer(cells[0]).ok_or_else(|| {
-            bad(format!("frame \"{}\" is not an integer frame number", cells[0]))
+            bad(format!(
+                "frame \"{}\" is not an integer frame number",
+                cells[0]
+            ))
         })?;
-        let ped = integer(cells[1]).ok_or_else(|| {
-            bad(format!("pedestrian id \"{}\" is not an integer", cells[1]))
-        })?;
+        let ped = integer(cells[1])
+            .ok_or_else(|| bad(format!("pedestrian id \"{}\" is not an integer", cells[1])))?;
         let coord = |k: usize, name: &str| -> Result<f64> {
             match cells[k].parse::<f64>() {
                 Ok(v) if v.is_finite() => Ok(v),
@@ -101,21 +103,46 @@ mod tests {
         let p = Path::new("t.txt");
         let a = parse_tracks("10.0\t1.0\t0.5\t-1.0\n20\t1\t0.6\t-1.1\n", p).unwrap();
         assert_eq!(a.len(), 2);
-        assert_eq!(a[1], Observation { frame: 20, ped: 1, x: 0.6, y: -1.1 });
+        assert_eq!(
+            a[1],
+            Observation {
+                frame: 20,
+                ped: 1,
+                x: 0.6,
+                y: -1.1
+            }
+        );
         let b = parse_tracks("frame,ped,x,y\n0,3,1,2\n\n", p).unwrap();
-        assert_eq!(b, vec![Observation { frame: 0, ped: 3, x: 1.0, y: 2.0 }]);
+        assert_eq!(
+            b,
+            vec![Observation {
+                frame: 0,
+                ped: 3,
+                x: 1.0,
+                y: 2.0
+            }]
+        );
     }
 
     #[test]
     fn errors_name_the_line_and_the_problem() {
         let p = Path::new("bad.txt");
-        let e = parse_tracks("0 1 2 3\n10 1 2\n", p).unwrap_err().to_string();
-        assert!(e.contains("bad.txt") && e.contains("line 2") && e.contains("4 columns"), "{e}");
-        let e = parse_tracks("0 1 2 3\n10 1 nan 3\n", p).unwrap_err().to_string();
+        let e = parse_tracks("0 1 2 3\n10 1 2\n", p)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("bad.txt") && e.contains("line 2") && e.contains("4 columns"),
+            "{e}"
+        );
+        let e = parse_tracks("0 1 2 3\n10 1 nan 3\n", p)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2") && e.contains("x \"nan\""), "{e}");
         let e = parse_tracks("0 1.5 2 3\n", p).unwrap_err().to_string();
         assert!(e.contains("line 1") && e.contains("pedestrian id"), "{e}");
-        let e = parse_tracks("0 1 2 3\n0 1 2 4\n", p).unwrap_err().to_string();
+        let e = parse_tracks("0 1 2 3\n0 1 2 4\n", p)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("twice"), "{e}");
         let e = parse_tracks("\n\n", p).unwrap_err().to_string();
         assert!(e.contains("no observations"), "{e}");

@@ -47,7 +47,10 @@ pub fn best_of_k(pred: &Tensor, gt: &Tensor) -> Result<(f64, f64)> {
         .mean_dim([-1i64].as_slice(), false, Kind::Double)
         .amin([-1i64].as_slice(), false)
         .mean(Kind::Double);
-    let fde = err.select(2, -1).amin([-1i64].as_slice(), false).mean(Kind::Double);
+    let fde = err
+        .select(2, -1)
+        .amin([-1i64].as_slice(), false)
+        .mean(Kind::Double);
     Ok((f64::try_from(&ade)?, f64::try_from(&fde)?))
 }
 
@@ -103,7 +106,10 @@ pub fn collision_rate(pred: &Tensor, groups: &[Vec<usize>], threshold: f64) -> R
         let o = ((i * k + s) * t + j) * 2;
         (v[o], v[o + 1])
     };
-    let mut c = Collisions { colliding: 0, total: 0 };
+    let mut c = Collisions {
+        colliding: 0,
+        total: 0,
+    };
     for g in groups {
         for (a, &i) in g.iter().enumerate() {
             for &j in &g[a + 1..] {
@@ -172,7 +178,13 @@ mod tests {
             &[3, 2, 2, 2],
         );
         let c = collision_rate(&pred, &[vec![0, 1], vec![2]], 0.1).unwrap();
-        assert_eq!(c, Collisions { colliding: 1, total: 2 });
+        assert_eq!(
+            c,
+            Collisions {
+                colliding: 1,
+                total: 2
+            }
+        );
         assert!((c.rate() - 0.5).abs() < 1e-12);
         assert!(collision_rate(&pred, &[vec![0, 9]], 0.1).is_err());
     }

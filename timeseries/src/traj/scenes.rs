@@ -42,20 +42,39 @@ pub struct Fold {
 
 /// The five classic folds; ETH has no file here.
 pub const FOLDS: [Fold; 5] = [
-    Fold { name: "eth", test_files: &[] },
-    Fold { name: "hotel", test_files: &["biwi_hotel.txt"] },
-    Fold { name: "univ", test_files: &["students001.txt", "students003.txt"] },
-    Fold { name: "zara1", test_files: &["crowds_zara01.txt"] },
-    Fold { name: "zara2", test_files: &["crowds_zara02.txt"] },
+    Fold {
+        name: "eth",
+        test_files: &[],
+    },
+    Fold {
+        name: "hotel",
+        test_files: &["biwi_hotel.txt"],
+    },
+    Fold {
+        name: "univ",
+        test_files: &["students001.txt", "students003.txt"],
+    },
+    Fold {
+        name: "zara1",
+        test_files: &["crowds_zara01.txt"],
+    },
+    Fold {
+        name: "zara2",
+        test_files: &["crowds_zara02.txt"],
+    },
 ];
 
 /// The fold named `name`.
 pub fn fold(name: &str) -> Result<Fold> {
-    FOLDS.iter().copied().find(|f| f.name == name).ok_or_else(|| {
-        Error::Config(format!(
-            "unknown ETH/UCY fold \"{name}\" (known: eth, hotel, univ, zara1, zara2)"
-        ))
-    })
+    FOLDS
+        .iter()
+        .copied()
+        .find(|f| f.name == name)
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "unknown ETH/UCY fold \"{name}\" (known: eth, hotel, univ, zara1, zara2)"
+            ))
+        })
 }
 
 /// Every scene file of `dir`, read: `(file name, rows)` in [`FILES`] order.

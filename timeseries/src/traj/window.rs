@@ -140,7 +140,12 @@ mod tests {
     use super::*;
 
     fn obs(frame: i64, ped: i64, x: f64) -> Observation {
-        Observation { frame, ped, x, y: -x }
+        Observation {
+            frame,
+            ped,
+            x,
+            y: -x,
+        }
     }
 
     #[test]

@@ -32,8 +32,8 @@
 //! chosen here (the paper tunes its step split on LaFAN1).
 
 pub mod nets;
-pub mod schedule;
 pub mod predict;
+pub mod schedule;
 pub mod train;
 
 pub use nets::{Autoencoder, Denoiser, Discriminator};
@@ -161,18 +161,34 @@ impl Default for AamdmConfig {
 impl AamdmConfig {
     /// Check sizes, schedules and latent statistics.
     pub fn check(&self) -> Result<()> {
-        ensure_config!(self.obs_len >= 2 && self.pred_len >= 1, "aamdm: obs_len >= 2 and pred_len >= 1");
-        ensure_config!(self.scale.is_finite() && self.scale > 0.0, "aamdm: scale must be > 0");
         ensure_config!(
-            self.latent > 0 && self.ae_hidden > 0 && self.hidden > 1 && self.layers > 0 && self.context > 0,
+            self.obs_len >= 2 && self.pred_len >= 1,
+            "aamdm: obs_len >= 2 and pred_len >= 1"
+        );
+        ensure_config!(
+            self.scale.is_finite() && self.scale > 0.0,
+            "aamdm: scale must be > 0"
+        );
+        ensure_config!(
+            self.latent > 0
+                && self.ae_hidden > 0
+                && self.hidden > 1
+                && self.layers > 0
+                && self.context > 0,
             "aamdm: latent, ae_hidden, hidden, layers and context must be > 0"
         );
         ensure_config!(
             self.step_embedding >= 2 && self.step_embedding % 2 == 0,
             "aamdm: step_embedding must be even and >= 2"
         );
-        ensure_config!(self.gen_steps >= 1 && self.ddpm_steps >= 1, "aamdm: gen_steps and ddpm_steps must be >= 1");
-        for (name, v) in [("latent_mean", &self.latent_mean), ("latent_std", &self.latent_std)] {
+        ensure_config!(
+            self.gen_steps >= 1 && self.ddpm_steps >= 1,
+            "aamdm: gen_steps and ddpm_steps must be >= 1"
+        );
+        for (name, v) in [
+            ("latent_mean", &self.latent_mean),
+            ("latent_std", &self.latent_std),
+        ] {
             ensure_config!(
                 v.is_empty() || v.len() == self.latent as usize,
                 "aamdm: {name} has {} values for latent {}",
@@ -180,7 +196,10 @@ impl AamdmConfig {
                 self.latent
             );
         }
-        ensure_config!(self.latent_std.iter().all(|s| *s > 0.0), "aamdm: latent_std must be > 0");
+        ensure_config!(
+            self.latent_std.iter().all(|s| *s > 0.0),
+            "aamdm: latent_std must be > 0"
+        );
         self.schedules().map(|_| ())
     }
 
@@ -188,9 +207,16 @@ impl AamdmConfig {
     pub fn schedules(&self) -> Result<(NoiseSchedule, Option<NoiseSchedule>, NoiseSchedule)> {
         let gen = NoiseSchedule::vp(self.gen_steps, self.gen_beta_min, self.gen_beta_max)?;
         let polish = (self.polish_steps > 0)
-            .then(|| NoiseSchedule::linear(self.polish_steps, self.polish_beta_start, self.polish_beta_end))
+            .then(|| {
+                NoiseSchedule::linear(
+                    self.polish_steps,
+                    self.polish_beta_start,
+                    self.polish_beta_end,
+                )
+            })
             .transpose()?;
-        let ddpm = NoiseSchedule::linear(self.ddpm_steps, self.ddpm_beta_start, self.ddpm_beta_end)?;
+        let ddpm =
+            NoiseSchedule::linear(self.ddpm_steps, self.ddpm_beta_start, self.ddpm_beta_end)?;
         Ok((gen, polish, ddpm))
     }
 
@@ -200,8 +226,15 @@ impl AamdmConfig {
         let (gen_sched, polish_sched, ddpm_sched) = self.schedules()?;
         let dev = path.device();
         let stat = |v: &[f64], fill: f64| {
-            let v: Vec<f64> = if v.is_empty() { vec![fill; self.latent as usize] } else { v.to_vec() };
-            Tensor::from_slice(&v).to_kind(Kind::Float).to_device(dev).unsqueeze(0)
+            let v: Vec<f64> = if v.is_empty() {
+                vec![fill; self.latent as usize]
+            } else {
+                v.to_vec()
+            };
+            Tensor::from_slice(&v)
+                .to_kind(Kind::Float)
+                .to_device(dev)
+                .unsqueeze(0)
         };
         Ok(Aamdm {
             ae: Autoencoder::new(&(path / "ae"), self)?,
@@ -324,7 +357,10 @@ impl Aamdm {
         let ctx = nets::context_input(&rel).repeat_interleave_self_int(k, Some(0), None::<i64>);
         let z = self.sample_latent(sampler, &ctx)?;
         let fut = self.decode(&z)? * self.cfg.scale;
-        let last = obs.to_kind(Kind::Float).select(1, -1).repeat_interleave_self_int(k, Some(0), None::<i64>);
+        let last = obs
+            .to_kind(Kind::Float)
+            .select(1, -1)
+            .repeat_interleave_self_int(k, Some(0), None::<i64>);
         Ok((fut + last.unsqueeze(1)).view([b, k, self.cfg.pred_len, 2]))
     }
 }
@@ -334,7 +370,12 @@ impl Forward for Aamdm {
     ///
     /// # Shapes
     /// `xs` `[B, obs_len, 2]` observed positions (metres) → `[B, pred_len, 2]`.
-    fn try_forward_t(&self, xs: &Tensor, _mask: Option<&Tensor>, _train: bool) -> deepfield_core::Result<Tensor> {
+    fn try_forward_t(
+        &self,
+        xs: &Tensor,
+        _mask: Option<&Tensor>,
+        _train: bool,
+    ) -> deepfield_core::Result<Tensor> {
         self.sample(self.cfg.sampler, xs, 1)
             .map(|t| t.squeeze_dim(1))
             .map_err(Error::into_core)
@@ -363,7 +404,13 @@ mod tests {
 
     #[test]
     fn samplers_give_the_documented_shapes() {
-        let cfg = AamdmConfig { hidden: 16, ae_hidden: 16, context: 8, ddpm_steps: 5, ..Default::default() };
+        let cfg = AamdmConfig {
+            hidden: 16,
+            ae_hidden: 16,
+            context: 8,
+            ddpm_steps: 5,
+            ..Default::default()
+        };
         let vs = nn::VarStore::new(Device::Cpu);
         let m = cfg.init(&vs.root()).unwrap();
         let obs = Tensor::randn([3, 8, 2], (Kind::Float, Device::Cpu));
@@ -371,13 +418,29 @@ mod tests {
             let y = m.sample(s, &obs, 4).unwrap();
             assert_eq!(y.size(), [3, 4, 12, 2]);
         }
-        assert_eq!(m.try_forward_t(&obs, None, false).unwrap().size(), [3, 12, 2]);
-        assert!(m.try_forward_t(&Tensor::zeros([3, 7, 2], (Kind::Float, Device::Cpu)), None, false).is_err());
+        assert_eq!(
+            m.try_forward_t(&obs, None, false).unwrap().size(),
+            [3, 12, 2]
+        );
+        assert!(m
+            .try_forward_t(
+                &Tensor::zeros([3, 7, 2], (Kind::Float, Device::Cpu)),
+                None,
+                false
+            )
+            .is_err());
         // The latent round trip keeps shapes.
-        let z = m.encode(&obs.narrow(1, 0, 8).repeat([1, 2, 1]).narrow(1, 0, 12)).unwrap();
+        let z = m
+            .encode(&obs.narrow(1, 0, 8).repeat([1, 2, 1]).narrow(1, 0, 12))
+            .unwrap();
         assert_eq!(z.size(), [3, 16]);
         assert_eq!(m.decode(&z).unwrap().size(), [3, 12, 2]);
-        assert!(AamdmConfig { latent_std: vec![1.0; 3], ..Default::default() }.check().is_err());
+        assert!(AamdmConfig {
+            latent_std: vec![1.0; 3],
+            ..Default::default()
+        }
+        .check()
+        .is_err());
         assert_eq!(Sampler::parse("ddpm").unwrap(), Sampler::Ddpm);
         assert!(Sampler::parse("x").is_err());
     }

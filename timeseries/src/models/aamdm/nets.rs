@@ -34,8 +34,8 @@ pub fn rotate(x: &Tensor, theta: &Tensor) -> Tensor {
 /// Sinusoidal embedding `[B, dim]` of the (float) steps `t` `[B]` (Transformer / DDPM style).
 pub fn step_embedding(t: &Tensor, dim: i64) -> Tensor {
     let half = dim / 2;
-    let freqs = (Tensor::arange(half, (Kind::Float, t.device())) * (-(10000f64.ln()) / half as f64))
-        .exp();
+    let freqs =
+        (Tensor::arange(half, (Kind::Float, t.device())) * (-(10000f64.ln()) / half as f64)).exp();
     let args = t.to_kind(Kind::Float).unsqueeze(-1) * freqs.unsqueeze(0);
     Tensor::cat(&[args.sin(), args.cos()], 1)
 }
@@ -94,7 +94,13 @@ impl Denoiser {
         let cw = context_width(cfg.obs_len);
         let input = cfg.latent + cfg.step_embedding + cfg.context + noise_dim;
         Ok(Denoiser {
-            ctx: mlp(&(path / "ctx"), cw, vec![cfg.hidden / 2], cfg.context, Activation::Silu)?,
+            ctx: mlp(
+                &(path / "ctx"),
+                cw,
+                vec![cfg.hidden / 2],
+                cfg.context,
+                Activation::Silu,
+            )?,
             net: mlp(
                 &(path / "net"),
                 input,
@@ -119,12 +125,24 @@ impl Denoiser {
 
     /// `x` `[B, latent]` at steps `t` `[B]` (float) with encoded context `c` `[B, context]`
     /// and, for a generator, `noise` `[B, noise_dim]`.
-    pub fn forward(&self, x: &Tensor, t: &Tensor, c: &Tensor, noise: Option<&Tensor>) -> Result<Tensor> {
-        let mut parts = vec![x.shallow_clone(), step_embedding(t, self.step_dim), c.shallow_clone()];
+    pub fn forward(
+        &self,
+        x: &Tensor,
+        t: &Tensor,
+        c: &Tensor,
+        noise: Option<&Tensor>,
+    ) -> Result<Tensor> {
+        let mut parts = vec![
+            x.shallow_clone(),
+            step_embedding(t, self.step_dim),
+            c.shallow_clone(),
+        ];
         if let Some(z) = noise {
             parts.push(z.shallow_clone());
         }
-        Ok(self.net.try_forward_t(&Tensor::cat(&parts, 1), None, false)?)
+        Ok(self
+            .net
+            .try_forward_t(&Tensor::cat(&parts, 1), None, false)?)
     }
 }
 
@@ -150,9 +168,23 @@ impl Discriminator {
     }
 
     /// Logits `[B]` of the pairs `(x_prev, x_t)` at steps `t` given the observed features.
-    pub fn forward(&self, x_prev: &Tensor, xt: &Tensor, t: &Tensor, ctx_in: &Tensor) -> Result<Tensor> {
+    pub fn forward(
+        &self,
+        x_prev: &Tensor,
+        xt: &Tensor,
+        t: &Tensor,
+        ctx_in: &Tensor,
+    ) -> Result<Tensor> {
         let c = self.ctx.try_forward_t(ctx_in, None, false)?;
-        let h = Tensor::cat(&[x_prev.shallow_clone(), xt.shallow_clone(), step_embedding(t, self.step_dim), c], 1);
+        let h = Tensor::cat(
+            &[
+                x_prev.shallow_clone(),
+                xt.shallow_clone(),
+                step_embedding(t, self.step_dim),
+                c,
+            ],
+            1,
+        );
         Ok(self.net.try_forward_t(&h, None, false)?.squeeze_dim(-1))
     }
 }
@@ -167,7 +199,10 @@ mod tests {
         let r = rotate(&x, &Tensor::from_slice(&[std::f32::consts::FRAC_PI_2]));
         let v = Vec::<f32>::try_from(r.flatten(0, -1)).unwrap();
         let want = [0.0f32, 1.0, -2.0, 0.0];
-        assert!(v.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6), "{v:?}");
+        assert!(
+            v.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6),
+            "{v:?}"
+        );
         let f = context_input(&x);
         assert_eq!(f.size(), [1, context_width(2)]);
         let v = Vec::<f32>::try_from(f.flatten(0, -1)).unwrap();

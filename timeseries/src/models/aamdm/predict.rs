@@ -52,7 +52,10 @@ pub fn predict_file(
         }
         let last = &t[t.len() - n..];
         if last.windows(2).any(|w| w[1].frame - w[0].frame != step) {
-            skipped.push((ped, format!("its last {n} frames are not {step} frames apart")));
+            skipped.push((
+                ped,
+                format!("its last {n} frames are not {step} frames apart"),
+            ));
             continue;
         }
         forecast.push((ped, last[n - 1].frame));
@@ -65,8 +68,12 @@ pub fn predict_file(
         ));
     }
     deepfield_core::device::seed(seed);
-    let obs = Tensor::from_slice(&obs).view([forecast.len() as i64, cfg.obs_len, 2]).to_device(device);
-    let futures = model.sample(sampler.unwrap_or(cfg.sampler), &obs, samples as i64)?.to_device(tch::Device::Cpu);
+    let obs = Tensor::from_slice(&obs)
+        .view([forecast.len() as i64, cfg.obs_len, 2])
+        .to_device(device);
+    let futures = model
+        .sample(sampler.unwrap_or(cfg.sampler), &obs, samples as i64)?
+        .to_device(tch::Device::Cpu);
     if let Some(out) = out {
         let v = Vec::<f64>::try_from(futures.to_kind(tch::Kind::Double).flatten(0, -1))?;
         let t = cfg.pred_len as usize;
@@ -86,7 +93,11 @@ pub fn predict_file(
                 }
             }
         }
-        deepfield_core::fsutil::write_csv(out, ["ped", "sample", "step", "frame", "x", "y"], lines)?;
+        deepfield_core::fsutil::write_csv(
+            out,
+            ["ped", "sample", "step", "frame", "x", "y"],
+            lines,
+        )?;
     }
     Ok(PredictSummary {
         forecast: forecast.into_iter().map(|(p, _)| p).collect(),

@@ -19,7 +19,10 @@ pub struct NoiseSchedule {
 impl NoiseSchedule {
     /// From explicit variances, each in (0, 1).
     pub fn from_betas(betas: Vec<f64>) -> Result<Self> {
-        ensure_config!(!betas.is_empty(), "a noise schedule needs at least one step");
+        ensure_config!(
+            !betas.is_empty(),
+            "a noise schedule needs at least one step"
+        );
         ensure_config!(
             betas.iter().all(|b| b.is_finite() && *b > 0.0 && *b < 1.0),
             "noise schedule variances must lie in (0, 1), got {betas:?}"
@@ -94,7 +97,9 @@ impl NoiseSchedule {
     /// `f(t)` gathered per sample: `t` holds steps (int64, `[B]`), the result is `[B, 1]`.
     /// `at_zero` is the value at step 0.
     fn gather(&self, t: &Tensor, device: Device, at_zero: f64, f: impl Fn(usize) -> f64) -> Tensor {
-        let v: Vec<f64> = (0..=self.steps()).map(|s| if s == 0 { at_zero } else { f(s) }).collect();
+        let v: Vec<f64> = (0..=self.steps())
+            .map(|s| if s == 0 { at_zero } else { f(s) })
+            .collect();
         Tensor::from_slice(&v)
             .to_kind(Kind::Float)
             .to_device(device)

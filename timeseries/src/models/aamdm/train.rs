@@ -25,7 +25,8 @@ use crate::{Error, Result};
 
 /// Rotate observed and future offsets of a batch by one random angle per window.
 pub fn augment(x: &Tensor, y: &Tensor) -> (Tensor, Tensor) {
-    let theta = Tensor::rand([x.size()[0]], (Kind::Float, x.device())) * (2.0 * std::f64::consts::PI);
+    let theta =
+        Tensor::rand([x.size()[0]], (Kind::Float, x.device())) * (2.0 * std::f64::consts::PI);
     (rotate(x, &theta), rotate(y, &theta))
 }
 
@@ -52,7 +53,11 @@ pub struct Latents<'a> {
 impl<'a> Latents<'a> {
     /// Statistics of the codes of `fut` `[N, T, 2]` (scaled offsets) under `passes` random
     /// rotations: `(mean, std)` per latent dimension.
-    pub fn fit(ae: &'a Autoencoder, fut: &Tensor, passes: usize) -> Result<(Self, Vec<f64>, Vec<f64>)> {
+    pub fn fit(
+        ae: &'a Autoencoder,
+        fut: &Tensor,
+        passes: usize,
+    ) -> Result<(Self, Vec<f64>, Vec<f64>)> {
         let _g = tch::no_grad_guard();
         let mut codes = Vec::new();
         for _ in 0..passes.max(1) {
@@ -64,7 +69,15 @@ impl<'a> Latents<'a> {
         let std = z.std_dim([0i64].as_slice(), false, false).clamp_min(1e-6);
         let (m, s) = (Vec::<f64>::try_from(&mean)?, Vec::<f64>::try_from(&std)?);
         let to = |t: Tensor| t.to_kind(Kind::Float).unsqueeze(0);
-        Ok((Latents { ae, mean: to(mean), std: to(std) }, m, s))
+        Ok((
+            Latents {
+                ae,
+                mean: to(mean),
+                std: to(std),
+            },
+            m,
+            s,
+        ))
     }
 
     /// Standardised codes of future offsets `[B, T, 2]`, without gradients.
@@ -87,7 +100,12 @@ impl LossModel for EpsObjective<'_> {
             let (x, y) = augment(&batch.x, &batch.y);
             let z0 = self.latents.encode(&y)?;
             let b = z0.size()[0];
-            let t = Tensor::randint_low(1, self.sched.steps() as i64 + 1, [b], (Kind::Int64, z0.device()));
+            let t = Tensor::randint_low(
+                1,
+                self.sched.steps() as i64 + 1,
+                [b],
+                (Kind::Int64, z0.device()),
+            );
             let noise = z0.randn_like();
             let xt = self.sched.q_sample(&z0, &t, &noise);
             let c = self.net.context(&context_input(&x))?;
@@ -124,7 +142,13 @@ pub fn train_gan(
     data: &TensorDataset,
     s: &GanSettings,
 ) -> Result<History> {
-    let adam = |lr| OptimizerConfig::Adam { lr, beta1: 0.5, beta2: 0.9, eps: 1e-8, weight_decay: 0.0 };
+    let adam = |lr| OptimizerConfig::Adam {
+        lr,
+        beta1: 0.5,
+        beta2: 0.9,
+        eps: 1e-8,
+        weight_decay: 0.0,
+    };
     let mut opt_g = adam(s.lr_g).build(gen_vs)?;
     let mut opt_d = adam(s.lr_d).build(disc_vs)?;
     let mut rng = Rng::new(s.seed);
@@ -148,11 +172,19 @@ pub fn train_gan(
             let x_prev_r = x_prev.detach().set_requires_grad(true);
             let d_real = disc.forward(&x_prev_r, &xt, &tf, &ctx_in)?;
             let grad = Tensor::run_backward(&[d_real.sum(Kind::Float)], &[&x_prev_r], true, true);
-            let r1 = grad[0].square().sum_dim_intlist([1i64].as_slice(), false, Kind::Float).mean(Kind::Float);
+            let r1 = grad[0]
+                .square()
+                .sum_dim_intlist([1i64].as_slice(), false, Kind::Float)
+                .mean(Kind::Float);
             let fake_prev = {
                 let _g = tch::no_grad_guard();
                 let c = gen.context(&ctx_in)?;
-                let x0 = gen.forward(&xt, &tf, &c, Some(&Tensor::randn([b, gen.noise_dim()], (Kind::Float, dev))))?;
+                let x0 = gen.forward(
+                    &xt,
+                    &tf,
+                    &c,
+                    Some(&Tensor::randn([b, gen.noise_dim()], (Kind::Float, dev))),
+                )?;
                 sched.posterior_sample(&x0, &xt, &t, &z0.randn_like())
             };
             let d_fake = disc.forward(&fake_prev, &xt, &tf, &ctx_in)?;
@@ -165,9 +197,16 @@ pub fn train_gan(
 
             // Generator: non-saturating loss through the posterior sample.
             let c = gen.context(&ctx_in)?;
-            let x0 = gen.forward(&xt, &tf, &c, Some(&Tensor::randn([b, gen.noise_dim()], (Kind::Float, dev))))?;
+            let x0 = gen.forward(
+                &xt,
+                &tf,
+                &c,
+                Some(&Tensor::randn([b, gen.noise_dim()], (Kind::Float, dev))),
+            )?;
             let fake_prev = sched.posterior_sample(&x0, &xt, &t, &z0.randn_like());
-            let g_loss = (-disc.forward(&fake_prev, &xt, &tf, &ctx_in)?).softplus().mean(Kind::Float);
+            let g_loss = (-disc.forward(&fake_prev, &xt, &tf, &ctx_in)?)
+                .softplus()
+                .mean(Kind::Float);
             opt_g.zero_grad();
             g_loss.f_backward()?;
             opt_g.step();
@@ -177,7 +216,9 @@ pub fn train_gan(
             n += b as usize;
         }
         if n == 0 {
-            return Err(Error::input("aamdm: no training windows for the diffusion GAN"));
+            return Err(Error::input(
+                "aamdm: no training windows for the diffusion GAN",
+            ));
         }
         let (g, d) = (g_sum / n as f64, d_sum / n as f64);
         if !g.is_finite() || !d.is_finite() {

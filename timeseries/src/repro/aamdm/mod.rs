@@ -70,7 +70,11 @@ impl AamdmReproConfig {
     /// smaller networks, few epochs.
     pub fn new(quick: bool, seed: u64) -> Self {
         let model = if quick {
-            AamdmConfig { hidden: 128, ae_hidden: 64, ..Default::default() }
+            AamdmConfig {
+                hidden: 128,
+                ae_hidden: 64,
+                ..Default::default()
+            }
         } else {
             AamdmConfig::default()
         };
@@ -214,16 +218,31 @@ impl Experiment for AamdmRepro {
         if cfg.samples == 0 || cfg.batch_size == 0 || cfg.lstm_hidden <= 0 {
             return bad("samples, batch_size and lstm_hidden must be > 0");
         }
-        if [cfg.ae_epochs, cfg.ddpm_epochs, cfg.gan_epochs, cfg.lstm_epochs].contains(&0) {
+        if [
+            cfg.ae_epochs,
+            cfg.ddpm_epochs,
+            cfg.gan_epochs,
+            cfg.lstm_epochs,
+        ]
+        .contains(&0)
+        {
             return bad("ae, ddpm, gan and lstm epochs must be > 0");
         }
-        if !(cfg.collision_threshold > 0.0) || !(cfg.lr > 0.0 && cfg.gan_lr_g > 0.0 && cfg.gan_lr_d > 0.0) {
+        let positive = |v: f64| v > 0.0;
+        if ![cfg.collision_threshold, cfg.lr, cfg.gan_lr_g, cfg.gan_lr_d]
+            .into_iter()
+            .all(positive)
+        {
             return bad("collision_threshold and learning rates must be > 0");
         }
         cfg.model.check().map_err(crate::Error::into_core)
     }
 
-    fn execute(&self, cfg: &AamdmReproConfig, opts: &ReproOptions) -> deepfield_core::Result<AamdmMetrics> {
+    fn execute(
+        &self,
+        cfg: &AamdmReproConfig,
+        opts: &ReproOptions,
+    ) -> deepfield_core::Result<AamdmMetrics> {
         let dir = opts.dataset(&DATASET)?;
         run(cfg, &dir, &opts.out).map_err(crate::Error::into_core)
     }

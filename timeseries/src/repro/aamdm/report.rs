@@ -38,26 +38,45 @@ pub(super) fn fold_plots(
     histories: &[(String, History)],
 ) -> Result<()> {
     // The window whose ground truth travels farthest (a moving pedestrian).
-    let dist = (p.fut.select(1, -1) - p.obs.select(1, -1)).square().sum_dim_intlist([1i64].as_slice(), false, Kind::Float);
+    let dist = (p.fut.select(1, -1) - p.obs.select(1, -1))
+        .square()
+        .sum_dim_intlist([1i64].as_slice(), false, Kind::Float);
     let i = dist.argmax(0, false).int64_value(&[]);
     let obs = p.obs.get(i);
     let last = obs.get(-1).unsqueeze(0);
     let mut series = vec![
         Series::new("observed (8 steps)", points(&obs)?),
-        Series::new("ground truth (12 steps)", points(&Tensor::cat(&[&last, &p.fut.get(i)], 0))?),
+        Series::new(
+            "ground truth (12 steps)",
+            points(&Tensor::cat(&[&last, &p.fut.get(i)], 0))?,
+        ),
     ];
     for (name, pred) in &p.preds {
-        let k = pred.size()[1].min(if name.starts_with("aamdm") || name == "ddpm" { 3 } else { 1 });
+        let k = pred.size()[1].min(if name.starts_with("aamdm") || name == "ddpm" {
+            3
+        } else {
+            1
+        });
         if name == "aamdm_no_polish" {
             continue;
         }
         for s in 0..k {
-            let n = if k > 1 { format!("{} sample {}", label(name), s + 1) } else { label(name).to_string() };
-            series.push(Series::new(&n, points(&Tensor::cat(&[&last, &pred.get(i).get(s)], 0))?));
+            let n = if k > 1 {
+                format!("{} sample {}", label(name), s + 1)
+            } else {
+                label(name).to_string()
+            };
+            series.push(Series::new(
+                &n,
+                points(&Tensor::cat(&[&last, &pred.get(i).get(s)], 0))?,
+            ));
         }
     }
     LinePlot::new(
-        &format!("Sampled futures of one test pedestrian ({}, {} of {} samples shown)", fold.fold, 3, cfg.samples),
+        &format!(
+            "Sampled futures of one test pedestrian ({}, {} of {} samples shown)",
+            fold.fold, 3, cfg.samples
+        ),
         Axis::new("x").unit("m"),
         Axis::new("y").unit("m"),
     )
@@ -92,29 +111,51 @@ pub(super) fn summary_plots(results: &ResultsDir, m: &AamdmMetrics) -> Result<()
             let v: Vec<f64> = m
                 .folds
                 .iter()
-                .map(|f| f.get(model).map_or(f64::NAN, |s| if metric == "ade" { s.ade } else { s.fde }))
-                .chain(m.average(model).map(|s| if metric == "ade" { s.ade } else { s.fde }))
+                .map(|f| {
+                    f.get(model)
+                        .map_or(f64::NAN, |s| if metric == "ade" { s.ade } else { s.fde })
+                })
+                .chain(
+                    m.average(model)
+                        .map(|s| if metric == "ade" { s.ade } else { s.fde }),
+                )
                 .collect();
             chart = chart.series(label(model), &v);
         }
         chart.render(&results.file(file))?;
     }
-    let labels: Vec<String> = m.average.iter().map(|s| label(&s.model).to_string()).collect();
+    let labels: Vec<String> = m
+        .average
+        .iter()
+        .map(|s| label(&s.model).to_string())
+        .collect();
     let ms: Vec<f64> = m.average.iter().map(|s| s.ms_per_trajectory).collect();
-    BarChart::new("Sampling time per trajectory (20 samples, batches of 256), mean over folds", Axis::new("time").unit("ms"))
-        .bars(&labels, &ms)
-        .x_axis(Axis::new("model"))
-        .render(&results.file("sampling_time.png"))?;
+    BarChart::new(
+        "Sampling time per trajectory (20 samples, batches of 256), mean over folds",
+        Axis::new("time").unit("ms"),
+    )
+    .bars(&labels, &ms)
+    .x_axis(Axis::new("model"))
+    .render(&results.file("sampling_time.png"))?;
     Ok(())
 }
 
 /// Write `report.md`.
-pub(super) fn write(cfg: &AamdmReproConfig, m: &AamdmMetrics, dir: &Path, results: &ResultsDir) -> Result<()> {
+pub(super) fn write(
+    cfg: &AamdmReproConfig,
+    m: &AamdmMetrics,
+    dir: &Path,
+    results: &ResultsDir,
+) -> Result<()> {
     let mc = &cfg.model;
     let mut r = Report::new("aamdm — AAMDM on ETH/UCY pedestrian trajectories");
     r.para("Reproduces the sampling scheme of *AAMDM: Accelerated Auto-regressive Motion Diffusion Model* (Li, Qiao, Ren, Yin & Ha, CVPR 2024): a denoising diffusion GAN with very few steps as generation module, followed by a few steps of a diffusion polishing module conditioned on the past, both in the latent space of an autoencoder — against a plain many-step DDPM in the same latent space. The paper works on character poses (LaFAN1); no permissively licensed motion-capture set was available here, so the \"motion\" is a pedestrian's 12-step future (4.8 s) given its 8 observed steps (3.2 s).");
     r.provenance(dir);
-    let missing = if m.missing_folds.is_empty() { "none".to_string() } else { m.missing_folds.join(", ") };
+    let missing = if m.missing_folds.is_empty() {
+        "none".to_string()
+    } else {
+        m.missing_folds.join(", ")
+    };
     r.bullet(&[
         format!("Leave-one-scene-out folds run: {}. Missing: {missing} (ETH's `biwi_eth.txt` is not in the data folder, see its SOURCE.md), so averages are over {} scenes, not the benchmark's five.", m.folds.iter().map(|f| f.fold.as_str()).collect::<Vec<_>>().join(", "), m.folds.len()),
         "Windows: every run of consecutive annotated frames (0.4 s apart) of a pedestrian cut into 20 steps with stride 1; Univ is tested on students001 + students003; crowds_zara03 and uni_examples only train. Every other file of a fold trains (no validation split, no early stopping). Training windows are rotated at random about the last observed position.".into(),
@@ -126,18 +167,61 @@ pub(super) fn write(cfg: &AamdmReproConfig, m: &AamdmMetrics, dir: &Path, result
     let rows: Vec<Vec<String>> = m
         .average
         .iter()
-        .map(|s| vec![label(&s.model).to_string(), fmt_num(s.ade), fmt_num(s.fde), fmt_num(s.diversity), fmt_num(s.collision_rate), fmt_num(s.ms_per_trajectory)])
-        .chain(PUBLISHED.iter().map(|(n, a, f)| vec![format!("{n}, published, 5 scenes"), fmt_num(*a), fmt_num(*f), "—".into(), "—".into(), "—".into()]))
+        .map(|s| {
+            vec![
+                label(&s.model).to_string(),
+                fmt_num(s.ade),
+                fmt_num(s.fde),
+                fmt_num(s.diversity),
+                fmt_num(s.collision_rate),
+                fmt_num(s.ms_per_trajectory),
+            ]
+        })
+        .chain(PUBLISHED.iter().map(|(n, a, f)| {
+            vec![
+                format!("{n}, published, 5 scenes"),
+                fmt_num(*a),
+                fmt_num(*f),
+                "—".into(),
+                "—".into(),
+                "—".into(),
+            ]
+        }))
         .collect();
-    r.table(&["model", "ADE (m)", "FDE (m)", "diversity (m)", "collision rate", "ms / trajectory"], &rows);
+    r.table(
+        &[
+            "model",
+            "ADE (m)",
+            "FDE (m)",
+            "diversity (m)",
+            "collision rate",
+            "ms / trajectory",
+        ],
+        &rows,
+    );
     let g = &m.goals;
     let yes = |b: bool| if b { "met" } else { "not met" };
     r.bullet(&[
-        format!("AAMDM within 5 % of the DDPM's ADE/FDE: ratios {} / {} — {}.", fmt_num(g.ade_ratio_to_ddpm), fmt_num(g.fde_ratio_to_ddpm), yes(g.within_5_percent_of_ddpm)),
-        format!("AAMDM at least 10× faster than the DDPM: {}× — {}.", fmt_num(g.speedup_over_ddpm), yes(g.at_least_10x_faster)),
-        format!("AAMDM better than constant velocity (ADE and FDE): {}.", yes(g.beats_constant_velocity)),
+        format!(
+            "AAMDM within 5 % of the DDPM's ADE/FDE: ratios {} / {} — {}.",
+            fmt_num(g.ade_ratio_to_ddpm),
+            fmt_num(g.fde_ratio_to_ddpm),
+            yes(g.within_5_percent_of_ddpm)
+        ),
+        format!(
+            "AAMDM at least 10× faster than the DDPM: {}× — {}.",
+            fmt_num(g.speedup_over_ddpm),
+            yes(g.at_least_10x_faster)
+        ),
+        format!(
+            "AAMDM better than constant velocity (ADE and FDE): {}.",
+            yes(g.beats_constant_velocity)
+        ),
     ]);
-    let avg = |model: &str, fde: bool| m.average(model).map_or(f64::NAN, |s| if fde { s.fde } else { s.ade });
+    let avg = |model: &str, fde: bool| {
+        m.average(model)
+            .map_or(f64::NAN, |s| if fde { s.fde } else { s.ade })
+    };
     r.comparison(&[
         Comparison::new("AAMDM best-of-20 ADE (m)", avg("aamdm", false)).with_anchor(PUBLISHED[0].1, "Social-GAN, published 5-scene average").with_note("our average lacks ETH, the hardest scene for most models; no social pooling or scene context here"),
         Comparison::new("AAMDM best-of-20 FDE (m)", avg("aamdm", true)).with_anchor(PUBLISHED[0].2, "Social-GAN, published 5-scene average"),
@@ -151,23 +235,66 @@ pub(super) fn write(cfg: &AamdmReproConfig, m: &AamdmMetrics, dir: &Path, result
     let mut rows = Vec::new();
     for f in &m.folds {
         for s in &f.scores {
-            rows.push(vec![f.fold.clone(), label(&s.model).to_string(), fmt_num(s.ade), fmt_num(s.fde), fmt_num(s.diversity), fmt_num(s.collision_rate), fmt_num(s.ms_per_trajectory)]);
+            rows.push(vec![
+                f.fold.clone(),
+                label(&s.model).to_string(),
+                fmt_num(s.ade),
+                fmt_num(s.fde),
+                fmt_num(s.diversity),
+                fmt_num(s.collision_rate),
+                fmt_num(s.ms_per_trajectory),
+            ]);
         }
     }
-    r.table(&["fold", "model", "ADE", "FDE", "diversity", "collision rate", "ms / trajectory"], &rows);
+    r.table(
+        &[
+            "fold",
+            "model",
+            "ADE",
+            "FDE",
+            "diversity",
+            "collision rate",
+            "ms / trajectory",
+        ],
+        &rows,
+    );
     let rows: Vec<Vec<String>> = m
         .folds
         .iter()
-        .map(|f| vec![f.fold.clone(), f.test_files.join(" + "), f.train_windows.to_string(), format!("{} of {}", f.test_windows, f.test_windows_available), fmt_num(f.scale), fmt_num(f.ground_truth_collision_rate), fmt_num(f.training_seconds)])
+        .map(|f| {
+            vec![
+                f.fold.clone(),
+                f.test_files.join(" + "),
+                f.train_windows.to_string(),
+                format!("{} of {}", f.test_windows, f.test_windows_available),
+                fmt_num(f.scale),
+                fmt_num(f.ground_truth_collision_rate),
+                fmt_num(f.training_seconds),
+            ]
+        })
         .collect();
-    r.table(&["fold", "test files", "training windows", "test windows", "scale (m)", "ground-truth collision rate", "training (s)"], &rows);
+    r.table(
+        &[
+            "fold",
+            "test files",
+            "training windows",
+            "test windows",
+            "scale (m)",
+            "ground-truth collision rate",
+            "training (s)",
+        ],
+        &rows,
+    );
     deepfield_core::domain::plots(
         &mut r,
         &[
             ("best-of-20 ADE per scene and model", "ade.png"),
             ("best-of-20 FDE per scene and model", "fde.png"),
             ("sampling time per trajectory", "sampling_time.png"),
-            ("sampled futures of one pedestrian (first fold)", "trajectories.png"),
+            (
+                "sampled futures of one pedestrian (first fold)",
+                "trajectories.png",
+            ),
             ("training losses (first fold)", "training_loss.png"),
         ],
     );

@@ -24,11 +24,19 @@ use crate::models::aamdm::{Aamdm, AamdmConfig, Autoencoder, Denoiser, Discrimina
 use crate::repro::Steps;
 use crate::traj::scenes::{self, Fold};
 use crate::traj::window::{co_present, fut_tensor, obs_tensor};
-use crate::traj::{best_of_k, collision_rate, diversity, frame_step, windows, Window, OBS_LEN, PRED_LEN};
+use crate::traj::{
+    best_of_k, collision_rate, diversity, frame_step, windows, Window, OBS_LEN, PRED_LEN,
+};
 use crate::{Error, Result};
 
 /// Model names in metrics, in table order.
-pub const MODELS: [&str; 5] = ["aamdm", "aamdm_no_polish", "ddpm", "lstm_ed", "constant_velocity"];
+pub const MODELS: [&str; 5] = [
+    "aamdm",
+    "aamdm_no_polish",
+    "ddpm",
+    "lstm_ed",
+    "constant_velocity",
+];
 
 /// A fold's trained models and training histories.
 pub struct TrainedFold {
@@ -59,9 +67,20 @@ pub fn run(cfg: &AamdmReproConfig, dir: &Path, out: &Path) -> Result<AamdmMetric
             .ok_or_else(|| Error::data(dir.join(name), "no pedestrian has two annotated frames"))?;
         per_file.push((name, windows(&rows, step, OBS_LEN, PRED_LEN, i)));
     }
-    let folds: Vec<Fold> = cfg.folds.iter().map(|f| scenes::fold(f)).collect::<Result<_>>()?;
-    let missing: Vec<String> = folds.iter().filter(|f| f.test_files.is_empty()).map(|f| f.name.to_string()).collect();
-    let runnable: Vec<Fold> = folds.into_iter().filter(|f| !f.test_files.is_empty()).collect();
+    let folds: Vec<Fold> = cfg
+        .folds
+        .iter()
+        .map(|f| scenes::fold(f))
+        .collect::<Result<_>>()?;
+    let missing: Vec<String> = folds
+        .iter()
+        .filter(|f| f.test_files.is_empty())
+        .map(|f| f.name.to_string())
+        .collect();
+    let runnable: Vec<Fold> = folds
+        .into_iter()
+        .filter(|f| !f.test_files.is_empty())
+        .collect();
     if runnable.is_empty() {
         return Err(Error::input(format!(
             "aamdm: none of the folds {:?} has its test files in {}",
@@ -91,7 +110,10 @@ pub fn run(cfg: &AamdmReproConfig, dir: &Path, out: &Path) -> Result<AamdmMetric
         }
         test = subsample_groups(test, cfg.max_test_windows, &mut rng);
         if train.is_empty() || test.is_empty() {
-            return Err(Error::input(format!("aamdm: fold {} has no training or no test windows", fold.name)));
+            return Err(Error::input(format!(
+                "aamdm: fold {} has no training or no test windows",
+                fold.name
+            )));
         }
         deepfield_core::device::seed(cfg.seed.wrapping_add(fi as u64));
         let t = train_fold(cfg, &train, device, fold.name, &mut steps)?;
@@ -99,15 +121,27 @@ pub fn run(cfg: &AamdmReproConfig, dir: &Path, out: &Path) -> Result<AamdmMetric
         if fi == 0 {
             super::report::fold_plots(&results, cfg, &result, &preds, &t.histories)?;
         }
-        save_model(&variant_dir(out, fold.name, fi == 0), &t.vs, &t.config, Some(&result))?;
-        histories.extend(t.histories.into_iter().map(|(n, h)| (format!("{}/{n}", fold.name), h)));
+        save_model(
+            &variant_dir(out, fold.name, fi == 0),
+            &t.vs,
+            &t.config,
+            Some(&result),
+        )?;
+        histories.extend(
+            t.histories
+                .into_iter()
+                .map(|(n, h)| (format!("{}/{n}", fold.name), h)),
+        );
         folds_out.push(result);
     }
     steps.finish();
     let runs: Vec<(String, &History)> = histories.iter().map(|(n, h)| (n.clone(), h)).collect();
     write_histories_csv(&results.file("history.csv"), &runs)?;
 
-    let average: Vec<ModelScore> = MODELS.iter().filter_map(|m| average(&folds_out, m)).collect();
+    let average: Vec<ModelScore> = MODELS
+        .iter()
+        .filter_map(|m| average(&folds_out, m))
+        .collect();
     let get = |m: &str| average.iter().find(|s| s.model == m);
     let goals = match (get("aamdm"), get("ddpm"), get("constant_velocity")) {
         (Some(a), Some(d), Some(c)) => {
@@ -199,7 +233,12 @@ pub(crate) fn train_fold(
     // Autoencoder (the embedded space).
     let mut vs_ae = VarStore::new(device);
     let ae = Autoencoder::new(&(vs_ae.root() / "ae"), &mcfg)?;
-    let h = trainer(cfg.ae_epochs, cfg, cfg.lr, seed)?.fit_loss(&ReconObjective(&ae), &mut vs_ae, &data, None)?;
+    let h = trainer(cfg.ae_epochs, cfg, cfg.lr, seed)?.fit_loss(
+        &ReconObjective(&ae),
+        &mut vs_ae,
+        &data,
+        None,
+    )?;
     steps.done(&format!("{fold} autoencoder"), &h);
     hist.push(("autoencoder".to_string(), h));
     let (latents, mean, std) = Latents::fit(&ae, &data.y, 4)?;
@@ -210,15 +249,33 @@ pub(crate) fn train_fold(
     // The DDPM baseline and the polishing module (ε networks).
     let mut vs_ddpm = VarStore::new(device);
     let ddpm = Denoiser::new(&(vs_ddpm.root() / "ddpm"), &mcfg, 0)?;
-    let obj = EpsObjective { latents: &latents, net: &ddpm, sched: &ddpm_sched };
-    let h = trainer(cfg.ddpm_epochs, cfg, cfg.lr, seed + 1)?.fit_loss(&obj, &mut vs_ddpm, &data, None)?;
+    let obj = EpsObjective {
+        latents: &latents,
+        net: &ddpm,
+        sched: &ddpm_sched,
+    };
+    let h = trainer(cfg.ddpm_epochs, cfg, cfg.lr, seed + 1)?.fit_loss(
+        &obj,
+        &mut vs_ddpm,
+        &data,
+        None,
+    )?;
     steps.done(&format!("{fold} ddpm"), &h);
     hist.push(("ddpm".to_string(), h));
     let mut vs_polish = VarStore::new(device);
     let polish = Denoiser::new(&(vs_polish.root() / "polish"), &mcfg, 0)?;
     if let Some(ps) = &polish_sched {
-        let obj = EpsObjective { latents: &latents, net: &polish, sched: ps };
-        let h = trainer(cfg.polish_epochs.max(1), cfg, cfg.lr, seed + 2)?.fit_loss(&obj, &mut vs_polish, &data, None)?;
+        let obj = EpsObjective {
+            latents: &latents,
+            net: &polish,
+            sched: ps,
+        };
+        let h = trainer(cfg.polish_epochs.max(1), cfg, cfg.lr, seed + 2)?.fit_loss(
+            &obj,
+            &mut vs_polish,
+            &data,
+            None,
+        )?;
         steps.done(&format!("{fold} polishing module"), &h);
         hist.push(("polish".to_string(), h));
     }
@@ -236,7 +293,9 @@ pub(crate) fn train_fold(
         r1_gamma: cfg.r1_gamma,
         seed: seed + 3,
     };
-    let h = train_gan(&gen, &vs_gen, &disc, &vs_disc, &latents, &gen_sched, &data, &gs)?;
+    let h = train_gan(
+        &gen, &vs_gen, &disc, &vs_disc, &latents, &gen_sched, &data, &gs,
+    )?;
     steps.done(&format!("{fold} diffusion GAN"), &h);
     hist.push(("ddgan".to_string(), h));
 
@@ -249,8 +308,14 @@ pub(crate) fn train_fold(
 
     // LSTM encoder–decoder baseline.
     let mut vs_lstm = VarStore::new(device);
-    let lstm = Seq2SeqConfig::new(4, cfg.lstm_hidden, mcfg.pred_len, 2).init(&(vs_lstm.root() / "lstm"))?;
-    let h = trainer(cfg.lstm_epochs, cfg, cfg.lr, seed + 4)?.fit_loss(&LstmObjective(&lstm), &mut vs_lstm, &data, None)?;
+    let lstm = Seq2SeqConfig::new(4, cfg.lstm_hidden, mcfg.pred_len, 2)
+        .init(&(vs_lstm.root() / "lstm"))?;
+    let h = trainer(cfg.lstm_epochs, cfg, cfg.lr, seed + 4)?.fit_loss(
+        &LstmObjective(&lstm),
+        &mut vs_lstm,
+        &data,
+        None,
+    )?;
     steps.done(&format!("{fold} lstm"), &h);
     hist.push(("lstm_ed".to_string(), h));
     Ok(TrainedFold {
@@ -266,10 +331,7 @@ pub(crate) fn train_fold(
 }
 
 /// Sample every model on `test`, in batches, timing the sampling.
-fn predict_all(
-    f: &dyn Fn(&Tensor) -> Result<Tensor>,
-    obs: &Tensor,
-) -> Result<(Tensor, f64)> {
+fn predict_all(f: &dyn Fn(&Tensor) -> Result<Tensor>, obs: &Tensor) -> Result<(Tensor, f64)> {
     let n = obs.size()[0];
     let mut parts = Vec::new();
     let start = Instant::now();
@@ -301,7 +363,9 @@ pub fn evaluate_fold(
     for name in MODELS {
         let f: Box<dyn Fn(&Tensor) -> Result<Tensor>> = match name {
             "aamdm" => Box::new(|o: &Tensor| t.model.sample(Sampler::Aamdm, o, k)),
-            "aamdm_no_polish" => Box::new(|o: &Tensor| t.model.sample(Sampler::GenerationOnly, o, k)),
+            "aamdm_no_polish" => {
+                Box::new(|o: &Tensor| t.model.sample(Sampler::GenerationOnly, o, k))
+            }
             "ddpm" => Box::new(|o: &Tensor| t.model.sample(Sampler::Ddpm, o, k)),
             "lstm_ed" => Box::new(|o: &Tensor| lstm_predict(&t.lstm, o, scale)),
             _ => Box::new(|o: &Tensor| Ok(constant_velocity(o, PRED_LEN as i64))),
