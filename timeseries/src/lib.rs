@@ -16,7 +16,11 @@
 //! 7. [`mjp`] — Markov jump processes: the FIM-MJP prior, Gillespie simulation, EM maximum
 //!    likelihood, a per-process neural baseline and zero-shot inference with FIM-MJP
 //!    ([`models::fim_mjp`]).
-//! 8. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`, `biosignal-ssl`, `fim-mjp`.
+//! 8. [`traj`] — pedestrian trajectories (ETH/UCY): loading, windows, folds, best-of-K ADE/FDE,
+//!    diversity and collisions; the AAMDM sampler is [`models::aamdm`] (registry kind
+//!    `timeseries.aamdm`).
+//! 9. [`repro`] — `amd-kinetic`, `stock-cnn-lstm`, `stackvae-g`, `biosignal-ssl`, `fim-mjp`,
+//!    `aamdm`.
 //!
 //! It depends on `deepfield-core` only, never on another domain crate.
 //!
@@ -47,6 +51,7 @@ pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry>
     reg.register::<biosignal::EcgEncoderConfig>()?;
     reg.register::<biosignal::BeatClassifierConfig>()?;
     reg.register::<models::fim_mjp::FimMjpConfig>()?;
+    reg.register::<models::aamdm::AamdmConfig>()?;
     Ok(reg)
 }
 
@@ -62,6 +67,7 @@ pub mod models;
 pub mod repro;
 pub mod sim;
 pub mod wfdb;
+pub mod traj;
 
 pub use deepfield_core as core;
 pub use error::{Error, Result};

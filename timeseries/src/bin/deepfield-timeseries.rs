@@ -14,6 +14,8 @@ use deepfield_core::nn::cnn_lstm::CnnLstmConfig;
 use deepfield_core::repro::cli::{App, BenchArgs, Common, EvalArgs};
 use deepfield_core::tch::{nn::VarStore, Device, Kind, Tensor};
 use deepfield_core::train::{OptimizerConfig, Task, TrainConfig, Trainer};
+use deepfield_timeseries::models::aamdm::predict::predict_file;
+use deepfield_timeseries::models::aamdm::Sampler;
 use deepfield_timeseries::{detect, forecast, repro, Error, Result};
 
 #[derive(Subcommand)]
@@ -81,6 +83,33 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Sample future trajectories with a trained AAMDM model (results/aamdm/model): INPUT holds
+    /// observed tracks as `frame,ped,x,y` rows in metres (tabs or spaces also work, a header line
+    /// is optional); every pedestrian whose last 8 annotated frames are consecutive is forecast
+    /// 12 steps ahead. The output CSV has `ped,sample,step,frame,x,y` rows.
+    TrajPredict {
+        /// The model folder (results/aamdm/model or results/aamdm/models/<fold>).
+        #[arg(long, value_name = "DIR")]
+        model: PathBuf,
+        /// The observed tracks.
+        #[arg(value_name = "INPUT")]
+        input: PathBuf,
+        /// Samples per pedestrian.
+        #[arg(long, default_value_t = 20)]
+        samples: usize,
+        /// aamdm, aamdm_no_polish or ddpm [default: the saved model's, aamdm].
+        #[arg(long)]
+        sampler: Option<String>,
+        /// Seed of the sampling noise.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Write the futures to this CSV.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// libtorch threads (0: all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
     /// CNN-LSTM training steps/s here and in PyTorch eager (same shapes, same loop).
     Bench {
         #[command(flatten)]
@@ -142,6 +171,33 @@ fn run(cmd: Command) -> Result<()> {
             states,
             out,
         } => fim_infer(&model, &input, states, out.as_deref()),
+        Command::TrajPredict {
+            model,
+            input,
+            samples,
+            sampler,
+            seed,
+            out,
+            threads,
+        } => {
+            deepfield_core::device::set_threads(threads);
+            let sampler = sampler.as_deref().map(Sampler::parse).transpose()?;
+            let r = predict_file(&model, &input, samples, sampler, seed, out.as_deref())?;
+            println!(
+                "{} pedestrians forecast ({} samples each, frame step {}); {} skipped",
+                r.forecast.len(),
+                samples,
+                r.frame_step,
+                r.skipped.len()
+            );
+            for (ped, why) in r.skipped.iter().take(10) {
+                println!("  skipped pedestrian {ped}: {why}");
+            }
+            if let Some(out) = out {
+                println!("wrote {}", out.display());
+            }
+            Ok(())
+        }
         Command::Bench {
             bench: BenchArgs { threads, python },
             seconds,

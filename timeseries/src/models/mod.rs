@@ -7,6 +7,7 @@
 //! `timeseries.stackvae_g` ([`StackVaeGConfig`]). [`restore`] reads them back, and also the
 //! folders written before the registry.
 
+pub mod aamdm;
 pub mod baselines;
 pub mod fim_mjp;
 pub mod forecaster;

@@ -1,5 +1,6 @@
 //! The reproductions of this crate, run by `deepfield-timeseries repro <id>`.
 
+pub mod aamdm;
 pub mod amd;
 pub mod biosignal;
 pub mod fim;
@@ -16,6 +17,7 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
         Box::new(Typed(stackvae::StackVaeGRepro)),
         Box::new(Typed(biosignal::BiosignalSsl)),
         Box::new(Typed(fim::FimMjpRepro)),
+        Box::new(Typed(aamdm::AamdmRepro)),
     ]
 }
 
