@@ -66,8 +66,8 @@ pub mod mjp;
 pub mod models;
 pub mod repro;
 pub mod sim;
-pub mod wfdb;
 pub mod traj;
+pub mod wfdb;
 
 pub use deepfield_core as core;
 pub use error::{Error, Result};
