@@ -6,11 +6,10 @@
 use std::collections::BTreeMap;
 
 use deepfield_core::models::{self, ModelRegistry};
-use deepfield_core::nn::ssm::{
-    selective_scan, MambaBlockConfig, MambaConfig, Scan, SsmPooling,
-};
+use deepfield_core::nn::ssm::{selective_scan, MambaBlockConfig, MambaConfig, Scan, SsmPooling};
 use deepfield_core::tch::nn::VarStore;
 use deepfield_core::tch::{Device, Kind, Tensor};
+use deepfield_core::Forward;
 use serde_json::{json, Value};
 
 const TOL64: f64 = 1e-9;
@@ -21,13 +20,26 @@ fn fixture() -> Value {
 }
 
 fn tensor(v: &Value) -> Tensor {
-    let shape: Vec<i64> = v["shape"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
-    let data: Vec<f64> = v["data"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    let shape: Vec<i64> = v["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect();
+    let data: Vec<f64> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
     Tensor::from_slice(&data).reshape(&shape)
 }
 
 fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
-    (a.to_kind(Kind::Double) - b.to_kind(Kind::Double)).abs().max().double_value(&[])
+    (a.to_kind(Kind::Double) - b.to_kind(Kind::Double))
+        .abs()
+        .max()
+        .double_value(&[])
 }
 
 /// Copy the fixture's weights into `vs` by name; the names must be exactly the same.
@@ -41,7 +53,11 @@ fn load(vs: &VarStore, weights: &Value) {
     let mut vars = vs.variables();
     let mut ours: Vec<&String> = vars.keys().collect();
     ours.sort();
-    assert_eq!(ours, w.keys().collect::<Vec<_>>(), "parameter names differ from mamba_ssm's");
+    assert_eq!(
+        ours,
+        w.keys().collect::<Vec<_>>(),
+        "parameter names differ from mamba_ssm's"
+    );
     deepfield_core::tch::no_grad(|| {
         for (k, t) in &w {
             vars.get_mut(k).unwrap().copy_(t);
@@ -64,16 +80,38 @@ fn block_config(c: &Value) -> MambaBlockConfig {
 #[test]
 fn both_scans_match_the_pytorch_loop() {
     let f = &fixture()["scan"];
-    let [u, delta, a, b, c, d, h0] = ["u", "delta", "A", "B", "C", "D", "h0"].map(|k| tensor(&f[k]));
+    let [u, delta, a, b, c, d, h0] =
+        ["u", "delta", "A", "B", "C", "D", "h0"].map(|k| tensor(&f[k]));
     let (want_y, want_h) = (tensor(&f["y"]), tensor(&f["h"]));
-    for (scan, chunk) in [(Scan::Sequential, 1), (Scan::Parallel, 1), (Scan::Parallel, 4), (Scan::Parallel, 5), (Scan::Parallel, 64)] {
-        let (y, h) = selective_scan(&u, &delta, &a, &b, &c, Some(&d), Some(&h0), scan, chunk).unwrap();
+    for (scan, chunk) in [
+        (Scan::Sequential, 1),
+        (Scan::Parallel, 1),
+        (Scan::Parallel, 4),
+        (Scan::Parallel, 5),
+        (Scan::Parallel, 64),
+    ] {
+        let (y, h) =
+            selective_scan(&u, &delta, &a, &b, &c, Some(&d), Some(&h0), scan, chunk).unwrap();
         assert_eq!(y.size(), want_y.size());
         let (ey, eh) = (max_diff(&y, &want_y), max_diff(&h, &want_h));
-        assert!(ey < TOL64 && eh < TOL64, "{scan:?}/{chunk}: y {ey:e}, h {eh:e}");
+        assert!(
+            ey < TOL64 && eh < TOL64,
+            "{scan:?}/{chunk}: y {ey:e}, h {eh:e}"
+        );
         // float32 inputs.
         let f32s = |t: &Tensor| t.to_kind(Kind::Float);
-        let (y, _) = selective_scan(&f32s(&u), &f32s(&delta), &f32s(&a), &f32s(&b), &f32s(&c), Some(&f32s(&d)), Some(&f32s(&h0)), scan, chunk).unwrap();
+        let (y, _) = selective_scan(
+            &f32s(&u),
+            &f32s(&delta),
+            &f32s(&a),
+            &f32s(&b),
+            &f32s(&c),
+            Some(&f32s(&d)),
+            Some(&f32s(&h0)),
+            scan,
+            chunk,
+        )
+        .unwrap();
         assert!(max_diff(&y, &want_y) < TOL32, "{scan:?}/{chunk} f32");
     }
 }
@@ -92,7 +130,9 @@ fn block_matches_the_pytorch_mixer_in_every_mode() {
         assert!(e < TOL64, "{scan:?}: {e:e}");
     }
     let mut st = block.zero_state(x.size()[0], Kind::Double).unwrap();
-    let steps: Vec<Tensor> = (0..x.size()[1]).map(|t| block.step(&mut st, &x.select(1, t)).unwrap()).collect();
+    let steps: Vec<Tensor> = (0..x.size()[1])
+        .map(|t| block.step(&mut st, &x.select(1, t)).unwrap())
+        .collect();
     let e = max_diff(&Tensor::stack(&steps, 1), &want);
     assert!(e < TOL64, "recurrent steps: {e:e}");
     vs.float();
@@ -124,17 +164,29 @@ fn model_matches_and_recurrent_inference_equals_the_parallel_pass() {
     let (x, want) = (tensor(&f["x"]), tensor(&f["y"]));
     let y = m.try_forward(&x, None, false).unwrap();
     assert_eq!(y.size(), want.size());
-    assert!(max_diff(&y, &want) < TOL64, "model: {:e}", max_diff(&y, &want));
+    assert!(
+        max_diff(&y, &want) < TOL64,
+        "model: {:e}",
+        max_diff(&y, &want)
+    );
     let mut st = m.zero_state(x.size()[0], Kind::Double).unwrap();
-    let steps: Vec<Tensor> = (0..x.size()[1]).map(|t| m.step(&mut st, &x.select(1, t)).unwrap()).collect();
+    let steps: Vec<Tensor> = (0..x.size()[1])
+        .map(|t| m.step(&mut st, &x.select(1, t)).unwrap())
+        .collect();
     assert!(max_diff(&Tensor::stack(&steps, 1), &want) < TOL64);
     // On random inputs, longer than the fixture, with a chunk that does not divide L.
     deepfield_core::tch::manual_seed(11);
     let xr = Tensor::randn([3, 50, 3], (Kind::Double, Device::Cpu));
-    let yp = m.forward_scan(&xr, None, false, Some(Scan::Parallel)).unwrap();
-    let ys = m.forward_scan(&xr, None, false, Some(Scan::Sequential)).unwrap();
+    let yp = m
+        .forward_scan(&xr, None, false, Some(Scan::Parallel))
+        .unwrap();
+    let ys = m
+        .forward_scan(&xr, None, false, Some(Scan::Sequential))
+        .unwrap();
     let mut st = m.zero_state(3, Kind::Double).unwrap();
-    let steps: Vec<Tensor> = (0..50).map(|t| m.step(&mut st, &xr.select(1, t)).unwrap()).collect();
+    let steps: Vec<Tensor> = (0..50)
+        .map(|t| m.step(&mut st, &xr.select(1, t)).unwrap())
+        .collect();
     assert!(max_diff(&yp, &ys) < TOL64);
     assert!(max_diff(&yp, &Tensor::stack(&steps, 1)) < TOL64);
 }
@@ -142,7 +194,8 @@ fn model_matches_and_recurrent_inference_equals_the_parallel_pass() {
 #[test]
 fn gradients_of_both_scans_agree() {
     let f = &fixture()["scan"];
-    let leaves = || ["u", "delta", "A", "B", "C", "D"].map(|k| tensor(&f[k]).set_requires_grad(true));
+    let leaves =
+        || ["u", "delta", "A", "B", "C", "D"].map(|k| tensor(&f[k]).set_requires_grad(true));
     let grads = |scan: Scan| {
         let [u, delta, a, b, c, d] = leaves();
         let (y, h) = selective_scan(&u, &delta, &a, &b, &c, Some(&d), None, scan, 4).unwrap();
@@ -151,8 +204,15 @@ fn gradients_of_both_scans_agree() {
     };
     let (gp, gs) = (grads(Scan::Parallel), grads(Scan::Sequential));
     for (i, (p, s)) in gp.iter().zip(&gs).enumerate() {
-        assert!(p.defined() && p.abs().sum(Kind::Double).double_value(&[]) > 0.0, "input {i}: no gradient");
-        assert!(max_diff(p, s) < 1e-9, "input {i}: gradients differ by {:e}", max_diff(p, s));
+        assert!(
+            p.defined() && p.abs().sum(Kind::Double).double_value(&[]) > 0.0,
+            "input {i}: no gradient"
+        );
+        assert!(
+            max_diff(p, s) < 1e-9,
+            "input {i}: gradients differ by {:e}",
+            max_diff(p, s)
+        );
     }
 }
 
@@ -166,8 +226,16 @@ fn a_saved_model_restores_through_the_registry() {
     vs32.float();
     let _ = m;
     let dir = tempfile::tempdir().unwrap();
-    models::save_model(dir.path(), &vs32, &cfg, Some(&json!({"note": "fixture weights"}))).unwrap();
-    let restored = ModelRegistry::with_core().restore(dir.path(), Device::Cpu).unwrap();
+    models::save_model(
+        dir.path(),
+        &vs32,
+        &cfg,
+        Some(&json!({"note": "fixture weights"})),
+    )
+    .unwrap();
+    let restored = ModelRegistry::with_core()
+        .restore(dir.path(), Device::Cpu)
+        .unwrap();
     assert_eq!(restored.kind, "mamba");
     let x = tensor(&f["x"]).to_kind(Kind::Float);
     let a = m32.predict(&x, None);

@@ -13,8 +13,8 @@ use tch::nn::{self, Init, Linear};
 use tch::{Kind, Tensor};
 
 use super::super::init::{linear, linear_no_bias, LinearInit};
-use super::scan::{check_chunk, Scan};
 use super::s6::{S6Config, S6};
+use super::scan::{check_chunk, Scan};
 use crate::{ensure_config, ensure_input, Result};
 
 /// Mamba block configuration; defaults from the paper (`d_state` 16, `expand` 2, `d_conv` 4,
@@ -137,7 +137,10 @@ impl MambaBlockConfig {
         let in_proj = proj(&(path / "in_proj"), d, 2 * di)?;
         let cp = path / "conv1d";
         let bound = 1.0 / (k as f64).sqrt();
-        let u = Init::Uniform { lo: -bound, up: bound };
+        let u = Init::Uniform {
+            lo: -bound,
+            up: bound,
+        };
         let conv_weight = cp.f_var("weight", &[di, 1, k], u)?;
         let conv_bias = if self.conv_bias {
             Some(cp.f_var("bias", &[di], u)?)

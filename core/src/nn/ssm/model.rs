@@ -115,7 +115,11 @@ impl MambaConfig {
 
     /// Check every part.
     pub fn validate(&self) -> Result<()> {
-        ensure_config!(self.input > 0, "mamba: input must be > 0, got {}", self.input);
+        ensure_config!(
+            self.input > 0,
+            "mamba: input must be > 0, got {}",
+            self.input
+        );
         ensure_config!(
             self.layers > 0,
             "mamba: layers must be > 0, got {}",
@@ -127,7 +131,10 @@ impl MambaConfig {
             self.norm_eps
         );
         if let Some(o) = self.output {
-            ensure_config!(o > 0, "mamba: output must be > 0 (or null for no head), got {o}");
+            ensure_config!(
+                o > 0,
+                "mamba: output must be > 0 (or null for no head), got {o}"
+            );
         }
         check_dropout("mamba", self.dropout)?;
         self.block_config().validate()
@@ -213,7 +220,10 @@ impl Mamba {
                 Some(s) => layer.mixer.forward_with(&n, s)?,
                 None => layer.mixer.forward(&n)?,
             };
-            h = tap(&layer.name, h.f_add(&dropout(m, self.config.dropout, train))?);
+            h = tap(
+                &layer.name,
+                h.f_add(&dropout(m, self.config.dropout, train))?,
+            );
         }
         self.norm_f.forward(&h)
     }
@@ -239,7 +249,10 @@ impl Mamba {
     ) -> Result<Tensor> {
         let size = check_sequences("mamba", xs, self.config.input)?;
         let (b, l) = (size[0], size[1]);
-        ensure_input!(b > 0 && l > 0, "mamba: empty batch or sequence, input {size:?}");
+        ensure_input!(
+            b > 0 && l > 0,
+            "mamba: empty batch or sequence, input {size:?}"
+        );
         let mask = match mask {
             Some(m) => Some(check_mask_rows("mamba", m, b, l)?),
             None => None,
@@ -247,7 +260,9 @@ impl Mamba {
         // Zero padded steps so that no padding value (even NaN) reaches the real ones.
         let xs = match &mask {
             Some((m, _)) => xs.f_masked_fill(
-                &m.f_to_device(xs.device())?.f_logical_not()?.f_unsqueeze(-1)?,
+                &m.f_to_device(xs.device())?
+                    .f_logical_not()?
+                    .f_unsqueeze(-1)?,
                 0.0,
             )?,
             None => xs.shallow_clone(),
@@ -267,7 +282,10 @@ impl Mamba {
             }
             (SsmPooling::Mean, None) => h.f_mean_dim(1, false, None::<Kind>)?,
             (SsmPooling::Mean, Some((m, _))) => {
-                let w = m.f_to_device(h.device())?.f_to_kind(h.kind())?.f_unsqueeze(-1)?;
+                let w = m
+                    .f_to_device(h.device())?
+                    .f_to_kind(h.kind())?
+                    .f_unsqueeze(-1)?;
                 h.f_mul(&w)?
                     .f_sum_dim_intlist(1, false, None::<Kind>)?
                     .f_div(&w.f_sum_dim_intlist(1, false, None::<Kind>)?)?

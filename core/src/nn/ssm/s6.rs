@@ -95,7 +95,14 @@ impl S6Config {
         let x_proj = linear_no_bias(&(path / "x_proj"), d, r + 2 * n, self.init)?;
         let dp = path / "dt_proj";
         let bound = self.dt_scale / (r as f64).sqrt();
-        let dt_weight = dp.f_var("weight", &[d, r], Init::Uniform { lo: -bound, up: bound })?;
+        let dt_weight = dp.f_var(
+            "weight",
+            &[d, r],
+            Init::Uniform {
+                lo: -bound,
+                up: bound,
+            },
+        )?;
         let dt_bias = dp.f_var_copy("bias", &self.dt_bias_init(path.device())?)?;
         let a = Tensor::f_arange_start(1.0, (n + 1) as f64, (Kind::Float, path.device()))?
             .f_log()?

@@ -49,7 +49,13 @@ pub fn check_chunk(chunk: i64) -> Result<()> {
 }
 
 /// The sizes `(B, L, D, N)` of a scan's inputs, checked against each other.
-fn check_shapes(u: &Tensor, delta: &Tensor, a: &Tensor, b: &Tensor, c: &Tensor) -> Result<[i64; 4]> {
+fn check_shapes(
+    u: &Tensor,
+    delta: &Tensor,
+    a: &Tensor,
+    b: &Tensor,
+    c: &Tensor,
+) -> Result<[i64; 4]> {
     let us = u.size();
     ensure_input!(
         us.len() == 3,

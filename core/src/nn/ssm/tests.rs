@@ -74,7 +74,10 @@ fn out_proj_is_rescaled_in_a_stack() {
     let w = &vs.variables()["layers.0.mixer.out_proj.weight"];
     let bound = 1.0 / 64f64.sqrt() / 2.0; // fan_in 64, 1/√layers = 1/2
     let max = w.abs().max().double_value(&[]);
-    assert!(max <= bound * 1.0001 && max > 0.9 * bound, "{max} vs {bound}");
+    assert!(
+        max <= bound * 1.0001 && max > 0.9 * bound,
+        "{max} vs {bound}"
+    );
 }
 
 #[test]
@@ -89,25 +92,58 @@ fn parallel_scan_equals_sequential_for_every_chunk() {
     let cm = Tensor::randn([b, l, n], opts);
     let dd = Tensor::randn([d], opts);
     let h0 = Tensor::randn([b, d, n], opts);
-    let (ys, hs) = selective_scan(&u, &delta, &a, &bm, &cm, Some(&dd), Some(&h0), Scan::Sequential, 1)
-        .unwrap();
+    let (ys, hs) = selective_scan(
+        &u,
+        &delta,
+        &a,
+        &bm,
+        &cm,
+        Some(&dd),
+        Some(&h0),
+        Scan::Sequential,
+        1,
+    )
+    .unwrap();
     for chunk in [1, 2, 3, 8, 16, 37, 64] {
-        let (yp, hp) =
-            selective_scan(&u, &delta, &a, &bm, &cm, Some(&dd), Some(&h0), Scan::Parallel, chunk)
-                .unwrap();
+        let (yp, hp) = selective_scan(
+            &u,
+            &delta,
+            &a,
+            &bm,
+            &cm,
+            Some(&dd),
+            Some(&h0),
+            Scan::Parallel,
+            chunk,
+        )
+        .unwrap();
         assert_eq!(yp.size(), [b, l, d]);
         assert!(max_diff(&yp, &ys) < 1e-10, "chunk {chunk}: y differs");
         assert!(max_diff(&hp, &hs) < 1e-10, "chunk {chunk}: h differs");
     }
     // Running in two pieces, carrying the state, is the same as one run.
     let (y1, h1) = selective_scan(
-        &u.narrow(1, 0, 20), &delta.narrow(1, 0, 20), &a, &bm.narrow(1, 0, 20),
-        &cm.narrow(1, 0, 20), Some(&dd), Some(&h0), Scan::Parallel, 8,
+        &u.narrow(1, 0, 20),
+        &delta.narrow(1, 0, 20),
+        &a,
+        &bm.narrow(1, 0, 20),
+        &cm.narrow(1, 0, 20),
+        Some(&dd),
+        Some(&h0),
+        Scan::Parallel,
+        8,
     )
     .unwrap();
     let (y2, h2) = selective_scan(
-        &u.narrow(1, 20, 17), &delta.narrow(1, 20, 17), &a, &bm.narrow(1, 20, 17),
-        &cm.narrow(1, 20, 17), Some(&dd), Some(&h1), Scan::Parallel, 8,
+        &u.narrow(1, 20, 17),
+        &delta.narrow(1, 20, 17),
+        &a,
+        &bm.narrow(1, 20, 17),
+        &cm.narrow(1, 20, 17),
+        Some(&dd),
+        Some(&h1),
+        Scan::Parallel,
+        8,
     )
     .unwrap();
     assert!(max_diff(&Tensor::cat(&[y1, y2], 1), &ys) < 1e-10);
@@ -124,8 +160,10 @@ fn long_chunks_with_large_steps_stay_finite() {
     let a = -Tensor::arange_start(1, n + 1, opts).expand([d, n], false);
     let bm = Tensor::ones([b, l, n], opts);
     let cm = Tensor::ones([b, l, n], opts);
-    let (yp, _) = selective_scan(&u, &delta, &a, &bm, &cm, None, None, Scan::Parallel, 256).unwrap();
-    let (ys, _) = selective_scan(&u, &delta, &a, &bm, &cm, None, None, Scan::Sequential, 1).unwrap();
+    let (yp, _) =
+        selective_scan(&u, &delta, &a, &bm, &cm, None, None, Scan::Parallel, 256).unwrap();
+    let (ys, _) =
+        selective_scan(&u, &delta, &a, &bm, &cm, None, None, Scan::Sequential, 1).unwrap();
     assert!(yp.isfinite().all().int64_value(&[]) == 1);
     assert!(max_diff(&yp, &ys) < 1e-5);
 }
@@ -157,7 +195,9 @@ fn model_step_equals_forward_and_shapes_hold() {
     let y = m.try_forward(&x, None, false).unwrap();
     assert_eq!(y.size(), [2, 9, 4]);
     let mut st = m.zero_state(2, Kind::Float).unwrap();
-    let steps: Vec<Tensor> = (0..9).map(|t| m.step(&mut st, &x.select(1, t)).unwrap()).collect();
+    let steps: Vec<Tensor> = (0..9)
+        .map(|t| m.step(&mut st, &x.select(1, t)).unwrap())
+        .collect();
     assert!(max_diff(&Tensor::stack(&steps, 1), &y) < 1e-5);
     let (_vs, last) = small_model(SsmPooling::Last, Some(4));
     assert_eq!(last.try_forward(&x, None, false).unwrap().size(), [2, 4]);
@@ -174,7 +214,9 @@ fn padding_does_not_change_real_steps() {
     let padded = x.copy();
     let _ = padded.narrow(1, 4, 3).get(1).fill_(f64::NAN);
     let y = m.try_forward(&padded, Some(&mask), false).unwrap();
-    let short = m.try_forward(&x.narrow(1, 0, 4).get(1).unsqueeze(0), None, false).unwrap();
+    let short = m
+        .try_forward(&x.narrow(1, 0, 4).get(1).unsqueeze(0), None, false)
+        .unwrap();
     assert!(max_diff(&y.get(1), &short.get(0)) < 1e-5);
     let full = m.try_forward(&x.get(0).unsqueeze(0), None, false).unwrap();
     assert!(max_diff(&y.get(0), &full.get(0)) < 1e-5);
@@ -191,7 +233,10 @@ fn gradients_reach_every_parameter() {
         let g = v.grad();
         assert!(g.defined(), "{name}: no gradient");
         let norm = g.norm().double_value(&[]);
-        assert!(norm.is_finite() && norm > 0.0, "{name}: gradient norm {norm}");
+        assert!(
+            norm.is_finite() && norm > 0.0,
+            "{name}: gradient norm {norm}"
+        );
     }
 }
 
@@ -200,24 +245,70 @@ fn bad_configs_and_inputs_are_errors() {
     let vs = VarStore::new(Device::Cpu);
     let root = vs.root();
     let bad = [
-        MambaConfig { input: 0, ..Default::default() },
-        MambaConfig { layers: 0, ..Default::default() },
-        MambaConfig { output: Some(0), ..Default::default() },
-        MambaConfig { dropout: 1.0, ..Default::default() },
-        MambaConfig { block: MambaBlockConfig { d_state: 0, ..Default::default() }, ..Default::default() },
-        MambaConfig { block: MambaBlockConfig { d_conv: 0, ..Default::default() }, ..Default::default() },
-        MambaConfig { block: MambaBlockConfig { chunk: 0, ..Default::default() }, ..Default::default() },
-        MambaConfig { block: MambaBlockConfig { dt_min: 0.2, dt_max: 0.1, ..Default::default() }, ..Default::default() },
+        MambaConfig {
+            input: 0,
+            ..Default::default()
+        },
+        MambaConfig {
+            layers: 0,
+            ..Default::default()
+        },
+        MambaConfig {
+            output: Some(0),
+            ..Default::default()
+        },
+        MambaConfig {
+            dropout: 1.0,
+            ..Default::default()
+        },
+        MambaConfig {
+            block: MambaBlockConfig {
+                d_state: 0,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        MambaConfig {
+            block: MambaBlockConfig {
+                d_conv: 0,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        MambaConfig {
+            block: MambaBlockConfig {
+                chunk: 0,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        MambaConfig {
+            block: MambaBlockConfig {
+                dt_min: 0.2,
+                dt_max: 0.1,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
     ];
     for c in bad {
         let e = c.init(&root).unwrap_err();
         assert!(matches!(e, crate::Error::Config(_)), "{c:?}: {e}");
     }
     let (_vs, m) = small_model(SsmPooling::Last, Some(2));
-    let e = m.try_forward(&Tensor::zeros([2, 5, 4], (Kind::Float, Device::Cpu)), None, false);
-    assert!(e.unwrap_err().to_string().contains("expected input [B, T, 3]"));
+    let e = m.try_forward(
+        &Tensor::zeros([2, 5, 4], (Kind::Float, Device::Cpu)),
+        None,
+        false,
+    );
+    assert!(e
+        .unwrap_err()
+        .to_string()
+        .contains("expected input [B, T, 3]"));
     let mut st = m.zero_state(2, Kind::Float).unwrap();
-    assert!(m.step(&mut st, &Tensor::zeros([3, 3], (Kind::Float, Device::Cpu))).is_err());
+    assert!(m
+        .step(&mut st, &Tensor::zeros([3, 3], (Kind::Float, Device::Cpu)))
+        .is_err());
     let z = Tensor::zeros([1, 4, 2], (Kind::Float, Device::Cpu));
     let a = Tensor::zeros([3, 2], (Kind::Float, Device::Cpu));
     assert!(selective_scan(&z, &z, &a, &z, &z, None, None, Scan::Parallel, 2).is_err());

@@ -98,13 +98,23 @@ pub fn pixel_sequences(
         idx.truncate(n);
         let idx: Vec<i64> = idx.into_iter().map(|i| i as i64).collect();
         let idx = Tensor::from_slice(&idx);
-        Ok((d.images.index_select(0, &idx), d.labels.index_select(0, &idx)))
+        Ok((
+            d.images.index_select(0, &idx),
+            d.labels.index_select(0, &idx),
+        ))
     };
     let (xtr, ytr) = take(Split::Train, setup.train)?;
     let (xte, yte) = take(Split::Test, setup.test)?;
     let seq = |x: Tensor| -> Result<Tensor> {
         let x = if setup.pool > 1 {
-            x.f_avg_pool2d([setup.pool, setup.pool], [setup.pool, setup.pool], [0, 0], false, true, None::<i64>)?
+            x.f_avg_pool2d(
+                [setup.pool, setup.pool],
+                [setup.pool, setup.pool],
+                [0, 0],
+                false,
+                true,
+                None::<i64>,
+            )?
         } else {
             x
         };
@@ -244,7 +254,11 @@ pub fn read_nab_series(path: &Path) -> Result<Vec<f64>> {
             .and_then(|(_, v)| v.trim().parse::<f64>().ok())
             .filter(|v| v.is_finite())
             .ok_or_else(|| {
-                Error::parse(path, i + 2, format!("expected `timestamp,<number>`, found `{line}`"))
+                Error::parse(
+                    path,
+                    i + 2,
+                    format!("expected `timestamp,<number>`, found `{line}`"),
+                )
             })?;
         values.push(v);
     }
@@ -303,7 +317,10 @@ pub fn nab_windows(opts: &ReproOptions, setup: &NabSetup) -> Result<NabWindows> 
     }
     let pick = |items: &[(Vec<f32>, f32)], n: usize| -> Result<(Tensor, Tensor, Tensor)> {
         let idx = spread(items.len(), n);
-        let x: Vec<f32> = idx.iter().flat_map(|&i| items[i].0.iter().copied()).collect();
+        let x: Vec<f32> = idx
+            .iter()
+            .flat_map(|&i| items[i].0.iter().copied())
+            .collect();
         let y: Vec<f32> = idx.iter().map(|&i| items[i].1).collect();
         let last: Vec<f32> = idx.iter().map(|&i| items[i].0[w - 1]).collect();
         let k = idx.len() as i64;

@@ -167,7 +167,9 @@ pub struct MambaMetrics {
 impl MambaMetrics {
     /// The result of `model` on `task`.
     pub fn result(&self, task: &str, model: &str) -> Option<&TaskResult> {
-        self.results.iter().find(|r| r.task == task && r.model == model)
+        self.results
+            .iter()
+            .find(|r| r.task == task && r.model == model)
     }
 
     /// The slopes of `model`.
@@ -218,10 +220,20 @@ impl Experiment for MambaRepro {
             if let Some(e) = r.rmse {
                 rows.push(MetricRow::new(&r.model, &r.task, "rmse", e));
             }
-            rows.push(MetricRow::new(&r.model, &r.task, "seconds_per_epoch", r.seconds_per_epoch));
+            rows.push(MetricRow::new(
+                &r.model,
+                &r.task,
+                "seconds_per_epoch",
+                r.seconds_per_epoch,
+            ));
             rows.push(MetricRow::new(&r.model, &r.task, "params", r.params as f64));
         }
-        rows.push(MetricRow::new("persistence", "nab", "rmse", m.nab_persistence_rmse));
+        rows.push(MetricRow::new(
+            "persistence",
+            "nab",
+            "rmse",
+            m.nab_persistence_rmse,
+        ));
         for s in &m.slopes {
             rows.push(MetricRow::new(&s.model, "sweep", "time_slope", s.time));
             if let Some(ms) = s.memory {

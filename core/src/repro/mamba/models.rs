@@ -75,7 +75,11 @@ impl ModelSizes {
     /// Check the sizes.
     pub fn validate(&self) -> Result<()> {
         ensure_config!(
-            self.d_model > 0 && self.layers > 0 && self.d_state > 0 && self.heads > 0 && self.rnn_layers > 0,
+            self.d_model > 0
+                && self.layers > 0
+                && self.d_state > 0
+                && self.heads > 0
+                && self.rnn_layers > 0,
             "mamba: model sizes must be > 0"
         );
         crate::nn::ssm::scan::check_chunk(self.chunk)
@@ -115,7 +119,11 @@ impl ArchConfig {
     pub fn params(&self) -> Result<i64> {
         let vs = VarStore::new(Device::Cpu);
         let _m = self.build(&vs)?;
-        Ok(vs.trainable_variables().iter().map(|t| t.numel() as i64).sum())
+        Ok(vs
+            .trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum())
     }
 }
 
@@ -151,7 +159,13 @@ fn encoder(s: &ModelSizes, input: i64, output: i64, width: i64, max_len: i64) ->
 /// The config of `arch` for `input` features per step, `output` outputs and sequences of up to
 /// `max_len` steps; a baseline's width is the one (of 4 … 256) whose parameter count is the
 /// closest to Mamba's.
-pub fn config(arch: Arch, s: &ModelSizes, input: i64, output: i64, max_len: i64) -> Result<ArchConfig> {
+pub fn config(
+    arch: Arch,
+    s: &ModelSizes,
+    input: i64,
+    output: i64,
+    max_len: i64,
+) -> Result<ArchConfig> {
     let reference = mamba(s, input, output);
     if arch == Arch::Mamba {
         return Ok(reference);
@@ -162,7 +176,11 @@ pub fn config(arch: Arch, s: &ModelSizes, input: i64, output: i64, max_len: i64)
         Arch::Lstm => rnn(Cell::Lstm, s, input, output, w),
         _ => encoder(s, input, output, w, max_len),
     };
-    let step = if arch == Arch::Transformer { s.heads } else { 1 };
+    let step = if arch == Arch::Transformer {
+        s.heads
+    } else {
+        1
+    };
     let mut best: Option<(i64, ArchConfig)> = None;
     let mut w = step.max(4);
     while w <= 256 {

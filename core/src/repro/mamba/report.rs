@@ -19,7 +19,10 @@ fn write_plots(cfg: &MambaReproConfig, m: &MambaMetrics, results: &ResultsDir) -
         .filter(|t| m.results.iter().any(|r| r.task == *t))
         .collect();
     let mut acc = BarChart::new(
-        &format!("Pixel-sequence MNIST ({} steps): test accuracy", m.sequence_length),
+        &format!(
+            "Pixel-sequence MNIST ({} steps): test accuracy",
+            m.sequence_length
+        ),
         Axis::new("test accuracy").unit("%"),
     )
     .groups(&tasks)
@@ -28,12 +31,22 @@ fn write_plots(cfg: &MambaReproConfig, m: &MambaMetrics, results: &ResultsDir) -
         "Training time per epoch",
         Axis::new("time per epoch").unit("s"),
     )
-    .groups(&["smnist", "psmnist", "nab"].into_iter().filter(|t| m.results.iter().any(|r| r.task == *t)).collect::<Vec<_>>())
+    .groups(
+        &["smnist", "psmnist", "nab"]
+            .into_iter()
+            .filter(|t| m.results.iter().any(|r| r.task == *t))
+            .collect::<Vec<_>>(),
+    )
     .x_axis(Axis::new("task"));
     for name in &names {
         let a: Vec<f64> = tasks
             .iter()
-            .map(|t| 100.0 * m.result(t, name).and_then(|r| r.accuracy).unwrap_or(f64::NAN))
+            .map(|t| {
+                100.0
+                    * m.result(t, name)
+                        .and_then(|r| r.accuracy)
+                        .unwrap_or(f64::NAN)
+            })
             .collect();
         acc = acc.series(name, &a);
         let s: Vec<f64> = ["smnist", "psmnist", "nab"]
@@ -54,7 +67,10 @@ fn write_plots(cfg: &MambaReproConfig, m: &MambaMetrics, results: &ResultsDir) -
     labels.push("persistence".into());
     vals.push(m.nab_persistence_rmse);
     BarChart::new(
-        &format!("NAB forecasting ({}-step windows, {} steps ahead): test RMSE", cfg.nab.window, cfg.nab.horizon),
+        &format!(
+            "NAB forecasting ({}-step windows, {} steps ahead): test RMSE",
+            cfg.nab.window, cfg.nab.horizon
+        ),
         Axis::new("RMSE").unit("standardised units"),
     )
     .bars(&labels, &vals)
@@ -72,7 +88,10 @@ fn write_plots(cfg: &MambaReproConfig, m: &MambaMetrics, results: &ResultsDir) -
                 .filter(|p| p.model == s.model)
                 .map(|p| ((p.length as f64).log10(), p.seconds.log10()))
                 .collect();
-            Series::new(&format!("{} (slope {:.2})", s.model, slope_of(&s.model)), pts)
+            Series::new(
+                &format!("{} (slope {:.2})", s.model, slope_of(&s.model)),
+                pts,
+            )
         })
         .collect();
     LinePlot::new(
@@ -91,9 +110,16 @@ fn write_plots(cfg: &MambaReproConfig, m: &MambaMetrics, results: &ResultsDir) -
                 .sweep
                 .iter()
                 .filter(|p| p.model == s.model)
-                .filter_map(|p| p.peak_mib.filter(|v| *v > 0.0).map(|v| ((p.length as f64).log10(), v.log10())))
+                .filter_map(|p| {
+                    p.peak_mib
+                        .filter(|v| *v > 0.0)
+                        .map(|v| ((p.length as f64).log10(), v.log10()))
+                })
                 .collect();
-            Series::new(&format!("{} (slope {:.2})", s.model, s.memory.unwrap_or(f64::NAN)), pts)
+            Series::new(
+                &format!("{} (slope {:.2})", s.model, s.memory.unwrap_or(f64::NAN)),
+                pts,
+            )
         })
         .collect();
     if !mem.is_empty() {
@@ -143,18 +169,62 @@ pub(super) fn write(
     );
     let mc = &cfg.mnist;
     r.key_values(&[
-        ("sequence length (MNIST)", format!("{} steps (pooling {}×{})", m.sequence_length, mc.pool, mc.pool)),
-        ("MNIST images", format!("{} train / {} test (seeded random subsets)", mc.train, mc.test)),
-        ("MNIST training", format!("{} epochs, batch {}, AdamW lr {}, clip {}", mc.epochs, mc.batch_size, mc.lr, cfg.grad_clip)),
-        ("NAB windows", format!("{} train / {} test, {} steps in, {} ahead, series {:?} ({:?} rows)", 
-            cfg.nab.train_windows, cfg.nab.test_windows, cfg.nab.window, cfg.nab.horizon, cfg.nab.series, rows)),
-        ("NAB training", format!("{} epochs, batch {}, AdamW lr {}", cfg.nab.epochs, cfg.nab.batch_size, cfg.nab.lr)),
-        ("Mamba", format!("d_model {}, {} blocks, d_state {}, expand 2, d_conv 4, scan chunk {}", cfg.sizes.d_model, cfg.sizes.layers, cfg.sizes.d_state, cfg.sizes.chunk)),
+        (
+            "sequence length (MNIST)",
+            format!(
+                "{} steps (pooling {}×{})",
+                m.sequence_length, mc.pool, mc.pool
+            ),
+        ),
+        (
+            "MNIST images",
+            format!(
+                "{} train / {} test (seeded random subsets)",
+                mc.train, mc.test
+            ),
+        ),
+        (
+            "MNIST training",
+            format!(
+                "{} epochs, batch {}, AdamW lr {}, clip {}",
+                mc.epochs, mc.batch_size, mc.lr, cfg.grad_clip
+            ),
+        ),
+        (
+            "NAB windows",
+            format!(
+                "{} train / {} test, {} steps in, {} ahead, series {:?} ({:?} rows)",
+                cfg.nab.train_windows,
+                cfg.nab.test_windows,
+                cfg.nab.window,
+                cfg.nab.horizon,
+                cfg.nab.series,
+                rows
+            ),
+        ),
+        (
+            "NAB training",
+            format!(
+                "{} epochs, batch {}, AdamW lr {}",
+                cfg.nab.epochs, cfg.nab.batch_size, cfg.nab.lr
+            ),
+        ),
+        (
+            "Mamba",
+            format!(
+                "d_model {}, {} blocks, d_state {}, expand 2, d_conv 4, scan chunk {}",
+                cfg.sizes.d_model, cfg.sizes.layers, cfg.sizes.d_state, cfg.sizes.chunk
+            ),
+        ),
         ("threads", crate::device::threads().to_string()),
         ("wall time", format!("{:.0} s", m.seconds)),
     ]);
     r.heading(2, "Parameter counts (MNIST models)");
-    let prow: Vec<Vec<String>> = m.params.iter().map(|(k, v)| vec![k.clone(), v.to_string()]).collect();
+    let prow: Vec<Vec<String>> = m
+        .params
+        .iter()
+        .map(|(k, v)| vec![k.clone(), v.to_string()])
+        .collect();
     r.table(&["model", "parameters"], &prow);
     r.heading(2, "Accuracy and training time");
     let rows_t: Vec<Vec<String>> = m
@@ -175,7 +245,17 @@ pub(super) fn write(
             ]
         })
         .collect();
-    r.table(&["task", "model", "params", "test metric", "s / epoch (training)", "final train loss"], &rows_t);
+    r.table(
+        &[
+            "task",
+            "model",
+            "params",
+            "test metric",
+            "s / epoch (training)",
+            "final train loss",
+        ],
+        &rows_t,
+    );
     r.para(&format!(
         "NAB persistence forecast (the window's last value): RMSE {:.4} in the same standardised units.",
         m.nab_persistence_rmse
@@ -201,7 +281,10 @@ pub(super) fn write(
             ]
         })
         .collect();
-    r.table(&["model", "length", "s / pass", "peak RSS growth (MiB)"], &srows);
+    r.table(
+        &["model", "length", "s / pass", "peak RSS growth (MiB)"],
+        &srows,
+    );
     let slrows: Vec<Vec<String>> = m
         .slopes
         .iter()
@@ -214,7 +297,15 @@ pub(super) fn write(
             ]
         })
         .collect();
-    r.table(&["model", "time slope (log-log)", "memory slope", "longest length run"], &slrows);
+    r.table(
+        &[
+            "model",
+            "time slope (log-log)",
+            "memory slope",
+            "longest length run",
+        ],
+        &slrows,
+    );
     r.heading(2, "Goals");
     let yes = |g: Option<bool>| match g {
         Some(true) => "met",

@@ -56,7 +56,11 @@ fn train_one(
     let seconds_per_epoch =
         history.epochs.iter().map(|e| e.seconds).sum::<f64>() / history.epochs.len().max(1) as f64;
     if let Some(dir) = save {
-        cfg.save(&dir, &vs, &serde_json::json!({ key: metric, "test_loss": eval.loss }))?;
+        cfg.save(
+            &dir,
+            &vs,
+            &serde_json::json!({ key: metric, "test_loss": eval.loss }),
+        )?;
     }
     Ok(Trained {
         history,
@@ -81,7 +85,8 @@ pub fn run(cfg: &MambaReproConfig, opts: &ReproOptions) -> Result<MambaMetrics> 
     }
     let mut mnist_dir = None;
     for (task, perm) in &tasks {
-        let PixelSequences { train, test, dir } = data::pixel_sequences(opts, &cfg.mnist, perm.as_deref())?;
+        let PixelSequences { train, test, dir } =
+            data::pixel_sequences(opts, &cfg.mnist, perm.as_deref())?;
         mnist_dir = Some(dir);
         for &arch in &cfg.models {
             let mc = models::config(arch, &cfg.sizes, 1, 10, length)?;
@@ -91,8 +96,22 @@ pub fn run(cfg: &MambaReproConfig, opts: &ReproOptions) -> Result<MambaMetrics> 
             let headline = *task == "smnist" && arch == Arch::Mamba;
             let save = variant_dir(&opts.out, &key, headline);
             let m = &cfg.mnist;
-            let t = train_one(&mc, Task::classification(10), &train, &test, m.epochs, m.batch_size, m.lr, cfg.grad_clip, opts, Some(save))?;
-            eprintln!("mamba repro: {key}: accuracy {:.4}, {:.1} s/epoch, {n} params", t.metric, t.seconds_per_epoch);
+            let t = train_one(
+                &mc,
+                Task::classification(10),
+                &train,
+                &test,
+                m.epochs,
+                m.batch_size,
+                m.lr,
+                cfg.grad_clip,
+                opts,
+                Some(save),
+            )?;
+            eprintln!(
+                "mamba repro: {key}: accuracy {:.4}, {:.1} s/epoch, {n} params",
+                t.metric, t.seconds_per_epoch
+            );
             results.push(TaskResult {
                 task: task.to_string(),
                 model: arch.name().to_string(),
@@ -107,7 +126,13 @@ pub fn run(cfg: &MambaReproConfig, opts: &ReproOptions) -> Result<MambaMetrics> 
     }
 
     // NAB forecasting.
-    let NabWindows { train, test, persistence, dir: nab_dir, rows } = data::nab_windows(opts, &cfg.nab)?;
+    let NabWindows {
+        train,
+        test,
+        persistence,
+        dir: nab_dir,
+        rows,
+    } = data::nab_windows(opts, &cfg.nab)?;
     let persistence_rmse = persistence
         .f_sub(&test.y)?
         .f_square()?
@@ -120,8 +145,22 @@ pub fn run(cfg: &MambaReproConfig, opts: &ReproOptions) -> Result<MambaMetrics> 
         let key = format!("nab-{}", arch.name());
         let save = variant_dir(&opts.out, &key, false);
         let s = &cfg.nab;
-        let t = train_one(&mc, Task::regression(), &train, &test, s.epochs, s.batch_size, s.lr, cfg.grad_clip, opts, Some(save))?;
-        eprintln!("mamba repro: {key}: rmse {:.4} (persistence {persistence_rmse:.4}), {:.1} s/epoch", t.metric, t.seconds_per_epoch);
+        let t = train_one(
+            &mc,
+            Task::regression(),
+            &train,
+            &test,
+            s.epochs,
+            s.batch_size,
+            s.lr,
+            cfg.grad_clip,
+            opts,
+            Some(save),
+        )?;
+        eprintln!(
+            "mamba repro: {key}: rmse {:.4} (persistence {persistence_rmse:.4}), {:.1} s/epoch",
+            t.metric, t.seconds_per_epoch
+        );
         results.push(TaskResult {
             task: "nab".into(),
             model: arch.name().to_string(),
@@ -139,7 +178,12 @@ pub fn run(cfg: &MambaReproConfig, opts: &ReproOptions) -> Result<MambaMetrics> 
     let sweep_models: Vec<(String, ArchConfig)> = [Arch::Mamba, Arch::Transformer, Arch::Gru]
         .into_iter()
         .filter(|a| cfg.models.contains(a))
-        .map(|a| Ok((a.name().to_string(), models::config(a, &cfg.sizes, 1, 10, longest)?)))
+        .map(|a| {
+            Ok((
+                a.name().to_string(),
+                models::config(a, &cfg.sizes, 1, 10, longest)?,
+            ))
+        })
         .collect::<Result<_>>()?;
     let sweep = run_sweep(&cfg.sweep, &sweep_models, opts.seed)?;
     let slopes = slopes(&sweep);
@@ -174,7 +218,11 @@ pub fn run(cfg: &MambaReproConfig, opts: &ReproOptions) -> Result<MambaMetrics> 
         histories,
         seconds: start.elapsed().as_secs_f64(),
     };
-    let runs: Vec<(String, &History)> = metrics.histories.iter().map(|(k, h)| (k.clone(), h)).collect();
+    let runs: Vec<(String, &History)> = metrics
+        .histories
+        .iter()
+        .map(|(k, h)| (k.clone(), h))
+        .collect();
     crate::train::write_histories_csv(&opts.out.join("history.csv"), &runs)?;
     super::report::write(cfg, &metrics, opts, mnist_dir.as_deref(), &nab_dir, &rows)?;
     Ok(metrics)

@@ -46,7 +46,9 @@ impl SweepSetup {
     /// Check the settings.
     pub fn validate(&self) -> Result<()> {
         ensure_config!(
-            self.lengths.len() >= 2 && self.lengths.windows(2).all(|w| w[0] < w[1]) && self.lengths[0] >= 2,
+            self.lengths.len() >= 2
+                && self.lengths.windows(2).all(|w| w[0] < w[1])
+                && self.lengths[0] >= 2,
             "mamba: sweep.lengths must be at least two increasing lengths >= 2, got {:?}",
             self.lengths
         );
@@ -128,7 +130,11 @@ fn pass(model: &dyn crate::nn::Forward, vs: &VarStore, x: &Tensor, y: &Tensor) -
 
 /// Run the sweep for the named models (configs built for sequences of the longest length, one
 /// input feature and ten classes).
-pub fn run_sweep(setup: &SweepSetup, models: &[(String, ArchConfig)], seed: u64) -> Result<Vec<SweepPoint>> {
+pub fn run_sweep(
+    setup: &SweepSetup,
+    models: &[(String, ArchConfig)],
+    seed: u64,
+) -> Result<Vec<SweepPoint>> {
     let device = crate::device();
     let mut points = Vec::new();
     let bar = crate::progress::bar((models.len() * setup.lengths.len()) as u64, "length sweep");
@@ -189,7 +195,9 @@ pub fn slopes(points: &[SweepPoint]) -> Vec<Slopes> {
             Slopes {
                 model: name.to_string(),
                 time: log_log_slope(&time),
-                memory: (mem.len() >= 2).then(|| log_log_slope(&mem)).filter(|s| s.is_finite()),
+                memory: (mem.len() >= 2)
+                    .then(|| log_log_slope(&mem))
+                    .filter(|s| s.is_finite()),
                 longest: mine.iter().map(|p| p.length).max().unwrap_or(0),
             }
         })
@@ -202,8 +210,14 @@ mod tests {
 
     #[test]
     fn slope_of_power_laws() {
-        let lin: Vec<(f64, f64)> = [256.0, 512.0, 1024.0].iter().map(|&x| (x, 3.0 * x)).collect();
-        let quad: Vec<(f64, f64)> = [256.0, 512.0, 1024.0].iter().map(|&x| (x, 0.1 * x * x)).collect();
+        let lin: Vec<(f64, f64)> = [256.0, 512.0, 1024.0]
+            .iter()
+            .map(|&x| (x, 3.0 * x))
+            .collect();
+        let quad: Vec<(f64, f64)> = [256.0, 512.0, 1024.0]
+            .iter()
+            .map(|&x| (x, 0.1 * x * x))
+            .collect();
         assert!((log_log_slope(&lin) - 1.0).abs() < 1e-12);
         assert!((log_log_slope(&quad) - 2.0).abs() < 1e-12);
         assert!(log_log_slope(&lin[..1]).is_nan());
