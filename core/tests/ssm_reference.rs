@@ -253,7 +253,7 @@ fn bad_configs_are_errors_naming_the_field() {
         (json!({"block": {"chunk": 0}}), "chunk"),
         (json!({"layers": 0}), "layers"),
         (json!({"block": {"dt_min": 0.5}}), "dt_min"),
-        (json!({"pooling": "max"}), "pooling"),
+        (json!({"pooling": "max"}), "unknown choice `max`"),
     ] {
         let e = match reg.build("mamba", &cfg, &vs.root()) {
             Ok(_) => panic!("{cfg} was accepted"),
