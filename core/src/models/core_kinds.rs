@@ -12,6 +12,7 @@ use crate::nn::cnn_lstm::{CnnLstm, CnnLstmConfig};
 use crate::nn::mlp::{Mlp, MlpConfig};
 use crate::nn::rnn::{SequenceClassifier, SequenceClassifierConfig};
 use crate::nn::seq2seq::{Seq2Seq, Seq2SeqConfig};
+use crate::nn::ssm::{Mamba, MambaConfig};
 use crate::nn::transformer::{TransformerEncoder, TransformerEncoderConfig};
 use crate::spiking::mlp::{SpikingMlp, SpikingMlpConfig};
 use crate::Result;
@@ -28,6 +29,7 @@ impl ModelRegistry {
         reg.insert::<TransformerEncoderConfig>();
         reg.insert::<Seq2SeqConfig>();
         reg.insert::<AutoencoderConfig>();
+        reg.insert::<MambaConfig>();
         reg.insert::<SpikingMlpConfig>();
         reg.insert::<crate::automl::factory::FactoryNetConfig>();
         reg.insert::<crate::automl::factory::SupernetConfig>();
@@ -110,6 +112,12 @@ core_model!(
     |c: &TransformerEncoderConfig| vec![1, 64, c.input.unwrap_or(c.d_model)]
 );
 core_model!(
+    MambaConfig,
+    Mamba,
+    "mamba",
+    "Mamba (selective state-space) sequence classifier or regressor"
+);
+core_model!(
     Seq2SeqConfig,
     Seq2Seq,
     "seq2seq",
@@ -141,6 +149,7 @@ mod tests {
                 "cnn_lstm",
                 "factory_net",
                 "factory_supernet",
+                "mamba",
                 "mlp",
                 "rnn",
                 "seq2seq",

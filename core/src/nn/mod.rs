@@ -19,6 +19,7 @@ pub mod mlp;
 pub mod rnn;
 pub mod seq2seq;
 pub mod spec;
+pub mod ssm;
 pub mod transformer;
 
 #[cfg(test)]

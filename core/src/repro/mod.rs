@@ -29,6 +29,8 @@ pub mod lemur;
 #[cfg(feature = "plots")]
 pub mod lsa;
 #[cfg(feature = "plots")]
+pub mod mamba;
+#[cfg(feature = "plots")]
 pub mod nn_factory;
 #[cfg(all(feature = "tables", feature = "plots"))]
 pub mod pile;
@@ -155,6 +157,8 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     all.push(Box::new(Typed(nn_factory::NnFactory)));
     #[cfg(feature = "plots")]
     all.push(Box::new(Typed(know2vec::Know2VecRepro)));
+    #[cfg(feature = "plots")]
+    all.push(Box::new(Typed(mamba::MambaRepro)));
     all
 }
 
