@@ -310,7 +310,7 @@ pub(super) fn write(
     let yes = |g: Option<bool>| match g {
         Some(true) => "met",
         Some(false) => "**not met**",
-        None => "not measured",
+        None => "undecided (not run, or both models near chance)",
     };
     r.bullet(&[
         format!(
