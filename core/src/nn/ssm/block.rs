@@ -151,7 +151,7 @@ impl MambaBlockConfig {
         let mut out_proj = proj(&(path / "out_proj"), di, d)?;
         if self.out_proj_scale > 1.0 {
             let s = 1.0 / self.out_proj_scale.sqrt();
-            tch::no_grad(|| out_proj.ws.f_mul_scalar_(s))?;
+            let _scaled = tch::no_grad(|| out_proj.ws.f_mul_scalar_(s))?;
         }
         Ok(MambaBlock {
             in_proj,
