@@ -75,10 +75,13 @@ fn mitbih_records_read_with_their_checksums() {
     assert!(e.contains("100.hea") && e.contains("MLII, V5"), "{e}");
 }
 
+/// A record, its beat counts per annotation symbol and per AAMI class (N, S, V, F, Q).
+type BeatCounts<'a> = (&'a str, &'a [(&'a str, usize)], [usize; 5]);
+
 #[test]
 fn annotations_give_source_md_beat_counts() {
     // SOURCE.md: 100 — N 2,239, A 33, V 1; 208 — N 1,586, V 992, F 373, S 2, Q 2.
-    let cases: [(&str, &[(&str, usize)], [usize; 5]); 2] = [
+    let cases: [BeatCounts; 2] = [
         (
             "100",
             &[("N", 2239), ("A", 33), ("V", 1)],

@@ -207,6 +207,9 @@ fn test(extra: &[String]) -> Result<()> {
             ("safetensors", "safetensors"),
             ("numpy", "numpy"),
             ("lightgbm", "lightgbm"),
+            // lightgbm's scikit-learn API (LGBMRegressor) needs scikit-learn, which lightgbm
+            // does not pull in by itself.
+            ("sklearn", "scikit-learn"),
             // The text tokenizer test loads our tokenizer.json in Hugging Face's library.
             ("tokenizers", "tokenizers==0.23.3"),
         ],

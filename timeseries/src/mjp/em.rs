@@ -142,8 +142,8 @@ pub fn fit_em(obs: &ObservedProcess, cfg: &EmConfig) -> Result<MleFit> {
         for (dt, counts) in &tr.groups {
             let e = expected_statistics(k, &q, *dt, counts);
             ll += e.log_likelihood;
-            for i in 0..k {
-                dwell[i] += e.dwell[i];
+            for (d, x) in dwell.iter_mut().zip(&e.dwell) {
+                *d += x;
             }
             for (a, b) in jumps.iter_mut().zip(&e.jumps) {
                 *a += b;

@@ -41,7 +41,7 @@ pub fn parse_tracks(text: &str, path: &Path) -> Result<Vec<Observation>> {
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
         let cells: Vec<&str> = line
-            .split(|c: char| c == ',' || c == '\t' || c == ' ' || c == ';')
+            .split([',', '\t', ' ', ';'])
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .collect();

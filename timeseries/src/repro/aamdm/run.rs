@@ -171,6 +171,9 @@ pub fn run(cfg: &AamdmReproConfig, dir: &Path, out: &Path) -> Result<AamdmMetric
     Ok(metrics)
 }
 
+/// One model's sampler: observed tracks in, sampled futures out.
+type SampleFn<'a> = dyn Fn(&Tensor) -> Result<Tensor> + 'a;
+
 /// Keep whole groups of co-present pedestrians, drawn at random, until `max` windows (0: all).
 fn subsample_groups(ws: Vec<Window>, max: usize, rng: &mut Rng) -> Vec<Window> {
     if max == 0 || ws.len() <= max {
@@ -361,7 +364,7 @@ pub fn evaluate_fold(
     let mut preds = Vec::new();
     let scale = t.config.scale;
     for name in MODELS {
-        let f: Box<dyn Fn(&Tensor) -> Result<Tensor>> = match name {
+        let f: Box<SampleFn> = match name {
             "aamdm" => Box::new(|o: &Tensor| t.model.sample(Sampler::Aamdm, o, k)),
             "aamdm_no_polish" => {
                 Box::new(|o: &Tensor| t.model.sample(Sampler::GenerationOnly, o, k))
