@@ -17,11 +17,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-PIP_NAMES = {"lightgbm": "lightgbm", "xgboost": "xgboost", "catboost": "catboost"}
+PIP_NAMES = {
+    "lightgbm": "lightgbm",
+    "xgboost": "xgboost",
+    "catboost": "catboost",
+    "sklearn": "scikit-learn",
+}
 
 
 def ensure(models, install):
     missing = []
+    # The scikit-learn wrappers of lightgbm and xgboost (LGBMRegressor, XGBRegressor) need
+    # scikit-learn, which neither package installs by itself.
+    if any(m in ("lightgbm", "xgboost") for m in models):
+        models = [*models, "sklearn"]
     for m in models:
         try:
             importlib.import_module(m)
