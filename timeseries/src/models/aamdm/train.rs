@@ -156,7 +156,9 @@ pub fn train_gan(
     let steps = sched.steps() as i64;
     for epoch in 0..s.epochs {
         let start = Instant::now();
-        let (mut g_sum, mut d_sum, mut n) = (0.0, 0.0, 0usize);
+        // Loss sums stay on the device; one host read per epoch, not two per step.
+        let mut sums: Option<Tensor> = None;
+        let mut n = 0usize;
         for batch in data.batches(s.batch_size, Some(&mut rng)) {
             let (x, y) = augment(&batch.x, &batch.y);
             let z0 = latents.encode(&y)?;
@@ -211,16 +213,21 @@ pub fn train_gan(
             g_loss.f_backward()?;
             opt_g.step();
 
-            g_sum += g_loss.double_value(&[]) * b as f64;
-            d_sum += d_loss.double_value(&[]) * b as f64;
+            let step = Tensor::stack(&[g_loss.detach(), d_loss.detach()], 0).to_kind(Kind::Double)
+                * b as f64;
+            sums = Some(match sums {
+                Some(acc) => acc + step,
+                None => step,
+            });
             n += b as usize;
         }
-        if n == 0 {
+        let Some(sums) = sums.filter(|_| n > 0) else {
             return Err(Error::input(
                 "aamdm: no training windows for the diffusion GAN",
             ));
-        }
-        let (g, d) = (g_sum / n as f64, d_sum / n as f64);
+        };
+        let sums = Vec::<f64>::try_from(sums)?;
+        let (g, d) = (sums[0] / n as f64, sums[1] / n as f64);
         if !g.is_finite() || !d.is_finite() {
             return Err(Error::input(format!(
                 "aamdm: GAN losses became {g} / {d} in epoch {}; lower the learning rates",
