@@ -150,6 +150,7 @@ mod tests {
                 "cnn_lstm",
                 "factory_net",
                 "factory_supernet",
+                "fusion",
                 "mamba",
                 "mlp",
                 "rnn",
