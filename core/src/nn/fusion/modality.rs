@@ -140,15 +140,13 @@ impl Modality {
             size
         );
         let h = self.encoder.try_forward_t(xs, None, train)?;
-        let h = match h.dim() {
-            2 => h.f_unsqueeze(1)?,
-            3 => h,
-            _ => return Err(crate::Error::Input(format!(
-                "fusion: modality `{}`: the encoder returned {:?}, expected [B, D] or [B, T, D]",
-                c.name,
-                h.size()
-            ))),
-        };
+        ensure_input!(
+            h.dim() == 2 || h.dim() == 3,
+            "fusion: modality `{}`: the encoder returned {:?}, expected [B, D] or [B, T, D]",
+            c.name,
+            h.size()
+        );
+        let h = if h.dim() == 2 { h.f_unsqueeze(1)? } else { h };
         ensure_input!(
             h.size()[2] == c.output,
             "fusion: modality `{}`: the encoder returned {:?}, but the config says {} features",
