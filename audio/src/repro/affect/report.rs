@@ -181,10 +181,15 @@ pub fn write_report(
          per-frame fully connected layer for the seed's models; projection to 32; head MLP (64)."
             .into(),
         format!(
-            "Training: Adam 2e-3, batch {}, ≤ {} epochs, early stopping on validation loss (patience 6, best \
+            "Training: Adam 2e-3, batch {}, ≤ {} epochs, early stopping on validation loss (patience {}, best \
              weights restored); fusion models A–D/late with modality dropout 0.3 (one modality dropped at random \
              per training example, never both); missing modalities replaced by a learned placeholder.",
-            cfg.train.batch_size, cfg.train.epochs
+            cfg.train.batch_size,
+            cfg.train.epochs,
+            cfg.train
+                .early_stopping
+                .as_ref()
+                .map_or_else(|| "none".to_string(), |e| e.patience.to_string())
         ),
         format!(
             "Noise: Gaussian, σ ∈ {:?} standard deviations of the standardised input, added to one modality of \
