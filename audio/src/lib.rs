@@ -14,7 +14,8 @@
 //! 7. [`combine`] — subject-level decisions from epoch probabilities;
 //! 8. [`predict`] — a saved classifier restored ([`predict::load`]) and run on a user's WAV
 //!    file or folder (searched recursively), with metrics where labels are known (`eval`);
-//! 9. [`repro`] — the typed reproductions `cough-bilstm` and `spoken-digits`.
+//! 9. [`avmnist`] — AV-MNIST (spoken digits paired with MNIST images) for multimodal fusion;
+//! 10. [`repro`] — the typed reproductions `cough-bilstm`, `spoken-digits` and `movie-affect`.
 //!
 //! A whole program, `examples/classify_wav.rs` (`cargo run -p deepfield-audio --example classify_wav`), compiled
 //! here as a doctest so the front page stays true:
@@ -38,6 +39,7 @@ pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry>
     Ok(reg)
 }
 
+pub mod avmnist;
 pub mod combine;
 pub mod data;
 pub mod error;

@@ -177,7 +177,7 @@ fn unknown_kind_and_malformed_configs_are_errors() {
     assert!(
         e.contains(
             "unknown model kind `gcn` (known kinds: autoencoder, cnn, cnn_lstm, factory_net, \
-             factory_supernet, mamba, mlp, rnn, seq2seq, spiking_mlp, transformer)"
+             factory_supernet, fusion, mamba, mlp, rnn, seq2seq, spiking_mlp, transformer)"
         ),
         "{e}"
     );

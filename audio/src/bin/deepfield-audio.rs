@@ -67,6 +67,20 @@ enum Command {
         #[command(flatten)]
         explain: Box<deepfield_core::repro::cli::ExplainArgs>,
     },
+    /// Evaluate a saved `movie-affect` (AV-MNIST fusion) model on your own audio-visual pairs:
+    /// a CSV with an `audio` column (WAV files) and an `image` column (28×28 PNG, light digit on
+    /// dark ground), optional `label` (digit 0–9); paths relative to the CSV's folder; an empty
+    /// cell marks that modality missing for the row.
+    EvalAv {
+        /// The pairs CSV.
+        pairs: PathBuf,
+        /// The model folder (a results folder holding `model/` works too).
+        #[arg(long, default_value = "results/movie-affect/model")]
+        model: PathBuf,
+        /// Write line,predicted,confidence,label per pair to this CSV.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Split a recording into events (coughs, words) by energy; print or save the boundaries.
     Segment {
         /// The recording.
@@ -110,6 +124,35 @@ fn run(cmd: Command) -> deepfield_audio::Result<()> {
                 r.output
                     .summary("recordings", r.skipped.len(), &explain.out)
             );
+        }
+        Command::EvalAv { pairs, model, out } => {
+            let r = deepfield_audio::avmnist::eval::evaluate_pairs(&model, &pairs)?;
+            for p in &r.predictions {
+                let truth = p.label.map(|l| format!("\t(true {l})")).unwrap_or_default();
+                println!(
+                    "line {}\t{}\t{:.3}{truth}",
+                    p.line, p.predicted, p.confidence
+                );
+            }
+            if let Some(a) = r.accuracy {
+                println!("accuracy over the labelled pairs: {a:.4}");
+            }
+            if let Some(o) = out {
+                deepfield_core::fsutil::write_csv(
+                    &o,
+                    ["line", "predicted", "confidence", "label"],
+                    r.predictions.iter().map(|p| {
+                        [
+                            p.line.to_string(),
+                            p.predicted.to_string(),
+                            format!("{:.6}", p.confidence),
+                            p.label.map(|l| l.to_string()).unwrap_or_default(),
+                        ]
+                    }),
+                )?;
+                println!("predictions written to {}", o.display());
+            }
+            eprintln!("model: {}", r.model_dir.display());
         }
         Command::Segment { file, out } => {
             let audio = wav::read_wav(&file)?;

@@ -31,6 +31,7 @@ impl ModelRegistry {
         reg.insert::<AutoencoderConfig>();
         reg.insert::<MambaConfig>();
         reg.insert::<SpikingMlpConfig>();
+        reg.insert::<crate::nn::fusion::FusionConfig>();
         reg.insert::<crate::automl::factory::FactoryNetConfig>();
         reg.insert::<crate::automl::factory::SupernetConfig>();
         reg
@@ -149,6 +150,7 @@ mod tests {
                 "cnn_lstm",
                 "factory_net",
                 "factory_supernet",
+                "fusion",
                 "mamba",
                 "mlp",
                 "rnn",

@@ -14,6 +14,7 @@ pub mod capture;
 pub mod cnn;
 pub mod cnn_lstm;
 pub mod crf;
+pub mod fusion;
 pub mod init;
 pub mod mlp;
 pub mod rnn;
