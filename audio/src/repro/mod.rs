@@ -6,6 +6,7 @@
 //! [`save`] (one model folder per model, `history.csv`), [`plots`], [`report`] → [`speech`]
 //! (the shared `Experiment`) → [`cough`], [`digits`].
 
+pub mod asr;
 pub mod config;
 pub mod cough;
 pub mod digits;
@@ -24,6 +25,7 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
     vec![
         Box::new(Typed(cough::CoughBilstm)),
         Box::new(Typed(digits::SpokenDigits)),
+        Box::new(Typed(asr::SubwordAsr)),
     ]
 }
 
