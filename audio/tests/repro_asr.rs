@@ -2,6 +2,10 @@
 //! synthetic corpus, three recognisers, results folder, saved models, `transcribe` on a test
 //! utterance; the central comparison — subword units beat word units on unseen sentences.
 //! Skipped with a message when espeak-ng is missing, unless `CI` is set (then it fails).
+//!
+//! Ignored by default: it trains three CTC recognisers and takes far longer than the suite's
+//! 60 s per test (measured: ≈ 9 min per recogniser on one shared CPU thread). Run it with
+//! `cargo test --workspace --test repro_asr -- --ignored`.
 
 use deepfield_audio::asr::synth::espeak_version;
 use deepfield_audio::asr::units::UnitKind;
@@ -11,6 +15,7 @@ use deepfield_core::repro::{ReproOptions, Typed};
 use deepfield_core::testing::assert_repro_results;
 
 #[test]
+#[ignore = "trains three recognisers: ≈ 30 min on one CPU thread"]
 fn quick_subword_asr_beats_words_with_subwords() {
     if let Err(e) = espeak_version() {
         assert!(

@@ -128,29 +128,3 @@ impl NGram {
         (-lp / n.max(1) as f64).exp()
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn probabilities_sum_to_one_in_seen_and_unseen_contexts() {
-        let data = vec![vec![0, 1, 2, 1], vec![2, 2, 0], vec![1, 0]];
-        let lm = NGram::train(3, 4, &data).unwrap();
-        for h in [vec![], vec![0], vec![0, 1], vec![3, 3], vec![2, 2, 0]] {
-            let s: f64 = (0..=4).map(|w| lm.prob(&h, w)).sum();
-            assert!((s - 1.0).abs() < 1e-9, "{h:?}: {s}");
-        }
-        // Seen continuations are likelier than unseen ones.
-        assert!(lm.prob(&[0], 1) > lm.prob(&[0], 3));
-        assert!(lm.perplexity(&data) < 5.0);
-    }
-
-    #[test]
-    fn serde_round_trip_keeps_probabilities() {
-        let lm = NGram::train(2, 3, &[vec![0, 1, 2]]).unwrap();
-        let mut back: NGram = serde_json::from_str(&serde_json::to_string(&lm).unwrap()).unwrap();
-        back.reindex();
-        assert_eq!(lm.prob(&[0], 1), back.prob(&[0], 1));
-    }
-}

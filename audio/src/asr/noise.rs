@@ -162,29 +162,3 @@ pub fn convolve(x: &[f32], h: &[f32]) -> Result<Vec<f32>> {
     }
     Ok(y)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mixing_hits_the_snr_and_convolution_matches_direct() {
-        let mut rng = Rng::new(1);
-        let s: Vec<f32> = (0..4000).map(|i| (i as f32 * 0.05).sin()).collect();
-        let n: Vec<f32> = (0..4000).map(|_| rng.normal() as f32).collect();
-        let m = mix_at_snr(&s, &n, 10.0);
-        let resid: Vec<f32> = m.iter().zip(&s).map(|(a, b)| a - b).collect();
-        let snr = 20.0 * (rms(&s) / rms(&resid)).log10();
-        assert!((snr - 10.0).abs() < 1e-3, "{snr}");
-        let h = [1.0f32, 0.5, 0.25];
-        let x = [1.0f32, 0.0, 2.0, 0.0];
-        let y = convolve(&x, &h).unwrap();
-        let direct = [1.0f32, 0.5, 2.25, 1.0];
-        let g = 2.0 / 2.25; // peak-normalised
-        for (a, b) in y.iter().zip(direct) {
-            assert!((a - b * g).abs() < 1e-4, "{y:?}");
-        }
-        let rir = synthetic_rir(0.3, 16_000, &mut rng);
-        assert_eq!(rir.len(), 4800);
-    }
-}

@@ -163,33 +163,3 @@ pub fn phrases(lang: Language, sentence: &Sentence, words: usize) -> Vec<Phrase>
         })
         .collect()
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalise_keeps_script_and_drops_digits_and_latin() {
-        assert_eq!(
-            normalise(Language::Tamil, "அவர் (நவீன), வீடு.").as_deref(),
-            Some("அவர் நவீன வீடு")
-        );
-        assert_eq!(normalise(Language::Tamil, "அவர் 2019"), None);
-        assert_eq!(normalise(Language::Kannada, "HIV ಮತ್ತು"), None);
-        assert_eq!(
-            normalise(Language::Kannada, "ಸೆಂಟ್\u{200C}ನಿಂದ").as_deref(),
-            Some("ಸೆಂಟ್ನಿಂದ")
-        );
-    }
-
-    #[test]
-    fn phrases_cut_by_words() {
-        let s = Sentence {
-            id: "x".into(),
-            text: "அ ஆ இ ஈ உ ஊ எ 12 ஐ".into(),
-        };
-        let p = phrases(Language::Tamil, &s, 4);
-        assert_eq!(p.len(), 1);
-        assert_eq!(p[0].text, "அ ஆ இ ஈ");
-    }
-}

@@ -192,33 +192,3 @@ pub fn tamil_agreement(data: &Path) -> Result<Agreement> {
     }
     Ok(agreement(&Segmenter::new(Language::Tamil), &gold))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SAMPLE: &str = "# sent_id = x\n\
-4\tபெரும்புதூரில்\tபெரும்புதூர்\tPROPN\t_\tCase=Loc\t0\troot\t_\t_\n\
-23-24\tஉறுதியளித்துள்ளார்\t_\t_\t_\t_\t_\t_\t_\t_\n\
-23\tஉறுதியளித்த்\tஉறுதியளி\tVERB\t_\t_\t0\troot\t_\t_\n\
-24\tஉள்ளார்\tஉள்\tAUX\t_\t_\t23\taux\t_\t_\n\
-25\t.\t.\tPUNCT\t_\t_\t23\tpunct\t_\t_\n";
-
-    #[test]
-    fn gold_boundaries_from_lemmas_and_multiword_tokens() {
-        let g = gold_words(SAMPLE, Path::new("x.conllu")).unwrap();
-        assert_eq!(g.len(), 2);
-        assert_eq!(g[0].boundaries, vec![11]);
-        // உறுதியளி (8) | த்த (3) | ுள்ளார் (7)
-        assert_eq!(g[1].boundaries, vec![8, 11]);
-        let a = agreement(&Segmenter::new(Language::Tamil), &g);
-        assert_eq!(a.words, 2);
-        assert!(a.precision > 0.0 && a.recall > 0.0);
-    }
-
-    #[test]
-    fn bad_line_is_an_error_naming_the_file() {
-        let e = gold_words("1\tx\n", Path::new("bad.conllu")).unwrap_err();
-        assert!(e.to_string().contains("bad.conllu"), "{e}");
-    }
-}

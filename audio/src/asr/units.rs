@@ -270,31 +270,3 @@ fn train_tokenizer(kind: UnitKind, texts: &[String], vocab_size: usize) -> Resul
         .map_err(tk)?;
     Ok(tok)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn texts() -> Vec<String> {
-        ["அவர் வீட்டில் இருந்தார்", "அவர்கள் வீட்டிலும் இருந்தனர்", "மக்களுக்கு உதவி"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
-    }
-
-    #[test]
-    fn every_kind_round_trips_training_text() {
-        for kind in UnitKind::ALL {
-            let u = Units::train(kind, Language::Tamil, &texts(), 40).unwrap();
-            for t in texts() {
-                let ids = u.encode(&t).unwrap();
-                assert_eq!(u.decode(&ids), t, "{kind:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn join_handles_markers() {
-        assert_eq!(join(["▁அவ", "ர்", "▁", "வீ"]), "அவர் வீ");
-    }
-}
