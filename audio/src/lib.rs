@@ -36,10 +36,12 @@ pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry> {
     let mut reg = deepfield_core::models::ModelRegistry::with_core();
     reg.register::<model::MfccClassifierConfig>()?;
+    reg.register::<asr::AsrModelConfig>()?;
     Ok(reg)
 }
 
 pub mod avmnist;
+pub mod asr;
 pub mod combine;
 pub mod data;
 pub mod error;

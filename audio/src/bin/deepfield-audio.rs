@@ -89,6 +89,23 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Speech to text with a trained `subword-asr` recogniser: one line `file<TAB>text` per WAV
+    /// file; `--out FILE` also writes them as CSV (`file,text`) or JSON (by the extension).
+    Transcribe {
+        /// The model folder (`results/subword-asr/model`, `…/model-tamil-morph`, …) or the
+        /// results folder.
+        #[arg(long)]
+        model: PathBuf,
+        /// WAV files (any rate; stereo is downmixed).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Greedy decoding instead of beam search with the model's LM.
+        #[arg(long)]
+        greedy: bool,
+        /// Write the transcripts to this .csv or .json file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// MFCC throughput (audio-seconds per second) of ours vs librosa and python_speech_features
     /// on the spoken-digit recordings, in one command.
     Bench {
@@ -166,6 +183,12 @@ fn run(cmd: Command) -> deepfield_audio::Result<()> {
                 println!("boundaries written to {}", o.display());
             }
         }
+        Command::Transcribe {
+            model,
+            files,
+            greedy,
+            out,
+        } => transcribe::run(&model, &files, greedy, out.as_deref())?,
         Command::Bench {
             bench: BenchArgs { threads, python },
             seconds,
@@ -173,6 +196,64 @@ fn run(cmd: Command) -> deepfield_audio::Result<()> {
         } => bench::run(threads, python, seconds, data)?,
     }
     Ok(())
+}
+
+mod transcribe {
+    use std::path::{Path, PathBuf};
+
+    use deepfield_audio::asr::Transcriber;
+    use deepfield_audio::{Error, Result};
+
+    /// Transcribe every file; failures are listed and make the command fail after the rest ran.
+    pub fn run(model: &Path, files: &[PathBuf], greedy: bool, out: Option<&Path>) -> Result<()> {
+        let t = Transcriber::load(model)?;
+        let mut rows = Vec::new();
+        let mut failed = Vec::new();
+        for f in files {
+            match t.transcribe(f, !greedy) {
+                Ok(text) => {
+                    println!("{}\t{text}", f.display());
+                    rows.push((f.display().to_string(), text));
+                }
+                Err(e) => failed.push(e.to_string()),
+            }
+        }
+        if let Some(o) = out {
+            let json = o
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            if json {
+                let v: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|(f, t)| serde_json::json!({"file": f, "text": t}))
+                    .collect();
+                deepfield_core::fsutil::write_json(o, &v)?;
+            } else {
+                deepfield_core::fsutil::write_csv(
+                    o,
+                    ["file", "text"],
+                    rows.iter().map(|(f, t)| [f.clone(), t.clone()]),
+                )?;
+            }
+            eprintln!("transcripts written to {}", o.display());
+        }
+        eprintln!(
+            "model: {} ({:?} units, {})",
+            t.dir.display(),
+            t.config.unit_kind,
+            t.config.language.name()
+        );
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::input(format!(
+                "{} of {} file(s) failed:\n  {}",
+                failed.len(),
+                files.len(),
+                failed.join("\n  ")
+            )))
+        }
+    }
 }
 
 /// `eval`: predictions, metrics and skipped files on the terminal, predictions to `--out`.

@@ -7,6 +7,7 @@
 //! (the shared `Experiment`) → [`cough`], [`digits`].
 
 pub mod affect;
+pub mod asr;
 pub mod config;
 pub mod cough;
 pub mod digits;
@@ -26,6 +27,7 @@ pub fn all() -> Vec<Box<dyn Reproduction>> {
         Box::new(Typed(cough::CoughBilstm)),
         Box::new(Typed(digits::SpokenDigits)),
         Box::new(Typed(affect::MovieAffect)),
+        Box::new(Typed(asr::SubwordAsr)),
     ]
 }
 
