@@ -49,19 +49,35 @@ fn molecule() -> Frame {
 fn eval(model: &dyn Potential, frames: &[Frame]) -> (Vec<f64>, Vec<f64>) {
     let s: Vec<Structure> = frames
         .iter()
-        .map(|f| Structure::new(f.clone(), model.setup().cutoff, model.needs_triplets(), &model.setup().reference).unwrap())
+        .map(|f| {
+            Structure::new(
+                f.clone(),
+                model.setup().cutoff,
+                model.needs_triplets(),
+                &model.setup().reference,
+            )
+            .unwrap()
+        })
         .collect();
     let refs: Vec<&Structure> = s.iter().collect();
     let b = MoleculeBatch::new(&refs, Kind::Double, Device::Cpu).unwrap();
     let (e, f) = energy_and_forces(model, &b, false).unwrap();
-    (Vec::<f64>::try_from(e.detach()).unwrap(), Vec::<f64>::try_from(f.detach().view([-1])).unwrap())
+    (
+        Vec::<f64>::try_from(e.detach()).unwrap(),
+        Vec::<f64>::try_from(f.detach().view([-1])).unwrap(),
+    )
 }
 
 fn models() -> Vec<(&'static str, VarStore, Box<dyn Potential>)> {
     deepfield_core::device::seed(7);
     let mut out: Vec<(&'static str, VarStore, Box<dyn Potential>)> = Vec::new();
     let mut vs = VarStore::new(Device::Cpu);
-    let c = SchNetConfig { features: 16, interactions: 2, gaussians: 20, setup: setup() };
+    let c = SchNetConfig {
+        features: 16,
+        interactions: 2,
+        gaussians: 20,
+        setup: setup(),
+    };
     let m = c.build(&vs.root()).unwrap();
     vs.double();
     out.push(("schnet", vs, Box::new(m)));
@@ -86,8 +102,20 @@ fn rotate(p: [f64; 3], r: &[[f64; 3]; 3]) -> [f64; 3] {
 
 /// A rotation from Euler angles.
 fn rotation(a: f64, b: f64, c: f64) -> [[f64; 3]; 3] {
-    let rz = |t: f64| [[t.cos(), -t.sin(), 0.0], [t.sin(), t.cos(), 0.0], [0.0, 0.0, 1.0]];
-    let ry = |t: f64| [[t.cos(), 0.0, t.sin()], [0.0, 1.0, 0.0], [-t.sin(), 0.0, t.cos()]];
+    let rz = |t: f64| {
+        [
+            [t.cos(), -t.sin(), 0.0],
+            [t.sin(), t.cos(), 0.0],
+            [0.0, 0.0, 1.0],
+        ]
+    };
+    let ry = |t: f64| {
+        [
+            [t.cos(), 0.0, t.sin()],
+            [0.0, 1.0, 0.0],
+            [-t.sin(), 0.0, t.cos()],
+        ]
+    };
     let mul = |x: [[f64; 3]; 3], y: [[f64; 3]; 3]| {
         let mut m = [[0.0; 3]; 3];
         for i in 0..3 {
@@ -119,8 +147,14 @@ fn forces_are_minus_the_energy_gradient() {
             }
         }
         let scale = f.iter().fold(0.0f64, |s, x| s.max(x.abs()));
-        assert!(scale > 1e-3, "{name}: forces are not trivially zero ({scale})");
-        assert!(worst < 1e-7 * scale.max(1.0), "{name}: |F − (−∂E/∂x)| up to {worst:e}");
+        assert!(
+            scale > 1e-3,
+            "{name}: forces are not trivially zero ({scale})"
+        );
+        assert!(
+            worst < 1e-7 * scale.max(1.0),
+            "{name}: |F − (−∂E/∂x)| up to {worst:e}"
+        );
     }
 }
 
@@ -138,18 +172,34 @@ fn energies_are_invariant_and_forces_rotate() {
         swapped.positions.swap(3, 7);
         swapped.positions.swap(4, 8);
         let (e, f) = eval(model.as_ref(), &[m.clone(), moved, swapped]);
-        assert!((e[0] - e[1]).abs() < 1e-9, "{name}: rotation+translation {} vs {}", e[0], e[1]);
-        assert!((e[0] - e[2]).abs() < 1e-9, "{name}: H exchange {} vs {}", e[0], e[2]);
+        assert!(
+            (e[0] - e[1]).abs() < 1e-9,
+            "{name}: rotation+translation {} vs {}",
+            e[0],
+            e[1]
+        );
+        assert!(
+            (e[0] - e[2]).abs() < 1e-9,
+            "{name}: H exchange {} vs {}",
+            e[0],
+            e[2]
+        );
         let n = m.len();
         for a in 0..n {
             let want = rotate([f[3 * a], f[3 * a + 1], f[3 * a + 2]], &r);
             for d in 0..3 {
-                assert!((want[d] - f[3 * (n + a) + d]).abs() < 1e-9, "{name}: force of atom {a} does not rotate");
+                assert!(
+                    (want[d] - f[3 * (n + a) + d]).abs() < 1e-9,
+                    "{name}: force of atom {a} does not rotate"
+                );
             }
         }
         // Batched with other structures, each energy is the one computed alone.
         let (alone, _) = eval(model.as_ref(), std::slice::from_ref(&m));
-        assert!((alone[0] - e[0]).abs() < 1e-10, "{name}: batching changed the energy");
+        assert!(
+            (alone[0] - e[0]).abs() < 1e-10,
+            "{name}: batching changed the energy"
+        );
     }
 }
 
@@ -174,6 +224,9 @@ fn periodic_images_are_used() {
         open.pbc = [false; 3];
         let (e, _) = eval(model.as_ref(), &[f, g, open]);
         assert!((e[0] - e[1]).abs() < 1e-9, "{name}: {} vs {}", e[0], e[1]);
-        assert!((e[0] - e[2]).abs() > 1e-6, "{name}: periodic images made no difference");
+        assert!(
+            (e[0] - e[2]).abs() > 1e-6,
+            "{name}: periodic images made no difference"
+        );
     }
 }

@@ -346,7 +346,11 @@ fn run(cmd: Command) -> Result<()> {
             edges,
         } => {
             eval.apply_threads();
-            if let Some(xyz) = eval.input.as_deref().filter(|p| potential::predict::is_xyz(p)) {
+            if let Some(xyz) = eval
+                .input
+                .as_deref()
+                .filter(|p| potential::predict::is_xyz(p))
+            {
                 return predict_molecules(&eval, xyz);
             }
             let source = eval_source(&eval, &graph, &nodes, &edges)?;

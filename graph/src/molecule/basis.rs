@@ -40,8 +40,7 @@ pub fn polynomial_envelope(x: &Tensor, p: i64) -> Tensor {
 /// Bessel radial basis `√(2/c) sin(nπ d/c) / d · u(d/c)`, `n = 1 … n_radial` `[E] → [E, n]`.
 pub fn bessel_rbf(d: &Tensor, n_radial: i64, cutoff: f64, envelope_p: i64) -> Tensor {
     let x = d / cutoff;
-    let freq = Tensor::arange_start(1, n_radial + 1, (d.kind(), d.device()))
-        * std::f64::consts::PI;
+    let freq = Tensor::arange_start(1, n_radial + 1, (d.kind(), d.device())) * std::f64::consts::PI;
     let env = polynomial_envelope(&x, envelope_p);
     let norm = (2.0 / cutoff).sqrt();
     (x.unsqueeze(1) * freq).sin() * norm * (env / d).unsqueeze(1)
@@ -76,7 +75,9 @@ mod tests {
         let d = Tensor::from_slice(&[0.5f64, 2.0, 4.9, 5.5]);
         assert_eq!(gaussian_rbf(&d, 50, 5.0).size(), vec![4, 50]);
         let c = cosine_cutoff(&d, 5.0);
-        assert!((c.double_value(&[0]) - 0.5 * ((0.1 * std::f64::consts::PI).cos() + 1.0)).abs() < 1e-12);
+        assert!(
+            (c.double_value(&[0]) - 0.5 * ((0.1 * std::f64::consts::PI).cos() + 1.0)).abs() < 1e-12
+        );
         assert_eq!(c.double_value(&[3]), 0.0);
         let b = bessel_rbf(&d, 6, 5.0, 6);
         assert_eq!(b.size(), vec![4, 6]);
@@ -90,7 +91,10 @@ mod tests {
         assert!((p.double_value(&[0, 2]) - (3.0 * 0.09 - 1.0) / 2.0).abs() < 1e-12);
         assert!((p.double_value(&[0, 3]) - (5.0 * 0.027 - 0.9) / 2.0).abs() < 1e-12);
         assert_eq!(legendre(&x, 1).size(), vec![1, 1]);
-        let s = shifted_softplus(&Tensor::zeros([1], (Kind::Double, deepfield_core::tch::Device::Cpu)));
+        let s = shifted_softplus(&Tensor::zeros(
+            [1],
+            (Kind::Double, deepfield_core::tch::Device::Cpu),
+        ));
         assert!(s.double_value(&[0]).abs() < 1e-12);
     }
 }

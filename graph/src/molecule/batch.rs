@@ -5,9 +5,9 @@ use std::path::Path;
 
 use deepfield_core::tch::{Device, Kind, Tensor};
 
+use super::elements;
 use super::neighbors::{radius_graph, triplets, Neighbors};
 use super::xyz::{read_xyz, Frame, XyzOptions};
-use super::elements;
 use crate::{GraphError, Result};
 
 /// Energies of the isolated atoms (eV) by atomic number: subtracted from total energies to
@@ -135,10 +135,13 @@ impl MoleculeBatch {
     /// Batch `items` in floating-point `kind` on `device`.
     pub fn new(items: &[&Structure], kind: Kind, device: Device) -> Result<Self> {
         if items.is_empty() {
-            return Err(GraphError::invalid("a molecule batch needs at least one structure"));
+            return Err(GraphError::invalid(
+                "a molecule batch needs at least one structure",
+            ));
         }
         let (mut numbers, mut pos, mut mol, mut n_atoms) = (vec![], vec![], vec![], vec![]);
-        let (mut src, mut dst, mut shifts, mut tin, mut tout) = (vec![], vec![], vec![], vec![], vec![]);
+        let (mut src, mut dst, mut shifts, mut tin, mut tout) =
+            (vec![], vec![], vec![], vec![], vec![]);
         let (mut energy, mut forces) = (Some(vec![]), Some(vec![]));
         let (mut atom0, mut edge0) = (0i64, 0i64);
         for (m, s) in items.iter().enumerate() {
@@ -215,7 +218,5 @@ pub fn distances(v: &Tensor) -> (Tensor, Tensor) {
 pub fn triplet_cosines(batch: &MoleculeBatch, u: &Tensor) -> Tensor {
     let a = -u.index_select(0, &batch.trip_out);
     let b = u.index_select(0, &batch.trip_in);
-    (a * b)
-        .sum_dim_intlist(1, false, u.kind())
-        .clamp(-1.0, 1.0)
+    (a * b).sum_dim_intlist(1, false, u.kind()).clamp(-1.0, 1.0)
 }

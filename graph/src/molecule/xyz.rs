@@ -157,12 +157,16 @@ fn parse_properties(spec: &str) -> std::result::Result<Vec<Column>, String> {
                     c[0], c[1]
                 ));
             }
-            let count = c[2].parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| {
-                format!(
-                    "Properties: column `{}` has count `{}` (expected a positive integer)",
-                    c[0], c[2]
-                )
-            })?;
+            let count = c[2]
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| {
+                    format!(
+                        "Properties: column `{}` has count `{}` (expected a positive integer)",
+                        c[0], c[2]
+                    )
+                })?;
             Ok(Column {
                 name: c[0].to_string(),
                 kind,
@@ -207,15 +211,23 @@ pub fn parse_xyz(text: &str, path: &Path, opts: &XyzOptions) -> Result<Vec<Frame
             continue;
         }
         let f = frames.len() + 1;
-        let err = |line: usize, msg: String| GraphError::parse(path, line + 1, format!("frame {f}: {msg}"));
+        let err = |line: usize, msg: String| {
+            GraphError::parse(path, line + 1, format!("frame {f}: {msg}"))
+        };
         let n: usize = lines[i].trim().parse().map_err(|_| {
-            err(i, format!("expected the atom count, found `{}`", lines[i].trim()))
+            err(
+                i,
+                format!("expected the atom count, found `{}`", lines[i].trim()),
+            )
         })?;
         if n == 0 {
             return Err(err(i, "atom count is 0".into()));
         }
         let Some(comment) = lines.get(i + 1) else {
-            return Err(err(i, "file ends after the atom count (no comment line)".into()));
+            return Err(err(
+                i,
+                "file ends after the atom count (no comment line)".into(),
+            ));
         };
         let mut info = comment_pairs(comment).map_err(|m| err(i + 1, m))?;
         let props = info
@@ -234,7 +246,10 @@ pub fn parse_xyz(text: &str, path: &Path, opts: &XyzOptions) -> Result<Vec<Frame
             None
         };
         let species = find(&["species", "Z"]).ok_or_else(|| {
-            err(i + 1, format!("Properties=`{props}` has no species (or Z) column"))
+            err(
+                i + 1,
+                format!("Properties=`{props}` has no species (or Z) column"),
+            )
         })?;
         let pos = find(&["pos", "positions"])
             .filter(|(_, c)| c.count == 3 && c.kind == 'R')
@@ -242,24 +257,38 @@ pub fn parse_xyz(text: &str, path: &Path, opts: &XyzOptions) -> Result<Vec<Frame
         let forces_col = find(&["forces", "force"]);
         if let Some((_, c)) = forces_col {
             if c.count != 3 || c.kind != 'R' {
-                return Err(err(i + 1, format!("the forces column is `{}:{}:{}`, expected R:3", c.name, c.kind, c.count)));
+                return Err(err(
+                    i + 1,
+                    format!(
+                        "the forces column is `{}:{}:{}`, expected R:3",
+                        c.name, c.kind, c.count
+                    ),
+                ));
             }
         } else if opts.require_forces {
-            return Err(err(i + 1, format!("Properties=`{props}` has no forces:R:3 column")));
+            return Err(err(
+                i + 1,
+                format!("Properties=`{props}` has no forces:R:3 column"),
+            ));
         }
-        let energy = match info.remove(&opts.energy_key) {
-            Some(v) => Some(v.parse::<f64>().ok().filter(|e| e.is_finite()).ok_or_else(|| {
-                err(i + 1, format!("{}=`{v}` is not a number", opts.energy_key))
-            })?),
-            None if opts.require_energy => {
-                return Err(err(i + 1, format!("no `{}=` key in the comment line", opts.energy_key)))
-            }
-            None => None,
-        };
+        let energy =
+            match info.remove(&opts.energy_key) {
+                Some(v) => Some(v.parse::<f64>().ok().filter(|e| e.is_finite()).ok_or_else(
+                    || err(i + 1, format!("{}=`{v}` is not a number", opts.energy_key)),
+                )?),
+                None if opts.require_energy => {
+                    return Err(err(
+                        i + 1,
+                        format!("no `{}=` key in the comment line", opts.energy_key),
+                    ))
+                }
+                None => None,
+            };
         let cell = match info.remove("Lattice") {
-            Some(v) => Some(parse_cell(&v).ok_or_else(|| {
-                err(i + 1, format!("Lattice=\"{v}\" is not 9 numbers"))
-            })?),
+            Some(v) => Some(
+                parse_cell(&v)
+                    .ok_or_else(|| err(i + 1, format!("Lattice=\"{v}\" is not 9 numbers")))?,
+            ),
             None => None,
         };
         let pbc = match info.remove("pbc") {
@@ -289,23 +318,46 @@ pub fn parse_xyz(text: &str, path: &Path, opts: &XyzOptions) -> Result<Vec<Frame
             };
             let toks: Vec<&str> = line.split_whitespace().collect();
             if toks.len() != width {
-                return Err(err(l, format!("atom {}: {} columns, Properties=`{props}` lays out {width}", a + 1, toks.len())));
+                return Err(err(
+                    l,
+                    format!(
+                        "atom {}: {} columns, Properties=`{props}` lays out {width}",
+                        a + 1,
+                        toks.len()
+                    ),
+                ));
             }
             let num = |at: usize, what: &str| -> Result<f64> {
-                toks[at].parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| {
-                    err(l, format!("atom {}: {what} `{}` is not a number", a + 1, toks[at]))
-                })
+                toks[at]
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| {
+                        err(
+                            l,
+                            format!("atom {}: {what} `{}` is not a number", a + 1, toks[at]),
+                        )
+                    })
             };
             let s = toks[species.0];
             let z = if species.1.kind == 'S' {
                 elements::atomic_number(s)
             } else {
-                s.parse::<i64>().ok().filter(|z| (1..=elements::MAX_Z).contains(z))
+                s.parse::<i64>()
+                    .ok()
+                    .filter(|z| (1..=elements::MAX_Z).contains(z))
             }
-            .ok_or_else(|| err(l, format!("atom {}: `{s}` is not a chemical element", a + 1)))?;
+            .ok_or_else(|| {
+                err(
+                    l,
+                    format!("atom {}: `{s}` is not a chemical element", a + 1),
+                )
+            })?;
             frame.numbers.push(z);
             let p = pos.0;
-            frame.positions.push([num(p, "x")?, num(p + 1, "y")?, num(p + 2, "z")?]);
+            frame
+                .positions
+                .push([num(p, "x")?, num(p + 1, "y")?, num(p + 2, "z")?]);
             if let (Some(fs), Some((c, _))) = (frame.forces.as_mut(), forces_col) {
                 fs.push([num(c, "fx")?, num(c + 1, "fy")?, num(c + 2, "fz")?]);
             }
@@ -338,7 +390,13 @@ pub fn xyz_string(frames: &[Frame]) -> String {
             let _ = write!(comment, " energy={e:.10}");
         }
         let tf = |b: bool| if b { "T" } else { "F" };
-        let _ = write!(comment, " pbc=\"{} {} {}\"", tf(f.pbc[0]), tf(f.pbc[1]), tf(f.pbc[2]));
+        let _ = write!(
+            comment,
+            " pbc=\"{} {} {}\"",
+            tf(f.pbc[0]),
+            tf(f.pbc[1]),
+            tf(f.pbc[2])
+        );
         for (k, v) in &f.info {
             if v.contains(char::is_whitespace) {
                 let _ = write!(comment, " {k}=\"{v}\"");
@@ -369,7 +427,10 @@ pub fn xyz_string(frames: &[Frame]) -> String {
 
 /// Write `frames` as extended XYZ to `path` (atomically: temp file + rename).
 pub fn write_xyz(path: &Path, frames: &[Frame]) -> Result<()> {
-    Ok(deepfield_core::fsutil::write_atomic(path, xyz_string(frames).as_bytes())?)
+    Ok(deepfield_core::fsutil::write_atomic(
+        path,
+        xyz_string(frames).as_bytes(),
+    )?)
 }
 
 #[cfg(test)]
@@ -378,7 +439,8 @@ mod tests {
 
     #[test]
     fn comment_pairs_handle_quotes_and_flags() {
-        let p = comment_pairs(r#"Lattice="1 0 0 0 1 0 0 0 1" energy=-1.5 pbc="T T F" flag"#).unwrap();
+        let p =
+            comment_pairs(r#"Lattice="1 0 0 0 1 0 0 0 1" energy=-1.5 pbc="T T F" flag"#).unwrap();
         assert_eq!(p["Lattice"], "1 0 0 0 1 0 0 0 1");
         assert_eq!(p["energy"], "-1.5");
         assert_eq!(p["flag"], "T");

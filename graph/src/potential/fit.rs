@@ -79,7 +79,9 @@ pub fn setup_from(
 ) -> Result<PotentialSetup> {
     let (mut e_sum, mut atoms, mut f2, mut nf) = (0.0, 0.0, 0.0, 0.0);
     for s in train {
-        let e = s.target.ok_or_else(|| GraphError::invalid("a training frame has no energy"))?;
+        let e = s
+            .target
+            .ok_or_else(|| GraphError::invalid("a training frame has no energy"))?;
         e_sum += e;
         atoms += s.frame.len() as f64;
         for f in s.frame.forces.iter().flatten().flatten() {
@@ -111,7 +113,9 @@ impl PotentialStep<'_> {
     pub fn loss(&self, batch: &MoleculeBatch, create_graph: bool) -> Result<Tensor> {
         let (e, f) = energy_and_forces(self.model, batch, create_graph)?;
         let (Some(te), Some(tf)) = (&batch.energy, &batch.forces) else {
-            return Err(GraphError::invalid("training frames need energies and forces"));
+            return Err(GraphError::invalid(
+                "training frames need energies and forces",
+            ));
         };
         let le = ((e - te) / &batch.n_atoms).square().mean(e_kind(te));
         let lf = (f - tf).square().mean(e_kind(tf));
@@ -190,12 +194,17 @@ pub fn errors(p: &Predictions, items: &[&Structure]) -> Result<Errors> {
     let mut atom = 0;
     for (s, pe) in items.iter().zip(&p.energies) {
         let (Some(t), Some(tf)) = (s.target, s.frame.forces.as_ref()) else {
-            return Err(GraphError::invalid("scoring needs frames with energies and forces"));
+            return Err(GraphError::invalid(
+                "scoring needs frames with energies and forces",
+            ));
         };
         ea += (pe - t).abs();
         e2 += (pe - t).powi(2);
         for g in tf {
-            let pf = p.forces.get(atom).ok_or_else(|| GraphError::invalid("fewer predicted forces than atoms"))?;
+            let pf = p
+                .forces
+                .get(atom)
+                .ok_or_else(|| GraphError::invalid("fewer predicted forces than atoms"))?;
             for d in 0..3 {
                 fa += (pf[d] - g[d]).abs();
                 f2 += (pf[d] - g[d]).powi(2);
@@ -273,11 +282,13 @@ pub fn fit(
     let trainer = Trainer::new(tc, deepfield_core::train::Task::default())?;
     let mut rng = Rng::new(cfg.seed);
     let bs = cfg.batch_size;
-    let mut source = FnSource(move |_epoch: usize| -> deepfield_core::Result<Vec<MoleculeBatch>> {
-        let mut order: Vec<&Structure> = train.to_vec();
-        rng.shuffle(&mut order);
-        batches(&order, bs, kind, device).map_err(GraphError::into_core)
-    });
+    let mut source = FnSource(
+        move |_epoch: usize| -> deepfield_core::Result<Vec<MoleculeBatch>> {
+            let mut order: Vec<&Structure> = train.to_vec();
+            rng.shuffle(&mut order);
+            batches(&order, bs, kind, device).map_err(GraphError::into_core)
+        },
+    );
     let mut validate = |m: &PotentialStep<'_>| -> deepfield_core::Result<Validation> {
         let run = || -> Result<Validation> {
             let p = predict(m.model, val, bs.max(32), kind, device)?;

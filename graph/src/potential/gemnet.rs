@@ -116,7 +116,11 @@ impl ModelConfig for GemNetConfig {
 
     fn build(&self, p: &nn::Path) -> deepfield_core::Result<GemNet> {
         self.validate()?;
-        let (a, e, c) = (self.atom_features, self.edge_features, self.triplet_features);
+        let (a, e, c) = (
+            self.atom_features,
+            self.edge_features,
+            self.triplet_features,
+        );
         let r = self.radial;
         let lin = |p: nn::Path, i, o| nn::linear(p, i, o, Default::default());
         let nb = |p: nn::Path, i, o| {
@@ -174,11 +178,18 @@ impl Potential for GemNet {
         let mut h = self.embedding.forward(&batch.numbers);
         let cat = |h: &Tensor, m: &Tensor| {
             Tensor::cat(
-                &[h.index_select(0, &batch.dst), h.index_select(0, &batch.src), m.shallow_clone()],
+                &[
+                    h.index_select(0, &batch.dst),
+                    h.index_select(0, &batch.src),
+                    m.shallow_clone(),
+                ],
                 1,
             )
         };
-        let mut m = self.edge_emb.forward(&cat(&h, &self.edge_rbf.forward(&rbf))).silu();
+        let mut m = self
+            .edge_emb
+            .forward(&cat(&h, &self.edge_rbf.forward(&rbf)))
+            .silu();
         let mut out = Tensor::zeros([h.size()[0]], (h.kind(), h.device()));
         for b in &self.blocks {
             // Triplet interaction: k→j messages, radially scaled, down-projected, angle-mixed.

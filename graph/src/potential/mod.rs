@@ -76,7 +76,9 @@ impl PotentialSetup {
         );
         deepfield_core::ensure_config!(self.max_z >= 1, "potential: max_z must be >= 1");
         deepfield_core::ensure_config!(
-            self.energy_scale > 0.0 && self.energy_scale.is_finite() && self.energy_shift.is_finite(),
+            self.energy_scale > 0.0
+                && self.energy_scale.is_finite()
+                && self.energy_shift.is_finite(),
             "potential: energy_scale must be > 0 and energy_shift finite"
         );
         Ok(())

@@ -28,7 +28,10 @@ pub struct PredictSummary {
 /// Whether `path` names a file this command reads as molecules.
 pub fn is_xyz(path: &Path) -> bool {
     matches!(
-        path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("xyz" | "extxyz")
     )
 }
@@ -43,22 +46,43 @@ pub fn predict_file(model_dir: &Path, input: &Path, out: Option<&Path>) -> Resul
     let frames = read_xyz(input, &XyzOptions::default())?;
     let mut items = Vec::with_capacity(frames.len());
     for (f, fr) in frames.into_iter().enumerate() {
-        if let Some(z) = fr.numbers.iter().find(|z| **z > setup.max_z || !setup.reference.0.contains_key(z)) {
+        if let Some(z) = fr
+            .numbers
+            .iter()
+            .find(|z| **z > setup.max_z || !setup.reference.0.contains_key(z))
+        {
             return Err(GraphError::invalid(format!(
                 "{}: frame {}: element {} is not one the model was trained on ({})",
                 input.display(),
                 f + 1,
                 elements::symbol(*z),
-                setup.reference.0.keys().map(|z| elements::symbol(*z)).collect::<Vec<_>>().join(", ")
+                setup
+                    .reference
+                    .0
+                    .keys()
+                    .map(|z| elements::symbol(*z))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
-        items.push(Structure::new(fr, setup.cutoff, model.needs_triplets(), &setup.reference)?);
+        items.push(Structure::new(
+            fr,
+            setup.cutoff,
+            model.needs_triplets(),
+            &setup.reference,
+        )?);
     }
     let refs: Vec<&Structure> = items.iter().collect();
     let kind = param_kind(&restored.vs);
     let p = fit::predict(model, &refs, 16, kind, restored.vs.device())?;
-    let labelled = items.iter().all(|s| s.target.is_some() && s.frame.forces.is_some());
-    let errors = if labelled { Some(fit::errors(&p, &refs)?) } else { None };
+    let labelled = items
+        .iter()
+        .all(|s| s.target.is_some() && s.frame.forces.is_some());
+    let errors = if labelled {
+        Some(fit::errors(&p, &refs)?)
+    } else {
+        None
+    };
     let mut out_frames = Vec::with_capacity(items.len());
     let mut energies = Vec::with_capacity(items.len());
     let mut atom = 0;
@@ -77,7 +101,10 @@ pub fn predict_file(model_dir: &Path, input: &Path, out: Option<&Path>) -> Resul
     }
     if let Some(out) = out {
         let csv = matches!(
-            out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+            out.extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref(),
             Some("csv" | "tsv")
         );
         if csv {
@@ -112,7 +139,15 @@ fn write_csv(out: &Path, frames: &[Frame]) -> Result<()> {
     }
     Ok(deepfield_core::fsutil::write_csv(
         out,
-        ["frame", "atom", "species", "energy_ev", "fx_ev_per_a", "fy_ev_per_a", "fz_ev_per_a"],
+        [
+            "frame",
+            "atom",
+            "species",
+            "energy_ev",
+            "fx_ev_per_a",
+            "fy_ev_per_a",
+            "fz_ev_per_a",
+        ],
         rows,
     )?)
 }

@@ -98,12 +98,7 @@ impl ModelConfig for SchNetConfig {
             .collect();
         Ok(SchNet {
             config: self.clone(),
-            embedding: nn::embedding(
-                p / "embedding",
-                self.setup.max_z + 1,
-                f,
-                Default::default(),
-            ),
+            embedding: nn::embedding(p / "embedding", self.setup.max_z + 1, f, Default::default()),
             blocks,
             out1: lin(p / "out1", f, f / 2),
             out2: lin(p / "out2", f / 2, 1),

@@ -74,14 +74,24 @@ pub fn rows(m: &GemNetOcMetrics) -> Vec<MetricRow> {
         for r in &mol.models {
             for (set, e) in &r.tests {
                 let model = format!("{}/{}", mol.molecule, r.model);
-                out.push(MetricRow::new(&model, set, "energy_mae_mev", e.energy_mae_mev));
+                out.push(MetricRow::new(
+                    &model,
+                    set,
+                    "energy_mae_mev",
+                    e.energy_mae_mev,
+                ));
                 out.push(MetricRow::new(
                     &model,
                     set,
                     "force_mae_mev_per_a",
                     e.force_mae_mev_per_a,
                 ));
-                out.push(MetricRow::new(&model, set, "energy_rmse_mev", e.energy_rmse_mev));
+                out.push(MetricRow::new(
+                    &model,
+                    set,
+                    "energy_rmse_mev",
+                    e.energy_rmse_mev,
+                ));
                 out.push(MetricRow::new(
                     &model,
                     set,

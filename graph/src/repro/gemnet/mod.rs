@@ -72,17 +72,27 @@ impl Experiment for GemNetOc {
             };
             for mol in &m.molecules {
                 let first = mol.test_frames.keys().next().cloned().unwrap_or_default();
-                let set = if mol.molecule == "acac" { "test 300K".to_string() } else { first };
+                let set = if mol.molecule == "acac" {
+                    "test 300K".to_string()
+                } else {
+                    first
+                };
                 if let (Some(s), Some(g)) = (
                     m.errors(&mol.molecule, "schnet", &set),
                     m.errors(&mol.molecule, "gemnet", &set),
                 ) {
-                    ratio.insert(mol.molecule.clone(), s.force_mae_mev_per_a / g.force_mae_mev_per_a);
+                    ratio.insert(
+                        mol.molecule.clone(),
+                        s.force_mae_mev_per_a / g.force_mae_mev_per_a,
+                    );
                 }
             }
             m.force_ratio_schnet_over_gemnet = ratio;
-            let hist: Vec<(String, &deepfield_core::train::History)> =
-                extras.histories.iter().map(|(n, h)| (n.clone(), h)).collect();
+            let hist: Vec<(String, &deepfield_core::train::History)> = extras
+                .histories
+                .iter()
+                .map(|(n, h)| (n.clone(), h))
+                .collect();
             write_histories_csv(&opts.out.join("history.csv"), &hist)?;
             let plots = report::write_plots(&opts.out, &m, &extras)?;
             report::write_report(&opts.out, cfg, &m, &dir, &plots)?;

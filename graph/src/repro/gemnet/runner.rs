@@ -50,7 +50,10 @@ fn mean_baseline(train: &[&Structure], items: &[&Structure]) -> Predictions {
 }
 
 fn n_params(vs: &VarStore) -> i64 {
-    vs.trainable_variables().iter().map(|t| t.numel() as i64).sum()
+    vs.trainable_variables()
+        .iter()
+        .map(|t| t.numel() as i64)
+        .sum()
 }
 
 /// Run everything of `cfg` on `data`, saving models under `out`.
@@ -131,7 +134,9 @@ pub fn run_all(
                 seconds,
                 tests: test_errors,
             });
-            extras.parity.push((mol.name.clone(), name.clone(), parity.0, parity.1));
+            extras
+                .parity
+                .push((mol.name.clone(), name.clone(), parity.0, parity.1));
             extras.histories.push((label, history));
         }
         results.push(MoleculeResult {
@@ -151,7 +156,11 @@ pub fn run_all(
 /// The headline model (the directional one on the first molecule) goes to `model/`, every
 /// other one to `models/<molecule>-<model>/`.
 fn model_dir(out: &Path, molecule: &str, model: &str, cfg: &GemNetOcConfig) -> std::path::PathBuf {
-    let first = if cfg.ethanol.is_some() { "ethanol" } else { "acac" };
+    let first = if cfg.ethanol.is_some() {
+        "ethanol"
+    } else {
+        "acac"
+    };
     let headline_model = if cfg.models.iter().any(|m| m == "gemnet") {
         "gemnet"
     } else {
