@@ -148,7 +148,7 @@ impl MoleculeBatch {
             let f = &s.frame;
             numbers.extend_from_slice(&f.numbers);
             pos.extend(f.positions.iter().flatten());
-            mol.extend(std::iter::repeat(m as i64).take(f.len()));
+            mol.extend(std::iter::repeat_n(m as i64, f.len()));
             n_atoms.push(f.len() as f64);
             src.extend(s.neighbors.src.iter().map(|a| a + atom0));
             dst.extend(s.neighbors.dst.iter().map(|a| a + atom0));

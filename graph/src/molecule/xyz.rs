@@ -405,18 +405,16 @@ pub fn xyz_string(frames: &[Frame]) -> String {
             }
         }
         let _ = writeln!(s, "{comment}");
-        for a in 0..f.len() {
-            let p = f.positions[a];
+        for (a, (p, z)) in f.positions.iter().zip(&f.numbers).enumerate() {
             let _ = write!(
                 s,
                 "{:<2} {:>15.8} {:>15.8} {:>15.8}",
-                elements::symbol(f.numbers[a]),
+                elements::symbol(*z),
                 p[0],
                 p[1],
                 p[2]
             );
-            if let Some(fs) = &f.forces {
-                let g = fs[a];
+            if let Some(g) = f.forces.as_ref().and_then(|fs| fs.get(a)) {
                 let _ = write!(s, " {:>15.8} {:>15.8} {:>15.8}", g[0], g[1], g[2]);
             }
             s.push('\n');

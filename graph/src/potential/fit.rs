@@ -205,9 +205,9 @@ pub fn errors(p: &Predictions, items: &[&Structure]) -> Result<Errors> {
                 .forces
                 .get(atom)
                 .ok_or_else(|| GraphError::invalid("fewer predicted forces than atoms"))?;
-            for d in 0..3 {
-                fa += (pf[d] - g[d]).abs();
-                f2 += (pf[d] - g[d]).powi(2);
+            for (x, y) in pf.iter().zip(g) {
+                fa += (x - y).abs();
+                f2 += (x - y).powi(2);
                 nf += 1.0;
             }
             atom += 1;
@@ -233,7 +233,7 @@ pub fn weighted_loss(p: &Predictions, items: &[&Structure], ew: f64, fw: f64) ->
         le += ((pe - s.target.unwrap_or(*pe)) / n).powi(2);
         for g in s.frame.forces.iter().flatten() {
             if let Some(pf) = p.forces.get(atom) {
-                lf += (0..3).map(|d| (pf[d] - g[d]).powi(2)).sum::<f64>();
+                lf += pf.iter().zip(g).map(|(x, y)| (x - y).powi(2)).sum::<f64>();
                 nf += 3.0;
             }
             atom += 1;

@@ -34,8 +34,8 @@ fn mean_baseline(train: &[&Structure], items: &[&Structure]) -> Predictions {
     for s in train {
         mean_e += s.target.unwrap_or(0.0) / train.len() as f64;
         for (a, f) in s.frame.forces.iter().flatten().enumerate().take(n) {
-            for d in 0..3 {
-                mean_f[a][d] += f[d] / train.len() as f64;
+            for (m, x) in mean_f[a].iter_mut().zip(f) {
+                *m += x / train.len() as f64;
             }
         }
     }
