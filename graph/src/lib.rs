@@ -30,6 +30,8 @@ pub const REPRODUCTIONS: &str = include_str!("../reproductions.tsv");
 pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry> {
     let mut reg = deepfield_core::models::ModelRegistry::with_core();
     reg.register::<classifier::NodeClassifierConfig>()?;
+    reg.register::<potential::schnet::SchNetConfig>()?;
+    reg.register::<potential::gemnet::GemNetConfig>()?;
     Ok(reg)
 }
 
@@ -52,6 +54,8 @@ pub mod bench;
 pub mod eval;
 pub mod memory;
 pub mod model;
+pub mod molecule;
+pub mod potential;
 pub mod predict;
 pub mod repro;
 pub mod ssl;

@@ -10,6 +10,7 @@ use deepfield_core::repro::cli::{App, BenchArgs, Common, EvalArgs};
 use deepfield_core::repro::typed::summary_table;
 use deepfield_core::repro::Experiment;
 use deepfield_graph::io::GraphSource;
+use deepfield_graph::potential;
 use deepfield_graph::repro::graphfm::{self, presets, GraphFmConfig};
 use deepfield_graph::{GraphError, Result};
 
@@ -101,6 +102,9 @@ enum Command {
     },
     /// Predict node classes of a graph with a trained classifier (results/graphfm/model), and
     /// score them against labels: the graph's own (test nodes when it has a split) or --labels.
+    /// With an extended XYZ file as INPUT (`.xyz`/`.extxyz`) and a potential as --model
+    /// (results/gemnet-oc/model): energies and forces of every frame, written to --out as
+    /// extended XYZ (or CSV when it ends in .csv), scored when the file has energies and forces.
     ///
     /// INPUT is a folder in the Planetoid text layout, or a node CSV/TSV given with --edges
     /// (or --nodes FILE --edges FILE). The graph must have the model's feature columns and
@@ -194,6 +198,29 @@ fn data_name(source: &GraphSource) -> String {
     };
     name.map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// `predict --model DIR FILE.xyz [--out FILE]`: energies and forces of every frame by a saved
+/// potential (`graph.schnet`, `graph.gemnet`), scored when the file has DFT labels.
+fn predict_molecules(eval: &EvalArgs, xyz: &std::path::Path) -> Result<()> {
+    let s = potential::predict::predict_file(&eval.model, xyz, eval.out.as_deref())?;
+    println!("{} frames predicted by a `{}` model", s.frames, s.kind);
+    for (i, e) in s.energies.iter().enumerate().take(10) {
+        println!("frame {}: energy {e:.6} eV", i + 1);
+    }
+    if s.frames > 10 {
+        println!("… {} more frames", s.frames - 10);
+    }
+    if let Some(e) = &s.errors {
+        println!(
+            "against the file's energies and forces: energy MAE {:.2} meV, force MAE {:.2} meV/Å",
+            e.energy_mae_mev, e.force_mae_mev_per_a
+        );
+    }
+    if let Some(out) = &eval.out {
+        println!("energies and forces written to {}", out.display());
+    }
+    Ok(())
 }
 
 fn run(cmd: Command) -> Result<()> {
@@ -319,6 +346,13 @@ fn run(cmd: Command) -> Result<()> {
             edges,
         } => {
             eval.apply_threads();
+            if let Some(xyz) = eval
+                .input
+                .as_deref()
+                .filter(|p| potential::predict::is_xyz(p))
+            {
+                return predict_molecules(&eval, xyz);
+            }
             let source = eval_source(&eval, &graph, &nodes, &edges)?;
             let p = deepfield_graph::predict::evaluate(
                 &eval.model,

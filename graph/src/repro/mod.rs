@@ -1,12 +1,16 @@
 //! The reproductions of deepfield-graph.
 
+pub mod gemnet;
 pub mod graphfm;
 
 use deepfield_core::repro::{Reproduction, Typed};
 
 /// Every reproduction of this crate.
 pub fn all() -> Vec<Box<dyn Reproduction>> {
-    vec![Box::new(Typed(graphfm::GraphFm::default()))]
+    vec![
+        Box::new(Typed(graphfm::GraphFm::default())),
+        Box::new(Typed(gemnet::GemNetOc)),
+    ]
 }
 
 #[cfg(test)]
