@@ -38,7 +38,9 @@ pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry>
     Ok(reg)
 }
 
+pub mod augment;
 pub mod combine;
+pub mod crnn;
 pub mod data;
 pub mod error;
 pub mod features;
