@@ -42,7 +42,9 @@ pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry>
 
 pub mod avmnist;
 pub mod asr;
+pub mod augment;
 pub mod combine;
+pub mod crnn;
 pub mod data;
 pub mod error;
 pub mod features;

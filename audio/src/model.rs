@@ -10,6 +10,7 @@
 //!   the zero padding of shorter sequences).
 //! * **MLP** — an MLP on the per-utterance mean and standard deviation of every coefficient over
 //!   the real frames (the classic pooled-feature baseline).
+//! * **CRNN** — convolutions with batch norm → BiGRU → attention pooling ([`crate::crnn`]).
 //!
 //! A trained classifier is saved and restored as one [`MfccClassifierConfig`] (registry kind
 //! `audio.mfcc_classifier`, [`deepfield_core::models`]): the front end, the frame scaler, the
@@ -29,6 +30,7 @@ use deepfield_core::tch::{nn, Kind, Tensor};
 use deepfield_core::Forward;
 use serde::{Deserialize, Serialize};
 
+use crate::crnn::{Crnn, CrnnConfig};
 use crate::data::LabelRule;
 use crate::error::ensure_config;
 use crate::features::{FeatureConfig, FrameScaler};
@@ -104,6 +106,8 @@ pub enum ModelConfig {
     Bilstm(SequenceClassifierConfig),
     Cnn(CnnClassifierConfig),
     Mlp(PooledMlpConfig),
+    /// The CRNN ([`crate::crnn`]).
+    Crnn(CrnnConfig),
 }
 
 impl ModelConfig {
@@ -151,12 +155,18 @@ impl ModelConfig {
         })
     }
 
+    /// The CRNN ([`CrnnConfig::speech`]).
+    pub fn crnn(features: i64, classes: i64) -> Self {
+        ModelConfig::Crnn(CrnnConfig::speech(features, classes))
+    }
+
     /// Short name for tables.
     pub fn name(&self) -> &'static str {
         match self {
             ModelConfig::Bilstm(_) => "BiLSTM",
             ModelConfig::Cnn(_) => "CNN",
             ModelConfig::Mlp(_) => "MLP (pooled)",
+            ModelConfig::Crnn(_) => "CRNN",
         }
     }
 
@@ -167,6 +177,7 @@ impl ModelConfig {
             ModelConfig::Bilstm(_) => "bilstm",
             ModelConfig::Cnn(_) => "cnn",
             ModelConfig::Mlp(_) => "mlp",
+            ModelConfig::Crnn(_) => "crnn",
         }
     }
 
@@ -176,6 +187,7 @@ impl ModelConfig {
             ModelConfig::Bilstm(c) => c.rnn.input,
             ModelConfig::Cnn(c) => c.stack.input,
             ModelConfig::Mlp(c) => c.input,
+            ModelConfig::Crnn(c) => c.conv.input,
         }
     }
 
@@ -185,6 +197,7 @@ impl ModelConfig {
             ModelConfig::Bilstm(c) => c.output,
             ModelConfig::Cnn(c) => c.output,
             ModelConfig::Mlp(c) => c.output,
+            ModelConfig::Crnn(c) => c.seq.output,
         }
     }
 
@@ -194,6 +207,7 @@ impl ModelConfig {
             ModelConfig::Bilstm(c) => AudioModel::Bilstm(c.init(path)?),
             ModelConfig::Cnn(c) => AudioModel::Cnn(c.init(path)?),
             ModelConfig::Mlp(c) => AudioModel::Mlp(c.init(path)?),
+            ModelConfig::Crnn(c) => AudioModel::Crnn(c.init(path)?),
         })
     }
 }
@@ -204,6 +218,7 @@ pub enum AudioModel {
     Bilstm(SequenceClassifier),
     Cnn(CnnClassifier),
     Mlp(PooledMlp),
+    Crnn(Crnn),
 }
 
 impl Forward for AudioModel {
@@ -218,6 +233,7 @@ impl Forward for AudioModel {
             AudioModel::Bilstm(m) => m.try_forward_t(xs, mask, train),
             AudioModel::Cnn(m) => m.try_forward_t(xs, mask, train),
             AudioModel::Mlp(m) => m.try_forward_t(xs, mask, train),
+            AudioModel::Crnn(m) => m.try_forward_t(xs, mask, train),
         }
     }
 }
@@ -229,6 +245,7 @@ impl AudioModel {
             AudioModel::Bilstm(m) => m.f_forward_t(xs, mask, false)?,
             AudioModel::Cnn(m) => m.f_forward_t(xs, false)?,
             AudioModel::Mlp(m) => m.forward_t(xs, mask, false),
+            AudioModel::Crnn(m) => m.f_forward_t(xs, mask, false)?,
         };
         Ok(logits.f_log_softmax(-1, Kind::Float)?)
     }
@@ -287,7 +304,7 @@ impl MfccClassifierConfig {
 
 impl models::ModelConfig for MfccClassifierConfig {
     const KIND: &'static str = "audio.mfcc_classifier";
-    const DESCRIPTION: &'static str = "MFCC front end + frame scaler + BiLSTM/CNN/pooled-MLP \
+    const DESCRIPTION: &'static str = "MFCC front end + frame scaler + BiLSTM/CNN/pooled-MLP/CRNN \
          classifier (cough-bilstm, spoken-digits); input scaled frames [B, T, F]";
     type Model = AudioModel;
 
@@ -338,6 +355,7 @@ mod tests {
             ModelConfig::bilstm(6, 4),
             ModelConfig::cnn(6, 4),
             ModelConfig::mlp(6, 4),
+            ModelConfig::crnn(6, 4),
         ] {
             let vs = nn::VarStore::new(Device::Cpu);
             let m = cfg.init(&vs.root()).unwrap();

@@ -4,7 +4,7 @@
 use deepfield_audio::data::{fsdd_clips, LabelRule, FSDD};
 use deepfield_audio::features::FeatureConfig;
 use deepfield_audio::model::ModelConfig;
-use deepfield_audio::repro::experiment::{run, train_config, ExperimentConfig, FoldPlan};
+use deepfield_audio::repro::experiment::{run, train_config, ExperimentConfig, FoldPlan, ValSplit};
 
 #[test]
 fn bilstm_learns_spoken_digits_of_an_unseen_speaker() {
@@ -16,11 +16,13 @@ fn bilstm_learns_spoken_digits_of_an_unseen_speaker() {
     let features = FeatureConfig::speech(8000);
     let cfg = ExperimentConfig {
         models: vec![ModelConfig::bilstm(features.n_features() as i64, 10)],
+        recipes: Vec::new(),
         features,
         label_rule: LabelRule::FsddDigit,
         train: train_config(12, 3),
         folds: FoldPlan::GroupHoldout { test_frac: 0.2 },
         val_frac: 0.15,
+        val_split: ValSplit::Stratified,
         max_per_group_label: Some(6),
         seed: 3,
     };

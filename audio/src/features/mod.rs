@@ -9,10 +9,12 @@ pub mod mel;
 pub mod mfcc;
 pub mod norm;
 pub mod pipeline;
+pub mod speaker;
 
 pub use mfcc::{LogMode, Mfcc, MfccConfig};
 pub use norm::{cmvn, FrameScaler};
 pub use pipeline::{FeatureConfig, FrontEnd};
+pub use speaker::speaker_cmvn;
 
 /// A row-major `[rows, cols]` matrix of `f32`: one row per frame, one column per coefficient.
 #[derive(Debug, Clone, PartialEq, Default)]

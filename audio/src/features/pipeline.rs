@@ -25,6 +25,12 @@ pub struct FeatureConfig {
     pub delta_width: usize,
     /// Per-utterance CMVN.
     pub cmvn: bool,
+    /// Per-speaker CMVN ([`super::speaker_cmvn`]): every coefficient standardised over all
+    /// frames of one speaker's clips. Not part of [`FrontEnd`] (it needs a set of clips): the
+    /// experiment applies it per speaker, `eval`/`explain` per speaker named by the file names
+    /// (the label rule), or over all files of the input when they name none.
+    #[serde(default)]
+    pub speaker_cmvn: bool,
     /// Keep at most this many frames (the start of longer recordings).
     pub max_frames: usize,
     /// Longest input accepted, seconds.
@@ -40,6 +46,7 @@ impl FeatureConfig {
             delta_order: 2,
             delta_width: 2,
             cmvn: false,
+            speaker_cmvn: false,
             max_frames: 1000,
             max_seconds: DEFAULT_MAX_SECONDS,
         }
@@ -101,7 +108,22 @@ impl FrontEnd {
 
     /// Features of a signal already at the model rate.
     pub fn from_signal(&self, x: &[f32]) -> Result<FeatureMatrix> {
-        let c = self.mfcc.compute(x)?;
+        self.from_signal_stretched(x, None)
+    }
+
+    /// MFCC frames (before the `max_frames` cut) of a signal at the model rate.
+    pub fn static_frames(&self, x: &[f32]) -> Result<usize> {
+        Ok(self.mfcc.compute(x)?.rows)
+    }
+
+    /// [`from_signal`](Self::from_signal) with the static MFCC frames linearly time-stretched to
+    /// `rows` frames before the deltas (the pitch-shift augmentation,
+    /// [`crate::augment::perturb`]); `None` is `from_signal`.
+    pub fn from_signal_stretched(&self, x: &[f32], rows: Option<usize>) -> Result<FeatureMatrix> {
+        let mut c = self.mfcc.compute(x)?;
+        if let Some(rows) = rows {
+            c = crate::augment::stretch_frames(&c, rows.max(1));
+        }
         let mut m = match self.cfg.delta_order {
             0 => c,
             1 => {

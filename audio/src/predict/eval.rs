@@ -158,6 +158,14 @@ pub fn evaluate(model_dir: &Path, input: &Path, opts: &EvalOptions) -> Result<Ev
                 .join("; ")
         )));
     }
+    if saved.features.speaker_cmvn {
+        let files: Vec<&Path> = kept.iter().map(|k| k.1.as_path()).collect();
+        let feats: Vec<FeatureMatrix> = kept.iter().map(|k| k.2.clone()).collect();
+        let normed = super::normalise_speakers(&saved, &files, feats)?;
+        for (k, m) in kept.iter_mut().zip(normed) {
+            k.2 = m;
+        }
+    }
     let feats: Vec<&FeatureMatrix> = kept.iter().map(|k| &k.2).collect();
     let ds = padded_dataset(&feats, &vec![0; feats.len()], &saved.scaler)?;
     let lps = log_probs(&model, &ds)?;

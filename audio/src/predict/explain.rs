@@ -6,7 +6,7 @@
 //! frames × coefficients (gradients, integrated gradients, SmoothGrad) or a class activation
 //! map of a captured layer, and writes them with their heat maps.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use deepfield_core::explain::run::{explain_batch, ExplainOutput, ExplainRequest};
 use deepfield_core::models::ModelRegistry;
@@ -38,12 +38,14 @@ pub fn explain_recordings(
     let single = req.input.is_file();
     let mut ids = Vec::new();
     let mut feats: Vec<FeatureMatrix> = Vec::new();
+    let mut paths = Vec::new();
     let mut skipped = Vec::new();
     for (id, f) in recordings(&req.input)? {
         match front.from_file(&f) {
             Ok(m) => {
                 ids.push(id);
                 feats.push(m);
+                paths.push(f);
             }
             Err(e) if single => return Err(e),
             Err(e) => skipped.push((f, e.to_string())),
@@ -56,6 +58,8 @@ pub fn explain_recordings(
             skipped.len()
         )));
     }
+    let files: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let feats = super::normalise_speakers(&config, &files, feats)?;
     let refs: Vec<&FeatureMatrix> = feats.iter().collect();
     let ds = padded_dataset(&refs, &vec![0; refs.len()], &config.scaler)?;
     let mut req = req.clone();

@@ -22,7 +22,7 @@ use deepfield_core::models::{restore_with_config, ModelConfig as _};
 use deepfield_core::tch::{nn::VarStore, Device, Kind};
 use serde::Serialize;
 
-use crate::features::FrontEnd;
+use crate::features::{speaker_cmvn, FeatureMatrix, FrontEnd};
 use crate::model::{AudioModel, MfccClassifierConfig};
 use crate::{Error, Result};
 
@@ -128,6 +128,31 @@ pub fn load(dir: &Path, device: Device) -> Result<Classifier> {
         vs,
         model,
     })
+}
+
+/// Features of `files` as a model trained with per-speaker CMVN expects them
+/// ([`crate::features::FeatureConfig::speaker_cmvn`]; other models get `feats` back): each
+/// file's speaker is read from its name by the model's label rule, and files whose names carry
+/// none are one speaker together.
+pub fn normalise_speakers(
+    config: &MfccClassifierConfig,
+    files: &[&Path],
+    feats: Vec<FeatureMatrix>,
+) -> Result<Vec<FeatureMatrix>> {
+    if !config.features.speaker_cmvn {
+        return Ok(feats);
+    }
+    let groups: Vec<String> = files
+        .iter()
+        .map(|f| {
+            config
+                .label_rule
+                .parse(f)
+                .map(|(_, g)| g)
+                .unwrap_or_default()
+        })
+        .collect();
+    speaker_cmvn(&feats, &groups)
 }
 
 /// Log-probabilities of every sample of `ds` (CPU rows), in batches of 256 on the model's device

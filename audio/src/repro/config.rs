@@ -8,6 +8,7 @@ use std::path::Path;
 use deepfield_core::train::{EarlyStopping, OptimizerConfig, TrainConfig};
 use serde::{Deserialize, Serialize};
 
+use super::recipe::Recipe;
 use crate::data::LabelRule;
 use crate::error::ensure_config;
 use crate::features::FeatureConfig;
@@ -26,6 +27,18 @@ pub enum FoldPlan {
     GroupHoldout { test_frac: f64 },
 }
 
+/// How each training fold is split for early stopping and model selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValSplit {
+    /// A stratified `val_frac` of the training clips (their speakers are also in training).
+    #[default]
+    Stratified,
+    /// `ceil(val_frac · groups)` whole training groups (core `group_split`): training,
+    /// validation and test speakers are disjoint.
+    Groups,
+}
+
 /// Everything one run needs; saved as `config.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentConfig {
@@ -34,10 +47,18 @@ pub struct ExperimentConfig {
     /// The models of the results table, the paper's first. Each is saved (fold-1 weights) as
     /// `model-<key>/`, the best of them also as `model/`.
     pub models: Vec<ModelConfig>,
+    /// Further rows after `models`: networks with a training recipe (augmentation, per-speaker
+    /// CMVN), e.g. the CRNN ablation ([`super::recipe::crnn_ablation`]).
+    #[serde(default)]
+    pub recipes: Vec<Recipe>,
     pub train: TrainConfig,
     pub folds: FoldPlan,
-    /// Fraction of each training fold held out (stratified) for early stopping.
+    /// Fraction of each training fold held out for early stopping (clips or groups, see
+    /// `val_split`).
     pub val_frac: f64,
+    /// Whether the validation part is stratified clips or whole groups.
+    #[serde(default)]
+    pub val_split: ValSplit,
     /// Keep at most this many clips per (group, label) (quick runs); `None`: all.
     pub max_per_group_label: Option<usize>,
     pub seed: u64,
@@ -65,13 +86,26 @@ impl ExperimentConfig {
                 ModelConfig::mlp(f, classes),
             ],
             features,
+            recipes: Vec::new(),
             label_rule,
             train: train_config(epochs, seed),
             folds,
             val_frac: 0.15,
+            val_split: ValSplit::Stratified,
             max_per_group_label,
             seed,
         }
+    }
+
+    /// Every row of the table in order: the plain `models` (as recipes without augmentation),
+    /// then `recipes`.
+    pub fn entries(&self) -> Vec<Recipe> {
+        self.models
+            .iter()
+            .cloned()
+            .map(Recipe::plain)
+            .chain(self.recipes.iter().cloned())
+            .collect()
     }
 
     /// Check that front end, models, classes and splits agree, in the config file's terms.
@@ -82,26 +116,45 @@ impl ExperimentConfig {
         let classes = self.label_rule.class_names().len() as i64;
         ensure_config!(!self.models.is_empty(), "models: the list is empty");
         let mut keys = HashSet::new();
-        for (i, m) in self.models.iter().enumerate() {
+        let n_models = self.models.len();
+        for (i, r) in self.entries().iter().enumerate() {
+            let (m, at) = if i < n_models {
+                (&r.model, format!("models[{i}] ({})", r.name))
+            } else {
+                (&r.model, format!("recipes[{}] ({})", i - n_models, r.key))
+            };
             ensure_config!(
                 m.input() == f,
-                "models[{i}] ({}): reads {} features per frame, the front end makes {f}",
-                m.name(),
+                "{at}: reads {} features per frame, the front end makes {f}",
                 m.input()
             );
             ensure_config!(
                 m.classes() == classes,
-                "models[{i}] ({}): {} outputs, but label_rule {:?} has {classes} classes",
-                m.name(),
+                "{at}: {} outputs, but label_rule {:?} has {classes} classes",
                 m.classes(),
                 self.label_rule
             );
             ensure_config!(
-                keys.insert(m.key()),
-                "models[{i}]: a second `{}` model; each kind may appear once (saved as model-{})",
-                m.key(),
-                m.key()
+                !r.key.is_empty()
+                    && r.key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                "{at}: key {:?} must be letters, digits, `-` or `_`",
+                r.key
             );
+            ensure_config!(
+                keys.insert(r.key.clone()),
+                "{at}: a second `{}` model; each key may appear once (saved as model-{})",
+                r.key,
+                r.key
+            );
+            if let Err(e) = r.augment.validate() {
+                let m = match e {
+                    Error::Config(m) => m,
+                    other => other.to_string(),
+                };
+                return Err(Error::config(format!("{at}: {m}")));
+            }
         }
         ensure_config!(
             self.val_frac > 0.0 && self.val_frac < 1.0,

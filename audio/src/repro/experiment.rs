@@ -1,6 +1,8 @@
 //! The experiment both reproductions run: features of labelled clips → group-independent folds
-//! (no participant/speaker in both training and test) → each model trained with early stopping on
-//! a stratified 15% of the training clips → out-of-fold epoch predictions, metrics, and
+//! (no participant/speaker in both training and test) → each model (and each recipe: SpecAugment,
+//! speed/pitch copies of the training clips, per-speaker CMVN) trained with early stopping on a
+//! validation part of the training fold — a stratified 15% of its clips, or whole speakers held
+//! apart from training ([`ValSplit::Groups`]) → out-of-fold epoch predictions, metrics, and
 //! subject-level decisions per (group, label).
 
 use deepfield_core::data::split::{
@@ -12,20 +14,22 @@ use deepfield_core::train::{History, Task, Trainer};
 use serde::{Deserialize, Serialize};
 
 use super::progress::Progress;
+use crate::augment::{perturbed_features, Augmented, PerturbConfig};
 use crate::combine::{combine, Combined};
 use crate::data::{featurise, padded_dataset, Clip};
-use crate::features::{FeatureMatrix, FrameScaler, FrontEnd};
+use crate::features::{speaker_cmvn, FeatureMatrix, FrameScaler, FrontEnd};
+use crate::model::ModelConfig;
 use crate::predict::{argmax, log_probs};
 use crate::{Error, Result};
 
-pub use super::config::{train_config, ExperimentConfig, FoldPlan};
+pub use super::config::{train_config, ExperimentConfig, FoldPlan, ValSplit};
 
 /// Out-of-fold results of one model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelResult {
-    /// Display name (`BiLSTM`, `CNN`, `MLP (pooled)`).
+    /// Display name (`BiLSTM`, `CNN`, `MLP (pooled)`, a recipe's name).
     pub name: String,
-    /// Key for folders and tables (`bilstm`, `cnn`, `mlp`).
+    /// Key for folders and tables (`bilstm`, `cnn`, `mlp`, a recipe's key).
     pub key: String,
     pub epoch: ClassificationReport,
     /// Decisions per (group, label) of test epochs.
@@ -37,8 +41,12 @@ pub struct ModelResult {
 
 /// One model as trained on fold 1: what its saved folder holds.
 pub struct TrainedModel {
-    /// Index into [`ExperimentConfig::models`].
-    pub index: usize,
+    /// Its row key (`model-<key>/`).
+    pub key: String,
+    /// The network.
+    pub model: ModelConfig,
+    /// Whether its features are normalised per speaker (saved in the front end config).
+    pub speaker_cmvn: bool,
     pub vs: VarStore,
     pub scaler: FrameScaler,
     pub history: History,
@@ -97,6 +105,54 @@ fn folds_of(cfg: &ExperimentConfig, groups: &[String]) -> Result<Vec<(Vec<usize>
     })
 }
 
+/// Perturbed copies of every clip (`[clip][copy]`) for each distinct [`PerturbConfig`].
+type CopyCache = Vec<(PerturbConfig, Vec<Vec<FeatureMatrix>>)>;
+
+/// The perturbed copies of every clip under `cfg`, computed once per distinct config.
+fn copies_for<'c>(
+    cache: &'c mut CopyCache,
+    cfg: &PerturbConfig,
+    front: &FrontEnd,
+    clips: &[Clip],
+) -> Result<&'c [Vec<FeatureMatrix>]> {
+    let at = match cache.iter().position(|(c, _)| c == cfg) {
+        Some(i) => i,
+        None => {
+            let copies = clips
+                .iter()
+                .map(|c| perturbed_features(front, &c.path, cfg))
+                .collect::<Result<Vec<_>>>()?;
+            cache.push((cfg.clone(), copies));
+            cache.len() - 1
+        }
+    };
+    Ok(&cache[at].1)
+}
+
+/// The (fit, validation) clips of one training fold.
+fn inner_split(
+    cfg: &ExperimentConfig,
+    train_idx: &[usize],
+    labels: &[i64],
+    groups: &[String],
+    seed: u64,
+) -> Result<(Vec<usize>, Vec<usize>)> {
+    let inner = match cfg.val_split {
+        ValSplit::Stratified => {
+            let l: Vec<i64> = train_idx.iter().map(|&i| labels[i]).collect();
+            stratified_split(&l, cfg.val_frac, 0.0, seed)?
+        }
+        ValSplit::Groups => {
+            let g: Vec<&String> = train_idx.iter().map(|&i| &groups[i]).collect();
+            group_split(&g, cfg.val_frac, 0.0, seed)?
+        }
+    };
+    Ok((
+        inner.train.iter().map(|&j| train_idx[j]).collect(),
+        inner.val.iter().map(|&j| train_idx[j]).collect(),
+    ))
+}
+
 /// Run every model over every fold; `id` names the run in its progress lines.
 pub fn run(id: &str, cfg: &ExperimentConfig, clips: &[Clip]) -> Result<ExperimentOutput> {
     let n_classes = cfg.label_rule.class_names().len();
@@ -112,7 +168,15 @@ pub fn run(id: &str, cfg: &ExperimentConfig, clips: &[Clip]) -> Result<Experimen
     let labels: Vec<i64> = data.clips.iter().map(|c| c.label).collect();
     let groups: Vec<String> = data.clips.iter().map(|c| c.group.clone()).collect();
     let folds = folds_of(cfg, &groups)?;
-    let n_models = cfg.models.len();
+    let entries = cfg.entries();
+    let n_models = entries.len();
+    // Per-speaker CMVN uses each speaker's own clips (the test speaker's too, without labels).
+    let cmvn_features = if entries.iter().any(|e| e.augment.speaker_cmvn) {
+        Some(speaker_cmvn(&data.features, &groups)?)
+    } else {
+        None
+    };
+    let mut copy_cache: CopyCache = Vec::new();
     let mut oof: Vec<Vec<(usize, Vec<f64>)>> = vec![Vec::new(); n_models];
     let mut fold_acc = vec![Vec::new(); n_models];
     let mut epochs_run = vec![Vec::new(); n_models];
@@ -127,25 +191,60 @@ pub fn run(id: &str, cfg: &ExperimentConfig, clips: &[Clip]) -> Result<Experimen
         tg.dedup();
         test_groups.push(tg);
         let fold_seed = cfg.seed.wrapping_add(k as u64);
-        let train_labels: Vec<i64> = train_idx.iter().map(|&i| labels[i]).collect();
-        let inner = stratified_split(&train_labels, cfg.val_frac, 0.0, fold_seed)?;
-        let fit: Vec<usize> = inner.train.iter().map(|&j| train_idx[j]).collect();
-        let val: Vec<usize> = inner.val.iter().map(|&j| train_idx[j]).collect();
-        let scaler = FrameScaler::fit(fit.iter().map(|&i| &data.features[i]))?;
-        let make = |idx: &[usize]| {
-            let f: Vec<&FeatureMatrix> = idx.iter().map(|&i| &data.features[i]).collect();
-            let l: Vec<i64> = idx.iter().map(|&i| labels[i]).collect();
-            padded_dataset(&f, &l, &scaler)
-        };
-        let (fit_ds, val_ds, test_ds) = (make(&fit)?, make(&val)?, make(test_idx)?);
-        for (m, mcfg) in cfg.models.iter().enumerate() {
-            deepfield_core::seed(fold_seed.wrapping_mul(31).wrapping_add(m as u64));
+        let (fit, val) = inner_split(cfg, train_idx, &labels, &groups, fold_seed)?;
+        for (m, entry) in entries.iter().enumerate() {
+            let aug = &entry.augment;
+            let base: &[FeatureMatrix] = match (&cmvn_features, aug.speaker_cmvn) {
+                (Some(c), true) => c,
+                _ => &data.features,
+            };
+            let scaler = FrameScaler::fit(fit.iter().map(|&i| &base[i]))?;
+            // Perturbed copies normalised per (speaker, perturbation): each perturbation of a
+            // speaker is a speaker of its own, as Kaldi names speed-perturbed speakers.
+            let mut normalised_copies: Vec<FeatureMatrix> = Vec::new();
+            let mut fit_feats: Vec<&FeatureMatrix> = fit.iter().map(|&i| &base[i]).collect();
+            let mut fit_labels: Vec<i64> = fit.iter().map(|&i| labels[i]).collect();
+            if let Some(p) = &aug.perturb {
+                let copies = copies_for(&mut copy_cache, p, &front, &data.clips)?;
+                for &i in &fit {
+                    fit_labels.extend(std::iter::repeat_n(labels[i], copies[i].len()));
+                }
+                if aug.speaker_cmvn {
+                    let mut owned = Vec::new();
+                    let mut g = Vec::new();
+                    for &i in &fit {
+                        for (j, c) in copies[i].iter().enumerate() {
+                            owned.push(c.clone());
+                            g.push(format!("{}#{j}", groups[i]));
+                        }
+                    }
+                    normalised_copies = speaker_cmvn(&owned, &g)?;
+                } else {
+                    fit_feats.extend(fit.iter().flat_map(|&i| copies[i].iter()));
+                }
+            }
+            fit_feats.extend(normalised_copies.iter());
+            let make = |idx: &[usize]| {
+                let f: Vec<&FeatureMatrix> = idx.iter().map(|&i| &base[i]).collect();
+                let l: Vec<i64> = idx.iter().map(|&i| labels[i]).collect();
+                padded_dataset(&f, &l, &scaler)
+            };
+            let fit_ds = padded_dataset(&fit_feats, &fit_labels, &scaler)?;
+            let (val_ds, test_ds) = (make(&val)?, make(test_idx)?);
+            let model_seed = fold_seed.wrapping_mul(31).wrapping_add(m as u64);
+            deepfield_core::seed(model_seed);
             let mut vs = VarStore::new(device);
-            let model = mcfg.init(&vs.root())?;
+            let model = entry.model.init(&vs.root())?;
             let mut tc = cfg.train.clone();
             tc.seed = fold_seed;
             let trainer = Trainer::new(tc, Task::classification(n_classes))?;
-            let history = trainer.fit(&model, &mut vs, &fit_ds, Some(&val_ds))?;
+            let history = match &aug.spec_augment {
+                Some(sa) => {
+                    let augmented = Augmented::new(&model, sa.clone(), model_seed)?;
+                    trainer.fit(&augmented, &mut vs, &fit_ds, Some(&val_ds))?
+                }
+                None => trainer.fit(&model, &mut vs, &fit_ds, Some(&val_ds))?,
+            };
             epochs_run[m].push(history.epochs.len());
             let lp = log_probs(&model, &test_ds)?;
             let pred: Vec<i64> = lp.iter().map(|r| argmax(r) as i64).collect();
@@ -153,13 +252,15 @@ pub fn run(id: &str, cfg: &ExperimentConfig, clips: &[Clip]) -> Result<Experimen
             let acc = deepfield_core::metrics::accuracy(&truth, &pred)?;
             fold_acc[m].push(acc);
             oof[m].extend(test_idx.iter().copied().zip(lp));
-            progress.trained(k + 1, folds.len(), mcfg.name(), history.epochs.len(), acc);
-            histories.push((format!("{}/fold_{}", mcfg.key(), k + 1), history.clone()));
+            progress.trained(k + 1, folds.len(), &entry.name, history.epochs.len(), acc);
+            histories.push((format!("{}/fold_{}", entry.key, k + 1), history.clone()));
             if k == 0 {
                 fold1.push(TrainedModel {
-                    index: m,
+                    key: entry.key.clone(),
+                    model: entry.model.clone(),
+                    speaker_cmvn: aug.speaker_cmvn,
                     vs,
-                    scaler: scaler.clone(),
+                    scaler,
                     history,
                 });
             }
@@ -167,7 +268,7 @@ pub fn run(id: &str, cfg: &ExperimentConfig, clips: &[Clip]) -> Result<Experimen
     }
     let progress = progress.finish();
     let mut results = Vec::with_capacity(n_models);
-    for (m, mcfg) in cfg.models.iter().enumerate() {
+    for (m, entry) in entries.iter().enumerate() {
         let mut rows = std::mem::take(&mut oof[m]);
         rows.sort_by_key(|r| r.0);
         let y: Vec<i64> = rows.iter().map(|r| labels[r.0]).collect();
@@ -178,8 +279,8 @@ pub fn run(id: &str, cfg: &ExperimentConfig, clips: &[Clip]) -> Result<Experimen
             .collect();
         let lps: Vec<Vec<f64>> = rows.into_iter().map(|r| r.1).collect();
         results.push(ModelResult {
-            name: mcfg.name().into(),
-            key: mcfg.key().into(),
+            name: entry.name.clone(),
+            key: entry.key.clone(),
             epoch: classification_report(&y, &pred, n_classes)?,
             combined: combine(&lps, &y, &keys)?,
             fold_accuracy: fold_acc[m].clone(),

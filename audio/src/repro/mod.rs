@@ -15,6 +15,7 @@ pub mod experiment;
 pub mod metrics;
 pub mod plots;
 pub mod progress;
+pub mod recipe;
 pub mod report;
 pub mod save;
 pub mod speech;

@@ -51,11 +51,7 @@ pub fn write_plots(
             main.n()
         ),
     )?;
-    if let Some(t) = out
-        .fold1
-        .iter()
-        .find(|t| cfg.models.get(t.index).map(|m| m.key()) == Some(main.key.as_str()))
-    {
+    if let Some(t) = out.fold1.iter().find(|t| t.key == main.key) {
         let h = &t.history;
         plots::TrainingCurves::new(&h.train_losses())
             .val_loss(&h.val_losses())

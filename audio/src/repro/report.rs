@@ -6,7 +6,7 @@ use std::path::Path;
 
 use deepfield_core::report::{fmt_num, Comparison, Report};
 
-use super::config::ExperimentConfig;
+use super::config::{ExperimentConfig, ValSplit};
 use super::metrics::{Anchors, AudioMetrics};
 use super::plots::captions;
 use crate::{Error, Result};
@@ -41,6 +41,7 @@ pub fn write_report(
     let mut r = Report::new(text.title);
     r.para(text.intro);
     what_ran(&mut r, cfg, metrics, text);
+    recipes(&mut r, cfg);
     r.provenance(data_dir);
     results_table(&mut r, metrics);
     r.comparison(&[
@@ -130,12 +131,22 @@ fn what_ran(r: &mut Report, cfg: &ExperimentConfig, metrics: &AudioMetrics, text
             f.n_features()
         ),
         format!(
-            "Models: {}. Adam lr {}, batch {}, up to {} epochs, early stopping on the loss of a stratified {:.0}% of each training fold (best weights restored), seed {}. Per-epoch losses of every model and fold: `history.csv`.",
-            cfg.models.iter().map(|m| m.name()).collect::<Vec<_>>().join(", "),
+            "Models: {}. Adam lr {}, batch {}, up to {} epochs, early stopping on the loss of {} (best weights restored), seed {}. Per-epoch losses of every model and fold: `history.csv`.",
+            cfg.entries().iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", "),
             cfg.train.optimizer.lr(),
             cfg.train.batch_size,
             cfg.train.epochs,
-            cfg.val_frac * 100.0,
+            match cfg.val_split {
+                ValSplit::Stratified => format!(
+                    "a stratified {:.0}% of each training fold's clips",
+                    cfg.val_frac * 100.0
+                ),
+                ValSplit::Groups => format!(
+                    "whole groups ({}s) held apart from training ({:.0}% of each training fold's groups, rounded up): training, validation and test groups are disjoint",
+                    text.group_unit.split(' ').next().unwrap_or("group"),
+                    cfg.val_frac * 100.0
+                ),
+            },
             cfg.seed
         ),
         format!(
@@ -152,6 +163,64 @@ fn what_ran(r: &mut Report, cfg: &ExperimentConfig, metrics: &AudioMetrics, text
             metrics.skipped_files.len(),
             metrics.skipped_files.join("; ")
         ));
+    }
+    r.bullet(&items);
+}
+
+/// The training recipes of the rows beyond the plain models (the ablation).
+fn recipes(r: &mut Report, cfg: &ExperimentConfig) {
+    if cfg.recipes.is_empty() {
+        return;
+    }
+    r.heading(2, "Training recipes (ablation)");
+    let rows: Vec<Vec<String>> = cfg
+        .recipes
+        .iter()
+        .map(|x| {
+            vec![
+                x.name.clone(),
+                x.model.name().to_string(),
+                x.augment.describe(),
+                format!("`model-{}/`", x.key),
+            ]
+        })
+        .collect();
+    r.table(
+        &["row", "network", "augmentation / normalisation", "saved as"],
+        &rows,
+    );
+    let mut items = Vec::new();
+    if let Some(sa) = cfg
+        .recipes
+        .iter()
+        .find_map(|x| x.augment.spec_augment.as_ref())
+    {
+        items.push(format!(
+            "SpecAugment (Park et al. 2019) on every training batch, drawn per clip from a seeded stream: {} frequency mask(s) of up to {} of the {} coefficients of each of the {} feature blocks (the same band in static, Δ, ΔΔ), {} time mask(s) of up to {} frames and at most {:.0}% of the clip, time warp {}.",
+            sa.freq_masks,
+            sa.freq_width,
+            cfg.features.n_features() / sa.feature_blocks.max(1),
+            sa.feature_blocks,
+            sa.time_masks,
+            sa.time_width,
+            sa.time_frac * 100.0,
+            if sa.time_warp == 0 { "off".to_string() } else { format!("W = {} frames", sa.time_warp) }
+        ));
+    }
+    if let Some(p) = cfg.recipes.iter().find_map(|x| x.augment.perturb.as_ref()) {
+        items.push(format!(
+            "Speed/pitch perturbation: every training clip (not the validation or test clips) gets {} extra copies — speed factors {:?} (resampling, Ko et al. 2015) and pitch shifts of {:?} semitones ({}).",
+            p.copies(),
+            p.speeds,
+            p.semitones,
+            crate::augment::PITCH_METHOD
+        ));
+    }
+    if cfg.recipes.iter().any(|x| x.augment.speaker_cmvn) {
+        items.push(
+            "Per-speaker CMVN: each coefficient standardised over all frames of one speaker's (participant's) clips — in training per speaker and per perturbation, for the test speaker over all of their test clips (no labels used). At inference `eval`/`explain` do the same over the clips of each speaker named by the file names, or over all clips of the input when the names carry no speaker: give such a model several recordings of one speaker at once."
+                .to_string(),
+        );
     }
     r.bullet(&items);
 }

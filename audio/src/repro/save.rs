@@ -16,7 +16,7 @@ use super::config::ExperimentConfig;
 use super::experiment::ExperimentOutput;
 use super::metrics::AudioMetrics;
 use crate::model::MfccClassifierConfig;
-use crate::{Error, Result};
+use crate::Result;
 
 /// The folder of the model `key` in the results folder `dir`.
 pub fn model_folder(dir: &Path, key: &str) -> PathBuf {
@@ -33,21 +33,19 @@ pub fn save_models(
 ) -> Result<()> {
     let class_names = cfg.label_rule.class_names();
     for t in &out.fold1 {
-        let net = cfg
-            .models
-            .get(t.index)
-            .ok_or_else(|| Error::input(format!("no model #{} in the config", t.index)))?;
+        let mut features = cfg.features.clone();
+        features.speaker_cmvn = t.speaker_cmvn;
         let saved = MfccClassifierConfig {
             id: id.into(),
-            features: cfg.features.clone(),
+            features,
             label_rule: cfg.label_rule,
             class_names: class_names.clone(),
             scaler: t.scaler.clone(),
-            model: net.clone(),
+            model: t.model.clone(),
         };
-        let own = metrics.models.iter().find(|m| m.key == net.key());
-        save_model(&model_folder(dir, net.key()), &t.vs, &saved, own)?;
-        if net.key() == metrics.default_model {
+        let own = metrics.models.iter().find(|m| m.key == t.key);
+        save_model(&model_folder(dir, &t.key), &t.vs, &saved, own)?;
+        if t.key == metrics.default_model {
             save_model(&deepfield_core::repro::model_dir(dir), &t.vs, &saved, own)?;
         }
     }
