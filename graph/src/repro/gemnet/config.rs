@@ -74,7 +74,7 @@ impl Default for GemNetOcConfig {
 }
 
 impl GemNetOcConfig {
-    /// A short run for tests: 100 ethanol and 40 acetylacetone training frames, 10 epochs,
+    /// A short run for tests: 100 ethanol and 30 acetylacetone training frames, 10 epochs,
     /// smaller models.
     pub fn quick(seed: u64) -> Self {
         let mut c = GemNetOcConfig {
@@ -85,11 +85,11 @@ impl GemNetOcConfig {
                 test: 40,
             }),
             acac: Some(SplitSizes {
-                train: 40,
-                val: 10,
-                test: 20,
+                train: 30,
+                val: 8,
+                test: 16,
             }),
-            acac_600k_limit: Some(30),
+            acac_600k_limit: Some(20),
             ..Default::default()
         };
         c.fit.epochs = 10;

@@ -113,8 +113,8 @@ pub fn write_report(
         ),
         format!("device {}, {} thread(s)", m.device, m.threads),
     ]);
-    r.heading(2, "Data and splits");
     r.provenance(data_dir);
+    r.heading(2, "Splits");
     let mut items = Vec::new();
     for mol in &m.molecules {
         items.push(format!(
@@ -180,6 +180,19 @@ pub fn write_report(
             "{mol}: SchNet force MAE / directional force MAE = {ratio:.2} — goal ≥ 2×: {}",
             if *ratio >= 2.0 { "met" } else { "not met" }
         ));
+    }
+    for mol in &m.molecules {
+        for res in mol.models.iter().filter(|r| r.epochs > 0) {
+            if res.best_epoch.is_some_and(|b| b + 2 >= res.epochs) {
+                goals.push(format!(
+                    "{} on {}: the best validation epoch is {} of {}: still improving when training stopped, so longer training would lower its errors (the comparison is at equal epochs).",
+                    res.model,
+                    mol.molecule,
+                    res.best_epoch.unwrap_or_default(),
+                    res.epochs
+                ));
+            }
+        }
     }
     goals.push(
         "Our SchNet against the published SchNet on rMD17 with 1,000 training frames: no published \
