@@ -4,8 +4,8 @@
 //!   Interspeech 2015: the signal is resampled from `factor · rate` to `rate` and played at
 //!   `rate`, so it lasts `1/factor` as long and every frequency is scaled by `factor` (factors
 //!   0.9, 1.0, 1.1 in the paper). With the band-limited resampler of [`crate::resample`], a
-//!   signal of `n` samples becomes `⌈n / factor⌉` samples, `factor` being rounded to a whole
-//!   source rate (`round(factor · rate) / rate`).
+//!   signal of `n` samples becomes `⌈n / factor⌉` samples, `factor` being rounded to a source
+//!   rate on a 10 Hz grid ([`source_rate`]).
 //! * **Pitch** — see [`PITCH_METHOD`]: speed perturbation by `2^(s/12)` (pitch and tempo both
 //!   change), then the static MFCC frames are stretched back to the original frame count by
 //!   linear interpolation before the deltas are taken, so the model sees a pitch/formant-shifted
@@ -72,14 +72,22 @@ impl PerturbConfig {
 }
 
 /// `x` (at `rate` Hz) played `factor` times faster: `⌈len / factor⌉` samples, every
-/// frequency scaled by `factor` (`factor` rounded to `round(factor · rate) / rate`).
+/// frequency scaled by `factor` (`factor` rounded to [`source_rate`]` / rate`).
 pub fn speed_perturb(x: &[f32], rate: u32, factor: f64) -> Result<Vec<f32>> {
     ensure_config!(
         factor.is_finite() && factor > 0.0,
         "speed perturbation: factor must be > 0, got {factor}"
     );
-    let from = (rate as f64 * factor).round().max(1.0) as u32;
-    resample(x, from, rate)
+    resample(x, source_rate(rate, factor), rate)
+}
+
+/// The source rate of a speed change by `factor`: `factor · rate` rounded to 10 Hz (to 1 Hz
+/// below 1 kHz), so the resampler's phase table stays small (≤ rate / 10 phases) — a factor
+/// `2^(2/12)` at 8 kHz becomes 8,980 / 8,000, within 0.1% of the exact ratio.
+pub fn source_rate(rate: u32, factor: f64) -> u32 {
+    let exact = rate as f64 * factor;
+    let step = if exact >= 1000.0 { 10.0 } else { 1.0 };
+    ((exact / step).round() * step).max(1.0) as u32
 }
 
 /// `m` with `rows` frames, linearly interpolated over time (first and last frames kept).
@@ -157,7 +165,8 @@ mod tests {
         let x: Vec<f32> = (0..4001).map(|i| (i as f32 * 0.05).sin()).collect();
         for factor in [0.9, 1.0, 1.1, 2f64.powf(2.0 / 12.0), 2f64.powf(-2.0 / 12.0)] {
             let y = speed_perturb(&x, rate, factor).unwrap();
-            let exact = (rate as f64 * factor).round() / rate as f64;
+            let exact = source_rate(rate, factor) as f64 / rate as f64;
+            assert!((exact / factor - 1.0).abs() < 2e-3, "{factor} → {exact}");
             let want = x.len() as f64 / exact;
             assert!(
                 (y.len() as f64 - want).abs() <= 1.0,
