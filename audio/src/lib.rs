@@ -40,9 +40,9 @@ pub fn models() -> deepfield_core::Result<deepfield_core::models::ModelRegistry>
     Ok(reg)
 }
 
-pub mod avmnist;
 pub mod asr;
 pub mod augment;
+pub mod avmnist;
 pub mod combine;
 pub mod crnn;
 pub mod data;

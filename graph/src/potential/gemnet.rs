@@ -212,7 +212,7 @@ impl Potential for GemNet {
             h = (h + a) * INV_SQRT2;
             // Edge update from both atoms.
             m = (&m + b.concat.forward(&cat(&h, &m)).silu()) * INV_SQRT2;
-            out = out + b.out2.forward(&b.out1.forward(&h).silu()).squeeze_dim(1);
+            out = &out + b.out2.forward(&b.out1.forward(&h).silu()).squeeze_dim(1);
         }
         cfg.setup.total(batch, &out)
     }

@@ -124,7 +124,7 @@ impl Potential for SchNet {
             let x = b.in2f.forward(&h);
             let msg = x.index_select(0, &batch.src) * w;
             let agg = x.zeros_like().index_add(0, &batch.dst, &msg);
-            h = h + b.dense.forward(&shifted_softplus(&b.f2out.forward(&agg)));
+            h = &h + b.dense.forward(&shifted_softplus(&b.f2out.forward(&agg)));
         }
         let o = self
             .out2

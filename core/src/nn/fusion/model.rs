@@ -24,7 +24,7 @@ enum Block {
     Gated(GatedFusion),
     Film(FilmFusion),
     Early(EarlyFusion),
-    Tokens(TokenFusion),
+    Tokens(Box<TokenFusion>),
     Late(LateFusion),
 }
 
@@ -65,7 +65,10 @@ impl FusionModel {
                 Block::Early(EarlyFusion::new(&fp, e, m, d, c.dropout)?),
                 e.out_width(m, d),
             ),
-            FusionKind::Tokens(t) => (Block::Tokens(TokenFusion::new(&fp, t, m, d, c.dropout)?), d),
+            FusionKind::Tokens(t) => (
+                Block::Tokens(Box::new(TokenFusion::new(&fp, t, m, d, c.dropout)?)),
+                d,
+            ),
             FusionKind::Late => (Block::Late(LateFusion::new(&fp, &names, d, c.classes)?), 0),
         };
         let head = match block {
