@@ -130,6 +130,12 @@ pub fn evaluate_pairs(model_dir: &Path, csv: &Path) -> Result<PairEval> {
     }
     let base = csv.parent().unwrap_or(Path::new("."));
     let lld = Lld::new(pre.sample_rate)?;
+    if records.rows.is_empty() {
+        return Err(Error::input(format!(
+            "{}: no pairs to evaluate (no data rows, or every cell empty)",
+            csv.display()
+        )));
+    }
     let mut predictions = Vec::new();
     for rec in &records.rows {
         let cell = |c: Option<usize>| {
