@@ -171,7 +171,14 @@ pub fn greedy_rates(
     post: &[Vec<Vec<f32>>],
     items: &[Item],
 ) -> (Vec<String>, ErrorRates) {
-    let hyps: Vec<String> = post.iter().map(|p| units.decode(&greedy(p))).collect();
+    scored(
+        post.iter().map(|p| units.decode(&greedy(p))).collect(),
+        items,
+    )
+}
+
+/// Hypotheses paired with their error rates against the items' texts.
+fn scored(hyps: Vec<String>, items: &[Item]) -> (Vec<String>, ErrorRates) {
     let rates = error_rates(
         items
             .iter()
@@ -189,17 +196,12 @@ pub fn beam_rates(
     lm: Option<&NGram>,
     cfg: &BeamConfig,
 ) -> (Vec<String>, ErrorRates) {
-    let hyps: Vec<String> = post
-        .iter()
-        .map(|p| units.decode(&beam_search(p, lm, cfg)))
-        .collect();
-    let rates = error_rates(
-        items
-            .iter()
-            .map(|i| i.text.as_str())
-            .zip(hyps.iter().map(String::as_str)),
-    );
-    (hyps, rates)
+    scored(
+        post.iter()
+            .map(|p| units.decode(&beam_search(p, lm, cfg)))
+            .collect(),
+        items,
+    )
 }
 
 /// Train `model` (its weights in `vs`) on `train` with `val` for early stopping.
